@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "appoptions.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+QString roleName(EndpointRole role)
+{
+    return role == EndpointRole::Receiver ? QStringLiteral("receiver") : QStringLiteral("sender");
+}
+
+namespace {
+
+bool readNumber(const QCommandLineParser &parser, const QString &name, qint64 min, qint64 max, qint64 *out, QString *error)
+{
+    if (!parser.isSet(name))
+        return true;
+    bool ok = false;
+    const qint64 value = parser.value(name).toLongLong(&ok);
+    if (!ok || value < min || value > max) {
+        *error = QStringLiteral("--%1 takes a whole number from %2 to %3, not \"%4\".")
+                     .arg(name).arg(min).arg(max).arg(parser.value(name));
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+} // namespace
+
+bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *error)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "IPC Workshop moves employee records between two processes over every common IPC mechanism "
+        "and shows, measures and explains how each behaves. Start one receiver and one sender."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({
+        {QStringLiteral("list-transports"), QStringLiteral("Print every transport plugin found, with capabilities or the reason it cannot be used.")},
+        {QStringLiteral("headless"), QStringLiteral("No window: run as receiver or sender from the command line and print a summary.")},
+        {QStringLiteral("role"), QStringLiteral("receiver or sender."), QStringLiteral("role")},
+        {QStringLiteral("transport"), QStringLiteral("Transport plugin id (see --list-transports). Default: tcp."), QStringLiteral("id")},
+        {QStringLiteral("address"), QStringLiteral("Where to listen or connect; default: the transport's own."), QStringLiteral("address")},
+        {QStringLiteral("expect"), QStringLiteral("Receiver: finish once N records have arrived."), QStringLiteral("N")},
+        {QStringLiteral("export"), QStringLiteral("Receiver: write the received records to this CSV file at the end."), QStringLiteral("file.csv")},
+        {QStringLiteral("timeout"), QStringLiteral("Give up after this many seconds (exit code 3)."), QStringLiteral("seconds")},
+        {QStringLiteral("generate"), QStringLiteral("Sender: send N generated employees."), QStringLiteral("N")},
+        {QStringLiteral("seed"), QStringLiteral("Sender: seed of the generator (same seed, same records). Default: 1."), QStringLiteral("S")},
+        {QStringLiteral("first-id"), QStringLiteral("Sender: id of the first generated employee. Default: 1."), QStringLiteral("id")},
+        {QStringLiteral("batch"), QStringLiteral("Sender: records per frame. Default: 256."), QStringLiteral("B")},
+        {QStringLiteral("import"), QStringLiteral("Sender: send the employees in this CSV file."), QStringLiteral("file.csv")},
+        {QStringLiteral("send-on-start"), QStringLiteral("Sender window: send the generated or imported records as soon as connected.")},
+        {QStringLiteral("plugin"), QStringLiteral("Also load this plugin file (may be repeated)."), QStringLiteral("file")},
+    });
+    if (!parser.parse(arguments)) {
+        *error = parser.errorText();
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        parser.showHelp(0);
+    }
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion();
+    if (!parser.positionalArguments().isEmpty()) {
+        *error = QStringLiteral("Unexpected argument \"%1\"; see --help.").arg(parser.positionalArguments().first());
+        return false;
+    }
+
+    AppOptions o;
+    o.listTransports = parser.isSet(QStringLiteral("list-transports"));
+    o.headless = parser.isSet(QStringLiteral("headless"));
+    if (parser.isSet(QStringLiteral("role"))) {
+        const QString role = parser.value(QStringLiteral("role")).toLower();
+        if (role == QLatin1String("receiver"))
+            o.role = EndpointRole::Receiver;
+        else if (role == QLatin1String("sender"))
+            o.role = EndpointRole::Sender;
+        else {
+            *error = QStringLiteral("--role is \"receiver\" or \"sender\", not \"%1\".").arg(role);
+            return false;
+        }
+    }
+    if (parser.isSet(QStringLiteral("transport")))
+        o.transport = parser.value(QStringLiteral("transport"));
+    o.address = parser.value(QStringLiteral("address"));
+    o.exportPath = parser.value(QStringLiteral("export"));
+    o.importPath = parser.value(QStringLiteral("import"));
+    o.sendOnStart = parser.isSet(QStringLiteral("send-on-start"));
+    o.pluginFiles = parser.values(QStringLiteral("plugin"));
+
+    qint64 timeout = 0, seed = 1, firstId = 1, batch = 0;
+    if (!readNumber(parser, QStringLiteral("expect"), 1, std::numeric_limits<qint32>::max(), &o.expect, error)
+        || !readNumber(parser, QStringLiteral("timeout"), 1, 7 * 24 * 3600, &timeout, error)
+        || !readNumber(parser, QStringLiteral("generate"), 1, 100'000'000, &o.generate, error)
+        || !readNumber(parser, QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max(), &seed, error)
+        || !readNumber(parser, QStringLiteral("first-id"), 0, std::numeric_limits<quint32>::max(), &firstId, error)
+        || !readNumber(parser, QStringLiteral("batch"), 1, 1'000'000, &batch, error))
+        return false;
+    o.timeoutSeconds = int(timeout);
+    o.seed = quint64(seed);
+    o.firstId = quint32(firstId);
+    o.batch = int(batch);
+
+    if (o.generate > 0 && !o.importPath.isEmpty()) {
+        *error = QStringLiteral("Use --generate or --import, not both.");
+        return false;
+    }
+    if (o.headless && !o.listTransports) {
+        if (!o.role) {
+            *error = QStringLiteral("--headless needs --role receiver or --role sender.");
+            return false;
+        }
+        if (*o.role == EndpointRole::Sender && o.generate == 0 && o.importPath.isEmpty()) {
+            *error = QStringLiteral("A headless sender needs --generate N or --import file.csv.");
+            return false;
+        }
+        if (*o.role == EndpointRole::Receiver && o.expect == 0 && o.timeoutSeconds == 0) {
+            *error = QStringLiteral("A headless receiver needs --expect N or --timeout seconds, or it would never stop.");
+            return false;
+        }
+    }
+    *out = o;
+    return true;
+}

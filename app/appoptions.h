@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "transportendpoint.h"
+
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+// Everything the command line can say, parsed once and shared by the GUI and headless modes.
+struct AppOptions
+{
+    bool listTransports = false;
+    bool headless = false;
+    std::optional<EndpointRole> role;
+    QString transport = QStringLiteral("tcp");
+    QString address;          // empty: the transport's default
+    qint64 expect = 0;        // receiver: exit once this many records arrived
+    QString exportPath;       // receiver: CSV written at the end
+    int timeoutSeconds = 0;   // 0: no limit
+    qint64 generate = 0;      // sender: N generated employees
+    quint64 seed = 1;
+    quint32 firstId = 1;
+    int batch = 0;            // 0: the session's default
+    QString importPath;       // sender: CSV instead of --generate
+    bool sendOnStart = false; // GUI sender: send the generated/imported records right away
+    QStringList pluginFiles;  // extra plugin files to load
+
+    // Parses the application's arguments; on a usage error returns false with the sentence.
+    static bool parse(const QStringList &arguments, AppOptions *out, QString *error);
+};
+
+QString roleName(EndpointRole role);

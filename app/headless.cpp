@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "headless.h"
+
+#include "csv.h"
+#include "employeegenerator.h"
+#include "employeetablemodel.h"
+#include "endpointfactory.h"
+#include "itransport.h"
+#include "receiversession.h"
+#include "sendersession.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QScopedPointer>
+#include <QTextStream>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace Headless {
+
+namespace {
+
+QTextStream &out()
+{
+    static QTextStream stream(stdout);
+    return stream;
+}
+
+QTextStream &err()
+{
+    static QTextStream stream(stderr);
+    return stream;
+}
+
+// Stops the event loop with TimedOut after `seconds` (0: never).
+void armTimeout(int seconds)
+{
+    if (seconds > 0)
+        QTimer::singleShot(seconds * 1000, qApp, [] { qApp->exit(TimedOut); });
+}
+
+} // namespace
+
+int listTransports(const PluginManager &plugins)
+{
+    const QString row = QStringLiteral("%1  %2  %3  %4  %5");
+    out() << row.arg(QStringLiteral("id"), -12).arg(QStringLiteral("name"), -16).arg(QStringLiteral("platforms"), -22)
+                 .arg(QStringLiteral("status"), -8).arg(QStringLiteral("capabilities / error"))
+          << Qt::endl;
+    for (const PluginManager::Plugin &p : plugins.plugins()) {
+        QString status = p.usable() ? QStringLiteral("ok") : QStringLiteral("error");
+        QString detail = p.usable() ? p.metadata.capabilities.summary() : p.error;
+        if (p.usable()) {
+            if (const QString reason = p.transport->unavailableReason(); !reason.isEmpty()) {
+                status = QStringLiteral("unavail");
+                detail = reason;
+            }
+        }
+        const QString id = p.metadata.id.isEmpty() ? QFileInfo(p.filePath).fileName() : p.metadata.id;
+        out() << row.arg(id, -12).arg(p.metadata.name, -16).arg(p.metadata.platforms.join(QLatin1Char(',')), -22)
+                     .arg(status, -8).arg(detail)
+              << Qt::endl;
+    }
+    if (plugins.plugins().isEmpty())
+        out() << QStringLiteral("No plugin files found in: %1").arg(plugins.searchPaths().join(QStringLiteral(", "))) << Qt::endl;
+    return Ok;
+}
+
+int runReceiver(const PluginManager &plugins, const AppOptions &options)
+{
+    QString error;
+    const PluginManager::Plugin *plugin = nullptr;
+    QScopedPointer<TransportEndpoint> endpoint(
+        createEndpoint(plugins, {options.transport, EndpointRole::Receiver, options.address}, &plugin, &error));
+    if (!endpoint) {
+        err() << error << Qt::endl;
+        return Failed;
+    }
+    EmployeeTableModel model;
+    ReceiverSession session(endpoint.data(), plugin->metadata.id);
+    QObject::connect(&session, &ReceiverSession::recordsReceived, &model, &EmployeeTableModel::appendRecords);
+    QObject::connect(&session, &ReceiverSession::problem, qApp, [](const QString &message) {
+        err() << message << Qt::endl;
+    });
+    QObject::connect(endpoint.data(), &TransportEndpoint::errorOccurred, qApp, [&endpoint](const QString &message) {
+        err() << message << Qt::endl;
+        if (endpoint->state() != TransportEndpoint::State::Connected && endpoint->state() != TransportEndpoint::State::Listening)
+            qApp->exit(Failed);
+    });
+    QObject::connect(endpoint.data(), &TransportEndpoint::stateChanged, qApp, [&](TransportEndpoint::State state) {
+        if (state == TransportEndpoint::State::Listening)
+            out() << QStringLiteral("Receiver listening on %1 %2").arg(plugin->metadata.id, endpoint->address()) << Qt::endl;
+        else if (state == TransportEndpoint::State::Failed)
+            qApp->exit(Failed);
+    });
+
+    QElapsedTimer sinceFirstRecord;
+    QObject::connect(&session, &ReceiverSession::countersChanged, qApp, [&](const ReceiverSession::Counters &c) {
+        if (c.records > 0 && !sinceFirstRecord.isValid())
+            sinceFirstRecord.start();
+        if (options.expect > 0 && c.records >= options.expect)
+            qApp->exit(Ok);
+    });
+    QObject::connect(&session, &ReceiverSession::recordsReceived, qApp, [&](const ReceivedRecordList &) {
+        if (!sinceFirstRecord.isValid())
+            sinceFirstRecord.start();
+    });
+
+    armTimeout(options.timeoutSeconds);
+    endpoint->open();
+    int code = QCoreApplication::exec();
+    session.flush();
+    const qint64 elapsedMs = sinceFirstRecord.isValid() ? qMax<qint64>(1, sinceFirstRecord.elapsed()) : 0;
+    if (code == TimedOut && options.expect == 0)
+        code = Ok; // with only --timeout, running out of time is the normal end
+    endpoint->close();
+
+    const ReceiverSession::Counters &c = session.counters();
+    out() << QStringLiteral("Received %1 records in %2 frames from %3 sender(s) over %4; lost %5 frames, "
+                            "%6 duplicates, %7 reordered, %8 bad frames; %9 records/s")
+                 .arg(c.records).arg(c.frames).arg(c.senders).arg(plugin->metadata.id)
+                 .arg(c.lostFrames).arg(c.duplicateFrames).arg(c.reorderedFrames).arg(c.badFrames)
+                 .arg(elapsedMs > 0 ? qint64(c.records * 1000.0 / double(elapsedMs)) : 0)
+          << Qt::endl;
+    if (!options.exportPath.isEmpty()) {
+        const Csv::Result result = Csv::exportReceived(options.exportPath, model.records());
+        if (!result.ok) {
+            err() << result.error << Qt::endl;
+            return Failed;
+        }
+        out() << QStringLiteral("CSV: %1 (%2 rows)").arg(QDir(options.exportPath).absolutePath()).arg(result.rows) << Qt::endl;
+    }
+    if (code == TimedOut)
+        err() << QStringLiteral("Timed out after %1 s: only %2 of the %3 expected records arrived.")
+                     .arg(options.timeoutSeconds).arg(c.records).arg(options.expect) << Qt::endl;
+    return code;
+}
+
+int runSender(const PluginManager &plugins, const AppOptions &options)
+{
+    EmployeeList records;
+    if (!options.importPath.isEmpty()) {
+        const Csv::Result result = Csv::importEmployees(options.importPath, &records);
+        if (!result.ok) {
+            err() << result.error << Qt::endl;
+            return Failed;
+        }
+    } else {
+        records = EmployeeGenerator(options.seed, options.firstId).take(int(options.generate));
+    }
+
+    QString error;
+    const PluginManager::Plugin *plugin = nullptr;
+    QScopedPointer<TransportEndpoint> endpoint(
+        createEndpoint(plugins, {options.transport, EndpointRole::Sender, options.address}, &plugin, &error));
+    if (!endpoint) {
+        err() << error << Qt::endl;
+        return Failed;
+    }
+    SenderSession::Options sessionOptions = SenderSession::defaultOptionsFor(plugin->metadata.capabilities);
+    if (options.batch > 0)
+        sessionOptions.batchSize = options.batch;
+    SenderSession session(endpoint.data(), sessionOptions);
+
+    QObject::connect(endpoint.data(), &TransportEndpoint::errorOccurred, qApp, [](const QString &message) {
+        err() << message << Qt::endl;
+        qApp->exit(Failed);
+    });
+    QObject::connect(&session, &SenderSession::errorOccurred, qApp, [](const QString &message) {
+        err() << message << Qt::endl;
+    });
+    QObject::connect(&session, &SenderSession::finished, qApp, [&](const SenderSession::Summary &s) {
+        out() << QStringLiteral("Sent %1 records in %2 frames over %3 to %4; %5 frames acknowledged, %6 unacknowledged; %7 records/s")
+                     .arg(s.recordsSent).arg(s.framesSent).arg(plugin->metadata.id, endpoint->address())
+                     .arg(s.framesAcked).arg(s.framesUnacknowledged).arg(qint64(s.recordsPerSecond()))
+              << Qt::endl;
+        const bool complete = s.framesUnacknowledged == 0 || !sessionOptions.waitForAcks;
+        // Let the Bye frame leave before closing.
+        auto drain = [code = complete ? Ok : Failed, &endpoint] {
+            if (endpoint->queuedBytes() == 0)
+                qApp->exit(code);
+        };
+        QObject::connect(endpoint.data(), &TransportEndpoint::bytesWritten, qApp, drain);
+        QTimer::singleShot(0, qApp, drain);
+    });
+    QObject::connect(endpoint.data(), &TransportEndpoint::stateChanged, qApp, [&](TransportEndpoint::State state) {
+        if (state == TransportEndpoint::State::Connected)
+            out() << QStringLiteral("Sender connected to %1 %2; sending %3 records")
+                         .arg(plugin->metadata.id, endpoint->address()).arg(records.size())
+                  << Qt::endl;
+    });
+
+    session.send(records);
+    session.finish();
+    armTimeout(options.timeoutSeconds);
+    endpoint->open();
+    const int code = QCoreApplication::exec();
+    if (code == TimedOut)
+        err() << QStringLiteral("Timed out after %1 s: %2 of %3 records acknowledged.")
+                     .arg(options.timeoutSeconds).arg(session.summary().recordsAcked).arg(records.size()) << Qt::endl;
+    endpoint->close();
+    return code;
+}
+
+} // namespace Headless

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "appoptions.h"
+#include "headless.h"
+#include "pluginmanager.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <memory>
+
+namespace {
+
+// The GUI needs a display; --list-transports and --headless must work without one.
+bool wantsGui(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "--headless" || arg == "--list-transports" || arg == "--help" || arg == "-h"
+            || arg == "--version" || arg == "-v")
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+int runGui(const AppOptions &options, PluginManager &plugins); // mainwindow side, app/gui
+
+int main(int argc, char **argv)
+{
+    const bool gui = wantsGui(argc, argv);
+    std::unique_ptr<QCoreApplication> app(gui ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));
+    QCoreApplication::setApplicationName(QStringLiteral("ipcworkshop"));
+    QCoreApplication::setOrganizationName(QStringLiteral("ipcworkshop"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(IPCW_VERSION));
+
+    AppOptions options;
+    QString error;
+    if (!AppOptions::parse(QCoreApplication::arguments(), &options, &error)) {
+        QTextStream(stderr) << error << Qt::endl;
+        return Headless::Usage;
+    }
+
+    PluginManager plugins;
+    plugins.scan();
+    for (const QString &file : std::as_const(options.pluginFiles)) {
+        const PluginManager::Plugin &p = plugins.loadFile(file);
+        if (!p.usable())
+            QTextStream(stderr) << p.error << Qt::endl;
+    }
+
+    if (options.listTransports)
+        return Headless::listTransports(plugins);
+    if (options.headless)
+        return *options.role == EndpointRole::Receiver ? Headless::runReceiver(plugins, options)
+                                                       : Headless::runSender(plugins, options);
+    return runGui(options, plugins);
+}

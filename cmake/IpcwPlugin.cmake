@@ -1,0 +1,14 @@
+# ipcw_add_transport_plugin(<target> CLASS_NAME <class> SOURCES <files...> [LIBRARIES <libs...>])
+# One call per plugin folder: builds a Qt plugin linked to ipcwcore into build/bin/plugins
+# and installs it where the plugin manager looks for it.
+function(ipcw_add_transport_plugin target)
+    cmake_parse_arguments(ARG "" "CLASS_NAME" "SOURCES;LIBRARIES" ${ARGN})
+    qt_add_plugin(${target} CLASS_NAME ${ARG_CLASS_NAME})
+    target_sources(${target} PRIVATE ${ARG_SOURCES})
+    target_link_libraries(${target} PRIVATE ipcwcore ${ARG_LIBRARIES})
+    set_target_properties(${target} PROPERTIES
+        LIBRARY_OUTPUT_DIRECTORY ${IPCW_PLUGIN_OUTPUT_DIR}
+        CXX_VISIBILITY_PRESET hidden)
+    install(TARGETS ${target} LIBRARY DESTINATION ${IPCW_INSTALL_PLUGIN_DIR})
+    set_property(GLOBAL APPEND PROPERTY IPCW_TRANSPORT_PLUGINS ${target})
+endfunction()

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "deviceframer.h"
+
+#include <QIODevice>
+
+DeviceFramer::DeviceFramer(QIODevice *device, QObject *parent) : QObject(parent), m_device(device)
+{
+    connect(device, &QIODevice::readyRead, this, &DeviceFramer::readAvailable);
+}
+
+QString DeviceFramer::incompleteFrameNote() const
+{
+    if (m_reader.pendingBytes() == 0)
+        return {};
+    return QStringLiteral("%1 bytes of an unfinished frame were discarded; every complete frame was kept.")
+        .arg(m_reader.pendingBytes());
+}
+
+void DeviceFramer::readAvailable()
+{
+    while (m_device->bytesAvailable() > 0 && !m_reader.failed()) {
+        const QByteArray chunk = m_device->read(qMax<qint64>(m_device->bytesAvailable(), 64 * 1024));
+        if (chunk.isEmpty())
+            break;
+        const QByteArrayList frames = m_reader.feed(chunk);
+        for (const QByteArray &frame : frames)
+            emit frameReady(frame);
+    }
+    if (m_reader.failed()) {
+        emit streamCorrupt(QStringLiteral("The stream is out of step and was closed. %1")
+                               .arg(decodeErrorSentence(m_reader.error())));
+    }
+}

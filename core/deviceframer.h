@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "framestreamreader.h"
+
+#include <QObject>
+
+class QIODevice;
+
+// Reads whole frames from a connected stream device (QTcpSocket, QLocalSocket, a FIFO) and
+// writes frames to it. Shared by every stream-oriented plugin so each only deals with
+// connecting and listening.
+class IPCWCORE_EXPORT DeviceFramer : public QObject
+{
+    Q_OBJECT
+public:
+    explicit DeviceFramer(QIODevice *device, QObject *parent = nullptr);
+
+    QIODevice *device() const { return m_device; }
+    // Bytes of a frame started but not finished: non-zero if the peer vanished mid-frame.
+    qsizetype incompleteBytes() const { return m_reader.pendingBytes(); }
+    // "…; 123 bytes of an unfinished frame were discarded." or empty.
+    QString incompleteFrameNote() const;
+
+signals:
+    void frameReady(const QByteArray &frame);
+    // The stream carried something that is not a frame: it is out of step and must be closed.
+    void streamCorrupt(const QString &sentence);
+
+private:
+    void readAvailable();
+
+    QIODevice *m_device;
+    FrameStreamReader m_reader;
+};

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "framecodec.h"
+
+#include <QStringDecoder>
+#include <QtEndian>
+
+#include <chrono>
+#include <cstring>
+#include <zlib.h>
+
+namespace {
+
+using namespace Wire;
+
+// Little-endian writer over a buffer already sized to the frame.
+class Writer
+{
+public:
+    explicit Writer(char *data) : m_p(data) {}
+    template <typename T> void put(T value)
+    {
+        qToLittleEndian(value, m_p);
+        m_p += sizeof(T);
+    }
+    void putBytes(const QByteArray &bytes)
+    {
+        std::memcpy(m_p, bytes.constData(), size_t(bytes.size()));
+        m_p += bytes.size();
+    }
+
+private:
+    char *m_p;
+};
+
+// Bounds-checked little-endian reader: every read says whether the bytes were there.
+class Reader
+{
+public:
+    Reader(const char *data, qsizetype size) : m_p(data), m_end(data + size) {}
+    template <typename T> bool get(T *value)
+    {
+        if (m_end - m_p < qsizetype(sizeof(T)))
+            return false;
+        *value = qFromLittleEndian<T>(m_p);
+        m_p += sizeof(T);
+        return true;
+    }
+    bool getBytes(qsizetype n, const char **bytes)
+    {
+        if (m_end - m_p < n)
+            return false;
+        *bytes = m_p;
+        m_p += n;
+        return true;
+    }
+    bool atEnd() const { return m_p == m_end; }
+
+private:
+    const char *m_p;
+    const char *m_end;
+};
+
+QByteArray buildFrame(FrameType type, quint64 sequence, quint64 timestampUs, quint32 recordCount,
+                      quint32 senderId, qsizetype payloadSize)
+{
+    QByteArray frame(HeaderSize + payloadSize, Qt::Uninitialized);
+    Writer w(frame.data());
+    w.put<quint32>(Magic);
+    w.put<quint16>(Version);
+    w.put<quint8>(quint8(type));
+    w.put<quint8>(0);
+    w.put<quint64>(sequence);
+    w.put<quint64>(timestampUs);
+    w.put<quint32>(recordCount);
+    w.put<quint32>(quint32(payloadSize));
+    w.put<quint32>(senderId);
+    w.put<quint32>(0); // CRC, filled in by sealFrame()
+    return frame;
+}
+
+void sealFrame(QByteArray &frame)
+{
+    quint32 crc = FrameCodec::crc32(frame.constData(), CrcOffset);
+    crc = FrameCodec::crc32(frame.constData() + HeaderSize, frame.size() - HeaderSize, crc);
+    qToLittleEndian<quint32>(crc, frame.data() + CrcOffset);
+}
+
+void putText(Writer &w, const QByteArray &utf8)
+{
+    w.put<quint16>(quint16(utf8.size()));
+    w.putBytes(utf8);
+}
+
+bool isKnownType(quint8 type)
+{
+    return type >= quint8(FrameType::Records) && type <= quint8(FrameType::Bye);
+}
+
+DecodeError readText(Reader &r, QString *out)
+{
+    quint16 length = 0;
+    if (!r.get(&length))
+        return DecodeError::CountMismatch;
+    if (length > MaxFieldBytes)
+        return DecodeError::FieldTooLong;
+    const char *bytes = nullptr;
+    if (!r.getBytes(length, &bytes))
+        return DecodeError::CountMismatch;
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    *out = decoder.decode(QByteArrayView(bytes, length));
+    if (decoder.hasError())
+        return DecodeError::InvalidText;
+    return DecodeError::None;
+}
+
+DecodeError readRecord(Reader &r, Employee *e)
+{
+    quint16 year = 0;
+    quint8 month = 0, day = 0;
+    if (!r.get(&e->id) || !r.get(&e->salaryCents) || !r.get(&year) || !r.get(&month) || !r.get(&day))
+        return DecodeError::CountMismatch;
+    if (year == 0 && month == 0 && day == 0) {
+        e->hireDate = QDate();
+    } else {
+        e->hireDate = QDate(year, month, day);
+        if (!e->hireDate.isValid())
+            return DecodeError::InvalidDate;
+    }
+    for (QString *field : {&e->name, &e->department, &e->title, &e->email}) {
+        if (const DecodeError error = readText(r, field); error != DecodeError::None)
+            return error;
+    }
+    return DecodeError::None;
+}
+
+} // namespace
+
+QString decodeErrorSentence(DecodeError error)
+{
+    switch (error) {
+    case DecodeError::None: return QString();
+    case DecodeError::BadMagic: return QStringLiteral("Bad magic: the data does not start with \"IPCW\", so it is not an IPC Workshop frame.");
+    case DecodeError::UnsupportedVersion: return QStringLiteral("Unsupported version: the frame uses a wire-format version this program does not understand (it speaks version 1).");
+    case DecodeError::UnknownFrameType: return QStringLiteral("Unknown frame type: the type byte is not one of records, ack, ping, pong, hello or bye.");
+    case DecodeError::BadFlags: return QStringLiteral("Bad flags: reserved header bits are set, which version 1 does not allow.");
+    case DecodeError::TooLarge: return QStringLiteral("Too large: the frame declares a payload over the 64 MiB limit and was refused before reading it.");
+    case DecodeError::Truncated: return QStringLiteral("Truncated: the frame is shorter than its header says; the rest never arrived.");
+    case DecodeError::TrailingBytes: return QStringLiteral("Trailing bytes: the frame is longer than its header says.");
+    case DecodeError::ChecksumMismatch: return QStringLiteral("Checksum mismatch: the CRC-32 does not match, so the frame was corrupted on the way.");
+    case DecodeError::CountMismatch: return QStringLiteral("Count mismatch: the payload does not hold exactly the number of records the header announces.");
+    case DecodeError::InvalidText: return QStringLiteral("Invalid text: a text field is not valid UTF-8.");
+    case DecodeError::FieldTooLong: return QStringLiteral("Field too long: a text field is over the 4096-byte limit.");
+    case DecodeError::InvalidDate: return QStringLiteral("Invalid date: a hire date is not a real calendar date.");
+    }
+    return QStringLiteral("Unknown decoding error.");
+}
+
+namespace FrameCodec {
+
+quint64 nowMicroseconds()
+{
+    using namespace std::chrono;
+    return quint64(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+quint32 crc32(const char *data, qsizetype size, quint32 previous)
+{
+    uLong crc = previous;
+    while (size > 0) { // zlib takes uInt lengths
+        const uInt chunk = uInt(qMin<qsizetype>(size, 1 << 30));
+        crc = ::crc32(crc, reinterpret_cast<const Bytef *>(data), chunk);
+        data += chunk;
+        size -= chunk;
+    }
+    return quint32(crc);
+}
+
+qsizetype encodedRecordSize(const Employee &e)
+{
+    return MinRecordBytes + e.name.toUtf8().size() + e.department.toUtf8().size()
+        + e.title.toUtf8().size() + e.email.toUtf8().size();
+}
+
+QByteArray encodeRecords(const Employee *records, qsizetype count, quint64 sequence, quint32 senderId,
+                         quint64 timestampUs)
+{
+    // Encode the text once, truncating nothing: an over-long field is the caller's bug, caught
+    // by Q_ASSERT in debug and by the receiver's FieldTooLong check otherwise.
+    QVector<QByteArray> texts;
+    texts.reserve(count * 4);
+    qsizetype payload = 0;
+    for (qsizetype i = 0; i < count; ++i) {
+        const Employee &e = records[i];
+        for (const QString *field : {&e.name, &e.department, &e.title, &e.email}) {
+            texts.append(field->toUtf8());
+            Q_ASSERT(texts.last().size() <= MaxFieldBytes);
+            payload += texts.last().size();
+        }
+        payload += MinRecordBytes;
+    }
+    QByteArray frame = buildFrame(FrameType::Records, sequence, timestampUs, quint32(count), senderId, payload);
+    Writer w(frame.data() + HeaderSize);
+    for (qsizetype i = 0; i < count; ++i) {
+        const Employee &e = records[i];
+        w.put<quint32>(e.id);
+        w.put<qint64>(e.salaryCents);
+        w.put<quint16>(e.hireDate.isValid() ? quint16(e.hireDate.year()) : 0);
+        w.put<quint8>(e.hireDate.isValid() ? quint8(e.hireDate.month()) : 0);
+        w.put<quint8>(e.hireDate.isValid() ? quint8(e.hireDate.day()) : 0);
+        for (int f = 0; f < 4; ++f)
+            putText(w, texts.at(i * 4 + f));
+    }
+    sealFrame(frame);
+    return frame;
+}
+
+QByteArray encodeAck(quint64 sequence, quint32 senderId, quint64 framesReceived, quint64 recordsReceived)
+{
+    QByteArray frame = buildFrame(FrameType::Ack, sequence, nowMicroseconds(), 0, senderId, AckPayloadBytes);
+    Writer w(frame.data() + HeaderSize);
+    w.put<quint64>(framesReceived);
+    w.put<quint64>(recordsReceived);
+    sealFrame(frame);
+    return frame;
+}
+
+QByteArray encodeControl(FrameType type, quint64 sequence, quint32 senderId, const QByteArray &payload,
+                         quint64 timestampUs)
+{
+    Q_ASSERT(type != FrameType::Records && type != FrameType::Ack);
+    QByteArray frame = buildFrame(type, sequence, timestampUs, 0, senderId, payload.size());
+    Writer w(frame.data() + HeaderSize);
+    w.putBytes(payload);
+    sealFrame(frame);
+    return frame;
+}
+
+DecodeError peekHeader(const char *data, qsizetype size, FrameHeader *header)
+{
+    if (size < HeaderSize) {
+        // Judge the magic as soon as it is there, so garbage is refused early on a stream.
+        if (size >= 4 && qFromLittleEndian<quint32>(data) != Magic)
+            return DecodeError::BadMagic;
+        return DecodeError::Truncated;
+    }
+    Reader r(data, HeaderSize);
+    quint32 magic = 0, recordCount = 0, payloadLength = 0, senderId = 0;
+    quint16 version = 0;
+    quint8 type = 0, flags = 0;
+    quint64 sequence = 0, timestamp = 0;
+    r.get(&magic);
+    r.get(&version);
+    r.get(&type);
+    r.get(&flags);
+    r.get(&sequence);
+    r.get(&timestamp);
+    r.get(&recordCount);
+    r.get(&payloadLength);
+    r.get(&senderId);
+    if (magic != Magic)
+        return DecodeError::BadMagic;
+    if (version != Version)
+        return DecodeError::UnsupportedVersion;
+    if (!isKnownType(type))
+        return DecodeError::UnknownFrameType;
+    if (flags != 0)
+        return DecodeError::BadFlags;
+    if (payloadLength > MaxPayloadBytes)
+        return DecodeError::TooLarge;
+    header->type = FrameType(type);
+    header->sequence = sequence;
+    header->timestampUs = timestamp;
+    header->recordCount = recordCount;
+    header->payloadLength = payloadLength;
+    header->senderId = senderId;
+    return DecodeError::None;
+}
+
+DecodeError decode(const QByteArray &frame, DecodedFrame *out)
+{
+    FrameHeader header;
+    if (const DecodeError error = peekHeader(frame.constData(), frame.size(), &header); error != DecodeError::None)
+        return error;
+    const qsizetype expected = HeaderSize + qsizetype(header.payloadLength);
+    if (frame.size() < expected)
+        return DecodeError::Truncated;
+    if (frame.size() > expected)
+        return DecodeError::TrailingBytes;
+
+    quint32 crc = crc32(frame.constData(), CrcOffset);
+    crc = crc32(frame.constData() + HeaderSize, header.payloadLength, crc);
+    if (crc != qFromLittleEndian<quint32>(frame.constData() + CrcOffset))
+        return DecodeError::ChecksumMismatch;
+
+    const char *payload = frame.constData() + HeaderSize;
+    DecodedFrame result;
+    result.header = header;
+    switch (header.type) {
+    case FrameType::Records: {
+        // Cap the count by what the payload could possibly hold before reserving memory.
+        if (header.recordCount > header.payloadLength / MinRecordBytes)
+            return DecodeError::CountMismatch;
+        result.records.reserve(header.recordCount);
+        Reader r(payload, header.payloadLength);
+        for (quint32 i = 0; i < header.recordCount; ++i) {
+            Employee e;
+            if (const DecodeError error = readRecord(r, &e); error != DecodeError::None)
+                return error;
+            result.records.append(std::move(e));
+        }
+        if (!r.atEnd())
+            return DecodeError::CountMismatch;
+        break;
+    }
+    case FrameType::Ack: {
+        if (header.recordCount != 0 || header.payloadLength != AckPayloadBytes)
+            return DecodeError::CountMismatch;
+        Reader r(payload, header.payloadLength);
+        r.get(&result.ackFrames);
+        r.get(&result.ackRecords);
+        break;
+    }
+    case FrameType::Ping:
+    case FrameType::Pong:
+    case FrameType::Hello:
+    case FrameType::Bye:
+        if (header.recordCount != 0)
+            return DecodeError::CountMismatch;
+        result.payload = frame.mid(HeaderSize);
+        break;
+    }
+    *out = std::move(result);
+    return DecodeError::None;
+}
+
+} // namespace FrameCodec

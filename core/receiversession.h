@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "receivedrecord.h"
+#include "transportendpoint.h"
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+// Turns a receiving endpoint's frames into records: validates every frame (a bad one is
+// counted, reported with its sentence and dropped whole), tracks sequence numbers per sender
+// (gaps = lost frames, repeats = duplicates, late arrivals filling a gap = reordered),
+// acknowledges each Records frame, answers pings, and hands records on in coalesced batches
+// (at most every `flushIntervalMs`) so the model sees few large inserts.
+class IPCWCORE_EXPORT ReceiverSession : public QObject
+{
+    Q_OBJECT
+public:
+    struct Counters
+    {
+        qint64 records = 0;
+        qint64 frames = 0;
+        qint64 lostFrames = 0;      // sequence gaps not (yet) filled
+        qint64 duplicateFrames = 0;
+        qint64 reorderedFrames = 0;
+        qint64 badFrames = 0;
+        qint64 senders = 0;         // distinct sender ids seen
+        qint64 sendersFinished = 0; // Bye received
+    };
+
+    ReceiverSession(TransportEndpoint *endpoint, const QString &transportId, QObject *parent = nullptr);
+
+    const Counters &counters() const { return m_counters; }
+    void setFlushInterval(int ms) { m_flushTimer.setInterval(ms); }
+    // Hands on whatever is buffered now (before export or exit).
+    void flush();
+
+signals:
+    void recordsReceived(const ReceivedRecordList &records);
+    void countersChanged(const ReceiverSession::Counters &counters);
+    // A bad frame, a broken peer: a sentence for the log.
+    void problem(const QString &message);
+    void senderFinished(quint32 senderId);
+
+private:
+    struct SenderState
+    {
+        quint64 highest = 0;          // highest sequence seen
+        QVector<quint64> missing;     // sequences below `highest` not yet seen (bounded)
+        qint64 frames = 0;
+        qint64 records = 0;
+    };
+
+    void onFrame(const QByteArray &frame, quint64 peer);
+    // Returns false for a duplicate.
+    bool account(SenderState &state, quint64 sequence);
+
+    TransportEndpoint *m_endpoint;
+    QString m_transportId;
+    QHash<quint32, SenderState> m_senders;
+    QHash<quint64, bool> m_peerSaidBye; // per endpoint peer: did it close cleanly?
+    Counters m_counters;
+    ReceivedRecordList m_buffer;
+    QTimer m_flushTimer;
+};

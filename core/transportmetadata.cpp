@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "transportmetadata.h"
+
+#include <QJsonArray>
+#include <QLocale>
+
+QString TransportCapabilities::scopeName(Scope scope)
+{
+    switch (scope) {
+    case Scope::ThisMachine: return QStringLiteral("this machine");
+    case Scope::Lan: return QStringLiteral("LAN");
+    case Scope::Internet: return QStringLiteral("internet");
+    }
+    return {};
+}
+
+QString TransportCapabilities::summary() const
+{
+    QStringList parts;
+    parts << (reliable ? QStringLiteral("reliable") : QStringLiteral("lossy"));
+    parts << (ordered ? QStringLiteral("ordered") : QStringLiteral("unordered"));
+    parts << (messageOriented ? QStringLiteral("messages") : QStringLiteral("stream"));
+    if (maxMessageBytes > 0)
+        parts << QStringLiteral("max %1").arg(QLocale::c().formattedDataSize(maxMessageBytes, 0, QLocale::DataSizeTraditionalFormat));
+    if (osMessageBytes > 0)
+        parts << QStringLiteral("OS message %1").arg(QLocale::c().formattedDataSize(osMessageBytes, 0, QLocale::DataSizeTraditionalFormat));
+    parts << scopeName(scope);
+    parts << (duplex ? QStringLiteral("duplex") : QStringLiteral("one-way"));
+    if (multipleSenders)
+        parts << QStringLiteral("several senders");
+    return parts.join(QStringLiteral(", "));
+}
+
+QString TransportMetadata::fromJson(const QJsonObject &json, TransportMetadata *out)
+{
+    TransportMetadata m;
+    m.id = json.value(QLatin1String("id")).toString();
+    m.name = json.value(QLatin1String("name")).toString();
+    m.version = json.value(QLatin1String("version")).toString();
+    m.apiVersion = json.value(QLatin1String("apiVersion")).toInt(0);
+    for (const QJsonValue &p : json.value(QLatin1String("platforms")).toArray())
+        m.platforms << p.toString();
+    m.description = json.value(QLatin1String("description")).toString();
+    m.defaultAddress = json.value(QLatin1String("defaultAddress")).toString();
+    m.addressHelp = json.value(QLatin1String("addressHelp")).toString();
+    if (m.id.isEmpty() || m.name.isEmpty())
+        return QStringLiteral("The plugin's metadata has no \"id\" or \"name\".");
+    if (m.defaultAddress.isEmpty())
+        return QStringLiteral("The plugin's metadata has no \"defaultAddress\".");
+
+    const QJsonObject caps = json.value(QLatin1String("capabilities")).toObject();
+    if (caps.isEmpty())
+        return QStringLiteral("The plugin's metadata has no \"capabilities\" object.");
+    TransportCapabilities &c = m.capabilities;
+    c.reliable = caps.value(QLatin1String("reliable")).toBool(true);
+    c.ordered = caps.value(QLatin1String("ordered")).toBool(true);
+    c.messageOriented = caps.value(QLatin1String("messageOriented")).toBool(false);
+    c.maxMessageBytes = qint64(caps.value(QLatin1String("maxMessageBytes")).toDouble(0));
+    c.osMessageBytes = qint64(caps.value(QLatin1String("osMessageBytes")).toDouble(0));
+    c.duplex = caps.value(QLatin1String("duplex")).toBool(true);
+    c.multipleSenders = caps.value(QLatin1String("multipleSenders")).toBool(false);
+    const QString scope = caps.value(QLatin1String("scope")).toString(QStringLiteral("machine"));
+    if (scope == QLatin1String("machine"))
+        c.scope = TransportCapabilities::Scope::ThisMachine;
+    else if (scope == QLatin1String("lan"))
+        c.scope = TransportCapabilities::Scope::Lan;
+    else if (scope == QLatin1String("internet"))
+        c.scope = TransportCapabilities::Scope::Internet;
+    else
+        return QStringLiteral("The plugin's metadata has an unknown scope \"%1\" (machine, lan or internet).").arg(scope);
+    *out = m;
+    return {};
+}
+
+bool TransportMetadata::supportsThisPlatform() const
+{
+#if defined(Q_OS_WIN)
+    return platforms.contains(QLatin1String("windows"));
+#elif defined(Q_OS_LINUX)
+    return platforms.contains(QLatin1String("linux"));
+#else
+    return platforms.contains(QLatin1String("posix"));
+#endif
+}
