@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The OS-facing half of a message transport, in plain C++17 with no Qt, so the same code is
+// compiled into the Qt plugins and, for Windows, by mingw-w64 into the native test driver that
+// runs under Wine. Each mechanism implements it once per platform (<mechanism>_posix.cpp,
+// <mechanism>_win32.cpp); NativeChannelEndpoint (core) puts any Channel on worker threads and
+// turns it into a TransportEndpoint.
+//
+// Threading contract: receive() is called on one thread and send() on another, concurrently;
+// interrupt() may be called from any thread at any time; open() and close() are never called
+// while send() or receive() runs.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ipcw::native {
+
+enum class Role { Receiver, Sender };
+
+struct Event
+{
+    enum class Kind {
+        Frame,         // `frame` holds one whole frame from `peer`
+        PeerConnected, // `peer` is new; `text` describes it (pid, path)
+        PeerGone,      // `peer` left; `text` says how (clean close, died mid-frame, ...)
+        Timeout,       // nothing within the timeout
+        Interrupted,   // interrupt() was called
+        Error,         // fatal: `text` is the sentence; the channel is unusable
+    };
+    Kind kind = Kind::Timeout;
+    std::vector<std::uint8_t> frame;
+    std::uint64_t peer = 0;
+    std::string text;
+};
+
+class Channel
+{
+public:
+    virtual ~Channel() = default;
+
+    // Receiver: creates the OS objects for `address`, detecting and replacing stale ones a
+    // crashed receiver left (never a live receiver's). Sender: opens the receiver's objects.
+    // Returns "" on success, else a sentence ("The name ... is already in use by a running
+    // receiver.", "Nobody is receiving on ...: start a receiver first.").
+    virtual std::string open(Role role, const std::string &address) = 0;
+
+    // Delivers one whole frame (fragmenting it if the OS limit is smaller). Blocks while the OS
+    // object is full: that is the backpressure. A receiver sends to `peer`; a sender's `peer`
+    // is ignored. Returns "" or a sentence; "" also after interrupt() cut it short.
+    virtual std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) = 0;
+
+    // Blocks for the next event, at most `timeoutMs` (-1: no limit). Must not spin: an idle
+    // receiver sleeps in the kernel.
+    virtual Event receive(int timeoutMs) = 0;
+
+    // Makes a blocked send()/receive() return promptly, and every later call return at once,
+    // until close(): sticky, so an interrupt that lands just before a call blocks is not lost.
+    // Thread-safe.
+    virtual void interrupt() = 0;
+
+    // Releases the OS objects; a receiver removes the names it created.
+    virtual void close() = 0;
+};
+
+} // namespace ipcw::native

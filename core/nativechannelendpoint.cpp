@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "nativechannelendpoint.h"
+
+#include <QMetaObject>
+#include <QThread>
+
+using ipcw::native::Event;
+
+NativeChannelEndpoint::NativeChannelEndpoint(EndpointRole role, const QString &address,
+                                             std::unique_ptr<ipcw::native::Channel> channel, QObject *parent)
+    : TransportEndpoint(role, address, parent), m_channel(std::move(channel))
+{
+}
+
+NativeChannelEndpoint::~NativeChannelEndpoint()
+{
+    close();
+}
+
+void NativeChannelEndpoint::open()
+{
+    if (m_reader)
+        return;
+    m_stopping = false;
+    setState(State::Opening);
+    m_reader = QThread::create([this] { readLoop(); });
+    m_reader->setObjectName(QStringLiteral("ipcw-reader"));
+    m_reader->start();
+}
+
+void NativeChannelEndpoint::readLoop()
+{
+    const std::string error = m_channel->open(role() == EndpointRole::Receiver ? ipcw::native::Role::Receiver
+                                                                               : ipcw::native::Role::Sender,
+                                              address().toStdString());
+    QMetaObject::invokeMethod(this, [this, e = QString::fromStdString(error)] { onOpened(e); }, Qt::QueuedConnection);
+    if (!error.empty())
+        return;
+    while (!m_stopping) {
+        Event event = m_channel->receive(-1);
+        if (event.kind == Event::Kind::Interrupted || event.kind == Event::Kind::Timeout)
+            continue;
+        // One copy out of the channel's buffer into an implicitly shared QByteArray.
+        QByteArray frame(reinterpret_cast<const char *>(event.frame.data()), qsizetype(event.frame.size()));
+        QMetaObject::invokeMethod(
+            this,
+            [this, kind = int(event.kind), frame, peer = event.peer, text = QString::fromStdString(event.text)] {
+                onEvent(kind, frame, peer, text);
+            },
+            Qt::QueuedConnection);
+        if (event.kind == Event::Kind::Error)
+            return;
+    }
+}
+
+void NativeChannelEndpoint::writeLoop()
+{
+    for (;;) {
+        Outgoing next;
+        {
+            QMutexLocker lock(&m_queueMutex);
+            while (m_queue.isEmpty() && !m_stopping)
+                m_queueNotEmpty.wait(&m_queueMutex);
+            if (m_stopping)
+                return;
+            next = m_queue.dequeue();
+        }
+        const std::string error = m_channel->send(reinterpret_cast<const std::uint8_t *>(next.frame.constData()),
+                                                  std::size_t(next.frame.size()), next.peer);
+        m_queuedBytes -= next.frame.size();
+        QMetaObject::invokeMethod(
+            this,
+            [this, e = QString::fromStdString(error)] {
+                if (!e.isEmpty()) {
+                    emit errorOccurred(e);
+                    if (role() == EndpointRole::Sender)
+                        setState(State::Failed);
+                }
+                emit bytesWritten();
+            },
+            Qt::QueuedConnection);
+    }
+}
+
+void NativeChannelEndpoint::onOpened(const QString &error)
+{
+    if (!error.isEmpty()) {
+        emit errorOccurred(error);
+        setState(State::Failed);
+        return;
+    }
+    m_writer = QThread::create([this] { writeLoop(); });
+    m_writer->setObjectName(QStringLiteral("ipcw-writer"));
+    m_writer->start();
+    setState(role() == EndpointRole::Receiver ? State::Listening : State::Connected);
+}
+
+void NativeChannelEndpoint::onEvent(int kind, const QByteArray &frame, quint64 peer, const QString &text)
+{
+    switch (Event::Kind(kind)) {
+    case Event::Kind::Frame:
+        emit frameReceived(frame, peer);
+        break;
+    case Event::Kind::PeerConnected:
+        emit peerConnected(peer, text);
+        break;
+    case Event::Kind::PeerGone:
+        emit peerDisconnected(peer, text);
+        if (role() == EndpointRole::Sender) {
+            emit errorOccurred(text);
+            setState(State::Failed);
+        }
+        break;
+    case Event::Kind::Error:
+        emit errorOccurred(text);
+        setState(State::Failed);
+        break;
+    case Event::Kind::Timeout:
+    case Event::Kind::Interrupted:
+        break;
+    }
+}
+
+void NativeChannelEndpoint::sendFrame(const QByteArray &frame, PeerId peer)
+{
+    if (state() != State::Connected && state() != State::Listening)
+        return;
+    m_queuedBytes += frame.size();
+    QMutexLocker lock(&m_queueMutex);
+    m_queue.enqueue({frame, peer});
+    m_queueNotEmpty.wakeOne();
+}
+
+void NativeChannelEndpoint::stopThreads()
+{
+    m_stopping = true;
+    {
+        QMutexLocker lock(&m_queueMutex);
+        m_queueNotEmpty.wakeAll();
+    }
+    m_channel->interrupt();
+    for (QThread **thread : {&m_reader, &m_writer}) {
+        if (*thread) {
+            (*thread)->wait();
+            delete *thread;
+            *thread = nullptr;
+        }
+    }
+}
+
+void NativeChannelEndpoint::close()
+{
+    if (!m_reader && !m_writer)
+        return;
+    stopThreads();
+    m_channel->close();
+    {
+        QMutexLocker lock(&m_queueMutex);
+        m_queue.clear();
+    }
+    m_queuedBytes = 0;
+    setState(State::Closed);
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "native/channel.h"
+#include "transportendpoint.h"
+
+#include <QMutex>
+#include <QQueue>
+#include <QWaitCondition>
+
+#include <atomic>
+#include <memory>
+
+class QThread;
+
+// Turns a blocking, Qt-free ipcw::native::Channel into a TransportEndpoint: one thread opens
+// the channel and then waits in receive(), another drains the send queue through send().
+// Neither ever touches this QObject directly; results come back as queued calls, so every
+// signal is emitted in the endpoint's own thread.
+class IPCWCORE_EXPORT NativeChannelEndpoint : public TransportEndpoint
+{
+    Q_OBJECT
+public:
+    NativeChannelEndpoint(EndpointRole role, const QString &address,
+                          std::unique_ptr<ipcw::native::Channel> channel, QObject *parent = nullptr);
+    ~NativeChannelEndpoint() override;
+
+    void open() override;
+    void close() override;
+    void sendFrame(const QByteArray &frame, PeerId peer) override;
+    qint64 queuedBytes() const override { return m_queuedBytes.load(); }
+
+private:
+    struct Outgoing
+    {
+        QByteArray frame;
+        PeerId peer;
+    };
+
+    void readLoop();
+    void writeLoop();
+    void onOpened(const QString &error);
+    void onEvent(int kind, const QByteArray &frame, quint64 peer, const QString &text);
+    void stopThreads();
+
+    std::unique_ptr<ipcw::native::Channel> m_channel;
+    QThread *m_reader = nullptr;
+    QThread *m_writer = nullptr;
+    std::atomic<bool> m_stopping{false};
+    std::atomic<qint64> m_queuedBytes{0};
+    QMutex m_queueMutex;
+    QWaitCondition m_queueNotEmpty;
+    QQueue<Outgoing> m_queue;
+};
