@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Installs the Debian 12 packages IPC Workshop needs to build, run and test, and nothing else.
+# Only packages that are missing are installed; a machine that has them all is left alone.
+set -euo pipefail
+
+packages=(
+    # build
+    cmake ninja-build g++ pkg-config zlib1g-dev libgl-dev
+    qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev qt6-qpa-plugins
+    # a real X server for the windows and the clipboard, screenshots, clipboard checks
+    xvfb xauth xclip x11-utils imagemagick fonts-dejavu-core
+    # Windows backends: cross-compiler and Wine to run them
+    g++-mingw-w64-x86-64 wine wine64
+    # desktop integration checks
+    desktop-file-utils appstream
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: every package is already installed."
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: missing packages (${missing[*]}) and no sudo; run as root." >&2; exit 1; }
+    sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

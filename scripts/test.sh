@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The README's test command (and what .ci/run calls): install, build, run every test.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+start=$(date +%s)
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh"
+built=$(date +%s)
+echo "build: $((built - start)) s"
+cd "$root/build"
+status=0
+ctest --output-on-failure --timeout 600 -j 2 || status=$?
+echo "tests: $(($(date +%s) - built)) s"
+exit $status
