@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "namedpipe_posix.h"
+
+#include "namedpipewire.h"
+#include "native/posixpaths.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ipcw::native {
+
+namespace {
+
+using namespace namedpipe;
+
+constexpr char WelcomeByte = 'W';
+constexpr int PipeBytes = 1 << 20;          // F_SETPIPE_SZ wish; the default 64 KiB costs throughput
+constexpr std::size_t ReadBudget = 1 << 20; // per peer per poll round, so one busy sender cannot starve others
+constexpr std::size_t MaxHelloLine = 256;
+
+std::atomic<unsigned> senderCounter{0};
+
+std::string errnoText(int error)
+{
+    return std::strerror(error);
+}
+
+void closeFd(int &fd)
+{
+    if (fd >= 0)
+        ::close(fd);
+    fd = -1;
+}
+
+// Writing to a FIFO whose reader is gone raises SIGPIPE, which would kill the whole program.
+// Block it in this thread for the duration of a write and swallow the one our write caused:
+// the pipe equivalent of MSG_NOSIGNAL, without changing the process's signal dispositions.
+class SigpipeBlocker
+{
+public:
+    SigpipeBlocker()
+    {
+        sigemptyset(&m_pipeOnly);
+        sigaddset(&m_pipeOnly, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &m_pipeOnly, &m_old);
+        sigset_t pending;
+        sigpending(&pending);
+        m_wasPending = sigismember(&pending, SIGPIPE) == 1;
+    }
+    ~SigpipeBlocker()
+    {
+        if (m_sawEpipe && !m_wasPending) {
+            const timespec zero{0, 0};
+            while (sigtimedwait(&m_pipeOnly, nullptr, &zero) == -1 && errno == EINTR) {
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
+    }
+    void sawEpipe() { m_sawEpipe = true; }
+
+private:
+    sigset_t m_pipeOnly;
+    sigset_t m_old;
+    bool m_wasPending = false;
+    bool m_sawEpipe = false;
+};
+
+bool validName(const std::string &name)
+{
+    if (name.empty() || name.size() > 100 || name[0] == '.')
+        return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+              || c == '.'))
+            return false;
+    return true;
+}
+
+// "name" or "name?remote=0|1"; FIFOs never leave the machine, so remote=1 is refused here.
+std::string parseAddress(const std::string &address, std::string *name)
+{
+    const std::size_t q = address.find('?');
+    *name = address.substr(0, q);
+    if (!validName(*name))
+        return "The pipe name '" + *name
+               + "' is not valid: use 1 to 100 letters, digits, '-', '_' or '.', not starting with '.'.";
+    if (q == std::string::npos)
+        return {};
+    const std::string options = address.substr(q + 1);
+    if (options == "remote=0")
+        return {};
+    if (options == "remote=1")
+        return "FIFOs exist only on this machine, so a remote named pipe is not possible here: remove "
+               "'?remote=1' from the address.";
+    return "Unknown option '" + options + "' in the named pipe address: the only option is remote=0 or remote=1.";
+}
+
+// A FIFO in our private folder that we own; anything else under that name is refused.
+bool isOurFifo(int fd)
+{
+    struct stat st {};
+    return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_uid == geteuid();
+}
+
+std::string makeFifo(const std::string &path)
+{
+    ::unlink(path.c_str());
+    if (mkfifo(path.c_str(), 0600) != 0)
+        return "Cannot create the FIFO " + path + ": " + errnoText(errno) + ".";
+    // mkfifo honours the umask, which can only remove bits; make the mode exact anyway.
+    chmod(path.c_str(), 0600);
+    return {};
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t budget,
+                                                     std::deque<std::vector<std::uint8_t>> &out, std::string *error)
+{
+    std::size_t total = 0;
+    while (total < budget) {
+        const bool inPayload = m_have >= HeaderBytes;
+        const std::size_t remaining = inPayload ? m_frame.size() - m_have : 0;
+        ssize_t n;
+        if (inPayload && remaining >= m_staging.size()) {
+            // A large frame: read straight into it instead of copying through the staging buffer.
+            n = ::read(fd, m_frame.data() + m_have, remaining);
+            if (n > 0) {
+                m_have += std::size_t(n);
+                if (m_have == m_frame.size()) {
+                    out.push_back(std::move(m_frame));
+                    m_frame = {};
+                    m_have = 0;
+                }
+            }
+        } else {
+            n = ::read(fd, m_staging.data(), m_staging.size());
+            const std::uint8_t *p = m_staging.data();
+            std::size_t left = n > 0 ? std::size_t(n) : 0;
+            while (left > 0) {
+                if (m_have < HeaderBytes) {
+                    const std::size_t take = std::min(HeaderBytes - m_have, left);
+                    std::memcpy(m_header + m_have, p, take);
+                    m_have += take;
+                    p += take;
+                    left -= take;
+                    if (m_have < HeaderBytes)
+                        break;
+                    std::size_t frameBytes = 0;
+                    if (std::string why = checkHeader(m_header, &frameBytes); !why.empty()) {
+                        *error = why;
+                        errno = EPROTO;
+                        return -1;
+                    }
+                    m_frame.resize(frameBytes);
+                    std::memcpy(m_frame.data(), m_header, HeaderBytes);
+                } else {
+                    const std::size_t take = std::min(m_frame.size() - m_have, left);
+                    std::memcpy(m_frame.data() + m_have, p, take);
+                    m_have += take;
+                    p += take;
+                    left -= take;
+                }
+                if (m_have == m_frame.size()) {
+                    out.push_back(std::move(m_frame));
+                    m_frame = {};
+                    m_have = 0;
+                }
+            }
+        }
+        if (n == 0)
+            return total > 0 ? long(total) : 0;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN && total > 0)
+                return long(total);
+            return -1;
+        }
+        total += std::size_t(n);
+    }
+    return long(total);
+}
+
+NamedPipeChannelPosix::Peer::~Peer()
+{
+    closeFd(upFd);
+    closeFd(downFd);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+NamedPipeChannelPosix::NamedPipeChannelPosix()
+    : m_interruptFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
+{
+}
+
+NamedPipeChannelPosix::~NamedPipeChannelPosix()
+{
+    close();
+    closeFd(m_interruptFd);
+}
+
+std::string NamedPipeChannelPosix::open(Role role, const std::string &address)
+{
+    m_role = role;
+    if (m_interruptFd < 0)
+        return "Cannot create the wake-up event for the named pipe: " + errnoText(errno) + ".";
+    if (std::string error = parseAddress(address, &m_name); !error.empty())
+        return error;
+    std::string error;
+    m_dir = userRuntimeDir(&error);
+    if (m_dir.empty())
+        return error;
+    m_prefix = m_dir + "/namedpipe-" + m_name;
+    error = role == Role::Receiver ? openReceiver() : openSender();
+    if (!error.empty())
+        close();
+    return error;
+}
+
+std::string NamedPipeChannelPosix::openReceiver()
+{
+    const std::string lockPath = m_prefix + ".lock";
+    // A receiver proves it is alive by holding flock() on the lock file. The inode check guards
+    // against a receiver that unlinked the file on close while we were opening it.
+    for (int attempt = 0; attempt < 5 && m_lockFd < 0; ++attempt) {
+        int fd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+            return "Cannot open the lock file " + lockPath + ": " + errnoText(errno) + ".";
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            const int e = errno;
+            ::close(fd);
+            if (e == EWOULDBLOCK)
+                return "The named pipe '" + m_name
+                       + "' is already in use by a running receiver: stop that receiver or choose another name.";
+            return "Cannot lock " + lockPath + ": " + errnoText(e) + ".";
+        }
+        struct stat held {}, named {};
+        if (fstat(fd, &held) == 0 && stat(lockPath.c_str(), &named) == 0 && held.st_dev == named.st_dev
+            && held.st_ino == named.st_ino) {
+            fchmod(fd, 0600);
+            m_lockFd = fd;
+        } else {
+            ::close(fd);
+        }
+    }
+    if (m_lockFd < 0)
+        return "Cannot take the lock file " + lockPath + ": another receiver keeps replacing it. Try again.";
+
+    // We hold the lock, so any .connect FIFO already there was left by a receiver that crashed.
+    const std::string connectPath = m_prefix + ".connect";
+    if (std::string error = makeFifo(connectPath); !error.empty())
+        return error;
+    m_createdConnect = true;
+    m_connectFd = ::open(connectPath.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (m_connectFd >= 0)
+        m_connectKeepFd = ::open(connectPath.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (m_connectFd < 0 || m_connectKeepFd < 0)
+        return "Cannot open the FIFO " + connectPath + ": " + errnoText(errno) + ".";
+    cleanStaleSenderPairs();
+    return {};
+}
+
+// Pairs whose sender process no longer exists were left by a sender that crashed before the
+// handshake finished; a live sender's pair is left alone (it removes its own).
+void NamedPipeChannelPosix::cleanStaleSenderPairs()
+{
+    DIR *dir = opendir(m_dir.c_str());
+    if (!dir)
+        return;
+    const std::string start = "namedpipe-" + m_name + ".";
+    while (dirent *entry = readdir(dir)) {
+        const std::string file = entry->d_name;
+        if (file.compare(0, start.size(), start) != 0)
+            continue;
+        const std::string rest = file.substr(start.size());
+        const bool up = rest.size() > 3 && rest.compare(rest.size() - 3, 3, ".up") == 0;
+        const bool down = rest.size() > 5 && rest.compare(rest.size() - 5, 5, ".down") == 0;
+        if (!up && !down)
+            continue;
+        const long pid = std::strtol(rest.c_str(), nullptr, 10);
+        if (pid > 0 && kill(pid_t(pid), 0) != 0 && errno == ESRCH)
+            ::unlink((m_dir + "/" + file).c_str());
+    }
+    closedir(dir);
+}
+
+std::string NamedPipeChannelPosix::openSender()
+{
+    const std::string token = std::to_string(getpid()) + "-" + std::to_string(senderCounter++);
+    const std::string upPath = m_prefix + "." + token + ".up";
+    const std::string downPath = m_prefix + "." + token + ".down";
+    const std::string nobody = "Nobody is receiving on the named pipe '" + m_name + "': start a receiver first.";
+    auto fail = [&](const std::string &sentence) {
+        ::unlink(upPath.c_str());
+        ::unlink(downPath.c_str());
+        return sentence;
+    };
+
+    const std::string connectPath = m_prefix + ".connect";
+    struct stat st {};
+    if (stat(connectPath.c_str(), &st) != 0)
+        return nobody;
+    if (std::string error = makeFifo(upPath); !error.empty())
+        return fail(error);
+    if (std::string error = makeFifo(downPath); !error.empty())
+        return fail(error);
+    m_downFd = ::open(downPath.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (m_downFd < 0)
+        return fail("Cannot open the FIFO " + downPath + ": " + errnoText(errno) + ".");
+
+    // Non-blocking open for writing fails with ENXIO when no process has the FIFO open for
+    // reading: a .connect left by a crashed receiver.
+    int connectFd = ::open(connectPath.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (connectFd < 0) {
+        if (errno == ENXIO || errno == ENOENT)
+            return fail(nobody);
+        if (errno == EACCES)
+            return fail("Permission denied opening " + connectPath + ": the receiver runs as another user.");
+        return fail("Cannot open " + connectPath + ": " + errnoText(errno) + ".");
+    }
+    if (!isOurFifo(connectFd)) {
+        ::close(connectFd);
+        return fail(connectPath + " is not a FIFO owned by you; refusing to use it.");
+    }
+    const std::string hello = "hello " + std::to_string(getpid()) + " " + token + "\n";
+    std::string writeError;
+    {
+        // Shorter than PIPE_BUF, so the line lands in one piece even with other senders.
+        SigpipeBlocker guard;
+        for (;;) {
+            const ssize_t n = ::write(connectFd, hello.data(), hello.size());
+            if (n == ssize_t(hello.size()))
+                break;
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && errno == EAGAIN) {
+                pollfd fds[2] = {{connectFd, POLLOUT, 0}, {m_interruptFd, POLLIN, 0}};
+                if (poll(fds, 2, m_handshakeTimeoutMs) > 0 && !(fds[1].revents & POLLIN))
+                    continue;
+                writeError = "The receiver on '" + m_name + "' is not accepting connections: it may be stuck.";
+                break;
+            }
+            if (n < 0 && errno == EPIPE)
+                guard.sawEpipe();
+            writeError = nobody;
+            break;
+        }
+    }
+    ::close(connectFd);
+    if (!writeError.empty())
+        return fail(writeError);
+
+    // Wait for the welcome byte: the receiver has opened both FIFOs of our pair.
+    pollfd fds[2] = {{m_downFd, POLLIN, 0}, {m_interruptFd, POLLIN, 0}};
+    int ready;
+    do
+        ready = poll(fds, 2, m_handshakeTimeoutMs);
+    while (ready < 0 && errno == EINTR);
+    if (ready == 0)
+        return fail("The receiver on '" + m_name + "' did not answer within "
+                    + std::to_string(m_handshakeTimeoutMs / 1000.0).substr(0, 4)
+                    + " s: it may be stuck. Restart it and try again.");
+    if (fds[1].revents & POLLIN)
+        return fail("Connecting to the named pipe '" + m_name + "' was cancelled.");
+    char welcome = 0;
+    if (::read(m_downFd, &welcome, 1) != 1 || welcome != WelcomeByte)
+        return fail("The receiver on '" + m_name + "' stopped while we were connecting: start it again.");
+    m_upFd = ::open(upPath.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (m_upFd < 0)
+        return fail("The receiver on '" + m_name + "' stopped while we were connecting: start it again.");
+    // Both ends are open: the names have done their job, and removing them now means a crash
+    // later leaves nothing behind.
+    fail({});
+    fcntl(m_upFd, F_SETPIPE_SZ, PipeBytes);
+    return {};
+}
+
+void NamedPipeChannelPosix::readConnectLines()
+{
+    char buffer[4096];
+    for (;;) {
+        const ssize_t n = ::read(m_connectFd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        m_connectLine.append(buffer, std::size_t(n));
+    }
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = m_connectLine.find('\n', start)) != std::string::npos; start = nl + 1)
+        acceptHello(m_connectLine.substr(start, nl - start));
+    m_connectLine.erase(0, start);
+    // Garbage without a newline would otherwise grow without bound.
+    if (m_connectLine.size() > MaxHelloLine)
+        m_connectLine.clear();
+}
+
+// "hello <pid> <pid>-<n>": anything else is not from one of our senders and is ignored.
+void NamedPipeChannelPosix::acceptHello(const std::string &line)
+{
+    if (line.size() > MaxHelloLine || line.compare(0, 6, "hello ") != 0)
+        return;
+    const std::size_t space = line.find(' ', 6);
+    if (space == std::string::npos)
+        return;
+    const std::string pidText = line.substr(6, space - 6);
+    const std::string token = line.substr(space + 1);
+    if (pidText.empty() || pidText.size() > 10 || token.empty() || token.size() > 40
+        || pidText.find_first_not_of("0123456789") != std::string::npos
+        || token.find_first_not_of("0123456789-") != std::string::npos)
+        return;
+
+    auto peer = std::make_shared<Peer>();
+    peer->pid = std::strtol(pidText.c_str(), nullptr, 10);
+    const std::string upPath = m_prefix + "." + token + ".up";
+    peer->upFd = ::open(upPath.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+    peer->downFd = ::open((m_prefix + "." + token + ".down").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+    // ENXIO on .down: the sender gave up (or died) before we got to it.
+    if (peer->upFd < 0 || peer->downFd < 0 || !isOurFifo(peer->upFd) || !isOurFifo(peer->downFd))
+        return;
+    fcntl(peer->upFd, F_SETPIPE_SZ, PipeBytes);
+    const std::uint8_t welcome = WelcomeByte;
+    if (!writeAll(peer->downFd, &welcome, 1, "gone").empty())
+        return;
+    peer->id = m_nextPeerId++;
+    {
+        std::lock_guard<std::mutex> lock(m_peersMutex);
+        m_peers[peer->id] = peer;
+    }
+    Event event;
+    event.kind = Event::Kind::PeerConnected;
+    event.peer = peer->id;
+    event.text = "Sender process " + pidText + " connected through the FIFO " + upPath + ".";
+    m_events.push_back(std::move(event));
+}
+
+Event NamedPipeChannelPosix::peerGone(const std::shared_ptr<Peer> &peer, const std::string &why)
+{
+    Event event;
+    event.kind = Event::Kind::PeerGone;
+    event.peer = peer->id;
+    event.text = "Sender " + std::to_string(peer->id) + " (process " + std::to_string(peer->pid) + ") " + why;
+    if (peer->assembler.pendingBytes() > 0)
+        event.text += " The " + std::to_string(peer->assembler.pendingBytes())
+                      + " bytes of the frame it was in the middle of sending were discarded.";
+    std::lock_guard<std::mutex> lock(m_peersMutex);
+    m_peers.erase(peer->id);
+    return event;
+}
+
+Event NamedPipeChannelPosix::receive(int timeoutMs)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    for (;;) {
+        if (!m_events.empty()) {
+            Event event = std::move(m_events.front());
+            m_events.pop_front();
+            return event;
+        }
+        std::vector<pollfd> fds;
+        std::vector<std::shared_ptr<Peer>> polled;
+        fds.push_back({m_interruptFd, POLLIN, 0});
+        if (m_role == Role::Receiver) {
+            if (m_connectFd >= 0)
+                fds.push_back({m_connectFd, POLLIN, 0});
+            for (const auto &entry : m_peers) {
+                fds.push_back({entry.second->upFd, POLLIN, 0});
+                polled.push_back(entry.second);
+            }
+        } else if (m_downFd >= 0) {
+            fds.push_back({m_downFd, POLLIN, 0});
+        }
+        int wait = -1;
+        if (timeoutMs >= 0) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            wait = int(std::max<long long>(0, left.count()));
+        }
+        const int ready = poll(fds.data(), nfds_t(fds.size()), wait);
+        if (ready < 0) {
+            if (errno == EINTR)
+                continue;
+            Event event;
+            event.kind = Event::Kind::Error;
+            event.text = "Waiting on the named pipe failed: " + errnoText(errno) + ".";
+            return event;
+        }
+        if (ready == 0)
+            return Event{};
+        if (fds[0].revents & POLLIN) {
+            // Left unread on purpose: interrupt() stays in force until close().
+            Event event;
+            event.kind = Event::Kind::Interrupted;
+            return event;
+        }
+
+        if (m_role == Role::Sender) {
+            if (fds.size() < 2 || !fds[1].revents)
+                continue;
+            std::deque<std::vector<std::uint8_t>> frames;
+            std::string why;
+            const long n = m_downAssembler.readFrom(m_downFd, ReadBudget, frames, &why);
+            for (auto &frame : frames) {
+                Event event;
+                event.kind = Event::Kind::Frame;
+                event.frame = std::move(frame);
+                m_events.push_back(std::move(event));
+            }
+            if (n == 0 || (n < 0 && errno != EAGAIN)) {
+                Event event;
+                event.kind = Event::Kind::PeerGone;
+                event.text = n == 0 ? "The receiver on the named pipe '" + m_name
+                                          + "' closed its end (it stopped or crashed): start it again and reconnect."
+                                    : "The receiver on the named pipe '" + m_name + "' sent bytes that are not a frame ("
+                                          + (why.empty() ? errnoText(errno) : why) + "); the connection was dropped.";
+                closeFd(m_downFd);
+                m_events.push_back(std::move(event));
+            }
+            continue;
+        }
+
+        if (fds[1].revents & POLLIN)
+            readConnectLines();
+        for (std::size_t i = 0; i < polled.size(); ++i) {
+            if (!fds[i + 2].revents)
+                continue;
+            const std::shared_ptr<Peer> &peer = polled[i];
+            std::deque<std::vector<std::uint8_t>> frames;
+            std::string why;
+            const long n = peer->assembler.readFrom(peer->upFd, ReadBudget, frames, &why);
+            const int readErrno = errno;
+            for (auto &frame : frames) {
+                Event event;
+                event.kind = Event::Kind::Frame;
+                event.peer = peer->id;
+                event.frame = std::move(frame);
+                m_events.push_back(std::move(event));
+            }
+            if (n == 0)
+                m_events.push_back(peerGone(peer, "closed its end of the pipe (it finished, stopped or was killed)."));
+            else if (n < 0 && readErrno == EPROTO)
+                m_events.push_back(peerGone(peer, "sent bytes that are not a frame (" + why
+                                                      + "); it was disconnected. Frames before it were kept."));
+            else if (n < 0 && readErrno != EAGAIN)
+                m_events.push_back(peerGone(peer, "could not be read (" + errnoText(readErrno)
+                                                      + "); it was disconnected."));
+        }
+    }
+}
+
+std::string NamedPipeChannelPosix::writeAll(int fd, const std::uint8_t *data, std::size_t size,
+                                            const std::string &whoIsGone)
+{
+    SigpipeBlocker guard;
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n = ::write(fd, data + done, size - done);
+        if (n > 0) {
+            done += std::size_t(n);
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN) {
+            // The FIFO is full: the reader is slower than us. Sleep until it drains (this is the
+            // backpressure) or until interrupt().
+            pollfd fds[2] = {{fd, POLLOUT, 0}, {m_interruptFd, POLLIN, 0}};
+            if (poll(fds, 2, -1) < 0 && errno != EINTR)
+                return "Waiting to write to the named pipe failed: " + errnoText(errno) + ".";
+            if (fds[1].revents & POLLIN)
+                return {};
+            continue;
+        }
+        if (errno == EPIPE) {
+            guard.sawEpipe();
+            return whoIsGone;
+        }
+        return "Writing to the named pipe '" + m_name + "' failed: " + errnoText(errno) + ".";
+    }
+    return {};
+}
+
+std::string NamedPipeChannelPosix::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
+{
+    if (std::string error = namedpipe::checkOutgoingFrame(data, size); !error.empty())
+        return error;
+    if (m_role == Role::Sender) {
+        if (m_upFd < 0)
+            return "The named pipe '" + m_name + "' is not connected: the receiver has gone. Reconnect.";
+        return writeAll(m_upFd, data, size,
+                        "The receiver on the named pipe '" + m_name
+                            + "' has gone (it stopped or crashed): the frame was not delivered. Start a receiver "
+                              "and send again.");
+    }
+    std::shared_ptr<Peer> target;
+    {
+        std::lock_guard<std::mutex> lock(m_peersMutex);
+        const auto it = m_peers.find(peer);
+        if (it != m_peers.end())
+            target = it->second;
+    }
+    if (!target)
+        return "Sender " + std::to_string(peer) + " is no longer connected to the named pipe '" + m_name
+               + "'; the reply to it was dropped.";
+    return writeAll(target->downFd, data, size,
+                    "Sender " + std::to_string(peer) + " (process " + std::to_string(target->pid)
+                        + ") has gone; the reply to it was dropped.");
+}
+
+void NamedPipeChannelPosix::interrupt()
+{
+    const std::uint64_t one = 1;
+    if (m_interruptFd >= 0)
+        while (::write(m_interruptFd, &one, sizeof one) < 0 && errno == EINTR) {
+        }
+}
+
+void NamedPipeChannelPosix::close()
+{
+    {
+        std::lock_guard<std::mutex> lock(m_peersMutex);
+        m_peers.clear();
+    }
+    m_events.clear();
+    m_connectLine.clear();
+    closeFd(m_connectFd);
+    closeFd(m_connectKeepFd);
+    closeFd(m_upFd);
+    closeFd(m_downFd);
+    m_downAssembler = FrameAssembler();
+    if (m_createdConnect) {
+        ::unlink((m_prefix + ".connect").c_str());
+        m_createdConnect = false;
+    }
+    if (m_lockFd >= 0) {
+        // Unlinked while still locked: a receiver that opened the old file notices the inode
+        // changed and tries again (see openReceiver).
+        ::unlink((m_prefix + ".lock").c_str());
+        closeFd(m_lockFd);
+    }
+    std::uint64_t drained = 0;
+    if (m_interruptFd >= 0)
+        while (::read(m_interruptFd, &drained, sizeof drained) > 0) {
+        }
+}
+
+} // namespace ipcw::native

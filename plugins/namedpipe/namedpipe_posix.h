@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The "named pipe" of POSIX: FIFOs made with mkfifo() in the user's 0700 runtime folder.
+//
+// A FIFO has one byte stream and no notion of who wrote what, so frames bigger than PIPE_BUF
+// from two senders would interleave. Each sender therefore brings its own pair of FIFOs:
+//
+//   namedpipe-<name>.lock            the receiver holds flock() on it while alive
+//   namedpipe-<name>.connect         shared; senders write one "hello" line each (< PIPE_BUF,
+//                                    so lines from concurrent senders never mix)
+//   namedpipe-<name>.<token>.up      one sender's frames to the receiver
+//   namedpipe-<name>.<token>.down    the receiver's replies (acks, pongs) to that sender
+//
+// Handshake: the sender creates its pair, opens .down for reading, writes "hello <pid> <token>"
+// to .connect and waits; the receiver opens the pair and writes one welcome byte on .down; the
+// sender then opens .up for writing and unlinks the pair (both ends are open, the names are no
+// longer needed, so a crash later leaves nothing behind). Frames are cut from the byte stream
+// by the length in their 40-byte header; a sender that vanishes shows up as end-of-file on
+// its .up FIFO.
+//
+// Qt-free: only POSIX and Linux calls (eventfd for interrupt(), F_SETPIPE_SZ for throughput).
+
+#include "native/channel.h"
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ipcw::native {
+
+class NamedPipeChannelPosix final : public Channel
+{
+public:
+    NamedPipeChannelPosix();
+    ~NamedPipeChannelPosix() override;
+
+    std::string open(Role role, const std::string &address) override;
+    std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override;
+    Event receive(int timeoutMs) override;
+    void interrupt() override;
+    void close() override;
+
+    // Milliseconds a sender waits for the receiver to answer its hello (tests shorten it).
+    void setHandshakeTimeoutMs(int ms) { m_handshakeTimeoutMs = ms; }
+
+    // Cuts one byte stream into whole frames using the payload length in each header.
+    class FrameAssembler
+    {
+    public:
+        // Reads what `fd` has (at most `budget` bytes) and appends completed frames to `out`.
+        // Returns the number of bytes read, 0 on end-of-file, -1 with errno (EAGAIN: empty).
+        // A header that is not a frame sets `error` and returns -1 with errno = EPROTO.
+        long readFrom(int fd, std::size_t budget, std::deque<std::vector<std::uint8_t>> &out,
+                      std::string *error);
+        std::size_t pendingBytes() const { return m_have; }
+
+    private:
+        std::uint8_t m_header[40] = {};
+        std::vector<std::uint8_t> m_frame; // sized to the whole frame once the header is known
+        std::size_t m_have = 0;            // bytes of the current frame received so far
+        std::vector<std::uint8_t> m_staging = std::vector<std::uint8_t>(64 * 1024);
+    };
+
+private:
+    struct Peer
+    {
+        ~Peer();
+        std::uint64_t id = 0;
+        long pid = 0;
+        int upFd = -1;   // we read its frames
+        int downFd = -1; // we write replies
+        FrameAssembler assembler;
+        std::mutex writeMutex; // one reply at a time per peer
+    };
+
+    std::string openReceiver();
+    std::string openSender();
+    void acceptHello(const std::string &line);
+    void readConnectLines();
+    Event peerGone(const std::shared_ptr<Peer> &peer, const std::string &why);
+    std::string writeAll(int fd, const std::uint8_t *data, std::size_t size, const std::string &whoIsGone);
+    void cleanStaleSenderPairs();
+
+    Role m_role = Role::Receiver;
+    std::string m_name;
+    std::string m_dir;
+    std::string m_prefix; // m_dir + "/namedpipe-" + m_name
+    int m_interruptFd = -1;
+    int m_handshakeTimeoutMs = 10000;
+
+    // Receiver
+    int m_lockFd = -1;
+    int m_connectFd = -1;      // read end of .connect
+    int m_connectKeepFd = -1;  // our own write end, so .connect never reports hang-up
+    bool m_createdConnect = false;
+    std::string m_connectLine;
+    std::mutex m_peersMutex; // guards m_peers against send() on the writer thread
+    std::map<std::uint64_t, std::shared_ptr<Peer>> m_peers;
+    std::uint64_t m_nextPeerId = 1;
+    std::deque<Event> m_events; // produced by one poll round, handed out one per receive()
+
+    // Sender
+    int m_upFd = -1;
+    int m_downFd = -1;
+    FrameAssembler m_downAssembler;
+};
+
+} // namespace ipcw::native

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The few facts about a frame the named-pipe backends need to move it as bytes: where its
+// length is and how big it may get. They mirror core/wireformat.h, which cannot be used here
+// because it pulls in Qt and the Windows backend is built without Qt.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace ipcw::native::namedpipe {
+
+constexpr std::uint32_t FrameMagic = 0x57435049; // "IPCW", little-endian
+constexpr std::size_t HeaderBytes = 40;
+constexpr std::size_t PayloadLengthOffset = 28;
+constexpr std::uint32_t MaxPayloadBytes = 64u * 1024u * 1024u;
+constexpr std::size_t MaxFrameBytes = HeaderBytes + MaxPayloadBytes;
+
+inline std::uint32_t readLe32(const std::uint8_t *p)
+{
+    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24;
+}
+
+// "" when `header` (HeaderBytes long) starts a frame whose total size fits the limit, and sets
+// `frameBytes`; otherwise why not, as the end of a sentence.
+inline std::string checkHeader(const std::uint8_t *header, std::size_t *frameBytes)
+{
+    if (readLe32(header) != FrameMagic)
+        return "the bytes do not start with a frame header (wrong magic number)";
+    const std::uint32_t payload = readLe32(header + PayloadLengthOffset);
+    if (payload > MaxPayloadBytes)
+        return "its header announces " + std::to_string(payload) + " payload bytes, more than the limit of "
+               + std::to_string(MaxPayloadBytes);
+    *frameBytes = HeaderBytes + payload;
+    return {};
+}
+
+// "" when `data` is exactly one whole frame that a receiver will accept; else a sentence.
+inline std::string checkOutgoingFrame(const std::uint8_t *data, std::size_t size)
+{
+    if (size > MaxFrameBytes)
+        return "The frame of " + std::to_string(size) + " bytes is too large: a named pipe carries at most "
+               + std::to_string(MaxFrameBytes) + " bytes per frame. Send fewer records per frame.";
+    std::size_t expected = 0;
+    if (size < HeaderBytes)
+        return "The frame of " + std::to_string(size) + " bytes is shorter than a frame header; it was not sent.";
+    if (const std::string why = checkHeader(data, &expected); !why.empty())
+        return "The frame was not sent: " + why + ".";
+    if (expected != size)
+        return "The frame was not sent: its header says " + std::to_string(expected) + " bytes but "
+               + std::to_string(size) + " were given.";
+    return {};
+}
+
+} // namespace ipcw::native::namedpipe

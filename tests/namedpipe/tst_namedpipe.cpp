@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The POSIX named-pipe backend against real FIFOs: round trips, several senders with their own
+// replies, a sender killed mid-frame (a child process), stale and live objects, mode bits,
+// interrupt, backpressure and hostile bytes. The same executable doubles as the child process
+// (--child-...), so the test needs nothing but itself.
+
+#include "namedpipe_posix.h"
+#include "namedpipewire.h"
+#include "native/posixpaths.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QTest>
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <mutex>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using ipcw::native::Event;
+using ipcw::native::NamedPipeChannelPosix;
+using ipcw::native::Role;
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+// A frame as the wire format lays it out: only the fields the backend looks at are real
+// (magic, payload length); the payload is a pattern derived from `seed`.
+Bytes makeFrame(std::size_t payload, std::uint32_t seed)
+{
+    Bytes frame(ipcw::native::namedpipe::HeaderBytes + payload);
+    auto put32 = [&](std::size_t at, std::uint32_t v) {
+        for (int i = 0; i < 4; ++i)
+            frame[at + i] = std::uint8_t(v >> (8 * i));
+    };
+    put32(0, ipcw::native::namedpipe::FrameMagic);
+    put32(8, seed);
+    put32(28, std::uint32_t(payload));
+    std::uint32_t x = seed * 2654435761u + 1;
+    for (std::size_t i = 40; i < frame.size(); ++i) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        frame[i] = std::uint8_t(x);
+    }
+    return frame;
+}
+
+std::string uniqueName(const char *what)
+{
+    static int counter = 0;
+    return std::string("tst-") + what + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+}
+
+std::string runtimeDir()
+{
+    std::string error;
+    return ipcw::native::userRuntimeDir(&error);
+}
+
+std::string pathOf(const std::string &name, const char *suffix)
+{
+    return runtimeDir() + "/namedpipe-" + name + suffix;
+}
+
+bool exists(const std::string &path)
+{
+    struct stat st {};
+    return lstat(path.c_str(), &st) == 0;
+}
+
+// Waits long enough for a slow machine; a Timeout event then fails the caller's comparison.
+Event nextEvent(NamedPipeChannelPosix &channel, int timeoutMs = 10000)
+{
+    return channel.receive(timeoutMs);
+}
+
+// --- child processes -------------------------------------------------------------------------
+
+// Sends one small frame, says so, then starts a 16 MiB frame the parent does not read: the
+// child blocks in the middle of it until the parent kills it.
+int childSenderMidFrame(const char *name)
+{
+    NamedPipeChannelPosix channel;
+    if (!channel.open(Role::Sender, name).empty())
+        return 2;
+    const Bytes small = makeFrame(100, 1);
+    if (!channel.send(small.data(), small.size(), 0).empty())
+        return 3;
+    std::printf("sent\n");
+    std::fflush(stdout);
+    const Bytes big = makeFrame(16 * 1024 * 1024, 2);
+    channel.send(big.data(), big.size(), 0);
+    pause();
+    return 0;
+}
+
+// A receiver that waits to be killed, leaving its FIFO and lock file behind as a crash does.
+int childReceiver(const char *name)
+{
+    NamedPipeChannelPosix channel;
+    if (!channel.open(Role::Receiver, name).empty())
+        return 2;
+    std::printf("listening\n");
+    std::fflush(stdout);
+    pause();
+    return 0;
+}
+
+} // namespace
+
+class TestNamedPipe final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void roundTrip_data();
+    void roundTrip();
+    void severalSendersGetTheirOwnReplies();
+    void senderKilledMidFrame();
+    void crashedReceiverIsReplaced();
+    void staleLeftoversAreReplaced();
+    void liveReceiverIsNotStolen();
+    void modeBits();
+    void senderPairIsPrivateAndRemoved();
+    void nobodyReceiving();
+    void interruptWakesReceiveAndSend();
+    void backpressureLosesNothing();
+    void receiverGoneIsReportedToSender();
+    void hostileBytesDisconnectOnlyThatSender();
+    void badAddressesAreRefused();
+};
+
+void TestNamedPipe::roundTrip_data()
+{
+    QTest::addColumn<int>("payload");
+    QTest::newRow("header only") << 0;
+    QTest::newRow("1 B") << 1;
+    QTest::newRow("4 KiB + 1") << 4097;
+    QTest::newRow("64 KiB") << 65536;
+    QTest::newRow("1 MiB + 3") << (1 << 20) + 3;
+    QTest::newRow("16 MiB") << (16 << 20);
+}
+
+void TestNamedPipe::roundTrip()
+{
+    QFETCH(int, payload);
+    const std::string name = uniqueName("trip");
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+
+    NamedPipeChannelPosix sender;
+    std::string openError = "not run";
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    Event hello = nextEvent(receiver);
+    connect.join();
+    QCOMPARE(openError, std::string());
+    QCOMPARE(int(hello.kind), int(Event::Kind::PeerConnected));
+    QVERIFY(hello.peer != 0);
+
+    const Bytes frame = makeFrame(std::size_t(payload), 42);
+    std::string sendError = "not run";
+    std::thread writer([&] { sendError = sender.send(frame.data(), frame.size(), 0); });
+    Event got = nextEvent(receiver);
+    writer.join();
+    QCOMPARE(sendError, std::string());
+    QCOMPARE(int(got.kind), int(Event::Kind::Frame));
+    QCOMPARE(got.peer, hello.peer);
+    QVERIFY(got.frame == frame);
+
+    // And back: the reply path carries the same frame to that sender.
+    std::thread replier([&] { sendError = receiver.send(got.frame.data(), got.frame.size(), got.peer); });
+    Event echo = nextEvent(sender);
+    replier.join();
+    QCOMPARE(sendError, std::string());
+    QCOMPARE(int(echo.kind), int(Event::Kind::Frame));
+    QVERIFY(echo.frame == frame);
+
+    sender.close();
+    Event gone = nextEvent(receiver);
+    QCOMPARE(int(gone.kind), int(Event::Kind::PeerGone));
+    QVERIFY2(gone.text.find("discarded") == std::string::npos, gone.text.c_str());
+    receiver.close();
+    QVERIFY(!exists(pathOf(name, ".connect")));
+    QVERIFY(!exists(pathOf(name, ".lock")));
+}
+
+void TestNamedPipe::severalSendersGetTheirOwnReplies()
+{
+    const std::string name = uniqueName("many");
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+
+    constexpr int Senders = 4;
+    constexpr int Frames = 60;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int s = 0; s < Senders; ++s) {
+        threads.emplace_back([&, s] {
+            NamedPipeChannelPosix sender;
+            if (!sender.open(Role::Sender, name).empty()) {
+                ++failures;
+                return;
+            }
+            std::thread replies([&] {
+                // Every reply must be this sender's own frame, in order.
+                for (int i = 0; i < Frames; ++i) {
+                    Event e = sender.receive(20000);
+                    if (e.kind != Event::Kind::Frame || e.frame != makeFrame(std::size_t(1000 + 7000 * s), s * 1000 + i))
+                        ++failures;
+                }
+            });
+            for (int i = 0; i < Frames; ++i) {
+                const Bytes frame = makeFrame(std::size_t(1000 + 7000 * s), s * 1000 + i);
+                if (!sender.send(frame.data(), frame.size(), 0).empty())
+                    ++failures;
+            }
+            replies.join();
+            sender.close();
+        });
+    }
+    // The receiver echoes each frame to the peer it came from, on its own writer thread as the
+    // endpoint does.
+    int framesSeen = 0, gone = 0;
+    std::vector<Event> toEcho;
+    std::mutex echoMutex;
+    std::condition_variable echoReady;
+    bool done = false;
+    std::thread echoer([&] {
+        for (;;) {
+            std::unique_lock<std::mutex> lock(echoMutex);
+            echoReady.wait(lock, [&] { return done || !toEcho.empty(); });
+            if (toEcho.empty())
+                return;
+            Event e = std::move(toEcho.front());
+            toEcho.erase(toEcho.begin());
+            lock.unlock();
+            if (!receiver.send(e.frame.data(), e.frame.size(), e.peer).empty())
+                ++failures;
+        }
+    });
+    while (gone < Senders) {
+        Event e = receiver.receive(20000);
+        QVERIFY2(e.kind != Event::Kind::Timeout, "the senders stalled");
+        if (e.kind == Event::Kind::Frame) {
+            ++framesSeen;
+            std::lock_guard<std::mutex> lock(echoMutex);
+            toEcho.push_back(std::move(e));
+            echoReady.notify_one();
+        } else if (e.kind == Event::Kind::PeerGone) {
+            ++gone;
+        }
+    }
+    {
+        std::lock_guard<std::mutex> lock(echoMutex);
+        done = true;
+        echoReady.notify_one();
+    }
+    echoer.join();
+    for (std::thread &t : threads)
+        t.join();
+    QCOMPARE(framesSeen, Senders * Frames);
+    QCOMPARE(failures.load(), 0);
+}
+
+void TestNamedPipe::senderKilledMidFrame()
+{
+    const std::string name = uniqueName("kill");
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+
+    QProcess child;
+    child.start(QCoreApplication::applicationFilePath(),
+                {QStringLiteral("--child-sender-midframe"), QString::fromStdString(name)});
+    QVERIFY(child.waitForStarted());
+    Event hello = nextEvent(receiver);
+    QCOMPARE(int(hello.kind), int(Event::Kind::PeerConnected));
+    Event first = nextEvent(receiver);
+    QCOMPARE(int(first.kind), int(Event::Kind::Frame));
+    QVERIFY(first.frame == makeFrame(100, 1));
+    QVERIFY(child.waitForReadyRead(10000));
+    // Give the child time to fill the FIFO with the start of its 16 MiB frame, then kill it.
+    QTest::qWait(300);
+    kill(pid_t(child.processId()), SIGKILL);
+    QVERIFY(child.waitForFinished(10000));
+
+    Event gone = nextEvent(receiver);
+    QCOMPARE(int(gone.kind), int(Event::Kind::PeerGone));
+    QCOMPARE(gone.peer, hello.peer);
+    qInfo("%s", gone.text.c_str());
+    QVERIFY2(gone.text.find("discarded") != std::string::npos, gone.text.c_str());
+    QVERIFY2(gone.text.find("killed") != std::string::npos, gone.text.c_str());
+
+    // The receiver carries on: a new sender connects and is heard.
+    NamedPipeChannelPosix sender;
+    std::string openError = "not run";
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    Event next = nextEvent(receiver);
+    connect.join();
+    QCOMPARE(openError, std::string());
+    QCOMPARE(int(next.kind), int(Event::Kind::PeerConnected));
+    QVERIFY(next.peer != hello.peer);
+    const Bytes frame = makeFrame(5000, 9);
+    QCOMPARE(sender.send(frame.data(), frame.size(), 0), std::string());
+    Event got = nextEvent(receiver);
+    QCOMPARE(int(got.kind), int(Event::Kind::Frame));
+    QVERIFY(got.frame == frame);
+}
+
+void TestNamedPipe::crashedReceiverIsReplaced()
+{
+    const std::string name = uniqueName("crash");
+    QProcess child;
+    child.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--child-receiver"), QString::fromStdString(name)});
+    QVERIFY(child.waitForReadyRead(10000));
+    {
+        NamedPipeChannelPosix thief;
+        const std::string error = thief.open(Role::Receiver, name);
+        QVERIFY2(error.find("already in use by a running receiver") != std::string::npos, error.c_str());
+    }
+    kill(pid_t(child.processId()), SIGKILL);
+    QVERIFY(child.waitForFinished(10000));
+    QVERIFY(exists(pathOf(name, ".connect"))); // the crash left it behind
+
+    NamedPipeChannelPosix sender;
+    const std::string noReceiver = sender.open(Role::Sender, name);
+    QVERIFY2(noReceiver.find("start a receiver first") != std::string::npos, noReceiver.c_str());
+
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    std::string openError = "not run";
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    Event hello = nextEvent(receiver);
+    connect.join();
+    QCOMPARE(openError, std::string());
+    QCOMPARE(int(hello.kind), int(Event::Kind::PeerConnected));
+}
+
+void TestNamedPipe::staleLeftoversAreReplaced()
+{
+    const std::string name = uniqueName("stale");
+    // What a crash leaves: an unlocked lock file, a .connect with no reader, and the pair of a
+    // sender whose process is gone.
+    const pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    QVERIFY(dead > 0);
+    QCOMPARE(waitpid(dead, nullptr, 0), dead);
+    const std::string deadPair = pathOf(name, ("." + std::to_string(dead) + "-0.up").c_str());
+    ::close(::open(pathOf(name, ".lock").c_str(), O_CREAT | O_RDWR, 0600));
+    QCOMPARE(mkfifo(pathOf(name, ".connect").c_str(), 0600), 0);
+    QCOMPARE(mkfifo(deadPair.c_str(), 0600), 0);
+
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    QVERIFY(!exists(deadPair));
+    NamedPipeChannelPosix sender;
+    std::string openError = "not run";
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    Event hello = nextEvent(receiver);
+    connect.join();
+    QCOMPARE(openError, std::string());
+    QCOMPARE(int(hello.kind), int(Event::Kind::PeerConnected));
+}
+
+void TestNamedPipe::liveReceiverIsNotStolen()
+{
+    const std::string name = uniqueName("live");
+    NamedPipeChannelPosix owner;
+    QCOMPARE(owner.open(Role::Receiver, name), std::string());
+    NamedPipeChannelPosix thief;
+    const std::string error = thief.open(Role::Receiver, name);
+    QVERIFY2(error.find("already in use by a running receiver") != std::string::npos, error.c_str());
+    // The failed attempt removed nothing of the owner's.
+    QVERIFY(exists(pathOf(name, ".connect")));
+    NamedPipeChannelPosix sender;
+    std::string openError = "not run";
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    Event hello = nextEvent(owner);
+    connect.join();
+    QCOMPARE(openError, std::string());
+    QCOMPARE(int(hello.kind), int(Event::Kind::PeerConnected));
+}
+
+void TestNamedPipe::modeBits()
+{
+    const std::string name = uniqueName("mode");
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    struct stat st {};
+    QCOMPARE(lstat(runtimeDir().c_str(), &st), 0);
+    QCOMPARE(st.st_mode & 07777, mode_t(0700));
+    QCOMPARE(st.st_uid, geteuid());
+    QCOMPARE(lstat(pathOf(name, ".connect").c_str(), &st), 0);
+    QVERIFY(S_ISFIFO(st.st_mode));
+    QCOMPARE(st.st_mode & 07777, mode_t(0600));
+    QCOMPARE(lstat(pathOf(name, ".lock").c_str(), &st), 0);
+    QCOMPARE(st.st_mode & 07777, mode_t(0600));
+}
+
+// Plays a receiver that reads the hello but never answers: the sender's pair exists while it
+// waits, is private, and is gone after the handshake timed out.
+void TestNamedPipe::senderPairIsPrivateAndRemoved()
+{
+    const std::string name = uniqueName("pair");
+    const std::string connectPath = pathOf(name, ".connect");
+    QCOMPARE(mkfifo(connectPath.c_str(), 0600), 0);
+    const int connectFd = ::open(connectPath.c_str(), O_RDWR | O_NONBLOCK);
+    QVERIFY(connectFd >= 0);
+
+    NamedPipeChannelPosix sender;
+    sender.setHandshakeTimeoutMs(1500);
+    std::string openError;
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    std::string line;
+    QElapsedTimer clock;
+    clock.start();
+    while (line.find('\n') == std::string::npos && clock.elapsed() < 5000) {
+        char buffer[256];
+        const ssize_t n = ::read(connectFd, buffer, sizeof buffer);
+        if (n > 0)
+            line.append(buffer, std::size_t(n));
+        else
+            QTest::qWait(10);
+    }
+    QVERIFY2(line.rfind("hello ", 0) == 0, line.c_str());
+    const std::string token = line.substr(line.rfind(' ') + 1, line.size() - line.rfind(' ') - 2);
+    for (const char *end : {".up", ".down"}) {
+        struct stat st {};
+        const std::string path = pathOf(name, ("." + token + end).c_str());
+        QVERIFY2(lstat(path.c_str(), &st) == 0, path.c_str());
+        QVERIFY(S_ISFIFO(st.st_mode));
+        QCOMPARE(st.st_mode & 07777, mode_t(0600));
+    }
+    connect.join();
+    QVERIFY2(openError.find("did not answer") != std::string::npos, openError.c_str());
+    QVERIFY(!exists(pathOf(name, ("." + token + ".up").c_str())));
+    QVERIFY(!exists(pathOf(name, ("." + token + ".down").c_str())));
+    ::close(connectFd);
+    ::unlink(connectPath.c_str());
+}
+
+void TestNamedPipe::nobodyReceiving()
+{
+    NamedPipeChannelPosix sender;
+    const std::string error = sender.open(Role::Sender, uniqueName("nobody"));
+    QVERIFY2(error.find("Nobody is receiving") != std::string::npos, error.c_str());
+    QVERIFY2(error.find("start a receiver first") != std::string::npos, error.c_str());
+}
+
+void TestNamedPipe::interruptWakesReceiveAndSend()
+{
+    const std::string name = uniqueName("intr");
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    NamedPipeChannelPosix sender;
+    std::string openError = "not run";
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    QCOMPARE(int(nextEvent(receiver).kind), int(Event::Kind::PeerConnected));
+    connect.join();
+    QCOMPARE(openError, std::string());
+
+    QElapsedTimer clock;
+    std::atomic<int> kind{-1};
+    std::thread waiter([&] { kind = int(receiver.receive(-1).kind); });
+    QTest::qWait(300);
+    QCOMPARE(kind.load(), -1); // still asleep: nothing arrived
+    clock.start();
+    receiver.interrupt();
+    waiter.join();
+    QVERIFY(clock.elapsed() < 1000);
+    QCOMPARE(kind.load(), int(Event::Kind::Interrupted));
+    // Sticky: a later call returns at once too.
+    QCOMPARE(int(receiver.receive(-1).kind), int(Event::Kind::Interrupted));
+
+    // A sender blocked on a full FIFO (nobody reads) is released by interrupt() too.
+    const Bytes big = makeFrame(16 * 1024 * 1024, 5);
+    std::atomic<bool> returned{false};
+    std::string sendError = "not run";
+    std::thread writer([&] {
+        sendError = sender.send(big.data(), big.size(), 0);
+        returned = true;
+    });
+    QTest::qWait(300);
+    QVERIFY(!returned.load());
+    sender.interrupt();
+    writer.join();
+    QCOMPARE(sendError, std::string());
+}
+
+void TestNamedPipe::backpressureLosesNothing()
+{
+    const std::string name = uniqueName("slow");
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    NamedPipeChannelPosix sender;
+    std::string openError = "not run";
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    QCOMPARE(int(nextEvent(receiver).kind), int(Event::Kind::PeerConnected));
+    connect.join();
+    QCOMPARE(openError, std::string());
+
+    constexpr int Frames = 64;
+    constexpr std::size_t Payload = 256 * 1024; // 16 MiB in all, far more than the FIFO holds
+    std::atomic<int> sent{0};
+    std::thread writer([&] {
+        for (int i = 0; i < Frames; ++i) {
+            const Bytes frame = makeFrame(Payload, i);
+            if (!sender.send(frame.data(), frame.size(), 0).empty())
+                return;
+            ++sent;
+        }
+    });
+    QTest::qWait(500);
+    const int sentWhileNotReading = sent.load();
+    qInfo("frames written while the receiver was not reading: %d of %d", sentWhileNotReading, Frames);
+    QVERIFY(sentWhileNotReading < Frames);
+    for (int i = 0; i < Frames; ++i) {
+        Event e = nextEvent(receiver);
+        QCOMPARE(int(e.kind), int(Event::Kind::Frame));
+        QVERIFY2(e.frame == makeFrame(Payload, i), qPrintable(QStringLiteral("frame %1 differs").arg(i)));
+    }
+    writer.join();
+    QCOMPARE(sent.load(), Frames);
+}
+
+void TestNamedPipe::receiverGoneIsReportedToSender()
+{
+    const std::string name = uniqueName("gone");
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    NamedPipeChannelPosix sender;
+    std::string openError = "not run";
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    QCOMPARE(int(nextEvent(receiver).kind), int(Event::Kind::PeerConnected));
+    connect.join();
+    QCOMPARE(openError, std::string());
+    receiver.close();
+
+    Event gone = nextEvent(sender);
+    QCOMPARE(int(gone.kind), int(Event::Kind::PeerGone));
+    QVERIFY2(gone.text.find("start it again") != std::string::npos, gone.text.c_str());
+    // Writing into the dead FIFO is a sentence, not a SIGPIPE that kills the test.
+    const Bytes frame = makeFrame(10, 1);
+    const std::string error = sender.send(frame.data(), frame.size(), 0);
+    QVERIFY2(error.find("has gone") != std::string::npos, error.c_str());
+    // And an idle sender with no receiver sleeps instead of spinning on the hung-up FIFO.
+    QCOMPARE(int(sender.receive(200).kind), int(Event::Kind::Timeout));
+}
+
+// A "sender" that writes garbage after a correct handshake: only it is dropped, with a
+// sentence; a well-behaved sender on the same receiver is unaffected.
+void TestNamedPipe::hostileBytesDisconnectOnlyThatSender()
+{
+    const std::string name = uniqueName("hostile");
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    NamedPipeChannelPosix good;
+    std::string openError = "not run";
+    std::thread connect([&] { openError = good.open(Role::Sender, name); });
+    const Event goodHello = nextEvent(receiver);
+    connect.join();
+    QCOMPARE(openError, std::string());
+
+    const std::string up = pathOf(name, ".666-0.up"), down = pathOf(name, ".666-0.down");
+    QCOMPARE(mkfifo(up.c_str(), 0600), 0);
+    QCOMPARE(mkfifo(down.c_str(), 0600), 0);
+    const int downFd = ::open(down.c_str(), O_RDONLY | O_NONBLOCK);
+    const int connectFd = ::open(pathOf(name, ".connect").c_str(), O_WRONLY | O_NONBLOCK);
+    QVERIFY(downFd >= 0 && connectFd >= 0);
+    const std::string hello = "hello 666 666-0\n";
+    QCOMPARE(::write(connectFd, hello.data(), hello.size()), ssize_t(hello.size()));
+    ::close(connectFd);
+    const Event badHello = nextEvent(receiver);
+    QCOMPARE(int(badHello.kind), int(Event::Kind::PeerConnected));
+    const int upFd = ::open(up.c_str(), O_WRONLY | O_NONBLOCK);
+    QVERIFY(upFd >= 0);
+    Bytes oversized = makeFrame(0, 1);
+    oversized[28] = 0xff, oversized[29] = 0xff, oversized[30] = 0xff, oversized[31] = 0x7f;
+    QCOMPARE(::write(upFd, oversized.data(), oversized.size()), ssize_t(oversized.size()));
+    const Event dropped = nextEvent(receiver);
+    QCOMPARE(int(dropped.kind), int(Event::Kind::PeerGone));
+    QCOMPARE(dropped.peer, badHello.peer);
+    QVERIFY2(dropped.text.find("more than the limit") != std::string::npos, dropped.text.c_str());
+    ::close(upFd);
+    ::close(downFd);
+    ::unlink(up.c_str());
+    ::unlink(down.c_str());
+
+    const Bytes frame = makeFrame(300, 3);
+    QCOMPARE(good.send(frame.data(), frame.size(), 0), std::string());
+    const Event got = nextEvent(receiver);
+    QCOMPARE(int(got.kind), int(Event::Kind::Frame));
+    QCOMPARE(got.peer, goodHello.peer);
+
+    // And a frame whose header disagrees with its size is refused before it reaches the pipe.
+    Bytes lying = makeFrame(300, 4);
+    lying.pop_back();
+    const std::string refused = good.send(lying.data(), lying.size(), 0);
+    QVERIFY2(refused.find("not sent") != std::string::npos, refused.c_str());
+}
+
+void TestNamedPipe::badAddressesAreRefused()
+{
+    for (const char *address : {"", "../etc", ".hidden", "a/b", "name?remote=1", "name?color=red"}) {
+        NamedPipeChannelPosix receiver;
+        const std::string error = receiver.open(Role::Receiver, address);
+        QVERIFY2(!error.empty(), address);
+    }
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, uniqueName("ok") + "?remote=0"), std::string());
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && std::string(argv[1]) == "--child-sender-midframe")
+        return childSenderMidFrame(argv[2]);
+    if (argc == 3 && std::string(argv[1]) == "--child-receiver")
+        return childReceiver(argv[2]);
+    QCoreApplication app(argc, argv);
+    TestNamedPipe test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_namedpipe.moc"
