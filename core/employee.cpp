@@ -29,17 +29,27 @@ bool parseSalary(const QString &text, qint64 *cents)
     const qsizetype dot = s.indexOf(QLatin1Char('.'));
     const QStringView whole = dot < 0 ? s : s.left(dot);
     const QStringView fraction = dot < 0 ? QStringView() : s.mid(dot + 1);
-    if (whole.isEmpty() || whole.size() > 16 || fraction.size() > 2 || (dot >= 0 && fraction.isEmpty()))
+    if (whole.isEmpty() || fraction.size() > 2 || (dot >= 0 && fraction.isEmpty()))
         return false;
+    // Accumulate the magnitude in cents with overflow checks, so every value formatSalary()
+    // writes (down to the most negative qint64) reads back, and nothing beyond wraps.
+    const quint64 limit = negative ? quint64(1) << 63 : (quint64(1) << 63) - 1;
+    quint64 magnitude = 0;
+    const auto addDigit = [&](QChar c) {
+        if (c < QLatin1Char('0') || c > QLatin1Char('9'))
+            return false;
+        const quint64 digit = quint64(c.unicode() - '0');
+        if (magnitude > (limit - digit) / 10)
+            return false;
+        magnitude = magnitude * 10 + digit;
+        return true;
+    };
     for (QChar c : whole)
-        if (!c.isDigit() || c.unicode() > '9')
+        if (!addDigit(c))
             return false;
-    for (QChar c : fraction)
-        if (!c.isDigit() || c.unicode() > '9')
+    for (qsizetype i = 0; i < 2; ++i)
+        if (!addDigit(i < fraction.size() ? fraction[i] : QLatin1Char('0')))
             return false;
-    qint64 value = whole.toLongLong() * 100;
-    if (!fraction.isEmpty())
-        value += fraction.size() == 1 ? fraction.toInt() * 10 : fraction.toInt();
-    *cents = negative ? -value : value;
+    *cents = negative ? qint64(quint64(0) - magnitude) : qint64(magnitude);
     return true;
 }

@@ -106,7 +106,9 @@ DecodeError readText(Reader &r, QString *out)
     const char *bytes = nullptr;
     if (!r.getBytes(length, &bytes))
         return DecodeError::CountMismatch;
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    // ConvertInitialBom: a leading U+FEFF is field content, not a byte-order mark to drop.
+    QStringDecoder decoder(QStringDecoder::Utf8,
+                           QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
     *out = decoder.decode(QByteArrayView(bytes, length));
     if (decoder.hasError())
         return DecodeError::InvalidText;
