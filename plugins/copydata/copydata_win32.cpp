@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "copydata_win32.h"
+
+#include "native/registry.h"
+
+#include <cstring>
+
+using ipcw::native::Event;
+using ipcw::native::Role;
+
+namespace {
+
+constexpr wchar_t ReceiverClass[] = L"IpcWorkshopCopyDataReceiver";
+constexpr wchar_t ReplyClass[] = L"IpcWorkshopCopyDataReply";
+
+// dwData of every IPC Workshop message: "IPCW" in the high half, the kind in the low half, so
+// WM_COPYDATA from unrelated programs is recognised and refused.
+constexpr ULONG_PTR Tag = ULONG_PTR(0x49504357) << 32;
+constexpr ULONG_PTR TagMask = ~ULONG_PTR(0xffffffff);
+enum Kind : ULONG_PTR {
+    Hello = 1, // empty; a sender introduces itself
+    Whole = 2, // one whole frame
+    Begin = 3, // u64 total size; fragments follow
+    Piece = 4, // the next fragment of the frame announced by Begin
+    Bye = 5,   // empty; the sender closes cleanly
+};
+
+// Sends that take longer than this mean the other side stopped pumping messages.
+constexpr UINT SendTimeoutMs = 30000;
+
+std::wstring widen(const std::string &text)
+{
+    if (text.empty())
+        return {};
+    const int length = MultiByteToWideChar(CP_UTF8, 0, text.data(), int(text.size()), nullptr, 0);
+    std::wstring wide(std::size_t(length > 0 ? length : 0), L'\0');
+    if (length > 0)
+        MultiByteToWideChar(CP_UTF8, 0, text.data(), int(text.size()), wide.data(), length);
+    return wide;
+}
+
+std::string lastErrorText(DWORD error)
+{
+    wchar_t *buffer = nullptr;
+    FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+                   nullptr, error, 0, reinterpret_cast<wchar_t *>(&buffer), 0, nullptr);
+    std::string text = "Windows error " + std::to_string(error);
+    if (buffer) {
+        const int size = WideCharToMultiByte(CP_UTF8, 0, buffer, -1, nullptr, 0, nullptr, nullptr);
+        std::string message(std::size_t(size > 0 ? size - 1 : 0), '\0');
+        WideCharToMultiByte(CP_UTF8, 0, buffer, -1, message.data(), size, nullptr, nullptr);
+        LocalFree(buffer);
+        while (!message.empty() && (message.back() == '\n' || message.back() == '\r' || message.back() == '.'))
+            message.pop_back();
+        if (!message.empty())
+            text += " (" + message + ")";
+    }
+    return text;
+}
+
+bool registerClass(const wchar_t *name, WNDPROC procedure)
+{
+    WNDCLASSEXW windowClass{};
+    windowClass.cbSize = sizeof(windowClass);
+    windowClass.lpfnWndProc = procedure;
+    windowClass.hInstance = GetModuleHandleW(nullptr);
+    windowClass.lpszClassName = name;
+    return RegisterClassExW(&windowClass) || GetLastError() == ERROR_CLASS_ALREADY_EXISTS;
+}
+
+bool validAddress(const std::string &address)
+{
+    if (address.empty() || address.size() > 200)
+        return false;
+    for (const char c : address)
+        if (c == '\\' || static_cast<unsigned char>(c) < 0x20)
+            return false;
+    return true;
+}
+
+} // namespace
+
+CopyDataChannelWin32::CopyDataChannelWin32()
+    : m_interrupt(CreateEventW(nullptr, TRUE, FALSE, nullptr))
+{
+}
+
+CopyDataChannelWin32::~CopyDataChannelWin32()
+{
+    close();
+    if (m_interrupt)
+        CloseHandle(m_interrupt);
+}
+
+std::string CopyDataChannelWin32::createWindow(const std::wstring &name)
+{
+    const wchar_t *className = m_role == Role::Receiver ? ReceiverClass : ReplyClass;
+    if (!registerClass(className, &CopyDataChannelWin32::windowProc))
+        return "Could not register the copydata window class: " + lastErrorText(GetLastError()) + ".";
+    m_window = CreateWindowExW(0, className, name.c_str(), 0, 0, 0, 0, 0, HWND_MESSAGE, nullptr,
+                               GetModuleHandleW(nullptr), this);
+    if (!m_window)
+        return "Could not create the copydata message window: " + lastErrorText(GetLastError()) + ".";
+    return {};
+}
+
+std::string CopyDataChannelWin32::open(Role role, const std::string &address)
+{
+    m_role = role;
+    m_address = address;
+    if (!m_interrupt)
+        return "Could not create the copydata wake-up event: " + lastErrorText(GetLastError()) + ".";
+    if (!validAddress(address))
+        return "The copydata address \"" + address
+            + "\" is not usable: give 1 to 200 characters without backslashes or control characters.";
+    const std::wstring name = widen(address);
+
+    if (role == Role::Receiver) {
+        // The window name alone cannot be claimed atomically; this named object can, and it
+        // disappears with its owner, so a crashed receiver never leaves a stale claim behind.
+        m_nameLock = CreateMutexW(nullptr, FALSE, (L"Local\\IpcWorkshop.copydata." + name).c_str());
+        if (!m_nameLock)
+            return "Could not claim the copydata address \"" + address + "\": " + lastErrorText(GetLastError()) + ".";
+        if (GetLastError() == ERROR_ALREADY_EXISTS) {
+            CloseHandle(m_nameLock);
+            m_nameLock = nullptr;
+            return "The copydata address \"" + address
+                + "\" is already in use by a running receiver: stop it or pick another address.";
+        }
+        const std::string error = createWindow(name);
+        if (!error.empty())
+            close();
+        return error;
+    }
+
+    m_receiverWindow = FindWindowExW(HWND_MESSAGE, nullptr, ReceiverClass, name.c_str());
+    if (!m_receiverWindow)
+        return "Nobody is receiving on copydata address \"" + address + "\": start a receiver first.";
+    std::string error = createWindow(std::wstring());
+    if (error.empty()) {
+        peerFor(m_receiverWindow); // watches the receiver's process for PeerGone
+        error = sendMessage(m_receiverWindow, Hello, nullptr, 0);
+    }
+    if (!error.empty())
+        close();
+    return error;
+}
+
+CopyDataChannelWin32::Peer &CopyDataChannelWin32::peerFor(HWND window)
+{
+    auto found = m_peers.find(window);
+    if (found != m_peers.end())
+        return found->second;
+    Peer &peer = m_peers[window];
+    GetWindowThreadProcessId(window, &peer.pid);
+    // At most MAXIMUM_WAIT_OBJECTS - 1 processes can be watched next to the wake-up event; the
+    // rest are still served, only their death is noticed at the next reply instead.
+    std::size_t watched = 0;
+    for (const auto &entry : m_peers)
+        watched += entry.second.process ? 1 : 0;
+    if (peer.pid && watched < MAXIMUM_WAIT_OBJECTS - 1)
+        peer.process = OpenProcess(SYNCHRONIZE, FALSE, peer.pid);
+    if (m_role == Role::Receiver) {
+        Event event;
+        event.kind = Event::Kind::PeerConnected;
+        event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(window));
+        event.text = "copydata sender, process " + std::to_string(peer.pid);
+        m_pending.push_back(std::move(event));
+    }
+    return peer;
+}
+
+void CopyDataChannelWin32::dropPeer(HWND window, const std::string &how)
+{
+    auto found = m_peers.find(window);
+    if (found == m_peers.end())
+        return;
+    Event event;
+    event.kind = Event::Kind::PeerGone;
+    event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(window));
+    event.text = how;
+    if (found->second.expected)
+        event.text += " It was in the middle of a frame; that frame is lost.";
+    if (found->second.process)
+        CloseHandle(found->second.process);
+    m_peers.erase(found);
+    m_pending.push_back(std::move(event));
+}
+
+LRESULT CALLBACK CopyDataChannelWin32::windowProc(HWND window, UINT message, WPARAM wParam, LPARAM lParam)
+{
+    if (message == WM_NCCREATE) {
+        const auto *create = reinterpret_cast<const CREATESTRUCTW *>(lParam);
+        SetWindowLongPtrW(window, GWLP_USERDATA, reinterpret_cast<LONG_PTR>(create->lpCreateParams));
+    }
+    auto *self = reinterpret_cast<CopyDataChannelWin32 *>(GetWindowLongPtrW(window, GWLP_USERDATA));
+    if (message == WM_COPYDATA && self)
+        return self->onCopyData(reinterpret_cast<HWND>(wParam), reinterpret_cast<const COPYDATASTRUCT *>(lParam));
+    return DefWindowProcW(window, message, wParam, lParam);
+}
+
+// Runs on the window's thread, inside receive(). Returns TRUE when the message was taken; FALSE
+// tells the sender it was refused, so a bad message is reported where it came from.
+LRESULT CopyDataChannelWin32::onCopyData(HWND from, const COPYDATASTRUCT *data)
+{
+    if (!data || (data->dwData & TagMask) != Tag || !from)
+        return FALSE;
+    if (m_role == Role::Sender && from != m_receiverWindow)
+        return FALSE;
+    const auto *bytes = static_cast<const std::uint8_t *>(data->lpData);
+    const std::size_t size = data->cbData;
+    if (size && !bytes)
+        return FALSE;
+
+    switch (data->dwData & ~TagMask) {
+    case Hello:
+        peerFor(from);
+        return TRUE;
+    case Bye:
+        dropPeer(from, m_role == Role::Receiver ? "The copydata sender closed the connection."
+                                                : "The copydata receiver closed.");
+        return TRUE;
+    case Whole: {
+        if (size == 0 || size > MaxFrameBytes)
+            return FALSE;
+        Peer &peer = peerFor(from);
+        if (peer.expected)
+            return FALSE;
+        Event event;
+        event.kind = Event::Kind::Frame;
+        event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(from));
+        event.frame.assign(bytes, bytes + size);
+        m_pending.push_back(std::move(event));
+        return TRUE;
+    }
+    case Begin: {
+        std::uint64_t total = 0;
+        if (size != sizeof total)
+            return FALSE;
+        std::memcpy(&total, bytes, sizeof total);
+        if (total == 0 || total > MaxFrameBytes)
+            return FALSE;
+        Peer &peer = peerFor(from);
+        if (peer.expected)
+            return FALSE;
+        peer.expected = std::size_t(total);
+        peer.partial.clear();
+        peer.partial.reserve(peer.expected);
+        return TRUE;
+    }
+    case Piece: {
+        auto found = m_peers.find(from);
+        if (found == m_peers.end() || !found->second.expected || size == 0
+            || size > found->second.expected - found->second.partial.size())
+            return FALSE;
+        Peer &peer = found->second;
+        peer.partial.insert(peer.partial.end(), bytes, bytes + size);
+        if (peer.partial.size() == peer.expected) {
+            Event event;
+            event.kind = Event::Kind::Frame;
+            event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(from));
+            event.frame.swap(peer.partial);
+            peer.expected = 0;
+            m_pending.push_back(std::move(event));
+        }
+        return TRUE;
+    }
+    default:
+        return FALSE;
+    }
+}
+
+std::string CopyDataChannelWin32::sendMessage(HWND target, ULONG_PTR kind, const void *data, std::size_t size)
+{
+    COPYDATASTRUCT message{};
+    message.dwData = Tag | kind;
+    message.cbData = DWORD(size);
+    message.lpData = const_cast<void *>(data);
+    DWORD_PTR accepted = FALSE;
+    SetLastError(ERROR_SUCCESS);
+    // SendMessage cannot be cancelled: interrupt() is honoured between messages, and one message
+    // only waits for the peer's window procedure to copy the bytes.
+    if (!SendMessageTimeoutW(target, WM_COPYDATA, reinterpret_cast<WPARAM>(m_window), reinterpret_cast<LPARAM>(&message),
+                             SMTO_ABORTIFHUNG | SMTO_ERRORONEXIT, SendTimeoutMs, &accepted)) {
+        const DWORD error = GetLastError();
+        if (error == ERROR_TIMEOUT)
+            return "The copydata peer did not take the message within " + std::to_string(SendTimeoutMs / 1000)
+                + " s: it is hung or no longer reading.";
+        if (!IsWindow(target))
+            return m_role == Role::Sender ? "The copydata receiver has gone: start a receiver and send again."
+                                          : "The copydata sender has gone; its reply was dropped.";
+        return "Sending WM_COPYDATA failed: " + lastErrorText(error) + ".";
+    }
+    if (!accepted)
+        return "The copydata peer refused the message (not from a connected IPC Workshop peer, too large, or out "
+               "of order).";
+    return {};
+}
+
+std::string CopyDataChannelWin32::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
+{
+    if (WaitForSingleObject(m_interrupt, 0) == WAIT_OBJECT_0)
+        return {};
+    if (size == 0 || size > MaxFrameBytes)
+        return "A frame of " + std::to_string(size) + " bytes cannot be sent over copydata: the limit is "
+            + std::to_string(MaxFrameBytes) + " bytes.";
+    const HWND target = m_role == Role::Sender ? m_receiverWindow
+                                               : reinterpret_cast<HWND>(static_cast<std::uintptr_t>(peer));
+    if (!target)
+        return "The copydata channel is not open.";
+    if (size <= FragmentBytes)
+        return sendMessage(target, Whole, data, size);
+    const std::uint64_t total = size;
+    std::string error = sendMessage(target, Begin, &total, sizeof total);
+    for (std::size_t offset = 0; error.empty() && offset < size; offset += FragmentBytes) {
+        if (WaitForSingleObject(m_interrupt, 0) == WAIT_OBJECT_0)
+            return {};
+        const std::size_t piece = size - offset < FragmentBytes ? size - offset : FragmentBytes;
+        error = sendMessage(target, Piece, data + offset, piece);
+    }
+    return error;
+}
+
+Event CopyDataChannelWin32::receive(int timeoutMs)
+{
+    const ULONGLONG deadline = timeoutMs < 0 ? 0 : GetTickCount64() + ULONGLONG(timeoutMs);
+    for (;;) {
+        if (WaitForSingleObject(m_interrupt, 0) == WAIT_OBJECT_0) {
+            Event event;
+            event.kind = Event::Kind::Interrupted;
+            return event;
+        }
+        // Stop dispatching once something is pending: each sender waits in SendMessage until its
+        // message is handled, so at most one frame per sender is ever buffered here.
+        MSG message;
+        while (m_pending.empty() && PeekMessageW(&message, nullptr, 0, 0, PM_REMOVE))
+            DispatchMessageW(&message);
+        if (!m_pending.empty()) {
+            Event event = std::move(m_pending.front());
+            m_pending.pop_front();
+            return event;
+        }
+
+        HANDLE handles[MAXIMUM_WAIT_OBJECTS];
+        HWND owners[MAXIMUM_WAIT_OBJECTS];
+        DWORD count = 0;
+        handles[count++] = m_interrupt;
+        for (const auto &entry : m_peers) {
+            if (entry.second.process && count < MAXIMUM_WAIT_OBJECTS - 1) {
+                owners[count] = entry.first;
+                handles[count++] = entry.second.process;
+            }
+        }
+        DWORD wait = INFINITE;
+        if (timeoutMs >= 0) {
+            const ULONGLONG now = GetTickCount64();
+            wait = now >= deadline ? 0 : DWORD(deadline - now);
+        }
+        const DWORD result = MsgWaitForMultipleObjectsEx(count, handles, wait, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
+        if (result == WAIT_TIMEOUT) {
+            Event event;
+            event.kind = Event::Kind::Timeout;
+            return event;
+        }
+        if (result > WAIT_OBJECT_0 && result < WAIT_OBJECT_0 + count) {
+            const HWND gone = owners[result - WAIT_OBJECT_0];
+            const DWORD pid = m_peers[gone].pid;
+            dropPeer(gone, std::string(m_role == Role::Receiver ? "The copydata sender" : "The copydata receiver")
+                               + " (process " + std::to_string(pid) + ") exited without closing the connection.");
+            continue;
+        }
+        if (result == WAIT_FAILED) {
+            Event event;
+            event.kind = Event::Kind::Error;
+            event.text = "Waiting for copydata messages failed: " + lastErrorText(GetLastError()) + ".";
+            return event;
+        }
+        // The wake-up event, or messages arrived: the top of the loop handles both.
+    }
+}
+
+void CopyDataChannelWin32::interrupt()
+{
+    if (m_interrupt)
+        SetEvent(m_interrupt);
+}
+
+void CopyDataChannelWin32::close()
+{
+    if (m_window) {
+        if (m_role == Role::Sender && m_receiverWindow && IsWindow(m_receiverWindow))
+            sendMessage(m_receiverWindow, Bye, nullptr, 0);
+        // The window procedure must not reach this object any more. A window can only be
+        // destroyed by its own thread; when that thread has already ended, Windows destroyed it.
+        SetWindowLongPtrW(m_window, GWLP_USERDATA, 0);
+        if (GetWindowThreadProcessId(m_window, nullptr) == GetCurrentThreadId())
+            DestroyWindow(m_window);
+        else if (IsWindow(m_window))
+            PostMessageW(m_window, WM_CLOSE, 0, 0);
+        m_window = nullptr;
+    }
+    for (auto &entry : m_peers)
+        if (entry.second.process)
+            CloseHandle(entry.second.process);
+    m_peers.clear();
+    m_pending.clear();
+    m_receiverWindow = nullptr;
+    if (m_nameLock) {
+        CloseHandle(m_nameLock);
+        m_nameLock = nullptr;
+    }
+    if (m_interrupt)
+        ResetEvent(m_interrupt);
+}
+
+IPCW_REGISTER_NATIVE_CHANNEL("copydata", CopyDataChannelWin32)

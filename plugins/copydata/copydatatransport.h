@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "itransport.h"
+
+#include <QObject>
+
+// Windows only: CMakeLists.txt builds this plugin only when targeting Windows.
+class CopyDataTransport : public QObject, public ITransport
+{
+    Q_OBJECT
+    Q_PLUGIN_METADATA(IID IPCW_TRANSPORT_IID FILE "copydata.json")
+    Q_INTERFACES(ITransport)
+public:
+    TransportEndpoint *createEndpoint(EndpointRole role, const QString &address) override;
+};

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Moves records between two Wine processes over one Win32 backend: records are generated and
+// encoded here, sent by `ipcw-native.exe send`, received by `ipcw-native.exe receive` in
+// another Wine process, and the frames it wrote are decoded here and compared. The mechanism
+// and the driver come from the environment (set by tests/wine/CMakeLists.txt):
+// IPCW_WINE_MECHANISM, IPCW_WINE_DRIVER, IPCW_WINE, WINEPREFIX.
+
+#include "employeegenerator.h"
+#include "framecodec.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+class WineTransferTest final : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void transfer();
+    void pipeSecurity();
+
+private:
+    QStringList driverArguments(const QStringList &arguments) const;
+    QString address() const;
+
+    QString m_wine;
+    QString m_driver;
+    QString m_mechanism;
+};
+
+namespace {
+
+constexpr int RecordCount = 10000;
+constexpr int RecordsPerFrame = 100;
+constexpr qsizetype LargeFrameBytes = 3 * 1024 * 1024;
+constexpr quint32 SenderId = 0x5717e57;
+constexpr int WineTimeoutSeconds = 120;
+
+QString describe(QProcess &process)
+{
+    return QStringLiteral("exit code %1; stdout: %2; stderr: %3")
+        .arg(process.exitCode())
+        .arg(QString::fromUtf8(process.readAllStandardOutput()).trimmed(),
+             QString::fromUtf8(process.readAllStandardError()).trimmed());
+}
+
+// Reads stdout until a line equal to `line`; false when the process ends or time runs out.
+bool waitForLine(QProcess &process, const QByteArray &line, int timeoutMs, QByteArray *seen)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < timeoutMs) {
+        while (process.canReadLine()) {
+            const QByteArray next = process.readLine();
+            seen->append(next);
+            if (next.trimmed() == line)
+                return true;
+        }
+        if (process.state() == QProcess::NotRunning)
+            return false;
+        process.waitForReadyRead(int(std::max<qint64>(1, timeoutMs - timer.elapsed())));
+    }
+    return false;
+}
+
+} // namespace
+
+void WineTransferTest::initTestCase()
+{
+    m_wine = qEnvironmentVariable("IPCW_WINE");
+    m_driver = qEnvironmentVariable("IPCW_WINE_DRIVER");
+    m_mechanism = qEnvironmentVariable("IPCW_WINE_MECHANISM");
+    QVERIFY2(!m_wine.isEmpty() && !m_driver.isEmpty() && !m_mechanism.isEmpty(),
+             "Run this through ctest (-L wine): it needs IPCW_WINE, IPCW_WINE_DRIVER and IPCW_WINE_MECHANISM.");
+    QVERIFY2(QFile::exists(m_driver), qPrintable(QStringLiteral("The driver %1 was not built: run the wine_build_%2 "
+                                                                "test or `ninja ipcw_native_%2`.")
+                                                     .arg(m_driver, m_mechanism)));
+}
+
+QStringList WineTransferTest::driverArguments(const QStringList &arguments) const
+{
+    return QStringList{m_driver} + arguments;
+}
+
+QString WineTransferTest::address() const
+{
+    // Unique per run, so a test never meets a receiver another run left behind.
+    return QStringLiteral("ipcw-wine-%1-%2").arg(m_mechanism).arg(QCoreApplication::applicationPid());
+}
+
+void WineTransferTest::transfer()
+{
+    // The clipboard keeps only its latest value: unpaced, frames are overwritten before the
+    // receiver reads them. The receiver answers each frame through the reply format and the
+    // sender waits for that before the next one, so every record arrives.
+    const bool paced = m_mechanism == QLatin1String("clipboard");
+    if (paced)
+        qInfo("clipboard is lossy by nature (latest value wins): the driver paces the sender with one answer per "
+              "frame, so all records must arrive.");
+
+    EmployeeGenerator generator(20240611);
+    const EmployeeList records = generator.take(RecordCount);
+    EmployeeList large;
+    for (qsizetype bytes = 0; bytes < LargeFrameBytes;) {
+        large.append(generator.next());
+        bytes += FrameCodec::encodedRecordSize(large.constLast());
+    }
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QByteArray frames;
+    quint64 sequence = 0;
+    for (qsizetype i = 0; i < records.size(); i += RecordsPerFrame)
+        frames += FrameCodec::encodeRecords(records.constData() + i, std::min<qsizetype>(RecordsPerFrame, records.size() - i),
+                                            ++sequence, SenderId);
+    frames += FrameCodec::encodeRecords(large, ++sequence, SenderId);
+    const quint64 frameCount = sequence;
+    {
+        QFile in(dir.filePath(QStringLiteral("in.bin")));
+        QVERIFY(in.open(QIODevice::WriteOnly));
+        QCOMPARE(in.write(frames), frames.size());
+    }
+
+    QElapsedTimer timer;
+    timer.start();
+    QProcess receiver;
+    receiver.setWorkingDirectory(dir.path());
+    QStringList receiveArguments{QStringLiteral("receive"), m_mechanism, address(), QStringLiteral("out.bin"),
+                                 QStringLiteral("--frames"), QString::number(frameCount),
+                                 QStringLiteral("--timeout"), QString::number(WineTimeoutSeconds)};
+    if (paced)
+        receiveArguments << QStringLiteral("--ack");
+    receiver.start(m_wine, driverArguments(receiveArguments));
+    QByteArray receiverOutput;
+    QVERIFY2(waitForLine(receiver, "ready", WineTimeoutSeconds * 1000, &receiverOutput),
+             qPrintable(QStringLiteral("The Wine receiver never became ready: %1").arg(describe(receiver))));
+
+    QProcess sender;
+    sender.setWorkingDirectory(dir.path());
+    QStringList sendArguments{QStringLiteral("send"), m_mechanism, address(), QStringLiteral("in.bin"),
+                              QStringLiteral("--timeout"), QString::number(WineTimeoutSeconds)};
+    if (paced)
+        sendArguments << QStringLiteral("--wait-ack");
+    sender.start(m_wine, driverArguments(sendArguments));
+    const int waitMs = (WineTimeoutSeconds + 30) * 1000;
+    QVERIFY2(sender.waitForFinished(waitMs), "The Wine sender did not finish in time.");
+    const QString senderReport = describe(sender);
+    QVERIFY2(sender.exitStatus() == QProcess::NormalExit && sender.exitCode() == 0,
+             qPrintable(QStringLiteral("The Wine sender failed: %1").arg(senderReport)));
+    QVERIFY2(receiver.waitForFinished(waitMs), "The Wine receiver did not finish in time.");
+    const QString receiverReport = describe(receiver);
+    QVERIFY2(receiver.exitStatus() == QProcess::NormalExit && receiver.exitCode() == 0,
+             qPrintable(QStringLiteral("The Wine receiver failed: %1").arg(receiverReport)));
+    qInfo("%s: %llu frames (%lld bytes) between two Wine processes in %lld ms; sender: %s",
+          qPrintable(m_mechanism), frameCount, qint64(frames.size()), timer.elapsed(), qPrintable(senderReport));
+
+    QFile out(dir.filePath(QStringLiteral("out.bin")));
+    QVERIFY(out.open(QIODevice::ReadOnly));
+    const QByteArray received = out.readAll();
+    QList<DecodedFrame> decoded;
+    for (qsizetype offset = 0; offset < received.size();) {
+        FrameHeader header;
+        const DecodeError peeked = FrameCodec::peekHeader(received.constData() + offset, received.size() - offset, &header);
+        QVERIFY2(peeked == DecodeError::None,
+                 qPrintable(QStringLiteral("Frame at byte %1: %2").arg(offset).arg(decodeErrorSentence(peeked))));
+        const qsizetype size = Wire::HeaderSize + qsizetype(header.payloadLength);
+        QVERIFY2(size <= received.size() - offset, "out.bin ends in the middle of a frame.");
+        DecodedFrame frame;
+        const DecodeError error = FrameCodec::decode(received.mid(offset, size), &frame);
+        QVERIFY2(error == DecodeError::None,
+                 qPrintable(QStringLiteral("Frame at byte %1: %2").arg(offset).arg(decodeErrorSentence(error))));
+        decoded.append(frame);
+        offset += size;
+    }
+    QCOMPARE(quint64(decoded.size()), frameCount);
+    std::sort(decoded.begin(), decoded.end(),
+              [](const DecodedFrame &a, const DecodedFrame &b) { return a.header.sequence < b.header.sequence; });
+    EmployeeList arrived;
+    for (qsizetype i = 0; i < decoded.size(); ++i) {
+        QCOMPARE(decoded[i].header.sequence, quint64(i + 1));
+        QCOMPARE(decoded[i].header.senderId, SenderId);
+        arrived += decoded[i].records;
+    }
+    const EmployeeList expected = records + large;
+    QCOMPARE(arrived.size(), expected.size());
+    for (qsizetype i = 0; i < expected.size(); ++i)
+        QVERIFY2(arrived[i] == expected[i], qPrintable(QStringLiteral("Record %1 differs after the transfer.").arg(i)));
+}
+
+// The named pipe's DACL, read back with GetSecurityInfo by the driver: present (never a NULL
+// DACL, which would let everyone in) and granting exactly the current user.
+void WineTransferTest::pipeSecurity()
+{
+    QProcess driver;
+    driver.start(m_wine, driverArguments({QStringLiteral("pipe-security"), address()}));
+    QVERIFY2(driver.waitForFinished(WineTimeoutSeconds * 1000), "The Wine driver did not finish in time.");
+    const QString output = QString::fromUtf8(driver.readAllStandardOutput());
+    const QString errors = QString::fromUtf8(driver.readAllStandardError());
+    QVERIFY2(driver.exitCode() == 0, qPrintable(QStringLiteral("pipe-security failed: %1 %2").arg(output, errors)));
+    qInfo("%s", qPrintable(output.trimmed()));
+
+    QString user;
+    QStringList aceSids;
+    bool daclPresent = false;
+    for (const QString &line : output.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+        const QStringList words = line.trimmed().split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        if (words.value(0) == QLatin1String("dacl:"))
+            daclPresent = words.value(1) == QLatin1String("present");
+        else if (words.value(0) == QLatin1String("user:"))
+            user = words.value(1);
+        else if (words.value(0) == QLatin1String("ace:"))
+            aceSids.append(words.value(2));
+    }
+    QVERIFY2(daclPresent, "The pipe has a NULL DACL: everyone could connect.");
+    QVERIFY(!user.isEmpty());
+    QCOMPARE(aceSids, QStringList{user});
+}
+
+QTEST_GUILESS_MAIN(WineTransferTest)
+#include "tst_wine_transfer.moc"
