@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mailslot_posix.h"
+
+#include "native/posixpaths.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+using ipcw::mailslot::DatagramHeader;
+using ipcw::mailslot::DatagramHeaderBytes;
+using ipcw::mailslot::DatagramKind;
+using ipcw::mailslot::Reassembly;
+using ipcw::native::Event;
+using ipcw::native::Role;
+
+namespace {
+
+constexpr mqd_t NoQueue = mqd_t(-1);
+// The receiver's queue asks for up to this much, the reply queues (mostly acks) for less, so
+// that a user's RLIMIT_MSGQUEUE (800 KiB by default) fits a receiver and several senders.
+constexpr long ReceiverMaxMessages = 64;
+constexpr long ReceiverMaxMessageBytes = 1024 * 1024;
+constexpr long ReplyMaxMessages = 10;
+constexpr long ReplyMaxMessageBytes = 8192;
+// Only when pidfd_open() is missing (kernels before 5.3) is a peer's liveness polled, this often.
+constexpr int LivenessCheckMs = 1000;
+
+long readProcLimit(const char *path, long fallback)
+{
+    std::ifstream in(path);
+    long value = 0;
+    return (in >> value) && value > 0 ? value : fallback;
+}
+
+int openPidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    if (pid > 0)
+        return int(syscall(SYS_pidfd_open, pid, 0));
+#else
+    (void)pid;
+#endif
+    return -1;
+}
+
+bool processAlive(pid_t pid)
+{
+    return pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+void closeFd(int &fd)
+{
+    if (fd >= 0)
+        ::close(fd);
+    fd = -1;
+}
+
+void closeQueue(mqd_t &queue)
+{
+    if (queue != NoQueue)
+        mq_close(queue);
+    queue = NoQueue;
+}
+
+std::string errnoText(int error)
+{
+    return std::strerror(error);
+}
+
+std::string queueOpenError(const std::string &queue, int error)
+{
+    switch (error) {
+    case EACCES:
+        return "Permission denied on the message queue " + queue + ": it belongs to another user.";
+    case EMFILE:
+    case ENOMEM:
+        return "Cannot create the message queue " + queue + ": your message queue memory (RLIMIT_MSGQUEUE, "
+               "see ulimit -q) or open file limit is used up; close other programs that use message queues or raise the limit.";
+    case ENOSPC:
+        return "Cannot create the message queue " + queue + ": the system-wide limit on queues "
+               "(/proc/sys/fs/mqueue/queues_max) is reached.";
+    case ENOSYS:
+        return "This kernel has no POSIX message queues (CONFIG_POSIX_MQUEUE): the mailslot mechanism cannot run here.";
+    default:
+        return "Cannot open the message queue " + queue + ": " + errnoText(error) + ".";
+    }
+}
+
+// Creates a queue readable by us alone, with the largest attributes the OS limits allow, and
+// smaller ones when the user's queue memory does not stretch that far.
+mqd_t createQueue(const std::string &name, long wantMessages, long wantBytes, std::string *error)
+{
+    long messages = std::min(wantMessages, readProcLimit("/proc/sys/fs/mqueue/msg_max", 10));
+    long bytes = std::min(wantBytes, readProcLimit("/proc/sys/fs/mqueue/msgsize_max", 8192));
+    for (;;) {
+        mq_attr attr {};
+        attr.mq_maxmsg = messages;
+        attr.mq_msgsize = bytes;
+        const mqd_t queue = mq_open(name.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC, 0600, &attr);
+        if (queue != NoQueue)
+            return queue;
+        if ((errno == EMFILE || errno == ENOMEM) && (messages > 2 || bytes > 1024)) {
+            if (messages > 2)
+                messages /= 2;
+            else
+                bytes /= 2;
+            continue;
+        }
+        *error = queueOpenError(name, errno);
+        return NoQueue;
+    }
+}
+
+std::size_t messageBytes(mqd_t queue)
+{
+    mq_attr attr {};
+    return mq_getattr(queue, &attr) == 0 ? std::size_t(attr.mq_msgsize) : 0;
+}
+
+std::string processDescription()
+{
+    std::ifstream in("/proc/self/comm");
+    std::string comm;
+    std::getline(in, comm);
+    return comm.empty() ? "process " + std::to_string(getpid()) : comm + " (pid " + std::to_string(getpid()) + ")";
+}
+
+std::atomic<std::uint32_t> nextSlot{0};
+
+} // namespace
+
+MailslotChannelPosix::Peer::~Peer()
+{
+    closeQueue(reply);
+    closeFd(pidfd);
+    closeFd(goneFd);
+}
+
+MailslotChannelPosix::MailslotChannelPosix()
+    : m_wakeFd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC))
+{
+}
+
+MailslotChannelPosix::~MailslotChannelPosix()
+{
+    close();
+    closeFd(m_wakeFd);
+}
+
+std::string MailslotChannelPosix::open(Role role, const std::string &address)
+{
+    m_role = role;
+    if (m_wakeFd < 0)
+        return "Cannot create an eventfd for the mailslot channel: " + errnoText(errno) + ".";
+    if (std::string error = ipcw::mailslot::parseAddress(address, &m_name, &m_fragmentOption); !error.empty())
+        return error;
+    m_queueName = ipcw::native::userScopedObjectName(m_name);
+    std::string error;
+    const std::string dir = ipcw::native::userRuntimeDir(&error);
+    if (dir.empty())
+        return error;
+    m_lockPath = dir + "/mailslot-" + m_name + ".lock";
+    error = role == Role::Receiver ? openReceiver() : openSender();
+    if (!error.empty())
+        close();
+    return error;
+}
+
+std::string MailslotChannelPosix::openReceiver()
+{
+    // The lock decides who owns the name. After taking it, the file must still be the one at
+    // the path: a receiver closing at this very moment unlinks its lock file before letting go.
+    for (;;) {
+        m_lockFd = ::open(m_lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (m_lockFd < 0)
+            return "Cannot create the lock file " + m_lockPath + ": " + errnoText(errno) + ".";
+        if (flock(m_lockFd, LOCK_EX | LOCK_NB) != 0) {
+            const int error = errno;
+            char pid[32] = {};
+            const ssize_t n = pread(m_lockFd, pid, sizeof pid - 1, 0);
+            closeFd(m_lockFd);
+            if (error == EWOULDBLOCK)
+                return "The mailslot name \"" + m_name + "\" is already in use by a running receiver"
+                    + (n > 0 ? " (pid " + std::string(pid, std::size_t(n)) + ")" : std::string()) +
+                    ": stop that receiver or choose another name.";
+            return "Cannot lock " + m_lockPath + ": " + errnoText(error) + ".";
+        }
+        struct stat held {}, named {};
+        if (fstat(m_lockFd, &held) == 0 && stat(m_lockPath.c_str(), &named) == 0 && held.st_ino == named.st_ino
+            && held.st_dev == named.st_dev)
+            break;
+        closeFd(m_lockFd);
+    }
+    // Nobody else holds the lock, so a queue with our name is a crashed receiver's: replace it.
+    mq_unlink(m_queueName.c_str());
+    std::string error;
+    m_queue = createQueue(m_queueName, ReceiverMaxMessages, ReceiverMaxMessageBytes, &error);
+    if (m_queue == NoQueue)
+        return error;
+    m_receiveBuffer.assign(messageBytes(m_queue), 0);
+    const std::string pid = std::to_string(getpid());
+    if (ftruncate(m_lockFd, 0) != 0 || pwrite(m_lockFd, pid.data(), pid.size(), 0) != ssize_t(pid.size()))
+        return "Cannot write the lock file " + m_lockPath + ": " + errnoText(errno) + ".";
+    return {};
+}
+
+std::string MailslotChannelPosix::openSender()
+{
+    const std::string nobody = "Nobody is receiving on the mailslot \"" + m_name + "\": start a receiver first.";
+    // A receiver that is alive holds its lock; a queue without one is a crashed receiver's.
+    const int lock = ::open(m_lockPath.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (lock < 0)
+        return nobody;
+    char pid[32] = {};
+    const bool live = flock(lock, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    const ssize_t n = pread(lock, pid, sizeof pid - 1, 0);
+    ::close(lock);
+    if (!live)
+        return nobody;
+    m_receiverPid = n > 0 ? pid_t(std::atol(pid)) : 0;
+
+    m_queue = mq_open(m_queueName.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (m_queue == NoQueue)
+        return errno == ENOENT ? nobody : queueOpenError(m_queueName, errno);
+    const std::size_t queueBytes = messageBytes(m_queue);
+    m_datagramBytes = m_fragmentOption ? std::min(m_fragmentOption, queueBytes) : queueBytes;
+    if (m_datagramBytes < ipcw::mailslot::MinDatagramBytes)
+        return "The queue " + m_queueName + " takes messages of only " + std::to_string(queueBytes)
+            + " bytes, too small for a fragment.";
+    m_receiverPidfd = openPidfd(m_receiverPid);
+
+    // Our pid is ours alone, and the slot counter makes the name unique within this process:
+    // a queue already there was left by a crashed process that had our pid before.
+    m_slot = nextSlot++;
+    m_replyQueueName = ipcw::native::userScopedObjectName(ipcw::mailslot::replyName(m_name, getpid(), m_slot));
+    mq_unlink(m_replyQueueName.c_str());
+    std::string error;
+    m_replyQueue = createQueue(m_replyQueueName, ReplyMaxMessages, ReplyMaxMessageBytes, &error);
+    if (m_replyQueue == NoQueue)
+        return error;
+    m_receiveBuffer.assign(messageBytes(m_replyQueue), 0);
+
+    const Watch watch{m_receiverPid, m_receiverPidfd, -1};
+    if (!sendControl(m_queue, DatagramKind::Hello, m_slot, processDescription(), watch, -1))
+        return m_interrupted ? std::string("Opening the mailslot was interrupted.")
+                             : "The receiver on the mailslot \"" + m_name + "\" went away while we connected: start it again.";
+    return {};
+}
+
+MailslotChannelPosix::Wait MailslotChannelPosix::waitFor(int fd, short events, const Watch &watch, bool wakeable,
+                                                         int timeoutMs)
+{
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs < 0 ? 0 : timeoutMs);
+    for (;;) {
+        pollfd fds[4];
+        nfds_t n = 0;
+        fds[n++] = {fd, events, 0};
+        const nfds_t wakeAt = wakeable ? n : 0, pidAt = watch.pidfd >= 0 ? n + (wakeable ? 1 : 0) : 0;
+        if (wakeable)
+            fds[n++] = {m_wakeFd, POLLIN, 0};
+        if (watch.pidfd >= 0)
+            fds[n++] = {watch.pidfd, POLLIN, 0};
+        const nfds_t goneAt = n;
+        if (watch.goneFd >= 0)
+            fds[n++] = {watch.goneFd, POLLIN, 0};
+        int slice = -1;
+        if (timeoutMs >= 0)
+            slice = int(std::max<long long>(
+                0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
+        const bool checkByKill = watch.pid > 0 && watch.pidfd < 0;
+        if (checkByKill && (slice < 0 || slice > LivenessCheckMs))
+            slice = LivenessCheckMs;
+        const int ready = poll(fds, n, slice);
+        if (ready < 0 && errno != EINTR)
+            return Wait::Ready; // the caller's next call reports the real error
+        if ((wakeable && fds[wakeAt].revents) || (wakeable && m_interrupted))
+            return Wait::Interrupted;
+        if (ready > 0 && fds[0].revents)
+            return Wait::Ready;
+        if ((watch.pidfd >= 0 && fds[pidAt].revents) || (watch.goneFd >= 0 && fds[goneAt].revents))
+            return Wait::PeerGone;
+        if (checkByKill && !processAlive(watch.pid))
+            return Wait::PeerGone;
+        if (timeoutMs >= 0 && Clock::now() >= deadline)
+            return Wait::TimedOut;
+    }
+}
+
+std::string MailslotChannelPosix::sendFragments(mqd_t queue, std::size_t datagramBytes, std::uint32_t slot,
+                                                const std::uint8_t *data, std::size_t size, const Watch &watch,
+                                                bool *peerGone)
+{
+    *peerGone = false;
+    if (size == 0)
+        return "An empty frame cannot be sent.";
+    if (size > ipcw::mailslot::MaxFrameBytes)
+        return "The frame of " + std::to_string(size) + " bytes is larger than the "
+            + std::to_string(ipcw::mailslot::MaxFrameBytes) + " bytes a mailslot frame may have: send fewer records at once.";
+    const std::size_t chunk = datagramBytes - DatagramHeaderBytes;
+    m_sendBuffer.resize(datagramBytes);
+    DatagramHeader h;
+    h.kind = DatagramKind::Fragment;
+    h.pid = std::uint32_t(getpid());
+    h.slot = slot;
+    h.frameNumber = ++m_sendFrameNumber;
+    h.total = std::uint32_t(size);
+    for (std::size_t offset = 0; offset < size;) {
+        const std::size_t piece = std::min(chunk, size - offset);
+        h.offset = std::uint32_t(offset);
+        ipcw::mailslot::writeDatagramHeader(m_sendBuffer.data(), h);
+        std::memcpy(m_sendBuffer.data() + DatagramHeaderBytes, data + offset, piece);
+        if (mq_send(queue, reinterpret_cast<const char *>(m_sendBuffer.data()), DatagramHeaderBytes + piece, 0) == 0) {
+            offset += piece;
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return "Sending to the message queue failed: " + errnoText(errno) + ".";
+        // The queue is full: wait for room (backpressure), for interrupt(), or for the peer to go.
+        switch (waitFor(queue, POLLOUT, watch, true, -1)) {
+        case Wait::Ready:
+        case Wait::TimedOut:
+            break;
+        case Wait::Interrupted:
+            return {};
+        case Wait::PeerGone:
+            *peerGone = true;
+            return {};
+        }
+    }
+    return {};
+}
+
+bool MailslotChannelPosix::sendControl(mqd_t queue, DatagramKind kind, std::uint32_t slot, const std::string &text,
+                                       const Watch &watch, int timeoutMs)
+{
+    std::vector<std::uint8_t> datagram(DatagramHeaderBytes);
+    DatagramHeader h;
+    h.kind = kind;
+    h.pid = std::uint32_t(getpid());
+    h.slot = slot;
+    ipcw::mailslot::writeDatagramHeader(datagram.data(), h);
+    datagram.insert(datagram.end(), text.begin(), text.begin() + std::min<std::size_t>(text.size(), 200));
+    for (;;) {
+        if (mq_send(queue, reinterpret_cast<const char *>(datagram.data()), datagram.size(), 0) == 0)
+            return true;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN || waitFor(queue, POLLOUT, watch, timeoutMs < 0, timeoutMs) != Wait::Ready)
+            return false;
+    }
+}
+
+std::string MailslotChannelPosix::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
+{
+    if (m_interrupted)
+        return {};
+    bool gone = false;
+    if (m_role == Role::Sender) {
+        if (m_receiverGone)
+            return "The receiver on the mailslot \"" + m_name + "\" is gone: start it again and reconnect.";
+        const std::string error = sendFragments(m_queue, m_datagramBytes, m_slot, data, size,
+                                                {m_receiverPid, m_receiverPidfd, -1}, &gone);
+        if (gone)
+            return "The receiver on the mailslot \"" + m_name + "\" (pid " + std::to_string(m_receiverPid)
+                + ") exited; the frame could not be delivered. Start a receiver and send again.";
+        return error;
+    }
+    std::shared_ptr<Peer> target;
+    {
+        std::lock_guard<std::mutex> lock(m_peersMutex);
+        const auto it = m_peers.find(peer);
+        if (it != m_peers.end() && !it->second->banned)
+            target = it->second;
+    }
+    // A reply to a sender that already left has nowhere to go; its PeerGone said so already.
+    if (!target)
+        return {};
+    return sendFragments(target->reply, target->replyDatagramBytes, 0, data, size,
+                         {pid_t(target->pid), target->pidfd, target->goneFd}, &gone);
+}
+
+void MailslotChannelPosix::pushEvent(Event::Kind kind, std::uint64_t peer, std::string text,
+                                     std::vector<std::uint8_t> frame)
+{
+    Event event;
+    event.kind = kind;
+    event.peer = peer;
+    event.text = std::move(text);
+    event.frame = std::move(frame);
+    m_pending.push_back(std::move(event));
+}
+
+Event MailslotChannelPosix::receive(int timeoutMs)
+{
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs < 0 ? 0 : timeoutMs);
+    const mqd_t queue = m_role == Role::Receiver ? m_queue : m_replyQueue;
+    for (;;) {
+        if (!m_pending.empty()) {
+            Event event = std::move(m_pending.front());
+            m_pending.pop_front();
+            return event;
+        }
+        if (m_interrupted) {
+            Event event;
+            event.kind = Event::Kind::Interrupted;
+            return event;
+        }
+        if (!m_queueError.empty()) {
+            Event event;
+            event.kind = Event::Kind::Error;
+            event.text = m_queueError;
+            return event;
+        }
+        // Reading first and judging deaths only when the queue is empty means every datagram a
+        // dead peer managed to send is processed before it is declared gone.
+        if (!drainQueue())
+            continue;
+        reapDeadPeers();
+        if (!m_pending.empty())
+            continue;
+
+        std::vector<pollfd> fds{{queue, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
+        bool checkByKill = false;
+        if (m_role == Role::Sender) {
+            if (m_receiverPidfd >= 0 && !m_receiverGone)
+                fds.push_back({m_receiverPidfd, POLLIN, 0});
+            checkByKill = m_receiverPidfd < 0 && m_receiverPid > 0 && !m_receiverGone;
+        } else {
+            std::lock_guard<std::mutex> lock(m_peersMutex);
+            for (const auto &entry : m_peers) {
+                if (entry.second->pidfd >= 0)
+                    fds.push_back({entry.second->pidfd, POLLIN, 0});
+                else if (entry.second->pid > 0)
+                    checkByKill = true;
+            }
+        }
+        int slice = -1;
+        if (timeoutMs >= 0)
+            slice = int(std::max<long long>(
+                0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
+        if (checkByKill && (slice < 0 || slice > LivenessCheckMs))
+            slice = LivenessCheckMs;
+        if (poll(fds.data(), fds.size(), slice) < 0 && errno != EINTR) {
+            m_queueError = "Waiting on the message queue failed: " + errnoText(errno) + ".";
+            continue;
+        }
+        if (timeoutMs >= 0 && Clock::now() >= deadline && !(fds[0].revents || fds[1].revents)) {
+            reapDeadPeers();
+            if (m_pending.empty()) {
+                Event event;
+                event.kind = Event::Kind::Timeout;
+                return event;
+            }
+        }
+    }
+}
+
+bool MailslotChannelPosix::drainQueue()
+{
+    const mqd_t queue = m_role == Role::Receiver ? m_queue : m_replyQueue;
+    for (int handled = 0; handled < 256; ++handled) {
+        if (m_interrupted)
+            return true;
+        const ssize_t n = mq_receive(queue, reinterpret_cast<char *>(m_receiveBuffer.data()), m_receiveBuffer.size(),
+                                     nullptr);
+        if (n >= 0) {
+            handleDatagram(m_receiveBuffer.data(), std::size_t(n));
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN)
+            return true;
+        m_queueError = "Reading the message queue failed: " + errnoText(errno) + ".";
+        return false;
+    }
+    return true;
+}
+
+void MailslotChannelPosix::handleDatagram(const std::uint8_t *data, std::size_t size)
+{
+    DatagramHeader h;
+    if (!ipcw::mailslot::readDatagramHeader(data, size, &h) || h.pid == 0) {
+        if (m_role == Role::Receiver)
+            pushEvent(Event::Kind::PeerGone, 0,
+                      "A datagram of " + std::to_string(size) + " bytes that no IPC Workshop sender wrote arrived on "
+                          + m_queueName + " and was dropped.");
+        return;
+    }
+    const std::uint8_t *payload = data + DatagramHeaderBytes;
+    const std::size_t payloadSize = size - DatagramHeaderBytes;
+    if (m_role == Role::Receiver)
+        handleReceiverDatagram(h, payload, payloadSize);
+    else
+        handleSenderDatagram(h, payload, payloadSize);
+}
+
+void MailslotChannelPosix::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_t *payload,
+                                                  std::size_t size)
+{
+    const std::uint64_t id = ipcw::mailslot::peerIdFor(h.pid, h.slot);
+    std::shared_ptr<Peer> peer;
+    {
+        std::lock_guard<std::mutex> lock(m_peersMutex);
+        const auto it = m_peers.find(id);
+        if (it != m_peers.end())
+            peer = it->second;
+    }
+    const std::string who = "The sender pid " + std::to_string(h.pid)
+        + (h.slot ? " (channel " + std::to_string(h.slot) + ")" : std::string());
+
+    switch (h.kind) {
+    case DatagramKind::Hello: {
+        if (peer)
+            forgetPeer(id, who + " said hello again; its earlier connection is closed.", false);
+        auto fresh = std::make_shared<Peer>();
+        fresh->pid = h.pid;
+        fresh->slot = h.slot;
+        fresh->pidfd = openPidfd(pid_t(h.pid));
+        fresh->goneFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        fresh->replyQueue = ipcw::native::userScopedObjectName(ipcw::mailslot::replyName(m_name, h.pid, h.slot));
+        fresh->reply = mq_open(fresh->replyQueue.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        std::string problem;
+        if (fresh->reply == NoQueue) {
+            problem = who + " has no reply queue " + fresh->replyQueue + " (" + errnoText(errno)
+                + "), so nothing can be sent back; its datagrams are dropped until it says hello again.";
+        } else {
+            const std::size_t bytes = messageBytes(fresh->reply);
+            fresh->replyDatagramBytes = m_fragmentOption ? std::min(m_fragmentOption, bytes) : bytes;
+            if (fresh->replyDatagramBytes < ipcw::mailslot::MinDatagramBytes)
+                problem = who + "'s reply queue takes messages of only " + std::to_string(bytes)
+                    + " bytes; its datagrams are dropped.";
+        }
+        fresh->banned = !problem.empty();
+        {
+            std::lock_guard<std::mutex> lock(m_peersMutex);
+            m_peers[id] = fresh;
+        }
+        if (fresh->banned) {
+            pushEvent(Event::Kind::PeerGone, id, problem);
+            return;
+        }
+        const std::string description(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, 200));
+        pushEvent(Event::Kind::PeerConnected, id,
+                  description + " connected, replies go to " + fresh->replyQueue);
+        return;
+    }
+    case DatagramKind::Fragment: {
+        if (!peer) {
+            // Remember it as banned so that the rest of its datagrams are dropped quietly.
+            auto stranger = std::make_shared<Peer>();
+            stranger->pid = h.pid;
+            stranger->slot = h.slot;
+            stranger->pidfd = openPidfd(pid_t(h.pid));
+            stranger->banned = true;
+            {
+                std::lock_guard<std::mutex> lock(m_peersMutex);
+                m_peers[id] = stranger;
+            }
+            pushEvent(Event::Kind::PeerGone, id,
+                      who + " sent fragments without saying hello first; they are dropped until it does.");
+            return;
+        }
+        if (peer->banned)
+            return;
+        std::string error;
+        switch (peer->reassembly.add(h, payload, size, &error)) {
+        case Reassembly::Result::Incomplete:
+            return;
+        case Reassembly::Result::Complete:
+            pushEvent(Event::Kind::Frame, id, {}, peer->reassembly.takeFrame());
+            return;
+        case Reassembly::Result::Refused:
+            peer->banned = true;
+            pushEvent(Event::Kind::PeerGone, id,
+                      who + " " + error + " Its datagrams are dropped until it says hello again.");
+            return;
+        }
+        return;
+    }
+    case DatagramKind::Leave:
+        if (!peer)
+            return;
+        if (peer->banned) {
+            forgetPeer(id, {}, false);
+            return;
+        }
+        if (peer->reassembly.partial())
+            forgetPeer(id,
+                       who + " closed in the middle of frame " + std::to_string(peer->reassembly.frameNumber()) + " ("
+                           + std::to_string(peer->reassembly.receivedBytes()) + " of "
+                           + std::to_string(peer->reassembly.expectedBytes())
+                           + " bytes arrived); the partial frame was dropped.",
+                       false);
+        else
+            forgetPeer(id, who + " closed its connection cleanly.", false);
+        return;
+    }
+}
+
+void MailslotChannelPosix::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t *payload, std::size_t size)
+{
+    switch (h.kind) {
+    case DatagramKind::Hello:
+        return;
+    case DatagramKind::Fragment: {
+        std::string error;
+        switch (m_fromReceiver.add(h, payload, size, &error)) {
+        case Reassembly::Result::Incomplete:
+            return;
+        case Reassembly::Result::Complete:
+            pushEvent(Event::Kind::Frame, 0, {}, m_fromReceiver.takeFrame());
+            return;
+        case Reassembly::Result::Refused:
+            m_receiverGone = true;
+            pushEvent(Event::Kind::Error, 0, "The receiver on the mailslot \"" + m_name + "\" " + error);
+            return;
+        }
+        return;
+    }
+    case DatagramKind::Leave:
+        if (m_receiverGone.exchange(true))
+            return;
+        pushEvent(Event::Kind::PeerGone, 0,
+                  "The receiver closed the mailslot \"" + m_name + "\": start it again and reconnect.");
+        return;
+    }
+}
+
+void MailslotChannelPosix::reapDeadPeers()
+{
+    if (m_role == Role::Sender) {
+        if (m_receiverGone || m_receiverPid <= 0)
+            return;
+        pollfd fd{m_receiverPidfd, POLLIN, 0};
+        const bool dead = m_receiverPidfd >= 0 ? poll(&fd, 1, 0) > 0 : !processAlive(m_receiverPid);
+        if (!dead)
+            return;
+        drainQueue();
+        m_fromReceiver.reset();
+        m_receiverGone = true;
+        pushEvent(Event::Kind::PeerGone, 0,
+                  "The receiver on the mailslot \"" + m_name + "\" (pid " + std::to_string(m_receiverPid)
+                      + ") exited without closing: start it again and reconnect.");
+        return;
+    }
+    std::vector<std::uint64_t> dead;
+    {
+        std::lock_guard<std::mutex> lock(m_peersMutex);
+        for (const auto &entry : m_peers) {
+            pollfd fd{entry.second->pidfd, POLLIN, 0};
+            if (entry.second->pidfd >= 0 ? poll(&fd, 1, 0) > 0 : !processAlive(pid_t(entry.second->pid)))
+                dead.push_back(entry.first);
+        }
+    }
+    if (dead.empty())
+        return;
+    // Everything the dead sent is in the queue by now: read it before judging.
+    drainQueue();
+    for (std::uint64_t id : dead) {
+        std::shared_ptr<Peer> peer;
+        {
+            std::lock_guard<std::mutex> lock(m_peersMutex);
+            const auto it = m_peers.find(id);
+            if (it == m_peers.end())
+                continue;
+            peer = it->second;
+        }
+        const std::string who = "The sender pid " + std::to_string(peer->pid);
+        if (peer->banned)
+            forgetPeer(id, {}, true);
+        else if (peer->reassembly.partial())
+            forgetPeer(id,
+                       who + " died in the middle of frame " + std::to_string(peer->reassembly.frameNumber()) + " ("
+                           + std::to_string(peer->reassembly.receivedBytes()) + " of "
+                           + std::to_string(peer->reassembly.expectedBytes())
+                           + " bytes arrived); the partial frame was dropped, every complete frame was kept.",
+                       true);
+        else
+            forgetPeer(id, who + " exited without saying goodbye.", true);
+    }
+}
+
+void MailslotChannelPosix::forgetPeer(std::uint64_t id, const std::string &reason, bool unlinkReply)
+{
+    std::shared_ptr<Peer> peer;
+    {
+        std::lock_guard<std::mutex> lock(m_peersMutex);
+        const auto it = m_peers.find(id);
+        if (it == m_peers.end())
+            return;
+        peer = it->second;
+        m_peers.erase(it);
+    }
+    // Wakes a writer blocked on this peer's full reply queue.
+    if (peer->goneFd >= 0) {
+        const std::uint64_t one = 1;
+        (void)!write(peer->goneFd, &one, sizeof one);
+    }
+    // A dead sender cannot remove its reply queue; we know its name, so we do.
+    if (unlinkReply && !peer->replyQueue.empty())
+        mq_unlink(peer->replyQueue.c_str());
+    if (!reason.empty())
+        pushEvent(Event::Kind::PeerGone, id, reason);
+}
+
+void MailslotChannelPosix::interrupt()
+{
+    m_interrupted = true;
+    if (m_wakeFd >= 0) {
+        const std::uint64_t one = 1;
+        (void)!write(m_wakeFd, &one, sizeof one);
+    }
+}
+
+void MailslotChannelPosix::close()
+{
+    if (m_role == Role::Sender && m_queue != NoQueue && !m_receiverGone)
+        sendControl(m_queue, DatagramKind::Leave, m_slot, {}, {m_receiverPid, m_receiverPidfd, -1}, 1000);
+    if (m_role == Role::Receiver) {
+        std::map<std::uint64_t, std::shared_ptr<Peer>> peers;
+        {
+            std::lock_guard<std::mutex> lock(m_peersMutex);
+            peers.swap(m_peers);
+        }
+        // Tell each sender, so it stops instead of filling a queue nobody reads.
+        for (const auto &entry : peers)
+            if (!entry.second->banned && entry.second->reply != NoQueue)
+                sendControl(entry.second->reply, DatagramKind::Leave, 0, {},
+                            {pid_t(entry.second->pid), entry.second->pidfd, -1}, 200);
+        if (m_queue != NoQueue)
+            mq_unlink(m_queueName.c_str());
+        if (m_lockFd >= 0)
+            unlink(m_lockPath.c_str()); // before unlocking: see openReceiver()
+    }
+    closeQueue(m_queue);
+    if (m_replyQueue != NoQueue) {
+        closeQueue(m_replyQueue);
+        mq_unlink(m_replyQueueName.c_str());
+    }
+    closeFd(m_lockFd);
+    closeFd(m_receiverPidfd);
+    m_receiverPid = 0;
+    m_receiverGone = false;
+    m_fromReceiver.reset();
+    m_pending.clear();
+    m_queueError.clear();
+    m_receiveBuffer.clear();
+    m_sendBuffer.clear();
+    m_interrupted = false;
+    if (m_wakeFd >= 0) {
+        std::uint64_t drained = 0;
+        (void)!read(m_wakeFd, &drained, sizeof drained);
+    }
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mailslotreassembly.h"
+#include "native/channel.h"
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <mqueue.h>
+#include <sys/types.h>
+
+// The mailslot mechanism on Linux: POSIX message queues (mq_open, mode 0600, uid-scoped
+// names). The receiver owns "/ipcworkshop-<uid>-<name>" and holds an flock on
+// "<runtime dir>/mailslot-<name>.lock" (which also stores its pid) while it lives: a queue
+// whose lock nobody holds is a crashed receiver's and is replaced. Each sender creates its own
+// reply queue "<name>-reply-<pid>[-<slot>]" for the acks, announces itself with a Hello
+// datagram and gets the peer id pid<<32|slot. Frames larger than a queue message are cut into
+// fragments (mailslotdatagram.h) and put back together per sender.
+//
+// Nothing spins: receive() sleeps in poll() on the queue descriptor (on Linux an mqd_t is a
+// file descriptor), an eventfd for interrupt(), and a pidfd per peer, so a peer that dies is
+// noticed at once, including one that dies in the middle of a frame. A full queue makes send()
+// wait in poll() for room: backpressure, never a dropped datagram.
+class MailslotChannelPosix final : public ipcw::native::Channel
+{
+public:
+    MailslotChannelPosix();
+    ~MailslotChannelPosix() override;
+
+    std::string open(ipcw::native::Role role, const std::string &address) override;
+    std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override;
+    ipcw::native::Event receive(int timeoutMs) override;
+    void interrupt() override;
+    void close() override;
+
+    // The queue's real per-message size (after the OS limits), for tests and the log.
+    long queueMessageBytes() const { return m_receiveBuffer.size(); }
+
+private:
+    // What a blocked send watches besides the queue: the process at the other end.
+    struct Watch
+    {
+        pid_t pid = 0;
+        int pidfd = -1;
+        int goneFd = -1; // a peer's eventfd, written when the receiver forgets it
+    };
+
+    struct Peer
+    {
+        ~Peer();
+        std::uint32_t pid = 0;
+        std::uint32_t slot = 0;
+        std::string replyQueue;
+        mqd_t reply = mqd_t(-1);
+        std::size_t replyDatagramBytes = 0;
+        int pidfd = -1;
+        int goneFd = -1;
+        std::atomic<bool> banned{false}; // broke the protocol: its datagrams are dropped until a new Hello
+        ipcw::mailslot::Reassembly reassembly; // receive thread only
+    };
+
+    enum class Wait { Ready, Interrupted, PeerGone, TimedOut };
+
+    std::string openReceiver();
+    std::string openSender();
+    Wait waitFor(int fd, short events, const Watch &watch, bool wakeable, int timeoutMs);
+    // Sends one frame as fragments; `peerGone` is set when the other end vanished meanwhile.
+    std::string sendFragments(mqd_t queue, std::size_t datagramBytes, std::uint32_t slot, const std::uint8_t *data,
+                              std::size_t size, const Watch &watch, bool *peerGone);
+    bool sendControl(mqd_t queue, ipcw::mailslot::DatagramKind kind, std::uint32_t slot, const std::string &text,
+                     const Watch &watch, int timeoutMs);
+    void handleDatagram(const std::uint8_t *data, std::size_t size);
+    void handleReceiverDatagram(const ipcw::mailslot::DatagramHeader &h, const std::uint8_t *payload, std::size_t size);
+    void handleSenderDatagram(const ipcw::mailslot::DatagramHeader &h, const std::uint8_t *payload, std::size_t size);
+    // Reads whatever is queued now without blocking; false on a fatal queue error.
+    bool drainQueue();
+    // Finds peers whose process has ended and, once everything they sent is read, reports them.
+    void reapDeadPeers();
+    void forgetPeer(std::uint64_t id, const std::string &reason, bool unlinkReply);
+    void pushEvent(ipcw::native::Event::Kind kind, std::uint64_t peer, std::string text,
+                   std::vector<std::uint8_t> frame = {});
+
+    ipcw::native::Role m_role = ipcw::native::Role::Receiver;
+    std::string m_name;
+    std::string m_queueName;        // the receiver's queue, scoped
+    std::size_t m_fragmentOption = 0; // "?fragment=N", 0: as large as the queue allows
+    mqd_t m_queue = mqd_t(-1);      // receiver: read end; sender: write end
+    std::size_t m_datagramBytes = 0; // sender: datagram size towards the receiver
+    int m_lockFd = -1;
+    std::string m_lockPath;
+    int m_wakeFd = -1;
+    std::atomic<bool> m_interrupted{false};
+    std::vector<std::uint8_t> m_receiveBuffer;
+    std::vector<std::uint8_t> m_sendBuffer; // writer thread (and open/close)
+    std::uint32_t m_sendFrameNumber = 0;
+    std::deque<ipcw::native::Event> m_pending; // receive thread
+    std::string m_queueError;                  // set when the queue itself failed
+
+    // Sender
+    std::uint32_t m_slot = 0;
+    std::string m_replyQueueName;
+    mqd_t m_replyQueue = mqd_t(-1);
+    pid_t m_receiverPid = 0;
+    int m_receiverPidfd = -1;
+    std::atomic<bool> m_receiverGone{false};
+    ipcw::mailslot::Reassembly m_fromReceiver;
+
+    // Receiver: the receive thread adds and removes peers, the writer thread looks them up.
+    std::mutex m_peersMutex;
+    std::map<std::uint64_t, std::shared_ptr<Peer>> m_peers;
+};
