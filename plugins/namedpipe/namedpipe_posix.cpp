@@ -76,25 +76,13 @@ private:
     bool m_sawEpipe = false;
 };
 
-bool validName(const std::string &name)
-{
-    if (name.empty() || name.size() > 100 || name[0] == '.')
-        return false;
-    for (char c : name)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-              || c == '.'))
-            return false;
-    return true;
-}
-
 // "name" or "name?remote=0|1"; FIFOs never leave the machine, so remote=1 is refused here.
 std::string parseAddress(const std::string &address, std::string *name)
 {
     const std::size_t q = address.find('?');
     *name = address.substr(0, q);
-    if (!validName(*name))
-        return "The pipe name '" + *name
-               + "' is not valid: use 1 to 100 letters, digits, '-', '_' or '.', not starting with '.'.";
+    if (!validPipeName(*name))
+        return "The pipe name '" + *name + "' is not valid: " + InvalidNameRule + ".";
     if (q == std::string::npos)
         return {};
     const std::string options = address.substr(q + 1);

@@ -36,6 +36,21 @@ inline std::string checkHeader(const std::uint8_t *header, std::size_t *frameByt
     return {};
 }
 
+// 1 to 100 letters, digits, '-', '_' or '.', not starting with '.': safe as a file name and
+// inside a pipe name, and never a path.
+inline bool validPipeName(const std::string &name)
+{
+    if (name.empty() || name.size() > 100 || name[0] == '.')
+        return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+              || c == '.'))
+            return false;
+    return true;
+}
+
+constexpr const char InvalidNameRule[] = "use 1 to 100 letters, digits, '-', '_' or '.', not starting with '.'";
+
 // "" when `data` is exactly one whole frame that a receiver will accept; else a sentence.
 inline std::string checkOutgoingFrame(const std::uint8_t *data, std::size_t size)
 {
