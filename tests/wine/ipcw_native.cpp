@@ -17,8 +17,7 @@
 #include <vector>
 
 #ifdef IPCW_NATIVE_PIPE_SECURITY
-#include <aclapi.h>
-#include <sddl.h>
+#include "namedpipe_win32.h"
 #endif
 
 using ipcw::native::Channel;
@@ -285,6 +284,25 @@ int sendFrames(const Options &options)
     return code;
 }
 
+#ifdef IPCW_NATIVE_PIPE_SECURITY
+int pipeSecurity(const Options &options)
+{
+    if (options.positional.size() != 1)
+        return fail(std::string("pipe-security needs <address>.\n") + Usage, ExitUsage);
+    std::string error;
+    std::unique_ptr<Channel> channel = channelFor("namedpipe", &error);
+    if (!channel)
+        return fail(error);
+    error = channel->open(Role::Receiver, options.positional[0]);
+    if (!error.empty())
+        return fail(error);
+    const std::string report = ipcw::native::describeNamedPipeDacl(*channel);
+    channel->close();
+    std::printf("%s%s", report.c_str(), !report.empty() && report.back() == '\n' ? "" : "\n");
+    return report.rfind("error:", 0) == 0 ? ExitFailed : ExitOk;
+}
+#endif
+
 } // namespace
 
 int wmain(int argc, wchar_t **argv)
@@ -301,6 +319,10 @@ int wmain(int argc, wchar_t **argv)
         return receiveFrames(options);
     if (command == "send")
         return sendFrames(options);
+#ifdef IPCW_NATIVE_PIPE_SECURITY
+    if (command == "pipe-security")
+        return pipeSecurity(options);
+#endif
     if (command == "help" || command == "--help") {
         std::printf("%s", Usage);
         return ExitOk;

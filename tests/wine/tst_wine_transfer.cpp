@@ -45,8 +45,8 @@ QString describe(QProcess &process)
 {
     return QStringLiteral("exit code %1; stdout: %2; stderr: %3")
         .arg(process.exitCode())
-        .arg(QString::fromUtf8(process.readAllStandardOutput()).trimmed(),
-             QString::fromUtf8(process.readAllStandardError()).trimmed());
+        .arg(QString::fromUtf8(process.readAllStandardOutput()).remove(QLatin1Char('\r')).trimmed(),
+             QString::fromUtf8(process.readAllStandardError()).remove(QLatin1Char('\r')).trimmed());
 }
 
 // Reads stdout until a line equal to `line`; false when the process ends or time runs out.
@@ -199,7 +199,8 @@ void WineTransferTest::pipeSecurity()
     QProcess driver;
     driver.start(m_wine, driverArguments({QStringLiteral("pipe-security"), address()}));
     QVERIFY2(driver.waitForFinished(WineTimeoutSeconds * 1000), "The Wine driver did not finish in time.");
-    const QString output = QString::fromUtf8(driver.readAllStandardOutput());
+    // Wine's C runtime writes text-mode line ends (CR LF).
+    const QString output = QString::fromUtf8(driver.readAllStandardOutput()).remove(QLatin1Char('\r'));
     const QString errors = QString::fromUtf8(driver.readAllStandardError());
     QVERIFY2(driver.exitCode() == 0, qPrintable(QStringLiteral("pipe-security failed: %1 %2").arg(output, errors)));
     qInfo("%s", qPrintable(output.trimmed()));
