@@ -513,7 +513,7 @@ Event NamedPipeChannelPosix::receive(int timeoutMs)
                 Event event;
                 event.kind = Event::Kind::PeerGone;
                 event.text = n == 0 ? "The receiver on the named pipe '" + m_name
-                                          + "' closed its end (it stopped or crashed): start it again and reconnect."
+                                          + "' closed its end: it stopped or crashed. Start it again and reconnect."
                                     : "The receiver on the named pipe '" + m_name + "' sent bytes that are not a frame ("
                                           + (why.empty() ? errnoText(errno) : why) + "); the connection was dropped.";
                 closeFd(m_downFd);
@@ -540,7 +540,7 @@ Event NamedPipeChannelPosix::receive(int timeoutMs)
                 m_events.push_back(std::move(event));
             }
             if (n == 0)
-                m_events.push_back(peerGone(peer, "closed its end of the pipe (it finished, stopped or was killed)."));
+                m_events.push_back(peerGone(peer, "closed its end of the pipe: it finished, stopped or was killed."));
             else if (n < 0 && readErrno == EPROTO)
                 m_events.push_back(peerGone(peer, "sent bytes that are not a frame (" + why
                                                       + "); it was disconnected. Frames before it were kept."));

@@ -351,8 +351,8 @@ void NamedPipeChannelWin32::readFrom(const std::shared_ptr<Connection> &connecti
 {
     Connection &c = *connection;
     const std::string gone = m_role == Role::Sender
-                                 ? "closed the pipe (it stopped or crashed): start it again and reconnect."
-                                 : "closed its end of the pipe (it finished, stopped or was killed).";
+                                 ? "closed the pipe: it stopped or crashed. Start it again and reconnect."
+                                 : "closed its end of the pipe: it finished, stopped or was killed.";
     for (int frames = 0; frames < FramesPerRound;) {
         DWORD got = 0;
         DWORD error = 0;

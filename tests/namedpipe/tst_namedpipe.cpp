@@ -547,7 +547,7 @@ void TestNamedPipe::receiverGoneIsReportedToSender()
 
     Event gone = nextEvent(sender);
     QCOMPARE(int(gone.kind), int(Event::Kind::PeerGone));
-    QVERIFY2(gone.text.find("start it again") != std::string::npos, gone.text.c_str());
+    QVERIFY2(gone.text.find("Start it again") != std::string::npos, gone.text.c_str());
     // Writing into the dead FIFO is a sentence, not a SIGPIPE that kills the test.
     const Bytes frame = makeFrame(10, 1);
     const std::string error = sender.send(frame.data(), frame.size(), 0);
