@@ -2,6 +2,7 @@
 #include "tcpendpoints.h"
 
 #include "deviceframer.h"
+#include "streampeers.h"
 
 namespace {
 
@@ -39,7 +40,7 @@ void tuneSocket(QTcpSocket *socket)
 } // namespace
 
 TcpReceiverEndpoint::TcpReceiverEndpoint(const QString &address)
-    : TransportEndpoint(EndpointRole::Receiver, address)
+    : TransportEndpoint(EndpointRole::Receiver, address), m_peers(new StreamPeers(this))
 {
     connect(&m_server, &QTcpServer::newConnection, this, &TcpReceiverEndpoint::acceptConnections);
 }
@@ -71,61 +72,33 @@ void TcpReceiverEndpoint::open()
 void TcpReceiverEndpoint::close()
 {
     m_server.close();
-    const auto peers = m_peers.keys();
-    for (PeerId peer : peers)
-        dropPeer(peer, QString());
+    m_peers->dropAll();
     setState(State::Closed);
 }
 
 void TcpReceiverEndpoint::acceptConnections()
 {
     while (QTcpSocket *socket = m_server.nextPendingConnection()) {
-        const PeerId peer = m_nextPeer++;
         tuneSocket(socket);
-        m_peers.insert(peer, socket);
-        auto *framer = new DeviceFramer(socket, socket);
-        connect(framer, &DeviceFramer::frameReady, this, [this, peer](const QByteArray &frame) {
-            emit frameReceived(frame, peer);
+        const QString description = QStringLiteral("%1:%2").arg(socket->peerAddress().toString()).arg(socket->peerPort());
+        const PeerId peer = m_peers->add(socket, description);
+        connect(socket, &QTcpSocket::disconnected, this, [this, peer, socket] {
+            const QAbstractSocket::SocketError e = socket->error();
+            m_peers->closed(peer, e == QAbstractSocket::RemoteHostClosedError || e == QAbstractSocket::UnknownSocketError
+                                      ? QStringLiteral("the connection was closed")
+                                      : socket->errorString());
         });
-        connect(framer, &DeviceFramer::streamCorrupt, this, [this, peer](const QString &sentence) {
-            dropPeer(peer, sentence);
-        });
-        connect(socket, &QTcpSocket::bytesWritten, this, &TransportEndpoint::bytesWritten);
-        connect(socket, &QTcpSocket::disconnected, this, [this, peer, socket, framer] {
-            QString reason = socket->error() == QAbstractSocket::RemoteHostClosedError || socket->error() == QAbstractSocket::UnknownSocketError
-                ? QStringLiteral("the connection was closed")
-                : socket->errorString();
-            if (const QString note = framer->incompleteFrameNote(); !note.isEmpty())
-                reason += QStringLiteral("; ") + note;
-            dropPeer(peer, reason);
-        });
-        emit peerConnected(peer, QStringLiteral("%1:%2").arg(socket->peerAddress().toString()).arg(socket->peerPort()));
     }
-}
-
-void TcpReceiverEndpoint::dropPeer(PeerId peer, const QString &reason)
-{
-    QTcpSocket *socket = m_peers.take(peer);
-    if (!socket)
-        return;
-    socket->disconnect(this);
-    socket->abort();
-    socket->deleteLater();
-    emit peerDisconnected(peer, reason);
 }
 
 void TcpReceiverEndpoint::sendFrame(const QByteArray &frame, PeerId peer)
 {
-    if (QTcpSocket *socket = m_peers.value(peer))
-        socket->write(frame);
+    m_peers->send(frame, peer);
 }
 
 qint64 TcpReceiverEndpoint::queuedBytes() const
 {
-    qint64 total = 0;
-    for (const QTcpSocket *socket : m_peers)
-        total += socket->bytesToWrite();
-    return total;
+    return m_peers->queuedBytes();
 }
 
 TcpSenderEndpoint::TcpSenderEndpoint(const QString &address)

@@ -3,12 +3,12 @@
 
 #include "transportendpoint.h"
 
-#include <QHash>
 #include <QHostAddress>
 #include <QTcpServer>
 #include <QTcpSocket>
 
 class DeviceFramer;
+class StreamPeers;
 
 // Both ends use Qt's asynchronous sockets in the endpoint's thread: no worker thread needed,
 // nothing blocks.
@@ -25,11 +25,9 @@ public:
 
 private:
     void acceptConnections();
-    void dropPeer(PeerId peer, const QString &reason);
 
     QTcpServer m_server;
-    QHash<PeerId, QTcpSocket *> m_peers;
-    PeerId m_nextPeer = 1;
+    StreamPeers *m_peers;
 };
 
 class TcpSenderEndpoint : public TransportEndpoint
