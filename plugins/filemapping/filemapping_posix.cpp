@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "filemapping_posix.h"
+
+#include "native/posixpaths.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using ipcw::native::Event;
+using ipcw::native::Role;
+using ipcw::native::shm::ShmSession;
+
+namespace {
+constexpr int SizeWaitMs = 1000;
+
+std::string errnoText()
+{
+    return std::strerror(errno);
+}
+} // namespace
+
+FileMappingChannelPosix::~FileMappingChannelPosix()
+{
+    close();
+}
+
+std::string FileMappingChannelPosix::objectName(const std::string &address)
+{
+    std::string name;
+    std::uint64_t capacity = 0;
+    if (!ShmSession::parseAddress(address, &name, &capacity).empty())
+        return {};
+    return ipcw::native::userScopedObjectName(name);
+}
+
+std::string FileMappingChannelPosix::open(Role role, const std::string &address)
+{
+    close();
+    std::string name;
+    std::uint64_t capacity = 0;
+    if (std::string error = ShmSession::parseAddress(address, &name, &capacity); !error.empty())
+        return error;
+    m_address = address;
+    m_objectName = ipcw::native::userScopedObjectName(name);
+    m_session = std::make_unique<ShmSession>(m_waiter, address);
+    return role == Role::Receiver ? openReceiver(name, capacity) : openSender();
+}
+
+std::string FileMappingChannelPosix::failOpen(const std::string &sentence)
+{
+    m_session.reset();
+    close();
+    return sentence;
+}
+
+std::string FileMappingChannelPosix::openReceiver(const std::string &name, std::uint64_t dataCapacity)
+{
+    std::string error;
+    const std::string dir = ipcw::native::userRuntimeDir(&error);
+    if (dir.empty())
+        return failOpen(error);
+    const std::string lockPath = dir + "/filemapping-" + name + ".lock";
+    m_lockFd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (m_lockFd < 0)
+        return failOpen("Cannot create the lock file " + lockPath + ": " + errnoText() + ".");
+    if (flock(m_lockFd, LOCK_EX | LOCK_NB) != 0)
+        return failOpen("The filemapping address " + m_address + " is already in use by a running receiver: "
+                        "stop that receiver or pick another address.");
+    // We hold the lock, so no receiver is alive: a segment still under this name is one a
+    // crashed receiver left behind. Replace it (its senders notice their receiver is gone).
+    if (shm_unlink(m_objectName.c_str()) != 0 && errno != ENOENT)
+        return failOpen("A stale shared memory segment " + m_objectName + " could not be removed: " + errnoText()
+                        + ". Remove /dev/shm" + m_objectName + " by hand.");
+    m_fd = shm_open(m_objectName.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (m_fd < 0)
+        return failOpen("Cannot create the shared memory segment " + m_objectName + ": " + errnoText() + ".");
+    m_owner = true;
+    // shm_open honours the umask; the segment must be exactly ours, readable and writable.
+    const std::uint64_t bytes = ShmSession::segmentBytes(dataCapacity);
+    if (fchmod(m_fd, 0600) != 0 || ftruncate(m_fd, off_t(bytes)) != 0)
+        return failOpen("Cannot size the shared memory segment " + m_objectName + " to " + std::to_string(bytes)
+                        + " bytes: " + errnoText() + ". Is /dev/shm full? Try a smaller ?size=.");
+    m_base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, m_fd, 0);
+    if (m_base == MAP_FAILED) {
+        m_base = nullptr;
+        return failOpen("Cannot map the shared memory segment " + m_objectName + ": " + errnoText() + ".");
+    }
+    m_bytes = bytes;
+    m_session->create(m_base, dataCapacity);
+    return {};
+}
+
+std::string FileMappingChannelPosix::openSender()
+{
+    m_fd = shm_open(m_objectName.c_str(), O_RDWR | O_CLOEXEC, 0);
+    if (m_fd < 0) {
+        if (errno == ENOENT)
+            return failOpen("Nobody is receiving on filemapping address " + m_address + ": start a receiver first.");
+        return failOpen("Cannot open the shared memory segment " + m_objectName + ": " + errnoText()
+                        + (errno == EACCES ? ". It belongs to another user; pick another address." : "."));
+    }
+    struct stat st {};
+    // The receiver creates the segment empty and sizes it a moment later.
+    for (int waited = 0; fstat(m_fd, &st) == 0 && st.st_size == 0 && waited < SizeWaitMs; waited += 10)
+        m_waiter.sleepMs(10);
+    if (st.st_uid != getuid())
+        return failOpen("The shared memory segment " + m_objectName
+                        + " belongs to another user; refusing to send records into it. Pick another address.");
+    if (st.st_size == 0)
+        return failOpen("Nobody is receiving on filemapping address " + m_address + ": start a receiver first.");
+    m_bytes = std::size_t(st.st_size);
+    m_base = mmap(nullptr, m_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, m_fd, 0);
+    if (m_base == MAP_FAILED) {
+        m_base = nullptr;
+        return failOpen("Cannot map the shared memory segment " + m_objectName + ": " + errnoText() + ".");
+    }
+    if (std::string error = m_session->attach(m_base, m_bytes); !error.empty())
+        return failOpen(error);
+    if (std::string error = m_session->claimSlot(); !error.empty())
+        return failOpen(error);
+    if (std::string error = m_session->announce(); !error.empty())
+        return failOpen(error);
+    return {};
+}
+
+std::string FileMappingChannelPosix::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
+{
+    if (!m_session)
+        return "The filemapping channel is not open.";
+    return m_session->send(data, size, peer);
+}
+
+Event FileMappingChannelPosix::receive(int timeoutMs)
+{
+    if (!m_session) {
+        Event event;
+        event.kind = Event::Kind::Error;
+        event.text = "The filemapping channel is not open.";
+        return event;
+    }
+    return m_session->receive(timeoutMs);
+}
+
+void FileMappingChannelPosix::interrupt()
+{
+    m_waiter.interrupt();
+}
+
+void FileMappingChannelPosix::close()
+{
+    if (m_session && m_base)
+        m_session->leave();
+    m_session.reset();
+    // Unlink before letting go of the lock, so we never remove a successor's segment.
+    if (m_owner)
+        shm_unlink(m_objectName.c_str());
+    m_owner = false;
+    if (m_base)
+        munmap(m_base, m_bytes);
+    m_base = nullptr;
+    m_bytes = 0;
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
+    if (m_lockFd >= 0)
+        ::close(m_lockFd);
+    m_lockFd = -1;
+    m_waiter.reset();
+}

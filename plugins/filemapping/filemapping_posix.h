@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "futexwaiter.h"
+#include "shmsession.h"
+
+#include "native/channel.h"
+
+#include <memory>
+
+// The filemapping Channel on POSIX: a shm_open segment (mode 0600, named with the user's uid)
+// mapped by the receiver and its senders, futex wake-ups, and an flock'ed lock file in the
+// private runtime folder that only a running receiver holds. The kernel drops that lock when
+// the receiver dies, however it dies, so "is a receiver alive?" has an exact answer: a segment
+// found while we hold the lock is a crashed receiver's and is replaced; a lock we cannot get
+// means a live receiver, whose segment is never touched.
+class FileMappingChannelPosix final : public ipcw::native::Channel
+{
+public:
+    ~FileMappingChannelPosix() override;
+
+    std::string open(ipcw::native::Role role, const std::string &address) override;
+    std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override;
+    ipcw::native::Event receive(int timeoutMs) override;
+    void interrupt() override;
+    void close() override;
+
+    // The shm_open name for an address ("" when the address is not valid).
+    static std::string objectName(const std::string &address);
+    // The open session (tests reach into the ring through it).
+    ipcw::native::shm::ShmSession *session() const { return m_session.get(); }
+    ipcw::native::shm::ShmWaiter &waiter() { return m_waiter; }
+
+private:
+    std::string openReceiver(const std::string &name, std::uint64_t dataCapacity);
+    std::string openSender();
+    std::string failOpen(const std::string &sentence);
+
+    ipcw::native::shm::FutexWaiter m_waiter;
+    std::unique_ptr<ipcw::native::shm::ShmSession> m_session;
+    std::string m_address;
+    std::string m_objectName;
+    bool m_owner = false;
+    int m_fd = -1;
+    int m_lockFd = -1;
+    void *m_base = nullptr;
+    std::size_t m_bytes = 0;
+};

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "shmring.h"
+
+#include <mutex>
+
+namespace ipcw::native::shm {
+
+// The POSIX ShmWaiter: futex waits on words in the shared mapping (FUTEX_WAIT without
+// FUTEX_PRIVATE_FLAG, so processes sharing the mapping wake each other), kill(pid, 0) for
+// liveness. interrupt() is sticky; it also bumps and wakes every word a thread of this channel
+// sleeps on, because a futex sleeper cannot wait on a second object.
+class FutexWaiter final : public ShmWaiter
+{
+public:
+    Wait wait(std::atomic<std::uint32_t> &word, std::uint32_t expected, int timeoutMs) override;
+    void wake(std::atomic<std::uint32_t> &word) override;
+    bool isAlive(std::uint32_t pid) override;
+    std::uint32_t selfPid() override;
+    void yield() override;
+    void sleepMs(int ms) override;
+    bool interrupted() const override { return m_interrupted.load(); }
+
+    void interrupt();
+    void reset() { m_interrupted = false; }
+
+private:
+    static constexpr int MaxSleepers = 8;
+    std::atomic<bool> m_interrupted{false};
+    std::mutex m_mutex;
+    std::atomic<std::uint32_t> *m_sleeping[MaxSleepers] = {};
+};
+
+} // namespace ipcw::native::shm

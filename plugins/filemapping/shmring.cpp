@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "shmring.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+namespace ipcw::native::shm {
+
+namespace {
+// How long a full ring, or a lock held by someone else, is waited on before asking whether the
+// other side is still there.
+constexpr int PeerCheckMs = 1000;
+constexpr int LockSpinsBeforeYield = 64;
+constexpr int LockYieldsBeforeLivenessCheck = 1024;
+} // namespace
+
+ShmRing::ShmRing(RingControl *control, std::uint8_t *data, std::uint64_t capacity)
+    : m_control(control), m_data(data), m_capacity(capacity)
+{
+}
+
+void ShmRing::initialize(RingControl *control)
+{
+    new (control) RingControl();
+    control->head.store(0);
+    control->lock.store(0);
+    control->dataSeq.store(0);
+    control->readerWaiting.store(0);
+    control->tail.store(0);
+    control->spaceSeq.store(0);
+    control->spaceWaiters.store(0);
+}
+
+std::uint32_t ShmRing::maxChunkBytes() const
+{
+    return std::uint32_t((m_capacity / 4) & ~std::uint64_t(31)) - HeaderBytes;
+}
+
+std::uint64_t ShmRing::recordBytes(std::uint32_t chunkBytes)
+{
+    return (std::uint64_t(HeaderBytes) + chunkBytes + 31) & ~std::uint64_t(31);
+}
+
+std::uint64_t ShmRing::head() const
+{
+    return m_control->head.load(std::memory_order_acquire);
+}
+
+std::uint64_t ShmRing::tail() const
+{
+    return m_control->tail.load(std::memory_order_acquire);
+}
+
+RecordHeader *ShmRing::headerAt(std::uint64_t position) const
+{
+    return reinterpret_cast<RecordHeader *>(m_data + position % m_capacity);
+}
+
+void ShmRing::copyIn(std::uint64_t position, const std::uint8_t *src, std::size_t bytes)
+{
+    const std::size_t offset = std::size_t(position % m_capacity);
+    const std::size_t first = std::min<std::size_t>(bytes, std::size_t(m_capacity) - offset);
+    std::memcpy(m_data + offset, src, first);
+    std::memcpy(m_data, src + first, bytes - first);
+}
+
+void ShmRing::copyOut(std::uint64_t position, std::uint8_t *dst, std::size_t bytes) const
+{
+    const std::size_t offset = std::size_t(position % m_capacity);
+    const std::size_t first = std::min<std::size_t>(bytes, std::size_t(m_capacity) - offset);
+    std::memcpy(dst, m_data + offset, first);
+    std::memcpy(dst + first, m_data, bytes - first);
+}
+
+bool ShmRing::lock(ShmWaiter &waiter)
+{
+    const std::uint32_t self = waiter.selfPid();
+    for (int attempt = 0;; ++attempt) {
+        std::uint32_t holder = 0;
+        if (m_control->lock.compare_exchange_weak(holder, self, std::memory_order_acquire))
+            return true;
+        if (attempt < LockSpinsBeforeYield)
+            continue;
+        if (waiter.interrupted())
+            return false;
+        waiter.yield();
+        // The lock guards a handful of stores, so a holder seen for this long is most likely
+        // dead. Taking its lock over is safe: it published nothing until its final head store.
+        if (holder != 0 && attempt % LockYieldsBeforeLivenessCheck == 0 && !waiter.isAlive(holder)
+            && m_control->lock.compare_exchange_strong(holder, self, std::memory_order_acquire))
+            return true;
+    }
+}
+
+void ShmRing::unlock()
+{
+    m_control->lock.store(0, std::memory_order_release);
+}
+
+bool ShmRing::tryReserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out)
+{
+    const std::uint64_t need = recordBytes(meta.chunkBytes);
+    if (!lock(waiter))
+        return false;
+    const std::uint64_t head = m_control->head.load(std::memory_order_relaxed);
+    const std::uint64_t tail = m_control->tail.load(std::memory_order_seq_cst);
+    if (m_capacity - (head - tail) < need) {
+        unlock();
+        return false;
+    }
+    RecordHeader *h = headerAt(head);
+    h->state.store(Reserved, std::memory_order_relaxed);
+    h->writerPid = waiter.selfPid();
+    h->slot = meta.slot;
+    h->generation = meta.generation;
+    h->kind = std::uint16_t(meta.kind);
+    h->flags = meta.flags;
+    h->chunkBytes = meta.chunkBytes;
+    h->frameBytes = meta.frameBytes;
+    h->unused = 0;
+    m_control->head.store(head + need, std::memory_order_release);
+    unlock();
+    out->position = head;
+    out->chunkBytes = meta.chunkBytes;
+    return true;
+}
+
+void ShmRing::fill(const Reservation &r, std::uint32_t offset, const std::uint8_t *data, std::uint32_t bytes)
+{
+    copyIn(r.position + HeaderBytes + offset, data, bytes);
+}
+
+void ShmRing::commit(const Reservation &r, ShmWaiter &waiter)
+{
+    // seq_cst on both sides (here and in waitForData) so that either the reader sees the
+    // commit or we see it waiting: no lost wake-up.
+    headerAt(r.position)->state.store(Committed, std::memory_order_seq_cst);
+    m_control->dataSeq.fetch_add(1, std::memory_order_seq_cst);
+    if (m_control->readerWaiting.load(std::memory_order_seq_cst))
+        waiter.wake(m_control->dataSeq);
+}
+
+ShmRing::Status ShmRing::write(const RecordMeta &meta, const std::uint8_t *data, ShmWaiter &waiter,
+                               const std::function<std::string()> &peerGone, std::string *why, bool mayWait)
+{
+    Reservation r;
+    for (;;) {
+        if (waiter.interrupted())
+            return Status::Interrupted;
+        if (tryReserve(meta, waiter, &r))
+            break;
+        if (!mayWait)
+            return Status::PeerGone;
+        m_control->spaceWaiters.fetch_add(1, std::memory_order_seq_cst);
+        const std::uint32_t seen = m_control->spaceSeq.load(std::memory_order_seq_cst);
+        const std::uint64_t used = m_control->head.load(std::memory_order_seq_cst)
+                                   - m_control->tail.load(std::memory_order_seq_cst);
+        ShmWaiter::Wait result = ShmWaiter::Wait::Changed;
+        if (m_capacity - used < recordBytes(meta.chunkBytes))
+            result = waiter.wait(m_control->spaceSeq, seen, PeerCheckMs);
+        m_control->spaceWaiters.fetch_sub(1, std::memory_order_seq_cst);
+        if (result == ShmWaiter::Wait::Interrupted)
+            return Status::Interrupted;
+        if (result == ShmWaiter::Wait::TimedOut) {
+            const std::string gone = peerGone ? peerGone() : std::string();
+            if (!gone.empty()) {
+                *why = gone;
+                return Status::PeerGone;
+            }
+        }
+    }
+    if (meta.chunkBytes)
+        fill(r, 0, data, meta.chunkBytes);
+    commit(r, waiter);
+    return Status::Ok;
+}
+
+ShmRing::Status ShmRing::peek(RecordMeta *meta) const
+{
+    const std::uint64_t tail = m_control->tail.load(std::memory_order_relaxed);
+    const std::uint64_t head = m_control->head.load(std::memory_order_acquire);
+    if (tail == head)
+        return Status::Empty;
+    if (head - tail > m_capacity || tail % 32 != 0)
+        return Status::Corrupt;
+    const RecordHeader *h = headerAt(tail);
+    const std::uint32_t state = h->state.load(std::memory_order_acquire);
+    if (h->chunkBytes > maxChunkBytes() || recordBytes(h->chunkBytes) > head - tail)
+        return Status::Corrupt;
+    meta->slot = h->slot;
+    meta->generation = h->generation;
+    meta->kind = RecordKind(h->kind);
+    meta->flags = h->flags;
+    meta->frameBytes = h->frameBytes;
+    meta->chunkBytes = h->chunkBytes;
+    meta->writerPid = h->writerPid;
+    if (state == Reserved)
+        return Status::Pending;
+    if (state != Committed)
+        return Status::Corrupt;
+    return Status::Ok;
+}
+
+void ShmRing::consume(std::vector<std::uint8_t> *out, ShmWaiter &waiter)
+{
+    const std::uint64_t tail = m_control->tail.load(std::memory_order_relaxed);
+    const std::uint32_t bytes = headerAt(tail)->chunkBytes;
+    if (out && bytes) {
+        const std::size_t at = out->size();
+        out->resize(at + bytes);
+        copyOut(tail + HeaderBytes, out->data() + at, bytes);
+    }
+    advanceTail(tail + recordBytes(bytes), waiter);
+}
+
+ShmRing::Status ShmRing::skipIfAbandoned(RecordMeta *meta, ShmWaiter &waiter)
+{
+    const Status status = peek(meta);
+    if (status != Status::Pending)
+        return status;
+    if (waiter.isAlive(meta->writerPid))
+        return Status::Pending;
+    // Its writer cannot come back to commit, and no one else writes inside a reservation.
+    advanceTail(m_control->tail.load(std::memory_order_relaxed) + recordBytes(meta->chunkBytes), waiter);
+    return Status::Abandoned;
+}
+
+void ShmRing::advanceTail(std::uint64_t newTail, ShmWaiter &waiter)
+{
+    m_control->tail.store(newTail, std::memory_order_seq_cst);
+    if (m_control->spaceWaiters.load(std::memory_order_seq_cst)) {
+        m_control->spaceSeq.fetch_add(1, std::memory_order_seq_cst);
+        waiter.wake(m_control->spaceSeq);
+    }
+}
+
+ShmWaiter::Wait ShmRing::waitForData(ShmWaiter &waiter, int timeoutMs)
+{
+    m_control->readerWaiting.store(1, std::memory_order_seq_cst);
+    const std::uint32_t seen = m_control->dataSeq.load(std::memory_order_seq_cst);
+    RecordMeta meta;
+    ShmWaiter::Wait result = ShmWaiter::Wait::Changed;
+    // Re-check after announcing ourselves: a commit that landed in between is not slept through.
+    if (peek(&meta) != Status::Ok)
+        result = waiter.wait(m_control->dataSeq, seen, timeoutMs);
+    m_control->readerWaiting.store(0, std::memory_order_relaxed);
+    return result;
+}
+
+void ShmRing::discardAll()
+{
+    m_control->tail.store(m_control->head.load(std::memory_order_acquire), std::memory_order_seq_cst);
+}
+
+} // namespace ipcw::native::shm

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The shared-memory ring behind the filemapping transport, in plain C++17 with no OS calls, so
+// the POSIX backend (shm_open + futex) and the Win32 backend (CreateFileMapping + named events)
+// run the very same layout and algorithm. The platform lends a ShmWaiter: sleep on / wake a
+// 32-bit word in the mapping, and "is this process still alive?".
+//
+// A ring is a byte stream of records, each a 32-byte RecordHeader plus payload, padded to 32
+// bytes so a header never straddles the end of the ring (payloads may wrap). Positions are
+// 64-bit byte counters that only grow (head: reserved so far, tail: consumed so far), so
+// "full" and "empty" are never ambiguous.
+//
+// Writers (several processes) reserve under a tiny lock whose word holds the holder's pid:
+// inside it a writer writes the record header with state Reserved and only then publishes the
+// new head. So every record below head has a readable header (its length and its writer's
+// pid), and a writer that dies inside the lock leaves nothing visible; the next writer sees a
+// dead holder and takes the lock over. The payload is copied outside the lock and the state
+// flipped to Committed last (release): the reader never sees a torn or half-written record.
+// A writer killed between reserve and commit leaves a Reserved record whose pid is dead; the
+// reader notices when it has waited on that record, skips it and reclaims its bytes.
+// A full ring makes writers sleep on spaceSeq (backpressure), never overwrite.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ipcw::native::shm {
+
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free && std::atomic<std::uint64_t>::is_always_lock_free,
+              "the ring keeps atomics in memory shared between processes: they must be lock-free");
+
+// What the platform supplies. One ShmWaiter per channel; its wait() is called by the channel's
+// reader and writer threads, interrupt() from anywhere.
+class ShmWaiter
+{
+public:
+    enum class Wait { Changed, TimedOut, Interrupted };
+    virtual ~ShmWaiter() = default;
+    // Sleeps while `word` still holds `expected`, at most timeoutMs (-1: no limit). Spurious
+    // early returns are allowed; callers re-check.
+    virtual Wait wait(std::atomic<std::uint32_t> &word, std::uint32_t expected, int timeoutMs) = 0;
+    // Wakes whoever sleeps on `word`, in any process.
+    virtual void wake(std::atomic<std::uint32_t> &word) = 0;
+    virtual bool isAlive(std::uint32_t pid) = 0;
+    virtual std::uint32_t selfPid() = 0;
+    virtual void yield() = 0;
+    virtual void sleepMs(int ms) = 0;
+    virtual bool interrupted() const = 0;
+};
+
+// Control block of one ring, in the mapping. Writer-side and reader-side words sit on separate
+// cache lines so the two processes do not bounce one line on every record.
+struct alignas(64) RingControl
+{
+    std::atomic<std::uint64_t> head;            // bytes reserved since creation
+    std::atomic<std::uint32_t> lock;            // pid of the writer reserving right now, 0 free
+    std::atomic<std::uint32_t> dataSeq;         // bumped on every commit; the reader sleeps on it
+    std::atomic<std::uint32_t> readerWaiting;   // the reader is (about to be) asleep on dataSeq
+    alignas(64) std::atomic<std::uint64_t> tail; // bytes consumed since creation
+    std::atomic<std::uint32_t> spaceSeq;        // bumped when bytes are freed while writers wait
+    std::atomic<std::uint32_t> spaceWaiters;    // writers (about to be) asleep on spaceSeq
+};
+static_assert(sizeof(RingControl) == 128, "RingControl is part of the shared layout");
+
+enum class RecordKind : std::uint16_t { Chunk = 1, Connect = 2, Disconnect = 3 };
+enum RecordFlag : std::uint16_t { FirstChunk = 1, LastChunk = 2 };
+
+// Who wrote a record and what it is; everything but the state word of a RecordHeader.
+struct RecordMeta
+{
+    std::uint32_t slot = 0;       // sender slot the record comes from or goes to
+    std::uint32_t generation = 0; // that slot's generation: tells successive senders apart
+    RecordKind kind = RecordKind::Chunk;
+    std::uint16_t flags = 0;
+    std::uint32_t frameBytes = 0; // size of the whole frame this chunk belongs to
+    std::uint32_t chunkBytes = 0; // payload bytes in this record
+    std::uint32_t writerPid = 0;
+};
+
+struct RecordHeader
+{
+    std::atomic<std::uint32_t> state; // RecordState
+    std::uint32_t writerPid;
+    std::uint32_t slot;
+    std::uint32_t generation;
+    std::uint16_t kind;
+    std::uint16_t flags;
+    std::uint32_t chunkBytes;
+    std::uint32_t frameBytes;
+    std::uint32_t unused;
+};
+static_assert(sizeof(RecordHeader) == 32, "RecordHeader is part of the shared layout");
+
+class ShmRing
+{
+public:
+    static constexpr std::uint32_t HeaderBytes = sizeof(RecordHeader);
+    static constexpr std::uint32_t Reserved = 0x52455356; // "RESV"
+    static constexpr std::uint32_t Committed = 0x434f4d54; // "COMT"
+
+    enum class Status {
+        Ok,          // done (read: `meta` and payload delivered)
+        Empty,       // read: nothing reserved
+        Pending,     // read: the front record is reserved and its writer still writing
+        Abandoned,   // read: the front record's writer died before committing; it was skipped
+        Interrupted, // the waiter was interrupted
+        PeerGone,    // write: the other side left while we waited for room
+        Corrupt,     // the ring's counters or headers make no sense
+    };
+
+    ShmRing() = default;
+    // `capacity` must be a multiple of 32; `data` and `control` live in the mapping.
+    ShmRing(RingControl *control, std::uint8_t *data, std::uint64_t capacity);
+
+    static void initialize(RingControl *control);
+    std::uint64_t capacity() const { return m_capacity; }
+    // The largest payload of one record: a quarter of the ring, so writers of big frames
+    // interleave and a chunk always fits once the reader catches up.
+    std::uint32_t maxChunkBytes() const;
+    static std::uint64_t recordBytes(std::uint32_t chunkBytes);
+
+    // --- writer side (any number of threads and processes) ---
+    // Reserves one record without waiting: false when the ring has no room (or interrupted
+    // while taking the lock). The reservation must be filled and committed promptly.
+    struct Reservation
+    {
+        std::uint64_t position = 0;
+        std::uint32_t chunkBytes = 0;
+    };
+    bool tryReserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out);
+    void fill(const Reservation &r, std::uint32_t offset, const std::uint8_t *data, std::uint32_t bytes);
+    void commit(const Reservation &r, ShmWaiter &waiter);
+    // Reserve + fill + commit, sleeping while the ring is full. `peerGone` is asked once per
+    // second of waiting and returns a sentence when the reader has left. With `mayWait` false
+    // a full ring returns PeerGone with an empty sentence instead of waiting.
+    Status write(const RecordMeta &meta, const std::uint8_t *data, ShmWaiter &waiter,
+                 const std::function<std::string()> &peerGone, std::string *why, bool mayWait = true);
+
+    // --- reader side (one thread) ---
+    // Looks at the front record without consuming it.
+    Status peek(RecordMeta *meta) const;
+    // Consumes the front record peek() just returned Ok for, appending its payload to `out`
+    // (or dropping it when `out` is null).
+    void consume(std::vector<std::uint8_t> *out, ShmWaiter &waiter);
+    // After peek() said Pending for a while: skips the front record if its writer is dead.
+    Status skipIfAbandoned(RecordMeta *meta, ShmWaiter &waiter);
+    // Sleeps until a commit may have happened (or timeout/interrupt).
+    ShmWaiter::Wait waitForData(ShmWaiter &waiter, int timeoutMs);
+    // Skips everything currently reserved (a new reader of a per-sender reply ring).
+    void discardAll();
+
+    std::uint64_t head() const;
+    std::uint64_t tail() const;
+    RingControl *control() const { return m_control; }
+
+private:
+    RecordHeader *headerAt(std::uint64_t position) const;
+    bool lock(ShmWaiter &waiter);
+    void unlock();
+    void advanceTail(std::uint64_t newTail, ShmWaiter &waiter);
+    void copyIn(std::uint64_t position, const std::uint8_t *src, std::size_t bytes);
+    void copyOut(std::uint64_t position, std::uint8_t *dst, std::size_t bytes) const;
+
+    RingControl *m_control = nullptr;
+    std::uint8_t *m_data = nullptr;
+    std::uint64_t m_capacity = 0;
+};
+
+} // namespace ipcw::native::shm

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "shmsession.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+namespace ipcw::native::shm {
+
+namespace {
+constexpr std::uint64_t DataControlOffset = 128;
+constexpr std::uint64_t SlotsOffset = 256;
+constexpr std::uint64_t DataOffset = 8192;
+constexpr int InitialisationWaitMs = 1000;
+static_assert(sizeof(SegmentHeader) <= DataControlOffset, "the header outgrew its place");
+static_assert(SlotsOffset + ShmSession::MaxSenders * sizeof(SenderSlot) <= DataOffset, "the slots outgrew their place");
+
+std::string pidText(std::uint32_t pid)
+{
+    return "process " + std::to_string(pid);
+}
+} // namespace
+
+std::string ShmSession::parseAddress(const std::string &address, std::string *name, std::uint64_t *dataCapacity)
+{
+    const std::size_t query = address.find('?');
+    *name = address.substr(0, query);
+    *dataCapacity = DefaultDataCapacity;
+    const bool nameOk = !name->empty() && name->size() <= 100
+                        && std::all_of(name->begin(), name->end(), [](char c) {
+                               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                                      || c == '-' || c == '_' || c == '.';
+                           });
+    if (!nameOk)
+        return "\"" + address + "\" is not a filemapping address: use a name of letters, digits, '-', '_' and '.' "
+               "(up to 100), optionally followed by ?size=8M.";
+    if (query == std::string::npos)
+        return {};
+    const std::string option = address.substr(query + 1);
+    const std::string sizeError = "\"" + option + "\" is not a ring size: write size=<number> with K, M or G, "
+                                  "between 64K and 1G, for example ?size=16M.";
+    if (option.compare(0, 5, "size=") != 0 || option.size() < 6)
+        return sizeError;
+    std::uint64_t value = 0;
+    std::size_t i = 5;
+    for (; i < option.size() && option[i] >= '0' && option[i] <= '9'; ++i) {
+        value = value * 10 + std::uint64_t(option[i] - '0');
+        if (value > MaxDataCapacity)
+            return sizeError;
+    }
+    if (i == 5)
+        return sizeError;
+    const std::string unit = option.substr(i);
+    if (unit == "K" || unit == "k")
+        value <<= 10;
+    else if (unit == "M" || unit == "m")
+        value <<= 20;
+    else if (unit == "G" || unit == "g")
+        value <<= 30;
+    else if (!unit.empty())
+        return sizeError;
+    if (value < MinDataCapacity || value > MaxDataCapacity)
+        return sizeError;
+    *dataCapacity = (value + 4095) & ~std::uint64_t(4095);
+    return {};
+}
+
+std::uint64_t ShmSession::segmentBytes(std::uint64_t dataCapacity)
+{
+    return DataOffset + dataCapacity + std::uint64_t(MaxSenders) * ReplyCapacity;
+}
+
+ShmSession::Existing ShmSession::inspect(const void *base, std::uint64_t bytes, ShmWaiter &waiter)
+{
+    if (bytes < DataOffset)
+        return Existing::Initializing;
+    const auto *header = static_cast<const SegmentHeader *>(base);
+    const std::uint32_t magic = header->magic.load(std::memory_order_acquire);
+    if (magic == 0)
+        return Existing::Initializing;
+    if (magic != Magic || header->version != LayoutVersion || header->closed.load())
+        return Existing::Stale;
+    const std::uint32_t owner = header->ownerPid.load();
+    return owner != 0 && waiter.isAlive(owner) ? Existing::Live : Existing::Stale;
+}
+
+ShmSession::ShmSession(ShmWaiter &waiter, std::string address) : m_waiter(waiter), m_address(std::move(address))
+{
+}
+
+std::uint64_t ShmSession::peerId(std::uint32_t slot, std::uint32_t generation)
+{
+    return (std::uint64_t(generation) << 32) | (slot + 1);
+}
+
+void ShmSession::bind(void *base)
+{
+    m_base = static_cast<std::uint8_t *>(base);
+    m_header = reinterpret_cast<SegmentHeader *>(m_base);
+    m_slots = reinterpret_cast<SenderSlot *>(m_base + SlotsOffset);
+    m_data = ShmRing(reinterpret_cast<RingControl *>(m_base + DataControlOffset), m_base + DataOffset,
+                     m_header->dataCapacity);
+    m_replyData = m_base + DataOffset + m_header->dataCapacity;
+}
+
+ShmRing ShmSession::replyRing(std::uint32_t slot) const
+{
+    return ShmRing(&m_slots[slot].reply, m_replyData + std::uint64_t(slot) * ReplyCapacity, ReplyCapacity);
+}
+
+void ShmSession::create(void *base, std::uint64_t dataCapacity)
+{
+    m_role = Role::Receiver;
+    auto *header = static_cast<SegmentHeader *>(base);
+    const std::uint32_t previousEpoch = header->epoch.load();
+    header->magic.store(0, std::memory_order_release);
+    // Only the control areas are cleared: ring bytes are never read before a header is written.
+    std::memset(base, 0, DataOffset);
+    new (header) SegmentHeader();
+    header->version = LayoutVersion;
+    header->segmentBytes = segmentBytes(dataCapacity);
+    header->dataCapacity = dataCapacity;
+    header->replyCapacity = ReplyCapacity;
+    header->maxSenders = MaxSenders;
+    header->closed.store(0);
+    header->epoch.store(previousEpoch + 1);
+    header->ownerPid.store(m_waiter.selfPid());
+    bind(base);
+    ShmRing::initialize(m_data.control());
+    for (std::uint32_t i = 0; i < MaxSenders; ++i) {
+        new (&m_slots[i]) SenderSlot();
+        m_slots[i].pid.store(0);
+        m_slots[i].generation.store(0);
+        ShmRing::initialize(&m_slots[i].reply);
+    }
+    m_peers = {};
+    m_lastScan = std::chrono::steady_clock::now();
+    header->magic.store(Magic, std::memory_order_release);
+}
+
+std::string ShmSession::attach(void *base, std::uint64_t bytes)
+{
+    m_role = Role::Sender;
+    const std::string nobody = "Nobody is receiving on filemapping address " + m_address + ": start a receiver first.";
+    if (bytes < DataOffset)
+        return nobody;
+    auto *header = static_cast<SegmentHeader *>(base);
+    for (int waited = 0; header->magic.load(std::memory_order_acquire) == 0; waited += 10) {
+        if (waited >= InitialisationWaitMs)
+            return nobody;
+        m_waiter.sleepMs(10);
+    }
+    const std::uint64_t capacity = header->dataCapacity;
+    if (header->magic.load() != Magic || header->version != LayoutVersion || header->maxSenders != MaxSenders
+        || header->replyCapacity != ReplyCapacity || capacity < MinDataCapacity || capacity > MaxDataCapacity
+        || capacity % 4096 != 0 || header->segmentBytes != segmentBytes(capacity) || bytes < segmentBytes(capacity))
+        return "The shared memory at filemapping address " + m_address
+               + " does not have the layout this program expects (another version?): start a receiver of this "
+                 "version on it, or pick another address.";
+    bind(base);
+    m_ownerPid = header->ownerPid.load();
+    m_epoch = header->epoch.load();
+    if (!receiverGone().empty())
+        return nobody;
+    return {};
+}
+
+std::string ShmSession::receiverGone() const
+{
+    if (m_header->closed.load())
+        return "The receiver on filemapping address " + m_address + " closed.";
+    if (m_header->ownerPid.load() != m_ownerPid || m_header->epoch.load() != m_epoch || !m_waiter.isAlive(m_ownerPid))
+        return "The receiver on filemapping address " + m_address + " (" + pidText(m_ownerPid)
+               + ") has gone away: start it again and reconnect.";
+    return {};
+}
+
+std::string ShmSession::claimSlot()
+{
+    const std::uint32_t self = m_waiter.selfPid();
+    for (std::uint32_t i = 0; i < MaxSenders; ++i) {
+        std::uint32_t pid = m_slots[i].pid.load();
+        // A slot whose sender died is free too; the receiver notices the generation change.
+        if (pid != 0 && (pid == self || m_waiter.isAlive(pid)))
+            continue;
+        if (!m_slots[i].pid.compare_exchange_strong(pid, self))
+            continue;
+        m_slot = int(i);
+        m_generation = m_slots[i].generation.fetch_add(1) + 1;
+        // Replies still queued for the previous sender of this slot are not ours.
+        replyRing(i).discardAll();
+        return {};
+    }
+    return "All " + std::to_string(MaxSenders) + " sender places on filemapping address " + m_address
+           + " are taken: close a sender first.";
+}
+
+std::string ShmSession::announce()
+{
+    const std::string self = pidText(m_waiter.selfPid());
+    RecordMeta meta;
+    meta.slot = std::uint32_t(m_slot);
+    meta.generation = m_generation;
+    meta.kind = RecordKind::Connect;
+    meta.flags = FirstChunk | LastChunk;
+    meta.frameBytes = meta.chunkBytes = std::uint32_t(self.size());
+    std::string why;
+    switch (m_data.write(meta, reinterpret_cast<const std::uint8_t *>(self.data()), m_waiter,
+                         [this] { return receiverGone(); }, &why)) {
+    case ShmRing::Status::Ok:
+        return {};
+    case ShmRing::Status::Interrupted:
+        return "Connecting to filemapping address " + m_address + " was cancelled.";
+    default:
+        return why;
+    }
+}
+
+bool ShmSession::slotInUse(std::uint32_t slot) const
+{
+    return slot < MaxSenders && m_slots[slot].pid.load() != 0;
+}
+
+ShmSession::Word ShmSession::classify(const std::atomic<std::uint32_t> *word, std::uint32_t *slot) const
+{
+    const RingControl *data = m_data.control();
+    if (word == &data->dataSeq)
+        return Word::DataReady;
+    if (word == &data->spaceSeq)
+        return Word::DataSpace;
+    for (std::uint32_t i = 0; i < MaxSenders; ++i) {
+        *slot = i;
+        if (word == &m_slots[i].reply.dataSeq)
+            return Word::ReplyReady;
+        if (word == &m_slots[i].reply.spaceSeq)
+            return Word::ReplySpace;
+    }
+    return Word::Unknown;
+}
+
+std::string ShmSession::sendChunks(ShmRing &ring, std::uint32_t slot, std::uint32_t generation,
+                                   const std::uint8_t *data, std::size_t size,
+                                   const std::function<std::string()> &peerGone)
+{
+    const std::uint32_t maxChunk = ring.maxChunkBytes();
+    std::size_t offset = 0;
+    do {
+        RecordMeta meta;
+        meta.slot = slot;
+        meta.generation = generation;
+        meta.kind = RecordKind::Chunk;
+        meta.chunkBytes = std::uint32_t(std::min<std::size_t>(maxChunk, size - offset));
+        meta.frameBytes = std::uint32_t(size);
+        meta.flags = std::uint16_t((offset == 0 ? FirstChunk : 0)
+                                   | (offset + meta.chunkBytes == size ? LastChunk : 0));
+        std::string why;
+        switch (ring.write(meta, data + offset, m_waiter, peerGone, &why)) {
+        case ShmRing::Status::Ok:
+            break;
+        case ShmRing::Status::Interrupted:
+            return {};
+        default:
+            return why;
+        }
+        offset += meta.chunkBytes;
+    } while (offset < size);
+    return {};
+}
+
+std::string ShmSession::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
+{
+    if (size > MaxFrameBytes)
+        return "A frame of " + std::to_string(size) + " bytes is larger than the " + std::to_string(MaxFrameBytes)
+               + " bytes the filemapping transport carries: send smaller batches.";
+    if (m_role == Role::Sender) {
+        if (m_header->closed.load())
+            return receiverGone();
+        return sendChunks(m_data, std::uint32_t(m_slot), m_generation, data, size, [this] { return receiverGone(); });
+    }
+    const std::uint32_t slot = std::uint32_t(peer & 0xffffffffu) - 1;
+    const std::uint32_t generation = std::uint32_t(peer >> 32);
+    if (slot >= MaxSenders)
+        return "There is no filemapping sender with id " + std::to_string(peer) + ".";
+    SenderSlot &s = m_slots[slot];
+    auto departed = [&s, generation] { return s.generation.load() != generation || s.pid.load() == 0; };
+    if (departed())
+        return {}; // it left: a reply has nobody to go to
+    ShmRing ring = replyRing(slot);
+    return sendChunks(ring, slot, generation, data, size, [this, &s, departed, peer] {
+        if (departed() || !m_waiter.isAlive(s.pid.load()))
+            return "Sender " + std::to_string(peer) + " on filemapping address " + m_address
+                   + " left before its reply could be delivered.";
+        return std::string();
+    });
+}
+
+bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a)
+{
+    if (meta.flags & FirstChunk) {
+        // A first chunk while another frame is unfinished: that sender was interrupted mid-frame.
+        a = Assembly();
+        if (meta.frameBytes > MaxFrameBytes || meta.chunkBytes > meta.frameBytes) {
+            ring.consume(nullptr, m_waiter);
+            return false;
+        }
+        a.frameBytes = meta.frameBytes;
+        a.active = true;
+        a.bytes.reserve(meta.frameBytes);
+    } else if (!a.active || meta.frameBytes != a.frameBytes || a.bytes.size() + meta.chunkBytes > a.frameBytes) {
+        a = Assembly();
+        ring.consume(nullptr, m_waiter);
+        return false;
+    }
+    ring.consume(&a.bytes, m_waiter);
+    if (!(meta.flags & LastChunk))
+        return false;
+    const bool whole = a.bytes.size() == a.frameBytes;
+    a.active = false;
+    if (!whole)
+        a = Assembly();
+    return whole;
+}
+
+void ShmSession::takeRecord(const RecordMeta &meta)
+{
+    if (meta.slot >= MaxSenders) {
+        m_data.consume(nullptr, m_waiter);
+        return;
+    }
+    Peer &p = m_peers[meta.slot];
+    const std::uint64_t peer = peerId(meta.slot, meta.generation);
+    switch (meta.kind) {
+    case RecordKind::Connect: {
+        if (p.known && p.generation != meta.generation)
+            forgetPeer(meta.slot, "left; a new sender took its place");
+        std::vector<std::uint8_t> text;
+        m_data.consume(&text, m_waiter);
+        p = Peer();
+        p.known = true;
+        p.generation = meta.generation;
+        p.pid = meta.writerPid;
+        Event e;
+        e.kind = Event::Kind::PeerConnected;
+        e.peer = peer;
+        e.text = std::string(text.begin(), text.end());
+        m_events.push_back(std::move(e));
+        return;
+    }
+    case RecordKind::Disconnect:
+        m_data.consume(nullptr, m_waiter);
+        if (p.known && p.generation == meta.generation)
+            forgetPeer(meta.slot, "closed the connection");
+        return;
+    case RecordKind::Chunk:
+        if (!p.known || p.generation != meta.generation) {
+            // Its Connect record was lost (it left or died just after claiming); keep its frames.
+            if (p.known)
+                forgetPeer(meta.slot, "left; a new sender took its place");
+            p = Peer();
+            p.known = true;
+            p.generation = meta.generation;
+            p.pid = meta.writerPid;
+        }
+        if (assemble(m_data, meta, p.assembly)) {
+            Event e;
+            e.kind = Event::Kind::Frame;
+            e.peer = peer;
+            e.frame = std::move(p.assembly.bytes);
+            p.assembly = Assembly();
+            m_events.push_back(std::move(e));
+        }
+        return;
+    }
+    m_data.consume(nullptr, m_waiter);
+}
+
+void ShmSession::forgetPeer(std::uint32_t slot, const std::string &how)
+{
+    Peer &p = m_peers[slot];
+    Event e;
+    e.kind = Event::Kind::PeerGone;
+    e.peer = peerId(slot, p.generation);
+    e.text = "Sender " + pidText(p.pid) + " " + how + (p.assembly.active || p.droppedUnfinished ? "; its unfinished frame was dropped." : ".");
+    m_events.push_back(std::move(e));
+    p = Peer();
+}
+
+void ShmSession::scanSenders(bool force)
+{
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - m_lastScan < std::chrono::milliseconds(LivenessCheckMs))
+        return;
+    m_lastScan = now;
+    for (std::uint32_t i = 0; i < MaxSenders; ++i) {
+        SenderSlot &s = m_slots[i];
+        std::uint32_t pid = s.pid.load();
+        const bool slotDead = pid != 0 && !m_waiter.isAlive(pid);
+        Peer &p = m_peers[i];
+        if (p.known && !p.leaving
+            && (s.generation.load() != p.generation || pid == 0 || slotDead || !m_waiter.isAlive(p.pid))) {
+            // Whatever it wrote lies below the head we see now; report it once that is read.
+            p.leaving = true;
+            p.goneAt = m_data.head();
+        }
+        if (slotDead)
+            s.pid.compare_exchange_strong(pid, 0);
+    }
+}
+
+void ShmSession::releaseDepartedSenders()
+{
+    const std::uint64_t tail = m_data.tail();
+    for (std::uint32_t i = 0; i < MaxSenders; ++i) {
+        Peer &p = m_peers[i];
+        if (p.known && p.leaving && tail >= p.goneAt)
+            forgetPeer(i, m_waiter.isAlive(p.pid) ? "closed the connection"
+                                                  : "ended without closing the connection (it may have been killed)");
+    }
+}
+
+void ShmSession::takeReply(ShmRing &ring, const RecordMeta &meta)
+{
+    if (meta.kind != RecordKind::Chunk || meta.generation != m_generation) {
+        ring.consume(nullptr, m_waiter);
+        return;
+    }
+    if (assemble(ring, meta, m_reply)) {
+        Event e;
+        e.kind = Event::Kind::Frame;
+        e.frame = std::move(m_reply.bytes);
+        m_reply = Assembly();
+        m_events.push_back(std::move(e));
+    }
+}
+
+Event ShmSession::receive(int timeoutMs)
+{
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(std::max(0, timeoutMs));
+    ShmRing ring = m_role == Role::Receiver ? m_data : replyRing(std::uint32_t(m_slot));
+    for (;;) {
+        Event event;
+        if (m_waiter.interrupted()) {
+            event.kind = Event::Kind::Interrupted;
+            return event;
+        }
+        if (m_role == Role::Receiver) {
+            scanSenders(false);
+            releaseDepartedSenders();
+        }
+        if (!m_events.empty()) {
+            event = std::move(m_events.front());
+            m_events.pop_front();
+            return event;
+        }
+        RecordMeta meta;
+        const ShmRing::Status status = ring.peek(&meta);
+        if (status == ShmRing::Status::Ok) {
+            if (m_role == Role::Receiver)
+                takeRecord(meta);
+            else
+                takeReply(ring, meta);
+            continue;
+        }
+        if (status == ShmRing::Status::Corrupt) {
+            event.kind = Event::Kind::Error;
+            event.text = "The shared memory ring of filemapping address " + m_address
+                         + " is corrupt (a process wrote outside the protocol): restart the receiver.";
+            return event;
+        }
+        int waitMs = -1;
+        if (timeoutMs >= 0) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            if (left <= 0) {
+                event.kind = Event::Kind::Timeout;
+                return event;
+            }
+            waitMs = int(left);
+        }
+        const bool watching = m_role == Role::Receiver
+                                  ? std::any_of(m_peers.begin(), m_peers.end(), [](const Peer &p) { return p.known; })
+                                  : !m_reportedGone;
+        const int checkMs = status == ShmRing::Status::Pending ? PendingCheckMs : watching ? LivenessCheckMs : -1;
+        if (checkMs >= 0 && (waitMs < 0 || checkMs < waitMs))
+            waitMs = checkMs;
+        const ShmWaiter::Wait result = ring.waitForData(m_waiter, waitMs);
+        if (result == ShmWaiter::Wait::Interrupted)
+            continue;
+        if (result != ShmWaiter::Wait::TimedOut)
+            continue;
+        if (status == ShmRing::Status::Pending && ring.skipIfAbandoned(&meta, m_waiter) == ShmRing::Status::Abandoned) {
+            // Its writer died mid-record: whatever it had of that frame is gone.
+            if (m_role == Role::Receiver && meta.slot < MaxSenders && m_peers[meta.slot].generation == meta.generation) {
+                m_peers[meta.slot].assembly = Assembly();
+                m_peers[meta.slot].droppedUnfinished = true;
+            }
+            continue;
+        }
+        if (m_role == Role::Receiver) {
+            scanSenders(true);
+        } else if (!m_reportedGone) {
+            const std::string gone = receiverGone();
+            if (!gone.empty()) {
+                m_reportedGone = true;
+                event.kind = Event::Kind::PeerGone;
+                event.text = gone;
+                return event;
+            }
+        }
+    }
+}
+
+void ShmSession::leave()
+{
+    if (!m_header)
+        return;
+    if (m_role == Role::Receiver) {
+        m_header->closed.store(1, std::memory_order_seq_cst);
+        // Wake every sender: those waiting for room and those waiting for replies.
+        m_data.control()->spaceSeq.fetch_add(1);
+        m_waiter.wake(m_data.control()->spaceSeq);
+        for (std::uint32_t i = 0; i < MaxSenders; ++i) {
+            m_slots[i].reply.dataSeq.fetch_add(1);
+            m_waiter.wake(m_slots[i].reply.dataSeq);
+        }
+        return;
+    }
+    if (m_slot < 0)
+        return;
+    RecordMeta meta;
+    meta.slot = std::uint32_t(m_slot);
+    meta.generation = m_generation;
+    meta.kind = RecordKind::Disconnect;
+    meta.flags = FirstChunk | LastChunk;
+    // No waiting here: with a full ring the receiver learns from the freed slot instead.
+    ShmRing::Reservation r;
+    if (m_data.tryReserve(meta, m_waiter, &r))
+        m_data.commit(r, m_waiter);
+    std::uint32_t self = m_waiter.selfPid();
+    m_slots[m_slot].pid.compare_exchange_strong(self, 0);
+    m_slot = -1;
+}
+
+} // namespace ipcw::native::shm

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The filemapping protocol over one mapped segment, shared by the POSIX and Win32 backends
+// (plain C++17, no OS calls: the platform maps the memory and lends a ShmWaiter).
+//
+// Segment layout (all offsets fixed by the data ring's capacity):
+//   SegmentHeader | RingControl of the data ring | MaxSenders SenderSlots | data ring bytes |
+//   MaxSenders reply rings of ReplyCapacity bytes
+// Senders share the data ring (several writers, one reader: the receiver). Each sender claims
+// a slot (pid, generation) and reads its own reply ring, so acks reach the sender they are for.
+// Peer ids are (generation << 32) | (slot + 1): a slot reused by a later sender gives a new id.
+// Frames larger than a ring's chunk limit travel as several chunk records (first/last flags)
+// and are put back together per slot by the reader.
+//
+// Liveness: the receiver checks its senders' pids once a second while it has any (and not at
+// all when it has none, so an idle receiver without senders sleeps indefinitely); a sender
+// checks the receiver's pid while it waits. A departed sender's PeerGone is reported only
+// after every record it wrote before leaving was delivered.
+
+#include "shmring.h"
+
+#include "native/channel.h"
+
+#include <array>
+#include <chrono>
+#include <deque>
+
+namespace ipcw::native::shm {
+
+struct SegmentHeader
+{
+    std::atomic<std::uint32_t> magic; // written last by the creator: the segment is ready
+    std::uint32_t version;
+    std::uint64_t segmentBytes;
+    std::uint64_t dataCapacity;
+    std::uint32_t replyCapacity;
+    std::uint32_t maxSenders;
+    std::atomic<std::uint32_t> ownerPid; // the receiver
+    std::atomic<std::uint32_t> closed;   // the receiver left cleanly
+    std::atomic<std::uint32_t> epoch;    // bumped when a receiver takes over a stale segment
+};
+
+struct alignas(64) SenderSlot
+{
+    std::atomic<std::uint32_t> pid; // 0: free
+    std::atomic<std::uint32_t> generation;
+    RingControl reply;
+};
+
+class ShmSession
+{
+public:
+    static constexpr std::uint32_t Magic = 0x46435049; // "IPCF"
+    static constexpr std::uint32_t LayoutVersion = 1;
+    static constexpr std::uint32_t MaxSenders = 32;
+    static constexpr std::uint64_t DefaultDataCapacity = 8u << 20;
+    static constexpr std::uint64_t MinDataCapacity = 64u << 10;
+    static constexpr std::uint64_t MaxDataCapacity = 1u << 30;
+    static constexpr std::uint32_t ReplyCapacity = 128u << 10;
+    static constexpr std::uint64_t MaxFrameBytes = (64u << 20) + 40; // the wire format's largest frame
+    static constexpr int LivenessCheckMs = 1000;
+    static constexpr int PendingCheckMs = 100;
+
+    enum class Existing { Live, Stale, Initializing };
+    enum class Word { DataReady, DataSpace, ReplyReady, ReplySpace, Unknown };
+
+    // "name" or "name?size=16M" -> the name and the data ring's capacity, or a sentence.
+    static std::string parseAddress(const std::string &address, std::string *name, std::uint64_t *dataCapacity);
+    static std::uint64_t segmentBytes(std::uint64_t dataCapacity);
+    // What a receiver finds at its name: a live receiver's segment, a stale one, or one whose
+    // creator is still laying it out.
+    static Existing inspect(const void *base, std::uint64_t bytes, ShmWaiter &waiter);
+
+    ShmSession(ShmWaiter &waiter, std::string address);
+
+    // Receiver: lays out a fresh segment (or resets a stale one) and becomes its owner.
+    void create(void *base, std::uint64_t dataCapacity);
+    // Sender: checks the layout and that a receiver is there; then claimSlot() and announce().
+    std::string attach(void *base, std::uint64_t bytes);
+    std::string claimSlot();
+    std::string announce();
+    int slot() const { return m_slot; }
+    std::uint32_t generation() const { return m_generation; }
+    ShmRing dataRing() const { return m_data; }
+
+    std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer);
+    Event receive(int timeoutMs);
+    // Sender: says goodbye and frees its slot. Receiver: marks the segment closed and wakes
+    // every sender so they notice at once. Never waits.
+    void leave();
+
+    // Which wake-up a word in this segment stands for (the Win32 backend keeps one event each).
+    Word classify(const std::atomic<std::uint32_t> *word, std::uint32_t *slot) const;
+    bool slotInUse(std::uint32_t slot) const;
+    std::string receiverGone() const;
+
+private:
+    struct Assembly
+    {
+        std::vector<std::uint8_t> bytes;
+        std::uint32_t frameBytes = 0;
+        bool active = false;
+    };
+    struct Peer
+    {
+        bool known = false;
+        std::uint32_t generation = 0;
+        std::uint32_t pid = 0;
+        bool leaving = false;
+        std::uint64_t goneAt = 0; // reported once the data ring's tail has passed this
+        bool droppedUnfinished = false; // it died in the middle of writing a frame
+        Assembly assembly;
+    };
+
+    void bind(void *base);
+    ShmRing replyRing(std::uint32_t slot) const;
+    static std::uint64_t peerId(std::uint32_t slot, std::uint32_t generation);
+    std::string sendChunks(ShmRing &ring, std::uint32_t slot, std::uint32_t generation, const std::uint8_t *data,
+                           std::size_t size, const std::function<std::string()> &peerGone);
+    // Appends the front record to `a`; true when it completed a frame.
+    bool assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a);
+    void takeRecord(const RecordMeta &meta);
+    void takeReply(ShmRing &ring, const RecordMeta &meta);
+    void scanSenders(bool force);
+    void releaseDepartedSenders();
+    void forgetPeer(std::uint32_t slot, const std::string &how);
+
+    ShmWaiter &m_waiter;
+    const std::string m_address;
+    Role m_role = Role::Receiver;
+    std::uint8_t *m_base = nullptr;
+    SegmentHeader *m_header = nullptr;
+    SenderSlot *m_slots = nullptr;
+    ShmRing m_data;
+    std::uint8_t *m_replyData = nullptr;
+    std::deque<Event> m_events;
+
+    // receiver
+    std::array<Peer, MaxSenders> m_peers;
+    std::chrono::steady_clock::time_point m_lastScan;
+
+    // sender
+    int m_slot = -1;
+    std::uint32_t m_generation = 0;
+    std::uint32_t m_ownerPid = 0;
+    std::uint32_t m_epoch = 0;
+    bool m_reportedGone = false;
+    Assembly m_reply;
+};
+
+} // namespace ipcw::native::shm

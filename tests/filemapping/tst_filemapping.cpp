@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The POSIX filemapping channel with real segments and real processes: mode bits, removal on
+// close, stale segments replaced, live ones never stolen, interrupt(), an idle receiver that
+// sleeps, several sender processes at once, and senders killed with SIGKILL mid-write.
+// The other processes are ipcw_filemapping_helper (see filemappinghelper.cpp).
+
+#include "filemapping_posix.h"
+#include "testframes.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QTest>
+
+#include <csignal>
+#include <map>
+#include <memory>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <thread>
+#include <unistd.h>
+
+using ipcw::native::Event;
+using ipcw::native::Role;
+
+namespace {
+
+std::string uniqueAddress(const char *what, const char *options = "")
+{
+    static int counter = 0;
+    return "tst-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" + what + options;
+}
+
+std::string segmentPath(const std::string &address)
+{
+    return "/dev/shm" + FileMappingChannelPosix::objectName(address);
+}
+
+bool exists(const std::string &path, ino_t *inode = nullptr)
+{
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0)
+        return false;
+    if (inode)
+        *inode = st.st_ino;
+    return true;
+}
+
+// Starts the helper and waits for its ready line; null (with a warning) if it never came.
+std::unique_ptr<QProcess> startHelper(const QStringList &arguments, const QByteArray &readyLine = {})
+{
+    auto process = std::make_unique<QProcess>();
+    process->setProgram(QStringLiteral(IPCW_BIN_DIR "/ipcw_filemapping_helper"));
+    process->setArguments(arguments);
+    process->setProcessChannelMode(QProcess::SeparateChannels);
+    process->start();
+    if (!process->waitForStarted(5000))
+        return nullptr;
+    if (readyLine.isEmpty())
+        return process;
+    QByteArray seen;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 10000 && process->state() == QProcess::Running) {
+        process->waitForReadyRead(100);
+        seen += process->readAllStandardOutput();
+        if (seen.contains(readyLine))
+            return process;
+    }
+    qWarning("helper %s never said %s: %s", qPrintable(arguments.join(' ')), readyLine.constData(),
+             process->readAllStandardError().constData());
+    process->kill();
+    process->waitForFinished();
+    return nullptr;
+}
+
+void killHard(QProcess &process)
+{
+    ::kill(pid_t(process.processId()), SIGKILL);
+    process.waitForFinished(5000); // reaps it, like any parent would
+}
+
+bool finishedCleanly(QProcess &process, int timeoutMs = 60000)
+{
+    if (!process.waitForFinished(timeoutMs) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
+        qWarning("helper failed (exit %d): %s", process.exitCode(), process.readAllStandardError().constData());
+        return false;
+    }
+    return true;
+}
+
+// CPU time (ticks) a thread of this process has used so far.
+long threadCpuTicks(long tid)
+{
+    QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(tid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray line = stat.readAll();
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    return fields.size() > 12 ? fields[11].toLong() + fields[12].toLong() : -1;
+}
+
+// Reads frames from several senders, checks each, and answers each with a small frame
+// carrying its tag; returns false at the first torn or out-of-order frame.
+struct Collector
+{
+    explicit Collector(FileMappingChannelPosix &receiver) : channel(receiver) {}
+    FileMappingChannelPosix &channel;
+    std::map<std::uint32_t, std::uint32_t> nextIndex; // per tag
+    std::map<std::uint32_t, std::uint64_t> peerOfTag;
+    int frames = 0;
+    int gone = 0;
+    std::string failure;
+
+    bool take(const Event &e, bool reply)
+    {
+        if (e.kind == Event::Kind::PeerGone)
+            ++gone;
+        if (e.kind == Event::Kind::Error)
+            failure = e.text;
+        if (e.kind != Event::Kind::Frame)
+            return failure.empty();
+        std::uint32_t tag = 0, index = 0;
+        if (!TestFrames::check(e.frame.data(), e.frame.size(), &tag, &index))
+            failure = "a torn frame of " + std::to_string(e.frame.size()) + " bytes";
+        else if (index != nextIndex[tag])
+            failure = "tag " + std::to_string(tag) + ": frame " + std::to_string(index) + " instead of "
+                      + std::to_string(nextIndex[tag]);
+        else if (peerOfTag.count(tag) && peerOfTag[tag] != e.peer)
+            failure = "tag " + std::to_string(tag) + " came from two peers";
+        if (!failure.empty())
+            return false;
+        peerOfTag[tag] = e.peer;
+        ++nextIndex[tag];
+        ++frames;
+        if (reply) {
+            const std::vector<std::uint8_t> answer = TestFrames::make(tag, index, 16);
+            if (std::string error = channel.send(answer.data(), answer.size(), e.peer); !error.empty())
+                failure = error;
+        }
+        return failure.empty();
+    }
+};
+
+} // namespace
+
+class TestFileMapping final : public QObject
+{
+    Q_OBJECT
+private slots:
+    void segmentIsPrivateAndRemovedOnClose();
+    void senderWithoutReceiverIsToldToStartOne();
+    void liveReceiverIsNotStolen();
+    void staleSegmentIsReplaced();
+    void interruptWakesBlockedReceive();
+    void interruptWakesBlockedSend();
+    void idleReceiverSleeps();
+    void severalSenderProcessesAtOnce();
+    void senderKilledMidWriteLeavesRingUsable();
+    void senderKilledWhileFloodingLosesNoWholeFrame();
+    void senderLearnsTheReceiverLeft();
+};
+
+void TestFileMapping::segmentIsPrivateAndRemovedOnClose()
+{
+    const std::string address = uniqueAddress("mode");
+    const mode_t previous = umask(0); // even with a permissive umask
+    FileMappingChannelPosix receiver;
+    const std::string error = receiver.open(Role::Receiver, address);
+    umask(previous);
+    QCOMPARE(error, std::string());
+    struct stat st {};
+    QCOMPARE(stat(segmentPath(address).c_str(), &st), 0);
+    QCOMPARE(st.st_mode & 07777, mode_t(0600));
+    QCOMPARE(st.st_uid, getuid());
+    QVERIFY(segmentPath(address).find(std::to_string(getuid())) != std::string::npos);
+    receiver.close();
+    QVERIFY(!exists(segmentPath(address)));
+}
+
+void TestFileMapping::senderWithoutReceiverIsToldToStartOne()
+{
+    FileMappingChannelPosix sender;
+    const std::string error = sender.open(Role::Sender, uniqueAddress("nobody"));
+    QVERIFY2(error.find("start a receiver first") != std::string::npos, error.c_str());
+}
+
+void TestFileMapping::liveReceiverIsNotStolen()
+{
+    const std::string address = uniqueAddress("live");
+    auto helper = startHelper({"receive", QString::fromStdString(address)}, "listening");
+    QVERIFY(helper);
+    ino_t before = 0, after = 0;
+    QVERIFY(exists(segmentPath(address), &before));
+    FileMappingChannelPosix second;
+    const std::string error = second.open(Role::Receiver, address);
+    QVERIFY2(error.find("already in use by a running receiver") != std::string::npos, error.c_str());
+    QVERIFY(exists(segmentPath(address), &after));
+    QCOMPARE(after, before);
+    QCOMPARE(helper->state(), QProcess::Running);
+    // Also within one process.
+    FileMappingChannelPosix first, third;
+    const std::string local = uniqueAddress("live-local");
+    QCOMPARE(first.open(Role::Receiver, local), std::string());
+    QVERIFY(third.open(Role::Receiver, local).find("already in use") != std::string::npos);
+    QVERIFY(exists(segmentPath(local)));
+    killHard(*helper);
+    QCOMPARE(second.open(Role::Receiver, address), std::string()); // now stale: replaced, and removed on close
+}
+
+void TestFileMapping::staleSegmentIsReplaced()
+{
+    const std::string address = uniqueAddress("stale");
+    auto crashed = startHelper({"receive", QString::fromStdString(address)}, "listening");
+    QVERIFY(crashed);
+    killHard(*crashed);
+    ino_t stale = 0, fresh = 0;
+    QVERIFY2(exists(segmentPath(address), &stale), "a receiver killed with SIGKILL leaves its segment behind");
+    FileMappingChannelPosix sender;
+    QVERIFY(sender.open(Role::Sender, address).find("start a receiver first") != std::string::npos);
+
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    QVERIFY(exists(segmentPath(address), &fresh));
+    QVERIFY(fresh != stale);
+    auto helper = startHelper({"send", QString::fromStdString(address), "20", "5000", "1"});
+    QVERIFY(helper);
+    Collector c(receiver);
+    QElapsedTimer clock;
+    clock.start();
+    while (c.frames < 20 && clock.elapsed() < 20000)
+        QVERIFY2(c.take(receiver.receive(1000), true), c.failure.c_str());
+    QCOMPARE(c.frames, 20);
+    QVERIFY(finishedCleanly(*helper));
+}
+
+void TestFileMapping::interruptWakesBlockedReceive()
+{
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, uniqueAddress("interrupt")), std::string());
+    Event::Kind kind = Event::Kind::Error;
+    std::thread reader([&] { kind = receiver.receive(-1).kind; });
+    QTest::qWait(200);
+    QElapsedTimer clock;
+    clock.start();
+    receiver.interrupt();
+    reader.join();
+    QVERIFY(clock.elapsed() < 1000);
+    QCOMPARE(kind, Event::Kind::Interrupted);
+    QCOMPARE(receiver.receive(-1).kind, Event::Kind::Interrupted); // sticky
+}
+
+void TestFileMapping::interruptWakesBlockedSend()
+{
+    const std::string address = uniqueAddress("interrupt-send", "?size=64K");
+    FileMappingChannelPosix receiver, sender;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    QCOMPARE(sender.open(Role::Sender, address), std::string());
+    std::atomic<int> sent{0};
+    std::string error = "not returned";
+    std::thread writer([&] {
+        const std::vector<std::uint8_t> frame = TestFrames::make(1, 0, 10000);
+        for (;;) {
+            error = sender.send(frame.data(), frame.size(), 0);
+            if (!error.empty() || sent > 1000)
+                return;
+            ++sent; // counts past the ring only if the ring overwrote
+        }
+    });
+    QTest::qWait(300);
+    QVERIFY2(sent < 8, "a full ring must block the sender"); // 64 KiB holds 6 such frames
+    QElapsedTimer clock;
+    clock.start();
+    sender.interrupt();
+    writer.join();
+    QVERIFY(clock.elapsed() < 1000);
+    QCOMPARE(error, std::string());
+}
+
+void TestFileMapping::idleReceiverSleeps()
+{
+    const std::string address = uniqueAddress("idle");
+    FileMappingChannelPosix receiver, sender;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    QCOMPARE(sender.open(Role::Sender, address), std::string()); // a connected, silent sender
+    std::atomic<long> tid{0};
+    std::atomic<int> events{0};
+    std::thread reader([&] {
+        tid = long(syscall(SYS_gettid));
+        while (receiver.receive(-1).kind != Event::Kind::Interrupted)
+            ++events;
+    });
+    QTRY_VERIFY(tid != 0);
+    QTest::qWait(100);
+    const long before = threadCpuTicks(tid);
+    QTest::qWait(2000);
+    const long after = threadCpuTicks(tid);
+    receiver.interrupt();
+    reader.join();
+    QVERIFY(before >= 0 && after >= 0);
+    QVERIFY2(after - before <= 10, qPrintable(QStringLiteral("the idle reader used %1 ticks in 2 s").arg(after - before)));
+    QCOMPARE(events.load(), 1); // the sender's arrival, nothing else
+}
+
+void TestFileMapping::severalSenderProcessesAtOnce()
+{
+    // A 1 MiB ring: frames of 1.5 MiB are larger than the ring and go in chunks.
+    const std::string address = uniqueAddress("several", "?size=1M");
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    constexpr int Senders = 4;
+    constexpr int PerSender = 150;
+    std::vector<std::unique_ptr<QProcess>> helpers;
+    for (int i = 0; i < Senders; ++i) {
+        helpers.push_back(startHelper({"send", QString::fromStdString(address), QString::number(PerSender), "1500000",
+                                       QString::number(100 + i)}));
+        QVERIFY(helpers.back());
+    }
+    Collector c(receiver);
+    QElapsedTimer clock;
+    clock.start();
+    bool paused = false;
+    while (c.frames < Senders * PerSender && clock.elapsed() < 60000) {
+        QVERIFY2(c.take(receiver.receive(1000), true), c.failure.c_str());
+        if (!paused && c.frames == 20) {
+            QTest::qWait(300); // the ring fills; senders must wait, not overwrite
+            paused = true;
+        }
+    }
+    QCOMPARE(c.frames, Senders * PerSender);
+    QCOMPARE(int(c.peerOfTag.size()), Senders);
+    for (auto &helper : helpers)
+        QVERIFY(finishedCleanly(*helper)); // each got exactly its own replies
+}
+
+void TestFileMapping::senderKilledMidWriteLeavesRingUsable()
+{
+    const std::string address = uniqueAddress("killed");
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    auto hung = startHelper({"hang", QString::fromStdString(address)}, "reserved");
+    QVERIFY(hung);
+    Collector c(receiver);
+    QElapsedTimer clock;
+    clock.start();
+    while (c.frames < 3 && clock.elapsed() < 5000)
+        QVERIFY2(c.take(receiver.receive(200), false), c.failure.c_str());
+    QCOMPARE(c.frames, 3);
+    QCOMPARE(receiver.receive(300).kind, Event::Kind::Timeout); // the half-written frame is not read
+    killHard(*hung);
+
+    Event e;
+    clock.restart();
+    do
+        e = receiver.receive(500);
+    while (e.kind == Event::Kind::Timeout && clock.elapsed() < 5000);
+    QCOMPARE(e.kind, Event::Kind::PeerGone);
+    QVERIFY2(e.text.find("killed") != std::string::npos && e.text.find("unfinished frame") != std::string::npos, e.text.c_str());
+
+    auto next = startHelper({"send", QString::fromStdString(address), "10", "100000", "2"});
+    QVERIFY(next);
+    clock.restart();
+    while (c.frames < 13 && clock.elapsed() < 20000)
+        QVERIFY2(c.take(receiver.receive(1000), true), c.failure.c_str());
+    QCOMPARE(c.nextIndex[77], 3u);
+    QCOMPARE(c.nextIndex[2], 10u);
+    QVERIFY(finishedCleanly(*next));
+}
+
+void TestFileMapping::senderKilledWhileFloodingLosesNoWholeFrame()
+{
+    const std::string address = uniqueAddress("flood", "?size=256K");
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    Collector c(receiver);
+    for (int round = 0; round < 3; ++round) {
+        const std::uint32_t tag = 10 + std::uint32_t(round);
+        auto flood = startHelper({"flood", QString::fromStdString(address), "700000", QString::number(tag)}, "sending");
+        QVERIFY(flood);
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 200 + 70 * round)
+            QVERIFY2(c.take(receiver.receive(100), false), c.failure.c_str());
+        killHard(*flood);
+        const int goneBefore = c.gone;
+        clock.restart();
+        while (c.gone == goneBefore && clock.elapsed() < 5000)
+            QVERIFY2(c.take(receiver.receive(200), false), c.failure.c_str());
+        QCOMPARE(c.gone, goneBefore + 1);
+        QVERIFY(c.nextIndex[tag] > 0);
+    }
+    auto next = startHelper({"send", QString::fromStdString(address), "30", "700000", "3"});
+    QVERIFY(next);
+    QElapsedTimer clock;
+    clock.start();
+    while (c.nextIndex[3] < 30 && clock.elapsed() < 20000)
+        QVERIFY2(c.take(receiver.receive(1000), true), c.failure.c_str());
+    QCOMPARE(c.nextIndex[3], 30u);
+    QVERIFY(finishedCleanly(*next));
+}
+
+void TestFileMapping::senderLearnsTheReceiverLeft()
+{
+    // A receiver that closes cleanly: its senders hear at once.
+    const std::string address = uniqueAddress("left");
+    FileMappingChannelPosix receiver, sender;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    QCOMPARE(sender.open(Role::Sender, address), std::string());
+    Event e;
+    std::thread reader([&] { e = sender.receive(-1); });
+    QTest::qWait(100);
+    receiver.close();
+    reader.join();
+    QCOMPARE(e.kind, Event::Kind::PeerGone);
+    QVERIFY2(e.text.find("closed") != std::string::npos, e.text.c_str());
+    sender.close();
+
+    // A receiver killed with SIGKILL: its senders hear within a couple of seconds.
+    const std::string killedAddress = uniqueAddress("left-killed");
+    auto helper = startHelper({"receive", QString::fromStdString(killedAddress)}, "listening");
+    QVERIFY(helper);
+    QCOMPARE(sender.open(Role::Sender, killedAddress), std::string());
+    killHard(*helper);
+    QElapsedTimer clock;
+    clock.start();
+    e = sender.receive(5000);
+    QCOMPARE(e.kind, Event::Kind::PeerGone);
+    QVERIFY(clock.elapsed() < 3000);
+    QVERIFY2(e.text.find("has gone away") != std::string::npos, e.text.c_str());
+    sender.close();
+    QCOMPARE(FileMappingChannelPosix().open(Role::Receiver, killedAddress), std::string()); // and it is replaced
+}
+
+QTEST_GUILESS_MAIN(TestFileMapping)
+#include "tst_filemapping.moc"

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The platform-free ring and session (shmring, shmsession) on ordinary memory in one process:
+// wrap-around, backpressure, commit marks, abandoned reservations, fragmentation, routing of
+// replies. The OS side is covered by tst_filemapping.
+
+#include "futexwaiter.h"
+#include "shmsession.h"
+#include "testframes.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <thread>
+
+using namespace ipcw::native;
+using namespace ipcw::native::shm;
+
+namespace {
+
+// Futex waits on plain memory, plus a pid of our choosing and a list of "dead" pids, so one
+// process can play a writer that died.
+class TestWaiter final : public ShmWaiter
+{
+public:
+    explicit TestWaiter(std::uint32_t pid = 0) : m_pid(pid ? pid : m_futex.selfPid()) {}
+    Wait wait(std::atomic<std::uint32_t> &word, std::uint32_t expected, int timeoutMs) override
+    {
+        return m_futex.wait(word, expected, timeoutMs);
+    }
+    void wake(std::atomic<std::uint32_t> &word) override { m_futex.wake(word); }
+    bool isAlive(std::uint32_t pid) override { return dead.count(pid) == 0 && pid != 0; }
+    std::uint32_t selfPid() override { return m_pid; }
+    void yield() override { std::this_thread::yield(); }
+    void sleepMs(int ms) override { m_futex.sleepMs(ms); }
+    bool interrupted() const override { return m_futex.interrupted(); }
+    void interrupt() { m_futex.interrupt(); }
+
+    std::set<std::uint32_t> dead;
+
+private:
+    FutexWaiter m_futex;
+    std::uint32_t m_pid;
+};
+
+struct Memory
+{
+    explicit Memory(std::size_t bytes)
+        : size((bytes + 4095) & ~std::size_t(4095)), data(static_cast<std::uint8_t *>(std::aligned_alloc(4096, size)), &std::free)
+    {
+        std::memset(data.get(), 0xa5, size); // never trust that shared memory starts zeroed
+    }
+    std::size_t size;
+    std::unique_ptr<std::uint8_t, decltype(&std::free)> data;
+};
+
+// A ring of `capacity` bytes on the heap.
+struct TestRing
+{
+    explicit TestRing(std::uint64_t capacity) : memory(4096 + capacity)
+    {
+        auto *control = reinterpret_cast<RingControl *>(memory.data.get());
+        ShmRing::initialize(control);
+        ring = ShmRing(control, memory.data.get() + 4096, capacity);
+    }
+    Memory memory;
+    ShmRing ring;
+};
+
+RecordMeta chunk(std::uint32_t bytes, std::uint32_t slot = 0)
+{
+    RecordMeta meta;
+    meta.slot = slot;
+    meta.kind = RecordKind::Chunk;
+    meta.flags = FirstChunk | LastChunk;
+    meta.frameBytes = meta.chunkBytes = bytes;
+    return meta;
+}
+
+// Reads the next committed record, waiting up to `timeoutMs`.
+bool readOne(ShmRing &ring, ShmWaiter &waiter, std::vector<std::uint8_t> *out, RecordMeta *meta, int timeoutMs = 5000)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < timeoutMs) {
+        if (ring.peek(meta) == ShmRing::Status::Ok) {
+            out->clear();
+            ring.consume(out, waiter);
+            return true;
+        }
+        ring.waitForData(waiter, 50);
+    }
+    return false;
+}
+
+} // namespace
+
+class TestShmRing final : public QObject
+{
+    Q_OBJECT
+private slots:
+    void recordsWrapAroundTheEnd();
+    void fullRingBlocksTheWriterThenProceeds();
+    void uncommittedRecordIsNeverRead();
+    void deadWritersReservationIsSkipped();
+    void deadLockHolderIsTakenOver();
+    void concurrentWritersNeverTearRecords();
+    void framesOfManySizesThroughTheSession();
+    void repliesReachTheirOwnSender();
+    void addressesAreParsed();
+};
+
+void TestShmRing::recordsWrapAroundTheEnd()
+{
+    TestRing t(1024);
+    TestWaiter waiter;
+    std::vector<std::uint8_t> got;
+    RecordMeta meta;
+    for (std::uint32_t i = 0; i < 2000; ++i) {
+        const std::vector<std::uint8_t> frame = TestFrames::make(1, i, 12 + (i * 37) % 200);
+        QCOMPARE(t.ring.write(chunk(std::uint32_t(frame.size())), frame.data(), waiter, {}, nullptr), ShmRing::Status::Ok);
+        QVERIFY(readOne(t.ring, waiter, &got, &meta));
+        QCOMPARE(got, frame);
+    }
+    QVERIFY2(t.ring.head() > 100 * t.ring.capacity(), "the counters went round the ring many times");
+    QCOMPARE(t.ring.head(), t.ring.tail());
+}
+
+void TestShmRing::fullRingBlocksTheWriterThenProceeds()
+{
+    TestRing t(4096);
+    TestWaiter waiter;
+    constexpr int Count = 100;
+    std::atomic<int> written{0};
+    std::thread writer([&] {
+        for (int i = 0; i < Count; ++i) {
+            const std::vector<std::uint8_t> frame = TestFrames::make(2, std::uint32_t(i), 500);
+            std::string why;
+            if (t.ring.write(chunk(500), frame.data(), waiter, [] { return std::string(); }, &why) != ShmRing::Status::Ok)
+                return;
+            ++written;
+        }
+    });
+    QTest::qWait(300);
+    const int before = written.load();
+    QVERIFY2(before > 0 && before < Count, "the writer must have filled the ring and be waiting");
+    QVERIFY(t.ring.head() - t.ring.tail() <= t.ring.capacity());
+    QTest::qWait(200);
+    QCOMPARE(written.load(), before); // still blocked, nothing overwritten
+    std::vector<std::uint8_t> got;
+    RecordMeta meta;
+    for (int i = 0; i < Count; ++i) {
+        QVERIFY(readOne(t.ring, waiter, &got, &meta));
+        QCOMPARE(got, TestFrames::make(2, std::uint32_t(i), 500));
+    }
+    writer.join();
+    QCOMPARE(written.load(), Count);
+}
+
+void TestShmRing::uncommittedRecordIsNeverRead()
+{
+    TestRing t(4096);
+    TestWaiter waiter;
+    const std::vector<std::uint8_t> frame = TestFrames::make(3, 0, 300);
+    ShmRing::Reservation r;
+    QVERIFY(t.ring.tryReserve(chunk(300), waiter, &r));
+    t.ring.fill(r, 0, frame.data(), 150);
+    RecordMeta meta;
+    QCOMPARE(t.ring.peek(&meta), ShmRing::Status::Pending);
+    QCOMPARE(t.ring.waitForData(waiter, 50), ShmWaiter::Wait::TimedOut);
+    QCOMPARE(t.ring.skipIfAbandoned(&meta, waiter), ShmRing::Status::Pending); // its writer (we) is alive
+    t.ring.fill(r, 150, frame.data() + 150, 150);
+    t.ring.commit(r, waiter);
+    std::vector<std::uint8_t> got;
+    QVERIFY(readOne(t.ring, waiter, &got, &meta));
+    QCOMPARE(got, frame);
+}
+
+void TestShmRing::deadWritersReservationIsSkipped()
+{
+    TestRing t(4096);
+    constexpr std::uint32_t DeadPid = 0x7ffffff0;
+    TestWaiter doomed(DeadPid);
+    TestWaiter reader;
+    ShmRing::Reservation r;
+    QVERIFY(doomed.selfPid() == DeadPid && t.ring.tryReserve(chunk(100, 7), doomed, &r));
+    const std::vector<std::uint8_t> next = TestFrames::make(4, 1, 200);
+    QCOMPARE(t.ring.write(chunk(200, 3), next.data(), reader, {}, nullptr), ShmRing::Status::Ok);
+    RecordMeta meta;
+    QCOMPARE(t.ring.peek(&meta), ShmRing::Status::Pending);
+    QCOMPARE(meta.writerPid, DeadPid);
+    reader.dead.insert(DeadPid);
+    QCOMPARE(t.ring.skipIfAbandoned(&meta, reader), ShmRing::Status::Abandoned);
+    QCOMPARE(meta.slot, 7u);
+    std::vector<std::uint8_t> got;
+    QVERIFY(readOne(t.ring, reader, &got, &meta));
+    QCOMPARE(got, next);
+    QCOMPARE(meta.slot, 3u);
+}
+
+void TestShmRing::deadLockHolderIsTakenOver()
+{
+    TestRing t(4096);
+    TestWaiter waiter;
+    constexpr std::uint32_t DeadPid = 0x7ffffff1;
+    waiter.dead.insert(DeadPid);
+    t.ring.control()->lock.store(DeadPid);
+    const std::vector<std::uint8_t> frame = TestFrames::make(5, 0, 64);
+    QCOMPARE(t.ring.write(chunk(64), frame.data(), waiter, {}, nullptr), ShmRing::Status::Ok);
+    QCOMPARE(t.ring.control()->lock.load(), 0u);
+}
+
+void TestShmRing::concurrentWritersNeverTearRecords()
+{
+    TestRing t(8192);
+    TestWaiter waiter;
+    constexpr int Writers = 4;
+    constexpr std::uint32_t PerWriter = 5000;
+    std::vector<std::thread> writers;
+    for (int w = 0; w < Writers; ++w)
+        writers.emplace_back([&, w] {
+            for (std::uint32_t i = 0; i < PerWriter; ++i) {
+                const std::vector<std::uint8_t> frame = TestFrames::make(std::uint32_t(w), i, 12 + (i * 61 + std::uint32_t(w)) % 700);
+                t.ring.write(chunk(std::uint32_t(frame.size()), std::uint32_t(w)), frame.data(), waiter, {}, nullptr);
+            }
+        });
+    std::vector<std::uint32_t> next(Writers, 0);
+    std::vector<std::uint8_t> got;
+    RecordMeta meta;
+    for (std::uint32_t n = 0; n < Writers * PerWriter; ++n) {
+        QVERIFY(readOne(t.ring, waiter, &got, &meta));
+        std::uint32_t tag = 0, index = 0;
+        QVERIFY2(TestFrames::check(got.data(), got.size(), &tag, &index), "a record was torn");
+        QCOMPARE(tag, meta.slot);
+        QCOMPARE(index, next[tag]++);
+    }
+    for (std::thread &w : writers)
+        w.join();
+}
+
+void TestShmRing::framesOfManySizesThroughTheSession()
+{
+    const std::uint64_t capacity = 64u << 10;
+    Memory memory(ShmSession::segmentBytes(capacity));
+    TestWaiter receiverWaiter, senderWaiter;
+    ShmSession receiver(receiverWaiter, "test");
+    receiver.create(memory.data.get(), capacity);
+    ShmSession sender(senderWaiter, "test");
+    QCOMPARE(sender.attach(memory.data.get(), memory.size), std::string());
+    QCOMPARE(sender.claimSlot(), std::string());
+    QCOMPARE(sender.announce(), std::string());
+
+    // Sizes around the chunk limit (a quarter of the ring), past half the ring, past the ring.
+    const std::vector<std::size_t> sizes = {0,     1,     12,         31,          32,         33,
+                                            16351, 16352, 16353,      capacity / 2 + 7,       capacity + 13,
+                                            3 * capacity + 5, 1u << 20, 40 + (16u << 20)};
+    std::thread writer([&] {
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            const std::vector<std::uint8_t> frame = TestFrames::make(9, std::uint32_t(i), sizes[i]);
+            sender.send(frame.data(), sizes[i] == 0 ? 0 : frame.size(), 0);
+        }
+    });
+    Event e = receiver.receive(5000);
+    QCOMPARE(e.kind, Event::Kind::PeerConnected);
+    const std::uint64_t peer = e.peer;
+    QVERIFY(peer != 0);
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        e = receiver.receive(10000);
+        QCOMPARE(e.kind, Event::Kind::Frame);
+        QCOMPARE(e.peer, peer);
+        if (sizes[i] == 0) {
+            QVERIFY(e.frame.empty());
+            continue;
+        }
+        QCOMPARE(e.frame, TestFrames::make(9, std::uint32_t(i), sizes[i]));
+    }
+    writer.join();
+    sender.leave();
+    e = receiver.receive(5000);
+    QCOMPARE(e.kind, Event::Kind::PeerGone);
+    QCOMPARE(e.peer, peer);
+}
+
+void TestShmRing::repliesReachTheirOwnSender()
+{
+    const std::uint64_t capacity = 64u << 10;
+    Memory memory(ShmSession::segmentBytes(capacity));
+    TestWaiter receiverWaiter;
+    ShmSession receiver(receiverWaiter, "test");
+    receiver.create(memory.data.get(), capacity);
+    constexpr int Senders = 3;
+    std::vector<std::unique_ptr<TestWaiter>> waiters;
+    std::vector<std::unique_ptr<ShmSession>> senders;
+    for (int i = 0; i < Senders; ++i) {
+        waiters.push_back(std::make_unique<TestWaiter>());
+        senders.push_back(std::make_unique<ShmSession>(*waiters.back(), "test"));
+        QCOMPARE(senders.back()->attach(memory.data.get(), memory.size), std::string());
+        QCOMPARE(senders.back()->claimSlot(), std::string());
+        QCOMPARE(senders.back()->announce(), std::string());
+        const std::vector<std::uint8_t> frame = TestFrames::make(std::uint32_t(i), 0, 100);
+        QCOMPARE(senders.back()->send(frame.data(), frame.size(), 0), std::string());
+    }
+    for (int n = 0; n < 2 * Senders; ++n) {
+        const Event e = receiver.receive(5000);
+        if (e.kind != Event::Kind::Frame) {
+            QCOMPARE(e.kind, Event::Kind::PeerConnected);
+            continue;
+        }
+        std::uint32_t tag = 0, index = 0;
+        QVERIFY(TestFrames::check(e.frame.data(), e.frame.size(), &tag, &index));
+        // Replies bigger than a reply chunk, so they travel in pieces too.
+        const std::vector<std::uint8_t> reply = TestFrames::make(tag, 100, 100000);
+        QCOMPARE(receiver.send(reply.data(), reply.size(), e.peer), std::string());
+    }
+    for (int i = 0; i < Senders; ++i) {
+        const Event e = senders[std::size_t(i)]->receive(5000);
+        QCOMPARE(e.kind, Event::Kind::Frame);
+        QCOMPARE(e.frame, TestFrames::make(std::uint32_t(i), 100, 100000));
+        QCOMPARE(senders[std::size_t(i)]->receive(0).kind, Event::Kind::Timeout);
+    }
+}
+
+void TestShmRing::addressesAreParsed()
+{
+    std::string name;
+    std::uint64_t capacity = 0;
+    QCOMPARE(ShmSession::parseAddress("records", &name, &capacity), std::string());
+    QCOMPARE(name, std::string("records"));
+    QCOMPARE(capacity, ShmSession::DefaultDataCapacity);
+    QCOMPARE(ShmSession::parseAddress("a.b-c_d?size=16M", &name, &capacity), std::string());
+    QCOMPARE(capacity, std::uint64_t(16u << 20));
+    QCOMPARE(ShmSession::parseAddress("x?size=100000", &name, &capacity), std::string());
+    QCOMPARE(capacity, std::uint64_t(102400)); // rounded up to whole pages
+    for (const char *bad : {"", "a/b", "../x", "x?size=", "x?size=1K", "x?size=2G", "x?size=12Q", "x?colour=red"})
+        QVERIFY2(!ShmSession::parseAddress(bad, &name, &capacity).empty(), bad);
+}
+
+QTEST_GUILESS_MAIN(TestShmRing)
+#include "tst_shmring.moc"
