@@ -43,6 +43,7 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
         {QStringLiteral("transport"), QStringLiteral("Transport plugin id (see --list-transports). Default: tcp."), QStringLiteral("id")},
         {QStringLiteral("address"), QStringLiteral("Where to listen or connect; default: the transport's own."), QStringLiteral("address")},
         {QStringLiteral("expect"), QStringLiteral("Receiver: finish once N records have arrived."), QStringLiteral("N")},
+        {QStringLiteral("senders"), QStringLiteral("Receiver: finish once N senders have said goodbye (sent everything and closed)."), QStringLiteral("N")},
         {QStringLiteral("export"), QStringLiteral("Receiver: write the received records to this CSV file at the end."), QStringLiteral("file.csv")},
         {QStringLiteral("timeout"), QStringLiteral("Give up after this many seconds (exit code 3)."), QStringLiteral("seconds")},
         {QStringLiteral("generate"), QStringLiteral("Sender: send N generated employees."), QStringLiteral("N")},
@@ -89,18 +90,20 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
     o.sendOnStart = parser.isSet(QStringLiteral("send-on-start"));
     o.pluginFiles = parser.values(QStringLiteral("plugin"));
 
-    qint64 timeout = 0, seed = 1, firstId = 1, batch = 0;
+    qint64 timeout = 0, seed = 1, firstId = 1, batch = 0, senders = 0;
     if (!readNumber(parser, QStringLiteral("expect"), 1, std::numeric_limits<qint32>::max(), &o.expect, error)
         || !readNumber(parser, QStringLiteral("timeout"), 1, 7 * 24 * 3600, &timeout, error)
         || !readNumber(parser, QStringLiteral("generate"), 1, 100'000'000, &o.generate, error)
         || !readNumber(parser, QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max(), &seed, error)
         || !readNumber(parser, QStringLiteral("first-id"), 0, std::numeric_limits<quint32>::max(), &firstId, error)
-        || !readNumber(parser, QStringLiteral("batch"), 1, 1'000'000, &batch, error))
+        || !readNumber(parser, QStringLiteral("batch"), 1, 10'000'000, &batch, error)
+        || !readNumber(parser, QStringLiteral("senders"), 1, 1000, &senders, error))
         return false;
     o.timeoutSeconds = int(timeout);
     o.seed = quint64(seed);
     o.firstId = quint32(firstId);
     o.batch = int(batch);
+    o.senders = int(senders);
 
     if (o.generate > 0 && !o.importPath.isEmpty()) {
         *error = QStringLiteral("Use --generate or --import, not both.");
@@ -115,8 +118,8 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
             *error = QStringLiteral("A headless sender needs --generate N or --import file.csv.");
             return false;
         }
-        if (*o.role == EndpointRole::Receiver && o.expect == 0 && o.timeoutSeconds == 0) {
-            *error = QStringLiteral("A headless receiver needs --expect N or --timeout seconds, or it would never stop.");
+        if (*o.role == EndpointRole::Receiver && o.expect == 0 && o.senders == 0 && o.timeoutSeconds == 0) {
+            *error = QStringLiteral("A headless receiver needs --expect N, --senders N or --timeout seconds, or it would never stop.");
             return false;
         }
     }

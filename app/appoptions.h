@@ -16,6 +16,7 @@ struct AppOptions
     QString transport = QStringLiteral("tcp");
     QString address;          // empty: the transport's default
     qint64 expect = 0;        // receiver: exit once this many records arrived
+    int senders = 0;          // receiver: exit once this many senders said goodbye
     QString exportPath;       // receiver: CSV written at the end
     int timeoutSeconds = 0;   // 0: no limit
     qint64 generate = 0;      // sender: N generated employees

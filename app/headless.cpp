@@ -103,6 +103,10 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
         if (options.expect > 0 && c.records >= options.expect)
             qApp->exit(Ok);
     });
+    QObject::connect(&session, &ReceiverSession::senderFinished, qApp, [&] {
+        if (options.senders > 0 && session.counters().sendersFinished >= options.senders)
+            qApp->exit(Ok);
+    });
     QObject::connect(&session, &ReceiverSession::recordsReceived, qApp, [&](const ReceivedRecordList &) {
         if (!sinceFirstRecord.isValid())
             sinceFirstRecord.start();

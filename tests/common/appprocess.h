@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// Runs real `ipcworkshop` processes for multi-process tests: a headless receiver that is
+// waited for until it listens, and senders run to completion. Header-only, for tests.
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStringList>
+#include <QTest>
+
+#include <memory>
+
+namespace AppProcess {
+
+inline QString program()
+{
+    return QStringLiteral(IPCW_BIN_DIR "/ipcworkshop");
+}
+
+// Starts `ipcworkshop --headless --role receiver ...` and waits for its "listening" line.
+// Returns nullptr (after a QWARN with its output) if it did not get there.
+inline std::unique_ptr<QProcess> startReceiver(const QStringList &arguments, int waitMs = 15000)
+{
+    auto process = std::make_unique<QProcess>();
+    process->setProgram(program());
+    process->setArguments(QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("receiver")} + arguments);
+    process->start();
+    if (!process->waitForStarted(5000)) {
+        qWarning("cannot start %s: %s", qPrintable(program()), qPrintable(process->errorString()));
+        return nullptr;
+    }
+    QByteArray seen;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < waitMs) {
+        process->waitForReadyRead(100);
+        seen += process->readAllStandardOutput();
+        if (seen.contains("listening")) {
+            // Hand what was read back to the caller's view of stdout.
+            process->setProperty("stdoutSoFar", seen);
+            return process;
+        }
+        if (process->state() == QProcess::NotRunning)
+            break;
+    }
+    qWarning("receiver did not start listening: %s %s", seen.constData(), process->readAllStandardError().constData());
+    process->kill();
+    process->waitForFinished();
+    return nullptr;
+}
+
+struct Result
+{
+    int exitCode = -1;
+    bool finished = false;
+    QString out;
+    QString err;
+};
+
+inline Result finish(QProcess &process, int timeoutMs)
+{
+    Result r;
+    r.finished = process.waitForFinished(timeoutMs);
+    if (!r.finished) {
+        process.kill();
+        process.waitForFinished();
+    }
+    r.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    r.out = QString::fromUtf8(process.property("stdoutSoFar").toByteArray() + process.readAllStandardOutput());
+    r.err = QString::fromUtf8(process.readAllStandardError());
+    return r;
+}
+
+inline Result runSender(const QStringList &arguments, int timeoutMs = 120000)
+{
+    QProcess process;
+    process.start(program(), QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("sender")} + arguments);
+    return finish(process, timeoutMs);
+}
+
+// The number after `label` in a summary line ("lost 3 frames" -> 3 for "lost"); -1 if absent.
+inline qint64 summaryNumber(const QString &text, const QString &pattern)
+{
+    const QRegularExpressionMatch m = QRegularExpression(pattern).match(text);
+    return m.hasMatch() ? m.captured(1).toLongLong() : -1;
+}
+
+} // namespace AppProcess

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The same two-process matrix over every transport plugin the program finds: real receiver and
+// sender `ipcworkshop` processes, compared through the receiver's exported CSV.
+
+#include "appprocess.h"
+#include "csv.h"
+#include "employeegenerator.h"
+#include "framecodec.h"
+#include "pluginmanager.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <algorithm>
+#include <csignal>
+#include <unistd.h>
+
+namespace {
+
+struct Transport
+{
+    QString id;
+    bool reliable = true;
+    qint64 maxFrameBytes = 0;
+};
+
+QVector<Transport> transportsFound()
+{
+    PluginManager manager;
+    manager.setSearchPaths({QStringLiteral(IPCW_BIN_DIR "/plugins")});
+    manager.scan();
+    QVector<Transport> found;
+    for (const PluginManager::Plugin *p : manager.usableTransports()) {
+        const qint64 max = p->metadata.capabilities.maxMessageBytes;
+        found.append({p->metadata.id, p->metadata.capabilities.reliable,
+                      max > 0 ? qMin<qint64>(max, Wire::MaxFrameBytes) : qint64(Wire::MaxFrameBytes)});
+    }
+    return found;
+}
+
+// A fresh address per use so runs (and CTest jobs) never meet: a free loopback port for TCP,
+// a unique name for the named mechanisms; the clipboard has only one.
+QString uniqueAddress(const QString &transport)
+{
+    static int counter = 0;
+    if (transport == QLatin1String("tcp")) {
+        QTcpServer probe;
+        probe.listen(QHostAddress::LocalHost, 0);
+        return QStringLiteral("127.0.0.1:%1").arg(probe.serverPort());
+    }
+    if (transport == QLatin1String("clipboard"))
+        return {};
+    return QStringLiteral("matrix%1x%2").arg(QCoreApplication::applicationPid()).arg(++counter);
+}
+
+QStringList transportArgs(const QString &transport, const QString &address)
+{
+    QStringList args{QStringLiteral("--transport"), transport};
+    if (!address.isEmpty())
+        args << QStringLiteral("--address") << address;
+    return args;
+}
+
+EmployeeList sortedById(EmployeeList list)
+{
+    std::sort(list.begin(), list.end(), [](const Employee &a, const Employee &b) { return a.id < b.id; });
+    return list;
+}
+
+EmployeeList importCsv(const QString &path)
+{
+    EmployeeList rows;
+    const Csv::Result r = Csv::importEmployees(path, &rows);
+    if (!r.ok)
+        qWarning("%s", qPrintable(r.error));
+    return rows;
+}
+
+// Records per frame so that one frame is as large as the mechanism allows, give or take 5%.
+int recordsFillingOneFrame(qint64 maxFrameBytes, quint64 seed)
+{
+    EmployeeGenerator generator(seed);
+    qint64 size = Wire::HeaderSize;
+    int count = 0;
+    for (;;) {
+        const qint64 next = FrameCodec::encodedRecordSize(generator.next());
+        if (size + next > maxFrameBytes)
+            return count;
+        size += next;
+        ++count;
+    }
+}
+
+// CPU time of every thread of a process in nanoseconds, from the scheduler's own accounting
+// (/proc/PID/task/*/schedstat), which is far finer than the 10 ms ticks of /proc/PID/stat.
+qint64 cpuNanoseconds(qint64 pid)
+{
+    qint64 total = 0;
+    const QDir tasks(QStringLiteral("/proc/%1/task").arg(pid));
+    for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile stat(tasks.filePath(tid + QStringLiteral("/schedstat")));
+        if (stat.open(QIODevice::ReadOnly))
+            total += stat.readAll().split(' ').value(0).toLongLong();
+    }
+    return total;
+}
+
+void logLines(const QString &text)
+{
+    for (const QString &line : text.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        qInfo("%s", qPrintable(line));
+}
+
+} // namespace
+
+class TestTransferMatrix final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QVector<Transport> m_transports;
+
+    void addRowsPerTransport()
+    {
+        QTest::addColumn<QString>("transport");
+        QTest::addColumn<bool>("reliable");
+        QTest::addColumn<qint64>("maxFrameBytes");
+        for (const Transport &t : std::as_const(m_transports))
+            QTest::newRow(qPrintable(t.id)) << t.id << t.reliable << t.maxFrameBytes;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        // Child processes pick their own platform (xcb under xvfb-run) for the clipboard.
+        qunsetenv("QT_QPA_PLATFORM");
+        m_transports = transportsFound();
+        QStringList ids;
+        for (const Transport &t : std::as_const(m_transports))
+            ids << t.id;
+        qInfo("transports under test: %s", qPrintable(ids.join(QStringLiteral(", "))));
+        QVERIFY2(ids.contains(QStringLiteral("tcp")), "the tcp plugin must always be there");
+    }
+
+    void transfer_data()
+    {
+        QTest::addColumn<QString>("transport");
+        QTest::addColumn<bool>("reliable");
+        QTest::addColumn<int>("records");
+        QTest::addColumn<int>("batch");
+        for (const Transport &t : std::as_const(m_transports)) {
+            QTest::addRow("%s: single record", qPrintable(t.id)) << t.id << t.reliable << 1 << 256;
+            QTest::addRow("%s: 100000 records", qPrintable(t.id)) << t.id << t.reliable << 100000 << 256;
+            const int fill = recordsFillingOneFrame(t.maxFrameBytes, 7);
+            QTest::addRow("%s: largest frame (%d records)", qPrintable(t.id), fill) << t.id << t.reliable << fill << fill;
+        }
+    }
+
+    void transfer()
+    {
+        QFETCH(QString, transport);
+        QFETCH(bool, reliable);
+        QFETCH(int, records);
+        QFETCH(int, batch);
+        const quint64 seed = batch == records && records > 1 ? 7 : 1;
+        const QString address = uniqueAddress(transport);
+        const QString csv = m_dir.filePath(QStringLiteral("%1-%2.csv").arg(transport).arg(records));
+
+        // A lossy receiver cannot know how many will arrive: it stops at the sender's goodbye.
+        QStringList receiverArgs = transportArgs(transport, address)
+            << QStringLiteral("--export") << csv << QStringLiteral("--timeout") << QStringLiteral("240");
+        receiverArgs << (reliable ? QStringList{QStringLiteral("--expect"), QString::number(records)}
+                                  : QStringList{QStringLiteral("--senders"), QStringLiteral("1")});
+        auto receiver = AppProcess::startReceiver(receiverArgs);
+        QVERIFY(receiver);
+
+        const AppProcess::Result sent = AppProcess::runSender(transportArgs(transport, address)
+            << QStringLiteral("--generate") << QString::number(records) << QStringLiteral("--seed")
+            << QString::number(seed) << QStringLiteral("--batch") << QString::number(batch));
+        const AppProcess::Result got = AppProcess::finish(*receiver, 240000);
+        logLines(sent.out);
+        logLines(got.out);
+        QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
+        QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+
+        const EmployeeList generated = EmployeeGenerator(seed).take(records);
+        const EmployeeList received = sortedById(importCsv(csv));
+        const qint64 lost = AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames"));
+        QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 0);
+        QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) duplicates")), 0);
+        if (batch == records)
+            QCOMPARE(AppProcess::summaryNumber(sent.out, QStringLiteral("in (\\d+) frames")), 1);
+        if (reliable) {
+            QCOMPARE(lost, 0);
+            QCOMPARE(received.size(), generated.size());
+            QVERIFY(received == generated);
+            return;
+        }
+        // Lossy: both sides must count the same overwritten frames, and what did arrive is exact.
+        const qint64 unacknowledged = AppProcess::summaryNumber(sent.out, QStringLiteral("(\\d+) unacknowledged"));
+        qInfo("%s: %lld frames overwritten", qPrintable(transport), lost);
+        QCOMPARE(unacknowledged, lost);
+        for (const Employee &e : received)
+            QCOMPARE(e, generated.at(int(e.id) - 1));
+    }
+
+    void killedSenderLeavesReceiverWhole_data() { addRowsPerTransport(); }
+    void killedSenderLeavesReceiverWhole()
+    {
+        QFETCH(QString, transport);
+        QFETCH(bool, reliable);
+        if (transport == QLatin1String("clipboard"))
+            QSKIP("The clipboard has no connection to break: a vanished sender just stops writing.");
+        const QString address = uniqueAddress(transport);
+        const QString csv = m_dir.filePath(QStringLiteral("%1-killed.csv").arg(transport));
+        auto receiver = AppProcess::startReceiver(transportArgs(transport, address)
+            << QStringLiteral("--senders") << QStringLiteral("1") << QStringLiteral("--export") << csv
+            << QStringLiteral("--timeout") << QStringLiteral("120"));
+        QVERIFY(receiver);
+
+        // A sender with far more to send than it will get to, killed mid-transfer.
+        QProcess doomed;
+        doomed.start(AppProcess::program(), QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("sender")}
+            + transportArgs(transport, address) + QStringList{QStringLiteral("--generate"), QStringLiteral("2000000"),
+                                                              QStringLiteral("--batch"), QStringLiteral("64")});
+        QVERIFY(doomed.waitForReadyRead(30000)); // "Sender connected ..."
+        QThread::msleep(300);
+        ::kill(pid_t(doomed.processId()), SIGKILL);
+        QVERIFY(doomed.waitForFinished(10000));
+
+        // The receiver is still there and takes a new sender.
+        QCOMPARE(receiver->state(), QProcess::Running);
+        const AppProcess::Result second = AppProcess::runSender(transportArgs(transport, address)
+            << QStringLiteral("--generate") << QStringLiteral("1000") << QStringLiteral("--first-id")
+            << QStringLiteral("10000001"));
+        QVERIFY2(second.exitCode == 0, qPrintable(second.err));
+        const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
+        logLines(got.out);
+        QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+        QVERIFY2(got.err.contains(QStringLiteral("without saying goodbye")), qPrintable(got.err));
+
+        // Every row is a whole, correct record: all of the second sender's, and a prefix of the first's.
+        const EmployeeList rows = sortedById(importCsv(csv));
+        const EmployeeList first = EmployeeGenerator(1).take(200000);
+        const EmployeeList secondRecords = EmployeeGenerator(1, 10000001).take(1000);
+        qint64 fromFirst = 0, fromSecond = 0;
+        for (const Employee &e : rows) {
+            if (e.id >= 10000001) {
+                QCOMPARE(e, secondRecords.at(int(e.id - 10000001)));
+                ++fromSecond;
+            } else {
+                QVERIFY(e.id >= 1 && e.id <= quint32(first.size()));
+                QCOMPARE(e, first.at(int(e.id) - 1));
+                ++fromFirst;
+            }
+        }
+        QCOMPARE(fromSecond, 1000);
+        QVERIFY2(fromFirst > 0, "the killed sender got nothing across before it died");
+        if (reliable)
+            QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames")), 0);
+    }
+
+    void receiverStartsOverStaleObjects_data() { addRowsPerTransport(); }
+    void receiverStartsOverStaleObjects()
+    {
+        QFETCH(QString, transport);
+        const QString address = uniqueAddress(transport);
+        auto crashed = AppProcess::startReceiver(transportArgs(transport, address) << QStringLiteral("--timeout") << QStringLiteral("60"));
+        QVERIFY(crashed);
+        ::kill(pid_t(crashed->processId()), SIGKILL);
+        QVERIFY(crashed->waitForFinished(10000));
+
+        auto receiver = AppProcess::startReceiver(transportArgs(transport, address)
+            << QStringLiteral("--expect") << QStringLiteral("10") << QStringLiteral("--timeout") << QStringLiteral("60"));
+        QVERIFY2(receiver, "a receiver must start over what a killed receiver left behind");
+        const AppProcess::Result sent = AppProcess::runSender(transportArgs(transport, address) << QStringLiteral("--generate") << QStringLiteral("10"));
+        QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
+        const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
+        QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+    }
+
+    void idleReceiversSleep()
+    {
+        // Every receiver at once, idle for 10 s: measured from /proc, bounded generously.
+        std::vector<std::unique_ptr<QProcess>> receivers;
+        for (const Transport &t : std::as_const(m_transports)) {
+            receivers.push_back(AppProcess::startReceiver(transportArgs(t.id, uniqueAddress(t.id))
+                << QStringLiteral("--timeout") << QStringLiteral("60")));
+            QVERIFY2(receivers.back(), qPrintable(t.id));
+        }
+        QThread::sleep(1); // let start-up work settle
+        QVector<qint64> before;
+        for (const auto &r : receivers) {
+            before << cpuNanoseconds(r->processId());
+            QVERIFY2(before.last() > 0, "no CPU time readable from /proc: the measurement would prove nothing");
+        }
+        const int seconds = 10;
+        QThread::sleep(seconds);
+        for (int i = 0; i < m_transports.size(); ++i) {
+            const qint64 used = cpuNanoseconds(receivers[size_t(i)]->processId()) - before.at(i);
+            const double percent = 100.0 * double(used) / 1e9 / seconds;
+            qInfo("idle receiver %s: %.4f%% of a core over %d s", qPrintable(m_transports.at(i).id), percent, seconds);
+            QVERIFY2(percent < 1.0, qPrintable(QStringLiteral("%1 used %2% of a core while idle").arg(m_transports.at(i).id).arg(percent)));
+        }
+        for (const auto &r : receivers) {
+            r->kill();
+            r->waitForFinished();
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTransferMatrix)
+#include "tst_transfer_matrix.moc"
