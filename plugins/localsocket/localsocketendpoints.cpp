@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "localsocketendpoints.h"
+
+#include "deviceframer.h"
+#include "streampeers.h"
+
+#include <QRegularExpression>
+#include <QTimer>
+
+#if !defined(Q_OS_WIN)
+#include "native/posixpaths.h"
+#endif
+#if defined(Q_OS_LINUX)
+#include <sys/socket.h>
+#endif
+
+namespace {
+
+// How long the receiver waits for an existing socket to answer before calling it live.
+constexpr int ProbeTimeoutMs = 300;
+
+// The full server name for QLocalServer/QLocalSocket: on POSIX a socket file in the user's
+// 0700 runtime folder (so other users cannot even reach it), on Windows a pipe name.
+bool serverNameFor(const QString &address, QString *serverName, QString *error)
+{
+    static const QRegularExpression plainName(QStringLiteral("^[A-Za-z0-9._-]{1,80}$"));
+    if (!plainName.match(address).hasMatch() || address == QLatin1String(".") || address == QLatin1String("..")) {
+        *error = QStringLiteral("\"%1\" is not a local socket name: use up to 80 letters, digits, dots, dashes "
+                                "or underscores, for example ipcworkshop.").arg(address);
+        return false;
+    }
+#if defined(Q_OS_WIN)
+    *serverName = address;
+#else
+    std::string why;
+    const std::string dir = ipcw::native::userRuntimeDir(&why);
+    if (dir.empty()) {
+        *error = QString::fromStdString(why);
+        return false;
+    }
+    *serverName = QString::fromStdString(dir) + QStringLiteral("/localsocket-") + address + QStringLiteral(".sock");
+#endif
+    return true;
+}
+
+QString describePeer(const QLocalSocket *socket)
+{
+#if defined(Q_OS_LINUX)
+    ucred cred {};
+    socklen_t size = sizeof cred;
+    if (getsockopt(int(socket->socketDescriptor()), SOL_SOCKET, SO_PEERCRED, &cred, &size) == 0)
+        return QStringLiteral("local process %1").arg(cred.pid);
+#else
+    Q_UNUSED(socket);
+#endif
+    return QStringLiteral("local process");
+}
+
+} // namespace
+
+LocalSocketReceiverEndpoint::LocalSocketReceiverEndpoint(const QString &address)
+    : TransportEndpoint(EndpointRole::Receiver, address), m_peers(new StreamPeers(this))
+{
+    // Owner-only: on POSIX Qt binds in a private temporary folder, chmods the socket to 0700
+    // and renames it into place; on Windows the pipe's DACL grants only the current user.
+    m_server.setSocketOptions(QLocalServer::UserAccessOption);
+    connect(&m_server, &QLocalServer::newConnection, this, &LocalSocketReceiverEndpoint::acceptConnections);
+}
+
+void LocalSocketReceiverEndpoint::fail(const QString &sentence)
+{
+    emit errorOccurred(sentence);
+    setState(State::Failed);
+}
+
+void LocalSocketReceiverEndpoint::open()
+{
+    // Results are reported from the event loop, never from inside open(): the caller connects
+    // and may start its loop after calling open().
+    setState(State::Opening);
+    QTimer::singleShot(0, this, &LocalSocketReceiverEndpoint::listenNow);
+}
+
+void LocalSocketReceiverEndpoint::listenNow()
+{
+    if (state() != State::Opening)
+        return; // closed meanwhile
+    QString name;
+    QString error;
+    if (!serverNameFor(address(), &name, &error))
+        return fail(error);
+
+    // QLocalServer::listen() would silently rename its socket over a live receiver's, and a
+    // receiver that crashed leaves its socket file behind: ask whoever is there first.
+    {
+        QLocalSocket probe;
+        probe.connectToServer(name);
+        const bool answered = probe.waitForConnected(ProbeTimeoutMs);
+        const QLocalSocket::LocalSocketError probeError = probe.error();
+        probe.abort();
+        if (answered)
+            return fail(QStringLiteral("The local socket \"%1\" (%2) is already in use by a running receiver. "
+                                       "Stop that receiver or pick another name.").arg(address(), name));
+        if (probeError == QLocalSocket::ConnectionRefusedError)
+            QLocalServer::removeServer(name); // left behind by a receiver that is gone
+        else if (probeError != QLocalSocket::ServerNotFoundError)
+            return fail(QStringLiteral("The local socket \"%1\" (%2) exists but did not answer within %3 ms (%4); "
+                                       "a busy receiver may own it. Stop it or pick another name.")
+                            .arg(address(), name).arg(ProbeTimeoutMs).arg(probe.errorString()));
+    }
+
+    if (!m_server.listen(name)) {
+        if (m_server.serverError() == QAbstractSocket::AddressInUseError)
+            return fail(QStringLiteral("The local socket \"%1\" (%2) is already in use by a running receiver. "
+                                       "Stop that receiver or pick another name.").arg(address(), name));
+        return fail(QStringLiteral("Cannot listen on the local socket %1: %2.").arg(name, m_server.errorString()));
+    }
+    setState(State::Listening);
+}
+
+void LocalSocketReceiverEndpoint::close()
+{
+    m_server.close(); // also removes the socket file
+    m_peers->dropAll();
+    setState(State::Closed);
+}
+
+void LocalSocketReceiverEndpoint::acceptConnections()
+{
+    while (QLocalSocket *socket = m_server.nextPendingConnection()) {
+        const PeerId peer = m_peers->add(socket, describePeer(socket));
+        connect(socket, &QLocalSocket::disconnected, this, [this, peer, socket] {
+            const QLocalSocket::LocalSocketError e = socket->error();
+            m_peers->closed(peer, e == QLocalSocket::PeerClosedError || e == QLocalSocket::UnknownSocketError
+                                      ? QStringLiteral("the connection was closed")
+                                      : socket->errorString());
+        });
+    }
+}
+
+void LocalSocketReceiverEndpoint::sendFrame(const QByteArray &frame, PeerId peer)
+{
+    m_peers->send(frame, peer);
+}
+
+qint64 LocalSocketReceiverEndpoint::queuedBytes() const
+{
+    return m_peers->queuedBytes();
+}
+
+LocalSocketSenderEndpoint::LocalSocketSenderEndpoint(const QString &address)
+    : TransportEndpoint(EndpointRole::Sender, address), m_framer(new DeviceFramer(&m_socket, this))
+{
+    connect(m_framer, &DeviceFramer::frameReady, this, [this](const QByteArray &frame) { emit frameReceived(frame, 0); });
+    connect(m_framer, &DeviceFramer::streamCorrupt, this, [this](const QString &sentence) {
+        emit errorOccurred(sentence);
+        m_socket.abort();
+        setState(State::Failed);
+    });
+    connect(&m_socket, &QLocalSocket::connected, this, [this] { setState(State::Connected); });
+    connect(&m_socket, &QLocalSocket::bytesWritten, this, &TransportEndpoint::bytesWritten);
+    connect(&m_socket, &QLocalSocket::errorOccurred, this, &LocalSocketSenderEndpoint::onSocketError);
+}
+
+void LocalSocketSenderEndpoint::open()
+{
+    m_closing = false;
+    setState(State::Opening);
+    // QLocalSocket reports "no such server" from inside connectToServer(); the caller expects
+    // every result from the event loop.
+    QTimer::singleShot(0, this, [this] {
+        if (state() != State::Opening)
+            return;
+        QString error;
+        if (!serverNameFor(address(), &m_serverName, &error)) {
+            emit errorOccurred(error);
+            setState(State::Failed);
+            return;
+        }
+        m_socket.connectToServer(m_serverName);
+    });
+}
+
+void LocalSocketSenderEndpoint::onSocketError(QLocalSocket::LocalSocketError error)
+{
+    if (m_closing)
+        return;
+    if (state() == State::Opening
+        && (error == QLocalSocket::ServerNotFoundError || error == QLocalSocket::ConnectionRefusedError))
+        emit errorOccurred(QStringLiteral("Nobody is receiving on the local socket \"%1\" (%2): start a receiver first.")
+                               .arg(address(), m_serverName));
+    else if (error == QLocalSocket::PeerClosedError)
+        emit errorOccurred(QStringLiteral("The receiver on the local socket \"%1\" closed the connection.").arg(address()));
+    else
+        emit errorOccurred(QStringLiteral("The local socket \"%1\" failed: %2.").arg(address(), m_socket.errorString()));
+    setState(State::Failed);
+}
+
+void LocalSocketSenderEndpoint::close()
+{
+    m_closing = true;
+    if (m_socket.state() == QLocalSocket::ConnectedState) {
+        m_socket.flush();
+        m_socket.disconnectFromServer(); // lets queued bytes go out first
+    } else {
+        m_socket.abort();
+    }
+    setState(State::Closed);
+}
+
+void LocalSocketSenderEndpoint::sendFrame(const QByteArray &frame, PeerId)
+{
+    if (m_socket.state() == QLocalSocket::ConnectedState)
+        m_socket.write(frame);
+}
+
+qint64 LocalSocketSenderEndpoint::queuedBytes() const
+{
+    return m_socket.bytesToWrite();
+}

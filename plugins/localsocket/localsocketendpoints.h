@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "transportendpoint.h"
+
+#include <QLocalServer>
+#include <QLocalSocket>
+
+class DeviceFramer;
+class StreamPeers;
+
+// Both ends use Qt's asynchronous local sockets in the endpoint's thread: no worker thread
+// needed, nothing blocks (except the receiver's short probe of a leftover socket file).
+
+class LocalSocketReceiverEndpoint : public TransportEndpoint
+{
+    Q_OBJECT
+public:
+    explicit LocalSocketReceiverEndpoint(const QString &address);
+    void open() override;
+    void close() override;
+    void sendFrame(const QByteArray &frame, PeerId peer) override;
+    qint64 queuedBytes() const override;
+
+private:
+    void listenNow();
+    void acceptConnections();
+    void fail(const QString &sentence);
+
+    QLocalServer m_server;
+    StreamPeers *m_peers;
+};
+
+class LocalSocketSenderEndpoint : public TransportEndpoint
+{
+    Q_OBJECT
+public:
+    explicit LocalSocketSenderEndpoint(const QString &address);
+    void open() override;
+    void close() override;
+    void sendFrame(const QByteArray &frame, PeerId peer) override;
+    qint64 queuedBytes() const override;
+
+private:
+    void onSocketError(QLocalSocket::LocalSocketError error);
+
+    QLocalSocket m_socket;
+    DeviceFramer *m_framer;
+    QString m_serverName;
+    bool m_closing = false;
+};
