@@ -25,6 +25,7 @@ struct Transport
 {
     QString id;
     bool reliable = true;
+    bool multipleSenders = false;
     qint64 maxFrameBytes = 0;
 };
 
@@ -36,7 +37,7 @@ QVector<Transport> transportsFound()
     QVector<Transport> found;
     for (const PluginManager::Plugin *p : manager.usableTransports()) {
         const qint64 max = p->metadata.capabilities.maxMessageBytes;
-        found.append({p->metadata.id, p->metadata.capabilities.reliable,
+        found.append({p->metadata.id, p->metadata.capabilities.reliable, p->metadata.capabilities.multipleSenders,
                       max > 0 ? qMin<qint64>(max, Wire::MaxFrameBytes) : qint64(Wire::MaxFrameBytes)});
     }
     return found;
@@ -207,6 +208,42 @@ private slots:
         QCOMPARE(unacknowledged, lost);
         for (const Employee &e : received)
             QCOMPARE(e, generated.at(int(e.id) - 1));
+    }
+
+    void severalSendersAtOnce_data() { addRowsPerTransport(); }
+    void severalSendersAtOnce()
+    {
+        QFETCH(QString, transport);
+        const auto it = std::find_if(m_transports.cbegin(), m_transports.cend(), [&](const Transport &t) { return t.id == transport; });
+        if (!it->multipleSenders)
+            QSKIP("This mechanism's metadata says it takes one sender at a time.");
+        const QString address = uniqueAddress(transport);
+        const QString csv = m_dir.filePath(QStringLiteral("%1-several.csv").arg(transport));
+        auto receiver = AppProcess::startReceiver(transportArgs(transport, address)
+            << QStringLiteral("--senders") << QStringLiteral("3") << QStringLiteral("--export") << csv
+            << QStringLiteral("--timeout") << QStringLiteral("120"));
+        QVERIFY(receiver);
+
+        // Three senders at once, each with its own id range.
+        std::vector<std::unique_ptr<QProcess>> senders;
+        for (int i = 0; i < 3; ++i) {
+            senders.push_back(std::make_unique<QProcess>());
+            senders.back()->start(AppProcess::program(), QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("sender")}
+                + transportArgs(transport, address) + QStringList{QStringLiteral("--generate"), QStringLiteral("20000"),
+                    QStringLiteral("--first-id"), QString::number(1 + i * 1000000), QStringLiteral("--batch"), QStringLiteral("100")});
+        }
+        for (auto &sender : senders) {
+            const AppProcess::Result r = AppProcess::finish(*sender, 120000);
+            QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        }
+        const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
+        logLines(got.out);
+        QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+        QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("from (\\d+) sender")), 3);
+        EmployeeList expected;
+        for (int i = 0; i < 3; ++i)
+            expected += EmployeeGenerator(1, quint32(1 + i * 1000000)).take(20000);
+        QVERIFY(sortedById(importCsv(csv)) == sortedById(expected));
     }
 
     void killedSenderLeavesReceiverWhole_data() { addRowsPerTransport(); }
