@@ -223,6 +223,9 @@ bool ShmSession::slotInUse(std::uint32_t slot) const
 
 ShmSession::Word ShmSession::classify(const std::atomic<std::uint32_t> *word, std::uint32_t *slot) const
 {
+    std::uint32_t unused = 0;
+    if (!slot)
+        slot = &unused;
     const RingControl *data = m_data.control();
     if (word == &data->dataSeq)
         return Word::DataReady;

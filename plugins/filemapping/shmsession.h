@@ -90,7 +90,8 @@ public:
     // every sender so they notice at once. Never waits.
     void leave();
 
-    // Which wake-up a word in this segment stands for (the Win32 backend keeps one event each).
+    // Which wake-up a word in this segment stands for (the Win32 backend keeps one event each);
+    // `slot` (may be null) receives the sender slot of a reply word.
     Word classify(const std::atomic<std::uint32_t> *word, std::uint32_t *slot) const;
     bool slotInUse(std::uint32_t slot) const;
     std::string receiverGone() const;
