@@ -10,6 +10,7 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -39,7 +40,10 @@ constexpr int RecordCount = 10000;
 constexpr int RecordsPerFrame = 100;
 constexpr qsizetype LargeFrameBytes = 3 * 1024 * 1024;
 constexpr quint32 SenderId = 0x5717e57;
-constexpr int WineTimeoutSeconds = 120;
+// Generous for ~4 MiB (a transfer takes a few seconds), short enough that a hung backend fails
+// the test in about a minute.
+constexpr int WineTimeoutSeconds = 60;
+constexpr int GraceMs = 15000;
 
 QString describe(QProcess &process)
 {
@@ -48,6 +52,19 @@ QString describe(QProcess &process)
         .arg(QString::fromUtf8(process.readAllStandardOutput()).remove(QLatin1Char('\r')).trimmed(),
              QString::fromUtf8(process.readAllStandardError()).remove(QLatin1Char('\r')).trimmed());
 }
+
+// A test that fails half-way must not leave a Wine process behind.
+struct ProcessReaper
+{
+    QProcess &process;
+    ~ProcessReaper()
+    {
+        if (process.state() != QProcess::NotRunning) {
+            process.kill();
+            process.waitForFinished(5000);
+        }
+    }
+};
 
 // Reads stdout until a line equal to `line`; false when the process ends or time runs out.
 bool waitForLine(QProcess &process, const QByteArray &line, int timeoutMs, QByteArray *seen)
@@ -129,6 +146,7 @@ void WineTransferTest::transfer()
     QElapsedTimer timer;
     timer.start();
     QProcess receiver;
+    ProcessReaper receiverReaper{receiver};
     receiver.setWorkingDirectory(dir.path());
     QStringList receiveArguments{QStringLiteral("receive"), m_mechanism, address(), QStringLiteral("out.bin"),
                                  QStringLiteral("--frames"), QString::number(frameCount),
@@ -141,18 +159,26 @@ void WineTransferTest::transfer()
              qPrintable(QStringLiteral("The Wine receiver never became ready: %1").arg(describe(receiver))));
 
     QProcess sender;
+    ProcessReaper senderReaper{sender};
     sender.setWorkingDirectory(dir.path());
     QStringList sendArguments{QStringLiteral("send"), m_mechanism, address(), QStringLiteral("in.bin"),
                               QStringLiteral("--timeout"), QString::number(WineTimeoutSeconds)};
     if (paced)
         sendArguments << QStringLiteral("--wait-ack");
     sender.start(m_wine, driverArguments(sendArguments));
-    const int waitMs = (WineTimeoutSeconds + 30) * 1000;
-    QVERIFY2(sender.waitForFinished(waitMs), "The Wine sender did not finish in time.");
+    const int waitMs = WineTimeoutSeconds * 1000 + GraceMs;
+    QVERIFY2(sender.waitForFinished(waitMs), "The Wine sender neither finished nor gave up after its --timeout.");
     const QString senderReport = describe(sender);
     QVERIFY2(sender.exitStatus() == QProcess::NormalExit && sender.exitCode() == 0,
              qPrintable(QStringLiteral("The Wine sender failed: %1").arg(senderReport)));
-    QVERIFY2(receiver.waitForFinished(waitMs), "The Wine receiver did not finish in time.");
+    if (!receiver.waitForFinished(waitMs)) {
+        receiver.kill();
+        receiver.waitForFinished(5000);
+        QFAIL(qPrintable(QStringLiteral("The Wine receiver neither finished nor gave up after its --timeout (its "
+                                        "receive() ignores the timeout); %1 bytes had reached out.bin. %2")
+                             .arg(QFileInfo(dir.filePath(QStringLiteral("out.bin"))).size())
+                             .arg(describe(receiver))));
+    }
     const QString receiverReport = describe(receiver);
     QVERIFY2(receiver.exitStatus() == QProcess::NormalExit && receiver.exitCode() == 0,
              qPrintable(QStringLiteral("The Wine receiver failed: %1").arg(receiverReport)));
@@ -198,6 +224,7 @@ void WineTransferTest::pipeSecurity()
 {
     QProcess driver;
     driver.start(m_wine, driverArguments({QStringLiteral("pipe-security"), address()}));
+    ProcessReaper reaper{driver};
     QVERIFY2(driver.waitForFinished(WineTimeoutSeconds * 1000), "The Wine driver did not finish in time.");
     // Wine's C runtime writes text-mode line ends (CR LF).
     const QString output = QString::fromUtf8(driver.readAllStandardOutput()).remove(QLatin1Char('\r'));
