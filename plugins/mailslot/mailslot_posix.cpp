@@ -387,8 +387,9 @@ std::string MailslotChannelPosix::send(const std::uint8_t *data, std::size_t siz
         if (it != m_peers.end() && !it->second->banned)
             target = it->second;
     }
-    // A reply to a sender that already left has nowhere to go; its PeerGone said so already.
-    if (!target)
+    // A reply to a sender that already left has nowhere to go; its PeerGone (or PeerConnected,
+    // when its reply queue was gone already) said so.
+    if (!target || target->reply == NoQueue)
         return {};
     return sendFragments(target->reply, target->replyDatagramBytes, 0, data, size,
                          {pid_t(target->pid), target->pidfd, target->goneFd}, &gone);
@@ -536,29 +537,27 @@ void MailslotChannelPosix::handleReceiverDatagram(const DatagramHeader &h, const
         fresh->goneFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         fresh->replyQueue = ipcw::native::userScopedObjectName(ipcw::mailslot::replyName(m_name, h.pid, h.slot));
         fresh->reply = mq_open(fresh->replyQueue.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        std::string problem;
+        const int replyError = errno;
+        const std::string description(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, 200));
+        std::string replyNote = ", replies go to " + fresh->replyQueue;
         if (fresh->reply == NoQueue) {
-            problem = who + " has no reply queue " + fresh->replyQueue + " (" + errnoText(errno)
-                + "), so nothing can be sent back; its datagrams are dropped until it says hello again.";
+            // A quick sender may be done and gone before its Hello is read: its frames still count.
+            replyNote = ", but its reply queue " + fresh->replyQueue + " cannot be opened (" + errnoText(replyError)
+                + "), so nothing can be sent back to it";
         } else {
             const std::size_t bytes = messageBytes(fresh->reply);
             fresh->replyDatagramBytes = m_fragmentOption ? std::min(m_fragmentOption, bytes) : bytes;
-            if (fresh->replyDatagramBytes < ipcw::mailslot::MinDatagramBytes)
-                problem = who + "'s reply queue takes messages of only " + std::to_string(bytes)
-                    + " bytes; its datagrams are dropped.";
+            if (fresh->replyDatagramBytes < ipcw::mailslot::MinDatagramBytes) {
+                closeQueue(fresh->reply);
+                replyNote = ", but its reply queue takes messages of only " + std::to_string(bytes)
+                    + " bytes, so nothing can be sent back to it";
+            }
         }
-        fresh->banned = !problem.empty();
         {
             std::lock_guard<std::mutex> lock(m_peersMutex);
             m_peers[id] = fresh;
         }
-        if (fresh->banned) {
-            pushEvent(Event::Kind::PeerGone, id, problem);
-            return;
-        }
-        const std::string description(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, 200));
-        pushEvent(Event::Kind::PeerConnected, id,
-                  description + " connected, replies go to " + fresh->replyQueue);
+        pushEvent(Event::Kind::PeerConnected, id, description + " connected" + replyNote);
         return;
     }
     case DatagramKind::Fragment: {
@@ -594,6 +593,8 @@ void MailslotChannelPosix::handleReceiverDatagram(const DatagramHeader &h, const
         }
         return;
     }
+    case DatagramKind::Wake:
+        return;
     case DatagramKind::Leave:
         if (!peer)
             return;
@@ -618,6 +619,7 @@ void MailslotChannelPosix::handleSenderDatagram(const DatagramHeader &h, const s
 {
     switch (h.kind) {
     case DatagramKind::Hello:
+    case DatagramKind::Wake:
         return;
     case DatagramKind::Fragment: {
         std::string error;

@@ -35,6 +35,8 @@ enum class DatagramKind : std::uint8_t {
                   // Hello so the sender learns which process to watch (POSIX: the lock file).
     Fragment = 2, // a piece of a frame
     Leave = 3,    // the sender closes cleanly, or the receiver closes its queue
+    Wake = 4,     // Win32: a channel's note to its own mailslot to end a blocked read, sent by
+                  // interrupt() or when a watched peer process ends
 };
 
 struct DatagramHeader
@@ -80,7 +82,7 @@ inline bool readDatagramHeader(const std::uint8_t *data, std::size_t size, Datag
     if (size < DatagramHeaderBytes || getU32(data) != DatagramMagic || data[5] != DatagramVersion)
         return false;
     const std::uint8_t kind = data[4];
-    if (kind < std::uint8_t(DatagramKind::Hello) || kind > std::uint8_t(DatagramKind::Leave))
+    if (kind < std::uint8_t(DatagramKind::Hello) || kind > std::uint8_t(DatagramKind::Wake))
         return false;
     h->kind = DatagramKind(kind);
     h->pid = getU32(data + 8);

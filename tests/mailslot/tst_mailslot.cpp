@@ -124,6 +124,7 @@ private slots:
     void lyingTotalIsRefusedBeforeAllocating();
     void fragmentOutOfStepIsRefused();
     void fullQueueBlocksThenDrainsWithNothingLost();
+    void senderGoneBeforeItsHelloIsReadStillCounts();
     void repliesReachTheRightSender();
     void staleQueueOfCrashedReceiverIsReplaced();
     void liveQueueIsNotStolen();
@@ -375,6 +376,29 @@ void TestMailslot::fullQueueBlocksThenDrainsWithNothingLost()
     QCOMPARE(writer.get(), std::string());
     QCOMPARE(done.load(), Frames);
     QCOMPARE(receiver.receive(100).kind, Event::Kind::Timeout);
+}
+
+void TestMailslot::senderGoneBeforeItsHelloIsReadStillCounts()
+{
+    const std::string name = uniqueName("quick").toStdString();
+    MailslotChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    const Bytes frame = toBytes(FrameCodec::encodeControl(Wire::FrameType::Ping, 1, 1, QByteArray(20000, 'q')));
+    {
+        MailslotChannelPosix sender;
+        QCOMPARE(sender.open(Role::Sender, name), std::string());
+        QCOMPARE(send(sender, frame), std::string());
+    } // closed, reply queue removed, before the receiver read a thing
+    const Event hello = nextEvent(receiver);
+    QCOMPARE(hello.kind, Event::Kind::PeerConnected);
+    QVERIFY2(hello.text.find("nothing can be sent back") != std::string::npos, hello.text.c_str());
+    const Event e = nextEvent(receiver);
+    QCOMPARE(e.kind, Event::Kind::Frame);
+    QVERIFY(e.frame == frame);
+    QCOMPARE(send(receiver, frame, hello.peer), std::string()); // an ack with nowhere to go is dropped
+    const Event gone = nextEvent(receiver);
+    QCOMPARE(gone.kind, Event::Kind::PeerGone);
+    QVERIFY2(gone.text.find("cleanly") != std::string::npos, gone.text.c_str());
 }
 
 void TestMailslot::repliesReachTheRightSender()
