@@ -23,6 +23,22 @@ bool wantsGui(int argc, char **argv)
     return true;
 }
 
+// Headless, the clipboard still needs a connection to the display (QGuiApplication); every
+// other transport runs without one.
+bool wantsDisplay(int argc, char **argv)
+{
+#if defined(Q_OS_UNIX) && !defined(Q_OS_DARWIN)
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+        return false; // the plugin then says why it is unavailable
+#endif
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "--transport=clipboard" || (arg == "--transport" && i + 1 < argc && qstrcmp(argv[i + 1], "clipboard") == 0))
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 int runGui(const AppOptions &options, PluginManager &plugins); // mainwindow side, app/gui
@@ -30,7 +46,9 @@ int runGui(const AppOptions &options, PluginManager &plugins); // mainwindow sid
 int main(int argc, char **argv)
 {
     const bool gui = wantsGui(argc, argv);
-    std::unique_ptr<QCoreApplication> app(gui ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));
+    std::unique_ptr<QCoreApplication> app(gui                          ? new QApplication(argc, argv)
+                                          : wantsDisplay(argc, argv) ? new QGuiApplication(argc, argv)
+                                                                     : new QCoreApplication(argc, argv));
     QCoreApplication::setApplicationName(QStringLiteral("ipcworkshop"));
     QCoreApplication::setOrganizationName(QStringLiteral("ipcworkshop"));
     QCoreApplication::setApplicationVersion(QStringLiteral(IPCW_VERSION));

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "clipboardreceiverendpoint.h"
+
+#include "clipboardformats.h"
+#include "csv.h"
+#include "framecodec.h"
+
+#include <QGuiApplication>
+#include <QMimeData>
+#include <QTimer>
+
+namespace {
+
+constexpr quint32 PasteSenderBase = 0xC11B0000;
+
+// Text that starts with the export's header row (extra columns allowed, as the import allows).
+bool looksLikeEmployeeCsv(const QByteArray &text)
+{
+    QByteArrayView view(text);
+    if (view.startsWith("\xEF\xBB\xBF"))
+        view = view.sliced(3);
+    const QByteArray header = Csv::headerLine(false).toUtf8();
+    if (!view.startsWith(header))
+        return false;
+    const QByteArrayView rest = view.sliced(header.size());
+    return rest.isEmpty() || rest.front() == ',' || rest.front() == '\r' || rest.front() == '\n';
+}
+
+} // namespace
+
+ClipboardReceiverEndpoint::ClipboardReceiverEndpoint(const QString &address)
+    : TransportEndpoint(EndpointRole::Receiver, address)
+{
+}
+
+void ClipboardReceiverEndpoint::open()
+{
+    setState(State::Opening);
+    QTimer::singleShot(0, this, [this] {
+        if (state() != State::Opening)
+            return;
+        bool paced = true;
+        if (!ClipboardFormats::parseAddress(address(), &paced)) {
+            emit errorOccurred(ClipboardFormats::badAddressSentence(address()));
+            setState(State::Failed);
+            return;
+        }
+        m_clipboard = QGuiApplication::clipboard();
+        // Queued: our own reply (on the same selection where PRIMARY does not exist) must not be
+        // read back while it is being set. What is on the clipboard now is old: only changes count.
+        connect(m_clipboard, &QClipboard::dataChanged, this, &ClipboardReceiverEndpoint::readClipboard,
+                Qt::QueuedConnection);
+        setState(State::Listening);
+    });
+}
+
+void ClipboardReceiverEndpoint::close()
+{
+    if (m_clipboard)
+        m_clipboard->disconnect(this);
+    setState(State::Closed);
+}
+
+void ClipboardReceiverEndpoint::sendFrame(const QByteArray &frame, PeerId)
+{
+    if (state() != State::Listening)
+        return;
+    auto *data = new QMimeData;
+    data->setData(ClipboardFormats::replyMime(), frame);
+    m_clipboard->setMimeData(data, ClipboardFormats::replyMode(m_clipboard));
+}
+
+void ClipboardReceiverEndpoint::readClipboard()
+{
+    if (state() != State::Listening)
+        return;
+    const QMimeData *data = m_clipboard->mimeData(QClipboard::Clipboard);
+    if (!data)
+        return;
+    if (data->hasFormat(ClipboardFormats::frameMime())) {
+        const QByteArray frame = data->data(ClipboardFormats::frameMime());
+        // Several change notifications can show the same value: it was sent once.
+        if (frame.isEmpty() || frame == m_lastFrame)
+            return;
+        m_lastFrame = frame;
+        emit frameReceived(frame, 0);
+        return;
+    }
+    if (data->hasFormat(ClipboardFormats::replyMime()))
+        return; // our own reply, where it shares the clipboard
+    takePaste(data);
+}
+
+void ClipboardReceiverEndpoint::takePaste(const QMimeData *data)
+{
+    const QByteArray text = data->hasFormat(QStringLiteral("text/csv")) ? data->data(QStringLiteral("text/csv"))
+                                                                        : data->text().toUtf8();
+    if (!looksLikeEmployeeCsv(text) || text == m_lastPaste)
+        return; // ordinary copying and pasting is none of our business
+    m_lastPaste = text;
+    if (text.size() > MaxPasteBytes) {
+        emit errorOccurred(QStringLiteral("Employee CSV of %1 MiB was copied to the clipboard and not taken: "
+                                          "pastes over %2 MiB are refused. Import it as a file instead.")
+                               .arg(text.size() / (1024 * 1024)).arg(MaxPasteBytes / (1024 * 1024)));
+        return;
+    }
+    EmployeeList employees;
+    const Csv::Result result = Csv::parseEmployees(text, &employees);
+    if (!result.ok) {
+        emit errorOccurred(QStringLiteral("Employee CSV copied to the clipboard was not taken: %1 "
+                                          "Nothing from it was added; fix the text and copy it again.").arg(result.error));
+        return;
+    }
+    const quint32 senderId = PasteSenderBase | (++m_pastes & 0xFFFF);
+    quint64 sequence = 0;
+    for (qsizetype at = 0; at < employees.size(); at += PasteRecordsPerFrame) {
+        const qsizetype count = qMin<qsizetype>(PasteRecordsPerFrame, employees.size() - at);
+        emit frameReceived(FrameCodec::encodeRecords(employees.constData() + at, count, ++sequence, senderId), 0);
+    }
+}
