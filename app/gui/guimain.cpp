@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "appoptions.h"
+#include "mainwindow.h"
 #include "pluginmanager.h"
+#include "rolechooser.h"
 
-#include <QTextStream>
+#include <QApplication>
+#include <QIcon>
 
-int runGui(const AppOptions &, PluginManager &)
+int runGui(const AppOptions &options, PluginManager &plugins)
 {
-    QTextStream(stderr) << "The window is not built yet; use --headless." << Qt::endl;
-    return 1;
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/ipcworkshop.svg")));
+    // Lets Wayland compositors and docks match the windows to the installed .desktop file.
+    QGuiApplication::setDesktopFileName(QStringLiteral("ipcworkshop"));
+
+    std::optional<EndpointRole> role = options.role;
+    if (!role)
+        role = RoleChooser::ask();
+    if (!role)
+        return 0;
+    MainWindow window(*role, options, plugins);
+    window.show();
+    return QApplication::exec();
 }

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "senderpanel.h"
+
+#include "csv.h"
+#include "employeeform.h"
+#include "employeetablemodel.h"
+
+#include <QAction>
+#include <QDateTime>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <limits>
+
+namespace {
+
+// The preview shows what left last; older rows go so memory stays small for huge transfers.
+constexpr int MaxSentRows = 10000;
+
+QString number(qint64 n)
+{
+    return QLocale().toString(n);
+}
+
+QString records(qint64 n)
+{
+    return n == 1 ? SenderPanel::tr("1 record") : SenderPanel::tr("%1 records").arg(number(n));
+}
+
+QString frames(qint64 n)
+{
+    return n == 1 ? SenderPanel::tr("1 frame") : SenderPanel::tr("%1 frames").arg(number(n));
+}
+} // namespace
+
+SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *parent)
+    : RolePanel(parent),
+      m_generator(seed, firstId),
+      m_batchSize(batchSize),
+      m_form(new EmployeeForm(this)),
+      m_sendButton(new QPushButton(tr("&Send"), this)),
+      m_generateCount(new QSpinBox(this)),
+      m_generateButton(new QPushButton(tr("&Generate and send"), this)),
+      m_loadCsvButton(new QPushButton(tr("Load CS&V and send…"), this)),
+      m_loadCsvAction(new QAction(tr("Load CS&V and Send…"), this)),
+      m_progress(new QProgressBar(this)),
+      m_status(new QLabel(tr("Nothing sent yet."), this)),
+      m_sentModel(new EmployeeTableModel(this)),
+      m_sentTable(new QTableView(this))
+{
+    setObjectName(QStringLiteral("senderPanel"));
+    m_sendButton->setObjectName(QStringLiteral("sendFormButton"));
+    m_sendButton->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+    m_sendButton->setToolTip(tr("Send this employee (Ctrl+Return)"));
+    m_generateCount->setObjectName(QStringLiteral("generateCount"));
+    m_generateCount->setRange(1, 1'000'000);
+    m_generateCount->setValue(1000);
+    m_generateCount->setGroupSeparatorShown(true);
+    m_generateButton->setObjectName(QStringLiteral("generateButton"));
+    m_loadCsvButton->setObjectName(QStringLiteral("loadCsvButton"));
+    m_loadCsvAction->setShortcut(QKeySequence::Open);
+    m_progress->setObjectName(QStringLiteral("sendProgress"));
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_progress->setFormat(tr("%p% acknowledged"));
+    m_status->setObjectName(QStringLiteral("sendStatus"));
+    m_status->setWordWrap(true);
+    m_status->setTextFormat(Qt::PlainText);
+
+    auto *formBox = new QVBoxLayout;
+    formBox->addWidget(m_form);
+    auto *sendRow = new QHBoxLayout;
+    sendRow->addStretch();
+    sendRow->addWidget(m_sendButton);
+    formBox->addLayout(sendRow);
+
+    auto *bulk = new QGroupBox(tr("Many employees"), this);
+    auto *countLabel = new QLabel(tr("Ho&w many:"), bulk);
+    countLabel->setBuddy(m_generateCount);
+    auto *note = new QLabel(tr("Generated employees are the same for the same seed (%1) and include accents, "
+                               "commas, quotes and line breaks, so the wire format and the CSV are put to work. "
+                               "A CSV file needs the columns id, name, department, title, email, salary, hire_date.")
+                                .arg(seed),
+                            bulk);
+    note->setWordWrap(true);
+    note->setForegroundRole(QPalette::PlaceholderText);
+    auto *bulkLayout = new QGridLayout(bulk);
+    bulkLayout->addWidget(countLabel, 0, 0);
+    bulkLayout->addWidget(m_generateCount, 0, 1);
+    bulkLayout->addWidget(m_generateButton, 0, 2);
+    bulkLayout->addWidget(m_loadCsvButton, 1, 0, 1, 3);
+    bulkLayout->addWidget(note, 2, 0, 1, 3);
+    bulkLayout->setRowStretch(3, 1);
+    bulkLayout->setColumnStretch(1, 1);
+
+    auto *transfer = new QGroupBox(tr("Transfer"), this);
+    auto *transferLayout = new QVBoxLayout(transfer);
+    transferLayout->addWidget(m_progress);
+    transferLayout->addWidget(m_status);
+
+    m_sentTable->setObjectName(QStringLiteral("sentTable"));
+    m_sentTable->setModel(m_sentModel);
+    m_sentTable->setAlternatingRowColors(true);
+    m_sentTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_sentTable->setWordWrap(false);
+    m_sentTable->verticalHeader()->hide();
+    m_sentTable->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_sentTable->verticalHeader()->setDefaultSectionSize(m_sentTable->fontMetrics().height() + 6);
+    m_sentTable->horizontalHeader()->setStretchLastSection(true);
+    // Known only on the receiving side.
+    for (int column : {EmployeeTableModel::Sequence, EmployeeTableModel::ReceivedAt, EmployeeTableModel::LatencyUs})
+        m_sentTable->setColumnHidden(column, true);
+    const int charWidth = m_sentTable->fontMetrics().averageCharWidth();
+    m_sentTable->setColumnWidth(EmployeeTableModel::Id, 8 * charWidth);
+    m_sentTable->setColumnWidth(EmployeeTableModel::Name, 20 * charWidth);
+    m_sentTable->setColumnWidth(EmployeeTableModel::Email, 26 * charWidth);
+    auto *sentBox = new QGroupBox(tr("Sent (the latest %1 records)").arg(number(MaxSentRows)), this);
+    auto *sentLayout = new QVBoxLayout(sentBox);
+    sentLayout->addWidget(m_sentTable);
+
+    auto *top = new QHBoxLayout;
+    top->addLayout(formBox, 3);
+    top->addWidget(bulk, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(top);
+    layout->addWidget(transfer);
+    layout->addWidget(sentBox, 1);
+
+    m_progressTimer.setSingleShot(true);
+    m_progressTimer.setInterval(100);
+    connect(&m_progressTimer, &QTimer::timeout, this, &SenderPanel::showProgress);
+    connect(m_sendButton, &QPushButton::clicked, this, &SenderPanel::sendForm);
+    connect(m_generateButton, &QPushButton::clicked, this, [this] { sendGenerated(m_generateCount->value()); });
+    connect(m_loadCsvButton, &QPushButton::clicked, m_loadCsvAction, &QAction::trigger);
+    connect(m_loadCsvAction, &QAction::triggered, this, &SenderPanel::chooseCsvFile);
+    updateEnabled();
+}
+
+void SenderPanel::setGenerateCount(int count)
+{
+    m_generateCount->setValue(count);
+}
+
+void SenderPanel::attach(TransportEndpoint *endpoint, const TransportMetadata &transport)
+{
+    m_endpoint = endpoint;
+    m_transport = transport;
+    m_sessionOptions = SenderSession::defaultOptionsFor(transport.capabilities);
+    if (m_batchSize > 0)
+        m_sessionOptions.batchSize = m_batchSize;
+    m_progress->setFormat(m_sessionOptions.waitForAcks ? tr("%p% acknowledged") : tr("%p% sent"));
+    connect(endpoint, &TransportEndpoint::stateChanged, this, &SenderPanel::updateEnabled);
+    updateEnabled();
+}
+
+void SenderPanel::detach()
+{
+    if (m_session) {
+        const SenderSession::Summary &s = m_session->summary();
+        if (m_session->busy())
+            emit logged(LogView::Severity::Warning,
+                        tr("Transfer stopped: %1 records sent, %2 acknowledged by the receiver.")
+                            .arg(number(s.recordsSent), number(s.recordsAcked)));
+        m_session->disconnect(this);
+        m_session->deleteLater();
+        m_session = nullptr;
+        m_progressTimer.stop();
+        m_status->setText(tr("Transfer stopped."));
+    }
+    if (m_endpoint)
+        m_endpoint->disconnect(this);
+    m_endpoint = nullptr;
+    updateEnabled();
+}
+
+void SenderPanel::updateEnabled()
+{
+    const bool connected = m_endpoint && m_endpoint->state() == TransportEndpoint::State::Connected;
+    for (QWidget *w : {static_cast<QWidget *>(m_sendButton), static_cast<QWidget *>(m_generateButton),
+                       static_cast<QWidget *>(m_loadCsvButton)})
+        w->setEnabled(connected);
+    m_loadCsvAction->setEnabled(connected);
+}
+
+bool SenderPanel::sendRecords(const EmployeeList &records, const QString &what)
+{
+    if (!m_endpoint || m_endpoint->state() != TransportEndpoint::State::Connected) {
+        emit logged(LogView::Severity::Error, tr("Cannot send %1: not connected. Press Connect first.").arg(what));
+        return false;
+    }
+    if (records.isEmpty()) {
+        emit logged(LogView::Severity::Warning, tr("Nothing to send: %1 holds no records.").arg(what));
+        return false;
+    }
+    if (!m_session) {
+        m_session = new SenderSession(m_endpoint, m_sessionOptions, this);
+        connect(m_session, &SenderSession::progress, this, &SenderPanel::onProgress);
+        connect(m_session, &SenderSession::finished, this, &SenderPanel::onFinished);
+        connect(m_session, &SenderSession::errorOccurred, this,
+                [this](const QString &message) { emit logged(LogView::Severity::Error, message); });
+    }
+    emit logged(LogView::Severity::Info, tr("Sending %1 over %2.").arg(what, m_transport.name));
+    m_session->send(records);
+    remember(records);
+    // The session says goodbye once the receiver has acknowledged everything queued so far.
+    m_session->finish();
+    return true;
+}
+
+bool SenderPanel::sendForm()
+{
+    const std::optional<Employee> employee = m_form->employee();
+    if (!employee)
+        return false;
+    if (!sendRecords({*employee}, tr("employee %1 (%2)").arg(employee->id).arg(employee->name)))
+        return false;
+    m_form->prepareNext();
+    return true;
+}
+
+bool SenderPanel::sendGenerated(int count)
+{
+    return sendRecords(m_generator.take(count), tr("%1 generated employees").arg(number(count)));
+}
+
+bool SenderPanel::sendCsvFile(const QString &path)
+{
+    EmployeeList records;
+    const Csv::Result result = Csv::importEmployees(path, &records);
+    if (!result.ok) {
+        emit logged(LogView::Severity::Error, result.error);
+        return false;
+    }
+    return sendRecords(records, tr("%1 employees from %2").arg(number(records.size()), QFileInfo(path).fileName()));
+}
+
+void SenderPanel::remember(const EmployeeList &records)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch() * 1000;
+    const qsizetype first = qMax<qsizetype>(0, records.size() - MaxSentRows);
+    ReceivedRecordList rows;
+    rows.reserve(records.size() - first);
+    for (qsizetype i = first; i < records.size(); ++i)
+        rows.append(ReceivedRecord{records.at(i), 0, m_transport.id, now, 0});
+    if (m_sentModel->rowCount() + rows.size() > MaxSentRows) {
+        const ReceivedRecordList kept = m_sentModel->records().mid(m_sentModel->rowCount() + rows.size() - MaxSentRows);
+        m_sentModel->clear();
+        m_sentModel->appendRecords(kept);
+    }
+    m_sentModel->appendRecords(rows);
+    m_sentTable->scrollToBottom();
+}
+
+void SenderPanel::chooseCsvFile()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Send employees from a CSV file"), QDir::homePath(),
+                                                      tr("CSV files (*.csv);;All files (*)"));
+    if (!path.isEmpty())
+        sendCsvFile(path);
+}
+
+void SenderPanel::onProgress(qint64 sent, qint64 acked, qint64 total)
+{
+    m_sent = sent;
+    m_acked = acked;
+    m_total = total;
+    if (!m_progressTimer.isActive())
+        m_progressTimer.start();
+}
+
+void SenderPanel::showProgress()
+{
+    const qint64 done = m_sessionOptions.waitForAcks ? m_acked : m_sent;
+    // QProgressBar counts in int; scale so a 100-million-record transfer still fits.
+    const int scale = m_total > std::numeric_limits<int>::max() / 2 ? 1000 : 1;
+    m_progress->setRange(0, int(qMax<qint64>(1, m_total / scale)));
+    m_progress->setValue(int(done / scale));
+    m_status->setText(m_sessionOptions.waitForAcks
+                          ? tr("Sent %1 of %2; %3 acknowledged.").arg(number(m_sent), records(m_total), number(m_acked))
+                          : tr("Sent %1 of %2 (%3 does not acknowledge).").arg(number(m_sent), records(m_total), m_transport.name));
+}
+
+void SenderPanel::onFinished(const SenderSession::Summary &s)
+{
+    const QString rate = number(qint64(s.recordsPerSecond()));
+    QString text;
+    LogView::Severity severity = LogView::Severity::Info;
+    if (s.framesUnacknowledged == 0) {
+        text = tr("Done: %1 in %2, all acknowledged; %3 records/s.").arg(records(s.recordsSent), frames(s.framesSent), rate);
+    } else {
+        text = tr("Done: %1 in %2; %3 never acknowledged (lost or overwritten); %4 records/s.")
+                   .arg(records(s.recordsSent), frames(s.framesSent), frames(s.framesUnacknowledged), rate);
+        severity = m_sessionOptions.waitForAcks ? LogView::Severity::Error : LogView::Severity::Warning;
+    }
+    m_progressTimer.stop();
+    m_progress->setValue(m_progress->maximum());
+    m_status->setText(text);
+    emit logged(severity, text);
+    m_session->disconnect(this);
+    m_session->deleteLater();
+    m_session = nullptr;
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "employeegenerator.h"
+#include "rolepanel.h"
+#include "sendersession.h"
+
+#include <QPointer>
+#include <QTimer>
+
+class EmployeeForm;
+class EmployeeTableModel;
+class QAction;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableView;
+
+// The sender's side of the Transfer tab: one employee typed in a form, N generated ones, or a
+// CSV file, sent over the connected endpoint with a progress bar, and the latest records sent
+// (to compare with the receiver's table). Records sent while a
+// transfer is still running join it; a transfer ends with the receiver's last acknowledgement.
+class SenderPanel : public RolePanel
+{
+    Q_OBJECT
+public:
+    SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *parent = nullptr);
+
+    void attach(TransportEndpoint *endpoint, const TransportMetadata &transport) override;
+    void detach() override;
+
+    // False (with a sentence in the log) when not connected. `what` names the records in the log.
+    bool sendRecords(const EmployeeList &records, const QString &what);
+    bool sendForm();
+    bool sendGenerated(int count);
+    bool sendCsvFile(const QString &path);
+
+    QAction *loadCsvAction() const { return m_loadCsvAction; }
+    void setGenerateCount(int count);
+
+private:
+    void chooseCsvFile();
+    void updateEnabled();
+    void onProgress(qint64 sent, qint64 acked, qint64 total);
+    void showProgress();
+    void remember(const EmployeeList &records);
+    void onFinished(const SenderSession::Summary &summary);
+
+    EmployeeGenerator m_generator;
+    const int m_batchSize;
+    QPointer<TransportEndpoint> m_endpoint;
+    TransportMetadata m_transport;
+    SenderSession::Options m_sessionOptions;
+    QPointer<SenderSession> m_session;
+    // Progress arrives with every acknowledgement; the widgets are refreshed a few times a second.
+    QTimer m_progressTimer;
+    qint64 m_sent = 0;
+    qint64 m_acked = 0;
+    qint64 m_total = 0;
+
+    EmployeeForm *m_form;
+    QPushButton *m_sendButton;
+    QSpinBox *m_generateCount;
+    QPushButton *m_generateButton;
+    QPushButton *m_loadCsvButton;
+    QAction *m_loadCsvAction;
+    QProgressBar *m_progress;
+    QLabel *m_status;
+    EmployeeTableModel *m_sentModel;
+    QTableView *m_sentTable;
+};

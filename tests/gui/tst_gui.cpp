@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "connectionpanel.h"
+#include "csv.h"
+#include "employeegenerator.h"
+#include "employeetablemodel.h"
+#include "mainwindow.h"
+#include "messagebar.h"
+#include "pluginmanager.h"
+#include "receiverpanel.h"
+#include "senderpanel.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDateEdit>
+#include <QDir>
+#include <QDropEvent>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+// A receiver window and a sender window in one process, talking over real TCP on loopback,
+// driven the way a user would: typing in the form, pressing buttons, dropping files.
+class TestGui final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void titlesNameRoleTransportAndAddress();
+    void typedEmployeeArrives();
+    void generatedEmployeesArrive();
+    void tableSortsAndFilters();
+    void exportImportsBack();
+    void droppedPluginIsListed();
+    void droppedPluginCarriesRecords();
+    void droppedTextFileChangesNothing();
+    void pluginsDialogListsEveryFile();
+    void cleanupTestCase();
+
+private:
+    template <typename T>
+    T *child(MainWindow *window, const char *name)
+    {
+        T *widget = window->findChild<T *>(QLatin1String(name));
+        if (!widget)
+            qFatal("no widget named %s", name);
+        return widget;
+    }
+    QString counter(const char *name) { return child<QLabel>(m_receiver.get(), name)->text(); }
+    void drop(MainWindow *window, const QString &file);
+    static void reconnect(MainWindow *window, const QString &transport, const QString &address);
+
+    QTemporaryDir m_dataHome;
+    QTemporaryDir m_work;
+    QString m_address;
+    std::unique_ptr<PluginManager> m_plugins;
+    std::unique_ptr<MainWindow> m_receiver;
+    std::unique_ptr<MainWindow> m_sender;
+    Employee m_typed;
+};
+
+void TestGui::initTestCase()
+{
+    QVERIFY(m_dataHome.isValid() && m_work.isValid());
+    // The per-user plugin folder, where drops are copied, must be this test's own.
+    qputenv("XDG_DATA_HOME", m_dataHome.path().toLocal8Bit());
+
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+    m_address = QStringLiteral("127.0.0.1:%1").arg(probe.serverPort());
+    probe.close();
+
+    m_plugins = std::make_unique<PluginManager>();
+    m_plugins->setSearchPaths({QStringLiteral(IPCW_BIN_DIR "/plugins")});
+    m_plugins->scan();
+    QVERIFY2(m_plugins->findById(QStringLiteral("tcp")), "the tcp plugin must be built");
+
+    AppOptions options;
+    options.transport = QStringLiteral("tcp");
+    options.address = m_address;
+    m_receiver = std::make_unique<MainWindow>(EndpointRole::Receiver, options, *m_plugins);
+    m_receiver->show();
+    QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
+
+    options.seed = 11;
+    options.firstId = 1000;
+    m_sender = std::make_unique<MainWindow>(EndpointRole::Sender, options, *m_plugins);
+    m_sender->show();
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+    QTRY_VERIFY(child<QLabel>(m_receiver.get(), "stateLabel")->text().contains(QLatin1String("1 sender connected")));
+}
+
+void TestGui::titlesNameRoleTransportAndAddress()
+{
+    for (MainWindow *window : {m_receiver.get(), m_sender.get()}) {
+        QVERIFY(window->windowTitle().contains(QLatin1String("TCP")));
+        QVERIFY(window->windowTitle().contains(m_address));
+    }
+    QVERIFY(m_receiver->windowTitle().startsWith(QLatin1String("Receiver")));
+    QVERIFY(m_sender->windowTitle().startsWith(QLatin1String("Sender")));
+    const QString info = child<QLabel>(m_sender.get(), "transportInfo")->text();
+    QVERIFY(info.contains(m_plugins->findById(QStringLiteral("tcp"))->metadata.capabilities.summary()));
+    // Locked while connected: the address cannot change under an open endpoint.
+    QVERIFY(!child<QComboBox>(m_sender.get(), "transportCombo")->isEnabled());
+    QVERIFY(!child<QLineEdit>(m_sender.get(), "addressEdit")->isEnabled());
+}
+
+void TestGui::typedEmployeeArrives()
+{
+    MainWindow *sender = m_sender.get();
+    auto *id = child<QSpinBox>(sender, "idEdit");
+    id->selectAll();
+    QTest::keyClicks(id, QStringLiteral("4242"));
+    QTest::keyClicks(child<QLineEdit>(sender, "nameEdit"), QStringLiteral("Grace Hopper"));
+    QTest::keyClicks(child<QLineEdit>(sender, "departmentEdit"), QStringLiteral("Navy, Research"));
+    QTest::keyClicks(child<QLineEdit>(sender, "titleEdit"), QStringLiteral("Rear \"Amazing\" Admiral"));
+    QTest::keyClicks(child<QLineEdit>(sender, "emailEdit"), QStringLiteral("grace@example.org"));
+    QTest::keyClicks(child<QLineEdit>(sender, "salaryEdit"), QStringLiteral("98765.43"));
+    const QDate hired = child<QDateEdit>(sender, "hireDateEdit")->date();
+
+    sender->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(sender));
+    QTest::keyClick(child<QLineEdit>(sender, "nameEdit"), Qt::Key_Return, Qt::ControlModifier);
+
+    EmployeeTableModel *model = m_receiver->receiverPanel()->model();
+    QTRY_COMPARE(model->rowCount(), 1);
+    m_typed = {4242, QStringLiteral("Grace Hopper"), QStringLiteral("Navy, Research"),
+               QStringLiteral("Rear \"Amazing\" Admiral"), QStringLiteral("grace@example.org"), 9876543, hired};
+    QCOMPARE(model->recordAt(0).employee, m_typed);
+    QCOMPARE(model->recordAt(0).transport, QStringLiteral("tcp"));
+    QTRY_COMPARE(counter("receivedCounter"), QStringLiteral("1"));
+    // The form is ready for the next person.
+    QCOMPARE(child<QSpinBox>(sender, "idEdit")->value(), 4243);
+    QVERIFY(child<QLineEdit>(sender, "nameEdit")->text().isEmpty());
+}
+
+void TestGui::generatedEmployeesArrive()
+{
+    MainWindow *sender = m_sender.get();
+    child<QSpinBox>(sender, "generateCount")->setValue(500);
+    QTest::mouseClick(child<QPushButton>(sender, "generateButton"), Qt::LeftButton);
+
+    EmployeeTableModel *model = m_receiver->receiverPanel()->model();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 501, 20000);
+    QTRY_COMPARE(counter("receivedCounter"), QLocale().toString(501));
+    QCOMPARE(counter("lostCounter"), QStringLiteral("0"));
+    QCOMPARE(counter("duplicateCounter"), QStringLiteral("0"));
+    QCOMPARE(counter("badFrameCounter"), QStringLiteral("0"));
+    QVERIFY(counter("rateCounter") != QLatin1String("0"));
+    QCOMPARE(model->recordAt(1).employee, EmployeeGenerator(11, 1000).next());
+
+    auto *progress = child<QProgressBar>(sender, "sendProgress");
+    QTRY_COMPARE(progress->value(), progress->maximum());
+    QTRY_VERIFY(child<QLabel>(sender, "sendStatus")->text().contains(QLatin1String("all acknowledged")));
+    QVERIFY(child<QPlainTextEdit>(m_receiver.get(), "logView")->toPlainText().contains(QLatin1String("connected")));
+}
+
+void TestGui::tableSortsAndFilters()
+{
+    QTableView *table = m_receiver->receiverPanel()->table();
+    QAbstractItemModel *view = table->model();
+    table->sortByColumn(EmployeeTableModel::Salary, Qt::DescendingOrder);
+    for (int row = 1; row < view->rowCount(); ++row)
+        QVERIFY(view->index(row - 1, EmployeeTableModel::Salary).data(EmployeeTableModel::SortRole).toLongLong()
+                >= view->index(row, EmployeeTableModel::Salary).data(EmployeeTableModel::SortRole).toLongLong());
+
+    QTest::keyClicks(child<QLineEdit>(m_receiver.get(), "filterEdit"), QStringLiteral("grace hopper"));
+    QCOMPARE(view->rowCount(), 1);
+    QCOMPARE(view->index(0, EmployeeTableModel::Id).data().toUInt(), 4242u);
+    QVERIFY(child<QLabel>(m_receiver.get(), "rowInfo")->text().contains(QLatin1String("1 of")));
+    child<QLineEdit>(m_receiver.get(), "filterEdit")->clear();
+    QCOMPARE(view->rowCount(), 501);
+    table->sortByColumn(-1, Qt::AscendingOrder);
+}
+
+void TestGui::exportImportsBack()
+{
+    ReceiverPanel *panel = m_receiver->receiverPanel();
+    const QString all = m_work.filePath(QStringLiteral("all.csv"));
+    QVERIFY(panel->exportCsv(all, false));
+    EmployeeList imported;
+    const Csv::Result result = Csv::importEmployees(all, &imported);
+    QVERIFY2(result.ok, qPrintable(result.error));
+    QCOMPARE(imported.size(), 501);
+    for (int row = 0; row < imported.size(); ++row)
+        QCOMPARE(imported.at(row), panel->model()->recordAt(row).employee);
+    QCOMPARE(imported.first(), m_typed);
+
+    // Only the selected rows, in table order.
+    panel->table()->selectionModel()->select(
+        QItemSelection(panel->table()->model()->index(10, 0), panel->table()->model()->index(19, 0)),
+        QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    const QString some = m_work.filePath(QStringLiteral("some.csv"));
+    QVERIFY(panel->exportCsv(some, true));
+    QVERIFY(Csv::importEmployees(some, &imported).ok);
+    QCOMPARE(imported.size(), 10);
+    QCOMPARE(imported.first(), panel->model()->recordAt(10).employee);
+}
+
+void TestGui::drop(MainWindow *window, const QString &file)
+{
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(file)});
+    QDragEnterEvent enter(QPoint(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent dropEvent(QPointF(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window, &dropEvent);
+}
+
+void TestGui::droppedPluginIsListed()
+{
+    auto *combo = child<QComboBox>(m_receiver.get(), "transportCombo");
+    QCOMPARE(combo->findData(QStringLiteral("fixture-loopback")), -1);
+    const QString plugin = QStringLiteral(IPCW_LOOPBACK_PLUGIN);
+    drop(m_receiver.get(), plugin);
+
+    QVERIFY(combo->findData(QStringLiteral("fixture-loopback")) >= 0);
+    QVERIFY(child<QComboBox>(m_sender.get(), "transportCombo")->findData(QStringLiteral("fixture-loopback")) >= 0);
+    QVERIFY(m_receiver->messageBar()->isVisible());
+    QVERIFY(m_receiver->messageBar()->text().contains(QLatin1String("fixture-loopback")));
+    // Copied to the per-user folder, so the next start finds it too.
+    QVERIFY(QFileInfo::exists(QDir(PluginManager::userPluginFolder()).filePath(QFileInfo(plugin).fileName())));
+    QVERIFY(PluginManager::userPluginFolder().startsWith(m_dataHome.path()));
+}
+
+void TestGui::reconnect(MainWindow *window, const QString &transport, const QString &address)
+{
+    ConnectionPanel *connection = window->connectionPanel();
+    QTest::mouseClick(connection->closeButton(), Qt::LeftButton);
+    QCOMPARE(window->connectionState(), TransportEndpoint::State::Closed);
+    QVERIFY(connection->selectTransport(transport));
+    auto *edit = window->findChild<QLineEdit *>(QStringLiteral("addressEdit"));
+    edit->clear();
+    QTest::keyClicks(edit, address);
+    QTest::mouseClick(connection->openButton(), Qt::LeftButton);
+}
+
+void TestGui::droppedPluginCarriesRecords()
+{
+    reconnect(m_sender.get(), QStringLiteral("fixture-loopback"), QStringLiteral("gui-test"));
+    reconnect(m_receiver.get(), QStringLiteral("fixture-loopback"), QStringLiteral("gui-test"));
+    QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
+    QVERIFY(m_receiver->windowTitle().contains(QLatin1String("Fixture loopback gui-test")));
+    // The sender tried before the receiver listened; it says so and can simply try again.
+    QVERIFY(child<QPlainTextEdit>(m_sender.get(), "logView")->toPlainText().contains(QLatin1String("No loopback receiver")));
+    QTest::mouseClick(m_sender->connectionPanel()->openButton(), Qt::LeftButton);
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+
+    QVERIFY(m_sender->senderPanel()->sendGenerated(25));
+    EmployeeTableModel *model = m_receiver->receiverPanel()->model();
+    QTRY_COMPARE(model->rowCount(), 526);
+    QCOMPARE(model->recordAt(525).transport, QStringLiteral("fixture-loopback"));
+    QTRY_COMPARE(counter("receivedCounter"), QLocale().toString(526));
+    QCOMPARE(counter("lostCounter"), QStringLiteral("0"));
+}
+
+void TestGui::droppedTextFileChangesNothing()
+{
+    const QString text = m_work.filePath(QStringLiteral("notes.txt"));
+    QFile file(text);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("Not a plugin, just notes.\n");
+    file.close();
+
+    auto *combo = child<QComboBox>(m_sender.get(), "transportCombo");
+    QStringList before;
+    for (int i = 0; i < combo->count(); ++i)
+        before << combo->itemData(i).toString();
+    drop(m_sender.get(), text);
+
+    const QString message = m_sender->messageBar()->text();
+    QVERIFY2(message.contains(QLatin1String("notes.txt was not installed")), qPrintable(message));
+    QVERIFY2(message.contains(QLatin1String("Nothing was changed")), qPrintable(message));
+    QVERIFY(m_sender->messageBar()->isVisible());
+    QStringList after;
+    for (int i = 0; i < combo->count(); ++i)
+        after << combo->itemData(i).toString();
+    QCOMPARE(after, before);
+    QVERIFY(!QFileInfo::exists(QDir(PluginManager::userPluginFolder()).filePath(QStringLiteral("notes.txt"))));
+    QCOMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+}
+
+void TestGui::pluginsDialogListsEveryFile()
+{
+    m_sender->findChild<QAction *>(QStringLiteral("pluginsAction"))->trigger();
+    auto *table = m_sender->findChild<QTableWidget *>(QStringLiteral("pluginTable"));
+    QVERIFY(table && table->isVisible());
+    QCOMPARE(table->rowCount(), int(m_plugins->plugins().size()));
+    QMap<QString, QString> results; // file name -> stage and sentence
+    for (int row = 0; row < table->rowCount(); ++row)
+        results.insert(table->item(row, 0)->text(), table->item(row, 3)->text() + QLatin1Char('|') + table->item(row, 4)->text());
+    QVERIFY(results.value(QStringLiteral("libipcw_tcp.so")).startsWith(QLatin1String("ready|Ready: reliable")));
+    QVERIFY(results.value(QFileInfo(QStringLiteral(IPCW_LOOPBACK_PLUGIN)).fileName()).startsWith(QLatin1String("ready|")));
+    const QString refused = results.value(QStringLiteral("notes.txt"));
+    QVERIFY2(refused.startsWith(QLatin1String("found|Not a Qt plugin")), qPrintable(refused));
+}
+
+void TestGui::cleanupTestCase()
+{
+    m_sender.reset();
+    m_receiver.reset();
+}
+
+QTEST_MAIN(TestGui)
+#include "tst_gui.moc"
