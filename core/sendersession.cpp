@@ -78,6 +78,7 @@ void SenderSession::send(const EmployeeList &records)
 void SenderSession::finish()
 {
     m_finishRequested = true;
+    rearmAckTimer(); // a lossy session waits a grace period for the last acks from here on
     maybeFinish();
 }
 
@@ -125,8 +126,7 @@ void SenderSession::pump()
         m_pending.clear(); // keep memory bounded to what is not sent yet
         m_pendingOffset = 0;
     }
-    if (m_options.waitForAcks || m_finishRequested)
-        m_finalAckTimer.start();
+    rearmAckTimer();
     emit progress(m_summary.recordsSent, m_summary.recordsAcked, m_recordsTotal);
     maybeFinish();
 }
@@ -143,8 +143,19 @@ void SenderSession::onFrame(const QByteArray &frame, quint64)
     m_highestAcked = qMax(m_highestAcked, decoded.header.sequence);
     m_summary.framesAcked = qint64(decoded.ackFrames);
     m_summary.recordsAcked = qint64(decoded.ackRecords);
-    m_finalAckTimer.start();
+    rearmAckTimer();
     pump();
+}
+
+// The timer runs only while frames are out and unanswered: an idle, fully acknowledged
+// session has nothing to time out.
+void SenderSession::rearmAckTimer()
+{
+    const bool outstanding = (m_nextSequence - 1) > m_highestAcked;
+    if (outstanding && (m_options.waitForAcks || m_finishRequested))
+        m_finalAckTimer.start();
+    else
+        m_finalAckTimer.stop();
 }
 
 void SenderSession::maybeFinish()

@@ -59,6 +59,7 @@ private:
     void pump();
     void onFrame(const QByteArray &frame, quint64 peer);
     void maybeFinish();
+    void rearmAckTimer();
     int recordsForNextFrame() const;
 
     TransportEndpoint *m_endpoint;

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The sender's and receiver's bookkeeping on hand-delivered frames: windows, acks, gaps,
+// duplicates, reordering, bad frames, lossy endings.
+
+#include "employeegenerator.h"
+#include "framecodec.h"
+#include "manualendpoint.h"
+#include "receiversession.h"
+#include "sendersession.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+namespace {
+
+DecodedFrame decoded(const QByteArray &frame)
+{
+    DecodedFrame d;
+    const DecodeError error = FrameCodec::decode(frame, &d);
+    if (error != DecodeError::None)
+        qWarning("%s", qPrintable(decodeErrorSentence(error)));
+    return d;
+}
+
+QByteArray recordsFrame(quint64 sequence, quint32 senderId = 42, int count = 3)
+{
+    return FrameCodec::encodeRecords(EmployeeGenerator(sequence).take(count), sequence, senderId);
+}
+
+qint64 receivedRecords(const QSignalSpy &spy)
+{
+    qint64 n = 0;
+    for (const QList<QVariant> &call : spy)
+        n += call.at(0).value<ReceivedRecordList>().size();
+    return n;
+}
+
+} // namespace
+
+class TestSessions final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void senderKeepsItsWindow()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        SenderSession::Options options;
+        options.batchSize = 10;
+        options.windowFrames = 4;
+        SenderSession session(&endpoint, options);
+        endpoint.open();
+        session.send(EmployeeGenerator(1).take(100));
+        endpoint.sent.removeFirst(); // the Hello
+        // No acks yet: exactly the window is out, nothing more is even encoded.
+        QCOMPARE(endpoint.sent.size(), 4);
+        QCOMPARE(decoded(endpoint.sent.at(3)).header.sequence, 4u);
+
+        // Acking frame 2 frees two places.
+        endpoint.deliver(FrameCodec::encodeAck(2, session.senderId(), 2, 20));
+        QCOMPARE(endpoint.sent.size(), 6);
+        // Acks for another sender change nothing.
+        endpoint.deliver(FrameCodec::encodeAck(6, session.senderId() + 1, 6, 60));
+        QCOMPARE(endpoint.sent.size(), 6);
+    }
+
+    void senderFinishesWithByeOnceAllAcked()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        SenderSession::Options options;
+        options.batchSize = 50;
+        SenderSession session(&endpoint, options);
+        QSignalSpy finished(&session, &SenderSession::finished);
+        QSignalSpy errors(&session, &SenderSession::errorOccurred);
+        endpoint.open();
+        session.send(EmployeeGenerator(1).take(100));
+        session.finish();
+        QCOMPARE(finished.count(), 0);
+        endpoint.deliver(FrameCodec::encodeAck(2, session.senderId(), 2, 100));
+        QCOMPARE(finished.count(), 1);
+        const auto summary = finished.at(0).at(0).value<SenderSession::Summary>();
+        QCOMPARE(summary.recordsSent, 100);
+        QCOMPARE(summary.framesUnacknowledged, 0);
+        QCOMPARE(decoded(endpoint.sent.last()).header.type, Wire::FrameType::Bye);
+        QCOMPARE(errors.count(), 0);
+    }
+
+    void idleAcknowledgedSenderNeverTimesOut()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        SenderSession::Options options;
+        options.finalAckTimeoutMs = 100;
+        SenderSession session(&endpoint, options);
+        QSignalSpy errors(&session, &SenderSession::errorOccurred);
+        endpoint.open();
+        session.send(EmployeeGenerator(1).take(10));
+        endpoint.deliver(FrameCodec::encodeAck(1, session.senderId(), 1, 10));
+        QTest::qWait(300);
+        QCOMPARE(errors.count(), 0);
+        QVERIFY(!session.busy());
+    }
+
+    void silentReceiverIsReported()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        SenderSession::Options options;
+        options.finalAckTimeoutMs = 100;
+        SenderSession session(&endpoint, options);
+        QSignalSpy errors(&session, &SenderSession::errorOccurred);
+        QSignalSpy finished(&session, &SenderSession::finished);
+        endpoint.open();
+        session.send(EmployeeGenerator(1).take(10));
+        session.finish();
+        QTRY_COMPARE(errors.count(), 1);
+        QVERIFY2(errors.at(0).at(0).toString().contains(QStringLiteral("stopped acknowledging")),
+                 qPrintable(errors.at(0).at(0).toString()));
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(finished.at(0).at(0).value<SenderSession::Summary>().framesUnacknowledged, 1);
+    }
+
+    void lossySenderCountsWhatWasNeverAcked()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        SenderSession::Options options;
+        options.batchSize = 10;
+        options.waitForAcks = false;
+        options.finalAckTimeoutMs = 100;
+        SenderSession session(&endpoint, options);
+        QSignalSpy finished(&session, &SenderSession::finished);
+        endpoint.open();
+        session.send(EmployeeGenerator(1).take(50)); // five frames, all at once
+        session.finish();
+        // Only frames 2 and 5 got through; the cumulative ack for 5 says two frames arrived.
+        endpoint.deliver(FrameCodec::encodeAck(5, session.senderId(), 2, 20));
+        QCOMPARE(finished.count(), 1); // the last frame is answered: nothing more to wait for
+        QCOMPARE(finished.at(0).at(0).value<SenderSession::Summary>().framesUnacknowledged, 3);
+    }
+
+    void frameTooLargeIsSplit()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        SenderSession::Options options;
+        options.batchSize = 1000;
+        options.maxFrameBytes = 4096;
+        SenderSession session(&endpoint, options);
+        endpoint.open();
+        session.send(EmployeeGenerator(1).take(200));
+        endpoint.sent.removeFirst();
+        QVERIFY(endpoint.sent.size() > 1);
+        for (const QByteArray &frame : std::as_const(endpoint.sent))
+            QVERIFY(frame.size() <= 4096);
+    }
+
+    void receiverCountsGapsDuplicatesAndReordering()
+    {
+        ManualEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("x"));
+        ReceiverSession session(&endpoint, QStringLiteral("manual"));
+        QSignalSpy records(&session, &ReceiverSession::recordsReceived);
+        endpoint.open();
+        for (quint64 sequence : {1, 2, 5, 2, 4, 9})
+            endpoint.deliver(recordsFrame(sequence));
+        session.flush();
+        const ReceiverSession::Counters &c = session.counters();
+        QCOMPARE(c.frames, 5);        // 1 2 5 4 9: the repeated 2 is not counted twice
+        QCOMPARE(c.records, 15);
+        QCOMPARE(c.duplicateFrames, 1);
+        QCOMPARE(c.reorderedFrames, 1); // 4 filled its gap late
+        QCOMPARE(c.lostFrames, 4);      // 3, 6, 7, 8 never came
+        QCOMPARE(receivedRecords(records), 15);
+        // Every Records frame was acknowledged, duplicates too, with the highest sequence seen.
+        QCOMPARE(endpoint.sent.size(), 6);
+        QCOMPARE(decoded(endpoint.sent.last()).header.sequence, 9u);
+        QCOMPARE(decoded(endpoint.sent.last()).ackFrames, 5u);
+    }
+
+    void receiverKeepsSendersApart()
+    {
+        ManualEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("x"));
+        ReceiverSession session(&endpoint, QStringLiteral("manual"));
+        endpoint.open();
+        endpoint.deliver(recordsFrame(1, 7), 1);
+        endpoint.deliver(recordsFrame(1, 8), 2);
+        endpoint.deliver(recordsFrame(2, 7), 1);
+        QCOMPARE(session.counters().senders, 2);
+        QCOMPARE(session.counters().duplicateFrames, 0);
+        QCOMPARE(endpoint.sentTo, (QVector<TransportEndpoint::PeerId>{1, 2, 1}));
+        QCOMPARE(decoded(endpoint.sent.at(1)).header.senderId, 8u);
+    }
+
+    void badFrameIsCountedAndDroppedWhole()
+    {
+        ManualEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("x"));
+        ReceiverSession session(&endpoint, QStringLiteral("manual"));
+        QSignalSpy problems(&session, &ReceiverSession::problem);
+        QSignalSpy records(&session, &ReceiverSession::recordsReceived);
+        endpoint.open();
+        QByteArray corrupt = recordsFrame(1);
+        corrupt[corrupt.size() - 1] = char(corrupt.at(corrupt.size() - 1) ^ 0x01);
+        endpoint.deliver(corrupt);
+        session.flush();
+        QCOMPARE(session.counters().badFrames, 1);
+        QCOMPARE(session.counters().records, 0);
+        QCOMPARE(receivedRecords(records), 0);
+        QCOMPARE(problems.count(), 1);
+        QVERIFY(problems.at(0).at(0).toString().contains(QStringLiteral("Checksum mismatch")));
+        QVERIFY(endpoint.sent.isEmpty()); // nothing to acknowledge
+    }
+
+    void pingIsAnsweredWithItsOwnPayload()
+    {
+        ManualEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("x"));
+        ReceiverSession session(&endpoint, QStringLiteral("manual"));
+        endpoint.open();
+        endpoint.deliver(FrameCodec::encodeControl(Wire::FrameType::Ping, 77, 5, QByteArray("payload"), 1234), 3);
+        QCOMPARE(endpoint.sent.size(), 1);
+        const DecodedFrame pong = decoded(endpoint.sent.at(0));
+        QCOMPARE(pong.header.type, Wire::FrameType::Pong);
+        QCOMPARE(pong.header.sequence, 77u);
+        QCOMPARE(pong.header.timestampUs, 1234u);
+        QCOMPARE(pong.payload, QByteArray("payload"));
+        QCOMPARE(endpoint.sentTo.at(0), 3u);
+    }
+
+    void departureWithoutByeIsReported()
+    {
+        ManualEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("x"));
+        ReceiverSession session(&endpoint, QStringLiteral("manual"));
+        QSignalSpy problems(&session, &ReceiverSession::problem);
+        endpoint.open();
+        endpoint.deliver(recordsFrame(1, 7), 1);
+        endpoint.deliver(recordsFrame(1, 8), 2);
+        endpoint.deliver(FrameCodec::encodeControl(Wire::FrameType::Bye, 2, 8), 2);
+        endpoint.disconnectPeer(2, QStringLiteral("the connection was closed"));
+        QCOMPARE(problems.count(), 0); // said goodbye: a clean departure
+        endpoint.disconnectPeer(1, QStringLiteral("the connection was closed"));
+        QCOMPARE(problems.count(), 1);
+        QVERIFY(problems.at(0).at(0).toString().contains(QStringLiteral("without saying goodbye")));
+        QCOMPARE(session.counters().sendersFinished, 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSessions)
+#include "tst_sessions.moc"
