@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -64,13 +65,15 @@ std::string FileMappingChannelPosix::openReceiver(const std::string &name, std::
     const std::string dir = ipcw::native::userRuntimeDir(&error);
     if (dir.empty())
         return failOpen(error);
-    const std::string lockPath = dir + "/filemapping-" + name + ".lock";
-    m_lockFd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (m_lockFd < 0)
-        return failOpen("Cannot create the lock file " + lockPath + ": " + errnoText() + ".");
-    if (flock(m_lockFd, LOCK_EX | LOCK_NB) != 0)
+    m_lockPath = dir + "/filemapping-" + name + ".lock";
+    bool busy = false;
+    m_lockFd = lockName(m_lockPath, &busy, &error);
+    if (busy)
         return failOpen("The filemapping address " + m_address + " is already in use by a running receiver: "
                         "stop that receiver or pick another address.");
+    if (m_lockFd < 0)
+        return failOpen(error);
+    removeStaleSegments(dir, name);
     // We hold the lock, so no receiver is alive: a segment still under this name is one a
     // crashed receiver left behind. Replace it (its senders notice their receiver is gone).
     if (shm_unlink(m_objectName.c_str()) != 0 && errno != ENOENT)
@@ -93,6 +96,61 @@ std::string FileMappingChannelPosix::openReceiver(const std::string &name, std::
     m_bytes = bytes;
     m_session->create(m_base, dataCapacity);
     return {};
+}
+
+int FileMappingChannelPosix::lockName(const std::string &path, bool *busy, std::string *error)
+{
+    // A receiver that closes removes its lock file, so a lock taken on a file that is no longer
+    // at `path` guards nothing: check after locking, and start over if it moved.
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+            *error = "Cannot create the lock file " + path + ": " + errnoText() + ".";
+            return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            ::close(fd);
+            *busy = true;
+            return -1;
+        }
+        struct stat locked {}, named {};
+        if (fstat(fd, &locked) == 0 && stat(path.c_str(), &named) == 0 && locked.st_dev == named.st_dev
+            && locked.st_ino == named.st_ino)
+            return fd;
+        ::close(fd);
+    }
+    *error = "The lock file " + path + " keeps being replaced by another process; try again.";
+    return -1;
+}
+
+void FileMappingChannelPosix::removeStaleSegments(const std::string &dir, const std::string &ownName)
+{
+    // Receivers that crashed under other names left segments in /dev/shm (memory, not disk).
+    // Their lock files say which names were ours; a lock we can take has no live receiver.
+    DIR *folder = opendir(dir.c_str());
+    if (!folder)
+        return;
+    const std::string prefix = "filemapping-", suffix = ".lock";
+    while (const dirent *entry = readdir(folder)) {
+        const std::string file = entry->d_name;
+        if (file.size() <= prefix.size() + suffix.size() || file.compare(0, prefix.size(), prefix) != 0
+            || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        const std::string name = file.substr(prefix.size(), file.size() - prefix.size() - suffix.size());
+        std::string parsedName, error;
+        std::uint64_t capacity = 0;
+        if (name == ownName || !ShmSession::parseAddress(name, &parsedName, &capacity).empty())
+            continue;
+        bool busy = false;
+        const std::string path = dir + "/" + file;
+        const int fd = lockName(path, &busy, &error);
+        if (fd < 0)
+            continue;
+        shm_unlink(ipcw::native::userScopedObjectName(name).c_str());
+        ::unlink(path.c_str());
+        ::close(fd);
+    }
+    closedir(folder);
 }
 
 std::string FileMappingChannelPosix::openSender()
@@ -156,7 +214,7 @@ void FileMappingChannelPosix::close()
     if (m_session && m_base)
         m_session->leave();
     m_session.reset();
-    // Unlink before letting go of the lock, so we never remove a successor's segment.
+    // Unlink before letting go of the lock, so we never remove a successor's segment or file.
     if (m_owner)
         shm_unlink(m_objectName.c_str());
     m_owner = false;
@@ -167,8 +225,10 @@ void FileMappingChannelPosix::close()
     if (m_fd >= 0)
         ::close(m_fd);
     m_fd = -1;
-    if (m_lockFd >= 0)
+    if (m_lockFd >= 0) {
+        ::unlink(m_lockPath.c_str());
         ::close(m_lockFd);
+    }
     m_lockFd = -1;
     m_waiter.reset();
 }

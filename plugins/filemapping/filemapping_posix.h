@@ -13,7 +13,8 @@
 // private runtime folder that only a running receiver holds. The kernel drops that lock when
 // the receiver dies, however it dies, so "is a receiver alive?" has an exact answer: a segment
 // found while we hold the lock is a crashed receiver's and is replaced; a lock we cannot get
-// means a live receiver, whose segment is never touched.
+// means a live receiver, whose segment is never touched. A receiver also sweeps away segments
+// that crashed receivers left under other names, and removes its own lock file when it closes.
 class FileMappingChannelPosix final : public ipcw::native::Channel
 {
 public:
@@ -35,11 +36,14 @@ private:
     std::string openReceiver(const std::string &name, std::uint64_t dataCapacity);
     std::string openSender();
     std::string failOpen(const std::string &sentence);
+    static int lockName(const std::string &path, bool *busy, std::string *error);
+    static void removeStaleSegments(const std::string &dir, const std::string &ownName);
 
     ipcw::native::shm::FutexWaiter m_waiter;
     std::unique_ptr<ipcw::native::shm::ShmSession> m_session;
     std::string m_address;
     std::string m_objectName;
+    std::string m_lockPath;
     bool m_owner = false;
     int m_fd = -1;
     int m_lockFd = -1;

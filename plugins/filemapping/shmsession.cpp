@@ -335,7 +335,7 @@ void ShmSession::takeRecord(const RecordMeta &meta)
     switch (meta.kind) {
     case RecordKind::Connect: {
         if (p.known && p.generation != meta.generation)
-            forgetPeer(meta.slot, "left; a new sender took its place");
+            forgetPeer(meta.slot, "left, and a new sender took its place");
         std::vector<std::uint8_t> text;
         m_data.consume(&text, m_waiter);
         p = Peer();
@@ -358,7 +358,7 @@ void ShmSession::takeRecord(const RecordMeta &meta)
         if (!p.known || p.generation != meta.generation) {
             // Its Connect record was lost (it left or died just after claiming); keep its frames.
             if (p.known)
-                forgetPeer(meta.slot, "left; a new sender took its place");
+                forgetPeer(meta.slot, "left, and a new sender took its place");
             p = Peer();
             p.known = true;
             p.generation = meta.generation;
@@ -383,7 +383,8 @@ void ShmSession::forgetPeer(std::uint32_t slot, const std::string &how)
     Event e;
     e.kind = Event::Kind::PeerGone;
     e.peer = peerId(slot, p.generation);
-    e.text = "Sender " + pidText(p.pid) + " " + how + (p.assembly.active || p.droppedUnfinished ? "; its unfinished frame was dropped." : ".");
+    e.text = "Sender " + pidText(p.pid) + " " + how + "."
+             + (p.assembly.active || p.droppedUnfinished ? " Its unfinished frame was dropped." : "");
     m_events.push_back(std::move(e));
     p = Peer();
 }
@@ -417,7 +418,7 @@ void ShmSession::releaseDepartedSenders()
         Peer &p = m_peers[i];
         if (p.known && p.leaving && tail >= p.goneAt)
             forgetPeer(i, m_waiter.isAlive(p.pid) ? "closed the connection"
-                                                  : "ended without closing the connection (it may have been killed)");
+                                                  : "ended without closing the connection, so it was probably killed");
     }
 }
 

@@ -5,6 +5,7 @@
 // The other processes are ipcw_filemapping_helper (see filemappinghelper.cpp).
 
 #include "filemapping_posix.h"
+#include "native/posixpaths.h"
 #include "testframes.h"
 
 #include <QElapsedTimer>
@@ -34,6 +35,12 @@ std::string uniqueAddress(const char *what, const char *options = "")
 std::string segmentPath(const std::string &address)
 {
     return "/dev/shm" + FileMappingChannelPosix::objectName(address);
+}
+
+std::string lockPath(const std::string &name)
+{
+    std::string error;
+    return ipcw::native::userRuntimeDir(&error) + "/filemapping-" + name + ".lock";
 }
 
 bool exists(const std::string &path, ino_t *inode = nullptr)
@@ -152,6 +159,7 @@ private slots:
     void senderWithoutReceiverIsToldToStartOne();
     void liveReceiverIsNotStolen();
     void staleSegmentIsReplaced();
+    void staleSegmentsOfOtherNamesAreSwept();
     void interruptWakesBlockedReceive();
     void interruptWakesBlockedSend();
     void idleReceiverSleeps();
@@ -174,8 +182,10 @@ void TestFileMapping::segmentIsPrivateAndRemovedOnClose()
     QCOMPARE(st.st_mode & 07777, mode_t(0600));
     QCOMPARE(st.st_uid, getuid());
     QVERIFY(segmentPath(address).find(std::to_string(getuid())) != std::string::npos);
+    QVERIFY(exists(lockPath(address)));
     receiver.close();
     QVERIFY(!exists(segmentPath(address)));
+    QVERIFY(!exists(lockPath(address)));
 }
 
 void TestFileMapping::senderWithoutReceiverIsToldToStartOne()
@@ -232,6 +242,24 @@ void TestFileMapping::staleSegmentIsReplaced()
         QVERIFY2(c.take(receiver.receive(1000), true), c.failure.c_str());
     QCOMPARE(c.frames, 20);
     QVERIFY(finishedCleanly(*helper));
+}
+
+void TestFileMapping::staleSegmentsOfOtherNamesAreSwept()
+{
+    const std::string crashedName = uniqueAddress("crashed");
+    const std::string liveName = uniqueAddress("alive");
+    auto crashed = startHelper({"receive", QString::fromStdString(crashedName)}, "listening");
+    auto alive = startHelper({"receive", QString::fromStdString(liveName)}, "listening");
+    QVERIFY(crashed && alive);
+    killHard(*crashed);
+    QVERIFY(exists(segmentPath(crashedName)));
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, uniqueAddress("sweeper")), std::string());
+    QVERIFY2(!exists(segmentPath(crashedName)) && !exists(lockPath(crashedName)), "a crashed receiver's segment stays");
+    QVERIFY2(exists(segmentPath(liveName)) && exists(lockPath(liveName)), "a live receiver's segment was removed");
+    killHard(*alive);
+    receiver.close();
+    QCOMPARE(receiver.open(Role::Receiver, liveName), std::string());
 }
 
 void TestFileMapping::interruptWakesBlockedReceive()
