@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "appoptions.h"
+#include "benchcommand.h"
 #include "headless.h"
 #include "pluginmanager.h"
 
@@ -45,6 +46,11 @@ int runGui(const AppOptions &options, PluginManager &plugins); // mainwindow sid
 
 int main(int argc, char **argv)
 {
+    // The floor peer must run before any Qt object exists: it measures the bare OS mechanism.
+    if (BenchCommand::isFloorPeer(argc, argv))
+        return BenchCommand::runFloorPeer(argc, argv);
+    if (BenchCommand::isBench(argc, argv))
+        return BenchCommand::run(argc, argv);
     const bool gui = wantsGui(argc, argv);
     std::unique_ptr<QCoreApplication> app(gui                          ? new QApplication(argc, argv)
                                           : wantsDisplay(argc, argv) ? new QGuiApplication(argc, argv)

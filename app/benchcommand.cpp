@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "benchcommand.h"
+
+#include "benchcharts.h"
+#include "benchfloor.h"
+#include "benchrunner.h"
+#include "headless.h"
+#include "pluginmanager.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QTextStream>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+
+namespace BenchCommand {
+
+namespace {
+
+bool writeFile(const QString &path, const QByteArray &data, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(data) != data.size()) {
+        *error = QStringLiteral("Cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool isBench(int argc, char **argv)
+{
+    return argc > 1 && std::strcmp(argv[1], "bench") == 0;
+}
+
+bool isFloorPeer(int argc, char **argv)
+{
+    return argc > 1 && std::strcmp(argv[1], "bench-floor-peer") == 0;
+}
+
+int runFloorPeer(int argc, char **argv)
+{
+    if (argc != 4) {
+        std::fprintf(stderr, "usage: ipcworkshop bench-floor-peer <floor> <address>\n");
+        return Headless::Usage;
+    }
+    return ipcw::bench::runFloorPeer(argv[2], argv[3]);
+}
+
+int run(int argc, char **argv)
+{
+    // Charts are widgets drawn offscreen; without a display the xcb platform would abort.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY")
+        && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    // A floor peer that dies must show up as an error, not kill the benchmark with SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
+    QApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("ipcworkshop"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(IPCW_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Measures every transport against the bare OS mechanism under it (latency percentiles, throughput, "
+        "CPU, idle cost, losses) with a real second process, and writes a table, CSV, JSON and charts."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("bench"), QStringLiteral("The benchmark subcommand."));
+    parser.addOptions({
+        {QStringLiteral("transports"), QStringLiteral("Comma-separated transport ids; default: every one found."), QStringLiteral("a,b,...")},
+        {QStringLiteral("quick"), QStringLiteral("Small volumes (CI): every row, well under a minute.")},
+        {QStringLiteral("out"), QStringLiteral("Folder for bench.csv, bench.json and the charts. Default: bench-results."), QStringLiteral("DIR")},
+        {QStringLiteral("shm-wait"), QStringLiteral("Shared-memory floor wait strategies to compare: block, spinblock, spin or all (default), comma-separated."),
+         QStringLiteral("W")},
+        {QStringLiteral("plugin"), QStringLiteral("Also load this plugin file (may be repeated)."), QStringLiteral("file")},
+    });
+    parser.process(app);
+    if (parser.positionalArguments().size() != 1) {
+        QTextStream(stderr) << QStringLiteral("Unexpected argument \"%1\"; see ipcworkshop bench --help.")
+                                   .arg(parser.positionalArguments().value(1)) << Qt::endl;
+        return Headless::Usage;
+    }
+
+    BenchConfig config;
+    config.quick = parser.isSet(QStringLiteral("quick"));
+    if (parser.isSet(QStringLiteral("transports")))
+        config.transports = parser.value(QStringLiteral("transports")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (parser.isSet(QStringLiteral("shm-wait"))) {
+        const QStringList waits = parser.value(QStringLiteral("shm-wait")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+        if (!waits.contains(QStringLiteral("all"))) {
+            for (const QString &w : waits)
+                if (w != QLatin1String("block") && w != QLatin1String("spinblock") && w != QLatin1String("spin")) {
+                    QTextStream(stderr) << QStringLiteral("--shm-wait takes block, spinblock, spin or all, not \"%1\".").arg(w) << Qt::endl;
+                    return Headless::Usage;
+                }
+            config.shmWaits = waits;
+        }
+    }
+    const QString outDir = parser.isSet(QStringLiteral("out")) ? parser.value(QStringLiteral("out")) : QStringLiteral("bench-results");
+
+    PluginManager plugins;
+    plugins.scan();
+    for (const QString &file : parser.values(QStringLiteral("plugin"))) {
+        const PluginManager::Plugin &p = plugins.loadFile(file);
+        if (!p.usable())
+            QTextStream(stderr) << p.error << Qt::endl;
+    }
+
+    BenchRunner runner(plugins, config);
+    const bool tty = ::isatty(STDERR_FILENO);
+    QObject::connect(&runner, &BenchRunner::progress, &app, [tty](int done, int total, const QString &step) {
+        const QString line = QStringLiteral("[%1/%2] %3").arg(done, 3).arg(total).arg(step);
+        if (tty)
+            std::fprintf(stderr, "\r\033[K%s", qPrintable(line));
+        else
+            std::fprintf(stderr, "%s\n", qPrintable(line));
+        std::fflush(stderr);
+    });
+    const BenchReport report = runner.run();
+    if (tty)
+        std::fprintf(stderr, "\r\033[K");
+
+    QTextStream out(stdout);
+    out << report.toTable();
+    out.flush();
+
+    QString error;
+    if (!QDir().mkpath(outDir)) {
+        QTextStream(stderr) << QStringLiteral("Cannot create the folder %1.").arg(outDir) << Qt::endl;
+        return Headless::Failed;
+    }
+    const QDir dir(outDir);
+    if (!writeFile(dir.filePath(QStringLiteral("bench.csv")), report.toCsv(), &error)
+        || !writeFile(dir.filePath(QStringLiteral("bench.json")), QJsonDocument(report.toJson()).toJson(), &error)
+        || !writeFile(dir.filePath(QStringLiteral("bench.txt")), report.toTable().toUtf8(), &error)) {
+        QTextStream(stderr) << error << Qt::endl;
+        return Headless::Failed;
+    }
+    const QStringList charts = BenchCharts::save(report, outDir, &error);
+    if (charts.isEmpty()) {
+        QTextStream(stderr) << error << Qt::endl;
+        return Headless::Failed;
+    }
+    out << Qt::endl << QStringLiteral("Written to %1: bench.csv, bench.json, bench.txt, %2")
+                           .arg(QDir(outDir).absolutePath(), QStringList(charts).replaceInStrings(dir.path() + QLatin1Char('/'), QString()).join(QStringLiteral(", ")))
+        << Qt::endl;
+    return Headless::Ok;
+}
+
+} // namespace BenchCommand

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "benchreport.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QSysInfo>
+#include <QTextStream>
+#include <QThread>
+
+namespace {
+
+QJsonValue number(double value)
+{
+    return std::isnan(value) || std::isinf(value) ? QJsonValue(QJsonValue::Null) : QJsonValue(value);
+}
+
+// Three significant digits or whole numbers: enough to compare, few enough to read.
+QString format(double value)
+{
+    if (std::isnan(value))
+        return QStringLiteral("-");
+    const double magnitude = std::fabs(value);
+    if (magnitude >= 1000)
+        return QString::number(qint64(std::llround(value)));
+    if (magnitude >= 100)
+        return QString::number(value, 'f', 1);
+    if (magnitude >= 1)
+        return QString::number(value, 'f', 2);
+    return QString::number(value, 'g', 3);
+}
+
+QString csvField(const QString &text)
+{
+    if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n')))
+        return text;
+    return QLatin1Char('"') + QString(text).replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
+}
+
+} // namespace
+
+const BenchFigure *BenchRow::figure(const QString &name) const
+{
+    for (const BenchFigure &f : figures)
+        if (f.name == name)
+            return &f;
+    return nullptr;
+}
+
+BenchMachine BenchMachine::current(const QString &profile)
+{
+    BenchMachine m;
+    QFile cpuinfo(QStringLiteral("/proc/cpuinfo"));
+    if (cpuinfo.open(QIODevice::ReadOnly)) {
+        const QString text = QString::fromUtf8(cpuinfo.readAll());
+        const QRegularExpressionMatch match = QRegularExpression(QStringLiteral("^model name\\s*:\\s*(.+)$"),
+                                                                 QRegularExpression::MultilineOption).match(text);
+        if (match.hasMatch())
+            m.cpuModel = match.captured(1).trimmed();
+    }
+    if (m.cpuModel.isEmpty())
+        m.cpuModel = QSysInfo::currentCpuArchitecture();
+    m.cores = QThread::idealThreadCount();
+    m.kernel = QSysInfo::kernelType() + QLatin1Char(' ') + QSysInfo::kernelVersion();
+    m.qtVersion = QString::fromLatin1(qVersion());
+#if defined(NDEBUG)
+    m.buildType = QStringLiteral("optimised (NDEBUG)");
+#else
+    m.buildType = QStringLiteral("debug");
+#endif
+    m.date = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
+    m.profile = profile;
+    return m;
+}
+
+QJsonObject BenchReport::toJson() const
+{
+    QJsonObject machineJson{
+        {QStringLiteral("cpuModel"), machine.cpuModel},
+        {QStringLiteral("cores"), machine.cores},
+        {QStringLiteral("kernel"), machine.kernel},
+        {QStringLiteral("qtVersion"), machine.qtVersion},
+        {QStringLiteral("buildType"), machine.buildType},
+        {QStringLiteral("date"), machine.date},
+        {QStringLiteral("profile"), machine.profile},
+    };
+    QJsonArray rowsJson;
+    for (const BenchRow &row : rows) {
+        QJsonObject figuresJson;
+        for (const BenchFigure &f : row.figures)
+            figuresJson.insert(f.name, QJsonObject{
+                                           {QStringLiteral("unit"), f.unit},
+                                           {QStringLiteral("value"), number(f.value)},
+                                           {QStringLiteral("floor"), number(f.floor)},
+                                           {QStringLiteral("ratio"), number(f.ratio())},
+                                           {QStringLiteral("lowerIsBetter"), f.lowerIsBetter},
+                                       });
+        QJsonObject rowJson{
+            {QStringLiteral("mechanism"), row.mechanism},
+            {QStringLiteral("test"), row.test},
+            {QStringLiteral("label"), row.label},
+            {QStringLiteral("floorId"), row.floorId},
+            {QStringLiteral("floorNote"), row.floorNote},
+            {QStringLiteral("figures"), figuresJson},
+            {QStringLiteral("frameBytes"), row.frameBytes},
+            {QStringLiteral("recordsPerFrame"), row.recordsPerFrame},
+        };
+        if (!row.skipped.isEmpty())
+            rowJson.insert(QStringLiteral("skipped"), row.skipped);
+        rowsJson.append(rowJson);
+    }
+    QJsonArray lossesJson;
+    for (const BenchLosses &l : losses)
+        lossesJson.append(QJsonObject{
+            {QStringLiteral("mechanism"), l.mechanism},
+            {QStringLiteral("known"), l.known},
+            {QStringLiteral("lostFrames"), l.lostFrames},
+            {QStringLiteral("duplicateFrames"), l.duplicateFrames},
+            {QStringLiteral("reorderedFrames"), l.reorderedFrames},
+            {QStringLiteral("badFrames"), l.badFrames},
+            {QStringLiteral("overwrittenFrames"), l.overwrittenFrames},
+        });
+    return QJsonObject{
+        {QStringLiteral("machine"), machineJson},
+        {QStringLiteral("rows"), rowsJson},
+        {QStringLiteral("losses"), lossesJson},
+        {QStringLiteral("notes"), QJsonArray::fromStringList(notes)},
+    };
+}
+
+QByteArray BenchReport::toCsv() const
+{
+    QString text;
+    QTextStream out(&text);
+    out << "mechanism,test,label,figure,unit,value,floor_id,floor,ratio,skipped\n";
+    for (const BenchRow &row : rows) {
+        const QString head = csvField(row.mechanism) + QLatin1Char(',') + csvField(row.test) + QLatin1Char(',') + csvField(row.label);
+        if (!row.skipped.isEmpty()) {
+            out << head << ",,,,,,," << csvField(row.skipped) << '\n';
+            continue;
+        }
+        for (const BenchFigure &f : row.figures) {
+            out << head << ',' << csvField(f.name) << ',' << csvField(f.unit) << ',' << f.value << ','
+                << csvField(row.floorId) << ',' << (f.hasFloor() ? QString::number(f.floor) : QString()) << ','
+                << (f.hasFloor() ? QString::number(f.ratio()) : QString()) << ",\n";
+        }
+    }
+    out.flush();
+    return text.toUtf8();
+}
+
+QString BenchReport::toTable() const
+{
+    QString text;
+    QTextStream out(&text);
+    out << QStringLiteral("Machine: %1, %2 cores, %3, Qt %4, %5 build, %6, profile %7\n")
+               .arg(machine.cpuModel).arg(machine.cores).arg(machine.kernel, machine.qtVersion, machine.buildType,
+                                                                   machine.date, machine.profile);
+    const QString line = QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n");
+    out << line.arg(QStringLiteral("mechanism"), -14).arg(QStringLiteral("test"), -40).arg(QStringLiteral("figure"), -12)
+               .arg(QStringLiteral("value"), 12).arg(QStringLiteral("floor"), 12).arg(QStringLiteral("ratio"), 8)
+               .arg(QStringLiteral("floor mechanism"));
+    QString lastMechanism;
+    for (const BenchRow &row : rows) {
+        const QString mechanism = row.mechanism == lastMechanism ? QString() : row.mechanism;
+        lastMechanism = row.mechanism;
+        if (!row.skipped.isEmpty()) {
+            out << line.arg(mechanism, -14).arg(row.label, -40).arg(QStringLiteral("skipped:"), -12)
+                       .arg(QString(), 12).arg(QString(), 12).arg(QString(), 8).arg(row.skipped);
+            continue;
+        }
+        bool first = true;
+        for (const BenchFigure &f : row.figures) {
+            const QString ratio = std::isnan(f.ratio()) ? QStringLiteral("-") : format(f.ratio()) + QLatin1Char('x');
+            const QString floorName = !first ? QString()
+                                     : row.floorId.isEmpty() ? row.floorNote
+                                                             : row.floorId + (row.floorNote.isEmpty() ? QString() : QStringLiteral(" (") + row.floorNote + QLatin1Char(')'));
+            out << line.arg(first ? mechanism : QString(), -14).arg(first ? row.label : QString(), -40)
+                       .arg(f.name + QLatin1Char(' ') + f.unit, -12).arg(format(f.value), 12)
+                       .arg(format(f.floor), 12).arg(ratio, 8).arg(floorName);
+            first = false;
+        }
+    }
+    if (!losses.isEmpty()) {
+        out << "\nLosses and errors counted by the sessions (whole run per mechanism):\n";
+        for (const BenchLosses &l : losses) {
+            if (!l.known) {
+                out << QStringLiteral("  %1: the receiver's summary could not be read\n").arg(l.mechanism);
+                continue;
+            }
+            out << QStringLiteral("  %1: %2 lost, %3 duplicate, %4 reordered, %5 bad frames, %6 overwritten\n")
+                       .arg(l.mechanism, -12).arg(l.lostFrames).arg(l.duplicateFrames).arg(l.reorderedFrames)
+                       .arg(l.badFrames).arg(l.overwrittenFrames);
+        }
+    }
+    if (!notes.isEmpty()) {
+        out << "\nNotes:\n";
+        for (const QString &note : notes)
+            out << "  - " << note << '\n';
+    }
+    out.flush();
+    return text;
+}

@@ -1,0 +1,1039 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "benchrunner.h"
+
+#include "benchfloor.h"
+#include "benchstats.h"
+#include "employeegenerator.h"
+#include "employeetablemodel.h"
+#include "framecodec.h"
+#include "itransport.h"
+#include "pluginmanager.h"
+#include "receiversession.h"
+#include "sendersession.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QHostAddress>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QThread>
+#include <QTimer>
+
+#include <cmath>
+#include <unistd.h>
+
+namespace {
+
+constexpr int FrameWindow = 16; // SenderSession's default window, used by the floors too
+constexpr qint64 LargePingBytes = 64 * 1024;
+constexpr qint64 MiBFrameBytes = 1024 * 1024;
+constexpr int ConnectTimeoutMs = 15000;
+constexpr int RowTimeoutMs = 180000;
+// After the last ack the receiver still hands its coalesced batch to the model (a 50 ms
+// timer): wait that long before reading its CPU time, so the figure includes the model.
+constexpr int ModelSettleMs = 150;
+
+const QString Us = QStringLiteral("us");
+
+BenchFigure figure(const QString &name, const QString &unit, double value, double floor, bool lowerIsBetter)
+{
+    BenchFigure f;
+    f.name = name;
+    f.unit = unit;
+    f.value = value;
+    f.floor = floor;
+    f.lowerIsBetter = lowerIsBetter;
+    return f;
+}
+
+double noFloor()
+{
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+// Turns the event loop until `loop` is quit, or gives up after `timeoutMs`; true when quit.
+bool execFor(QEventLoop &loop, int timeoutMs)
+{
+    QTimer timer;
+    timer.setSingleShot(true);
+    QObject::connect(&timer, &QTimer::timeout, &loop, [&loop] { loop.exit(1); });
+    timer.start(timeoutMs);
+    return loop.exec() == 0;
+}
+
+void settle(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+bool waitConnected(TransportEndpoint *endpoint, QString *error)
+{
+    if (endpoint->state() == TransportEndpoint::State::Connected)
+        return true;
+    QEventLoop loop;
+    const auto a = QObject::connect(endpoint, &TransportEndpoint::stateChanged, &loop, [&](TransportEndpoint::State s) {
+        if (s == TransportEndpoint::State::Connected)
+            loop.quit();
+        else if (s == TransportEndpoint::State::Failed)
+            loop.exit(2);
+    });
+    const auto b = QObject::connect(endpoint, &TransportEndpoint::errorOccurred, &loop, [&](const QString &message) {
+        *error = message;
+    });
+    endpoint->open();
+    const bool ok = execFor(loop, ConnectTimeoutMs);
+    QObject::disconnect(a);
+    QObject::disconnect(b);
+    if (!ok && error->isEmpty())
+        *error = QStringLiteral("The sender did not connect within %1 s.").arg(ConnectTimeoutMs / 1000);
+    return ok;
+}
+
+// Records every frame as a received Records frame would be by a real receiver; answers nothing.
+class SinkEndpoint final : public TransportEndpoint
+{
+public:
+    SinkEndpoint() : TransportEndpoint(EndpointRole::Receiver, QStringLiteral("in-process")) {}
+    void open() override { setState(State::Listening); }
+    void close() override { setState(State::Closed); }
+    void sendFrame(const QByteArray &, PeerId) override {}
+    qint64 queuedBytes() const override { return 0; }
+    void deliver(const QByteArray &frame) { emit frameReceived(frame, 1); }
+};
+
+struct ReceiverSummary
+{
+    bool known = false;
+    qint64 records = 0;
+    qint64 lost = 0;
+    qint64 duplicates = 0;
+    qint64 reordered = 0;
+    qint64 bad = 0;
+    double recordsPerSecond = 0;
+};
+
+ReceiverSummary parseReceiverSummary(const QString &output)
+{
+    static const QRegularExpression re(QStringLiteral(
+        "Received (\\d+) records in \\d+ frames from \\d+ sender\\(s\\) over \\S+; lost (-?\\d+) frames, "
+        "(\\d+) duplicates, (\\d+) reordered, (\\d+) bad frames; (\\d+) records/s"));
+    ReceiverSummary s;
+    const QRegularExpressionMatch m = re.match(output);
+    if (!m.hasMatch())
+        return s;
+    s.known = true;
+    s.records = m.captured(1).toLongLong();
+    s.lost = m.captured(2).toLongLong();
+    s.duplicates = m.captured(3).toLongLong();
+    s.reordered = m.captured(4).toLongLong();
+    s.bad = m.captured(5).toLongLong();
+    s.recordsPerSecond = m.captured(6).toDouble();
+    return s;
+}
+
+void addSummary(BenchLosses *losses, const ReceiverSummary &s)
+{
+    if (!s.known)
+        return;
+    losses->known = true;
+    losses->lostFrames += s.lost;
+    losses->duplicateFrames += s.duplicates;
+    losses->reorderedFrames += s.reordered;
+    losses->badFrames += s.bad;
+}
+
+} // namespace
+
+// A peer process: started, waited for until it prints its ready line, killed if still running
+// when dropped.
+class BenchRunner::Peer
+{
+public:
+    ~Peer()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(3000);
+        }
+    }
+    bool start(const QString &program, const QStringList &arguments, const QByteArray &marker, QString *error)
+    {
+        m_process.start(program, arguments);
+        if (!m_process.waitForStarted(10000)) {
+            *error = QStringLiteral("Cannot start %1: %2").arg(program, m_process.errorString());
+            return false;
+        }
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < ConnectTimeoutMs) {
+            m_process.waitForReadyRead(50);
+            m_output += m_process.readAllStandardOutput();
+            const qsizetype at = m_output.indexOf(marker);
+            if (at >= 0 && m_output.indexOf('\n', at) > at) {
+                m_readyLine = QString::fromUtf8(m_output.mid(at, m_output.indexOf('\n', at) - at)).trimmed();
+                return true;
+            }
+            if (m_process.state() == QProcess::NotRunning)
+                break;
+        }
+        *error = QStringLiteral("The peer \"%1 %2\" did not get ready: %3")
+                     .arg(program, arguments.join(QLatin1Char(' ')),
+                          QString::fromUtf8(m_output + m_process.readAllStandardError()).trimmed());
+        return false;
+    }
+    qint64 pid() const { return m_process.processId(); }
+    double cpu() const { return BenchStats::processCpuSeconds(pid()); }
+    QString readyLine() const { return m_readyLine; }
+    QProcess &process() { return m_process; }
+    // Waits (turning the event loop, so endpoints keep flushing) until the peer exits.
+    QString finish(int timeoutMs)
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            QEventLoop loop;
+            QObject::connect(&m_process, &QProcess::finished, &loop, [&loop] { loop.quit(); });
+            if (!execFor(loop, timeoutMs)) {
+                m_process.kill();
+                m_process.waitForFinished(3000);
+            }
+        }
+        m_output += m_process.readAllStandardOutput();
+        return QString::fromUtf8(m_output) + QString::fromUtf8(m_process.readAllStandardError());
+    }
+
+private:
+    QProcess m_process;
+    QByteArray m_output;
+    QString m_readyLine;
+};
+
+struct BenchRunner::Plan
+{
+    struct Stream
+    {
+        QString test;
+        QString label;
+        qint64 records = 0;
+        int batch = 0;
+        qint64 maxFrameBytes = 0; // 0: no cap beyond the transport's
+        qint64 frames = 0;        // as the sender session will cut them
+        qint64 bytes = 0;
+        double frameBytes() const { return frames > 0 ? double(bytes) / double(frames) : 0; }
+    };
+    qint64 oneRecordFrameBytes = 0;
+    QVector<Stream> streams;
+};
+
+struct BenchRunner::FloorResults
+{
+    QString error;
+    BenchStats::LatencySummary latency[2];
+    double cpuPerRoundTripUs[2] = {0, 0};
+    struct Stream
+    {
+        bool ok = false;
+        double recordsPerSecond = 0;
+        double megabytesPerSecond = 0;
+        double cpuPerMillion = 0;
+    };
+    QVector<Stream> streams;
+};
+
+BenchRunner::Profile BenchRunner::profileFor(bool quick)
+{
+    Profile p;
+    if (quick) {
+        p.warmUp = 200;
+        p.roundTrips = 2000;
+        p.recordsBatch1 = 2000;
+        p.recordsBatch64 = 32 * 1024;
+        p.recordsBatch4096 = 128 * 1024;
+        p.recordsMiBFrames = 128 * 1024;
+        p.scalingRecordsPerSender = 32 * 1024;
+        p.idleSeconds = 2;
+        p.ingestRecords = 256 * 1024;
+    } else {
+        p.warmUp = 1000;
+        p.roundTrips = 10000;
+        p.recordsBatch1 = 20000;
+        p.recordsBatch64 = 256 * 1024;
+        p.recordsBatch4096 = 1024 * 1024;
+        p.recordsMiBFrames = 1024 * 1024;
+        p.scalingRecordsPerSender = 256 * 1024;
+        p.idleSeconds = 10;
+        p.ingestRecords = 1024 * 1024;
+    }
+    return p;
+}
+
+QString BenchRunner::floorFor(const QString &transportId, QString *whyNone)
+{
+    static const QHash<QString, QString> floors{
+        {QStringLiteral("tcp"), QStringLiteral("tcp")},
+        {QStringLiteral("localsocket"), QStringLiteral("unix")},
+        {QStringLiteral("namedpipe"), QStringLiteral("pipe")},
+        {QStringLiteral("mailslot"), QStringLiteral("mq")},
+        {QStringLiteral("filemapping"), QStringLiteral("shm-block")},
+    };
+    const QString floor = floors.value(transportId);
+    if (floor.isEmpty() && whyNone)
+        *whyNone = transportId == QLatin1String("clipboard")
+                       ? QStringLiteral("no floor: its bare form is a selection round trip through the X server, not built here")
+                       : QStringLiteral("no floor known for this mechanism");
+    return floor;
+}
+
+BenchRunner::BenchRunner(const PluginManager &plugins, const BenchConfig &config, QObject *parent)
+    : QObject(parent), m_plugins(plugins), m_config(config), m_profile(profileFor(config.quick))
+{
+    qRegisterMetaType<BenchRow>();
+    qRegisterMetaType<BenchReport>();
+    if (m_config.program.isEmpty())
+        m_config.program = QCoreApplication::applicationFilePath();
+}
+
+BenchRunner::~BenchRunner() = default;
+
+void BenchRunner::step(const QString &what)
+{
+    emit progress(m_done, m_total, what);
+    ++m_done;
+}
+
+void BenchRunner::addRow(BenchRow row)
+{
+    emit rowReady(row);
+    m_report.rows.append(std::move(row));
+}
+
+QString BenchRunner::uniqueName()
+{
+    return QStringLiteral("bench%1x%2").arg(::getpid()).arg(++m_nameCounter);
+}
+
+QString BenchRunner::addressFor(const QString &transportId)
+{
+    if (transportId == QLatin1String("tcp")) {
+        QTcpServer probe;
+        probe.listen(QHostAddress::LocalHost, 0);
+        return QStringLiteral("127.0.0.1:%1").arg(probe.serverPort());
+    }
+    return uniqueName();
+}
+
+BenchReport BenchRunner::run()
+{
+    m_report = BenchReport();
+    m_report.machine = BenchMachine::current(m_config.quick ? QStringLiteral("quick") : QStringLiteral("full"));
+    m_done = 0;
+
+    // Which mechanisms, in a stable order.
+    struct Target
+    {
+        QString id;
+        const PluginManager::Plugin *plugin = nullptr;
+        QString skipped;
+    };
+    QVector<Target> targets;
+    QStringList wanted = m_config.transports;
+    if (wanted.isEmpty())
+        for (const PluginManager::Plugin &p : m_plugins.plugins())
+            if (!p.metadata.id.isEmpty() && !wanted.contains(p.metadata.id))
+                wanted << p.metadata.id;
+    for (const QString &id : std::as_const(wanted)) {
+        Target t;
+        t.id = id;
+        t.plugin = m_plugins.findById(id);
+        if (!t.plugin) {
+            t.skipped = QStringLiteral("no usable plugin with this id");
+            for (const PluginManager::Plugin &p : m_plugins.plugins())
+                if (p.metadata.id == id && !p.error.isEmpty())
+                    t.skipped = p.error;
+        } else if (!t.plugin->metadata.supportsThisPlatform()) {
+            t.skipped = QStringLiteral("the plugin does not support this platform");
+        } else if (const QString reason = t.plugin->transport->unavailableReason(); !reason.isEmpty()) {
+            t.skipped = reason;
+        } else if (id == QLatin1String("clipboard") && QThread::currentThread() != qApp->thread()) {
+            t.skipped = QStringLiteral("the clipboard can only be used from the GUI thread; run the benchmark there to include it");
+        }
+        targets.append(t);
+    }
+
+    // Frame sizes every mechanism and floor share: the same records, cut the same way.
+    const qint64 poolSize = qMax(qMax(m_profile.recordsBatch4096, m_profile.recordsMiBFrames),
+                                 qMax(m_profile.recordsBatch64, m_profile.ingestRecords));
+    if (m_pool.size() < poolSize) {
+        step(QStringLiteral("generating %1 records").arg(poolSize));
+        m_pool = EmployeeGenerator(1, 1).take(int(poolSize));
+        m_prefixBytes.assign(size_t(poolSize) + 1, 0);
+        for (qsizetype i = 0; i < m_pool.size(); ++i)
+            m_prefixBytes[size_t(i) + 1] = m_prefixBytes[size_t(i)] + FrameCodec::encodedRecordSize(m_pool.at(i));
+    }
+    Plan plan;
+    plan.oneRecordFrameBytes = FrameCodec::encodeRecords(m_pool.constData(), 1, 1, 1).size();
+    auto batched = [&](const QString &test, const QString &label, qint64 records, int batch) {
+        Plan::Stream s{test, label, records, batch, 0, (records + batch - 1) / batch, 0};
+        s.bytes = m_prefixBytes[size_t(records)] + s.frames * Wire::HeaderSize;
+        plan.streams.append(s);
+    };
+    batched(QStringLiteral("throughput-1"), QStringLiteral("one way, 1 record/frame"), m_profile.recordsBatch1, 1);
+    batched(QStringLiteral("throughput-64"), QStringLiteral("one way, 64 records/frame"), m_profile.recordsBatch64, 64);
+    batched(QStringLiteral("throughput-4096"), QStringLiteral("one way, 4096 records/frame"), m_profile.recordsBatch4096, 4096);
+    {
+        // Frames filled up to 1 MiB, cut as SenderSession cuts them (whole records that fit).
+        Plan::Stream s{QStringLiteral("throughput-1mib"), QStringLiteral("one way, 1 MiB frames"), m_profile.recordsMiBFrames, 0, MiBFrameBytes, 0, 0};
+        qint64 inFrame = Wire::HeaderSize, records = 0, biggest = 0;
+        for (qint64 i = 0; i < s.records; ++i) {
+            const qint64 size = m_prefixBytes[size_t(i) + 1] - m_prefixBytes[size_t(i)];
+            if (records > 0 && inFrame + size > MiBFrameBytes) {
+                ++s.frames;
+                biggest = qMax(biggest, records);
+                inFrame = Wire::HeaderSize;
+                records = 0;
+            }
+            inFrame += size;
+            ++records;
+        }
+        ++s.frames;
+        s.batch = int(qMax(biggest, records) * 2); // beyond any frame's count: the byte cap cuts
+        s.bytes = m_prefixBytes[size_t(s.records)] + s.frames * Wire::HeaderSize;
+        plan.streams.append(s);
+    }
+
+    const QStringList extraWaits = [this] {
+        QStringList waits;
+        for (const QString &w : m_config.shmWaits)
+            if (w != QLatin1String("block"))
+                waits << QStringLiteral("shm-") + w;
+        return waits;
+    }();
+    m_total = m_done + targets.size() * 11 + extraWaits.size() + 2;
+
+    QStringList idleTransports;
+    QStringList idleFloors;
+    for (const Target &t : std::as_const(targets)) {
+        if (m_stop)
+            break;
+        if (!t.skipped.isEmpty()) {
+            BenchRow row;
+            row.mechanism = t.id;
+            row.test = QStringLiteral("all");
+            row.label = QStringLiteral("every measurement");
+            row.skipped = t.skipped;
+            addRow(row);
+            m_report.notes << QStringLiteral("%1 was not measured: %2").arg(t.id, t.skipped);
+            m_done += 11;
+            continue;
+        }
+        QString whyNoFloor;
+        const QString floorId = floorFor(t.id, &whyNoFloor);
+        FloorResults floor;
+        if (!floorId.isEmpty()) {
+            step(QStringLiteral("%1: floor %2").arg(t.id, floorId));
+            floor = measureFloor(floorId, plan);
+            m_floorError = floor.error;
+            if (!floor.error.isEmpty())
+                m_report.notes << QStringLiteral("The %1 floor failed: %2").arg(floorId, floor.error);
+            else
+                idleFloors << floorId;
+        } else {
+            ++m_done;
+            m_report.notes << QStringLiteral("%1 has %2.").arg(t.id, whyNoFloor);
+        }
+        measureTransport(t.id, t.plugin->transport, t.plugin->metadata, plan,
+                         floorId.isEmpty() || !floor.error.isEmpty() ? nullptr : &floor);
+        idleTransports << t.id;
+    }
+
+    // The wait strategies of the shared-memory floor, each beside the blocking one.
+    if (!m_stop && !extraWaits.isEmpty()) {
+        const FloorResults block = measureFloor(QStringLiteral("shm-block"), plan);
+        if (!idleFloors.contains(QStringLiteral("shm-block")))
+            idleFloors << QStringLiteral("shm-block");
+        for (const QString &id : extraWaits) {
+            step(QStringLiteral("floor %1").arg(id));
+            const FloorResults r = measureFloor(id, plan);
+            BenchRow row;
+            row.mechanism = QStringLiteral("floor:") + id;
+            row.test = QStringLiteral("latency-1");
+            row.label = QStringLiteral("round trip, %1 B").arg(plan.oneRecordFrameBytes);
+            row.floorId = QStringLiteral("shm-block");
+            row.floorNote = QString::fromStdString(ipcw::bench::floorDescription(id.toStdString()));
+            row.frameBytes = double(plan.oneRecordFrameBytes);
+            if (!r.error.isEmpty() || !block.error.isEmpty()) {
+                row.skipped = r.error.isEmpty() ? block.error : r.error;
+            } else {
+                row.figures << figure(QStringLiteral("p50"), Us, r.latency[0].p50, block.latency[0].p50, true)
+                            << figure(QStringLiteral("p99"), Us, r.latency[0].p99, block.latency[0].p99, true)
+                            << figure(QStringLiteral("cpu/rt"), QStringLiteral("us cpu"), r.cpuPerRoundTripUs[0], block.cpuPerRoundTripUs[0], true);
+                BenchRow mib = row;
+                mib.test = QStringLiteral("throughput-4096");
+                mib.label = QStringLiteral("one way, 4096 records/frame");
+                mib.frameBytes = plan.streams.at(2).frameBytes();
+                mib.figures.clear();
+                if (r.streams.at(2).ok && block.streams.at(2).ok)
+                    mib.figures << figure(QStringLiteral("MB/s"), QStringLiteral("MB/s"), r.streams.at(2).megabytesPerSecond, block.streams.at(2).megabytesPerSecond, false)
+                                << figure(QStringLiteral("cpu/Mrec"), QStringLiteral("s"), r.streams.at(2).cpuPerMillion, block.streams.at(2).cpuPerMillion, true);
+                addRow(row);
+                if (!mib.figures.isEmpty())
+                    addRow(mib);
+                idleFloors << id;
+                continue;
+            }
+            addRow(row);
+        }
+    }
+
+    if (!m_stop) {
+        step(QStringLiteral("idle receivers, %1 s").arg(m_profile.idleSeconds));
+        measureIdle(idleTransports, idleFloors);
+    }
+    if (!m_stop) {
+        step(QStringLiteral("model ingest"));
+        measureIngest();
+    }
+    addTargetNotes();
+    if (m_stop)
+        m_report.notes << QStringLiteral("The run was stopped before the end; rows not listed were not measured.");
+    emit progress(m_total, m_total, QStringLiteral("done"));
+    emit finished(m_report);
+    return m_report;
+}
+
+BenchRunner::FloorResults BenchRunner::measureFloor(const QString &floorId, const Plan &plan)
+{
+    FloorResults r;
+    r.streams.resize(plan.streams.size());
+    Peer peer;
+    QString error;
+    const std::string id = floorId.toStdString();
+    if (!peer.start(m_config.program, {QStringLiteral("bench-floor-peer"), floorId, uniqueName()}, "ready ", &error)) {
+        r.error = error;
+        return r;
+    }
+    std::string linkError;
+    const std::string announced = peer.readyLine().mid(6).toStdString();
+    std::unique_ptr<ipcw::bench::FloorLink> link = ipcw::bench::connectFloor(id, announced, long(peer.pid()), &linkError);
+    if (!link) {
+        r.error = QString::fromStdString(linkError);
+        return r;
+    }
+    const qint64 sizes[2] = {plan.oneRecordFrameBytes, LargePingBytes};
+    for (int i = 0; i < 2; ++i) {
+        const double self0 = BenchStats::selfCpuSeconds(), peer0 = peer.cpu();
+        ipcw::bench::LatencyRun run = ipcw::bench::floorPingPong(*link, size_t(sizes[i]), m_profile.warmUp, m_profile.roundTrips);
+        const double cpu = BenchStats::selfCpuSeconds() - self0 + peer.cpu() - peer0;
+        if (!run.error.empty()) {
+            r.error = QString::fromStdString(run.error);
+            return r;
+        }
+        r.latency[i] = BenchStats::summarize(run.roundTripsUs);
+        // The warm-up round trips are in the CPU time too; spread it over all of them.
+        r.cpuPerRoundTripUs[i] = cpu * 1e6 / double(m_profile.warmUp + m_profile.roundTrips);
+    }
+    for (int i = 0; i < plan.streams.size(); ++i) {
+        const Plan::Stream &s = plan.streams.at(i);
+        const double self0 = BenchStats::selfCpuSeconds(), peer0 = peer.cpu();
+        const ipcw::bench::ThroughputRun run = ipcw::bench::floorStream(*link, size_t(std::llround(s.frameBytes())), quint64(s.frames), FrameWindow);
+        const double cpu = BenchStats::selfCpuSeconds() - self0 + peer.cpu() - peer0;
+        if (!run.error.empty()) {
+            r.error = QString::fromStdString(run.error);
+            return r;
+        }
+        FloorResults::Stream &out = r.streams[i];
+        out.ok = true;
+        out.recordsPerSecond = BenchStats::perSecond(double(s.records), run.seconds);
+        out.megabytesPerSecond = BenchStats::megabytesPerSecond(double(run.bytes), run.seconds);
+        out.cpuPerMillion = BenchStats::cpuSecondsPerMillion(cpu, double(s.records));
+    }
+    ipcw::bench::floorStop(*link);
+    link.reset();
+    peer.finish(5000);
+    return r;
+}
+
+void BenchRunner::measureTransport(const QString &id, ITransport *transport, const TransportMetadata &meta,
+                                   const Plan &plan, const FloorResults *floor)
+{
+    const QString floorId = floor ? floorFor(id) : QString();
+    QString floorNote;
+    if (floorId.isEmpty() && !floorFor(id).isEmpty())
+        floorNote = QStringLiteral("the %1 floor failed: %2").arg(floorFor(id), m_floorError);
+    else if (floorId.isEmpty())
+        floorFor(id, &floorNote);
+    else
+        floorNote = QString::fromStdString(ipcw::bench::floorDescription(floorId.toStdString()));
+    const bool lossy = !meta.capabilities.reliable;
+    BenchLosses losses;
+    losses.mechanism = id;
+
+    auto baseRow = [&](const QString &test, const QString &label, double frameBytes, double recordsPerFrame) {
+        BenchRow row;
+        row.mechanism = id;
+        row.test = test;
+        row.label = label;
+        row.floorId = floorId;
+        row.floorNote = floorNote;
+        row.frameBytes = frameBytes;
+        row.recordsPerFrame = recordsPerFrame;
+        return row;
+    };
+    auto skipAll = [&](const QString &reason, int fromStep) {
+        const QString tests[] = {QStringLiteral("latency-1"), QStringLiteral("latency-64k"), QStringLiteral("throughput-1"),
+                                 QStringLiteral("throughput-64"), QStringLiteral("throughput-4096"), QStringLiteral("throughput-1mib")};
+        for (int i = fromStep; i < 6; ++i) {
+            BenchRow row = baseRow(tests[i], tests[i], 0, 0);
+            row.skipped = reason;
+            addRow(row);
+        }
+    };
+
+    const QString address = addressFor(id);
+    const int throughputRows = lossy ? 0 : int(plan.streams.size());
+    Peer peer;
+    QString error;
+    step(QStringLiteral("%1: starting the receiver").arg(id));
+    if (!peer.start(m_config.program,
+                    {QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("receiver"),
+                     QStringLiteral("--transport"), id, QStringLiteral("--address"), address,
+                     QStringLiteral("--senders"), QString::number(1 + throughputRows),
+                     QStringLiteral("--timeout"), QString::number(RowTimeoutMs / 1000 * 4)},
+                    "listening", &error)) {
+        skipAll(error, 0);
+        m_report.losses.append(losses);
+        m_done += 9;
+        return;
+    }
+
+    // Latency: ping-pong over one sender endpoint, frames of the same sizes as the floor's.
+    std::unique_ptr<TransportEndpoint> pinger(transport->createEndpoint(EndpointRole::Sender, address));
+    if (!waitConnected(pinger.get(), &error)) {
+        skipAll(error, 0);
+        m_report.losses.append(losses);
+        m_done += 9;
+        return;
+    }
+    const quint32 pingerId = 0x42454e43; // "BENC": pings need no random id
+    quint64 sequence = 0;
+    const qint64 sizes[2] = {plan.oneRecordFrameBytes, LargePingBytes};
+    const QString latencyTests[2] = {QStringLiteral("latency-1"), QStringLiteral("latency-64k")};
+    const QString latencyLabels[2] = {QStringLiteral("round trip, 1-record frames, %1 B").arg(plan.oneRecordFrameBytes),
+                                      QStringLiteral("round trip, 64 KiB frames")};
+    for (int i = 0; i < 2 && !m_stop; ++i) {
+        step(QStringLiteral("%1: %2").arg(id, latencyLabels[i]));
+        QByteArray payload(int(sizes[i] - Wire::HeaderSize), Qt::Uninitialized);
+        for (int b = 0; b < payload.size(); ++b)
+            payload[b] = char(b * 131);
+        std::vector<double> samples;
+        samples.reserve(size_t(m_profile.roundTrips));
+        int done = 0;
+        double self0 = 0, peer0 = 0;
+        QElapsedTimer clock;
+        clock.start();
+        qint64 sentAtNs = 0;
+        QString pingError;
+        QEventLoop loop;
+        auto sendPing = [&] {
+            sentAtNs = clock.nsecsElapsed();
+            pinger->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Ping, ++sequence, pingerId, payload));
+        };
+        auto snapshot = [&] {
+            self0 = BenchStats::selfCpuSeconds();
+            peer0 = peer.cpu();
+        };
+        const auto onFrame = QObject::connect(pinger.get(), &TransportEndpoint::frameReceived, &loop, [&](const QByteArray &frame) {
+            DecodedFrame decoded;
+            if (FrameCodec::decode(frame, &decoded) != DecodeError::None) {
+                pingError = QStringLiteral("A bad pong came back.");
+                loop.exit(2);
+                return;
+            }
+            if (decoded.header.type != Wire::FrameType::Pong || decoded.header.sequence != sequence)
+                return;
+            const double us = double(clock.nsecsElapsed() - sentAtNs) / 1000.0;
+            if (done >= m_profile.warmUp)
+                samples.push_back(us);
+            ++done;
+            if (done == m_profile.warmUp)
+                snapshot();
+            if (done == m_profile.warmUp + m_profile.roundTrips)
+                loop.quit();
+            else
+                sendPing();
+        });
+        const auto onError = QObject::connect(pinger.get(), &TransportEndpoint::errorOccurred, &loop, [&](const QString &message) {
+            pingError = message;
+            loop.exit(2);
+        });
+        if (m_profile.warmUp == 0)
+            snapshot();
+        sendPing();
+        const bool ok = execFor(loop, RowTimeoutMs);
+        const double cpu = BenchStats::selfCpuSeconds() - self0 + peer.cpu() - peer0;
+        QObject::disconnect(onFrame);
+        QObject::disconnect(onError);
+        BenchRow row = baseRow(latencyTests[i], latencyLabels[i], double(sizes[i]), i == 0 ? 1 : 0);
+        if (!ok) {
+            row.skipped = pingError.isEmpty() ? QStringLiteral("no pong within %1 s after %2 round trips").arg(RowTimeoutMs / 1000).arg(done)
+                                              : pingError;
+            addRow(row);
+            continue;
+        }
+        const BenchStats::LatencySummary s = BenchStats::summarize(samples);
+        const BenchStats::LatencySummary f = floor ? floor->latency[i] : BenchStats::LatencySummary();
+        auto fl = [&](double v) { return floor ? v : noFloor(); };
+        row.figures << figure(QStringLiteral("p50"), Us, s.p50, fl(f.p50), true)
+                    << figure(QStringLiteral("p90"), Us, s.p90, fl(f.p90), true)
+                    << figure(QStringLiteral("p99"), Us, s.p99, fl(f.p99), true)
+                    << figure(QStringLiteral("p99.9"), Us, s.p999, fl(f.p999), true)
+                    << figure(QStringLiteral("max"), Us, s.max, fl(f.max), true)
+                    << figure(QStringLiteral("cpu/rt"), QStringLiteral("us cpu"), cpu * 1e6 / double(m_profile.roundTrips),
+                              floor ? floor->cpuPerRoundTripUs[i] : noFloor(), true);
+        addRow(row);
+    }
+
+    // Throughput: a fresh sender session per row, acknowledged with the usual window.
+    for (int i = 0; i < plan.streams.size() && !m_stop; ++i) {
+        const Plan::Stream &s = plan.streams.at(i);
+        step(QStringLiteral("%1: %2").arg(id, s.label));
+        BenchRow row = baseRow(s.test, s.label, s.frameBytes(), double(s.records) / double(s.frames));
+        if (lossy) {
+            row.skipped = QStringLiteral("%1 keeps only the latest frame: one-way throughput would measure overwrites, "
+                                         "not delivery (latency above is measured with acknowledged round trips)").arg(meta.name);
+            addRow(row);
+            continue;
+        }
+        std::unique_ptr<TransportEndpoint> endpoint(transport->createEndpoint(EndpointRole::Sender, address));
+        if (!waitConnected(endpoint.get(), &error)) {
+            row.skipped = error;
+            addRow(row);
+            continue;
+        }
+        SenderSession::Options options = SenderSession::defaultOptionsFor(meta.capabilities);
+        options.batchSize = s.batch;
+        options.windowFrames = FrameWindow;
+        options.waitForAcks = true;
+        if (s.maxFrameBytes > 0)
+            options.maxFrameBytes = options.maxFrameBytes > 0 ? qMin(options.maxFrameBytes, s.maxFrameBytes) : s.maxFrameBytes;
+        SenderSession session(endpoint.get(), options);
+        const EmployeeList records = m_pool.mid(0, s.records);
+        QEventLoop loop;
+        QString sessionError;
+        qint64 elapsedNs = 0;
+        QElapsedTimer clock;
+        double selfEnd = 0;
+        QObject::connect(&session, &SenderSession::finished, &loop, [&] {
+            elapsedNs = clock.nsecsElapsed();
+            selfEnd = BenchStats::selfCpuSeconds();
+            loop.quit();
+        });
+        QObject::connect(&session, &SenderSession::errorOccurred, &loop, [&](const QString &message) { sessionError = message; });
+        QObject::connect(endpoint.get(), &TransportEndpoint::errorOccurred, &loop, [&](const QString &message) {
+            sessionError = message;
+            loop.exit(2);
+        });
+        const double self0 = BenchStats::selfCpuSeconds(), peer0 = peer.cpu();
+        clock.start();
+        session.send(records);
+        session.finish();
+        const bool ok = execFor(loop, RowTimeoutMs);
+        settle(ModelSettleMs);
+        const double cpu = selfEnd - self0 + peer.cpu() - peer0;
+        const SenderSession::Summary &summary = session.summary();
+        losses.overwrittenFrames += summary.framesUnacknowledged;
+        endpoint->close();
+        if (!ok || summary.recordsAcked < s.records) {
+            row.skipped = sessionError.isEmpty() ? QStringLiteral("only %1 of %2 records were acknowledged").arg(summary.recordsAcked).arg(s.records)
+                                                 : sessionError;
+            addRow(row);
+            continue;
+        }
+        const double seconds = double(elapsedNs) / 1e9;
+        const double bytes = double(m_prefixBytes[size_t(s.records)] + summary.framesSent * Wire::HeaderSize);
+        row.frameBytes = bytes / double(summary.framesSent);
+        const FloorResults::Stream f = floor ? floor->streams.at(i) : FloorResults::Stream();
+        auto fl = [&](double v) { return f.ok ? v : noFloor(); };
+        row.figures << figure(QStringLiteral("records/s"), QStringLiteral("rec/s"), BenchStats::perSecond(double(s.records), seconds), fl(f.recordsPerSecond), false)
+                    << figure(QStringLiteral("MB/s"), QStringLiteral("MB/s"), BenchStats::megabytesPerSecond(bytes, seconds), fl(f.megabytesPerSecond), false)
+                    << figure(QStringLiteral("cpu/Mrec"), QStringLiteral("s"), BenchStats::cpuSecondsPerMillion(cpu, double(s.records)), fl(f.cpuPerMillion), true);
+        addRow(row);
+    }
+
+    // Goodbye from the pinger: the receiver has now seen every sender leave, prints its
+    // counters and exits.
+    pinger->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Bye, sequence + 1, pingerId));
+    const ReceiverSummary summary = parseReceiverSummary(peer.finish(15000));
+    pinger->close();
+    addSummary(&losses, summary);
+
+    if (m_stop) {
+        m_report.losses.append(losses);
+        return;
+    }
+    step(QStringLiteral("%1: 1, 2, 4 senders").arg(id));
+    measureScaling(id, meta, floor, &losses);
+    m_report.losses.append(losses);
+}
+
+void BenchRunner::measureScaling(const QString &id, const TransportMetadata &meta, const FloorResults *floor, BenchLosses *losses)
+{
+    QString floorNote = QStringLiteral("floor: one sender, 64 records/frame");
+    for (int senders : {1, 2, 4}) {
+        BenchRow row;
+        row.mechanism = id;
+        row.test = QStringLiteral("scaling-%1").arg(senders);
+        row.label = QStringLiteral("%1 sender%2 -> 1 receiver, 64/frame").arg(senders).arg(senders > 1 ? QStringLiteral("s") : QString());
+        row.floorId = floor ? floorFor(id) : QString();
+        row.floorNote = floorNote;
+        row.recordsPerFrame = 64;
+        if (!meta.capabilities.multipleSenders || !meta.capabilities.reliable) {
+            row.skipped = !meta.capabilities.reliable ? QStringLiteral("lossy: concurrent senders would overwrite each other")
+                                                      : QStringLiteral("the mechanism takes one sender at a time");
+            addRow(row);
+            continue;
+        }
+        const QString address = addressFor(id);
+        Peer receiver;
+        QString error;
+        if (!receiver.start(m_config.program,
+                            {QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("receiver"),
+                             QStringLiteral("--transport"), id, QStringLiteral("--address"), address,
+                             QStringLiteral("--senders"), QString::number(senders),
+                             QStringLiteral("--timeout"), QString::number(RowTimeoutMs / 1000)},
+                            "listening", &error)) {
+            row.skipped = error;
+            addRow(row);
+            continue;
+        }
+        std::vector<std::unique_ptr<QProcess>> processes;
+        for (int k = 0; k < senders; ++k) {
+            auto p = std::make_unique<QProcess>();
+            p->start(m_config.program,
+                     {QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("sender"),
+                      QStringLiteral("--transport"), id, QStringLiteral("--address"), address,
+                      QStringLiteral("--generate"), QString::number(m_profile.scalingRecordsPerSender),
+                      QStringLiteral("--seed"), QString::number(k + 1),
+                      QStringLiteral("--first-id"), QString::number(1 + k * m_profile.scalingRecordsPerSender),
+                      QStringLiteral("--batch"), QStringLiteral("64"),
+                      QStringLiteral("--timeout"), QString::number(RowTimeoutMs / 1000)});
+            processes.push_back(std::move(p));
+        }
+        const ReceiverSummary s = parseReceiverSummary(receiver.finish(RowTimeoutMs));
+        QString senderError;
+        for (auto &p : processes) {
+            if (!p->waitForFinished(10000))
+                p->kill();
+            const QString text = QString::fromUtf8(p->readAllStandardError()).trimmed();
+            if (senderError.isEmpty() && !text.isEmpty())
+                senderError = text.section(QLatin1Char('\n'), 0, 0);
+        }
+        addSummary(losses, s);
+        const qint64 expected = m_profile.scalingRecordsPerSender * senders;
+        if (!s.known || s.records < expected) {
+            row.skipped = QStringLiteral("the receiver got %1 of %2 records%3").arg(s.records).arg(expected)
+                              .arg(senderError.isEmpty() ? QString() : QStringLiteral("; a sender said: ") + senderError);
+            addRow(row);
+            continue;
+        }
+        const double floorRate = floor && floor->streams.at(1).ok ? floor->streams.at(1).recordsPerSecond : noFloor();
+        row.figures << figure(QStringLiteral("records/s"), QStringLiteral("rec/s"), s.recordsPerSecond, floorRate, false);
+        addRow(row);
+    }
+}
+
+void BenchRunner::measureIdle(const QStringList &transportIds, const QStringList &floorIds)
+{
+    // Every idle receiver at once: each sleeps in the kernel, so they do not disturb each other,
+    // and the whole window is paid once.
+    struct Idle
+    {
+        QString id;
+        std::unique_ptr<Peer> peer;
+        std::unique_ptr<TransportEndpoint> endpoint;
+        std::unique_ptr<ipcw::bench::FloorLink> link;
+        QString error;
+        double cpu0 = 0;
+        double percent = 0;
+    };
+    std::vector<Idle> transports;
+    std::vector<Idle> floors;
+    for (const QString &id : transportIds) {
+        Idle idle;
+        idle.id = id;
+        const PluginManager::Plugin *plugin = m_plugins.findById(id);
+        const QString address = addressFor(id);
+        idle.peer = std::make_unique<Peer>();
+        if (idle.peer->start(m_config.program,
+                             {QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("receiver"),
+                              QStringLiteral("--transport"), id, QStringLiteral("--address"), address,
+                              QStringLiteral("--senders"), QStringLiteral("1"),
+                              QStringLiteral("--timeout"), QString::number(m_profile.idleSeconds + 60)},
+                             "listening", &idle.error)) {
+            idle.endpoint.reset(plugin->transport->createEndpoint(EndpointRole::Sender, address));
+            waitConnected(idle.endpoint.get(), &idle.error);
+        }
+        transports.push_back(std::move(idle));
+    }
+    for (const QString &id : floorIds) {
+        Idle idle;
+        idle.id = id;
+        idle.peer = std::make_unique<Peer>();
+        if (idle.peer->start(m_config.program, {QStringLiteral("bench-floor-peer"), id, uniqueName()}, "ready ", &idle.error)) {
+            std::string error;
+            idle.link = ipcw::bench::connectFloor(id.toStdString(), idle.peer->readyLine().mid(6).toStdString(),
+                                                  long(idle.peer->pid()), &error);
+            idle.error = QString::fromStdString(error);
+        }
+        floors.push_back(std::move(idle));
+    }
+    settle(300); // let connection set-up work finish before the window opens
+    for (auto *list : {&transports, &floors})
+        for (Idle &idle : *list)
+            idle.cpu0 = idle.error.isEmpty() ? idle.peer->cpu() : 0;
+    QElapsedTimer window;
+    window.start();
+    settle(m_profile.idleSeconds * 1000);
+    const double seconds = double(window.nsecsElapsed()) / 1e9;
+    for (auto *list : {&transports, &floors})
+        for (Idle &idle : *list)
+            if (idle.error.isEmpty())
+                idle.percent = BenchStats::cpuPercentOfCore(idle.peer->cpu() - idle.cpu0, seconds);
+    for (Idle &idle : floors) {
+        if (idle.error.isEmpty())
+            m_floorIdle.insert(idle.id, idle.percent);
+        if (idle.link)
+            ipcw::bench::floorStop(*idle.link);
+    }
+    for (Idle &idle : transports) {
+        const QString floorId = floorFor(idle.id);
+        BenchRow row;
+        row.mechanism = idle.id;
+        row.test = QStringLiteral("idle");
+        row.label = QStringLiteral("idle receiver, %1 s").arg(m_profile.idleSeconds);
+        row.floorId = m_floorIdle.contains(floorId) ? floorId : QString();
+        if (!idle.error.isEmpty())
+            row.skipped = idle.error;
+        else
+            row.figures << figure(QStringLiteral("idle cpu"), QStringLiteral("% core"), idle.percent,
+                                  m_floorIdle.contains(floorId) ? m_floorIdle.value(floorId) : noFloor(), true);
+        addRow(row);
+        if (idle.endpoint) {
+            idle.endpoint->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Bye, 1, 0x49444c45));
+            idle.peer->finish(5000);
+            idle.endpoint->close();
+        }
+    }
+    for (Idle &idle : floors) {
+        if (!idle.id.startsWith(QLatin1String("shm-")) || idle.id == QLatin1String("shm-block") || !idle.error.isEmpty())
+            continue;
+        BenchRow row;
+        row.mechanism = QStringLiteral("floor:") + idle.id;
+        row.test = QStringLiteral("idle");
+        row.label = QStringLiteral("idle peer, %1 s").arg(m_profile.idleSeconds);
+        row.floorId = QStringLiteral("shm-block");
+        row.floorNote = QString::fromStdString(ipcw::bench::floorDescription(idle.id.toStdString()));
+        row.figures << figure(QStringLiteral("idle cpu"), QStringLiteral("% core"), idle.percent,
+                              m_floorIdle.value(QStringLiteral("shm-block"), noFloor()), true);
+        addRow(row);
+    }
+}
+
+void BenchRunner::measureIngest()
+{
+    // The receiver's side alone, in this process: frames of 4096 records through
+    // ReceiverSession (decode, sequence check, coalescing) into EmployeeTableModel, beside
+    // decoding the same frames and nothing else.
+    const qint64 count = qMin<qint64>(m_profile.ingestRecords, m_pool.size());
+    QVector<QByteArray> frames;
+    for (qint64 at = 0, sequence = 1; at < count; at += 4096, ++sequence)
+        frames.append(FrameCodec::encodeRecords(m_pool.constData() + at, int(qMin<qint64>(4096, count - at)), quint64(sequence), 7));
+
+    double decodeSeconds = 0, decodeCpu = 0;
+    {
+        const double cpu0 = BenchStats::selfCpuSeconds();
+        QElapsedTimer clock;
+        clock.start();
+        for (const QByteArray &frame : std::as_const(frames)) {
+            DecodedFrame decoded;
+            FrameCodec::decode(frame, &decoded);
+        }
+        decodeSeconds = double(clock.nsecsElapsed()) / 1e9;
+        decodeCpu = BenchStats::selfCpuSeconds() - cpu0;
+    }
+    SinkEndpoint endpoint;
+    EmployeeTableModel model;
+    ReceiverSession session(&endpoint, QStringLiteral("bench"));
+    QObject::connect(&session, &ReceiverSession::recordsReceived, &model, &EmployeeTableModel::appendRecords);
+    const double cpu0 = BenchStats::selfCpuSeconds();
+    QElapsedTimer clock;
+    clock.start();
+    for (const QByteArray &frame : std::as_const(frames)) {
+        endpoint.deliver(frame);
+        QCoreApplication::processEvents(); // the coalescing timer fires as it would in a receiver
+    }
+    session.flush();
+    const double seconds = double(clock.nsecsElapsed()) / 1e9;
+    const double cpu = BenchStats::selfCpuSeconds() - cpu0;
+
+    BenchRow row;
+    row.mechanism = QStringLiteral("model ingest");
+    row.test = QStringLiteral("ingest");
+    row.label = QStringLiteral("%1 rec -> session -> model").arg(count);
+    row.floorId = QStringLiteral("decode");
+    row.floorNote = QStringLiteral("codec decode alone");
+    row.frameBytes = double(m_prefixBytes[size_t(count)] + frames.size() * Wire::HeaderSize) / double(frames.size());
+    row.recordsPerFrame = 4096;
+    if (model.rowCount() != count) {
+        row.skipped = QStringLiteral("the model holds %1 of %2 records").arg(model.rowCount()).arg(count);
+    } else {
+        row.figures << figure(QStringLiteral("records/s"), QStringLiteral("rec/s"), BenchStats::perSecond(double(count), seconds),
+                              BenchStats::perSecond(double(count), decodeSeconds), false)
+                    << figure(QStringLiteral("cpu/Mrec"), QStringLiteral("s"), BenchStats::cpuSecondsPerMillion(cpu, double(count)),
+                              BenchStats::cpuSecondsPerMillion(decodeCpu, double(count)), true);
+    }
+    addRow(row);
+}
+
+void BenchRunner::addTargetNotes()
+{
+    const BenchRow *fastest = nullptr;
+    for (const BenchRow &row : std::as_const(m_report.rows)) {
+        if (row.mechanism.startsWith(QLatin1String("floor:")) || !row.skipped.isEmpty())
+            continue;
+        const auto note = [&](const QString &text) { m_report.notes << QStringLiteral("%1: %2").arg(row.mechanism, text); };
+        if (row.test == QLatin1String("latency-1")) {
+            const BenchFigure *p50 = row.figure(QStringLiteral("p50"));
+            if (p50 && p50->hasFloor())
+                note(QStringLiteral("p50 round trip is %1x its floor (target 1.5x): %2")
+                         .arg(p50->ratio(), 0, 'f', 2).arg(p50->ratio() <= 1.5 ? QStringLiteral("met") : QStringLiteral("missed")));
+        } else if (row.test == QLatin1String("throughput-4096")) {
+            const BenchFigure *mb = row.figure(QStringLiteral("MB/s"));
+            if (mb && mb->hasFloor())
+                note(QStringLiteral("4096-record throughput is %1 of the floor's MB/s (target at least 0.5): %2")
+                         .arg(mb->ratio(), 0, 'f', 2).arg(mb->ratio() >= 0.5 ? QStringLiteral("met") : QStringLiteral("missed")));
+            const BenchFigure *rate = row.figure(QStringLiteral("records/s"));
+            if (rate && (!fastest || rate->value > fastest->figure(QStringLiteral("records/s"))->value))
+                fastest = &row;
+        } else if (row.test == QLatin1String("idle")) {
+            const BenchFigure *idle = row.figure(QStringLiteral("idle cpu"));
+            if (idle)
+                note(QStringLiteral("idle receiver uses %1% of a core (target below 0.1%): %2")
+                         .arg(idle->value, 0, 'f', 3).arg(idle->value < 0.1 ? QStringLiteral("met") : QStringLiteral("missed")));
+        } else if (row.test == QLatin1String("ingest")) {
+            const BenchFigure *rate = row.figure(QStringLiteral("records/s"));
+            if (rate)
+                note(QStringLiteral("session + model take %1 records/s in-process (target 1,000,000): %2")
+                         .arg(qint64(rate->value)).arg(rate->value >= 1e6 ? QStringLiteral("met") : QStringLiteral("missed")));
+        }
+    }
+    if (fastest) {
+        const double rate = fastest->figure(QStringLiteral("records/s"))->value;
+        m_report.notes << QStringLiteral("Fastest mechanism end to end into the receiver's model: %1 at %2 records/s over %3 records "
+                                         "(target 1,000,000 records/s): %4")
+                              .arg(fastest->mechanism).arg(qint64(rate)).arg(m_profile.recordsBatch4096)
+                              .arg(rate >= 1e6 ? QStringLiteral("met") : QStringLiteral("missed"));
+    }
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "benchreport.h"
+#include "employee.h"
+
+#include <QHash>
+#include <QObject>
+#include <QStringList>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+class PluginManager;
+class QProcess;
+class TransportEndpoint;
+struct TransportMetadata;
+class ITransport;
+
+struct IPCWCORE_EXPORT BenchConfig
+{
+    QString program;        // the ipcworkshop executable started as peer; empty: this program
+    QStringList transports; // empty: every usable transport
+    bool quick = false;     // CI profile: every row, far smaller volumes
+    QStringList shmWaits = {QStringLiteral("block"), QStringLiteral("spinblock"), QStringLiteral("spin")};
+};
+
+// Measures every transport against its bare-OS floor, each side with a real second process as
+// the peer: `ipcworkshop --headless --role receiver` for a transport, `ipcworkshop
+// bench-floor-peer` for a floor. Rows are emitted as soon as they are measured.
+//
+// run() blocks until done, turning nested event loops while transports work, and runs the
+// floors' blocking system calls directly. A GUI therefore moves the runner to a worker thread
+// (QObject::moveToThread, then invoke run() there) and listens to its signals, which arrive
+// queued; requestStop() may be called from any thread. Transports whose endpoints must live in
+// the GUI thread (the clipboard) are skipped with a sentence when run() is not on that thread.
+class IPCWCORE_EXPORT BenchRunner : public QObject
+{
+    Q_OBJECT
+public:
+    struct Profile
+    {
+        int warmUp = 0;
+        int roundTrips = 0;
+        qint64 recordsBatch1 = 0;
+        qint64 recordsBatch64 = 0;
+        qint64 recordsBatch4096 = 0;
+        qint64 recordsMiBFrames = 0;
+        qint64 scalingRecordsPerSender = 0;
+        int idleSeconds = 0;
+        qint64 ingestRecords = 0;
+    };
+    static Profile profileFor(bool quick);
+
+    BenchRunner(const PluginManager &plugins, const BenchConfig &config, QObject *parent = nullptr);
+    ~BenchRunner() override;
+
+    BenchReport run();
+    void requestStop() { m_stop = true; }
+
+    // Which floor stands under a transport ("" when none exists), and why not.
+    static QString floorFor(const QString &transportId, QString *whyNone = nullptr);
+
+signals:
+    void progress(int done, int total, const QString &step);
+    void rowReady(const BenchRow &row);
+    void finished(const BenchReport &report);
+
+private:
+    struct FloorResults;
+    struct Plan;
+    class Peer;
+
+    void step(const QString &what);
+    void addRow(BenchRow row);
+    QString uniqueName();
+    QString addressFor(const QString &transportId);
+
+    FloorResults measureFloor(const QString &floorId, const Plan &plan);
+    void measureTransport(const QString &id, ITransport *transport, const TransportMetadata &meta, const Plan &plan,
+                          const FloorResults *floor);
+    void measureScaling(const QString &id, const TransportMetadata &meta, const FloorResults *floor, BenchLosses *losses);
+    void measureIdle(const QStringList &transportIds, const QStringList &floorIds);
+    void measureIngest();
+    void addTargetNotes();
+
+    const PluginManager &m_plugins;
+    BenchConfig m_config;
+    Profile m_profile;
+    std::atomic<bool> m_stop{false};
+    BenchReport m_report;
+    EmployeeList m_pool;
+    std::vector<qint64> m_prefixBytes; // encoded bytes of the first n records of the pool
+    int m_done = 0;
+    int m_total = 0;
+    int m_nameCounter = 0;
+    QHash<QString, double> m_floorIdle;
+    QString m_floorError; // of the floor measured last, for the rows that lack it
+};
