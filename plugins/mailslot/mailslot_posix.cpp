@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -32,8 +33,8 @@ constexpr mqd_t NoQueue = mqd_t(-1);
 // that a user's RLIMIT_MSGQUEUE (800 KiB by default) fits a receiver and several senders.
 constexpr long ReceiverMaxMessages = 64;
 constexpr long ReceiverMaxMessageBytes = 1024 * 1024;
-constexpr long ReplyMaxMessages = 10;
-constexpr long ReplyMaxMessageBytes = 8192;
+constexpr long ReplyMaxMessages = 8;
+constexpr long ReplyMaxMessageBytes = 2048;
 // Only when pidfd_open() is missing (kernels before 5.3) is a peer's liveness polled, this often.
 constexpr int LivenessCheckMs = 1000;
 
@@ -139,6 +140,69 @@ std::string processDescription()
 
 std::atomic<std::uint32_t> nextSlot{0};
 
+// Takes the exclusive lock on `path` (created 0600). Returns the descriptor, or -1 with `busy`
+// set when a live process holds it. After taking it the file must still be the one at the
+// path: whoever closes unlinks its lock file before letting go of the lock.
+int lockFile(const std::string &path, bool *busy, std::string *error)
+{
+    *busy = false;
+    for (;;) {
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+            *error = "Cannot create the lock file " + path + ": " + errnoText(errno) + ".";
+            return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            *busy = errno == EWOULDBLOCK;
+            *error = "Cannot lock " + path + ": " + errnoText(errno) + ".";
+            if (*busy)
+                return fd; // the caller reads the owner's pid, then closes it
+            ::close(fd);
+            return -1;
+        }
+        struct stat held {}, named {};
+        if (fstat(fd, &held) == 0 && stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino
+            && held.st_dev == named.st_dev)
+            return fd;
+        ::close(fd);
+    }
+}
+
+// Every queue we create has a lock file "mailslot-<queue>.lock" in the runtime folder, locked
+// while its owner lives. A crashed receiver's or sender's queue would otherwise stay until the
+// name is used again and eat into the user's small RLIMIT_MSGQUEUE: remove every queue whose
+// lock nobody holds.
+void sweepStaleQueues(const std::string &dir)
+{
+    DIR *folder = opendir(dir.c_str());
+    if (!folder)
+        return;
+    const std::string prefix = "mailslot-", suffix = ".lock";
+    while (const dirent *entry = readdir(folder)) {
+        const std::string file = entry->d_name;
+        if (file.size() <= prefix.size() + suffix.size() || file.compare(0, prefix.size(), prefix) != 0
+            || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        const std::string stem = file.substr(prefix.size(), file.size() - prefix.size() - suffix.size());
+        std::string name;
+        std::size_t ignored = 0;
+        if (!ipcw::mailslot::parseAddress(stem, &name, &ignored).empty() || name != stem)
+            continue;
+        const std::string path = dir + "/" + file;
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue;
+        struct stat held {}, named {};
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &held) == 0 && stat(path.c_str(), &named) == 0
+            && held.st_ino == named.st_ino && held.st_dev == named.st_dev) {
+            mq_unlink(ipcw::native::userScopedObjectName(stem).c_str());
+            unlink(path.c_str());
+        }
+        ::close(fd);
+    }
+    closedir(folder);
+}
+
 } // namespace
 
 MailslotChannelPosix::Peer::~Peer()
@@ -171,7 +235,9 @@ std::string MailslotChannelPosix::open(Role role, const std::string &address)
     const std::string dir = ipcw::native::userRuntimeDir(&error);
     if (dir.empty())
         return error;
+    m_runtimeDir = dir;
     m_lockPath = dir + "/mailslot-" + m_name + ".lock";
+    sweepStaleQueues(dir);
     error = role == Role::Receiver ? openReceiver() : openSender();
     if (!error.empty())
         close();
@@ -180,32 +246,21 @@ std::string MailslotChannelPosix::open(Role role, const std::string &address)
 
 std::string MailslotChannelPosix::openReceiver()
 {
-    // The lock decides who owns the name. After taking it, the file must still be the one at
-    // the path: a receiver closing at this very moment unlinks its lock file before letting go.
-    for (;;) {
-        m_lockFd = ::open(m_lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (m_lockFd < 0)
-            return "Cannot create the lock file " + m_lockPath + ": " + errnoText(errno) + ".";
-        if (flock(m_lockFd, LOCK_EX | LOCK_NB) != 0) {
-            const int error = errno;
-            char pid[32] = {};
-            const ssize_t n = pread(m_lockFd, pid, sizeof pid - 1, 0);
-            closeFd(m_lockFd);
-            if (error == EWOULDBLOCK)
-                return "The mailslot name \"" + m_name + "\" is already in use by a running receiver"
-                    + (n > 0 ? " (pid " + std::string(pid, std::size_t(n)) + ")" : std::string()) +
-                    ": stop that receiver or choose another name.";
-            return "Cannot lock " + m_lockPath + ": " + errnoText(error) + ".";
-        }
-        struct stat held {}, named {};
-        if (fstat(m_lockFd, &held) == 0 && stat(m_lockPath.c_str(), &named) == 0 && held.st_ino == named.st_ino
-            && held.st_dev == named.st_dev)
-            break;
+    bool busy = false;
+    std::string error;
+    m_lockFd = lockFile(m_lockPath, &busy, &error);
+    if (busy) {
+        char pid[32] = {};
+        const ssize_t n = pread(m_lockFd, pid, sizeof pid - 1, 0);
         closeFd(m_lockFd);
+        return "The mailslot name \"" + m_name + "\" is already in use by a running receiver"
+            + (n > 0 ? " (pid " + std::string(pid, std::size_t(n)) + ")" : std::string())
+            + ": stop that receiver or choose another name.";
     }
+    if (m_lockFd < 0)
+        return error;
     // Nobody else holds the lock, so a queue with our name is a crashed receiver's: replace it.
     mq_unlink(m_queueName.c_str());
-    std::string error;
     m_queue = createQueue(m_queueName, ReceiverMaxMessages, ReceiverMaxMessageBytes, &error);
     if (m_queue == NoQueue)
         return error;
@@ -244,9 +299,19 @@ std::string MailslotChannelPosix::openSender()
     // Our pid is ours alone, and the slot counter makes the name unique within this process:
     // a queue already there was left by a crashed process that had our pid before.
     m_slot = nextSlot++;
-    m_replyQueueName = ipcw::native::userScopedObjectName(ipcw::mailslot::replyName(m_name, getpid(), m_slot));
-    mq_unlink(m_replyQueueName.c_str());
+    const std::string reply = ipcw::mailslot::replyName(m_name, getpid(), m_slot);
+    m_replyQueueName = ipcw::native::userScopedObjectName(reply);
+    m_replyLockPath = m_runtimeDir + "/mailslot-" + reply + ".lock";
+    bool busy = false;
     std::string error;
+    m_replyLockFd = lockFile(m_replyLockPath, &busy, &error);
+    if (busy) {
+        closeFd(m_replyLockFd);
+        return "The reply queue " + m_replyQueueName + " is in use by another process.";
+    }
+    if (m_replyLockFd < 0)
+        return error;
+    mq_unlink(m_replyQueueName.c_str());
     m_replyQueue = createQueue(m_replyQueueName, ReplyMaxMessages, ReplyMaxMessageBytes, &error);
     if (m_replyQueue == NoQueue)
         return error;
@@ -749,13 +814,16 @@ void MailslotChannelPosix::close()
         if (m_queue != NoQueue)
             mq_unlink(m_queueName.c_str());
         if (m_lockFd >= 0)
-            unlink(m_lockPath.c_str()); // before unlocking: see openReceiver()
+            unlink(m_lockPath.c_str()); // before unlocking: see lockFile()
     }
     closeQueue(m_queue);
     if (m_replyQueue != NoQueue) {
         closeQueue(m_replyQueue);
         mq_unlink(m_replyQueueName.c_str());
     }
+    if (m_replyLockFd >= 0)
+        unlink(m_replyLockPath.c_str());
+    closeFd(m_replyLockFd);
     closeFd(m_lockFd);
     closeFd(m_receiverPidfd);
     m_receiverPid = 0;

@@ -19,8 +19,10 @@
 // names). The receiver owns "/ipcworkshop-<uid>-<name>" and holds an flock on
 // "<runtime dir>/mailslot-<name>.lock" (which also stores its pid) while it lives: a queue
 // whose lock nobody holds is a crashed receiver's and is replaced. Each sender creates its own
-// reply queue "<name>-reply-<pid>[-<slot>]" for the acks, announces itself with a Hello
-// datagram and gets the peer id pid<<32|slot. Frames larger than a queue message are cut into
+// reply queue "<name>-reply-<pid>[-<slot>]" for the acks (locked the same way), announces
+// itself with a Hello datagram and gets the peer id pid<<32|slot. Opening sweeps away every
+// queue of ours whose lock nobody holds: crashed processes' queues would otherwise use up the
+// user's RLIMIT_MSGQUEUE (800 KiB by default). Frames larger than a queue message are cut into
 // fragments (mailslotdatagram.h) and put back together per sender.
 //
 // Nothing spins: receive() sleeps in poll() on the queue descriptor (on Linux an mqd_t is a
@@ -92,6 +94,7 @@ private:
     std::size_t m_fragmentOption = 0; // "?fragment=N", 0: as large as the queue allows
     mqd_t m_queue = mqd_t(-1);      // receiver: read end; sender: write end
     std::size_t m_datagramBytes = 0; // sender: datagram size towards the receiver
+    std::string m_runtimeDir;
     int m_lockFd = -1;
     std::string m_lockPath;
     int m_wakeFd = -1;
@@ -105,6 +108,8 @@ private:
     // Sender
     std::uint32_t m_slot = 0;
     std::string m_replyQueueName;
+    int m_replyLockFd = -1; // held while we live, so a sweep never takes our reply queue
+    std::string m_replyLockPath;
     mqd_t m_replyQueue = mqd_t(-1);
     pid_t m_receiverPid = 0;
     int m_receiverPidfd = -1;

@@ -466,6 +466,9 @@ void TestMailslot::staleQueueOfCrashedReceiverIsReplaced()
     MailslotChannelPosix early;
     const std::string error = early.open(Role::Sender, name);
     QVERIFY2(error.find("start a receiver first") != std::string::npos, error.c_str());
+    // Opening swept the dead receiver's queue away, so it no longer eats queue memory.
+    QCOMPARE(mq_open(queue.c_str(), O_WRONLY), mqd_t(-1));
+    QCOMPARE(errno, ENOENT);
 
     MailslotChannelPosix receiver, sender;
     QCOMPARE(receiver.open(Role::Receiver, name), std::string());
