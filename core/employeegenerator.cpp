@@ -30,15 +30,22 @@ QString from(const char *const (&list)[N], int index)
     return QString::fromUtf8(list[index % int(N)]);
 }
 
+// ASCII letters only, so every address is valid: "josé" -> "jos", "李" -> "".
+QString asciiLetters(const QString &text)
+{
+    QString letters;
+    for (QChar c : text) {
+        if ((c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z')))
+            letters += c.toLower();
+    }
+    return letters;
+}
+
 QString emailLocalPart(const QString &first, const QString &last)
 {
-    QString local;
-    for (QChar c : first + QLatin1Char('.') + last) {
-        if ((c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z'))
-            || c == QLatin1Char('.'))
-            local += c.toLower();
-    }
-    return local.isEmpty() || local == QLatin1String(".") ? QStringLiteral("employee") : local;
+    QStringList parts{asciiLetters(first), asciiLetters(last)};
+    parts.removeAll(QString());
+    return parts.isEmpty() ? QStringLiteral("employee") : parts.join(QLatin1Char('.'));
 }
 
 } // namespace
