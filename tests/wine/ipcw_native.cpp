@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#ifdef IPCW_NATIVE_PIPE_SECURITY
+#ifdef IPCW_NATIVE_NAMEDPIPE
 #include "namedpipe_win32.h"
 #endif
 
@@ -40,6 +40,8 @@ const char Usage[] =
     "Usage:\n"
     "  ipcw-native.exe list\n"
     "      Prints the mechanism ids compiled into this driver, one per line.\n"
+    "  ipcw-native.exe platform\n"
+    "      Prints \"platform: wine <version>\" under Wine, \"platform: windows\" otherwise.\n"
     "  ipcw-native.exe receive <mechanism> <address> <out.bin> --frames N [--timeout S] [--ack]\n"
     "      Opens a receiver, prints \"ready\" once it listens, writes every frame it receives back to\n"
     "      back to out.bin and exits 0 after N frames (2 on timeout, default 120 s; 1 on error).\n"
@@ -48,11 +50,26 @@ const char Usage[] =
     "      Opens a sender and sends the frames stored back to back in in.bin (each a 40-byte header\n"
     "      whose u32 little-endian payload length sits at offset 28, then the payload).\n"
     "      --wait-ack waits for the receiver's answer before sending the next frame.\n"
-#ifdef IPCW_NATIVE_PIPE_SECURITY
+#ifdef IPCW_NATIVE_NAMEDPIPE
     "  ipcw-native.exe pipe-security <address>\n"
     "      Opens a namedpipe receiver and prints the DACL of its pipe as read back with\n"
     "      GetSecurityInfo: \"dacl: present\", \"aces: N\", one \"ace: <type> <SID>\" per entry and\n"
     "      \"user: <SID>\" for the current user.\n"
+    "  ipcw-native.exe second-receiver <address>\n"
+    "      Opens a namedpipe receiver, then a second one on the same address while the first still\n"
+    "      listens, and prints \"platform: ...\", \"first: listening\" and \"second: refused: <sentence>\"\n"
+    "      or \"second: opened\".\n"
+#endif
+#ifdef IPCW_NATIVE_MAILSLOT
+    "  ipcw-native.exe mailslot-large <name> <bytes>\n"
+    "      Writes one message of <bytes> bytes straight to a new mailslot (no fragmentation: plain\n"
+    "      CreateMailslotW, CreateFileW, WriteFile, then ReadFile into a buffer of the size\n"
+    "      GetMailslotInfo gives) and prints \"platform: ...\", \"written: N\" (or \"write-error: ...\"),\n"
+    "      \"next-size: N\", \"read: N\" (or \"read-error: ...\") and \"intact: yes|no\".\n"
+    "  ipcw-native.exe mailslot-count <name> <messages>\n"
+    "      Writes <messages> messages (the i-th, from 0, of 100 + i bytes) to a new mailslot and prints\n"
+    "      what GetMailslotInfo says before and after reading one: \"platform: ...\", \"written: N\",\n"
+    "      \"count: N\", \"next-size: N\", \"read: N\", \"count-after-read: N\", \"next-size-after-read: N\".\n"
 #endif
     ;
 
@@ -72,6 +89,19 @@ std::wstring widen(const std::string &text)
     if (size > 1)
         MultiByteToWideChar(CP_UTF8, 0, text.c_str(), -1, result.data(), size);
     return result;
+}
+
+// Wine's ntdll exports wine_get_version and Windows' does not. The Linux side skips an
+// assertion for a known Wine gap only when this says Wine, so on Windows every one runs.
+void printPlatform()
+{
+    using WineGetVersion = const char *(CDECL *)();
+    const HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    const FARPROC proc = ntdll ? GetProcAddress(ntdll, "wine_get_version") : nullptr;
+    if (proc)
+        std::printf("platform: wine %s\n", reinterpret_cast<WineGetVersion>(reinterpret_cast<void *>(proc))());
+    else
+        std::printf("platform: windows\n");
 }
 
 int fail(const std::string &sentence, int code = ExitFailed)
@@ -284,7 +314,7 @@ int sendFrames(const Options &options)
     return code;
 }
 
-#ifdef IPCW_NATIVE_PIPE_SECURITY
+#ifdef IPCW_NATIVE_NAMEDPIPE
 int pipeSecurity(const Options &options)
 {
     if (options.positional.size() != 1)
@@ -301,6 +331,183 @@ int pipeSecurity(const Options &options)
     std::printf("%s%s", report.c_str(), !report.empty() && report.back() == '\n' ? "" : "\n");
     return report.rfind("error:", 0) == 0 ? ExitFailed : ExitOk;
 }
+
+// FILE_FLAG_FIRST_PIPE_INSTANCE: while one receiver listens, a second one on the same name must
+// be refused, not quietly share the name (and half the senders).
+int secondReceiver(const Options &options)
+{
+    if (options.positional.size() != 1)
+        return fail(std::string("second-receiver needs <address>.\n") + Usage, ExitUsage);
+    printPlatform();
+    std::string error;
+    std::unique_ptr<Channel> first = channelFor("namedpipe", &error);
+    std::unique_ptr<Channel> second = channelFor("namedpipe", &error);
+    if (!first || !second)
+        return fail(error);
+    error = first->open(Role::Receiver, options.positional[0]);
+    if (!error.empty())
+        return fail("The first receiver did not open: " + error);
+    std::printf("first: listening\n");
+    error = second->open(Role::Receiver, options.positional[0]);
+    if (error.empty())
+        std::printf("second: opened\n");
+    else
+        std::printf("second: refused: %s\n", error.c_str());
+    second->close();
+    first->close();
+    return ExitOk;
+}
+#endif
+
+#ifdef IPCW_NATIVE_MAILSLOT
+std::string systemMessage(DWORD error)
+{
+    wchar_t *text = nullptr;
+    const DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+                                   nullptr, error, 0, reinterpret_cast<wchar_t *>(&text), 0, nullptr);
+    std::string result = n > 0 && text ? narrow(text) : std::string();
+    LocalFree(text);
+    while (!result.empty() && (result.back() == '\n' || result.back() == '\r' || result.back() == '.'))
+        result.pop_back();
+    return "error " + std::to_string(error) + (result.empty() ? "" : " (" + result + ")");
+}
+
+// Raw mailslot calls, without the backend's fragments, to show what the OS itself does.
+struct RawMailslot
+{
+    HANDLE slot = INVALID_HANDLE_VALUE;
+    HANDLE writer = INVALID_HANDLE_VALUE;
+    HANDLE event = nullptr;
+    ~RawMailslot()
+    {
+        for (HANDLE h : {writer, slot})
+            if (h != INVALID_HANDLE_VALUE)
+                CloseHandle(h);
+        if (event)
+            CloseHandle(event);
+    }
+
+    std::string open(const std::string &name)
+    {
+        const std::wstring path = L"\\\\.\\mailslot\\ipcworkshop-probe\\" + widen(name);
+        // Any message size; a read gives up after 2 s, so a message the OS lost cannot hang us.
+        slot = CreateMailslotW(path.c_str(), 0, 2000, nullptr);
+        if (slot == INVALID_HANDLE_VALUE)
+            return "CreateMailslotW failed: " + systemMessage(GetLastError()) + ".";
+        writer = CreateFileW(path.c_str(), GENERIC_WRITE, FILE_SHARE_READ, nullptr, OPEN_EXISTING,
+                             FILE_ATTRIBUTE_NORMAL, nullptr);
+        if (writer == INVALID_HANDLE_VALUE)
+            return "CreateFileW on the mailslot failed: " + systemMessage(GetLastError()) + ".";
+        event = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+        if (!event)
+            return "CreateEventW failed: " + systemMessage(GetLastError()) + ".";
+        return {};
+    }
+
+    std::string write(const std::vector<std::uint8_t> &message)
+    {
+        DWORD written = 0;
+        if (!WriteFile(writer, message.data(), DWORD(message.size()), &written, nullptr))
+            return "WriteFile failed: " + systemMessage(GetLastError()) + ".";
+        if (written != message.size())
+            return "WriteFile wrote " + std::to_string(written) + " of " + std::to_string(message.size()) + " bytes.";
+        return {};
+    }
+
+    // Windows opens a mailslot server asynchronously and Wine synchronously: a waited-for
+    // OVERLAPPED read serves both.
+    std::string read(std::vector<std::uint8_t> *message)
+    {
+        OVERLAPPED overlapped{};
+        overlapped.hEvent = event;
+        ResetEvent(event);
+        DWORD got = 0;
+        if (!ReadFile(slot, message->data(), DWORD(message->size()), &got, &overlapped)
+            && (GetLastError() != ERROR_IO_PENDING || !GetOverlappedResult(slot, &overlapped, &got, TRUE)))
+            return "ReadFile failed: " + systemMessage(GetLastError()) + ".";
+        message->resize(got);
+        return {};
+    }
+
+    // GetMailslotInfo's next message size (-1 for none) and message count.
+    void info(long long *nextSize, unsigned long *count)
+    {
+        DWORD next = 0;
+        DWORD messages = 0;
+        if (!GetMailslotInfo(slot, nullptr, &next, &messages, nullptr)) {
+            std::printf("info-error: GetMailslotInfo failed: %s.\n", systemMessage(GetLastError()).c_str());
+            next = MAILSLOT_NO_MESSAGE;
+        }
+        *nextSize = next == MAILSLOT_NO_MESSAGE ? -1 : (long long)next;
+        *count = messages;
+    }
+};
+
+std::vector<std::uint8_t> pattern(std::size_t size, unsigned seed)
+{
+    std::vector<std::uint8_t> bytes(size);
+    for (std::size_t i = 0; i < size; ++i)
+        bytes[i] = std::uint8_t((i * 31u + seed * 7u + (i >> 8)) & 0xffu);
+    return bytes;
+}
+
+// One message well over 64 KiB, written and read in one piece.
+int mailslotLarge(const Options &options)
+{
+    const long size = options.positional.size() == 2 ? std::strtol(options.positional[1].c_str(), nullptr, 10) : 0;
+    if (size <= 0 || size > 16L * 1024 * 1024)
+        return fail(std::string("mailslot-large needs <name> <bytes> (1 to 16 MiB).\n") + Usage, ExitUsage);
+    printPlatform();
+    RawMailslot mailslot;
+    if (const std::string error = mailslot.open(options.positional[0]); !error.empty())
+        return fail(error);
+    const std::vector<std::uint8_t> message = pattern(std::size_t(size), 1);
+    if (const std::string error = mailslot.write(message); !error.empty()) {
+        std::printf("write-error: %s\n", error.c_str());
+        return ExitOk;
+    }
+    std::printf("written: %zu\n", message.size());
+    long long next = 0;
+    unsigned long count = 0;
+    mailslot.info(&next, &count);
+    std::printf("next-size: %lld\n", next);
+    // Sized by GetMailslotInfo, as in Microsoft's own mailslot example.
+    std::vector<std::uint8_t> received(next > 0 ? std::size_t(next) : message.size());
+    if (const std::string error = mailslot.read(&received); !error.empty()) {
+        std::printf("read-error: %s\n", error.c_str());
+        return ExitOk;
+    }
+    std::printf("read: %zu\n", received.size());
+    std::printf("intact: %s\n", received == message ? "yes" : "no");
+    return ExitOk;
+}
+
+// GetMailslotInfo's message count and next size, before and after one read.
+int mailslotCount(const Options &options)
+{
+    const long messages = options.positional.size() == 2 ? std::strtol(options.positional[1].c_str(), nullptr, 10) : 0;
+    if (messages < 2 || messages > 1000)
+        return fail(std::string("mailslot-count needs <name> <messages> (2 to 1000).\n") + Usage, ExitUsage);
+    printPlatform();
+    RawMailslot mailslot;
+    if (const std::string error = mailslot.open(options.positional[0]); !error.empty())
+        return fail(error);
+    for (long i = 0; i < messages; ++i)
+        if (const std::string error = mailslot.write(pattern(std::size_t(100 + i), unsigned(i))); !error.empty())
+            return fail("Message " + std::to_string(i) + ": " + error);
+    std::printf("written: %ld\n", messages);
+    long long next = 0;
+    unsigned long count = 0;
+    mailslot.info(&next, &count);
+    std::printf("count: %lu\nnext-size: %lld\n", count, next);
+    std::vector<std::uint8_t> received(64 * 1024);
+    if (const std::string error = mailslot.read(&received); !error.empty())
+        return fail(error);
+    std::printf("read: %zu\n", received.size());
+    mailslot.info(&next, &count);
+    std::printf("count-after-read: %lu\nnext-size-after-read: %lld\n", count, next);
+    return ExitOk;
+}
 #endif
 
 } // namespace
@@ -315,13 +522,25 @@ int wmain(int argc, wchar_t **argv)
         return fail(options.error + "\n" + Usage, ExitUsage);
     if (command == "list")
         return listBackends();
+    if (command == "platform") {
+        printPlatform();
+        return ExitOk;
+    }
     if (command == "receive")
         return receiveFrames(options);
     if (command == "send")
         return sendFrames(options);
-#ifdef IPCW_NATIVE_PIPE_SECURITY
+#ifdef IPCW_NATIVE_NAMEDPIPE
     if (command == "pipe-security")
         return pipeSecurity(options);
+    if (command == "second-receiver")
+        return secondReceiver(options);
+#endif
+#ifdef IPCW_NATIVE_MAILSLOT
+    if (command == "mailslot-large")
+        return mailslotLarge(options);
+    if (command == "mailslot-count")
+        return mailslotCount(options);
 #endif
     if (command == "help" || command == "--help") {
         std::printf("%s", Usage);
