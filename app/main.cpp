@@ -52,6 +52,15 @@ int main(int argc, char **argv)
     if (BenchCommand::isBench(argc, argv))
         return BenchCommand::run(argc, argv);
     const bool gui = wantsGui(argc, argv);
+#if defined(Q_OS_UNIX) && !defined(Q_OS_DARWIN)
+    // Without this, Qt would abort with a message about the xcb plugin.
+    if (gui && qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+        && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        QTextStream(stderr) << "No display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set). "
+                               "Run with --headless, or see --help." << Qt::endl;
+        return Headless::Usage;
+    }
+#endif
     std::unique_ptr<QCoreApplication> app(gui                          ? new QApplication(argc, argv)
                                           : wantsDisplay(argc, argv) ? new QGuiApplication(argc, argv)
                                                                      : new QCoreApplication(argc, argv));

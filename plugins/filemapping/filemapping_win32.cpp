@@ -10,12 +10,6 @@
 
 #include "native/registry.h"
 
-// The Wine driver (tests/wine) builds each backend from its *_win32.cpp alone, so the shared,
-// platform-free ring comes into this translation unit with it; the Windows CMake branch
-// compiles only this file for the same reason.
-#include "shmring.cpp"
-#include "shmsession.cpp"
-
 #include <windows.h>
 
 using ipcw::native::Event;
