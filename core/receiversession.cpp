@@ -81,7 +81,8 @@ void ReceiverSession::onFrame(const QByteArray &frame, quint64 peer)
         SenderState &state = *it;
         if (account(state, h.sequence)) {
             const qint64 now = qint64(FrameCodec::nowMicroseconds());
-            m_buffer.reserve(m_buffer.size() + decoded.records.size());
+            // No exact reserve() here: growing to the exact size on every frame copies the whole
+            // coalescing buffer each time (quadratic); append's geometric growth is linear.
             for (Employee &e : decoded.records)
                 m_buffer.append(ReceivedRecord{std::move(e), h.sequence, m_transportId, qint64(h.timestampUs), now});
             ++state.frames;
