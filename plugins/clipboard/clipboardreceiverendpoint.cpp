@@ -31,6 +31,9 @@ bool looksLikeEmployeeCsv(const QByteArray &text)
 ClipboardReceiverEndpoint::ClipboardReceiverEndpoint(const QString &address)
     : TransportEndpoint(EndpointRole::Receiver, address)
 {
+    m_readSoon.setSingleShot(true);
+    m_readSoon.setInterval(0);
+    connect(&m_readSoon, &QTimer::timeout, this, &ClipboardReceiverEndpoint::readClipboard);
 }
 
 void ClipboardReceiverEndpoint::open()
@@ -46,10 +49,11 @@ void ClipboardReceiverEndpoint::open()
             return;
         }
         m_clipboard = QGuiApplication::clipboard();
-        // Queued: our own reply (on the same selection where PRIMARY does not exist) must not be
-        // read back while it is being set. What is on the clipboard now is old: only changes count.
-        connect(m_clipboard, &QClipboard::dataChanged, this, &ClipboardReceiverEndpoint::readClipboard,
-                Qt::QueuedConnection);
+        // Only the value on the clipboard now matters, so a burst of notifications (a sender
+        // replacing frames faster than they are read) becomes one read on the next pass of the
+        // event loop, never a read nested in our own setMimeData(). What is on the clipboard
+        // before we listen is old: only changes count.
+        connect(m_clipboard, &QClipboard::dataChanged, &m_readSoon, qOverload<>(&QTimer::start));
         setState(State::Listening);
     });
 }
@@ -57,7 +61,8 @@ void ClipboardReceiverEndpoint::open()
 void ClipboardReceiverEndpoint::close()
 {
     if (m_clipboard)
-        m_clipboard->disconnect(this);
+        m_clipboard->disconnect(&m_readSoon);
+    m_readSoon.stop();
     setState(State::Closed);
 }
 
@@ -79,7 +84,7 @@ void ClipboardReceiverEndpoint::readClipboard()
         return;
     if (data->hasFormat(ClipboardFormats::frameMime())) {
         const QByteArray frame = data->data(ClipboardFormats::frameMime());
-        // Several change notifications can show the same value: it was sent once.
+        // A notification can come for a value already read: it was sent once.
         if (frame.isEmpty() || frame == m_lastFrame)
             return;
         m_lastFrame = frame;

@@ -4,6 +4,7 @@
 #include "transportendpoint.h"
 
 #include <QClipboard>
+#include <QTimer>
 
 class QMimeData;
 
@@ -32,6 +33,7 @@ private:
     void takePaste(const QMimeData *data);
 
     QClipboard *m_clipboard = nullptr;
+    QTimer m_readSoon; // folds a burst of change notifications into one read
     QByteArray m_lastFrame;
     QByteArray m_lastPaste;
     quint32 m_pastes = 0;

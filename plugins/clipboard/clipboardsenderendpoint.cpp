@@ -16,6 +16,9 @@ ClipboardSenderEndpoint::ClipboardSenderEndpoint(const QString &address)
     m_firstReply.setSingleShot(true);
     m_firstReply.setInterval(FirstReplyMs);
     connect(&m_firstReply, &QTimer::timeout, this, &ClipboardSenderEndpoint::nobodyReplied);
+    m_readSoon.setSingleShot(true);
+    m_readSoon.setInterval(0);
+    connect(&m_readSoon, &QTimer::timeout, this, &ClipboardSenderEndpoint::readReply);
 }
 
 void ClipboardSenderEndpoint::open()
@@ -31,11 +34,11 @@ void ClipboardSenderEndpoint::open()
             return;
         }
         m_clipboard = QGuiApplication::clipboard();
-        // Queued: a reply read in the middle of our own setMimeData() would nest one frame's
-        // handling inside the next.
+        // Only the latest reply matters (acks are cumulative): a burst of notifications becomes
+        // one read on the next pass of the event loop, never nested in our own setMimeData().
         connect(m_clipboard, ClipboardFormats::replyMode(m_clipboard) == QClipboard::Selection
                     ? &QClipboard::selectionChanged : &QClipboard::dataChanged,
-                this, &ClipboardSenderEndpoint::readReply, Qt::QueuedConnection);
+                &m_readSoon, qOverload<>(&QTimer::start));
         // The clipboard cannot tell whether anyone is listening: acks will.
         setState(State::Connected);
     });
@@ -44,7 +47,8 @@ void ClipboardSenderEndpoint::open()
 void ClipboardSenderEndpoint::close()
 {
     if (m_clipboard)
-        m_clipboard->disconnect(this);
+        m_clipboard->disconnect(&m_readSoon);
+    m_readSoon.stop();
     m_settle.stop();
     m_firstReply.stop();
     m_queue.clear();
@@ -114,18 +118,18 @@ void ClipboardSenderEndpoint::readReply()
     if (!data || !data->hasFormat(ClipboardFormats::replyMime()))
         return;
     const QByteArray reply = data->data(ClipboardFormats::replyMime());
-    // Several change notifications can show the same value; it arrived once.
+    // A notification can come for a reply already read: it arrived once.
     if (reply.isEmpty() || reply == m_lastReply)
         return;
     m_lastReply = reply;
     m_replied = true;
     m_firstReply.stop();
     FrameHeader header;
-    const bool releases = FrameCodec::peekHeader(reply.constData(), reply.size(), &header) == DecodeError::None
-        && answers(header);
-    emit frameReceived(reply, 0);
-    if (releases)
+    // Release first: what the session sends in answer to this reply (the next frame, Bye) must
+    // not be taken for the frame just answered.
+    if (FrameCodec::peekHeader(reply.constData(), reply.size(), &header) == DecodeError::None && answers(header))
         release();
+    emit frameReceived(reply, 0);
 }
 
 void ClipboardSenderEndpoint::nobodyReplied()

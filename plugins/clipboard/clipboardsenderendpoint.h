@@ -43,5 +43,6 @@ private:
     QByteArray m_lastReply;
     bool m_replied = false;
     QTimer m_settle;
+    QTimer m_readSoon; // folds a burst of change notifications into one read
     QTimer m_firstReply;
 };
