@@ -114,6 +114,9 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
 
     armTimeout(options.timeoutSeconds);
     endpoint->open();
+    // A plugin may fail inside open(), before the loop that would have seen exit() runs.
+    if (endpoint->state() == TransportEndpoint::State::Failed)
+        return Failed;
     int code = QCoreApplication::exec();
     session.flush();
     const qint64 elapsedMs = sinceFirstRecord.isValid() ? qMax<qint64>(1, sinceFirstRecord.elapsed()) : 0;
@@ -200,6 +203,8 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
     session.finish();
     armTimeout(options.timeoutSeconds);
     endpoint->open();
+    if (endpoint->state() == TransportEndpoint::State::Failed)
+        return Failed;
     const int code = QCoreApplication::exec();
     if (code == TimedOut)
         err() << QStringLiteral("Timed out after %1 s: %2 of %3 records acknowledged.")

@@ -19,8 +19,14 @@ ReceiverSession::ReceiverSession(TransportEndpoint *endpoint, const QString &tra
     connect(&m_flushTimer, &QTimer::timeout, this, &ReceiverSession::flush);
     connect(m_endpoint, &TransportEndpoint::frameReceived, this, &ReceiverSession::onFrame);
     connect(m_endpoint, &TransportEndpoint::peerDisconnected, this, [this](quint64 peer, const QString &reason) {
-        // A peer that said Bye left cleanly; any other departure is worth a sentence.
-        if (!m_peerSaidBye.take(peer))
+        // A peer that said Bye left cleanly, one that never sent a frame (a probe) is not news;
+        // any other departure is worth a sentence.
+        const auto it = m_peerSaidBye.constFind(peer);
+        if (it == m_peerSaidBye.cend())
+            return;
+        const bool saidBye = *it;
+        m_peerSaidBye.erase(it);
+        if (!saidBye)
             emit problem(QStringLiteral("Sender %1 went away without saying goodbye (%2). It may have crashed; "
                                         "every record it sent in full was kept.").arg(peer).arg(reason));
     });
