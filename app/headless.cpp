@@ -45,23 +45,30 @@ void armTimeout(int seconds)
 
 int listTransports(const PluginManager &plugins)
 {
-    const QString row = QStringLiteral("%1  %2  %3  %4  %5");
-    out() << row.arg(QStringLiteral("id"), -12).arg(QStringLiteral("name"), -16).arg(QStringLiteral("platforms"), -22)
-                 .arg(QStringLiteral("status"), -8).arg(QStringLiteral("capabilities / error"))
-          << Qt::endl;
+    QVector<QStringList> rows{{QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("platforms"),
+                               QStringLiteral("status"), QStringLiteral("capabilities / error")}};
     for (const PluginManager::Plugin &p : plugins.plugins()) {
         QString status = p.usable() ? QStringLiteral("ok") : QStringLiteral("error");
         QString detail = p.usable() ? p.metadata.capabilities.summary() : p.error;
         if (p.usable()) {
             if (const QString reason = p.transport->unavailableReason(); !reason.isEmpty()) {
-                status = QStringLiteral("unavail");
+                status = QStringLiteral("unavailable");
                 detail = reason;
             }
         }
         const QString id = p.metadata.id.isEmpty() ? QFileInfo(p.filePath).fileName() : p.metadata.id;
-        out() << row.arg(id, -12).arg(p.metadata.name, -16).arg(p.metadata.platforms.join(QLatin1Char(',')), -22)
-                     .arg(status, -8).arg(detail)
-              << Qt::endl;
+        rows.append({id, p.metadata.name, p.metadata.platforms.join(QLatin1Char(',')), status, detail});
+    }
+    // Every column as wide as its widest cell; the last one runs free.
+    QVector<int> widths(rows.first().size() - 1, 0);
+    for (const QStringList &row : std::as_const(rows))
+        for (int c = 0; c < widths.size(); ++c)
+            widths[c] = qMax(widths[c], int(row.at(c).size()));
+    for (const QStringList &row : std::as_const(rows)) {
+        QString line;
+        for (int c = 0; c < widths.size(); ++c)
+            line += row.at(c).leftJustified(widths[c] + 2);
+        out() << line << row.last() << Qt::endl;
     }
     if (plugins.plugins().isEmpty())
         out() << QStringLiteral("No plugin files found in: %1").arg(plugins.searchPaths().join(QStringLiteral(", "))) << Qt::endl;
