@@ -19,10 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-using ipcw::mailslot::DatagramHeader;
-using ipcw::mailslot::DatagramHeaderBytes;
 using ipcw::mailslot::DatagramKind;
-using ipcw::mailslot::Reassembly;
 using ipcw::native::Event;
 using ipcw::native::Role;
 
@@ -205,7 +202,7 @@ void sweepStaleQueues(const std::string &dir)
 
 } // namespace
 
-MailslotChannelPosix::Peer::~Peer()
+MailslotChannelPosix::QueuePeer::~QueuePeer()
 {
     closeQueue(reply);
     closeFd(pidfd);
@@ -231,6 +228,7 @@ std::string MailslotChannelPosix::open(Role role, const std::string &address)
     if (std::string error = ipcw::mailslot::parseAddress(address, &m_name, &m_fragmentOption); !error.empty())
         return error;
     m_queueName = ipcw::native::userScopedObjectName(m_name);
+    m_place = m_queueName;
     std::string error;
     const std::string dir = ipcw::native::userRuntimeDir(&error);
     if (dir.empty())
@@ -364,62 +362,41 @@ MailslotChannelPosix::Wait MailslotChannelPosix::waitFor(int fd, short events, c
     }
 }
 
-std::string MailslotChannelPosix::sendFragments(mqd_t queue, std::size_t datagramBytes, std::uint32_t slot,
-                                                const std::uint8_t *data, std::size_t size, const Watch &watch,
-                                                bool *peerGone)
+std::string MailslotChannelPosix::sendFrame(mqd_t queue, std::size_t datagramBytes, std::uint32_t slot,
+                                            const std::uint8_t *data, std::size_t size, const Watch &watch,
+                                            bool *peerGone)
 {
     *peerGone = false;
-    if (size == 0)
-        return "An empty frame cannot be sent.";
-    if (size > ipcw::mailslot::MaxFrameBytes)
-        return "The frame of " + std::to_string(size) + " bytes is larger than the "
-            + std::to_string(ipcw::mailslot::MaxFrameBytes) + " bytes a mailslot frame may have: send fewer records at once.";
-    const std::size_t chunk = datagramBytes - DatagramHeaderBytes;
-    m_sendBuffer.resize(datagramBytes);
-    DatagramHeader h;
-    h.kind = DatagramKind::Fragment;
-    h.pid = std::uint32_t(getpid());
-    h.slot = slot;
-    h.frameNumber = ++m_sendFrameNumber;
-    h.total = std::uint32_t(size);
-    for (std::size_t offset = 0; offset < size;) {
-        const std::size_t piece = std::min(chunk, size - offset);
-        h.offset = std::uint32_t(offset);
-        ipcw::mailslot::writeDatagramHeader(m_sendBuffer.data(), h);
-        std::memcpy(m_sendBuffer.data() + DatagramHeaderBytes, data + offset, piece);
-        if (mq_send(queue, reinterpret_cast<const char *>(m_sendBuffer.data()), DatagramHeaderBytes + piece, 0) == 0) {
-            offset += piece;
-            continue;
+    const auto put = [&](const std::uint8_t *datagram, std::size_t bytes, std::string *error) {
+        for (;;) {
+            if (mq_send(queue, reinterpret_cast<const char *>(datagram), bytes, 0) == 0)
+                return true;
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN) {
+                *error = "Sending to the message queue failed: " + errnoText(errno) + ".";
+                return false;
+            }
+            // The queue is full: wait for room (backpressure), for interrupt(), or for the peer to go.
+            switch (waitFor(queue, POLLOUT, watch, true, -1)) {
+            case Wait::Ready:
+            case Wait::TimedOut:
+                break;
+            case Wait::Interrupted:
+                return false;
+            case Wait::PeerGone:
+                *peerGone = true;
+                return false;
+            }
         }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN)
-            return "Sending to the message queue failed: " + errnoText(errno) + ".";
-        // The queue is full: wait for room (backpressure), for interrupt(), or for the peer to go.
-        switch (waitFor(queue, POLLOUT, watch, true, -1)) {
-        case Wait::Ready:
-        case Wait::TimedOut:
-            break;
-        case Wait::Interrupted:
-            return {};
-        case Wait::PeerGone:
-            *peerGone = true;
-            return {};
-        }
-    }
-    return {};
+    };
+    return sendFragments(std::uint32_t(getpid()), slot, datagramBytes, data, size, put);
 }
 
 bool MailslotChannelPosix::sendControl(mqd_t queue, DatagramKind kind, std::uint32_t slot, const std::string &text,
                                        const Watch &watch, int timeoutMs)
 {
-    std::vector<std::uint8_t> datagram(DatagramHeaderBytes);
-    DatagramHeader h;
-    h.kind = kind;
-    h.pid = std::uint32_t(getpid());
-    h.slot = slot;
-    ipcw::mailslot::writeDatagramHeader(datagram.data(), h);
-    datagram.insert(datagram.end(), text.begin(), text.begin() + std::min<std::size_t>(text.size(), 200));
+    const std::vector<std::uint8_t> datagram = controlDatagram(kind, std::uint32_t(getpid()), slot, text);
     for (;;) {
         if (mq_send(queue, reinterpret_cast<const char *>(datagram.data()), datagram.size(), 0) == 0)
             return true;
@@ -438,37 +415,20 @@ std::string MailslotChannelPosix::send(const std::uint8_t *data, std::size_t siz
     if (m_role == Role::Sender) {
         if (m_receiverGone)
             return "The receiver on the mailslot \"" + m_name + "\" is gone: start it again and reconnect.";
-        const std::string error = sendFragments(m_queue, m_datagramBytes, m_slot, data, size,
-                                                {m_receiverPid, m_receiverPidfd, -1}, &gone);
+        const std::string error = sendFrame(m_queue, m_datagramBytes, m_slot, data, size,
+                                            {m_receiverPid, m_receiverPidfd, -1}, &gone);
         if (gone)
             return "The receiver on the mailslot \"" + m_name + "\" (pid " + std::to_string(m_receiverPid)
                 + ") exited; the frame could not be delivered. Start a receiver and send again.";
         return error;
     }
-    std::shared_ptr<Peer> target;
-    {
-        std::lock_guard<std::mutex> lock(m_peersMutex);
-        const auto it = m_peers.find(peer);
-        if (it != m_peers.end() && !it->second->banned)
-            target = it->second;
-    }
+    const auto target = std::static_pointer_cast<QueuePeer>(replyTarget(peer));
     // A reply to a sender that already left has nowhere to go; its PeerGone (or PeerConnected,
     // when its reply queue was gone already) said so.
     if (!target || target->reply == NoQueue)
         return {};
-    return sendFragments(target->reply, target->replyDatagramBytes, 0, data, size,
-                         {pid_t(target->pid), target->pidfd, target->goneFd}, &gone);
-}
-
-void MailslotChannelPosix::pushEvent(Event::Kind kind, std::uint64_t peer, std::string text,
-                                     std::vector<std::uint8_t> frame)
-{
-    Event event;
-    event.kind = kind;
-    event.peer = peer;
-    event.text = std::move(text);
-    event.frame = std::move(frame);
-    m_pending.push_back(std::move(event));
+    return sendFrame(target->reply, target->replyDatagramBytes, 0, data, size,
+                     {pid_t(target->pid), target->pidfd, target->goneFd}, &gone);
 }
 
 Event MailslotChannelPosix::receive(int timeoutMs)
@@ -477,11 +437,8 @@ Event MailslotChannelPosix::receive(int timeoutMs)
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs < 0 ? 0 : timeoutMs);
     const mqd_t queue = m_role == Role::Receiver ? m_queue : m_replyQueue;
     for (;;) {
-        if (!m_pending.empty()) {
-            Event event = std::move(m_pending.front());
-            m_pending.pop_front();
+        if (Event event; takeEvent(&event))
             return event;
-        }
         if (m_interrupted) {
             Event event;
             event.kind = Event::Kind::Interrupted;
@@ -498,7 +455,7 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         if (!drainQueue())
             continue;
         reapDeadPeers();
-        if (!m_pending.empty())
+        if (hasEvents())
             continue;
 
         std::vector<pollfd> fds{{queue, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
@@ -508,13 +465,13 @@ Event MailslotChannelPosix::receive(int timeoutMs)
                 fds.push_back({m_receiverPidfd, POLLIN, 0});
             checkByKill = m_receiverPidfd < 0 && m_receiverPid > 0 && !m_receiverGone;
         } else {
-            std::lock_guard<std::mutex> lock(m_peersMutex);
-            for (const auto &entry : m_peers) {
-                if (entry.second->pidfd >= 0)
-                    fds.push_back({entry.second->pidfd, POLLIN, 0});
-                else if (entry.second->pid > 0)
+            forEachPeer([&](const Peer &entry) {
+                const auto &peer = static_cast<const QueuePeer &>(entry);
+                if (peer.pidfd >= 0)
+                    fds.push_back({peer.pidfd, POLLIN, 0});
+                else if (peer.pid > 0)
                     checkByKill = true;
-            }
+            });
         }
         int slice = -1;
         if (timeoutMs >= 0)
@@ -528,7 +485,7 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         }
         if (timeoutMs >= 0 && Clock::now() >= deadline && !(fds[0].revents || fds[1].revents)) {
             reapDeadPeers();
-            if (m_pending.empty()) {
+            if (!hasEvents()) {
                 Event event;
                 event.kind = Event::Kind::Timeout;
                 return event;
@@ -559,155 +516,51 @@ bool MailslotChannelPosix::drainQueue()
     return true;
 }
 
-void MailslotChannelPosix::handleDatagram(const std::uint8_t *data, std::size_t size)
+std::shared_ptr<ipcw::mailslot::Protocol::Peer> MailslotChannelPosix::watchPeer(std::uint32_t pid)
 {
-    DatagramHeader h;
-    if (!ipcw::mailslot::readDatagramHeader(data, size, &h) || h.pid == 0) {
-        if (m_role == Role::Receiver)
-            pushEvent(Event::Kind::PeerGone, 0,
-                      "A datagram of " + std::to_string(size) + " bytes that no IPC Workshop sender wrote arrived on "
-                          + m_queueName + " and was dropped.");
-        return;
-    }
-    const std::uint8_t *payload = data + DatagramHeaderBytes;
-    const std::size_t payloadSize = size - DatagramHeaderBytes;
-    if (m_role == Role::Receiver)
-        handleReceiverDatagram(h, payload, payloadSize);
-    else
-        handleSenderDatagram(h, payload, payloadSize);
+    auto peer = std::make_shared<QueuePeer>();
+    peer->pidfd = openPidfd(pid_t(pid));
+    return peer;
 }
 
-void MailslotChannelPosix::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_t *payload,
-                                                  std::size_t size)
+std::string MailslotChannelPosix::openReply(Peer &entry)
 {
-    const std::uint64_t id = ipcw::mailslot::peerIdFor(h.pid, h.slot);
-    std::shared_ptr<Peer> peer;
-    {
-        std::lock_guard<std::mutex> lock(m_peersMutex);
-        const auto it = m_peers.find(id);
-        if (it != m_peers.end())
-            peer = it->second;
+    auto &peer = static_cast<QueuePeer &>(entry);
+    peer.goneFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    peer.replyQueue = ipcw::native::userScopedObjectName(ipcw::mailslot::replyName(m_name, peer.pid, peer.slot));
+    peer.reply = mq_open(peer.replyQueue.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    const int replyError = errno;
+    if (peer.reply == NoQueue)
+        return ", but its reply queue " + peer.replyQueue + " cannot be opened (" + errnoText(replyError)
+            + "), so nothing can be sent back to it";
+    const std::size_t bytes = messageBytes(peer.reply);
+    peer.replyDatagramBytes = m_fragmentOption ? std::min(m_fragmentOption, bytes) : bytes;
+    if (peer.replyDatagramBytes < ipcw::mailslot::MinDatagramBytes) {
+        closeQueue(peer.reply);
+        return ", but its reply queue takes messages of only " + std::to_string(bytes)
+            + " bytes, so nothing can be sent back to it";
     }
-    const std::string who = "The sender pid " + std::to_string(h.pid)
-        + (h.slot ? " (channel " + std::to_string(h.slot) + ")" : std::string());
-
-    switch (h.kind) {
-    case DatagramKind::Hello: {
-        if (peer)
-            forgetPeer(id, who + " said hello again; its earlier connection is closed.", false);
-        auto fresh = std::make_shared<Peer>();
-        fresh->pid = h.pid;
-        fresh->slot = h.slot;
-        fresh->pidfd = openPidfd(pid_t(h.pid));
-        fresh->goneFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        fresh->replyQueue = ipcw::native::userScopedObjectName(ipcw::mailslot::replyName(m_name, h.pid, h.slot));
-        fresh->reply = mq_open(fresh->replyQueue.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        const int replyError = errno;
-        const std::string description(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, 200));
-        std::string replyNote = ", replies go to " + fresh->replyQueue;
-        if (fresh->reply == NoQueue) {
-            // A quick sender may be done and gone before its Hello is read: its frames still count.
-            replyNote = ", but its reply queue " + fresh->replyQueue + " cannot be opened (" + errnoText(replyError)
-                + "), so nothing can be sent back to it";
-        } else {
-            const std::size_t bytes = messageBytes(fresh->reply);
-            fresh->replyDatagramBytes = m_fragmentOption ? std::min(m_fragmentOption, bytes) : bytes;
-            if (fresh->replyDatagramBytes < ipcw::mailslot::MinDatagramBytes) {
-                closeQueue(fresh->reply);
-                replyNote = ", but its reply queue takes messages of only " + std::to_string(bytes)
-                    + " bytes, so nothing can be sent back to it";
-            }
-        }
-        {
-            std::lock_guard<std::mutex> lock(m_peersMutex);
-            m_peers[id] = fresh;
-        }
-        pushEvent(Event::Kind::PeerConnected, id, description + " connected" + replyNote);
-        return;
-    }
-    case DatagramKind::Fragment: {
-        if (!peer) {
-            // Remember it as banned so that the rest of its datagrams are dropped quietly.
-            auto stranger = std::make_shared<Peer>();
-            stranger->pid = h.pid;
-            stranger->slot = h.slot;
-            stranger->pidfd = openPidfd(pid_t(h.pid));
-            stranger->banned = true;
-            {
-                std::lock_guard<std::mutex> lock(m_peersMutex);
-                m_peers[id] = stranger;
-            }
-            pushEvent(Event::Kind::PeerGone, id,
-                      who + " sent fragments without saying hello first; they are dropped until it does.");
-            return;
-        }
-        if (peer->banned)
-            return;
-        std::string error;
-        switch (peer->reassembly.add(h, payload, size, &error)) {
-        case Reassembly::Result::Incomplete:
-            return;
-        case Reassembly::Result::Complete:
-            pushEvent(Event::Kind::Frame, id, {}, peer->reassembly.takeFrame());
-            return;
-        case Reassembly::Result::Refused:
-            peer->banned = true;
-            pushEvent(Event::Kind::PeerGone, id,
-                      who + " " + error + " Its datagrams are dropped until it says hello again.");
-            return;
-        }
-        return;
-    }
-    case DatagramKind::Wake:
-        return;
-    case DatagramKind::Leave:
-        if (!peer)
-            return;
-        if (peer->banned) {
-            forgetPeer(id, {}, false);
-            return;
-        }
-        if (peer->reassembly.partial())
-            forgetPeer(id,
-                       who + " closed in the middle of frame " + std::to_string(peer->reassembly.frameNumber()) + " ("
-                           + std::to_string(peer->reassembly.receivedBytes()) + " of "
-                           + std::to_string(peer->reassembly.expectedBytes())
-                           + " bytes arrived); the partial frame was dropped.",
-                       false);
-        else
-            forgetPeer(id, who + " closed its connection cleanly.", false);
-        return;
-    }
+    return ", replies go to " + peer.replyQueue;
 }
 
-void MailslotChannelPosix::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t *payload, std::size_t size)
+bool MailslotChannelPosix::peerExited(const Peer &entry)
 {
-    switch (h.kind) {
-    case DatagramKind::Hello:
-    case DatagramKind::Wake:
-        return;
-    case DatagramKind::Fragment: {
-        std::string error;
-        switch (m_fromReceiver.add(h, payload, size, &error)) {
-        case Reassembly::Result::Incomplete:
-            return;
-        case Reassembly::Result::Complete:
-            pushEvent(Event::Kind::Frame, 0, {}, m_fromReceiver.takeFrame());
-            return;
-        case Reassembly::Result::Refused:
-            m_receiverGone = true;
-            pushEvent(Event::Kind::Error, 0, "The receiver on the mailslot \"" + m_name + "\" " + error);
-            return;
-        }
-        return;
+    const auto &peer = static_cast<const QueuePeer &>(entry);
+    pollfd fd{peer.pidfd, POLLIN, 0};
+    return peer.pidfd >= 0 ? poll(&fd, 1, 0) > 0 : !processAlive(pid_t(peer.pid));
+}
+
+void MailslotChannelPosix::peerForgotten(Peer &entry, bool exited)
+{
+    auto &peer = static_cast<QueuePeer &>(entry);
+    // Wakes a writer blocked on this peer's full reply queue.
+    if (peer.goneFd >= 0) {
+        const std::uint64_t one = 1;
+        (void)!write(peer.goneFd, &one, sizeof one);
     }
-    case DatagramKind::Leave:
-        if (m_receiverGone.exchange(true))
-            return;
-        pushEvent(Event::Kind::PeerGone, 0,
-                  "The receiver closed the mailslot \"" + m_name + "\": start it again and reconnect.");
-        return;
-    }
+    // A dead sender cannot remove its reply queue; we know its name, so we do.
+    if (exited && !peer.replyQueue.empty())
+        mq_unlink(peer.replyQueue.c_str());
 }
 
 void MailslotChannelPosix::reapDeadPeers()
@@ -720,71 +573,15 @@ void MailslotChannelPosix::reapDeadPeers()
         if (!dead)
             return;
         drainQueue();
-        m_fromReceiver.reset();
-        m_receiverGone = true;
-        pushEvent(Event::Kind::PeerGone, 0,
-                  "The receiver on the mailslot \"" + m_name + "\" (pid " + std::to_string(m_receiverPid)
-                      + ") exited without closing: start it again and reconnect.");
+        receiverExited(std::uint64_t(m_receiverPid));
         return;
     }
-    std::vector<std::uint64_t> dead;
-    {
-        std::lock_guard<std::mutex> lock(m_peersMutex);
-        for (const auto &entry : m_peers) {
-            pollfd fd{entry.second->pidfd, POLLIN, 0};
-            if (entry.second->pidfd >= 0 ? poll(&fd, 1, 0) > 0 : !processAlive(pid_t(entry.second->pid)))
-                dead.push_back(entry.first);
-        }
-    }
+    const std::vector<std::uint64_t> dead = exitedPeers();
     if (dead.empty())
         return;
     // Everything the dead sent is in the queue by now: read it before judging.
     drainQueue();
-    for (std::uint64_t id : dead) {
-        std::shared_ptr<Peer> peer;
-        {
-            std::lock_guard<std::mutex> lock(m_peersMutex);
-            const auto it = m_peers.find(id);
-            if (it == m_peers.end())
-                continue;
-            peer = it->second;
-        }
-        const std::string who = "The sender pid " + std::to_string(peer->pid);
-        if (peer->banned)
-            forgetPeer(id, {}, true);
-        else if (peer->reassembly.partial())
-            forgetPeer(id,
-                       who + " died in the middle of frame " + std::to_string(peer->reassembly.frameNumber()) + " ("
-                           + std::to_string(peer->reassembly.receivedBytes()) + " of "
-                           + std::to_string(peer->reassembly.expectedBytes())
-                           + " bytes arrived); the partial frame was dropped, every complete frame was kept.",
-                       true);
-        else
-            forgetPeer(id, who + " exited without saying goodbye.", true);
-    }
-}
-
-void MailslotChannelPosix::forgetPeer(std::uint64_t id, const std::string &reason, bool unlinkReply)
-{
-    std::shared_ptr<Peer> peer;
-    {
-        std::lock_guard<std::mutex> lock(m_peersMutex);
-        const auto it = m_peers.find(id);
-        if (it == m_peers.end())
-            return;
-        peer = it->second;
-        m_peers.erase(it);
-    }
-    // Wakes a writer blocked on this peer's full reply queue.
-    if (peer->goneFd >= 0) {
-        const std::uint64_t one = 1;
-        (void)!write(peer->goneFd, &one, sizeof one);
-    }
-    // A dead sender cannot remove its reply queue; we know its name, so we do.
-    if (unlinkReply && !peer->replyQueue.empty())
-        mq_unlink(peer->replyQueue.c_str());
-    if (!reason.empty())
-        pushEvent(Event::Kind::PeerGone, id, reason);
+    reportExitedPeers(dead);
 }
 
 void MailslotChannelPosix::interrupt()
@@ -801,16 +598,12 @@ void MailslotChannelPosix::close()
     if (m_role == Role::Sender && m_queue != NoQueue && !m_receiverGone)
         sendControl(m_queue, DatagramKind::Leave, m_slot, {}, {m_receiverPid, m_receiverPidfd, -1}, 1000);
     if (m_role == Role::Receiver) {
-        std::map<std::uint64_t, std::shared_ptr<Peer>> peers;
-        {
-            std::lock_guard<std::mutex> lock(m_peersMutex);
-            peers.swap(m_peers);
-        }
         // Tell each sender, so it stops instead of filling a queue nobody reads.
-        for (const auto &entry : peers)
-            if (!entry.second->banned && entry.second->reply != NoQueue)
-                sendControl(entry.second->reply, DatagramKind::Leave, 0, {},
-                            {pid_t(entry.second->pid), entry.second->pidfd, -1}, 200);
+        for (const auto &entry : takePeers()) {
+            const auto &peer = static_cast<const QueuePeer &>(*entry.second);
+            if (!peer.banned && peer.reply != NoQueue)
+                sendControl(peer.reply, DatagramKind::Leave, 0, {}, {pid_t(peer.pid), peer.pidfd, -1}, 200);
+        }
         if (m_queue != NoQueue)
             mq_unlink(m_queueName.c_str());
         if (m_lockFd >= 0)
@@ -827,12 +620,9 @@ void MailslotChannelPosix::close()
     closeFd(m_lockFd);
     closeFd(m_receiverPidfd);
     m_receiverPid = 0;
-    m_receiverGone = false;
-    m_fromReceiver.reset();
-    m_pending.clear();
+    resetProtocol();
     m_queueError.clear();
     m_receiveBuffer.clear();
-    m_sendBuffer.clear();
     m_interrupted = false;
     if (m_wakeFd >= 0) {
         std::uint64_t drained = 0;

@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "mailslotreassembly.h"
+#include "mailslotprotocol.h"
 #include "native/channel.h"
 
 #include <atomic>
-#include <deque>
-#include <map>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -23,13 +20,14 @@
 // itself with a Hello datagram and gets the peer id pid<<32|slot. Opening sweeps away every
 // queue of ours whose lock nobody holds: crashed processes' queues would otherwise use up the
 // user's RLIMIT_MSGQUEUE (800 KiB by default). Frames larger than a queue message are cut into
-// fragments (mailslotdatagram.h) and put back together per sender.
+// fragments (mailslotdatagram.h) and put back together per sender (mailslotprotocol.h, shared
+// with the Win32 backend; this file does the queues, the locks and the waiting).
 //
 // Nothing spins: receive() sleeps in poll() on the queue descriptor (on Linux an mqd_t is a
 // file descriptor), an eventfd for interrupt(), and a pidfd per peer, so a peer that dies is
 // noticed at once, including one that dies in the middle of a frame. A full queue makes send()
 // wait in poll() for room: backpressure, never a dropped datagram.
-class MailslotChannelPosix final : public ipcw::native::Channel
+class MailslotChannelPosix final : public ipcw::native::Channel, private ipcw::mailslot::Protocol
 {
 public:
     MailslotChannelPosix();
@@ -53,18 +51,14 @@ private:
         int goneFd = -1; // a peer's eventfd, written when the receiver forgets it
     };
 
-    struct Peer
+    struct QueuePeer final : Peer
     {
-        ~Peer();
-        std::uint32_t pid = 0;
-        std::uint32_t slot = 0;
+        ~QueuePeer() override;
         std::string replyQueue;
         mqd_t reply = mqd_t(-1);
         std::size_t replyDatagramBytes = 0;
         int pidfd = -1;
         int goneFd = -1;
-        std::atomic<bool> banned{false}; // broke the protocol: its datagrams are dropped until a new Hello
-        ipcw::mailslot::Reassembly reassembly; // receive thread only
     };
 
     enum class Wait { Ready, Interrupted, PeerGone, TimedOut };
@@ -73,23 +67,22 @@ private:
     std::string openSender();
     Wait waitFor(int fd, short events, const Watch &watch, bool wakeable, int timeoutMs);
     // Sends one frame as fragments; `peerGone` is set when the other end vanished meanwhile.
-    std::string sendFragments(mqd_t queue, std::size_t datagramBytes, std::uint32_t slot, const std::uint8_t *data,
-                              std::size_t size, const Watch &watch, bool *peerGone);
+    std::string sendFrame(mqd_t queue, std::size_t datagramBytes, std::uint32_t slot, const std::uint8_t *data,
+                          std::size_t size, const Watch &watch, bool *peerGone);
     bool sendControl(mqd_t queue, ipcw::mailslot::DatagramKind kind, std::uint32_t slot, const std::string &text,
                      const Watch &watch, int timeoutMs);
-    void handleDatagram(const std::uint8_t *data, std::size_t size);
-    void handleReceiverDatagram(const ipcw::mailslot::DatagramHeader &h, const std::uint8_t *payload, std::size_t size);
-    void handleSenderDatagram(const ipcw::mailslot::DatagramHeader &h, const std::uint8_t *payload, std::size_t size);
     // Reads whatever is queued now without blocking; false on a fatal queue error.
     bool drainQueue();
     // Finds peers whose process has ended and, once everything they sent is read, reports them.
     void reapDeadPeers();
-    void forgetPeer(std::uint64_t id, const std::string &reason, bool unlinkReply);
-    void pushEvent(ipcw::native::Event::Kind kind, std::uint64_t peer, std::string text,
-                   std::vector<std::uint8_t> frame = {});
 
-    ipcw::native::Role m_role = ipcw::native::Role::Receiver;
-    std::string m_name;
+    std::shared_ptr<Peer> watchPeer(std::uint32_t pid) override;
+    std::string openReply(Peer &peer) override;
+    bool peerExited(const Peer &peer) override;
+    void peerForgotten(Peer &peer, bool exited) override;
+    void lockPeers() override { m_peersMutex.lock(); }
+    void unlockPeers() override { m_peersMutex.unlock(); }
+
     std::string m_queueName;        // the receiver's queue, scoped
     std::size_t m_fragmentOption = 0; // "?fragment=N", 0: as large as the queue allows
     mqd_t m_queue = mqd_t(-1);      // receiver: read end; sender: write end
@@ -100,9 +93,6 @@ private:
     int m_wakeFd = -1;
     std::atomic<bool> m_interrupted{false};
     std::vector<std::uint8_t> m_receiveBuffer;
-    std::vector<std::uint8_t> m_sendBuffer; // writer thread (and open/close)
-    std::uint32_t m_sendFrameNumber = 0;
-    std::deque<ipcw::native::Event> m_pending; // receive thread
     std::string m_queueError;                  // set when the queue itself failed
 
     // Sender
@@ -113,10 +103,7 @@ private:
     mqd_t m_replyQueue = mqd_t(-1);
     pid_t m_receiverPid = 0;
     int m_receiverPidfd = -1;
-    std::atomic<bool> m_receiverGone{false};
-    ipcw::mailslot::Reassembly m_fromReceiver;
 
-    // Receiver: the receive thread adds and removes peers, the writer thread looks them up.
+    // Receiver: guards the protocol's table of peers.
     std::mutex m_peersMutex;
-    std::map<std::uint64_t, std::shared_ptr<Peer>> m_peers;
 };

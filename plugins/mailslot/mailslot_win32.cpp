@@ -5,13 +5,7 @@
 
 #include <sddl.h>
 
-#include <algorithm>
-#include <cstring>
-
-using ipcw::mailslot::DatagramHeader;
-using ipcw::mailslot::DatagramHeaderBytes;
 using ipcw::mailslot::DatagramKind;
-using ipcw::mailslot::Reassembly;
 using ipcw::native::Event;
 using ipcw::native::Role;
 
@@ -114,7 +108,7 @@ std::atomic<std::uint32_t> nextSlot{0};
 
 } // namespace
 
-MailslotChannelWin32::Peer::~Peer()
+MailslotChannelWin32::SlotPeer::~SlotPeer()
 {
     // Waits for a running callback, so none touches the channel after this.
     if (exitWait)
@@ -149,6 +143,7 @@ std::string MailslotChannelWin32::open(Role role, const std::string &address)
             + " bytes here (Wine loses larger messages); use a smaller ?fragment=.";
     m_datagramBytes = option ? option : DefaultDatagramBytes;
     m_path = slotPath(m_name);
+    m_place = "the mailslot \"" + m_name + "\"";
     m_buffer.assign(ReadBufferBytes, 0);
     const std::string error = role == Role::Receiver ? openReceiver() : openSender();
     if (!error.empty())
@@ -214,44 +209,22 @@ std::string MailslotChannelWin32::openSelfWriter(const std::wstring &path)
 std::string MailslotChannelWin32::writeFragments(HANDLE target, std::uint32_t slot, const std::uint8_t *data,
                                                  std::size_t size)
 {
-    if (size == 0)
-        return "An empty frame cannot be sent.";
-    if (size > ipcw::mailslot::MaxFrameBytes)
-        return "The frame of " + std::to_string(size) + " bytes is larger than the "
-            + std::to_string(ipcw::mailslot::MaxFrameBytes) + " bytes a mailslot frame may have: send fewer records at once.";
-    const std::size_t chunk = m_datagramBytes - DatagramHeaderBytes;
-    m_sendBuffer.resize(m_datagramBytes);
-    DatagramHeader h;
-    h.kind = DatagramKind::Fragment;
-    h.pid = GetCurrentProcessId();
-    h.slot = slot;
-    h.frameNumber = ++m_sendFrameNumber;
-    h.total = std::uint32_t(size);
-    for (std::size_t offset = 0; offset < size; offset += std::min(chunk, size - offset)) {
+    const auto put = [&](const std::uint8_t *datagram, std::size_t bytes, std::string *error) {
         if (m_interrupted)
-            return {};
-        const std::size_t piece = std::min(chunk, size - offset);
-        h.offset = std::uint32_t(offset);
-        ipcw::mailslot::writeDatagramHeader(m_sendBuffer.data(), h);
-        std::memcpy(m_sendBuffer.data() + DatagramHeaderBytes, data + offset, piece);
+            return false;
         DWORD written = 0;
-        if (!WriteFile(target, m_sendBuffer.data(), DWORD(DatagramHeaderBytes + piece), &written, nullptr)
-            || written != DatagramHeaderBytes + piece)
-            return "Writing to the mailslot failed: " + systemMessage(GetLastError())
-                + ". The other side may have closed; start it again.";
-    }
-    return {};
+        if (WriteFile(target, datagram, DWORD(bytes), &written, nullptr) && written == bytes)
+            return true;
+        *error = "Writing to the mailslot failed: " + systemMessage(GetLastError())
+            + ". The other side may have closed; start it again.";
+        return false;
+    };
+    return sendFragments(GetCurrentProcessId(), slot, m_datagramBytes, data, size, put);
 }
 
 bool MailslotChannelWin32::writeControl(HANDLE target, DatagramKind kind, std::uint32_t slot, const std::string &text)
 {
-    std::vector<std::uint8_t> datagram(DatagramHeaderBytes);
-    DatagramHeader h;
-    h.kind = kind;
-    h.pid = GetCurrentProcessId();
-    h.slot = slot;
-    ipcw::mailslot::writeDatagramHeader(datagram.data(), h);
-    datagram.insert(datagram.end(), text.begin(), text.begin() + std::min<std::size_t>(text.size(), 200));
+    const std::vector<std::uint8_t> datagram = controlDatagram(kind, GetCurrentProcessId(), slot, text);
     DWORD written = 0;
     return WriteFile(target, datagram.data(), DWORD(datagram.size()), &written, nullptr) && written == datagram.size();
 }
@@ -265,29 +238,12 @@ std::string MailslotChannelWin32::send(const std::uint8_t *data, std::size_t siz
             return "The receiver on the mailslot \"" + m_name + "\" is gone: start it again and reconnect.";
         return writeFragments(m_target, m_slotNumber, data, size);
     }
-    std::shared_ptr<Peer> target;
-    {
-        ExclusiveLock lock(&m_peersLock);
-        const auto it = m_peers.find(peer);
-        if (it != m_peers.end() && !it->second->banned)
-            target = it->second;
-    }
+    const auto target = std::static_pointer_cast<SlotPeer>(replyTarget(peer));
     // A reply to a sender that already left has nowhere to go; its PeerGone (or PeerConnected,
     // when its reply mailslot was gone already) said so.
     if (!target || target->reply == INVALID_HANDLE_VALUE)
         return {};
     return writeFragments(target->reply, 0, data, size);
-}
-
-void MailslotChannelWin32::pushEvent(Event::Kind kind, std::uint64_t peer, std::string text,
-                                     std::vector<std::uint8_t> frame)
-{
-    Event event;
-    event.kind = kind;
-    event.peer = peer;
-    event.text = std::move(text);
-    event.frame = std::move(frame);
-    m_pending.push_back(std::move(event));
 }
 
 MailslotChannelWin32::Read MailslotChannelWin32::readOne(int timeoutMs, DWORD *size)
@@ -356,12 +312,9 @@ Event MailslotChannelWin32::receive(int timeoutMs)
 {
     const ULONGLONG deadline = GetTickCount64() + ULONGLONG(timeoutMs < 0 ? 0 : timeoutMs);
     for (;;) {
-        if (!m_pending.empty()) {
-            Event event = std::move(m_pending.front());
-            m_pending.pop_front();
-            return event;
-        }
         Event event;
+        if (takeEvent(&event))
+            return event;
         if (m_interrupted) {
             event.kind = Event::Kind::Interrupted;
             return event;
@@ -390,155 +343,41 @@ Event MailslotChannelWin32::receive(int timeoutMs)
     }
 }
 
-void MailslotChannelWin32::handleDatagram(const std::uint8_t *data, std::size_t size)
+std::shared_ptr<ipcw::mailslot::Protocol::Peer> MailslotChannelWin32::watchPeer(std::uint32_t pid)
 {
-    DatagramHeader h;
-    if (!ipcw::mailslot::readDatagramHeader(data, size, &h) || h.pid == 0) {
-        if (m_role == Role::Receiver)
-            pushEvent(Event::Kind::PeerGone, 0,
-                      "A datagram of " + std::to_string(size) + " bytes that no IPC Workshop sender wrote arrived on the mailslot \""
-                          + m_name + "\" and was dropped.");
-        return;
-    }
-    if (h.kind == DatagramKind::Wake) {
-        // Everything a peer wrote before it died came before this: now it can be judged.
-        reapDeadPeers();
-        return;
-    }
-    const std::uint8_t *payload = data + DatagramHeaderBytes;
-    const std::size_t payloadSize = size - DatagramHeaderBytes;
-    if (m_role == Role::Receiver)
-        handleReceiverDatagram(h, payload, payloadSize);
-    else
-        handleSenderDatagram(h, payload, payloadSize);
+    auto peer = std::make_shared<SlotPeer>();
+    peer->process = OpenProcess(SYNCHRONIZE, FALSE, pid);
+    peer->exitWait = watchProcess(peer->process);
+    return peer;
 }
 
-void MailslotChannelWin32::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_t *payload, std::size_t size)
+std::string MailslotChannelWin32::openReply(Peer &entry)
 {
-    const std::uint64_t id = ipcw::mailslot::peerIdFor(h.pid, h.slot);
-    std::shared_ptr<Peer> peer;
-    {
-        ExclusiveLock lock(&m_peersLock);
-        const auto it = m_peers.find(id);
-        if (it != m_peers.end())
-            peer = it->second;
-    }
-    const std::string who = "The sender pid " + std::to_string(h.pid)
-        + (h.slot ? " (channel " + std::to_string(h.slot) + ")" : std::string());
-
-    switch (h.kind) {
-    case DatagramKind::Hello: {
-        if (peer)
-            forgetPeer(id, who + " said hello again; its earlier connection is closed.");
-        auto fresh = std::make_shared<Peer>();
-        fresh->pid = h.pid;
-        fresh->slot = h.slot;
-        fresh->process = OpenProcess(SYNCHRONIZE, FALSE, h.pid);
-        fresh->exitWait = watchProcess(fresh->process);
-        const std::wstring replyPath = slotPath(ipcw::mailslot::replyName(m_name, h.pid, h.slot));
-        fresh->reply = CreateFileW(replyPath.c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING,
-                                   FILE_ATTRIBUTE_NORMAL, nullptr);
-        const DWORD error = GetLastError();
-        {
-            ExclusiveLock lock(&m_peersLock);
-            m_peers[id] = fresh;
-        }
-        const std::string description(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, 200));
-        if (fresh->reply == INVALID_HANDLE_VALUE) {
-            // A quick sender may be done and gone before its Hello is read: its frames still count.
-            pushEvent(Event::Kind::PeerConnected, id,
-                      description + " connected, but its reply mailslot cannot be opened (" + systemMessage(error)
-                          + "), so nothing can be sent back to it");
-            return;
-        }
-        // Tells the sender which process to watch for the way back.
-        writeControl(fresh->reply, DatagramKind::Hello, 0, "receiver");
-        pushEvent(Event::Kind::PeerConnected, id, description + " connected, replies go to its reply mailslot");
-        return;
-    }
-    case DatagramKind::Fragment: {
-        if (!peer) {
-            auto stranger = std::make_shared<Peer>();
-            stranger->pid = h.pid;
-            stranger->slot = h.slot;
-            stranger->process = OpenProcess(SYNCHRONIZE, FALSE, h.pid);
-            stranger->exitWait = watchProcess(stranger->process);
-            stranger->banned = true;
-            {
-                ExclusiveLock lock(&m_peersLock);
-                m_peers[id] = stranger;
-            }
-            pushEvent(Event::Kind::PeerGone, id,
-                      who + " sent fragments without saying hello first; they are dropped until it does.");
-            return;
-        }
-        if (peer->banned)
-            return;
-        std::string error;
-        switch (peer->reassembly.add(h, payload, size, &error)) {
-        case Reassembly::Result::Incomplete:
-            return;
-        case Reassembly::Result::Complete:
-            pushEvent(Event::Kind::Frame, id, {}, peer->reassembly.takeFrame());
-            return;
-        case Reassembly::Result::Refused:
-            peer->banned = true;
-            pushEvent(Event::Kind::PeerGone, id, who + " " + error + " Its datagrams are dropped until it says hello again.");
-            return;
-        }
-        return;
-    }
-    case DatagramKind::Wake:
-        return;
-    case DatagramKind::Leave:
-        if (!peer)
-            return;
-        if (peer->banned)
-            forgetPeer(id, {});
-        else if (peer->reassembly.partial())
-            forgetPeer(id, who + " closed in the middle of frame " + std::to_string(peer->reassembly.frameNumber()) + " ("
-                               + std::to_string(peer->reassembly.receivedBytes()) + " of "
-                               + std::to_string(peer->reassembly.expectedBytes())
-                               + " bytes arrived); the partial frame was dropped.");
-        else
-            forgetPeer(id, who + " closed its connection cleanly.");
-        return;
-    }
+    auto &peer = static_cast<SlotPeer &>(entry);
+    const std::wstring replyPath = slotPath(ipcw::mailslot::replyName(m_name, peer.pid, peer.slot));
+    peer.reply = CreateFileW(replyPath.c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING,
+                             FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (peer.reply == INVALID_HANDLE_VALUE)
+        return ", but its reply mailslot cannot be opened (" + systemMessage(GetLastError())
+            + "), so nothing can be sent back to it";
+    // Tells the sender which process to watch for the way back.
+    writeControl(peer.reply, DatagramKind::Hello, 0, "receiver");
+    return ", replies go to its reply mailslot";
 }
 
-void MailslotChannelWin32::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t *payload, std::size_t size)
+bool MailslotChannelWin32::peerExited(const Peer &entry)
 {
-    switch (h.kind) {
-    case DatagramKind::Hello:
-        if (!m_receiverProcess) {
-            m_receiverPid = h.pid;
-            m_receiverProcess = OpenProcess(SYNCHRONIZE, FALSE, h.pid);
-            m_receiverWait = watchProcess(m_receiverProcess);
-        }
+    const auto &peer = static_cast<const SlotPeer &>(entry);
+    return peer.process && WaitForSingleObject(peer.process, 0) == WAIT_OBJECT_0;
+}
+
+void MailslotChannelWin32::receiverSaidHello(std::uint32_t pid)
+{
+    if (m_receiverProcess)
         return;
-    case DatagramKind::Wake:
-        return;
-    case DatagramKind::Fragment: {
-        std::string error;
-        switch (m_fromReceiver.add(h, payload, size, &error)) {
-        case Reassembly::Result::Incomplete:
-            return;
-        case Reassembly::Result::Complete:
-            pushEvent(Event::Kind::Frame, 0, {}, m_fromReceiver.takeFrame());
-            return;
-        case Reassembly::Result::Refused:
-            m_receiverGone = true;
-            pushEvent(Event::Kind::Error, 0, "The receiver on the mailslot \"" + m_name + "\" " + error);
-            return;
-        }
-        return;
-    }
-    case DatagramKind::Leave:
-        if (m_receiverGone.exchange(true))
-            return;
-        pushEvent(Event::Kind::PeerGone, 0, "The receiver closed the mailslot \"" + m_name + "\": start it again and reconnect.");
-        return;
-    }
+    m_receiverPid = pid;
+    m_receiverProcess = OpenProcess(SYNCHRONIZE, FALSE, pid);
+    m_receiverWait = watchProcess(m_receiverProcess);
 }
 
 void MailslotChannelWin32::reapDeadPeers()
@@ -546,50 +385,10 @@ void MailslotChannelWin32::reapDeadPeers()
     if (m_role == Role::Sender) {
         if (m_receiverGone || !m_receiverProcess || WaitForSingleObject(m_receiverProcess, 0) != WAIT_OBJECT_0)
             return;
-        m_fromReceiver.reset();
-        m_receiverGone = true;
-        pushEvent(Event::Kind::PeerGone, 0,
-                  "The receiver on the mailslot \"" + m_name + "\" (pid " + std::to_string(m_receiverPid)
-                      + ") exited without closing: start it again and reconnect.");
+        receiverExited(m_receiverPid);
         return;
     }
-    std::vector<std::uint64_t> dead;
-    {
-        ExclusiveLock lock(&m_peersLock);
-        for (const auto &entry : m_peers)
-            if (entry.second->process && WaitForSingleObject(entry.second->process, 0) == WAIT_OBJECT_0)
-                dead.push_back(entry.first);
-    }
-    for (std::uint64_t id : dead) {
-        std::shared_ptr<Peer> peer;
-        {
-            ExclusiveLock lock(&m_peersLock);
-            const auto it = m_peers.find(id);
-            if (it == m_peers.end())
-                continue;
-            peer = it->second;
-        }
-        const std::string who = "The sender pid " + std::to_string(peer->pid);
-        if (peer->banned)
-            forgetPeer(id, {});
-        else if (peer->reassembly.partial())
-            forgetPeer(id, who + " died in the middle of frame " + std::to_string(peer->reassembly.frameNumber()) + " ("
-                               + std::to_string(peer->reassembly.receivedBytes()) + " of "
-                               + std::to_string(peer->reassembly.expectedBytes())
-                               + " bytes arrived); the partial frame was dropped, every complete frame was kept.");
-        else
-            forgetPeer(id, who + " exited without saying goodbye.");
-    }
-}
-
-void MailslotChannelWin32::forgetPeer(std::uint64_t id, const std::string &reason)
-{
-    {
-        ExclusiveLock lock(&m_peersLock);
-        m_peers.erase(id);
-    }
-    if (!reason.empty())
-        pushEvent(Event::Kind::PeerGone, id, reason);
+    reportExitedPeers(exitedPeers());
 }
 
 void MailslotChannelWin32::interrupt()
@@ -603,15 +402,12 @@ void MailslotChannelWin32::close()
     if (m_role == Role::Sender && m_target != INVALID_HANDLE_VALUE && !m_receiverGone)
         writeControl(m_target, DatagramKind::Leave, m_slotNumber, {});
     if (m_role == Role::Receiver) {
-        std::map<std::uint64_t, std::shared_ptr<Peer>> peers;
-        {
-            ExclusiveLock lock(&m_peersLock);
-            peers.swap(m_peers);
-        }
         // Tell each sender, so it stops writing into a mailslot nobody reads.
-        for (const auto &entry : peers)
-            if (!entry.second->banned && entry.second->reply != INVALID_HANDLE_VALUE)
-                writeControl(entry.second->reply, DatagramKind::Leave, 0, {});
+        for (const auto &entry : takePeers()) {
+            const auto &peer = static_cast<const SlotPeer &>(*entry.second);
+            if (!peer.banned && peer.reply != INVALID_HANDLE_VALUE)
+                writeControl(peer.reply, DatagramKind::Leave, 0, {});
+        }
     }
     if (m_receiverWait)
         UnregisterWaitEx(m_receiverWait, INVALID_HANDLE_VALUE);
@@ -631,9 +427,7 @@ void MailslotChannelWin32::close()
     m_target = INVALID_HANDLE_VALUE;
     closeHandle(m_receiverProcess);
     m_receiverPid = 0;
-    m_receiverGone = false;
-    m_fromReceiver.reset();
-    m_pending.clear();
+    resetProtocol();
     m_slotError.clear();
     m_readTimeout = MAILSLOT_WAIT_FOREVER;
     m_interrupted = false;

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "mailslotreassembly.h"
+#include "mailslotprotocol.h"
 #include "native/channel.h"
 
 #include <windows.h>
 
 #include <atomic>
-#include <deque>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,9 +26,10 @@
 // dead peer wrote, so its last complete frames are delivered before it is declared gone, and
 // a frame it left half-sent is dropped with a sentence. Mailslot writes never block: the OS
 // queues them, so there is no backpressure here beyond the sender session's window of
-// unacknowledged frames.
+// unacknowledged frames. What the datagrams mean is shared with the POSIX backend
+// (mailslotprotocol.h); this file does the mailslots, the process watches and the waiting.
 // Plain C++17 and Win32: also compiled by mingw-w64 for the Wine test driver.
-class MailslotChannelWin32 final : public ipcw::native::Channel
+class MailslotChannelWin32 final : public ipcw::native::Channel, private ipcw::mailslot::Protocol
 {
 public:
     MailslotChannelWin32();
@@ -43,16 +42,12 @@ public:
     void close() override;
 
 private:
-    struct Peer
+    struct SlotPeer final : Peer
     {
-        ~Peer();
-        DWORD pid = 0;
-        std::uint32_t slot = 0;
+        ~SlotPeer() override;
         HANDLE reply = INVALID_HANDLE_VALUE;
         HANDLE process = nullptr;
         HANDLE exitWait = nullptr; // thread-pool wait that sends us a Wake when it exits
-        std::atomic<bool> banned{false};
-        ipcw::mailslot::Reassembly reassembly; // receive thread only
     };
 
     std::string openReceiver();
@@ -68,16 +63,17 @@ private:
     void wake();
     static void CALLBACK onProcessExit(void *channel, BOOLEAN timedOut);
     HANDLE watchProcess(HANDLE process);
-    void handleDatagram(const std::uint8_t *data, std::size_t size);
-    void handleReceiverDatagram(const ipcw::mailslot::DatagramHeader &h, const std::uint8_t *payload, std::size_t size);
-    void handleSenderDatagram(const ipcw::mailslot::DatagramHeader &h, const std::uint8_t *payload, std::size_t size);
     void reapDeadPeers();
-    void forgetPeer(std::uint64_t id, const std::string &reason);
-    void pushEvent(ipcw::native::Event::Kind kind, std::uint64_t peer, std::string text,
-                   std::vector<std::uint8_t> frame = {});
 
-    ipcw::native::Role m_role = ipcw::native::Role::Receiver;
-    std::string m_name;
+    std::shared_ptr<Peer> watchPeer(std::uint32_t pid) override;
+    std::string openReply(Peer &peer) override;
+    bool peerExited(const Peer &peer) override;
+    void receiverSaidHello(std::uint32_t pid) override;
+    // Everything a peer wrote before it died came before the Wake: now it can be judged.
+    void wakeReceived() override { reapDeadPeers(); }
+    void lockPeers() override { AcquireSRWLockExclusive(&m_peersLock); }
+    void unlockPeers() override { ReleaseSRWLockExclusive(&m_peersLock); }
+
     std::wstring m_path;
     std::size_t m_datagramBytes = 0;
     HANDLE m_slot = INVALID_HANDLE_VALUE;   // receiver: our mailslot; sender: our reply mailslot
@@ -87,10 +83,7 @@ private:
     SRWLOCK m_selfLock = SRWLOCK_INIT;
     HANDLE m_selfWriter = INVALID_HANDLE_VALUE; // our own mailslot, for Wake datagrams
     std::vector<std::uint8_t> m_buffer;
-    std::vector<std::uint8_t> m_sendBuffer;
-    std::uint32_t m_sendFrameNumber = 0;
     std::atomic<bool> m_interrupted{false};
-    std::deque<ipcw::native::Event> m_pending;
     std::string m_slotError;
 
     // Sender
@@ -99,10 +92,7 @@ private:
     DWORD m_receiverPid = 0;
     HANDLE m_receiverProcess = nullptr;
     HANDLE m_receiverWait = nullptr;
-    std::atomic<bool> m_receiverGone{false};
-    ipcw::mailslot::Reassembly m_fromReceiver;
 
-    // Receiver: the receive thread adds and removes peers, the writer thread looks them up.
+    // Receiver: guards the protocol's table of peers.
     SRWLOCK m_peersLock = SRWLOCK_INIT;
-    std::map<std::uint64_t, std::shared_ptr<Peer>> m_peers;
 };
