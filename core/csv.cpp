@@ -81,22 +81,36 @@ void appendTextField(QByteArray &out, const QString &text)
     out += '"';
 }
 
-void appendEmployee(QByteArray &out, const Employee &employee)
+// Tab-separated text (the clipboard's text/plain, which spreadsheets paste as cells): no
+// quoting exists there, so tabs and line breaks inside a field become spaces; the formula guard
+// is the CSV's.
+void appendPlainField(QByteArray &out, const QString &text)
+{
+    QByteArray utf8 = text.toUtf8();
+    utf8.replace('\t', ' ').replace('\r', ' ').replace('\n', ' ');
+    if (needsFormulaGuard(utf8))
+        out += '\'';
+    out += utf8;
+}
+
+template <typename AppendText>
+void appendEmployee(QByteArray &out, const Employee &employee, char separator, AppendText appendText)
 {
     out += QByteArray::number(employee.id);
-    out += ',';
-    appendTextField(out, employee.name);
-    out += ',';
-    appendTextField(out, employee.department);
-    out += ',';
-    appendTextField(out, employee.title);
-    out += ',';
-    appendTextField(out, employee.email);
-    out += ',';
+    for (const QString *text : {&employee.name, &employee.department, &employee.title, &employee.email}) {
+        out += separator;
+        appendText(out, *text);
+    }
+    out += separator;
     out += formatSalary(employee.salaryCents).toLatin1();
-    out += ',';
+    out += separator;
     if (employee.hireDate.isValid())
         out += employee.hireDate.toString(Qt::ISODate).toLatin1();
+}
+
+void appendEmployee(QByteArray &out, const Employee &employee)
+{
+    appendEmployee(out, employee, ',', appendTextField);
 }
 
 void appendReceived(QByteArray &out, const ReceivedRecord &record)
@@ -473,6 +487,17 @@ QByteArray encode(const EmployeeList &employees)
     for (const Employee &employee : employees) {
         appendEmployee(out, employee);
         out += "\r\n";
+    }
+    return out;
+}
+
+QByteArray encodeTabSeparated(const EmployeeList &employees)
+{
+    QByteArray out = headerBytes(false).replace(',', '\t');
+    out += '\n';
+    for (const Employee &employee : employees) {
+        appendEmployee(out, employee, '\t', appendPlainField);
+        out += '\n';
     }
     return out;
 }

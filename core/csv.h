@@ -25,6 +25,9 @@ struct IPCWCORE_EXPORT Result
 
 IPCWCORE_EXPORT QString headerLine(bool withReceiveColumns);
 IPCWCORE_EXPORT QByteArray encode(const EmployeeList &employees); // header + rows, in memory
+// The same rows tab-separated with LF line ends, for a spreadsheet's paste (text/plain): tabs and
+// line breaks inside a field become spaces, the formula guard is the same.
+IPCWCORE_EXPORT QByteArray encodeTabSeparated(const EmployeeList &employees);
 
 // Atomic (QSaveFile): the target is replaced only when every row was written.
 IPCWCORE_EXPORT Result exportEmployees(const QString &path, const EmployeeList &employees,

@@ -58,6 +58,7 @@ private slots:
     void formulaGuard();
     void formulaGuardRoundTripsEveryShape();
     void exactBytesOfASmallExport();
+    void tabSeparatedTextForSpreadsheets();
     void headerLines();
     void acceptsBomLfExtraColumnsAndNoTrailingNewline();
     void reportsMalformedInput_data();
@@ -200,6 +201,21 @@ void TestCsv::exactBytesOfASmallExport()
         "4294967295,Zo\xC3\xAB,\"Operations, EMEA\",'=SUM(A1),,-0.05,\r\n";
     QCOMPARE(readAll(path), expected);
     QCOMPARE(Csv::encode({ada, zoe}), expected);
+}
+
+void TestCsv::tabSeparatedTextForSpreadsheets()
+{
+    Employee e;
+    e.id = 7;
+    e.name = QStringLiteral("Tab\there");
+    e.department = QStringLiteral("Line\r\nbreak");
+    e.title = QStringLiteral("=SUM(A1)");
+    e.email = QStringLiteral("a,b@example.com");
+    e.salaryCents = 100;
+    e.hireDate = QDate(2021, 3, 4);
+    QCOMPARE(Csv::encodeTabSeparated({e}),
+             QByteArray("id\tname\tdepartment\ttitle\temail\tsalary\thire_date\n"
+                        "7\tTab here\tLine  break\t'=SUM(A1)\ta,b@example.com\t1.00\t2021-03-04\n"));
 }
 
 void TestCsv::headerLines()
