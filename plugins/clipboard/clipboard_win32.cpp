@@ -84,23 +84,18 @@ std::wstring lockName(const std::string &address)
 
 } // namespace
 
-ClipboardChannelWin32::ClipboardChannelWin32()
-    : m_interrupt(CreateEventW(nullptr, TRUE, FALSE, nullptr))
-{
-}
+ClipboardChannelWin32::ClipboardChannelWin32() = default;
 
 ClipboardChannelWin32::~ClipboardChannelWin32()
 {
     close();
-    if (m_interrupt)
-        CloseHandle(m_interrupt);
 }
 
 std::string ClipboardChannelWin32::open(Role role, const std::string &address)
 {
     m_role = role;
     m_address = address;
-    if (!m_interrupt)
+    if (!m_window.usable())
         return "Could not create the clipboard wake-up event: " + errorText(GetLastError()) + ".";
     if (!validAddress(address))
         return "The clipboard address \"" + address
@@ -131,23 +126,14 @@ std::string ClipboardChannelWin32::open(Role role, const std::string &address)
         CloseHandle(receiver);
     }
 
-    WNDCLASSEXW windowClass{};
-    windowClass.cbSize = sizeof(windowClass);
-    windowClass.lpfnWndProc = &ClipboardChannelWin32::windowProc;
-    windowClass.hInstance = GetModuleHandleW(nullptr);
-    windowClass.lpszClassName = WindowClass;
-    if (!RegisterClassExW(&windowClass) && GetLastError() != ERROR_CLASS_ALREADY_EXISTS) {
-        const DWORD error = GetLastError();
+    bool classFailed = false;
+    if (const DWORD error = m_window.create(WindowClass, std::wstring(), &classFailed)) {
         close();
-        return "Could not register the clipboard window class: " + errorText(error) + ".";
+        return std::string(classFailed ? "Could not register the clipboard window class: "
+                                       : "Could not create the clipboard message window: ")
+            + errorText(error) + ".";
     }
-    m_window = CreateWindowExW(0, WindowClass, L"", 0, 0, 0, 0, 0, HWND_MESSAGE, nullptr, GetModuleHandleW(nullptr), this);
-    if (!m_window) {
-        const DWORD error = GetLastError();
-        close();
-        return "Could not create the clipboard message window: " + errorText(error) + ".";
-    }
-    m_listening = AddClipboardFormatListener(m_window);
+    m_listening = AddClipboardFormatListener(m_window.handle());
     if (!m_listening) {
         const DWORD error = GetLastError();
         close();
@@ -158,26 +144,26 @@ std::string ClipboardChannelWin32::open(Role role, const std::string &address)
     return {};
 }
 
-LRESULT CALLBACK ClipboardChannelWin32::windowProc(HWND window, UINT message, WPARAM wParam, LPARAM lParam)
+bool ClipboardChannelWin32::onMessage(UINT message, WPARAM, LPARAM, LRESULT *result)
 {
-    if (message == WM_NCCREATE) {
-        const auto *create = reinterpret_cast<const CREATESTRUCTW *>(lParam);
-        SetWindowLongPtrW(window, GWLP_USERDATA, reinterpret_cast<LONG_PTR>(create->lpCreateParams));
-    }
-    auto *self = reinterpret_cast<ClipboardChannelWin32 *>(GetWindowLongPtrW(window, GWLP_USERDATA));
-    if (message == WM_CLIPBOARDUPDATE && self) {
-        self->readClipboard();
-        return 0;
-    }
-    return DefWindowProcW(window, message, wParam, lParam);
+    if (message != WM_CLIPBOARDUPDATE)
+        return false;
+    readClipboard();
+    *result = 0;
+    return true;
+}
+
+std::string ClipboardChannelWin32::waitFailed(DWORD error)
+{
+    return "Waiting for clipboard changes failed: " + errorText(error) + ".";
 }
 
 bool ClipboardChannelWin32::openClipboard(bool honourInterrupt)
 {
     for (int attempt = 0; attempt < OpenAttempts; ++attempt) {
-        if (OpenClipboard(m_window))
+        if (OpenClipboard(m_window.handle()))
             return true;
-        if (honourInterrupt && WaitForSingleObject(m_interrupt, 0) == WAIT_OBJECT_0)
+        if (honourInterrupt && m_window.interrupted())
             return false;
         Sleep(OpenRetryMs);
     }
@@ -210,7 +196,7 @@ void ClipboardChannelWin32::readClipboard()
     const std::uint64_t from = get64(value.data() + 8);
     const std::uint64_t to = get64(value.data() + 16);
     const std::uint32_t addressBytes = get32(value.data() + 24);
-    const std::uint64_t self = std::uint64_t(reinterpret_cast<std::uintptr_t>(m_window));
+    const std::uint64_t self = std::uint64_t(reinterpret_cast<std::uintptr_t>(m_window.handle()));
     if (from == self || (to != 0 && to != self) || addressBytes != m_address.size()
         || value.size() - PrefixBytes <= addressBytes
         || std::memcmp(value.data() + PrefixBytes, m_address.data(), addressBytes) != 0)
@@ -221,20 +207,20 @@ void ClipboardChannelWin32::readClipboard()
         connected.kind = Event::Kind::PeerConnected;
         connected.peer = from;
         connected.text = "clipboard writer (window " + std::to_string(from) + ")";
-        m_pending.push_back(std::move(connected));
+        m_window.push(std::move(connected));
     }
     Event event;
     event.kind = Event::Kind::Frame;
     event.peer = from;
     event.frame.assign(value.begin() + std::ptrdiff_t(PrefixBytes + addressBytes), value.end());
-    m_pending.push_back(std::move(event));
+    m_window.push(std::move(event));
 }
 
 std::string ClipboardChannelWin32::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
 {
-    if (WaitForSingleObject(m_interrupt, 0) == WAIT_OBJECT_0)
+    if (m_window.interrupted())
         return {};
-    if (!m_window)
+    if (!m_window.handle())
         return "The clipboard channel is not open.";
     if (size == 0 || size > MaxFrameBytes)
         return "A frame of " + std::to_string(size) + " bytes cannot be put on the clipboard: the limit is "
@@ -249,7 +235,7 @@ std::string ClipboardChannelWin32::send(const std::uint8_t *data, std::size_t si
     }
     put32(bytes, Magic);
     put32(bytes + 4, Version);
-    put64(bytes + 8, std::uint64_t(reinterpret_cast<std::uintptr_t>(m_window)));
+    put64(bytes + 8, std::uint64_t(reinterpret_cast<std::uintptr_t>(m_window.handle())));
     put64(bytes + 16, m_role == Role::Receiver ? peer : 0);
     put32(bytes + 24, std::uint32_t(m_address.size()));
     std::memcpy(bytes + PrefixBytes, m_address.data(), m_address.size());
@@ -258,7 +244,7 @@ std::string ClipboardChannelWin32::send(const std::uint8_t *data, std::size_t si
 
     if (!openClipboard(true)) {
         GlobalFree(memory);
-        if (WaitForSingleObject(m_interrupt, 0) == WAIT_OBJECT_0)
+        if (m_window.interrupted())
             return {};
         return "The clipboard stayed locked by another program for a second; the frame was not sent.";
     }
@@ -277,70 +263,25 @@ std::string ClipboardChannelWin32::send(const std::uint8_t *data, std::size_t si
 
 Event ClipboardChannelWin32::receive(int timeoutMs)
 {
-    const ULONGLONG deadline = timeoutMs < 0 ? 0 : GetTickCount64() + ULONGLONG(timeoutMs);
-    for (;;) {
-        if (WaitForSingleObject(m_interrupt, 0) == WAIT_OBJECT_0) {
-            Event event;
-            event.kind = Event::Kind::Interrupted;
-            return event;
-        }
-        MSG message;
-        while (m_pending.empty() && PeekMessageW(&message, nullptr, 0, 0, PM_REMOVE))
-            DispatchMessageW(&message);
-        if (!m_pending.empty()) {
-            Event event = std::move(m_pending.front());
-            m_pending.pop_front();
-            return event;
-        }
-        DWORD wait = INFINITE;
-        if (timeoutMs >= 0) {
-            const ULONGLONG now = GetTickCount64();
-            wait = now >= deadline ? 0 : DWORD(deadline - now);
-        }
-        const DWORD result = MsgWaitForMultipleObjectsEx(1, &m_interrupt, wait, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
-        if (result == WAIT_TIMEOUT) {
-            Event event;
-            event.kind = Event::Kind::Timeout;
-            return event;
-        }
-        if (result == WAIT_FAILED) {
-            Event event;
-            event.kind = Event::Kind::Error;
-            event.text = "Waiting for clipboard changes failed: " + errorText(GetLastError()) + ".";
-            return event;
-        }
-    }
+    return m_window.receive(timeoutMs);
 }
 
 void ClipboardChannelWin32::interrupt()
 {
-    if (m_interrupt)
-        SetEvent(m_interrupt);
+    m_window.interrupt();
 }
 
 void ClipboardChannelWin32::close()
 {
-    if (m_window) {
-        if (m_listening)
-            RemoveClipboardFormatListener(m_window);
-        // The window procedure must not reach this object any more. A window can only be
-        // destroyed by its own thread; when that thread has already ended, Windows destroyed it.
-        SetWindowLongPtrW(m_window, GWLP_USERDATA, 0);
-        if (GetWindowThreadProcessId(m_window, nullptr) == GetCurrentThreadId())
-            DestroyWindow(m_window);
-        else if (IsWindow(m_window))
-            PostMessageW(m_window, WM_CLOSE, 0, 0);
-        m_window = nullptr;
-    }
+    if (m_listening && m_window.handle())
+        RemoveClipboardFormatListener(m_window.handle());
     m_listening = false;
+    m_window.reset();
     m_peers.clear();
-    m_pending.clear();
     if (m_nameLock) {
         CloseHandle(m_nameLock);
         m_nameLock = nullptr;
     }
-    if (m_interrupt)
-        ResetEvent(m_interrupt);
 }
 
 IPCW_REGISTER_NATIVE_CHANNEL("clipboard", ClipboardChannelWin32)

@@ -12,18 +12,18 @@
 // that must not lose frames waits for the answer before sending the next one.
 //
 // The window is created in open() and its messages are dispatched only inside receive(): both
-// must run on the same thread. send() may run on another thread.
+// must run on the same thread (native/win32messagewindow.h). send() may run on another thread.
 
 #include "native/channel.h"
+#include "native/win32messagewindow.h"
 
 #include <windows.h>
 
 #include <cstdint>
-#include <deque>
 #include <set>
 #include <string>
 
-class ClipboardChannelWin32 final : public ipcw::native::Channel
+class ClipboardChannelWin32 final : public ipcw::native::Channel, private ipcw::native::Win32MessageWindow::Client
 {
 public:
     ClipboardChannelWin32();
@@ -39,7 +39,8 @@ public:
     static constexpr std::size_t MaxFrameBytes = 40 + 64u * 1024u * 1024u;
 
 private:
-    static LRESULT CALLBACK windowProc(HWND window, UINT message, WPARAM wParam, LPARAM lParam);
+    bool onMessage(UINT message, WPARAM wParam, LPARAM lParam, LRESULT *result) override;
+    std::string waitFailed(DWORD error) override;
     void readClipboard();
     bool openClipboard(bool honourInterrupt);
 
@@ -47,11 +48,9 @@ private:
     std::string m_address;
     UINT m_readFormat = 0;  // what this side takes off the clipboard
     UINT m_writeFormat = 0; // what it puts there
-    HANDLE m_interrupt = nullptr; // manual-reset, sticky until close()
+    ipcw::native::Win32MessageWindow m_window{this}; // and the interrupt event
     HANDLE m_nameLock = nullptr;  // receiver: a named object that exists while it listens
-    HWND m_window = nullptr;      // ours, owned by the thread that called open()
     bool m_listening = false;     // AddClipboardFormatListener succeeded
     DWORD m_lastSequence = 0;     // GetClipboardSequenceNumber() of the last value read
     std::set<std::uint64_t> m_peers; // writers seen, touched only on the window's thread
-    std::deque<ipcw::native::Event> m_pending; // filled by the window procedure
 };

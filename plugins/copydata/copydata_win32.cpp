@@ -58,16 +58,6 @@ std::string lastErrorText(DWORD error)
     return text;
 }
 
-bool registerClass(const wchar_t *name, WNDPROC procedure)
-{
-    WNDCLASSEXW windowClass{};
-    windowClass.cbSize = sizeof(windowClass);
-    windowClass.lpfnWndProc = procedure;
-    windowClass.hInstance = GetModuleHandleW(nullptr);
-    windowClass.lpszClassName = name;
-    return RegisterClassExW(&windowClass) || GetLastError() == ERROR_CLASS_ALREADY_EXISTS;
-}
-
 bool validAddress(const std::string &address)
 {
     if (address.empty() || address.size() > 200)
@@ -80,27 +70,20 @@ bool validAddress(const std::string &address)
 
 } // namespace
 
-CopyDataChannelWin32::CopyDataChannelWin32()
-    : m_interrupt(CreateEventW(nullptr, TRUE, FALSE, nullptr))
-{
-}
+CopyDataChannelWin32::CopyDataChannelWin32() = default;
 
 CopyDataChannelWin32::~CopyDataChannelWin32()
 {
     close();
-    if (m_interrupt)
-        CloseHandle(m_interrupt);
 }
 
 std::string CopyDataChannelWin32::createWindow(const std::wstring &name)
 {
-    const wchar_t *className = m_role == Role::Receiver ? ReceiverClass : ReplyClass;
-    if (!registerClass(className, &CopyDataChannelWin32::windowProc))
-        return "Could not register the copydata window class: " + lastErrorText(GetLastError()) + ".";
-    m_window = CreateWindowExW(0, className, name.c_str(), 0, 0, 0, 0, 0, HWND_MESSAGE, nullptr,
-                               GetModuleHandleW(nullptr), this);
-    if (!m_window)
-        return "Could not create the copydata message window: " + lastErrorText(GetLastError()) + ".";
+    bool classFailed = false;
+    if (const DWORD error = m_window.create(m_role == Role::Receiver ? ReceiverClass : ReplyClass, name, &classFailed))
+        return std::string(classFailed ? "Could not register the copydata window class: "
+                                       : "Could not create the copydata message window: ")
+            + lastErrorText(error) + ".";
     return {};
 }
 
@@ -108,7 +91,7 @@ std::string CopyDataChannelWin32::open(Role role, const std::string &address)
 {
     m_role = role;
     m_address = address;
-    if (!m_interrupt)
+    if (!m_window.usable())
         return "Could not create the copydata wake-up event: " + lastErrorText(GetLastError()) + ".";
     if (!validAddress(address))
         return "The copydata address \"" + address
@@ -165,7 +148,7 @@ CopyDataChannelWin32::Peer &CopyDataChannelWin32::peerFor(HWND window)
         event.kind = Event::Kind::PeerConnected;
         event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(window));
         event.text = "copydata sender, process " + std::to_string(peer.pid);
-        m_pending.push_back(std::move(event));
+        m_window.push(std::move(event));
     }
     return peer;
 }
@@ -184,19 +167,41 @@ void CopyDataChannelWin32::dropPeer(HWND window, const std::string &how)
     if (found->second.process)
         CloseHandle(found->second.process);
     m_peers.erase(found);
-    m_pending.push_back(std::move(event));
+    m_window.push(std::move(event));
 }
 
-LRESULT CALLBACK CopyDataChannelWin32::windowProc(HWND window, UINT message, WPARAM wParam, LPARAM lParam)
+bool CopyDataChannelWin32::onMessage(UINT message, WPARAM wParam, LPARAM lParam, LRESULT *result)
 {
-    if (message == WM_NCCREATE) {
-        const auto *create = reinterpret_cast<const CREATESTRUCTW *>(lParam);
-        SetWindowLongPtrW(window, GWLP_USERDATA, reinterpret_cast<LONG_PTR>(create->lpCreateParams));
+    if (message != WM_COPYDATA)
+        return false;
+    *result = onCopyData(reinterpret_cast<HWND>(wParam), reinterpret_cast<const COPYDATASTRUCT *>(lParam));
+    return true;
+}
+
+DWORD CopyDataChannelWin32::watchedHandles(HANDLE *handles, DWORD capacity)
+{
+    DWORD count = 0;
+    for (const auto &entry : m_peers)
+        if (entry.second.process && count < capacity)
+            handles[count++] = entry.second.process;
+    return count;
+}
+
+void CopyDataChannelWin32::onSignalled(HANDLE handle)
+{
+    for (const auto &entry : m_peers) {
+        if (entry.second.process != handle)
+            continue;
+        const HWND gone = entry.first;
+        dropPeer(gone, std::string(m_role == Role::Receiver ? "The copydata sender" : "The copydata receiver")
+                           + " (process " + std::to_string(entry.second.pid) + ") exited without closing the connection.");
+        return;
     }
-    auto *self = reinterpret_cast<CopyDataChannelWin32 *>(GetWindowLongPtrW(window, GWLP_USERDATA));
-    if (message == WM_COPYDATA && self)
-        return self->onCopyData(reinterpret_cast<HWND>(wParam), reinterpret_cast<const COPYDATASTRUCT *>(lParam));
-    return DefWindowProcW(window, message, wParam, lParam);
+}
+
+std::string CopyDataChannelWin32::waitFailed(DWORD error)
+{
+    return "Waiting for copydata messages failed: " + lastErrorText(error) + ".";
 }
 
 // Runs on the window's thread, inside receive(). Returns TRUE when the message was taken; FALSE
@@ -230,7 +235,7 @@ LRESULT CopyDataChannelWin32::onCopyData(HWND from, const COPYDATASTRUCT *data)
         event.kind = Event::Kind::Frame;
         event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(from));
         event.frame.assign(bytes, bytes + size);
-        m_pending.push_back(std::move(event));
+        m_window.push(std::move(event));
         return TRUE;
     }
     case Begin: {
@@ -261,7 +266,7 @@ LRESULT CopyDataChannelWin32::onCopyData(HWND from, const COPYDATASTRUCT *data)
             event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(from));
             event.frame.swap(peer.partial);
             peer.expected = 0;
-            m_pending.push_back(std::move(event));
+            m_window.push(std::move(event));
         }
         return TRUE;
     }
@@ -280,7 +285,7 @@ std::string CopyDataChannelWin32::sendMessage(HWND target, ULONG_PTR kind, const
     SetLastError(ERROR_SUCCESS);
     // SendMessage cannot be cancelled: interrupt() is honoured between messages, and one message
     // only waits for the peer's window procedure to copy the bytes.
-    if (!SendMessageTimeoutW(target, WM_COPYDATA, reinterpret_cast<WPARAM>(m_window), reinterpret_cast<LPARAM>(&message),
+    if (!SendMessageTimeoutW(target, WM_COPYDATA, reinterpret_cast<WPARAM>(m_window.handle()), reinterpret_cast<LPARAM>(&message),
                              SMTO_ABORTIFHUNG | SMTO_ERRORONEXIT, SendTimeoutMs, &accepted)) {
         const DWORD error = GetLastError();
         if (error == ERROR_TIMEOUT)
@@ -299,7 +304,7 @@ std::string CopyDataChannelWin32::sendMessage(HWND target, ULONG_PTR kind, const
 
 std::string CopyDataChannelWin32::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
 {
-    if (WaitForSingleObject(m_interrupt, 0) == WAIT_OBJECT_0)
+    if (m_window.interrupted())
         return {};
     if (size == 0 || size > MaxFrameBytes)
         return "A frame of " + std::to_string(size) + " bytes cannot be sent over copydata: the limit is "
@@ -313,7 +318,7 @@ std::string CopyDataChannelWin32::send(const std::uint8_t *data, std::size_t siz
     const std::uint64_t total = size;
     std::string error = sendMessage(target, Begin, &total, sizeof total);
     for (std::size_t offset = 0; error.empty() && offset < size; offset += FragmentBytes) {
-        if (WaitForSingleObject(m_interrupt, 0) == WAIT_OBJECT_0)
+        if (m_window.interrupted())
             return {};
         const std::size_t piece = size - offset < FragmentBytes ? size - offset : FragmentBytes;
         error = sendMessage(target, Piece, data + offset, piece);
@@ -323,94 +328,28 @@ std::string CopyDataChannelWin32::send(const std::uint8_t *data, std::size_t siz
 
 Event CopyDataChannelWin32::receive(int timeoutMs)
 {
-    const ULONGLONG deadline = timeoutMs < 0 ? 0 : GetTickCount64() + ULONGLONG(timeoutMs);
-    for (;;) {
-        if (WaitForSingleObject(m_interrupt, 0) == WAIT_OBJECT_0) {
-            Event event;
-            event.kind = Event::Kind::Interrupted;
-            return event;
-        }
-        // Stop dispatching once something is pending: each sender waits in SendMessage until its
-        // message is handled, so at most one frame per sender is ever buffered here.
-        MSG message;
-        while (m_pending.empty() && PeekMessageW(&message, nullptr, 0, 0, PM_REMOVE))
-            DispatchMessageW(&message);
-        if (!m_pending.empty()) {
-            Event event = std::move(m_pending.front());
-            m_pending.pop_front();
-            return event;
-        }
-
-        HANDLE handles[MAXIMUM_WAIT_OBJECTS];
-        HWND owners[MAXIMUM_WAIT_OBJECTS];
-        DWORD count = 0;
-        handles[count++] = m_interrupt;
-        for (const auto &entry : m_peers) {
-            if (entry.second.process && count < MAXIMUM_WAIT_OBJECTS - 1) {
-                owners[count] = entry.first;
-                handles[count++] = entry.second.process;
-            }
-        }
-        DWORD wait = INFINITE;
-        if (timeoutMs >= 0) {
-            const ULONGLONG now = GetTickCount64();
-            wait = now >= deadline ? 0 : DWORD(deadline - now);
-        }
-        const DWORD result = MsgWaitForMultipleObjectsEx(count, handles, wait, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
-        if (result == WAIT_TIMEOUT) {
-            Event event;
-            event.kind = Event::Kind::Timeout;
-            return event;
-        }
-        if (result > WAIT_OBJECT_0 && result < WAIT_OBJECT_0 + count) {
-            const HWND gone = owners[result - WAIT_OBJECT_0];
-            const DWORD pid = m_peers[gone].pid;
-            dropPeer(gone, std::string(m_role == Role::Receiver ? "The copydata sender" : "The copydata receiver")
-                               + " (process " + std::to_string(pid) + ") exited without closing the connection.");
-            continue;
-        }
-        if (result == WAIT_FAILED) {
-            Event event;
-            event.kind = Event::Kind::Error;
-            event.text = "Waiting for copydata messages failed: " + lastErrorText(GetLastError()) + ".";
-            return event;
-        }
-        // The wake-up event, or messages arrived: the top of the loop handles both.
-    }
+    return m_window.receive(timeoutMs);
 }
 
 void CopyDataChannelWin32::interrupt()
 {
-    if (m_interrupt)
-        SetEvent(m_interrupt);
+    m_window.interrupt();
 }
 
 void CopyDataChannelWin32::close()
 {
-    if (m_window) {
-        if (m_role == Role::Sender && m_receiverWindow && IsWindow(m_receiverWindow))
-            sendMessage(m_receiverWindow, Bye, nullptr, 0);
-        // The window procedure must not reach this object any more. A window can only be
-        // destroyed by its own thread; when that thread has already ended, Windows destroyed it.
-        SetWindowLongPtrW(m_window, GWLP_USERDATA, 0);
-        if (GetWindowThreadProcessId(m_window, nullptr) == GetCurrentThreadId())
-            DestroyWindow(m_window);
-        else if (IsWindow(m_window))
-            PostMessageW(m_window, WM_CLOSE, 0, 0);
-        m_window = nullptr;
-    }
+    if (m_window.handle() && m_role == Role::Sender && m_receiverWindow && IsWindow(m_receiverWindow))
+        sendMessage(m_receiverWindow, Bye, nullptr, 0);
+    m_window.reset();
     for (auto &entry : m_peers)
         if (entry.second.process)
             CloseHandle(entry.second.process);
     m_peers.clear();
-    m_pending.clear();
     m_receiverWindow = nullptr;
     if (m_nameLock) {
         CloseHandle(m_nameLock);
         m_nameLock = nullptr;
     }
-    if (m_interrupt)
-        ResetEvent(m_interrupt);
 }
 
 IPCW_REGISTER_NATIVE_CHANNEL("copydata", CopyDataChannelWin32)

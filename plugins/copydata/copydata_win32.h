@@ -4,7 +4,8 @@
 // WM_COPYDATA between message-only windows (HWND_MESSAGE): the receiver owns a window named
 // after the address; each sender owns a nameless one and passes its handle as wParam, so the
 // receiver can WM_COPYDATA back to exactly that sender (acks). The window is created in open()
-// and its messages are only dispatched inside receive(), so both must run on the same thread.
+// and its messages are only dispatched inside receive(), so both must run on the same thread
+// (native/win32messagewindow.h).
 //
 // SendMessage is synchronous: the sender waits until the receiver's window procedure has copied
 // the data, which is the backpressure. Frames larger than one message are split (Wine refuses
@@ -15,16 +16,16 @@
 // byte as hostile (tagged messages, length caps, in-order fragments only).
 
 #include "native/channel.h"
+#include "native/win32messagewindow.h"
 
 #include <windows.h>
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <string>
 #include <vector>
 
-class CopyDataChannelWin32 final : public ipcw::native::Channel
+class CopyDataChannelWin32 final : public ipcw::native::Channel, private ipcw::native::Win32MessageWindow::Client
 {
 public:
     CopyDataChannelWin32();
@@ -50,7 +51,10 @@ private:
         std::size_t expected = 0;          // total size announced by Begin; 0 when idle
     };
 
-    static LRESULT CALLBACK windowProc(HWND window, UINT message, WPARAM wParam, LPARAM lParam);
+    bool onMessage(UINT message, WPARAM wParam, LPARAM lParam, LRESULT *result) override;
+    DWORD watchedHandles(HANDLE *handles, DWORD capacity) override;
+    void onSignalled(HANDLE handle) override;
+    std::string waitFailed(DWORD error) override;
     LRESULT onCopyData(HWND from, const COPYDATASTRUCT *data);
     Peer &peerFor(HWND window);
     void dropPeer(HWND window, const std::string &how);
@@ -59,10 +63,8 @@ private:
 
     ipcw::native::Role m_role = ipcw::native::Role::Receiver;
     std::string m_address;
-    HANDLE m_interrupt = nullptr;  // manual-reset, sticky until close()
+    ipcw::native::Win32MessageWindow m_window{this}; // and the interrupt event
     HANDLE m_nameLock = nullptr;   // receiver: a named object that exists while it listens
-    HWND m_window = nullptr;       // ours, owned by the thread that called open()
     HWND m_receiverWindow = nullptr; // sender: where frames go
     std::map<HWND, Peer> m_peers;  // touched only on the window's thread
-    std::deque<ipcw::native::Event> m_pending; // filled by the window procedure
 };
