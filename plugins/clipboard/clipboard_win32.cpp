@@ -2,12 +2,14 @@
 #include "clipboard_win32.h"
 
 #include "native/registry.h"
+#include "native/win32text.h"
 
 #include <cstring>
 #include <vector>
 
 using ipcw::native::Event;
 using ipcw::native::Role;
+using ipcw::native::widen;
 
 namespace {
 
@@ -26,17 +28,6 @@ constexpr std::size_t PrefixBytes = 4 + 4 + 8 + 8 + 4;
 // in practice, so a short bounded retry is enough and only runs while data is being moved.
 constexpr int OpenAttempts = 200;
 constexpr DWORD OpenRetryMs = 5;
-
-std::wstring widen(const std::string &text)
-{
-    if (text.empty())
-        return {};
-    const int length = MultiByteToWideChar(CP_UTF8, 0, text.data(), int(text.size()), nullptr, 0);
-    std::wstring wide(std::size_t(length > 0 ? length : 0), L'\0');
-    if (length > 0)
-        MultiByteToWideChar(CP_UTF8, 0, text.data(), int(text.size()), wide.data(), length);
-    return wide;
-}
 
 std::string errorText(DWORD error)
 {

@@ -2,11 +2,13 @@
 #include "copydata_win32.h"
 
 #include "native/registry.h"
+#include "native/win32text.h"
 
 #include <cstring>
 
 using ipcw::native::Event;
 using ipcw::native::Role;
+using ipcw::native::widen;
 
 namespace {
 
@@ -27,17 +29,6 @@ enum Kind : ULONG_PTR {
 
 // Sends that take longer than this mean the other side stopped pumping messages.
 constexpr UINT SendTimeoutMs = 30000;
-
-std::wstring widen(const std::string &text)
-{
-    if (text.empty())
-        return {};
-    const int length = MultiByteToWideChar(CP_UTF8, 0, text.data(), int(text.size()), nullptr, 0);
-    std::wstring wide(std::size_t(length > 0 ? length : 0), L'\0');
-    if (length > 0)
-        MultiByteToWideChar(CP_UTF8, 0, text.data(), int(text.size()), wide.data(), length);
-    return wide;
-}
 
 std::string lastErrorText(DWORD error)
 {

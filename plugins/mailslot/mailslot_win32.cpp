@@ -2,27 +2,20 @@
 #include "mailslot_win32.h"
 
 #include "native/registry.h"
+#include "native/win32text.h"
 
 #include <sddl.h>
 
 using ipcw::mailslot::DatagramKind;
 using ipcw::native::Event;
 using ipcw::native::Role;
+using ipcw::native::widen;
 
 namespace {
 
 // Under Wine 8 a mailslot message over 64 KiB is lost, so fragments stay below that.
 constexpr std::size_t DefaultDatagramBytes = 60 * 1024;
 constexpr std::size_t ReadBufferBytes = 64 * 1024;
-
-std::wstring widen(const std::string &text)
-{
-    const int size = MultiByteToWideChar(CP_UTF8, 0, text.c_str(), int(text.size()), nullptr, 0);
-    std::wstring result(std::size_t(size > 0 ? size : 0), L'\0');
-    if (size > 0)
-        MultiByteToWideChar(CP_UTF8, 0, text.c_str(), int(text.size()), &result[0], size);
-    return result;
-}
 
 std::string systemMessage(DWORD error)
 {
