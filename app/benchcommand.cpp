@@ -132,26 +132,34 @@ int run(int argc, char **argv)
     out.flush();
 
     QString error;
-    if (!QDir().mkpath(outDir)) {
-        QTextStream(stderr) << QStringLiteral("Cannot create the folder %1.").arg(outDir) << Qt::endl;
+    const QStringList written = writeReport(report, outDir, &error);
+    if (written.isEmpty()) {
+        QTextStream(stderr) << error << Qt::endl;
         return Headless::Failed;
     }
     const QDir dir(outDir);
-    if (!writeFile(dir.filePath(QStringLiteral("bench.csv")), report.toCsv(), &error)
-        || !writeFile(dir.filePath(QStringLiteral("bench.json")), QJsonDocument(report.toJson()).toJson(), &error)
-        || !writeFile(dir.filePath(QStringLiteral("bench.txt")), report.toTable().toUtf8(), &error)) {
-        QTextStream(stderr) << error << Qt::endl;
-        return Headless::Failed;
-    }
-    const QStringList charts = BenchCharts::save(report, outDir, &error);
-    if (charts.isEmpty()) {
-        QTextStream(stderr) << error << Qt::endl;
-        return Headless::Failed;
-    }
-    out << Qt::endl << QStringLiteral("Written to %1: bench.csv, bench.json, bench.txt, %2")
-                           .arg(QDir(outDir).absolutePath(), QStringList(charts).replaceInStrings(dir.path() + QLatin1Char('/'), QString()).join(QStringLiteral(", ")))
+    out << Qt::endl << QStringLiteral("Written to %1: %2")
+                           .arg(dir.absolutePath(), QStringList(written).replaceInStrings(dir.path() + QLatin1Char('/'), QString()).join(QStringLiteral(", ")))
         << Qt::endl;
     return Headless::Ok;
+}
+
+QStringList writeReport(const BenchReport &report, const QString &dir, QString *error)
+{
+    if (!QDir().mkpath(dir)) {
+        *error = QStringLiteral("Cannot create the folder %1.").arg(dir);
+        return {};
+    }
+    const QDir out(dir);
+    const QStringList files{out.filePath(QStringLiteral("bench.csv")), out.filePath(QStringLiteral("bench.json")),
+                            out.filePath(QStringLiteral("bench.txt"))};
+    if (!writeFile(files.at(0), report.toCsv(), error) || !writeFile(files.at(1), QJsonDocument(report.toJson()).toJson(), error)
+        || !writeFile(files.at(2), report.toTable().toUtf8(), error))
+        return {};
+    const QStringList charts = BenchCharts::save(report, dir, error);
+    if (charts.isEmpty())
+        return {};
+    return files + charts;
 }
 
 } // namespace BenchCommand

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
+#include "benchmarktab.h"
 #include "connectionpanel.h"
 #include "endpointfactory.h"
 #include "itransport.h"
@@ -57,6 +58,7 @@ MainWindow::MainWindow(EndpointRole role, const AppOptions &options, PluginManag
     m_tabs->setDocumentMode(true);
     // Each page of the window is one line here.
     m_tabs->addTab(createTransferTab(options), tr("Transfer"));
+    m_tabs->addTab(new BenchmarkTab(m_plugins, this), tr("Benchmark"));
 
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
