@@ -11,12 +11,12 @@
 
 #include <QCoreApplication>
 #include <QDir>
-#include <QElapsedTimer>
+#include <QFileInfo>
 #include <QScopedPointer>
 #include <QTextStream>
 #include <QTimer>
 
-#include <cstdio>
+#include <optional>
 
 namespace Headless {
 
@@ -39,6 +39,20 @@ void armTimeout(int seconds)
 {
     if (seconds > 0)
         QTimer::singleShot(seconds * 1000, qApp, [] { qApp->exit(TimedOut); });
+}
+
+// From the first record's sending to the last one's arrival: both stamps come from this
+// machine's clock, so this is the rate a user of the transfer saw, not just the receiver's part.
+double endToEndRecordsPerSecond(const ReceivedRecordList &rows)
+{
+    if (rows.isEmpty())
+        return 0;
+    qint64 firstSent = rows.first().sentAtUs, lastReceived = rows.first().receivedAtUs;
+    for (const ReceivedRecord &r : rows) {
+        firstSent = qMin(firstSent, r.sentAtUs);
+        lastReceived = qMax(lastReceived, r.receivedAtUs);
+    }
+    return double(rows.size()) * 1e6 / double(qMax<qint64>(1, lastReceived - firstSent));
 }
 
 } // namespace
@@ -103,20 +117,13 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
             qApp->exit(Failed);
     });
 
-    QElapsedTimer sinceFirstRecord;
     QObject::connect(&session, &ReceiverSession::countersChanged, qApp, [&](const ReceiverSession::Counters &c) {
-        if (c.records > 0 && !sinceFirstRecord.isValid())
-            sinceFirstRecord.start();
         if (options.expect > 0 && c.records >= options.expect)
             qApp->exit(Ok);
     });
     QObject::connect(&session, &ReceiverSession::senderFinished, qApp, [&] {
         if (options.senders > 0 && session.counters().sendersFinished >= options.senders)
             qApp->exit(Ok);
-    });
-    QObject::connect(&session, &ReceiverSession::recordsReceived, qApp, [&](const ReceivedRecordList &) {
-        if (!sinceFirstRecord.isValid())
-            sinceFirstRecord.start();
     });
 
     armTimeout(options.timeoutSeconds);
@@ -126,7 +133,6 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
         return Failed;
     int code = QCoreApplication::exec();
     session.flush();
-    const qint64 elapsedMs = sinceFirstRecord.isValid() ? qMax<qint64>(1, sinceFirstRecord.elapsed()) : 0;
     if (code == TimedOut && options.expect == 0)
         code = Ok; // with only --timeout, running out of time is the normal end
     endpoint->close();
@@ -136,7 +142,7 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
                             "%6 duplicates, %7 reordered, %8 bad frames; %9 records/s")
                  .arg(c.records).arg(c.frames).arg(c.senders).arg(plugin->metadata.id)
                  .arg(c.lostFrames).arg(c.duplicateFrames).arg(c.reorderedFrames).arg(c.badFrames)
-                 .arg(elapsedMs > 0 ? qint64(c.records * 1000.0 / double(elapsedMs)) : 0)
+                 .arg(qint64(endToEndRecordsPerSecond(model.records())))
           << Qt::endl;
     if (!options.exportPath.isEmpty()) {
         const Csv::Result result = Csv::exportReceived(options.exportPath, model.records());
@@ -178,7 +184,14 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
         sessionOptions.batchSize = options.batch;
     SenderSession session(endpoint.data(), sessionOptions);
 
-    QObject::connect(endpoint.data(), &TransportEndpoint::errorOccurred, qApp, [](const QString &message) {
+    // Once the session has finished (everything acknowledged, Bye queued), a receiver that
+    // closes first is the normal end, not a failure.
+    std::optional<int> finishedCode;
+    QObject::connect(endpoint.data(), &TransportEndpoint::errorOccurred, qApp, [&finishedCode](const QString &message) {
+        if (finishedCode) {
+            qApp->exit(*finishedCode);
+            return;
+        }
         err() << message << Qt::endl;
         qApp->exit(Failed);
     });
@@ -191,8 +204,9 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
                      .arg(s.framesAcked).arg(s.framesUnacknowledged).arg(qint64(s.recordsPerSecond()))
               << Qt::endl;
         const bool complete = s.framesUnacknowledged == 0 || !sessionOptions.waitForAcks;
+        finishedCode = complete ? Ok : Failed;
         // Let the Bye frame leave before closing.
-        auto drain = [code = complete ? Ok : Failed, &endpoint] {
+        auto drain = [code = *finishedCode, &endpoint] {
             if (endpoint->queuedBytes() == 0)
                 qApp->exit(code);
         };
