@@ -7,6 +7,8 @@
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 BenchmarkAdvisorPanel::BenchmarkAdvisorPanel(QWidget *parent) : QGroupBox(tr("Which should I use?"), parent)
 {
     setObjectName(QStringLiteral("benchAdvisor"));

@@ -46,10 +46,13 @@ BenchmarkCharts::BenchmarkCharts(QWidget *parent) : QWidget(parent)
 
 void BenchmarkCharts::show(QChartView *view, QChart *chart, const QString &title)
 {
-    // The files' titles explain the dashes in a sentence; here the tab names the chart, so a
-    // short title and a legend below leave the plot its width.
+    // Shorter titles than the files' (the tab names the chart) and a smaller legend beside the
+    // plot: below it, ten entries would be cut to "floo...".
     chart->setTitle(title);
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    QFont font = chart->legend()->font();
+    font.setPointSizeF(font.pointSizeF() * 0.85);
+    chart->legend()->setFont(font);
+    chart->legend()->setAlignment(Qt::AlignRight);
     chart->setMargins(QMargins(4, 4, 4, 4));
     QChart *old = view->chart();
     view->setChart(chart);

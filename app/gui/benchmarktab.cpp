@@ -82,8 +82,8 @@ BenchmarkTab::BenchmarkTab(const PluginManager &plugins, QWidget *parent) : QWid
     left->setChildrenCollapsible(false);
     left->addWidget(m_table);
     left->addWidget(m_advisor);
-    left->setStretchFactor(0, 3);
-    left->setStretchFactor(1, 2);
+    left->setStretchFactor(0, 5);
+    left->setStretchFactor(1, 3);
     auto *main = new QSplitter(Qt::Horizontal, this);
     main->setObjectName(QStringLiteral("benchSplitter"));
     main->setChildrenCollapsible(false);
