@@ -30,11 +30,12 @@ QString from(const char *const (&list)[N], int index)
     return QString::fromUtf8(list[index % int(N)]);
 }
 
-// ASCII letters only, so every address is valid: "josé" -> "jos", "李" -> "".
+// ASCII letters only, so every address is valid: accents are dropped after decomposing
+// ("José" -> "jose", "Ömer" -> "omer"), other scripts vanish ("李" -> "").
 QString asciiLetters(const QString &text)
 {
     QString letters;
-    for (QChar c : text) {
+    for (QChar c : text.normalized(QString::NormalizationForm_D)) {
         if ((c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z')))
             letters += c.toLower();
     }
