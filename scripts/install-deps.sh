@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
     # build
-    cmake ninja-build g++ pkg-config zlib1g-dev libgl-dev
+    cmake ninja-build g++ pkg-config zlib1g-dev libgl-dev python3
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev qt6-qpa-plugins
     # a real X server for the windows and the clipboard, screenshots, clipboard checks
     xvfb xauth xclip x11-utils imagemagick fonts-dejavu-core
