@@ -321,6 +321,8 @@ QString BenchRunner::addressFor(const QString &transportId)
         probe.listen(QHostAddress::LocalHost, 0);
         return QStringLiteral("127.0.0.1:%1").arg(probe.serverPort());
     }
+    if (transportId == QLatin1String("clipboard"))
+        return QStringLiteral("paced"); // one clipboard per display: its address is a mode, not a name
     return uniqueName();
 }
 
