@@ -9,24 +9,16 @@
 #include "filemapping_win32.h"
 
 #include "native/registry.h"
+#include "native/win32text.h"
 
 #include <windows.h>
 
 using ipcw::native::Event;
 using ipcw::native::Role;
 using ipcw::native::shm::ShmSession;
+using ipcw::native::widen;
 
 namespace {
-
-std::wstring widen(const std::string &text)
-{
-    if (text.empty())
-        return {};
-    const int length = MultiByteToWideChar(CP_UTF8, 0, text.data(), int(text.size()), nullptr, 0);
-    std::wstring wide(std::size_t(length), L'\0');
-    MultiByteToWideChar(CP_UTF8, 0, text.data(), int(text.size()), &wide[0], length);
-    return wide;
-}
 
 std::string systemError(DWORD code)
 {

@@ -3,6 +3,7 @@
 
 #include "namedpipewire.h"
 #include "native/registry.h"
+#include "native/win32text.h"
 
 #include <windows.h>
 
@@ -25,15 +26,6 @@ constexpr int FramesPerRound = 16;          // per sender before the others get 
 constexpr std::size_t MaxSenders = MAXIMUM_WAIT_OBJECTS - 2;
 constexpr DWORD BusyWaitStepMs = 250;
 constexpr int BusyWaitSteps = 40;
-
-std::wstring widen(const std::string &text)
-{
-    const int size = MultiByteToWideChar(CP_UTF8, 0, text.c_str(), int(text.size()), nullptr, 0);
-    std::wstring result(std::size_t(size > 0 ? size : 0), L'\0');
-    if (size > 0)
-        MultiByteToWideChar(CP_UTF8, 0, text.c_str(), int(text.size()), result.data(), size);
-    return result;
-}
 
 std::string narrow(const wchar_t *text)
 {
