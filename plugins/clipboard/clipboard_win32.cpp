@@ -9,6 +9,7 @@
 
 using ipcw::native::Event;
 using ipcw::native::Role;
+using ipcw::native::validAddress;
 using ipcw::native::widen;
 
 namespace {
@@ -56,16 +57,6 @@ std::uint64_t get64(const std::uint8_t *at)
     std::uint64_t value;
     std::memcpy(&value, at, sizeof value);
     return value;
-}
-
-bool validAddress(const std::string &address)
-{
-    if (address.empty() || address.size() > 200)
-        return false;
-    for (const char c : address)
-        if (c == '\\' || static_cast<unsigned char>(c) < 0x20)
-            return false;
-    return true;
 }
 
 std::wstring lockName(const std::string &address)

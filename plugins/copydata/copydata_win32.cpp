@@ -8,6 +8,7 @@
 
 using ipcw::native::Event;
 using ipcw::native::Role;
+using ipcw::native::validAddress;
 using ipcw::native::widen;
 
 namespace {
@@ -47,16 +48,6 @@ std::string lastErrorText(DWORD error)
             text += " (" + message + ")";
     }
     return text;
-}
-
-bool validAddress(const std::string &address)
-{
-    if (address.empty() || address.size() > 200)
-        return false;
-    for (const char c : address)
-        if (c == '\\' || static_cast<unsigned char>(c) < 0x20)
-            return false;
-    return true;
 }
 
 } // namespace
