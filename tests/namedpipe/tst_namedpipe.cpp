@@ -83,6 +83,36 @@ Event nextEvent(NamedPipeChannelPosix &channel, int timeoutMs = 10000)
     return channel.receive(timeoutMs);
 }
 
+// Connects `sender` to `receiver` on `name`. The sender's open() waits for the receiver to take
+// its hello, so it runs on a thread while this one receives. Returns what went wrong, or "".
+std::string connectSender(NamedPipeChannelPosix &receiver, NamedPipeChannelPosix &sender, const std::string &name,
+                          Event *hello = nullptr)
+{
+    std::string openError = "not run";
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    Event event = nextEvent(receiver);
+    connect.join();
+    if (!openError.empty())
+        return "the sender could not connect: " + openError;
+    if (event.kind != Event::Kind::PeerConnected)
+        return "the receiver saw event " + std::to_string(int(event.kind)) + " instead of PeerConnected: " + event.text;
+    if (hello)
+        *hello = std::move(event);
+    return {};
+}
+
+// Sends `frame` from `from` to `peer` on a thread, as a frame larger than the FIFO blocks until it
+// is read, while `to` receives it. `sendError` gets what send() returned.
+Event transfer(NamedPipeChannelPosix &from, std::uint64_t peer, const Bytes &frame, NamedPipeChannelPosix &to,
+               std::string *sendError)
+{
+    *sendError = "not run";
+    std::thread writer([&] { *sendError = from.send(frame.data(), frame.size(), peer); });
+    Event got = nextEvent(to);
+    writer.join();
+    return got;
+}
+
 // --- child processes -------------------------------------------------------------------------
 
 // Sends one small frame, says so, then starts a 16 MiB frame the parent does not read: the
@@ -158,28 +188,21 @@ void TestNamedPipe::roundTrip()
     QCOMPARE(receiver.open(Role::Receiver, name), std::string());
 
     NamedPipeChannelPosix sender;
-    std::string openError = "not run";
-    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
-    Event hello = nextEvent(receiver);
-    connect.join();
-    QCOMPARE(openError, std::string());
-    QCOMPARE(int(hello.kind), int(Event::Kind::PeerConnected));
+    Event hello;
+    const std::string connectError = connectSender(receiver, sender, name, &hello);
+    QVERIFY2(connectError.empty(), connectError.c_str());
     QVERIFY(hello.peer != 0);
 
     const Bytes frame = makeFrame(std::size_t(payload), 42);
-    std::string sendError = "not run";
-    std::thread writer([&] { sendError = sender.send(frame.data(), frame.size(), 0); });
-    Event got = nextEvent(receiver);
-    writer.join();
+    std::string sendError;
+    Event got = transfer(sender, 0, frame, receiver, &sendError);
     QCOMPARE(sendError, std::string());
     QCOMPARE(int(got.kind), int(Event::Kind::Frame));
     QCOMPARE(got.peer, hello.peer);
     QVERIFY(got.frame == frame);
 
     // And back: the reply path carries the same frame to that sender.
-    std::thread replier([&] { sendError = receiver.send(got.frame.data(), got.frame.size(), got.peer); });
-    Event echo = nextEvent(sender);
-    replier.join();
+    Event echo = transfer(receiver, got.peer, got.frame, sender, &sendError);
     QCOMPARE(sendError, std::string());
     QCOMPARE(int(echo.kind), int(Event::Kind::Frame));
     QVERIFY(echo.frame == frame);
@@ -301,12 +324,9 @@ void TestNamedPipe::senderKilledMidFrame()
 
     // The receiver carries on: a new sender connects and is heard.
     NamedPipeChannelPosix sender;
-    std::string openError = "not run";
-    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
-    Event next = nextEvent(receiver);
-    connect.join();
-    QCOMPARE(openError, std::string());
-    QCOMPARE(int(next.kind), int(Event::Kind::PeerConnected));
+    Event next;
+    const std::string connectError = connectSender(receiver, sender, name, &next);
+    QVERIFY2(connectError.empty(), connectError.c_str());
     QVERIFY(next.peer != hello.peer);
     const Bytes frame = makeFrame(5000, 9);
     QCOMPARE(sender.send(frame.data(), frame.size(), 0), std::string());
@@ -336,12 +356,8 @@ void TestNamedPipe::crashedReceiverIsReplaced()
 
     NamedPipeChannelPosix receiver;
     QCOMPARE(receiver.open(Role::Receiver, name), std::string());
-    std::string openError = "not run";
-    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
-    Event hello = nextEvent(receiver);
-    connect.join();
-    QCOMPARE(openError, std::string());
-    QCOMPARE(int(hello.kind), int(Event::Kind::PeerConnected));
+    const std::string connectError = connectSender(receiver, sender, name);
+    QVERIFY2(connectError.empty(), connectError.c_str());
 }
 
 void TestNamedPipe::staleLeftoversAreReplaced()
@@ -363,12 +379,8 @@ void TestNamedPipe::staleLeftoversAreReplaced()
     QCOMPARE(receiver.open(Role::Receiver, name), std::string());
     QVERIFY(!exists(deadPair));
     NamedPipeChannelPosix sender;
-    std::string openError = "not run";
-    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
-    Event hello = nextEvent(receiver);
-    connect.join();
-    QCOMPARE(openError, std::string());
-    QCOMPARE(int(hello.kind), int(Event::Kind::PeerConnected));
+    const std::string connectError = connectSender(receiver, sender, name);
+    QVERIFY2(connectError.empty(), connectError.c_str());
 }
 
 void TestNamedPipe::liveReceiverIsNotStolen()
@@ -382,12 +394,8 @@ void TestNamedPipe::liveReceiverIsNotStolen()
     // The failed attempt removed nothing of the owner's.
     QVERIFY(exists(pathOf(name, ".connect")));
     NamedPipeChannelPosix sender;
-    std::string openError = "not run";
-    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
-    Event hello = nextEvent(owner);
-    connect.join();
-    QCOMPARE(openError, std::string());
-    QCOMPARE(int(hello.kind), int(Event::Kind::PeerConnected));
+    const std::string connectError = connectSender(owner, sender, name);
+    QVERIFY2(connectError.empty(), connectError.c_str());
 }
 
 void TestNamedPipe::modeBits()
@@ -462,11 +470,8 @@ void TestNamedPipe::interruptWakesReceiveAndSend()
     NamedPipeChannelPosix receiver;
     QCOMPARE(receiver.open(Role::Receiver, name), std::string());
     NamedPipeChannelPosix sender;
-    std::string openError = "not run";
-    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
-    QCOMPARE(int(nextEvent(receiver).kind), int(Event::Kind::PeerConnected));
-    connect.join();
-    QCOMPARE(openError, std::string());
+    const std::string connectError = connectSender(receiver, sender, name);
+    QVERIFY2(connectError.empty(), connectError.c_str());
 
     QElapsedTimer clock;
     std::atomic<int> kind{-1};
@@ -502,11 +507,8 @@ void TestNamedPipe::backpressureLosesNothing()
     NamedPipeChannelPosix receiver;
     QCOMPARE(receiver.open(Role::Receiver, name), std::string());
     NamedPipeChannelPosix sender;
-    std::string openError = "not run";
-    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
-    QCOMPARE(int(nextEvent(receiver).kind), int(Event::Kind::PeerConnected));
-    connect.join();
-    QCOMPARE(openError, std::string());
+    const std::string connectError = connectSender(receiver, sender, name);
+    QVERIFY2(connectError.empty(), connectError.c_str());
 
     constexpr int Frames = 64;
     constexpr std::size_t Payload = 256 * 1024; // 16 MiB in all, far more than the FIFO holds
@@ -538,11 +540,8 @@ void TestNamedPipe::receiverGoneIsReportedToSender()
     NamedPipeChannelPosix receiver;
     QCOMPARE(receiver.open(Role::Receiver, name), std::string());
     NamedPipeChannelPosix sender;
-    std::string openError = "not run";
-    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
-    QCOMPARE(int(nextEvent(receiver).kind), int(Event::Kind::PeerConnected));
-    connect.join();
-    QCOMPARE(openError, std::string());
+    const std::string connectError = connectSender(receiver, sender, name);
+    QVERIFY2(connectError.empty(), connectError.c_str());
     receiver.close();
 
     Event gone = nextEvent(sender);
@@ -564,11 +563,9 @@ void TestNamedPipe::hostileBytesDisconnectOnlyThatSender()
     NamedPipeChannelPosix receiver;
     QCOMPARE(receiver.open(Role::Receiver, name), std::string());
     NamedPipeChannelPosix good;
-    std::string openError = "not run";
-    std::thread connect([&] { openError = good.open(Role::Sender, name); });
-    const Event goodHello = nextEvent(receiver);
-    connect.join();
-    QCOMPARE(openError, std::string());
+    Event goodHello;
+    const std::string connectError = connectSender(receiver, good, name, &goodHello);
+    QVERIFY2(connectError.empty(), connectError.c_str());
 
     const std::string up = pathOf(name, ".666-0.up"), down = pathOf(name, ".666-0.down");
     QCOMPARE(mkfifo(up.c_str(), 0600), 0);
