@@ -85,8 +85,7 @@ void NativeChannelEndpoint::writeLoop()
 void NativeChannelEndpoint::onOpened(const QString &error)
 {
     if (!error.isEmpty()) {
-        emit errorOccurred(error);
-        setState(State::Failed);
+        fail(error);
         return;
     }
     m_writer = QThread::create([this] { writeLoop(); });
@@ -106,14 +105,11 @@ void NativeChannelEndpoint::onEvent(int kind, const QByteArray &frame, quint64 p
         break;
     case Event::Kind::PeerGone:
         emit peerDisconnected(peer, text);
-        if (role() == EndpointRole::Sender) {
-            emit errorOccurred(text);
-            setState(State::Failed);
-        }
+        if (role() == EndpointRole::Sender)
+            fail(text);
         break;
     case Event::Kind::Error:
-        emit errorOccurred(text);
-        setState(State::Failed);
+        fail(text);
         break;
     case Event::Kind::Timeout:
     case Event::Kind::Interrupted:

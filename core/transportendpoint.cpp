@@ -15,3 +15,9 @@ void TransportEndpoint::setState(State state)
     m_state = state;
     emit stateChanged(state);
 }
+
+void TransportEndpoint::fail(const QString &sentence)
+{
+    emit errorOccurred(sentence);
+    setState(State::Failed);
+}

@@ -53,6 +53,8 @@ signals:
 
 protected:
     void setState(State state);
+    // errorOccurred(sentence), then State::Failed: how every endpoint gives up.
+    void fail(const QString &sentence);
 
 private:
     const EndpointRole m_role;

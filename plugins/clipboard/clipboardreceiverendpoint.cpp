@@ -44,8 +44,7 @@ void ClipboardReceiverEndpoint::open()
             return;
         bool paced = true;
         if (!ClipboardFormats::parseAddress(address(), &paced)) {
-            emit errorOccurred(ClipboardFormats::badAddressSentence(address()));
-            setState(State::Failed);
+            fail(ClipboardFormats::badAddressSentence(address()));
             return;
         }
         m_clipboard = QGuiApplication::clipboard();

@@ -29,8 +29,7 @@ void ClipboardSenderEndpoint::open()
         if (state() != State::Opening)
             return;
         if (!ClipboardFormats::parseAddress(address(), &m_paced)) {
-            emit errorOccurred(ClipboardFormats::badAddressSentence(address()));
-            setState(State::Failed);
+            fail(ClipboardFormats::badAddressSentence(address()));
             return;
         }
         m_clipboard = QGuiApplication::clipboard();

@@ -67,12 +67,6 @@ LocalSocketReceiverEndpoint::LocalSocketReceiverEndpoint(const QString &address)
     connect(&m_server, &QLocalServer::newConnection, this, &LocalSocketReceiverEndpoint::acceptConnections);
 }
 
-void LocalSocketReceiverEndpoint::fail(const QString &sentence)
-{
-    emit errorOccurred(sentence);
-    setState(State::Failed);
-}
-
 void LocalSocketReceiverEndpoint::open()
 {
     // Results are reported from the event loop, never from inside open(): the caller connects
@@ -173,8 +167,7 @@ void LocalSocketSenderEndpoint::open()
             return;
         QString error;
         if (!serverNameFor(address(), &m_serverName, &error)) {
-            emit errorOccurred(error);
-            setState(State::Failed);
+            fail(error);
             return;
         }
         m_socket.connectToServer(m_serverName);

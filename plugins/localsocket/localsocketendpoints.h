@@ -25,7 +25,6 @@ public:
 private:
     void listenNow();
     void acceptConnections();
-    void fail(const QString &sentence);
 
     QLocalServer m_server;
     StreamPeers *m_peers;

@@ -51,8 +51,7 @@ void TcpReceiverEndpoint::open()
     quint16 port = 0;
     QString error;
     if (!parseAddress(address(), &host, &port, &error)) {
-        emit errorOccurred(error);
-        setState(State::Failed);
+        fail(error);
         return;
     }
     setState(State::Opening);
@@ -62,8 +61,7 @@ void TcpReceiverEndpoint::open()
                                    "Pick another port.").arg(port).arg(host.toString());
         else
             error = QStringLiteral("Cannot listen on %1: %2.").arg(address(), m_server.errorString());
-        emit errorOccurred(error);
-        setState(State::Failed);
+        fail(error);
         return;
     }
     setState(State::Listening);
@@ -124,8 +122,7 @@ void TcpSenderEndpoint::open()
     quint16 port = 0;
     QString error;
     if (!parseAddress(address(), &host, &port, &error)) {
-        emit errorOccurred(error);
-        setState(State::Failed);
+        fail(error);
         return;
     }
     if (host == QHostAddress::Any)
