@@ -24,8 +24,8 @@ bool wantsGui(int argc, char **argv)
     return true;
 }
 
-// Headless, the clipboard still needs a connection to the display (QGuiApplication); every
-// other transport runs without one.
+// Headless, the clipboard still needs a connection to the display (QGuiApplication), and so
+// does --list-transports to report it usable; every other transport runs without one.
 bool wantsDisplay(int argc, char **argv)
 {
 #if defined(Q_OS_UNIX) && !defined(Q_OS_DARWIN)
@@ -34,7 +34,7 @@ bool wantsDisplay(int argc, char **argv)
 #endif
     for (int i = 1; i < argc; ++i) {
         const QByteArray arg(argv[i]);
-        if (arg == "--transport=clipboard" || (arg == "--transport" && i + 1 < argc && qstrcmp(argv[i + 1], "clipboard") == 0))
+        if (arg == "--list-transports" || arg == "--transport=clipboard" || (arg == "--transport" && i + 1 < argc && qstrcmp(argv[i + 1], "clipboard") == 0))
             return true;
     }
     return false;
