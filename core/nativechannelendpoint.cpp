@@ -84,6 +84,8 @@ void NativeChannelEndpoint::writeLoop()
 
 void NativeChannelEndpoint::onOpened(const QString &error)
 {
+    if (m_stopping || m_writer)
+        return; // closed (or reopened) while the channel was opening: this news is stale
     if (!error.isEmpty()) {
         fail(error);
         return;

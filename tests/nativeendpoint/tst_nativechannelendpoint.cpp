@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The glue every message mechanism shares: a blocking, Qt-free Channel on a reader and a
+// writer thread, seen from the owner's thread as an ordinary TransportEndpoint.
+
+#include "nativechannelendpoint.h"
+
+#include <QSignalSpy>
+#include <QTest>
+#include <QThread>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+using ipcw::native::Event;
+
+namespace {
+
+// A channel whose "OS" is two queues the test fills and drains; receive() and send() block
+// like real ones, and interrupt() is sticky as the contract says.
+class ScriptedChannel final : public ipcw::native::Channel
+{
+public:
+    std::string openError;
+    std::atomic<int> opens{0};
+    std::atomic<int> closes{0};
+
+    std::string open(ipcw::native::Role, const std::string &address) override
+    {
+        ++opens;
+        openedAddress = address;
+        return openError;
+    }
+    std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override
+    {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return !m_sendBlocked || m_interrupted; });
+        sent.emplace_back(std::vector<std::uint8_t>(data, data + size), peer);
+        m_changed.notify_all();
+        return {};
+    }
+    Event receive(int) override
+    {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return !m_incoming.empty() || m_interrupted; });
+        if (m_interrupted) {
+            Event e;
+            e.kind = Event::Kind::Interrupted;
+            return e;
+        }
+        Event e = std::move(m_incoming.front());
+        m_incoming.pop_front();
+        return e;
+    }
+    void interrupt() override
+    {
+        std::unique_lock lock(m_mutex);
+        m_interrupted = true;
+        m_changed.notify_all();
+    }
+    void close() override
+    {
+        ++closes;
+        std::unique_lock lock(m_mutex);
+        m_interrupted = false; // sticky until close(), as the contract says
+    }
+
+    void push(Event e)
+    {
+        std::unique_lock lock(m_mutex);
+        m_incoming.push_back(std::move(e));
+        m_changed.notify_all();
+    }
+    void blockSends(bool blocked)
+    {
+        std::unique_lock lock(m_mutex);
+        m_sendBlocked = blocked;
+        m_changed.notify_all();
+    }
+    size_t sentCount()
+    {
+        std::unique_lock lock(m_mutex);
+        return sent.size();
+    }
+
+    std::string openedAddress;
+    std::vector<std::pair<std::vector<std::uint8_t>, std::uint64_t>> sent;
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<Event> m_incoming;
+    bool m_interrupted = false;
+    bool m_sendBlocked = false;
+};
+
+Event frameEvent(const QByteArray &bytes, std::uint64_t peer)
+{
+    Event e;
+    e.kind = Event::Kind::Frame;
+    e.frame.assign(bytes.begin(), bytes.end());
+    e.peer = peer;
+    return e;
+}
+
+} // namespace
+
+class TestNativeChannelEndpoint final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void opensOnTheReaderThreadAndListens()
+    {
+        auto *channel = new ScriptedChannel;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("addr"), std::unique_ptr<ScriptedChannel>(channel));
+        QSignalSpy states(&endpoint, &TransportEndpoint::stateChanged);
+        endpoint.open();
+        QCOMPARE(endpoint.state(), TransportEndpoint::State::Opening);
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        QCOMPARE(channel->openedAddress, std::string("addr"));
+        endpoint.close();
+        QCOMPARE(endpoint.state(), TransportEndpoint::State::Closed);
+        QCOMPARE(channel->closes.load(), 1);
+    }
+
+    void failedOpenIsASentence()
+    {
+        auto *channel = new ScriptedChannel;
+        channel->openError = "Nobody is receiving on x: start a receiver first.";
+        NativeChannelEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"), std::unique_ptr<ScriptedChannel>(channel));
+        QSignalSpy errors(&endpoint, &TransportEndpoint::errorOccurred);
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Failed);
+        QCOMPARE(errors.count(), 1);
+        QCOMPARE(errors.at(0).at(0).toString(), QStringLiteral("Nobody is receiving on x: start a receiver first."));
+    }
+
+    void framesAndPeersArriveInTheOwnersThread()
+    {
+        auto *channel = new ScriptedChannel;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QList<Qt::HANDLE> threads;
+        QByteArrayList frames;
+        connect(&endpoint, &TransportEndpoint::frameReceived, this, [&](const QByteArray &frame, quint64 peer) {
+            threads << QThread::currentThreadId();
+            frames << frame;
+            QCOMPARE(peer, 7u);
+        });
+        QSignalSpy connected(&endpoint, &TransportEndpoint::peerConnected);
+        QSignalSpy gone(&endpoint, &TransportEndpoint::peerDisconnected);
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+
+        Event hello;
+        hello.kind = Event::Kind::PeerConnected;
+        hello.peer = 7;
+        hello.text = "process 42";
+        channel->push(hello);
+        for (int i = 0; i < 100; ++i)
+            channel->push(frameEvent(QByteArray::number(i), 7));
+        Event bye;
+        bye.kind = Event::Kind::PeerGone;
+        bye.peer = 7;
+        bye.text = "it finished";
+        channel->push(bye);
+
+        QTRY_COMPARE(gone.count(), 1);
+        QCOMPARE(connected.count(), 1);
+        QCOMPARE(connected.at(0).at(1).toString(), QStringLiteral("process 42"));
+        QCOMPARE(frames.size(), 100);
+        for (int i = 0; i < 100; ++i)
+            QCOMPARE(frames.at(i), QByteArray::number(i)); // in order
+        for (Qt::HANDLE t : std::as_const(threads))
+            QCOMPARE(t, QThread::currentThreadId());
+        QCOMPARE(endpoint.state(), TransportEndpoint::State::Listening); // a receiver outlives its peers
+    }
+
+    void sendsGoThroughTheWriterAndCountAsQueued()
+    {
+        auto *channel = new ScriptedChannel;
+        NativeChannelEndpoint endpoint(EndpointRole::Sender, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QSignalSpy written(&endpoint, &TransportEndpoint::bytesWritten);
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Connected);
+
+        channel->blockSends(true); // the OS object is full: backpressure
+        for (int i = 0; i < 10; ++i)
+            endpoint.sendFrame(QByteArray(100, char('a' + i)), 0);
+        QTest::qWait(50);
+        QCOMPARE(endpoint.queuedBytes(), 1000);
+        QCOMPARE(channel->sentCount(), size_t(0));
+
+        channel->blockSends(false);
+        QTRY_COMPARE(endpoint.queuedBytes(), 0);
+        QCOMPARE(channel->sentCount(), size_t(10));
+        QTRY_COMPARE(written.count(), 10);
+        QCOMPARE(channel->sent.at(9).first, std::vector<std::uint8_t>(100, 'j'));
+    }
+
+    void senderFailsWhenTheReceiverGoes()
+    {
+        auto *channel = new ScriptedChannel;
+        NativeChannelEndpoint endpoint(EndpointRole::Sender, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QSignalSpy errors(&endpoint, &TransportEndpoint::errorOccurred);
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Connected);
+        Event gone;
+        gone.kind = Event::Kind::PeerGone;
+        gone.text = "The receiver closed: start it again.";
+        channel->push(gone);
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Failed);
+        QCOMPARE(errors.at(0).at(0).toString(), QStringLiteral("The receiver closed: start it again."));
+    }
+
+    void closeWhileOpeningLeavesItClosed()
+    {
+        auto *channel = new ScriptedChannel;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        endpoint.open();
+        endpoint.close(); // before the queued "opened" news is delivered
+        QTest::qWait(50);
+        QCOMPARE(endpoint.state(), TransportEndpoint::State::Closed);
+        // And it opens again afterwards.
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        QCOMPARE(channel->opens.load(), 2);
+    }
+
+    void destroyingAnOpenEndpointStopsItsThreads()
+    {
+        auto *channel = new ScriptedChannel;
+        {
+            NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+            endpoint.open();
+            QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+            endpoint.sendFrame(QByteArray("x"), 1);
+        } // the destructor interrupts the blocked receive() and joins both threads
+        QTest::qWait(20);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestNativeChannelEndpoint)
+#include "tst_nativechannelendpoint.moc"
