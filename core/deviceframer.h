@@ -17,8 +17,6 @@ public:
     explicit DeviceFramer(QIODevice *device, QObject *parent = nullptr);
 
     QIODevice *device() const { return m_device; }
-    // Bytes of a frame started but not finished: non-zero if the peer vanished mid-frame.
-    qsizetype incompleteBytes() const { return m_reader.pendingBytes(); }
     // "…; 123 bytes of an unfinished frame were discarded." or empty.
     QString incompleteFrameNote() const;
 

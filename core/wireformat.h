@@ -24,7 +24,6 @@ constexpr quint32 MaxPayloadBytes = 64u * 1024u * 1024u;
 constexpr quint32 MaxFrameBytes = HeaderSize + MaxPayloadBytes;
 constexpr int MaxFieldBytes = 4096;            // one UTF-8 text field, encoded
 constexpr int MinRecordBytes = 4 + 8 + 4 + 4 * 2; // id, salary, date, four empty strings
-constexpr int MaxPingPayloadBytes = MaxPayloadBytes;
 
 enum class FrameType : quint8 {
     Records = 1, // payload: recordCount records
