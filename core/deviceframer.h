@@ -16,7 +16,6 @@ class IPCWCORE_EXPORT DeviceFramer : public QObject
 public:
     explicit DeviceFramer(QIODevice *device, QObject *parent = nullptr);
 
-    QIODevice *device() const { return m_device; }
     // "…; 123 bytes of an unfinished frame were discarded." or empty.
     QString incompleteFrameNote() const;
 
