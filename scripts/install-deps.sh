@@ -8,6 +8,7 @@ packages=(
     # build
     cmake ninja-build g++ pkg-config zlib1g-dev libgl-dev python3
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev qt6-qpa-plugins
+    libqt6opengl6-dev  # Qt6Charts' CMake package needs Qt6OpenGL, which qt6-charts-dev does not pull in
     # a real X server for the windows and the clipboard, screenshots, clipboard checks
     xvfb xauth xclip x11-utils imagemagick fonts-dejavu-core
     # Windows backends: cross-compiler and Wine to run them
