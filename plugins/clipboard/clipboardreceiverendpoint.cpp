@@ -2,8 +2,7 @@
 #include "clipboardreceiverendpoint.h"
 
 #include "clipboardformats.h"
-#include "csv.h"
-#include "framecodec.h"
+#include "recordtext.h"
 
 #include <QGuiApplication>
 #include <QMimeData>
@@ -12,19 +11,6 @@
 namespace {
 
 constexpr quint32 PasteSenderBase = 0xC11B0000;
-
-// Text that starts with the export's header row (extra columns allowed, as the import allows).
-bool looksLikeEmployeeCsv(const QByteArray &text)
-{
-    QByteArrayView view(text);
-    if (view.startsWith("\xEF\xBB\xBF"))
-        view = view.sliced(3);
-    const QByteArray header = Csv::headerLine(false).toUtf8();
-    if (!view.startsWith(header))
-        return false;
-    const QByteArrayView rest = view.sliced(header.size());
-    return rest.isEmpty() || rest.front() == ',' || rest.front() == '\r' || rest.front() == '\n';
-}
 
 } // namespace
 
@@ -99,7 +85,7 @@ void ClipboardReceiverEndpoint::takePaste(const QMimeData *data)
 {
     const QByteArray text = data->hasFormat(QStringLiteral("text/csv")) ? data->data(QStringLiteral("text/csv"))
                                                                         : data->text().toUtf8();
-    if (!looksLikeEmployeeCsv(text) || text == m_lastPaste)
+    if (!RecordText::looksLikeEmployeeCsv(text) || text == m_lastPaste)
         return; // ordinary copying and pasting is none of our business
     m_lastPaste = text;
     if (text.size() > MaxPasteBytes) {
@@ -108,17 +94,14 @@ void ClipboardReceiverEndpoint::takePaste(const QMimeData *data)
                                .arg(text.size() / (1024 * 1024)).arg(MaxPasteBytes / (1024 * 1024)));
         return;
     }
-    EmployeeList employees;
-    const Csv::Result result = Csv::parseEmployees(text, &employees);
-    if (!result.ok) {
+    const quint32 senderId = PasteSenderBase | (++m_pastes & 0xFFFF);
+    QString error;
+    const QByteArrayList frames = RecordText::framesFromCsv(text, senderId, PasteRecordsPerFrame, &error);
+    if (!error.isEmpty()) {
         emit errorOccurred(QStringLiteral("Employee CSV copied to the clipboard was not taken: %1 "
-                                          "Nothing from it was added; fix the text and copy it again.").arg(result.error));
+                                          "Nothing from it was added; fix the text and copy it again.").arg(error));
         return;
     }
-    const quint32 senderId = PasteSenderBase | (++m_pastes & 0xFFFF);
-    quint64 sequence = 0;
-    for (qsizetype at = 0; at < employees.size(); at += PasteRecordsPerFrame) {
-        const qsizetype count = qMin<qsizetype>(PasteRecordsPerFrame, employees.size() - at);
-        emit frameReceived(FrameCodec::encodeRecords(employees.constData() + at, count, ++sequence, senderId), 0);
-    }
+    for (const QByteArray &frame : frames)
+        emit frameReceived(frame, 0);
 }

@@ -2,8 +2,8 @@
 #include "framemimedata.h"
 
 #include "clipboardformats.h"
-#include "csv.h"
-#include "framecodec.h"
+#include "frameheader.h"
+#include "recordtext.h"
 
 namespace {
 
@@ -37,11 +37,8 @@ void FrameMimeData::renderText() const
     if (m_rendered)
         return;
     m_rendered = true;
-    DecodedFrame decoded;
-    if (FrameCodec::decode(m_frame, &decoded) != DecodeError::None)
-        return; // the session only sends frames the codec made; nothing sensible to show otherwise
-    m_csv = Csv::encode(decoded.records);
-    m_tabSeparated = Csv::encodeTabSeparated(decoded.records);
+    // The session only sends frames the codec made; for anything else there is nothing to show.
+    RecordText::renderFrame(m_frame, &m_csv, &m_tabSeparated);
 }
 
 QVariant FrameMimeData::retrieveData(const QString &mimeType, QMetaType type) const

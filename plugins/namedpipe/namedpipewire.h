@@ -2,7 +2,7 @@
 #pragma once
 
 // The few facts about a frame the named-pipe backends need to move it as bytes: where its
-// length is and how big it may get. They mirror core/wireformat.h, which cannot be used here
+// length is and how big it may get. They mirror core/transport/wireformat.h, which cannot be used here
 // because it pulls in Qt and the Windows backend is built without Qt.
 
 #include <cstddef>

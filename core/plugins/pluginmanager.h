@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+// core/plugins: finding transport plugin files and loading them in explicit, explained stages.
+
 #include "transportmetadata.h"
 
 #include <QObject>

@@ -8,7 +8,7 @@
 #include <QStringList>
 
 // What a transport plugin declares in its JSON metadata (readable without loading the library
-// through QPluginLoader::metaData()). The keys are listed in docs/plugins.md.
+// through QPluginLoader::metaData()). The keys are listed in docs/plugin-sdk.md.
 struct IPCWCORE_EXPORT TransportCapabilities
 {
     enum class Scope { ThisMachine, Lan, Internet };

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+// core/session: the two ends of a transfer on top of any endpoint. SenderSession numbers
+// frames and keeps the send window; ReceiverSession validates, accounts (lost, duplicate,
+// reordered, bad) and acknowledges. Neither knows which mechanism carries the frames.
+
 #include "receivedrecord.h"
 #include "transportendpoint.h"
 

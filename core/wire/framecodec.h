@@ -1,40 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+// core/wire: the frame codec. Records go into frames here and come out of them here, once,
+// for every mechanism: encoding, and the full validation of every byte another process sent
+// (CRC, lengths, every field). The format is docs/wire-format.md; the header a plugin needs is
+// in transport/frameheader.h.
+
 #include "employee.h"
-#include "wireformat.h"
+#include "frameheader.h"
 
 #include <QByteArray>
 #include <QString>
-
-// Every way a frame from another process can be wrong. Each has its own sentence.
-enum class DecodeError {
-    None,
-    BadMagic,
-    UnsupportedVersion,
-    UnknownFrameType,
-    BadFlags,
-    TooLarge,
-    Truncated,
-    TrailingBytes,
-    ChecksumMismatch,
-    CountMismatch,
-    InvalidText,
-    FieldTooLong,
-    InvalidDate,
-};
-
-IPCWCORE_EXPORT QString decodeErrorSentence(DecodeError error);
-
-struct FrameHeader
-{
-    Wire::FrameType type = Wire::FrameType::Records;
-    quint64 sequence = 0;
-    quint64 timestampUs = 0;
-    quint32 recordCount = 0;
-    quint32 payloadLength = 0;
-    quint32 senderId = 0;
-};
 
 struct DecodedFrame
 {
@@ -46,9 +22,6 @@ struct DecodedFrame
 };
 
 namespace FrameCodec {
-
-IPCWCORE_EXPORT quint64 nowMicroseconds();
-IPCWCORE_EXPORT quint32 crc32(const char *data, qsizetype size, quint32 previous = 0);
 
 IPCWCORE_EXPORT QByteArray encodeRecords(const Employee *records, qsizetype count, quint64 sequence,
                                          quint32 senderId, quint64 timestampUs = nowMicroseconds());
@@ -62,10 +35,6 @@ IPCWCORE_EXPORT QByteArray encodeAck(quint64 sequence, quint32 senderId, quint64
 IPCWCORE_EXPORT QByteArray encodeControl(Wire::FrameType type, quint64 sequence, quint32 senderId,
                                          const QByteArray &payload = {},
                                          quint64 timestampUs = nowMicroseconds());
-
-// Validates only the fixed header (magic, version, type, flags, length cap): what a stream
-// reader needs to know how many bytes to wait for before the CRC can be checked.
-IPCWCORE_EXPORT DecodeError peekHeader(const char *data, qsizetype size, FrameHeader *header);
 
 // Full validation: header, exact length, CRC, then every record field. On failure `out` is
 // left untouched: a bad frame is never half-applied.

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+// core/records: the employee record and everything that makes, shows or stores records: the
+// deterministic generator, the CSV reader and writer, and the table model the receiver fills.
+
 #include "ipcwcore_export.h"
 
 #include <QDate>

@@ -4,9 +4,7 @@
 #include <QStringDecoder>
 #include <QtEndian>
 
-#include <chrono>
 #include <cstring>
-#include <zlib.h>
 
 namespace {
 
@@ -91,11 +89,6 @@ void putText(Writer &w, const QByteArray &utf8)
     w.putBytes(utf8);
 }
 
-bool isKnownType(quint8 type)
-{
-    return type >= quint8(FrameType::Records) && type <= quint8(FrameType::Bye);
-}
-
 DecodeError readText(Reader &r, QString *out)
 {
     quint16 length = 0;
@@ -137,45 +130,7 @@ DecodeError readRecord(Reader &r, Employee *e)
 
 } // namespace
 
-QString decodeErrorSentence(DecodeError error)
-{
-    switch (error) {
-    case DecodeError::None: return QString();
-    case DecodeError::BadMagic: return QStringLiteral("Bad magic: the data does not start with \"IPCW\", so it is not an IPC Workshop frame.");
-    case DecodeError::UnsupportedVersion: return QStringLiteral("Unsupported version: the frame uses a wire-format version this program does not understand (it speaks version 1).");
-    case DecodeError::UnknownFrameType: return QStringLiteral("Unknown frame type: the type byte is not one of records, ack, ping, pong, hello or bye.");
-    case DecodeError::BadFlags: return QStringLiteral("Bad flags: reserved header bits are set, which version 1 does not allow.");
-    case DecodeError::TooLarge: return QStringLiteral("Too large: the frame declares a payload over the 64 MiB limit and was refused before reading it.");
-    case DecodeError::Truncated: return QStringLiteral("Truncated: the frame is shorter than its header says; the rest never arrived.");
-    case DecodeError::TrailingBytes: return QStringLiteral("Trailing bytes: the frame is longer than its header says.");
-    case DecodeError::ChecksumMismatch: return QStringLiteral("Checksum mismatch: the CRC-32 does not match, so the frame was corrupted on the way.");
-    case DecodeError::CountMismatch: return QStringLiteral("Count mismatch: the payload does not hold exactly the number of records the header announces.");
-    case DecodeError::InvalidText: return QStringLiteral("Invalid text: a text field is not valid UTF-8.");
-    case DecodeError::FieldTooLong: return QStringLiteral("Field too long: a text field is over the 4096-byte limit.");
-    case DecodeError::InvalidDate: return QStringLiteral("Invalid date: a hire date is not a real calendar date.");
-    }
-    return QStringLiteral("Unknown decoding error.");
-}
-
 namespace FrameCodec {
-
-quint64 nowMicroseconds()
-{
-    using namespace std::chrono;
-    return quint64(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
-}
-
-quint32 crc32(const char *data, qsizetype size, quint32 previous)
-{
-    uLong crc = previous;
-    while (size > 0) { // zlib takes uInt lengths
-        const uInt chunk = uInt(qMin<qsizetype>(size, 1 << 30));
-        crc = ::crc32(crc, reinterpret_cast<const Bytef *>(data), chunk);
-        data += chunk;
-        size -= chunk;
-    }
-    return quint32(crc);
-}
 
 qsizetype encodedRecordSize(const Employee &e)
 {
@@ -235,47 +190,6 @@ QByteArray encodeControl(FrameType type, quint64 sequence, quint32 senderId, con
     w.putBytes(payload);
     sealFrame(frame);
     return frame;
-}
-
-DecodeError peekHeader(const char *data, qsizetype size, FrameHeader *header)
-{
-    if (size < HeaderSize) {
-        // Judge the magic as soon as it is there, so garbage is refused early on a stream.
-        if (size >= 4 && qFromLittleEndian<quint32>(data) != Magic)
-            return DecodeError::BadMagic;
-        return DecodeError::Truncated;
-    }
-    Reader r(data, HeaderSize);
-    quint32 magic = 0, recordCount = 0, payloadLength = 0, senderId = 0;
-    quint16 version = 0;
-    quint8 type = 0, flags = 0;
-    quint64 sequence = 0, timestamp = 0;
-    r.get(&magic);
-    r.get(&version);
-    r.get(&type);
-    r.get(&flags);
-    r.get(&sequence);
-    r.get(&timestamp);
-    r.get(&recordCount);
-    r.get(&payloadLength);
-    r.get(&senderId);
-    if (magic != Magic)
-        return DecodeError::BadMagic;
-    if (version != Version)
-        return DecodeError::UnsupportedVersion;
-    if (!isKnownType(type))
-        return DecodeError::UnknownFrameType;
-    if (flags != 0)
-        return DecodeError::BadFlags;
-    if (payloadLength > MaxPayloadBytes)
-        return DecodeError::TooLarge;
-    header->type = FrameType(type);
-    header->sequence = sequence;
-    header->timestampUs = timestamp;
-    header->recordCount = recordCount;
-    header->payloadLength = payloadLength;
-    header->senderId = senderId;
-    return DecodeError::None;
 }
 
 DecodeError decode(const QByteArray &frame, DecodedFrame *out)

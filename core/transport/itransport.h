@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+// core/transport: the plugin SDK, and the only folder of core a plugin may include. It holds
+// the interface (ITransport, TransportEndpoint), the metadata every plugin declares, the frame
+// header a mechanism needs to cut bytes into frames, and helpers a plugin may reuse: stream
+// framing (DeviceFramer, StreamPeers), a Qt-free native channel run on threads
+// (NativeChannelEndpoint, native/), records as text (RecordText). These headers are installed
+// under include/ipcworkshop; docs/plugin-sdk.md explains how to build a plugin against them.
+
 #include "transportendpoint.h"
 
 #include <QtPlugin>

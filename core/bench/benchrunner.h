@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+// core/bench: the benchmark engine. BenchRunner drives every mechanism with a real peer
+// process; benchfloor measures the bare OS mechanism under it in the same run; benchstats and
+// benchreport turn samples into the table, CSV, JSON and charts; MechanismAdvisor ranks the
+// mechanisms for what the user needs from the measured numbers.
+
 #include "benchreport.h"
 #include "employee.h"
 
