@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the Debian 12 packages IPC Workshop needs to build, run and test, and nothing else.
 # Only packages that are missing are installed; a machine that has them all is left alone.
+# `install-deps.sh --list` prints the package names, one per line, and installs nothing
+# (tests/installdeps checks the build against this list).
 set -euo pipefail
 
 packages=(
@@ -15,7 +17,14 @@ packages=(
     g++-mingw-w64-x86-64 wine wine64
     # desktop integration checks
     desktop-file-utils appstream
+    # Debian packages (scripts/package.sh): dpkg-shlibdeps works out their Depends
+    dpkg-dev
 )
+
+if [ "${1:-}" = "--list" ]; then
+    printf '%s\n' "${packages[@]}"
+    exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do
