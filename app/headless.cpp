@@ -43,16 +43,16 @@ void armTimeout(int seconds)
 
 // From the first record's sending to the last one's arrival: both stamps come from this
 // machine's clock, so this is the rate a user of the transfer saw, not just the receiver's part.
-double endToEndRecordsPerSecond(const ReceivedRecordList &rows)
+double endToEndRecordsPerSecond(const RecordStore &store)
 {
-    if (rows.isEmpty())
+    if (store.rowCount() == 0)
         return 0;
-    qint64 firstSent = rows.first().sentAtUs, lastReceived = rows.first().receivedAtUs;
-    for (const ReceivedRecord &r : rows) {
-        firstSent = qMin(firstSent, r.sentAtUs);
-        lastReceived = qMax(lastReceived, r.receivedAtUs);
+    qint64 firstSent = store.batches().first()->sentAtUs, lastReceived = store.batches().first()->receivedAtUs;
+    for (const RecordBatchPtr &batch : store.batches()) {
+        firstSent = qMin(firstSent, batch->sentAtUs);
+        lastReceived = qMax(lastReceived, batch->receivedAtUs);
     }
-    return double(rows.size()) * 1e6 / double(qMax<qint64>(1, lastReceived - firstSent));
+    return double(store.rowCount()) * 1e6 / double(qMax<qint64>(1, lastReceived - firstSent));
 }
 
 } // namespace
@@ -101,7 +101,7 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
     }
     EmployeeTableModel model;
     ReceiverSession session(endpoint.data(), plugin->metadata.id);
-    QObject::connect(&session, &ReceiverSession::recordsReceived, &model, &EmployeeTableModel::appendRecords);
+    QObject::connect(&session, &ReceiverSession::batchesReceived, &model, &EmployeeTableModel::appendBatches);
     QObject::connect(&session, &ReceiverSession::problem, qApp, [](const QString &message) {
         err() << message << Qt::endl;
     });
@@ -142,10 +142,10 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
                             "%6 duplicates, %7 reordered, %8 bad frames; %9 records/s")
                  .arg(c.records).arg(c.frames).arg(c.senders).arg(plugin->metadata.id)
                  .arg(c.lostFrames).arg(c.duplicateFrames).arg(c.reorderedFrames).arg(c.badFrames)
-                 .arg(qint64(endToEndRecordsPerSecond(model.records())))
+                 .arg(qint64(endToEndRecordsPerSecond(model.store())))
           << Qt::endl;
     if (!options.exportPath.isEmpty()) {
-        const Csv::Result result = Csv::exportReceived(options.exportPath, model.records());
+        const Csv::Result result = Csv::exportReceived(options.exportPath, model.store());
         if (!result.ok) {
             err() << result.error << Qt::endl;
             return Failed;

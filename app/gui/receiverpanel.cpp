@@ -3,6 +3,7 @@
 
 #include "csv.h"
 #include "employeetablemodel.h"
+#include "recordviewmodel.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -17,9 +18,10 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QProgressBar>
 #include <QProgressDialog>
+#include <QThread>
 #include <QPushButton>
-#include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -76,9 +78,11 @@ QLabel *addCounter(QGridLayout *grid, int column, const QString &caption, const 
 ReceiverPanel::ReceiverPanel(QWidget *parent)
     : RolePanel(parent),
       m_model(new EmployeeTableModel(this)),
-      m_proxy(new QSortFilterProxyModel(this)),
+      m_proxy(new RecordViewModel(this)),
       m_filter(new QLineEdit(this)),
       m_rowInfo(new QLabel(this)),
+      m_viewProgress(new QProgressBar(this)),
+      m_cancelView(new QPushButton(tr("Stop"), this)),
       m_selectedOnly(new QCheckBox(tr("Only &selected rows"), this)),
       m_exportButton(new QPushButton(tr("&Export CSV…"), this)),
       m_clearButton(new QPushButton(tr("Clea&r"), this)),
@@ -121,9 +125,13 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     m_clearButton->setToolTip(tr("Remove every row and reset the counters"));
 
     m_proxy->setSourceModel(m_model);
-    m_proxy->setSortRole(EmployeeTableModel::SortRole);
-    m_proxy->setFilterKeyColumn(-1);
-    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_viewProgress->setObjectName(QStringLiteral("viewProgress"));
+    m_viewProgress->setMaximumWidth(160);
+    m_viewProgress->setRange(0, 100);
+    m_viewProgress->hide();
+    m_cancelView->setObjectName(QStringLiteral("cancelViewButton"));
+    m_cancelView->setToolTip(tr("Stop sorting or filtering; the table keeps the order it shows"));
+    m_cancelView->hide();
 
     m_table->setObjectName(QStringLiteral("receivedTable"));
     m_table->setModel(m_proxy);
@@ -160,6 +168,8 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     tools->addWidget(filterLabel);
     tools->addWidget(m_filter, 1);
     tools->addWidget(m_rowInfo);
+    tools->addWidget(m_viewProgress);
+    tools->addWidget(m_cancelView);
     tools->addSpacing(12);
     tools->addWidget(m_selectedOnly);
     tools->addWidget(m_exportButton);
@@ -171,10 +181,26 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     layout->addLayout(tools);
     layout->addWidget(m_table, 1);
 
-    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString &text) {
-        m_proxy->setFilterFixedString(text);
+    // Filtering 10 M rows takes a moment: wait for a pause in typing, not every keystroke.
+    m_filterDelay.setSingleShot(true);
+    m_filterDelay.setInterval(250);
+    connect(m_filter, &QLineEdit::textChanged, &m_filterDelay, qOverload<>(&QTimer::start));
+    connect(&m_filterDelay, &QTimer::timeout, this, [this] { m_proxy->setFilter(m_filter->text()); });
+    connect(m_proxy, &RecordViewModel::busyChanged, this, [this](bool busy, const QString &what) {
+        m_viewProgress->setVisible(busy);
+        m_cancelView->setVisible(busy);
+        m_viewProgress->setToolTip(what);
+        m_viewProgress->setFormat(busy ? what.left(what.size() - 1) + QStringLiteral(" %p%") : QString());
+        if (!busy) {
+            // After a cancel the header shows the order the table really has.
+            const RowQuery &query = m_proxy->query();
+            m_table->horizontalHeader()->setSortIndicator(query.sortColumn, query.order);
+        }
         updateRowInfo();
     });
+    connect(m_proxy, &RecordViewModel::progressChanged, m_viewProgress, &QProgressBar::setValue);
+    connect(m_cancelView, &QPushButton::clicked, m_proxy, &RecordViewModel::cancel);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &ReceiverPanel::updateRowInfo);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         m_selectedOnly->setEnabled(m_table->selectionModel()->hasSelection());
     });
@@ -186,10 +212,19 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     updateRowInfo();
 }
 
+ReceiverPanel::~ReceiverPanel()
+{
+    if (m_exportThread) { // the file is only replaced when complete: stopping loses nothing
+        m_export->cancel = true;
+        m_exportThread->wait();
+        delete m_exportThread;
+    }
+}
+
 void ReceiverPanel::attach(TransportEndpoint *endpoint, const TransportMetadata &transport)
 {
     m_session = new ReceiverSession(endpoint, transport.id, this);
-    connect(m_session, &ReceiverSession::recordsReceived, this, &ReceiverPanel::onRecords);
+    connect(m_session, &ReceiverSession::batchesReceived, this, &ReceiverPanel::onBatches);
     connect(m_session, &ReceiverSession::countersChanged, this, &ReceiverPanel::showCounters);
     connect(m_session, &ReceiverSession::problem, this,
             [this](const QString &message) { emit logged(LogView::Severity::Error, message); });
@@ -218,18 +253,19 @@ ReceiverSession::Counters ReceiverPanel::counters() const
     return combine(m_previous, combine(m_session->counters(), m_clearedAt, -1), 1);
 }
 
-void ReceiverPanel::onRecords(const ReceivedRecordList &records)
+void ReceiverPanel::onBatches(const RecordBatchList &batches)
 {
-    if (records.isEmpty())
+    if (batches.isEmpty())
         return;
-    const qint64 first = records.constFirst().receivedAtUs;
+    const qint64 first = batches.constFirst()->receivedAtUs;
     if (m_burstRecords == 0 || first - m_lastReceivedUs > BurstGapUs) {
         m_burstStartUs = first;
         m_burstRecords = 0;
     }
-    m_burstRecords += records.size();
-    m_lastReceivedUs = records.constLast().receivedAtUs;
-    m_model->appendRecords(records);
+    for (const RecordBatchPtr &batch : batches)
+        m_burstRecords += batch->size();
+    m_lastReceivedUs = batches.constLast()->receivedAtUs;
+    m_model->appendBatches(batches);
 }
 
 void ReceiverPanel::showCounters()
@@ -262,7 +298,7 @@ void ReceiverPanel::updateRowInfo()
 
 void ReceiverPanel::clear()
 {
-    if (m_exporting)
+    if (m_export)
         return;
     if (m_session) {
         m_session->flush();
@@ -285,54 +321,65 @@ void ReceiverPanel::chooseExportFile()
 
 bool ReceiverPanel::exportCsv(const QString &path, bool selectedOnly)
 {
-    if (m_exporting)
+    if (m_export)
         return false;
     if (m_session)
         m_session->flush();
-    // A snapshot (implicitly shared, so no copy): rows arriving while the export runs detach
-    // the model's list instead of moving the one being written.
-    const ReceivedRecordList rows = m_model->records();
-    QVector<int> selected;
+    // In the order the table shows; a selection in that order too.
+    QVector<qint64> rows;
     if (selectedOnly) {
-        const QModelIndexList indexes = m_table->selectionModel()->selectedRows();
-        selected.reserve(indexes.size());
-        for (const QModelIndex &index : indexes)
-            selected.append(m_proxy->mapToSource(index).row());
-        std::sort(selected.begin(), selected.end());
-        if (selected.isEmpty()) {
+        QModelIndexList indexes = m_table->selectionModel()->selectedRows();
+        std::sort(indexes.begin(), indexes.end());
+        rows.reserve(indexes.size());
+        for (const QModelIndex &index : std::as_const(indexes))
+            rows.append(m_proxy->mapToSource(index).row());
+        if (rows.isEmpty()) {
             emit logged(LogView::Severity::Warning, tr("Nothing exported: no rows are selected."));
             return false;
         }
+    } else if (!m_proxy->query().isArrivalOrder()) {
+        rows = m_proxy->sourceRowsInViewOrder();
     }
+    const qint64 count = rows.isEmpty() ? m_model->store().rowCount() : rows.size();
 
-    QProgressDialog dialog(tr("Writing %1 rows to %2…")
-                               .arg(number(selected.isEmpty() ? rows.size() : selected.size()),
-                                    QDir::toNativeSeparators(path)),
-                           tr("Cancel"), 0, 100, this);
-    dialog.setObjectName(QStringLiteral("exportProgress"));
-    dialog.setWindowTitle(tr("Export CSV"));
-    dialog.setWindowModality(Qt::WindowModal);
-    dialog.setMinimumDuration(400); // small tables finish before a dialog would flash
-    dialog.setValue(0);
-    m_exporting = true;
+    // Written on a worker thread from a snapshot of the rows (no copy of any record): the window
+    // keeps painting and receiving, rows arriving meanwhile are simply not part of this file.
+    auto job = std::make_shared<ExportJob>();
+    m_export = job;
     m_exportAction->setEnabled(false);
     m_clearButton->setEnabled(false);
-    const Csv::Result result = Csv::exportReceived(path, rows, selected, [&dialog](qint64 done, qint64 total) {
-        dialog.setValue(total > 0 ? int(done * 100 / total) : 100);
-        // Keeps the window painting and receiving while a large table is written.
-        QCoreApplication::processEvents();
-        return !dialog.wasCanceled();
-    });
-    const bool cancelled = dialog.wasCanceled();
-    dialog.reset();
-    m_exporting = false;
-    m_exportAction->setEnabled(true);
-    m_clearButton->setEnabled(true);
+    auto *dialog = new QProgressDialog(tr("Writing %1 rows to %2…").arg(number(count), QDir::toNativeSeparators(path)),
+                                       tr("Cancel"), 0, 100, this);
+    dialog->setObjectName(QStringLiteral("exportProgress"));
+    dialog->setWindowTitle(tr("Export CSV"));
+    dialog->setWindowModality(Qt::WindowModal);
+    dialog->setMinimumDuration(400); // small tables finish before a dialog would flash
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QProgressDialog::canceled, this, [job] { job->cancel = true; });
+    auto *poll = new QTimer(dialog);
+    connect(poll, &QTimer::timeout, dialog, [dialog, job] { dialog->setValue(job->percent.load()); });
+    poll->start(100);
 
-    if (!result.ok) {
-        emit logged(cancelled ? LogView::Severity::Warning : LogView::Severity::Error, result.error);
-        return false;
-    }
-    emit logged(LogView::Severity::Info, tr("Exported %1 rows to %2.").arg(number(result.rows), QDir::toNativeSeparators(path)));
+    QThread *thread = m_exportThread = QThread::create([job, path, store = m_model->store(), rows] {
+        job->result = Csv::exportReceived(path, store, rows, [&job](qint64 done, qint64 total) {
+            job->percent = total > 0 ? int(done * 100 / total) : 100;
+            return !job->cancel.load();
+        });
+    });
+    connect(thread, &QThread::finished, this, [this, thread, dialog, job, path] {
+        thread->deleteLater();
+        m_exportThread = nullptr;
+        dialog->close();
+        m_export.reset();
+        m_exportAction->setEnabled(true);
+        m_clearButton->setEnabled(true);
+        const Csv::Result &result = job->result;
+        if (result.ok)
+            emit logged(LogView::Severity::Info, tr("Exported %1 rows to %2.").arg(number(result.rows), QDir::toNativeSeparators(path)));
+        else
+            emit logged(job->cancel ? LogView::Severity::Warning : LogView::Severity::Error, result.error);
+        emit exportFinished(result.ok);
+    });
+    thread->start();
     return true;
 }

@@ -1,19 +1,27 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "csv.h"
 #include "receiversession.h"
+#include "recordbatch.h"
 #include "rolepanel.h"
 
 #include <QPointer>
+#include <QTimer>
+
+#include <atomic>
+#include <memory>
 
 class EmployeeTableModel;
 class QAction;
 class QCheckBox;
 class QLabel;
 class QLineEdit;
+class QProgressBar;
 class QPushButton;
-class QSortFilterProxyModel;
 class QTableView;
+class QThread;
+class RecordViewModel;
 
 // The receiver's side of the Transfer tab: the counters (received, lost, duplicates,
 // reordered, bad frames, rate), a live, sortable and filterable table of every record, and CSV
@@ -23,36 +31,52 @@ class ReceiverPanel : public RolePanel
     Q_OBJECT
 public:
     explicit ReceiverPanel(QWidget *parent = nullptr);
+    ~ReceiverPanel() override;
 
     void attach(TransportEndpoint *endpoint, const TransportMetadata &transport) override;
     void detach() override;
 
     EmployeeTableModel *model() const { return m_model; }
     QTableView *table() const { return m_table; }
+    RecordViewModel *view() const { return m_proxy; }
     // Totals over every connection since the last Clear.
     ReceiverSession::Counters counters() const;
     QAction *exportAction() const { return m_exportAction; }
 
-    // Writes every row (or only the selected ones) to `path`, behind a progress dialog that
-    // keeps the window alive for large tables. False with a sentence in the log on failure.
+    // Starts writing every row (or only the selected ones), in the order the table shows, to
+    // `path` on a worker thread behind a progress dialog; exportFinished() tells how it ended,
+    // with a sentence in the log. False when nothing was started (an export runs, no selection).
     bool exportCsv(const QString &path, bool selectedOnly);
+    bool isExporting() const { return m_export != nullptr; }
     void clear();
 
+signals:
+    void exportFinished(bool ok);
+
 private:
+    struct ExportJob
+    {
+        std::atomic<bool> cancel{false};
+        std::atomic<int> percent{0};
+        Csv::Result result;
+    };
+
     void chooseExportFile();
-    void onRecords(const ReceivedRecordList &records);
+    void onBatches(const RecordBatchList &batches);
     void showCounters();
     void updateRowInfo();
 
     EmployeeTableModel *m_model;
-    QSortFilterProxyModel *m_proxy;
+    RecordViewModel *m_proxy;
     QPointer<ReceiverSession> m_session;
     ReceiverSession::Counters m_previous;  // sessions already closed
     ReceiverSession::Counters m_clearedAt; // the live session's counters at the last Clear
     qint64 m_burstStartUs = 0;
     qint64 m_lastReceivedUs = 0;
     qint64 m_burstRecords = 0;
-    bool m_exporting = false;
+    std::shared_ptr<ExportJob> m_export;
+    QThread *m_exportThread = nullptr;
+    QTimer m_filterDelay;
 
     QLabel *m_received;
     QLabel *m_frames;
@@ -64,6 +88,8 @@ private:
     QLabel *m_rate;
     QLineEdit *m_filter;
     QLabel *m_rowInfo;
+    QProgressBar *m_viewProgress;
+    QPushButton *m_cancelView;
     QCheckBox *m_selectedOnly;
     QPushButton *m_exportButton;
     QPushButton *m_clearButton;

@@ -249,16 +249,22 @@ void SenderPanel::remember(const EmployeeList &records)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch() * 1000;
     const qsizetype first = qMax<qsizetype>(0, records.size() - MaxSentRows);
-    ReceivedRecordList rows;
-    rows.reserve(records.size() - first);
-    for (qsizetype i = first; i < records.size(); ++i)
-        rows.append(ReceivedRecord{records.at(i), 0, m_transport.id, now, 0});
-    if (m_sentModel->rowCount() + rows.size() > MaxSentRows) {
-        const ReceivedRecordList kept = m_sentModel->records().mid(m_sentModel->rowCount() + rows.size() - MaxSentRows);
-        m_sentModel->clear();
-        m_sentModel->appendRecords(kept);
+    const RecordBatchPtr sent = FrameCodec::batchOf(records.constData() + first, records.size() - first, 0,
+                                                    m_transport.id, now, 0);
+    // Keep the newest MaxSentRows rows, whole batches at a time.
+    RecordBatchList kept{sent};
+    qint64 rows = sent->size();
+    const RecordBatchList &older = m_sentModel->store().batches();
+    for (auto it = older.crbegin(); it != older.crend() && rows + (*it)->size() <= MaxSentRows; ++it) {
+        kept.prepend(*it);
+        rows += (*it)->size();
     }
-    m_sentModel->appendRecords(rows);
+    if (kept.size() <= older.size()) {
+        m_sentModel->clear();
+        m_sentModel->appendBatches(kept);
+    } else {
+        m_sentModel->appendBatches({sent});
+    }
     m_sentTable->scrollToBottom();
 }
 

@@ -58,9 +58,8 @@ bool hasFormulaGuard(QByteArrayView bytes)
     return apostrophes > 0 && apostrophes < bytes.size() && isFormulaStart(bytes[apostrophes]);
 }
 
-void appendTextField(QByteArray &out, const QString &text)
+void appendTextField(QByteArray &out, QByteArrayView utf8)
 {
-    const QByteArray utf8 = text.toUtf8();
     const bool guard = needsFormulaGuard(utf8);
     const bool quote = std::any_of(utf8.cbegin(), utf8.cend(),
                                    [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
@@ -84,28 +83,82 @@ void appendTextField(QByteArray &out, const QString &text)
 // Tab-separated text (the clipboard's text/plain, which spreadsheets paste as cells): no
 // quoting exists there, so tabs and line breaks inside a field become spaces; the formula guard
 // is the CSV's.
-void appendPlainField(QByteArray &out, const QString &text)
+void appendPlainField(QByteArray &out, QByteArrayView utf8)
 {
-    QByteArray utf8 = text.toUtf8();
-    utf8.replace('\t', ' ').replace('\r', ' ').replace('\n', ' ');
     if (needsFormulaGuard(utf8))
         out += '\'';
-    out += utf8;
+    for (char c : utf8)
+        out += (c == '\t' || c == '\r' || c == '\n') ? ' ' : c;
+}
+
+void appendDecimal(QByteArray &out, quint64 value, int minDigits = 1)
+{
+    char digits[20];
+    int n = 0;
+    do {
+        digits[n++] = char('0' + value % 10);
+        value /= 10;
+    } while (value > 0);
+    for (; n < minDigits; ++n)
+        digits[n] = '0';
+    while (n > 0)
+        out += digits[--n];
+}
+
+// As formatSalary(), without a QString per row.
+void appendSalary(QByteArray &out, qint64 cents)
+{
+    const quint64 magnitude = cents < 0 ? quint64(0) - quint64(cents) : quint64(cents);
+    if (cents < 0)
+        out += '-';
+    appendDecimal(out, magnitude / 100);
+    out += '.';
+    appendDecimal(out, magnitude % 100, 2);
+}
+
+// YYYY-MM-DD, and the same form for the years 10000 to 65535 the wire format allows (where
+// QDate's ISO text would be empty and the date silently lost).
+void appendDate(QByteArray &out, QDate date)
+{
+    if (!date.isValid())
+        return;
+    appendDecimal(out, quint64(date.year()), 4);
+    out += '-';
+    appendDecimal(out, quint64(date.month()), 2);
+    out += '-';
+    appendDecimal(out, quint64(date.day()), 2);
+}
+
+// One record's seven CSV columns, whatever holds them (an Employee, a record read in place).
+struct RecordFields
+{
+    quint32 id;
+    QByteArrayView texts[4]; // name, department, title, email as UTF-8
+    qint64 salaryCents;
+    QDate hireDate;
+};
+
+template <typename AppendText>
+void appendEmployee(QByteArray &out, const RecordFields &fields, char separator, AppendText appendText)
+{
+    appendDecimal(out, fields.id);
+    for (QByteArrayView text : fields.texts) {
+        out += separator;
+        appendText(out, text);
+    }
+    out += separator;
+    appendSalary(out, fields.salaryCents);
+    out += separator;
+    appendDate(out, fields.hireDate);
 }
 
 template <typename AppendText>
-void appendEmployee(QByteArray &out, const Employee &employee, char separator, AppendText appendText)
+void appendEmployee(QByteArray &out, const Employee &e, char separator, AppendText appendText)
 {
-    out += QByteArray::number(employee.id);
-    for (const QString *text : {&employee.name, &employee.department, &employee.title, &employee.email}) {
-        out += separator;
-        appendText(out, *text);
-    }
-    out += separator;
-    out += formatSalary(employee.salaryCents).toLatin1();
-    out += separator;
-    if (employee.hireDate.isValid())
-        out += employee.hireDate.toString(Qt::ISODate).toLatin1();
+    const QByteArray name = e.name.toUtf8(), department = e.department.toUtf8(), title = e.title.toUtf8(),
+                     email = e.email.toUtf8();
+    appendEmployee(out, RecordFields{e.id, {name, department, title, email}, e.salaryCents, e.hireDate},
+                   separator, appendText);
 }
 
 void appendEmployee(QByteArray &out, const Employee &employee)
@@ -113,19 +166,25 @@ void appendEmployee(QByteArray &out, const Employee &employee)
     appendEmployee(out, employee, ',', appendTextField);
 }
 
-void appendReceived(QByteArray &out, const ReceivedRecord &record)
+void appendReceived(QByteArray &out, const RecordStore::Location &at)
 {
-    appendEmployee(out, record.employee);
+    using Text = RecordView::Text;
+    const RecordView r = at.record();
+    const RecordBatch &batch = *at.batch;
+    appendEmployee(out,
+                   RecordFields{r.id(), {r.utf8(Text::Name), r.utf8(Text::Department), r.utf8(Text::Title), r.utf8(Text::Email)},
+                                r.salaryCents(), r.hireDate()},
+                   ',', appendTextField);
     out += ',';
-    out += QByteArray::number(record.sequence);
+    appendDecimal(out, batch.sequence);
     out += ',';
-    appendTextField(out, record.transport);
+    appendTextField(out, batch.transport.toUtf8());
     out += ',';
-    out += QByteArray::number(record.sentAtUs);
+    out += QByteArray::number(batch.sentAtUs);
     out += ',';
-    out += QByteArray::number(record.receivedAtUs);
+    out += QByteArray::number(batch.receivedAtUs);
     out += ',';
-    out += QByteArray::number(record.latencyUs());
+    out += QByteArray::number(batch.latencyUs());
 }
 
 QByteArray headerBytes(bool withReceiveColumns)
@@ -508,23 +567,30 @@ Result exportEmployees(const QString &path, const EmployeeList &employees, const
                            [&](QByteArray &out, qint64 row) { appendEmployee(out, employees.at(row)); });
 }
 
-Result exportReceived(const QString &path, const ReceivedRecordList &rows, const QVector<int> &selectedRows,
+Result exportReceived(const QString &path, const RecordStore &store, const QVector<qint64> &rows,
                       const Progress &progress)
 {
-    if (selectedRows.isEmpty()) {
-        return writeAtomically(path, true, rows.size(), progress,
-                               [&](QByteArray &out, qint64 row) { appendReceived(out, rows.at(row)); });
+    if (rows.isEmpty()) {
+        // Arrival order: walk the batches rather than search for every row.
+        RecordStore::Location at{store.rowCount() > 0 ? store.batches().constFirst().get() : nullptr, 0};
+        qsizetype batchIndex = 0;
+        return writeAtomically(path, true, store.rowCount(), progress, [&](QByteArray &out, qint64) {
+            if (at.index == at.batch->size())
+                at = RecordStore::Location{store.batches().at(++batchIndex).get(), 0};
+            appendReceived(out, at);
+            ++at.index;
+        });
     }
-    for (int row : selectedRows) {
-        if (row < 0 || row >= rows.size()) {
+    for (qint64 row : rows) {
+        if (row < 0 || row >= store.rowCount()) {
             Result result;
             result.ok = false;
             result.error = QStringLiteral("Cannot write %1: row %2 does not exist.").arg(nativePath(path)).arg(row);
             return result;
         }
     }
-    return writeAtomically(path, true, selectedRows.size(), progress, [&](QByteArray &out, qint64 index) {
-        appendReceived(out, rows.at(selectedRows.at(index)));
+    return writeAtomically(path, true, rows.size(), progress, [&](QByteArray &out, qint64 index) {
+        appendReceived(out, store.locate(rows.at(index)));
     });
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "receivedrecord.h"
+#include "employee.h"
+#include "recordstore.h"
 
 #include <QString>
 #include <functional>
@@ -33,9 +34,10 @@ IPCWCORE_EXPORT QByteArray encodeTabSeparated(const EmployeeList &employees);
 IPCWCORE_EXPORT Result exportEmployees(const QString &path, const EmployeeList &employees,
                                        const Progress &progress = {});
 // The seven record columns followed by sequence, transport, sent_at, received_at, latency_us.
-IPCWCORE_EXPORT Result exportReceived(const QString &path, const ReceivedRecordList &rows,
-                                      const QVector<int> &selectedRows = {},
-                                      const Progress &progress = {});
+// `rows` lists store rows in the order to write them (a view's order, a selection); empty: every
+// row in arrival order. Reads the store only, so it may run on a worker thread over a snapshot.
+IPCWCORE_EXPORT Result exportReceived(const QString &path, const RecordStore &store,
+                                      const QVector<qint64> &rows = {}, const Progress &progress = {});
 
 // Reads the seven record columns (extra columns are ignored); the first malformed row stops
 // the import with its line and column.

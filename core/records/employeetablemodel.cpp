@@ -32,7 +32,7 @@ EmployeeTableModel::EmployeeTableModel(QObject *parent)
 
 int EmployeeTableModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    return parent.isValid() ? 0 : int(m_store.rowCount());
 }
 
 int EmployeeTableModel::columnCount(const QModelIndex &parent) const
@@ -44,42 +44,45 @@ QVariant EmployeeTableModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const ReceivedRecord &record = m_rows.at(index.row());
-    const Employee &employee = record.employee;
     const int column = index.column();
-
     if (role == Qt::TextAlignmentRole)
         return QVariant::fromValue(Qt::Alignment(isNumeric(column) ? Qt::AlignRight | Qt::AlignVCenter
                                                                    : Qt::AlignLeft | Qt::AlignVCenter));
     if (role != Qt::DisplayRole && role != SortRole)
         return {};
-    const bool display = role == Qt::DisplayRole;
+    return cell(m_store.locate(index.row()), column, role);
+}
 
+QVariant EmployeeTableModel::cell(const RecordStore::Location &at, int column, int role)
+{
+    const RecordView record = at.record();
+    const RecordBatch &batch = *at.batch;
+    const bool display = role == Qt::DisplayRole;
     switch (column) {
     case Id:
-        return employee.id;
+        return record.id();
     case Name:
-        return employee.name;
+        return record.text(RecordView::Text::Name);
     case Department:
-        return employee.department;
+        return record.text(RecordView::Text::Department);
     case Title:
-        return employee.title;
+        return record.text(RecordView::Text::Title);
     case Email:
-        return employee.email;
+        return record.text(RecordView::Text::Email);
     case Salary:
-        return display ? QVariant(formatSalary(employee.salaryCents)) : QVariant(employee.salaryCents);
+        return display ? QVariant(formatSalary(record.salaryCents())) : QVariant(record.salaryCents());
     case HireDate:
-        return display ? QVariant(employee.hireDate.toString(Qt::ISODate)) : QVariant(employee.hireDate);
+        return display ? QVariant(record.hireDate().toString(Qt::ISODate)) : QVariant(record.hireDate());
     case Sequence:
-        return record.sequence;
+        return batch.sequence;
     case Transport:
-        return record.transport;
+        return batch.transport;
     case SentAt:
-        return display ? QVariant(localTimeOfDay(record.sentAtUs)) : QVariant(record.sentAtUs);
+        return display ? QVariant(localTimeOfDay(batch.sentAtUs)) : QVariant(batch.sentAtUs);
     case ReceivedAt:
-        return display ? QVariant(localTimeOfDay(record.receivedAtUs)) : QVariant(record.receivedAtUs);
+        return display ? QVariant(localTimeOfDay(batch.receivedAtUs)) : QVariant(batch.receivedAtUs);
     case LatencyUs:
-        return record.latencyUs();
+        return batch.latencyUs();
     default:
         return {};
     }
@@ -106,22 +109,22 @@ QVariant EmployeeTableModel::headerData(int section, Qt::Orientation orientation
     }
 }
 
-void EmployeeTableModel::appendRecords(const ReceivedRecordList &records)
+void EmployeeTableModel::appendBatches(const RecordBatchList &batches)
 {
-    if (records.isEmpty())
+    qint64 rows = 0;
+    for (const RecordBatchPtr &batch : batches)
+        rows += batch->size();
+    if (rows == 0)
         return;
-    const int first = int(m_rows.size());
-    beginInsertRows({}, first, first + int(records.size()) - 1);
-    if (m_rows.isEmpty())
-        m_rows = records; // implicitly shared: the first batch costs no copy
-    else
-        m_rows += records;
+    const int first = int(m_store.rowCount());
+    beginInsertRows({}, first, first + int(rows) - 1);
+    m_store.append(batches);
     endInsertRows();
 }
 
 void EmployeeTableModel::clear()
 {
     beginResetModel();
-    m_rows.clear();
+    m_store.clear();
     endResetModel();
 }

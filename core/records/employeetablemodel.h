@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "receivedrecord.h"
+#include "recordstore.h"
 
 #include <QAbstractTableModel>
 
-// The receiver's table: one row per received record. GUI thread only. Rows arrive in batches
-// (appendRecords: one beginInsertRows per call) so a burst of a million records costs a few
-// hundred inserts. Sorting and filtering are done by a QSortFilterProxyModel on top.
+// The receiver's table: one row per received record, over a RecordStore. GUI thread only. Rows
+// arrive in batches of validated frames (appendBatches: one beginInsertRows per call, no copy of
+// any record), so a burst of a million records costs a few hundred inserts; a cell's text is
+// decoded only when a view asks for it. Sorting and filtering at scale: RecordViewModel on top.
 class IPCWCORE_EXPORT EmployeeTableModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -28,11 +29,14 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    void appendRecords(const ReceivedRecordList &records);
+    // The value of one cell as data(SortRole) gives it, from a record read in place: also what
+    // the sorting and filtering workers use, off the GUI thread.
+    static QVariant cell(const RecordStore::Location &at, int column, int role);
+
+    void appendBatches(const RecordBatchList &batches);
     void clear();
-    const ReceivedRecord &recordAt(int row) const { return m_rows.at(row); }
-    const ReceivedRecordList &records() const { return m_rows; }
+    const RecordStore &store() const { return m_store; }
 
 private:
-    ReceivedRecordList m_rows;
+    RecordStore m_store;
 };

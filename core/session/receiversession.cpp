@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "receiversession.h"
 
+#include "framechecker.h"
 #include "framecodec.h"
 
 #include <algorithm>
@@ -12,13 +13,16 @@ constexpr int MaxTrackedGaps = 65536;
 }
 
 ReceiverSession::ReceiverSession(TransportEndpoint *endpoint, const QString &transportId, QObject *parent)
-    : QObject(parent), m_endpoint(endpoint), m_transportId(transportId)
+    : QObject(parent), m_endpoint(endpoint), m_transportId(transportId),
+      m_checker(new FrameChecker(transportId, this))
 {
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(50);
     connect(&m_flushTimer, &QTimer::timeout, this, &ReceiverSession::flush);
-    connect(m_endpoint, &TransportEndpoint::frameReceived, this, &ReceiverSession::onFrame);
-    connect(m_endpoint, &TransportEndpoint::peerDisconnected, this, [this](quint64 peer, const QString &reason) {
+    connect(m_endpoint, &TransportEndpoint::frameReceived, m_checker, &FrameChecker::check);
+    connect(m_checker, &FrameChecker::checked, this, &ReceiverSession::onChecked);
+    connect(m_endpoint, &TransportEndpoint::peerDisconnected, m_checker, &FrameChecker::notePeerGone);
+    connect(m_checker, &FrameChecker::peerGone, this, [this](quint64 peer, const QString &reason) {
         // A peer that said Bye left cleanly, one that never sent a frame (a probe) is not news;
         // any other departure is worth a sentence.
         const auto it = m_peerSaidBye.constFind(peer);
@@ -32,13 +36,18 @@ ReceiverSession::ReceiverSession(TransportEndpoint *endpoint, const QString &tra
     });
 }
 
+int ReceiverSession::framesInCheck() const
+{
+    return m_checker->pending();
+}
+
 void ReceiverSession::flush()
 {
     m_flushTimer.stop();
     if (!m_buffer.isEmpty()) {
-        ReceivedRecordList batch;
-        batch.swap(m_buffer);
-        emit recordsReceived(batch);
+        RecordBatchList batches;
+        batches.swap(m_buffer);
+        emit batchesReceived(batches);
     }
     emit countersChanged(m_counters);
 }
@@ -64,18 +73,18 @@ bool ReceiverSession::account(SenderState &state, quint64 sequence)
     return true;
 }
 
-void ReceiverSession::onFrame(const QByteArray &frame, quint64 peer)
+void ReceiverSession::onChecked(const CheckedFrame &checked)
 {
-    DecodedFrame decoded;
-    if (const DecodeError error = FrameCodec::decode(frame, &decoded); error != DecodeError::None) {
+    const quint64 peer = checked.peer;
+    if (checked.error != DecodeError::None) {
         ++m_counters.badFrames;
         emit problem(QStringLiteral("Dropped a bad frame of %1 bytes from sender %2. %3")
-                         .arg(frame.size()).arg(peer).arg(decodeErrorSentence(error)));
+                         .arg(checked.frameBytes).arg(peer).arg(decodeErrorSentence(checked.error)));
         if (!m_flushTimer.isActive())
             m_flushTimer.start();
         return;
     }
-    const FrameHeader &h = decoded.header;
+    const FrameHeader &h = checked.header;
     m_peerSaidBye.insert(peer, h.type == Wire::FrameType::Bye);
     switch (h.type) {
     case Wire::FrameType::Records: {
@@ -86,11 +95,7 @@ void ReceiverSession::onFrame(const QByteArray &frame, quint64 peer)
         }
         SenderState &state = *it;
         if (account(state, h.sequence)) {
-            const qint64 now = qint64(FrameCodec::nowMicroseconds());
-            // No exact reserve() here: growing to the exact size on every frame copies the whole
-            // coalescing buffer each time (quadratic); append's geometric growth is linear.
-            for (Employee &e : decoded.records)
-                m_buffer.append(ReceivedRecord{std::move(e), h.sequence, m_transportId, qint64(h.timestampUs), now});
+            m_buffer.append(checked.batch);
             ++state.frames;
             state.records += h.recordCount;
             ++m_counters.frames;
@@ -102,7 +107,7 @@ void ReceiverSession::onFrame(const QByteArray &frame, quint64 peer)
     }
     case Wire::FrameType::Ping:
         m_endpoint->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Pong, h.sequence, h.senderId,
-                                                        decoded.payload, h.timestampUs), peer);
+                                                        checked.control.payload, h.timestampUs), peer);
         return;
     case Wire::FrameType::Bye:
         ++m_counters.sendersFinished;

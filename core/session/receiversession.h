@@ -5,18 +5,22 @@
 // frames and keeps the send window; ReceiverSession validates, accounts (lost, duplicate,
 // reordered, bad) and acknowledges. Neither knows which mechanism carries the frames.
 
-#include "receivedrecord.h"
+#include "recordbatch.h"
 #include "transportendpoint.h"
 
 #include <QHash>
 #include <QObject>
 #include <QTimer>
 
-// Turns a receiving endpoint's frames into records: validates every frame (a bad one is
-// counted, reported with its sentence and dropped whole), tracks sequence numbers per sender
-// (gaps = lost frames, repeats = duplicates, late arrivals filling a gap = reordered),
-// acknowledges each Records frame, answers pings, and hands records on in coalesced batches
-// (at most every `flushIntervalMs`) so the model sees few large inserts.
+class FrameChecker;
+struct CheckedFrame;
+
+// Turns a receiving endpoint's frames into records: validates every frame through a
+// FrameChecker (large frames off this thread; a bad one is counted, reported with its sentence
+// and dropped whole), tracks sequence numbers per sender (gaps = lost frames, repeats =
+// duplicates, late arrivals filling a gap = reordered), acknowledges each Records frame, answers
+// pings, and hands the validated frames on as RecordBatches, coalesced (at most every
+// `flushIntervalMs`) so the model sees few large inserts. No record is copied on the way.
 class IPCWCORE_EXPORT ReceiverSession : public QObject
 {
     Q_OBJECT
@@ -39,9 +43,11 @@ public:
     void setFlushInterval(int ms) { m_flushTimer.setInterval(ms); }
     // Hands on whatever is buffered now (before export or exit).
     void flush();
+    // Frames received but still being validated (large frames, off this thread).
+    int framesInCheck() const;
 
 signals:
-    void recordsReceived(const ReceivedRecordList &records);
+    void batchesReceived(const RecordBatchList &batches);
     void countersChanged(const ReceiverSession::Counters &counters);
     // A bad frame, a broken peer: a sentence for the log.
     void problem(const QString &message);
@@ -56,7 +62,7 @@ private:
         qint64 records = 0;
     };
 
-    void onFrame(const QByteArray &frame, quint64 peer);
+    void onChecked(const CheckedFrame &frame);
     // Returns false for a duplicate.
     bool account(SenderState &state, quint64 sequence);
 
@@ -65,6 +71,7 @@ private:
     QHash<quint32, SenderState> m_senders;
     QHash<quint64, bool> m_peerSaidBye; // per endpoint peer: did it close cleanly?
     Counters m_counters;
-    ReceivedRecordList m_buffer;
+    FrameChecker *m_checker;
+    RecordBatchList m_buffer;
     QTimer m_flushTimer;
 };

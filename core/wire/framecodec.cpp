@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "framecodec.h"
 
-#include <QStringDecoder>
+#include "recordbatch.h"
+
 #include <QtEndian>
 
 #include <cstring>
@@ -28,34 +29,6 @@ public:
 
 private:
     char *m_p;
-};
-
-// Bounds-checked little-endian reader: every read says whether the bytes were there.
-class Reader
-{
-public:
-    Reader(const char *data, qsizetype size) : m_p(data), m_end(data + size) {}
-    template <typename T> bool get(T *value)
-    {
-        if (m_end - m_p < qsizetype(sizeof(T)))
-            return false;
-        *value = qFromLittleEndian<T>(m_p);
-        m_p += sizeof(T);
-        return true;
-    }
-    bool getBytes(qsizetype n, const char **bytes)
-    {
-        if (m_end - m_p < n)
-            return false;
-        *bytes = m_p;
-        m_p += n;
-        return true;
-    }
-    bool atEnd() const { return m_p == m_end; }
-
-private:
-    const char *m_p;
-    const char *m_end;
 };
 
 QByteArray buildFrame(FrameType type, quint64 sequence, quint64 timestampUs, quint32 recordCount,
@@ -87,45 +60,6 @@ void putText(Writer &w, const QByteArray &utf8)
 {
     w.put<quint16>(quint16(utf8.size()));
     w.putBytes(utf8);
-}
-
-DecodeError readText(Reader &r, QString *out)
-{
-    quint16 length = 0;
-    if (!r.get(&length))
-        return DecodeError::CountMismatch;
-    if (length > MaxFieldBytes)
-        return DecodeError::FieldTooLong;
-    const char *bytes = nullptr;
-    if (!r.getBytes(length, &bytes))
-        return DecodeError::CountMismatch;
-    // ConvertInitialBom: a leading U+FEFF is field content, not a byte-order mark to drop.
-    QStringDecoder decoder(QStringDecoder::Utf8,
-                           QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
-    *out = decoder.decode(QByteArrayView(bytes, length));
-    if (decoder.hasError())
-        return DecodeError::InvalidText;
-    return DecodeError::None;
-}
-
-DecodeError readRecord(Reader &r, Employee *e)
-{
-    quint16 year = 0;
-    quint8 month = 0, day = 0;
-    if (!r.get(&e->id) || !r.get(&e->salaryCents) || !r.get(&year) || !r.get(&month) || !r.get(&day))
-        return DecodeError::CountMismatch;
-    if (year == 0 && month == 0 && day == 0) {
-        e->hireDate = QDate();
-    } else {
-        e->hireDate = QDate(year, month, day);
-        if (!e->hireDate.isValid())
-            return DecodeError::InvalidDate;
-    }
-    for (QString *field : {&e->name, &e->department, &e->title, &e->email}) {
-        if (const DecodeError error = readText(r, field); error != DecodeError::None)
-            return error;
-    }
-    return DecodeError::None;
 }
 
 } // namespace
@@ -192,50 +126,50 @@ QByteArray encodeControl(FrameType type, quint64 sequence, quint32 senderId, con
     return frame;
 }
 
-DecodeError decode(const QByteArray &frame, DecodedFrame *out)
+DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header)
 {
-    FrameHeader header;
-    if (const DecodeError error = peekHeader(frame.constData(), frame.size(), &header); error != DecodeError::None)
+    if (const DecodeError error = peekHeader(frame.constData(), frame.size(), header); error != DecodeError::None)
         return error;
-    const qsizetype expected = HeaderSize + qsizetype(header.payloadLength);
+    const qsizetype expected = HeaderSize + qsizetype(header->payloadLength);
     if (frame.size() < expected)
         return DecodeError::Truncated;
     if (frame.size() > expected)
         return DecodeError::TrailingBytes;
-
     quint32 crc = crc32(frame.constData(), CrcOffset);
-    crc = crc32(frame.constData() + HeaderSize, header.payloadLength, crc);
+    crc = crc32(frame.constData() + HeaderSize, header->payloadLength, crc);
     if (crc != qFromLittleEndian<quint32>(frame.constData() + CrcOffset))
         return DecodeError::ChecksumMismatch;
+    return DecodeError::None;
+}
 
-    const char *payload = frame.constData() + HeaderSize;
+DecodeError decode(const QByteArray &frame, DecodedFrame *out)
+{
     DecodedFrame result;
-    result.header = header;
-    switch (header.type) {
-    case FrameType::Records: {
-        // Cap the count by what the payload could possibly hold before reserving memory.
-        if (header.recordCount > header.payloadLength / MinRecordBytes)
-            return DecodeError::CountMismatch;
-        result.records.reserve(header.recordCount);
-        Reader r(payload, header.payloadLength);
-        for (quint32 i = 0; i < header.recordCount; ++i) {
-            Employee e;
-            if (const DecodeError error = readRecord(r, &e); error != DecodeError::None)
-                return error;
-            result.records.append(std::move(e));
-        }
-        if (!r.atEnd())
-            return DecodeError::CountMismatch;
-        break;
+    FrameHeader &header = result.header;
+    if (const DecodeError error = peekHeader(frame.constData(), frame.size(), &header); error != DecodeError::None)
+        return error;
+    if (header.type == FrameType::Records) {
+        RecordBatch batch;
+        if (const DecodeError error = indexRecords(frame, &batch); error != DecodeError::None)
+            return error;
+        result.records.reserve(batch.size());
+        for (qsizetype i = 0; i < batch.size(); ++i)
+            result.records.append(batch.record(i).toEmployee());
+        *out = std::move(result);
+        return DecodeError::None;
     }
-    case FrameType::Ack: {
+    if (const DecodeError error = verifyFrame(frame, &header); error != DecodeError::None)
+        return error;
+    const char *payload = frame.constData() + HeaderSize;
+    switch (header.type) {
+    case FrameType::Records:
+        break; // indexed above
+    case FrameType::Ack:
         if (header.recordCount != 0 || header.payloadLength != AckPayloadBytes)
             return DecodeError::CountMismatch;
-        Reader r(payload, header.payloadLength);
-        r.get(&result.ackFrames);
-        r.get(&result.ackRecords);
+        result.ackFrames = qFromLittleEndian<quint64>(payload);
+        result.ackRecords = qFromLittleEndian<quint64>(payload + 8);
         break;
-    }
     case FrameType::Ping:
     case FrameType::Pong:
     case FrameType::Hello:

@@ -36,6 +36,9 @@ IPCWCORE_EXPORT QByteArray encodeControl(Wire::FrameType type, quint64 sequence,
                                          const QByteArray &payload = {},
                                          quint64 timestampUs = nowMicroseconds());
 
+// The frame's header, its exact length and its CRC: everything but the payload's contents.
+IPCWCORE_EXPORT DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header);
+
 // Full validation: header, exact length, CRC, then every record field. On failure `out` is
 // left untouched: a bad frame is never half-applied.
 IPCWCORE_EXPORT DecodeError decode(const QByteArray &frame, DecodedFrame *out);

@@ -3,11 +3,13 @@
 #include "employeegenerator.h"
 #include "framecodec.h"
 #include "framestreamreader.h"
+#include "recordbatch.h"
 
 #include <QFile>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QStringDecoder>
 #include <QStandardPaths>
 #include <QTest>
 #include <QtEndian>
@@ -216,6 +218,9 @@ class TestFrameCodec final : public QObject
     Q_OBJECT
 
 private slots:
+    // The validator the receiver runs on every text field
+    void utf8ValidatorAgreesWithQt();
+    void indexedRecordsReadBackEveryField();
     // Round trips
     void roundTripGeneratedRecords();
     void roundTripEmptyBatch();
@@ -974,6 +979,62 @@ void TestFrameCodec::salaryTextRoundTrip()
         QVERIFY2(::parseSalary(::formatSalary(value), &parsed), qPrintable(::formatSalary(value)));
         QCOMPARE(parsed, value);
     }
+}
+
+// FrameCodec::isValidUtf8 replaces a QStringDecoder per field on the hot path: it must give the
+// same verdict on anything, including every way UTF-8 goes wrong near its boundaries.
+void TestFrameCodec::utf8ValidatorAgreesWithQt()
+{
+    const auto qtAccepts = [](const QByteArray &bytes) {
+        QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+        const QString decoded = decoder.decode(bytes); // decode() is lazy: converting runs it
+        return !decoder.hasError();
+    };
+    // Interesting bytes: ASCII, continuation bytes, every lead, and the limits of each range.
+    const unsigned char alphabet[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2,
+                                      0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
+    QRandomGenerator random(20261201);
+    int accepted = 0;
+    for (int round = 0; round < 200000; ++round) {
+        QByteArray bytes;
+        const int length = int(random.bounded(1, 14));
+        for (int i = 0; i < length; ++i)
+            bytes += char(alphabet[random.bounded(int(sizeof alphabet))]);
+        if (random.bounded(2))
+            bytes.prepend("plain ascii text"); // the eight-bytes-at-a-time path, then the slow one
+        const bool ours = FrameCodec::isValidUtf8(bytes.constData(), bytes.size());
+        QVERIFY2(ours == qtAccepts(bytes), bytes.toHex(' ').constData());
+        accepted += ours;
+    }
+    QVERIFY(accepted > 1000); // the alphabet makes valid text too, not only garbage
+}
+
+void TestFrameCodec::indexedRecordsReadBackEveryField()
+{
+    EmployeeList records = EmployeeGenerator(4).take(50);
+    records[3].hireDate = QDate();
+    records[4].name = QString(QChar(0xFEFF)) + QStringLiteral("Ada");
+    records[5].title = QString(QChar(0)) + QStringLiteral("nul");
+    records[6].salaryCents = std::numeric_limits<qint64>::min();
+    records[7].hireDate = QDate(65535, 12, 31);
+    const QByteArray frame = FrameCodec::encodeRecords(records.constData(), records.size(), 9, 77, 123456);
+    RecordBatch batch;
+    QCOMPARE(FrameCodec::indexRecords(frame, &batch), DecodeError::None);
+    QCOMPARE(batch.size(), records.size());
+    QCOMPARE(batch.sequence, 9u);
+    QCOMPARE(batch.senderId, 77u);
+    QCOMPARE(batch.sentAtUs, 123456);
+    QVERIFY(batch.frame.isSharedWith(frame)); // kept as it came, not copied
+    for (qsizetype i = 0; i < records.size(); ++i)
+        QCOMPARE(batch.record(i).toEmployee(), records.at(i));
+
+    // A bad frame leaves the batch as it was: never half-applied.
+    QByteArray corrupt = frame;
+    corrupt[corrupt.size() - 1] = char(corrupt.back() ^ 1);
+    RecordBatch untouched;
+    QCOMPARE(FrameCodec::indexRecords(corrupt, &untouched), DecodeError::ChecksumMismatch);
+    QCOMPARE(untouched.size(), 0);
+    QVERIFY(untouched.frame.isNull());
 }
 
 QTEST_GUILESS_MAIN(TestFrameCodec)

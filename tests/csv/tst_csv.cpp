@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "csv.h"
+#include "recordbatch.h"
 #include "employeegenerator.h"
 
 #include <QDir>
@@ -27,20 +28,16 @@ bool writeFile(const QString &path, const QByteArray &bytes)
     return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
 }
 
-ReceivedRecordList asReceived(const EmployeeList &employees)
+// The employees as a receiver stores them: one frame each, numbered from 1, over "tcp".
+RecordStore asReceived(const EmployeeList &employees)
 {
-    ReceivedRecordList rows;
+    RecordStore store;
     quint64 sequence = 1;
     for (const Employee &employee : employees) {
-        ReceivedRecord row;
-        row.employee = employee;
-        row.sequence = sequence++;
-        row.transport = QStringLiteral("tcp");
-        row.sentAtUs = 1'700'000'000'000'000 + qint64(sequence) * 10;
-        row.receivedAtUs = row.sentAtUs + 42;
-        rows.append(row);
+        const qint64 sent = 1'700'000'000'000'000 + qint64(sequence + 1) * 10;
+        store.append(FrameCodec::batchOf(EmployeeList{employee}, sequence++, QStringLiteral("tcp"), sent, sent + 42));
     }
-    return rows;
+    return store;
 }
 
 } // namespace

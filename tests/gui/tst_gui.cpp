@@ -7,6 +7,7 @@
 #include "messagebar.h"
 #include "pluginmanager.h"
 #include "receiverpanel.h"
+#include "recordviewmodel.h"
 #include "senderpanel.h"
 
 #include <QAction>
@@ -19,6 +20,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QSignalSpy>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableView>
@@ -137,8 +139,8 @@ void TestGui::typedEmployeeArrives()
     QTRY_COMPARE(model->rowCount(), 1);
     m_typed = {4242, QStringLiteral("Grace Hopper"), QStringLiteral("Navy, Research"),
                QStringLiteral("Rear \"Amazing\" Admiral"), QStringLiteral("grace@example.org"), 9876543, hired};
-    QCOMPARE(model->recordAt(0).employee, m_typed);
-    QCOMPARE(model->recordAt(0).transport, QStringLiteral("tcp"));
+    QCOMPARE(model->store().record(0).toEmployee(), m_typed);
+    QCOMPARE(model->store().locate(0).batch->transport, QStringLiteral("tcp"));
     QTRY_COMPARE(counter("receivedCounter"), QStringLiteral("1"));
     // The form is ready for the next person.
     QCOMPARE(child<QSpinBox>(sender, "idEdit")->value(), 4243);
@@ -158,7 +160,7 @@ void TestGui::generatedEmployeesArrive()
     QCOMPARE(counter("duplicateCounter"), QStringLiteral("0"));
     QCOMPARE(counter("badFrameCounter"), QStringLiteral("0"));
     QVERIFY(counter("rateCounter") != QLatin1String("0"));
-    QCOMPARE(model->recordAt(1).employee, EmployeeGenerator(11, 1000).next());
+    QCOMPARE(model->store().record(1).toEmployee(), EmployeeGenerator(11, 1000).next());
 
     auto *progress = child<QProgressBar>(sender, "sendProgress");
     QTRY_COMPARE(progress->value(), progress->maximum());
@@ -170,31 +172,40 @@ void TestGui::tableSortsAndFilters()
 {
     QTableView *table = m_receiver->receiverPanel()->table();
     QAbstractItemModel *view = table->model();
+    RecordViewModel *records = m_receiver->receiverPanel()->view();
     table->sortByColumn(EmployeeTableModel::Salary, Qt::DescendingOrder);
+    QTRY_VERIFY(!records->isBusy()); // sorting runs on a worker thread
+    QCOMPARE(view->rowCount(), 501);
     for (int row = 1; row < view->rowCount(); ++row)
         QVERIFY(view->index(row - 1, EmployeeTableModel::Salary).data(EmployeeTableModel::SortRole).toLongLong()
                 >= view->index(row, EmployeeTableModel::Salary).data(EmployeeTableModel::SortRole).toLongLong());
 
     QTest::keyClicks(child<QLineEdit>(m_receiver.get(), "filterEdit"), QStringLiteral("grace hopper"));
-    QCOMPARE(view->rowCount(), 1);
+    QTRY_COMPARE(view->rowCount(), 1); // after a pause in typing, on a worker thread
     QCOMPARE(view->index(0, EmployeeTableModel::Id).data().toUInt(), 4242u);
     QVERIFY(child<QLabel>(m_receiver.get(), "rowInfo")->text().contains(QLatin1String("1 of")));
     child<QLineEdit>(m_receiver.get(), "filterEdit")->clear();
-    QCOMPARE(view->rowCount(), 501);
+    QTRY_COMPARE(view->rowCount(), 501);
     table->sortByColumn(-1, Qt::AscendingOrder);
+    QTRY_COMPARE(records->query().sortColumn, -1);
+    QTRY_VERIFY(!records->isBusy());
+    QCOMPARE(view->index(0, EmployeeTableModel::Id).data().toUInt(), 4242u); // arrival order again
 }
 
 void TestGui::exportImportsBack()
 {
     ReceiverPanel *panel = m_receiver->receiverPanel();
     const QString all = m_work.filePath(QStringLiteral("all.csv"));
+    QSignalSpy exported(panel, &ReceiverPanel::exportFinished);
     QVERIFY(panel->exportCsv(all, false));
+    QTRY_COMPARE(exported.count(), 1); // written on a worker thread
+    QVERIFY(exported.takeFirst().at(0).toBool());
     EmployeeList imported;
     const Csv::Result result = Csv::importEmployees(all, &imported);
     QVERIFY2(result.ok, qPrintable(result.error));
     QCOMPARE(imported.size(), 501);
     for (int row = 0; row < imported.size(); ++row)
-        QCOMPARE(imported.at(row), panel->model()->recordAt(row).employee);
+        QCOMPARE(imported.at(row), panel->model()->store().record(row).toEmployee());
     QCOMPARE(imported.first(), m_typed);
 
     // Only the selected rows, in table order.
@@ -203,9 +214,11 @@ void TestGui::exportImportsBack()
         QItemSelectionModel::Select | QItemSelectionModel::Rows);
     const QString some = m_work.filePath(QStringLiteral("some.csv"));
     QVERIFY(panel->exportCsv(some, true));
+    QTRY_COMPARE(exported.count(), 1);
+    QVERIFY(exported.takeFirst().at(0).toBool());
     QVERIFY(Csv::importEmployees(some, &imported).ok);
     QCOMPARE(imported.size(), 10);
-    QCOMPARE(imported.first(), panel->model()->recordAt(10).employee);
+    QCOMPARE(imported.first(), panel->model()->store().record(10).toEmployee());
 }
 
 void TestGui::drop(MainWindow *window, const QString &file)
@@ -261,7 +274,7 @@ void TestGui::droppedPluginCarriesRecords()
     QVERIFY(m_sender->senderPanel()->sendGenerated(25));
     EmployeeTableModel *model = m_receiver->receiverPanel()->model();
     QTRY_COMPARE(model->rowCount(), 526);
-    QCOMPARE(model->recordAt(525).transport, QStringLiteral("fixture-loopback"));
+    QCOMPARE(model->store().locate(525).batch->transport, QStringLiteral("fixture-loopback"));
     QTRY_COMPARE(counter("receivedCounter"), QLocale().toString(526));
     QCOMPARE(counter("lostCounter"), QStringLiteral("0"));
 }

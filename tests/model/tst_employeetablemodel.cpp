@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "employeegenerator.h"
 #include "employeetablemodel.h"
+#include "recordbatch.h"
 
 #include <QAbstractItemModelTester>
 #include <QDateTime>
@@ -9,41 +10,40 @@
 
 namespace {
 
-ReceivedRecordList makeRecords(quint32 firstId, int count, quint64 firstSequence)
+// `count` frames of one record each, numbered from `firstSequence`, as a receiver indexes them.
+RecordBatchList makeRecords(quint32 firstId, int count, quint64 firstSequence)
 {
     EmployeeGenerator generator(7, firstId);
-    ReceivedRecordList records;
-    records.reserve(count);
+    RecordBatchList batches;
     for (int i = 0; i < count; ++i) {
-        ReceivedRecord record;
-        record.employee = generator.next();
-        record.sequence = firstSequence + quint64(i);
-        record.transport = QStringLiteral("tcp");
-        record.sentAtUs = 1'700'000'000'000'000 + i;
-        record.receivedAtUs = record.sentAtUs + 250;
-        records.append(record);
+        const qint64 sent = 1'700'000'000'000'000 + i;
+        batches.append(FrameCodec::batchOf(EmployeeList{generator.next()}, firstSequence + quint64(i),
+                                           QStringLiteral("tcp"), sent, sent + 250));
     }
-    return records;
+    return batches;
 }
 
 // A local wall-clock time, so the expected display text does not depend on the time zone.
 const QDateTime sentLocal(QDate(2024, 1, 2), QTime(13, 14, 15, 678));
+const qint64 knownSentAtUs = sentLocal.toMSecsSinceEpoch() * 1000 + 901;
+const qint64 knownReceivedAtUs = knownSentAtUs + 1500;
 
-ReceivedRecord knownRecord()
+Employee knownEmployee()
 {
-    ReceivedRecord record;
-    record.employee.id = 4'000'000'000u;
-    record.employee.name = QStringLiteral("Zoë Müller");
-    record.employee.department = QStringLiteral("Research & Development");
-    record.employee.title = QStringLiteral("=Head of Sums");
-    record.employee.email = QStringLiteral("zoe@example.com");
-    record.employee.salaryCents = 123456;
-    record.employee.hireDate = QDate(2021, 3, 4);
-    record.sequence = 99;
-    record.transport = QStringLiteral("localsocket");
-    record.sentAtUs = sentLocal.toMSecsSinceEpoch() * 1000 + 901;
-    record.receivedAtUs = record.sentAtUs + 1500;
-    return record;
+    Employee e;
+    e.id = 4'000'000'000u;
+    e.name = QStringLiteral("Zoë Müller");
+    e.department = QStringLiteral("Research & Development");
+    e.title = QStringLiteral("=Head of Sums");
+    e.email = QStringLiteral("zoe@example.com");
+    e.salaryCents = 123456;
+    e.hireDate = QDate(2021, 3, 4);
+    return e;
+}
+
+RecordBatchPtr knownRecord(const Employee &employee = knownEmployee())
+{
+    return FrameCodec::batchOf(EmployeeList{employee}, 99, QStringLiteral("localsocket"), knownSentAtUs, knownReceivedAtUs);
 }
 
 } // namespace
@@ -71,7 +71,7 @@ void TestEmployeeTableModel::batchesAndClearKeepTheModelConsistent()
     const int batchSizes[] = {1, 250, 17};
     int expectedRows = 0;
     for (int size : batchSizes) {
-        model.appendRecords(makeRecords(quint32(expectedRows + 1), size, quint64(expectedRows)));
+        model.appendBatches(makeRecords(quint32(expectedRows + 1), size, quint64(expectedRows)));
         QCOMPARE(inserted.count(), 1);
         const QList<QVariant> arguments = inserted.takeFirst();
         QCOMPARE(arguments.at(1).toInt(), expectedRows);
@@ -80,17 +80,17 @@ void TestEmployeeTableModel::batchesAndClearKeepTheModelConsistent()
         QCOMPARE(model.rowCount(), expectedRows);
     }
     QCOMPARE(model.columnCount(), int(EmployeeTableModel::ColumnCount));
-    QCOMPARE(model.recordAt(250).employee.id, 251u);
+    QCOMPARE(model.store().record(250).id(), 251u);
 
-    model.appendRecords({});
+    model.appendBatches({});
     QCOMPARE(inserted.count(), 0);
 
     model.clear();
     QCOMPARE(reset.count(), 1);
     QCOMPARE(model.rowCount(), 0);
-    QVERIFY(model.records().isEmpty());
+    QCOMPARE(model.store().rowCount(), 0);
 
-    model.appendRecords(makeRecords(1, 5, 0));
+    model.appendBatches(makeRecords(1, 5, 0));
     QCOMPARE(inserted.count(), 1);
     QCOMPARE(model.rowCount(), 5);
 }
@@ -98,7 +98,7 @@ void TestEmployeeTableModel::batchesAndClearKeepTheModelConsistent()
 void TestEmployeeTableModel::displayRole()
 {
     EmployeeTableModel model;
-    model.appendRecords({knownRecord()});
+    model.appendBatches({knownRecord()});
     const auto display = [&](EmployeeTableModel::Column column) { return model.index(0, column).data(); };
 
     QCOMPARE(display(EmployeeTableModel::Id).toString(), QStringLiteral("4000000000"));
@@ -118,7 +118,7 @@ void TestEmployeeTableModel::displayRole()
 void TestEmployeeTableModel::sortRole()
 {
     EmployeeTableModel model;
-    model.appendRecords({knownRecord()});
+    model.appendBatches({knownRecord()});
     const auto sortValue = [&](EmployeeTableModel::Column column) {
         return model.index(0, column).data(EmployeeTableModel::SortRole);
     };
@@ -131,8 +131,8 @@ void TestEmployeeTableModel::sortRole()
     QCOMPARE(sortValue(EmployeeTableModel::HireDate).toDate(), QDate(2021, 3, 4));
     QCOMPARE(sortValue(EmployeeTableModel::Sequence).toULongLong(), 99u);
     QCOMPARE(sortValue(EmployeeTableModel::SentAt).typeId(), QMetaType::LongLong);
-    QCOMPARE(sortValue(EmployeeTableModel::SentAt).toLongLong(), knownRecord().sentAtUs);
-    QCOMPARE(sortValue(EmployeeTableModel::ReceivedAt).toLongLong(), knownRecord().receivedAtUs);
+    QCOMPARE(sortValue(EmployeeTableModel::SentAt).toLongLong(), knownSentAtUs);
+    QCOMPARE(sortValue(EmployeeTableModel::ReceivedAt).toLongLong(), knownReceivedAtUs);
     QCOMPARE(sortValue(EmployeeTableModel::LatencyUs).typeId(), QMetaType::LongLong);
     QCOMPARE(sortValue(EmployeeTableModel::LatencyUs).toLongLong(), 1500);
     QCOMPARE(sortValue(EmployeeTableModel::Name).toString(), QStringLiteral("Zoë Müller"));
@@ -141,7 +141,7 @@ void TestEmployeeTableModel::sortRole()
 void TestEmployeeTableModel::alignmentAndHeaders()
 {
     EmployeeTableModel model;
-    model.appendRecords({knownRecord()});
+    model.appendBatches({knownRecord()});
     const auto alignment = [&](EmployeeTableModel::Column column) {
         return model.index(0, column).data(Qt::TextAlignmentRole).value<Qt::Alignment>() & Qt::AlignHorizontal_Mask;
     };
@@ -161,10 +161,10 @@ void TestEmployeeTableModel::alignmentAndHeaders()
 
 void TestEmployeeTableModel::nullHireDateDisplaysEmpty()
 {
-    ReceivedRecord record = knownRecord();
-    record.employee.hireDate = QDate();
+    Employee employee = knownEmployee();
+    employee.hireDate = QDate();
     EmployeeTableModel model;
-    model.appendRecords({record});
+    model.appendBatches({knownRecord(employee)});
     QCOMPARE(model.index(0, EmployeeTableModel::HireDate).data().toString(), QString());
 }
 
@@ -174,15 +174,15 @@ void TestEmployeeTableModel::holdsAMillionRows()
     EmployeeTableModel model;
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
     {
-        // Copies of one record share their strings, as records from one sender largely do.
-        ReceivedRecordList records(rows, knownRecord());
-        model.appendRecords(records);
+        // One frame of 4,000 records, appended 250 times: batches are immutable, so sharing is fine.
+        const RecordBatchPtr frame = FrameCodec::batchOf(EmployeeList(4000, knownEmployee()), 1, QStringLiteral("tcp"), 0, 0);
+        model.appendBatches(RecordBatchList(rows / 4000, frame));
     }
     QCOMPARE(inserted.count(), 1);
     QCOMPARE(model.rowCount(), rows);
     QCOMPARE(model.index(rows - 1, EmployeeTableModel::Salary).data().toString(), QStringLiteral("1234.56"));
 
-    model.appendRecords(makeRecords(1, 10, 0));
+    model.appendBatches(makeRecords(1, 10, 0));
     QCOMPARE(model.rowCount(), rows + 10);
     QCOMPARE(inserted.count(), 2);
     model.clear();

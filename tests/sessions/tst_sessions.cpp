@@ -31,7 +31,8 @@ qint64 receivedRecords(const QSignalSpy &spy)
 {
     qint64 n = 0;
     for (const QList<QVariant> &call : spy)
-        n += call.at(0).value<ReceivedRecordList>().size();
+        for (const RecordBatchPtr &batch : call.at(0).value<RecordBatchList>())
+            n += batch->size();
     return n;
 }
 
@@ -155,7 +156,7 @@ private slots:
     {
         ManualEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("x"));
         ReceiverSession session(&endpoint, QStringLiteral("manual"));
-        QSignalSpy records(&session, &ReceiverSession::recordsReceived);
+        QSignalSpy records(&session, &ReceiverSession::batchesReceived);
         endpoint.open();
         for (quint64 sequence : {1, 2, 5, 2, 4, 9})
             endpoint.deliver(recordsFrame(sequence));
@@ -192,7 +193,7 @@ private slots:
         ManualEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("x"));
         ReceiverSession session(&endpoint, QStringLiteral("manual"));
         QSignalSpy problems(&session, &ReceiverSession::problem);
-        QSignalSpy records(&session, &ReceiverSession::recordsReceived);
+        QSignalSpy records(&session, &ReceiverSession::batchesReceived);
         endpoint.open();
         QByteArray corrupt = recordsFrame(1);
         corrupt[corrupt.size() - 1] = char(corrupt.at(corrupt.size() - 1) ^ 0x01);

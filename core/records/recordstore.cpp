@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "recordstore.h"
+
+#include <algorithm>
+
+void RecordStore::append(const RecordBatchPtr &batch)
+{
+    if (!batch || batch->size() == 0)
+        return;
+    m_batches.append(batch);
+    m_firstRows.append(m_rowCount);
+    m_rowCount += batch->size();
+    m_heldBytes += batch->frame.size() + qint64(batch->offsets.capacity() * sizeof(quint32)) + qint64(sizeof(RecordBatch));
+}
+
+void RecordStore::append(const RecordBatchList &batches)
+{
+    m_batches.reserve(m_batches.size() + batches.size());
+    m_firstRows.reserve(m_firstRows.size() + batches.size());
+    for (const RecordBatchPtr &batch : batches)
+        append(batch);
+}
+
+void RecordStore::clear()
+{
+    *this = RecordStore();
+}
+
+RecordStore::Location RecordStore::locate(qint64 row) const
+{
+    Q_ASSERT(row >= 0 && row < m_rowCount);
+    const auto after = std::upper_bound(m_firstRows.cbegin(), m_firstRows.cend(), row);
+    const qsizetype b = qsizetype(after - m_firstRows.cbegin()) - 1;
+    return Location{m_batches.at(b).get(), qsizetype(row - m_firstRows.at(b))};
+}

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "recordviewmodel.h"
+
+#include "employeetablemodel.h"
+
+#include <QLocale>
+#include <QThread>
+
+namespace {
+// New rows are merged into a sorted or filtered view at most this often: each merge rewrites
+// the whole order, so at 10 M rows it must stay rare.
+constexpr int MergeIntervalMs = 300;
+constexpr int ProgressIntervalMs = 100;
+} // namespace
+
+// One sort, filter or merge, computed on a worker thread over a snapshot of the store.
+struct RecordViewModel::Job
+{
+    RowQuery query;
+    RecordStore snapshot;
+    qint64 fromRow = 0;
+    // A merge of the rows from `fromRow` into `existing`, the order shown (left alone meanwhile).
+    const RowOrdering::Entries *existing = nullptr;
+    std::atomic<bool> cancel{false};
+    std::atomic<int> permille{0};
+    // Results, read once the thread has finished.
+    RowOrdering::Entries entries;
+    std::vector<quint32> insertedBefore;
+    bool cancelled = false;
+
+    void run()
+    {
+        const RowOrdering ordering(query);
+        const auto progress = [this](double done) {
+            permille.store(int(done * 1000));
+            return !cancel.load();
+        };
+        entries = ordering.build(snapshot, fromRow, progress, &cancelled);
+        if (!cancelled && existing)
+            entries = ordering.merge(*existing, entries, &insertedBefore);
+    }
+};
+
+RecordViewModel::RecordViewModel(QObject *parent) : QAbstractProxyModel(parent)
+{
+    m_progressTimer.setInterval(ProgressIntervalMs);
+    connect(&m_progressTimer, &QTimer::timeout, this, [this] {
+        if (m_job)
+            emit progressChanged(m_job->permille.load() / 10);
+    });
+    m_mergeTimer.setSingleShot(true);
+    m_mergeTimer.setInterval(MergeIntervalMs);
+    connect(&m_mergeTimer, &QTimer::timeout, this, &RecordViewModel::mergeArrivals);
+}
+
+RecordViewModel::~RecordViewModel()
+{
+    abandonJob();
+}
+
+void RecordViewModel::abandonJob()
+{
+    if (!m_job)
+        return;
+    const bool wasMerge = m_job->existing != nullptr;
+    m_job->cancel = true;
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+    m_job.reset();
+    if (!wasMerge) {
+        m_progressTimer.stop();
+        emit busyChanged(false, QString());
+    }
+}
+
+void RecordViewModel::setSourceModel(QAbstractItemModel *source)
+{
+    beginResetModel();
+    if (m_source)
+        disconnect(m_source, nullptr, this, nullptr);
+    m_source = qobject_cast<EmployeeTableModel *>(source);
+    Q_ASSERT(m_source || !source);
+    QAbstractProxyModel::setSourceModel(m_source);
+    m_shown = m_wanted = RowQuery();
+    m_entries.clear();
+    m_coveredRows = 0;
+    if (m_source) {
+        connect(m_source, &QAbstractItemModel::rowsAboutToBeInserted, this, [this](const QModelIndex &, int first, int last) {
+            if (passThrough())
+                beginInsertRows({}, first, last);
+        });
+        connect(m_source, &QAbstractItemModel::rowsInserted, this, [this] {
+            if (passThrough())
+                endInsertRows();
+            else if (!m_mergeTimer.isActive())
+                m_mergeTimer.start();
+        });
+        connect(m_source, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
+            abandonJob(); // it works on rows that are about to go
+            beginResetModel();
+        });
+        connect(m_source, &QAbstractItemModel::modelReset, this, [this] {
+            m_entries.clear();
+            m_coveredRows = 0;
+            endResetModel();
+            startJob();
+        });
+    }
+    endResetModel();
+}
+
+void RecordViewModel::sort(int column, Qt::SortOrder order)
+{
+    m_wanted.sortColumn = column;
+    m_wanted.order = order;
+    startJob();
+}
+
+void RecordViewModel::setFilter(const QString &text, int column)
+{
+    m_wanted.filterText = text;
+    m_wanted.filterColumn = column;
+    startJob();
+}
+
+void RecordViewModel::cancel()
+{
+    if (m_job)
+        m_job->cancel = true;
+    m_wanted = m_shown;
+}
+
+QString RecordViewModel::describe(const RowQuery &query, qint64 rows) const
+{
+    const QString count = QLocale().toString(rows);
+    const QString column = query.sorts() ? m_source->headerData(query.sortColumn, Qt::Horizontal).toString() : QString();
+    if (query.sorts() && query.filters())
+        return tr("Filtering and sorting %1 rows by %2…").arg(count, column);
+    if (query.sorts())
+        return tr("Sorting %1 rows by %2…").arg(count, column);
+    return tr("Filtering %1 rows…").arg(count);
+}
+
+void RecordViewModel::startJob()
+{
+    if (!m_source)
+        return;
+    if (m_job) {
+        if (m_job->query != m_wanted || m_job->existing)
+            m_job->cancel = true; // finishJob() starts the wanted one
+        return;
+    }
+    if (m_wanted == m_shown) {
+        if (!passThrough() && m_coveredRows < m_source->store().rowCount())
+            m_mergeTimer.start();
+        return;
+    }
+    if (m_wanted.isArrivalOrder()) {
+        publish({}, 0, m_wanted, nullptr); // nothing to compute
+        return;
+    }
+    auto job = std::make_shared<Job>();
+    job->query = m_wanted;
+    job->snapshot = m_source->store();
+    m_job = job;
+    m_thread = QThread::create([job] { job->run(); });
+    m_thread->setObjectName(QStringLiteral("ipcw table sort"));
+    connect(m_thread, &QThread::finished, this, [this, job] {
+        if (m_job == job) // not abandoned meanwhile
+            finishJob(job);
+    });
+    m_thread->start(QThread::LowPriority);
+    m_progressTimer.start();
+    emit busyChanged(true, describe(job->query, job->snapshot.rowCount()));
+    emit progressChanged(0);
+}
+
+void RecordViewModel::mergeArrivals()
+{
+    if (m_job || passThrough() || !m_source || m_coveredRows >= m_source->store().rowCount())
+        return;
+    auto job = std::make_shared<Job>();
+    job->query = m_shown;
+    job->snapshot = m_source->store();
+    job->fromRow = m_coveredRows;
+    job->existing = &m_entries;
+    m_job = job;
+    m_thread = QThread::create([job] { job->run(); });
+    m_thread->setObjectName(QStringLiteral("ipcw table merge"));
+    connect(m_thread, &QThread::finished, this, [this, job] {
+        if (m_job == job)
+            finishJob(job);
+    });
+    m_thread->start(QThread::LowPriority);
+}
+
+void RecordViewModel::finishJob(const std::shared_ptr<Job> &job)
+{
+    m_thread->deleteLater();
+    m_thread = nullptr;
+    m_job.reset();
+    const bool wasMerge = job->existing != nullptr;
+    if (!wasMerge) {
+        m_progressTimer.stop();
+        emit busyChanged(false, QString());
+    }
+    if (!job->cancelled && job->query == m_shown && wasMerge)
+        publish(std::move(job->entries), job->snapshot.rowCount(), job->query, &job->insertedBefore);
+    else if (!job->cancelled && job->query == m_wanted && !wasMerge)
+        publish(std::move(job->entries), job->snapshot.rowCount(), job->query, nullptr);
+    if (m_wanted != m_shown)
+        startJob();
+    else if (!passThrough() && m_coveredRows < m_source->store().rowCount())
+        wasMerge ? m_mergeTimer.start() : mergeArrivals(); // rows that came during a long sort: at once
+}
+
+void RecordViewModel::publish(RowOrdering::Entries entries, qint64 coveredRows, const RowQuery &query,
+                              const std::vector<quint32> *insertedBefore)
+{
+    emit layoutAboutToBeChanged();
+    // Keep what the user selected or looks at on the same records.
+    const QModelIndexList persistent = persistentIndexList();
+    QModelIndexList moved;
+    moved.reserve(persistent.size());
+    std::vector<qint32> viewRowOfSource;
+    const bool toPassThrough = query.isArrivalOrder();
+    if (!insertedBefore && !toPassThrough && !persistent.isEmpty()) {
+        viewRowOfSource.assign(size_t(m_source->store().rowCount()), -1);
+        for (size_t i = 0; i < entries.size(); ++i)
+            viewRowOfSource[entries[i].row] = qint32(i);
+    }
+    for (const QModelIndex &old : persistent) {
+        int row = -1;
+        if (insertedBefore) {
+            row = old.row() + int((*insertedBefore)[size_t(old.row())]);
+        } else {
+            const int sourceRow = mapToSource(old).row();
+            row = toPassThrough ? sourceRow : viewRowOfSource[size_t(sourceRow)];
+        }
+        moved.append(row < 0 ? QModelIndex() : createIndex(row, old.column()));
+    }
+    m_shown = query;
+    m_entries = std::move(entries);
+    m_coveredRows = coveredRows;
+    changePersistentIndexList(persistent, moved);
+    emit layoutChanged();
+}
+
+QVector<qint64> RecordViewModel::sourceRowsInViewOrder() const
+{
+    QVector<qint64> rows;
+    rows.reserve(rowCount());
+    for (int row = 0; row < rowCount(); ++row)
+        rows.append(mapToSource(index(row, 0)).row());
+    return rows;
+}
+
+QModelIndex RecordViewModel::mapToSource(const QModelIndex &proxyIndex) const
+{
+    if (!m_source || !proxyIndex.isValid())
+        return {};
+    const int row = passThrough() ? proxyIndex.row() : int(m_entries[size_t(proxyIndex.row())].row);
+    return m_source->index(row, proxyIndex.column());
+}
+
+// Linear in the rows shown when sorted or filtered: views rarely ask (selection mapping).
+QModelIndex RecordViewModel::mapFromSource(const QModelIndex &sourceIndex) const
+{
+    if (!m_source || !sourceIndex.isValid())
+        return {};
+    if (passThrough())
+        return index(sourceIndex.row(), sourceIndex.column());
+    for (size_t i = 0; i < m_entries.size(); ++i)
+        if (m_entries[i].row == quint32(sourceIndex.row()))
+            return index(int(i), sourceIndex.column());
+    return {};
+}
+
+QModelIndex RecordViewModel::index(int row, int column, const QModelIndex &parent) const
+{
+    if (parent.isValid() || row < 0 || column < 0 || row >= rowCount() || column >= columnCount())
+        return {};
+    return createIndex(row, column);
+}
+
+QModelIndex RecordViewModel::parent(const QModelIndex &) const
+{
+    return {};
+}
+
+int RecordViewModel::rowCount(const QModelIndex &parent) const
+{
+    if (parent.isValid() || !m_source)
+        return 0;
+    return passThrough() ? m_source->rowCount() : int(m_entries.size());
+}
+
+int RecordViewModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() || !m_source ? 0 : m_source->columnCount();
+}
+
+bool RecordViewModel::hasChildren(const QModelIndex &parent) const
+{
+    return !parent.isValid() && rowCount() > 0;
+}

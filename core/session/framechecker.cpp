@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "framechecker.h"
+
+FrameChecker::FrameChecker(const QString &transportId, QObject *parent)
+    : QObject(parent), m_transportId(transportId)
+{
+    qRegisterMetaType<CheckedFrame>();
+}
+
+FrameChecker::~FrameChecker()
+{
+    if (m_thread) {
+        m_thread->quit();
+        m_thread->wait();
+    }
+}
+
+CheckedFrame FrameChecker::checkNow(const QByteArray &frame, quint64 peer, qint64 receivedAtUs,
+                                    const QString &transportId)
+{
+    CheckedFrame result;
+    result.peer = peer;
+    result.receivedAtUs = receivedAtUs;
+    result.frameBytes = frame.size();
+    result.error = FrameCodec::peekHeader(frame.constData(), frame.size(), &result.header);
+    if (result.error != DecodeError::None)
+        return result;
+    if (result.header.type == Wire::FrameType::Records) {
+        auto batch = std::make_shared<RecordBatch>();
+        result.error = FrameCodec::indexRecords(frame, batch.get());
+        if (result.error == DecodeError::None) {
+            batch->receivedAtUs = receivedAtUs;
+            batch->transport = transportId;
+            result.batch = std::move(batch);
+        }
+    } else {
+        result.error = FrameCodec::decode(frame, &result.control);
+    }
+    return result;
+}
+
+void FrameChecker::ensureWorker()
+{
+    if (m_thread)
+        return;
+    m_thread = new QThread(this);
+    m_thread->setObjectName(QStringLiteral("ipcw frame checker"));
+    m_worker = new QObject; // a context for queued calls into the thread
+    m_worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread->start();
+}
+
+template <typename Work, typename Deliver> void FrameChecker::runInOrder(Work work, Deliver deliver)
+{
+    ensureWorker();
+    ++m_pending;
+    // One worker thread and queued calls both ways: results return in the order calls went in.
+    QMetaObject::invokeMethod(m_worker, [this, work, deliver] {
+        auto result = work();
+        QMetaObject::invokeMethod(this, [this, deliver, result] {
+            --m_pending;
+            deliver(result);
+        }, Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
+}
+
+void FrameChecker::check(const QByteArray &frame, quint64 peer)
+{
+    const qint64 receivedAtUs = qint64(FrameCodec::nowMicroseconds());
+    if (m_pending == 0 && frame.size() <= InlineLimitBytes) {
+        emit checked(checkNow(frame, peer, receivedAtUs, m_transportId));
+        return;
+    }
+    runInOrder([frame, peer, receivedAtUs, transport = m_transportId] { return checkNow(frame, peer, receivedAtUs, transport); },
+               [this](const CheckedFrame &result) { emit checked(result); });
+}
+
+void FrameChecker::notePeerGone(quint64 peer, const QString &reason)
+{
+    if (m_pending == 0) {
+        emit peerGone(peer, reason);
+        return;
+    }
+    runInOrder([] { return 0; }, [this, peer, reason](int) { emit peerGone(peer, reason); });
+}

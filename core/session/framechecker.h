@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "framecodec.h"
+#include "recordbatch.h"
+
+#include <QObject>
+#include <QThread>
+
+// What the receiver learns from one frame once it is checked: either the reason it is bad, or
+// its header with the indexed records (Records) or the decoded control frame (anything else).
+struct CheckedFrame
+{
+    quint64 peer = 0;
+    qint64 receivedAtUs = 0;
+    qsizetype frameBytes = 0;
+    DecodeError error = DecodeError::None;
+    FrameHeader header;
+    RecordBatchPtr batch;   // Records
+    DecodedFrame control;   // Ack, Ping, Pong, Hello, Bye
+};
+Q_DECLARE_METATYPE(CheckedFrame)
+
+// Validates frames for a ReceiverSession, in arrival order. A small frame is checked at once on
+// the caller's thread (cheaper than a thread hop, and round trips stay at the mechanism's
+// floor); a large one, and everything behind it while it is being checked, goes to a worker
+// thread, so the event loop never waits on a frame whatever its size. Results come back through
+// checked(), always in the order the frames were given.
+class IPCWCORE_EXPORT FrameChecker : public QObject
+{
+    Q_OBJECT
+public:
+    // Frames up to this size are checked inline when nothing is queued (about 30 µs of work).
+    static constexpr qsizetype InlineLimitBytes = 64 * 1024;
+
+    explicit FrameChecker(const QString &transportId, QObject *parent = nullptr);
+    ~FrameChecker() override;
+
+    void check(const QByteArray &frame, quint64 peer);
+    // A peer left: reported through peerGone() after every frame it sent before leaving.
+    void notePeerGone(quint64 peer, const QString &reason);
+    // Frames handed to the worker and not yet returned.
+    int pending() const { return m_pending; }
+
+    // The work itself, on whichever thread runs it.
+    static CheckedFrame checkNow(const QByteArray &frame, quint64 peer, qint64 receivedAtUs,
+                                 const QString &transportId);
+
+signals:
+    void checked(const CheckedFrame &frame);
+    void peerGone(quint64 peer, const QString &reason);
+
+private:
+    void ensureWorker();
+    // Runs `work` on the worker thread, then `deliver` with its result on this object's thread,
+    // in the order of the calls.
+    template <typename Work, typename Deliver> void runInOrder(Work work, Deliver deliver);
+
+    QString m_transportId;
+    QThread *m_thread = nullptr;
+    QObject *m_worker = nullptr; // lives in m_thread
+    int m_pending = 0;
+};

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "recordbatch.h"
+
+#include "framecodec.h"
+
+#include <QStringDecoder>
+#include <QtEndian>
+
+#include <cstring>
+
+using namespace Wire;
+
+namespace {
+
+// Record layout (docs/wire-format.md): u32 id, i64 salary, u16 year, u8 month, u8 day, then four
+// texts, each a u16 length and that many UTF-8 bytes.
+constexpr int IdOffset = 0;
+constexpr int SalaryOffset = 4;
+constexpr int YearOffset = 12;
+constexpr int MonthOffset = 14;
+constexpr int DayOffset = 15;
+constexpr int FirstTextOffset = 16;
+
+quint16 textLength(const char *at)
+{
+    return qFromLittleEndian<quint16>(at);
+}
+
+bool isValidDate(quint16 year, quint8 month, quint8 day)
+{
+    return (year == 0 && month == 0 && day == 0) || QDate::isValid(year, month, day);
+}
+
+// Validates one record starting at `at`; on success returns its end, else nullptr and `error`.
+const char *validateRecord(const char *at, const char *end, DecodeError *error)
+{
+    if (end - at < FirstTextOffset) {
+        *error = DecodeError::CountMismatch;
+        return nullptr;
+    }
+    if (!isValidDate(qFromLittleEndian<quint16>(at + YearOffset), quint8(at[MonthOffset]), quint8(at[DayOffset]))) {
+        *error = DecodeError::InvalidDate;
+        return nullptr;
+    }
+    at += FirstTextOffset;
+    for (int field = 0; field < 4; ++field) {
+        if (end - at < 2) {
+            *error = DecodeError::CountMismatch;
+            return nullptr;
+        }
+        const quint16 length = textLength(at);
+        if (length > MaxFieldBytes) {
+            *error = DecodeError::FieldTooLong;
+            return nullptr;
+        }
+        at += 2;
+        if (end - at < length) {
+            *error = DecodeError::CountMismatch;
+            return nullptr;
+        }
+        if (!FrameCodec::isValidUtf8(at, length)) {
+            *error = DecodeError::InvalidText;
+            return nullptr;
+        }
+        at += length;
+    }
+    return at;
+}
+
+} // namespace
+
+quint32 RecordView::id() const
+{
+    return qFromLittleEndian<quint32>(m_record + IdOffset);
+}
+
+qint64 RecordView::salaryCents() const
+{
+    return qFromLittleEndian<qint64>(m_record + SalaryOffset);
+}
+
+QDate RecordView::hireDate() const
+{
+    const quint16 year = qFromLittleEndian<quint16>(m_record + YearOffset);
+    const quint8 month = quint8(m_record[MonthOffset]);
+    const quint8 day = quint8(m_record[DayOffset]);
+    return year == 0 && month == 0 && day == 0 ? QDate() : QDate(year, month, day);
+}
+
+QByteArrayView RecordView::utf8(Text field) const
+{
+    const char *at = m_record + FirstTextOffset;
+    for (int skip = int(field); skip > 0; --skip)
+        at += 2 + textLength(at);
+    return QByteArrayView(at + 2, textLength(at));
+}
+
+QString RecordView::text(Text field) const
+{
+    const QByteArrayView bytes = utf8(field);
+    if (!bytes.startsWith("\xEF\xBB\xBF"))
+        return QString::fromUtf8(bytes);
+    // QString::fromUtf8 would drop a leading U+FEFF as a byte-order mark; here it is content.
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
+    return decoder.decode(bytes);
+}
+
+Employee RecordView::toEmployee() const
+{
+    Employee e;
+    e.id = id();
+    e.salaryCents = salaryCents();
+    e.hireDate = hireDate();
+    e.name = text(Text::Name);
+    e.department = text(Text::Department);
+    e.title = text(Text::Title);
+    e.email = text(Text::Email);
+    return e;
+}
+
+namespace FrameCodec {
+
+bool isValidUtf8(const char *data, qsizetype size)
+{
+    const auto *p = reinterpret_cast<const unsigned char *>(data);
+    const unsigned char *const end = p + size;
+    while (p < end) {
+        // Most text is ASCII: check eight bytes at a time.
+        while (end - p >= 8) {
+            quint64 word;
+            std::memcpy(&word, p, 8);
+            if (word & 0x8080808080808080ull)
+                break;
+            p += 8;
+        }
+        if (p == end)
+            break;
+        const unsigned char lead = *p;
+        if (lead < 0x80) {
+            ++p;
+            continue;
+        }
+        int continuation;
+        unsigned char low = 0x80, high = 0xBF; // allowed range of the second byte
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            continuation = 1;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            continuation = 2;
+            if (lead == 0xE0)
+                low = 0xA0; // overlong
+            else if (lead == 0xED)
+                high = 0x9F; // surrogates
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            continuation = 3;
+            if (lead == 0xF0)
+                low = 0x90; // overlong
+            else if (lead == 0xF4)
+                high = 0x8F; // above U+10FFFF
+        } else {
+            return false; // a continuation byte, an overlong C0/C1 lead, or F5..FF
+        }
+        if (end - p <= continuation || p[1] < low || p[1] > high)
+            return false;
+        for (int i = 2; i <= continuation; ++i)
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+        p += continuation + 1;
+    }
+    return true;
+}
+
+RecordBatchPtr batchOf(const Employee *records, qsizetype count, quint64 sequence, const QString &transport,
+                       qint64 sentAtUs, qint64 receivedAtUs)
+{
+    auto batch = std::make_shared<RecordBatch>();
+    const DecodeError error = indexRecords(encodeRecords(records, count, sequence, 1, quint64(sentAtUs)), batch.get());
+    Q_ASSERT(error == DecodeError::None); // the codec's own frames are valid
+    Q_UNUSED(error);
+    batch->transport = transport;
+    batch->receivedAtUs = receivedAtUs;
+    return batch;
+}
+
+DecodeError indexRecords(const QByteArray &frame, RecordBatch *out)
+{
+    FrameHeader header;
+    if (const DecodeError error = verifyFrame(frame, &header); error != DecodeError::None)
+        return error;
+    if (header.type != FrameType::Records)
+        return DecodeError::UnknownFrameType;
+    // Cap the count by what the payload could possibly hold before reserving memory.
+    if (header.recordCount > header.payloadLength / MinRecordBytes)
+        return DecodeError::CountMismatch;
+
+    std::vector<quint32> offsets;
+    offsets.reserve(header.recordCount);
+    const char *const begin = frame.constData();
+    const char *const end = begin + frame.size();
+    const char *at = begin + HeaderSize;
+    DecodeError error = DecodeError::None;
+    for (quint32 i = 0; i < header.recordCount; ++i) {
+        offsets.push_back(quint32(at - begin));
+        at = validateRecord(at, end, &error);
+        if (!at)
+            return error;
+    }
+    if (at != end)
+        return DecodeError::CountMismatch;
+
+    out->frame = frame;
+    out->offsets = std::move(offsets);
+    out->sequence = header.sequence;
+    out->senderId = header.senderId;
+    out->sentAtUs = qint64(header.timestampUs);
+    return DecodeError::None;
+}
+
+} // namespace FrameCodec
