@@ -4,7 +4,6 @@
 #include <QtEndian>
 
 #include <chrono>
-#include <zlib.h>
 
 using namespace Wire;
 
@@ -43,18 +42,6 @@ quint64 nowMicroseconds()
 {
     using namespace std::chrono;
     return quint64(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
-}
-
-quint32 crc32(const char *data, qsizetype size, quint32 previous)
-{
-    uLong crc = previous;
-    while (size > 0) { // zlib takes uInt lengths
-        const uInt chunk = uInt(qMin<qsizetype>(size, 1 << 30));
-        crc = ::crc32(crc, reinterpret_cast<const Bytef *>(data), chunk);
-        data += chunk;
-        size -= chunk;
-    }
-    return quint32(crc);
 }
 
 DecodeError peekHeader(const char *data, qsizetype size, FrameHeader *header)

@@ -31,6 +31,20 @@ bool isValidDate(quint16 year, quint8 month, quint8 day)
     return (year == 0 && month == 0 && day == 0) || QDate::isValid(year, month, day);
 }
 
+// Whether every byte is below 0x80: eight bytes at a time.
+bool isAscii(const char *data, qsizetype size)
+{
+    quint64 high = 0;
+    for (; size >= 8; data += 8, size -= 8) {
+        quint64 word;
+        std::memcpy(&word, data, 8);
+        high |= word;
+    }
+    for (; size > 0; ++data, --size)
+        high |= quint8(*data);
+    return (high & 0x8080808080808080ull) == 0;
+}
+
 // Validates one record starting at `at`; on success returns its end, else nullptr and `error`.
 const char *validateRecord(const char *at, const char *end, DecodeError *error)
 {
@@ -42,7 +56,9 @@ const char *validateRecord(const char *at, const char *end, DecodeError *error)
         *error = DecodeError::InvalidDate;
         return nullptr;
     }
-    at += FirstTextOffset;
+    // Lengths and bounds first; then the text, which is mostly ASCII.
+    const char *const texts = at + FirstTextOffset;
+    at = texts;
     for (int field = 0; field < 4; ++field) {
         if (end - at < 2) {
             *error = DecodeError::CountMismatch;
@@ -58,11 +74,18 @@ const char *validateRecord(const char *at, const char *end, DecodeError *error)
             *error = DecodeError::CountMismatch;
             return nullptr;
         }
-        if (!FrameCodec::isValidUtf8(at, length)) {
+        at += length;
+    }
+    // The length prefixes are ASCII too when every field is under 128 bytes: then one pass over
+    // the whole text region settles it.
+    if (isAscii(texts, at - texts))
+        return at;
+    for (const char *field = texts; field < at; field += 2 + textLength(field)) {
+        const quint16 length = textLength(field);
+        if (!isAscii(field + 2, length) && !FrameCodec::isValidUtf8(field + 2, length)) {
             *error = DecodeError::InvalidText;
             return nullptr;
         }
-        at += length;
     }
     return at;
 }
