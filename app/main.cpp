@@ -9,6 +9,7 @@
 #include <QTextStream>
 
 #include <memory>
+#include <vector>
 
 namespace {
 
@@ -40,12 +41,36 @@ bool wantsDisplay(int argc, char **argv)
     return false;
 }
 
+// QGuiApplication takes "-plugin X" and "--plugin X" as its own option (a platform plugin to
+// load) and removes them from the arguments, so ours would never see the file. The joined form
+// "--plugin=X" Qt leaves alone: rewrite every "--plugin X" pair into it before Qt reads argv.
+std::vector<QByteArray> joinPluginOptions(int argc, char **argv)
+{
+    std::vector<QByteArray> args;
+    for (int i = 0; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if ((arg == "--plugin" || arg == "-plugin") && i + 1 < argc)
+            args.push_back("--plugin=" + QByteArray(argv[++i]));
+        else
+            args.push_back(arg);
+    }
+    return args;
+}
+
 } // namespace
 
 int runGui(const AppOptions &options, PluginManager &plugins); // mainwindow side, app/gui
 
 int main(int argc, char **argv)
 {
+    std::vector<QByteArray> joined = joinPluginOptions(argc, argv);
+    std::vector<char *> joinedArgv;
+    for (QByteArray &arg : joined)
+        joinedArgv.push_back(arg.data());
+    joinedArgv.push_back(nullptr);
+    argc = int(joined.size());
+    argv = joinedArgv.data();
+
     // The floor peer must run before any Qt object exists: it measures the bare OS mechanism.
     if (BenchCommand::isFloorPeer(argc, argv))
         return BenchCommand::runFloorPeer(argc, argv);

@@ -10,8 +10,9 @@
 # Where the module goes:
 #   IPCWORKSHOP_PLUGIN_OUTPUT_DIR   build folder for the module (default: CMake's own)
 #   IPCWORKSHOP_PLUGIN_INSTALL_DIR  `cmake --install` destination, relative to the prefix
-#                                   (default: <libdir>/ipcworkshop/plugins, where the program
-#                                   installed in the same prefix looks)
+#                                   (default: IpcWorkshop_PLUGIN_INSTALL_DIR, the folder where
+#                                   the program installed with the SDK looks, e.g.
+#                                   lib/ipcworkshop/plugins)
 include_guard(GLOBAL)
 include(GNUInstallDirs)
 
@@ -53,7 +54,7 @@ function(ipcworkshop_add_transport_plugin target)
         set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${IPCWORKSHOP_PLUGIN_OUTPUT_DIR})
     endif()
     if(NOT IPCWORKSHOP_PLUGIN_INSTALL_DIR)
-        set(IPCWORKSHOP_PLUGIN_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/ipcworkshop/plugins)
+        set(IPCWORKSHOP_PLUGIN_INSTALL_DIR ${IpcWorkshop_PLUGIN_INSTALL_DIR})
     endif()
     install(TARGETS ${target} LIBRARY DESTINATION ${IPCWORKSHOP_PLUGIN_INSTALL_DIR} COMPONENT runtime)
 endfunction()
