@@ -150,8 +150,8 @@ private slots:
         QCOMPARE(figures.value(QStringLiteral("p50")).toObject().value(QStringLiteral("ratio")).toDouble(), 1.5);
         QVERIFY(figures.value(QStringLiteral("records/s")).toObject().value(QStringLiteral("floor")).isNull());
         const QByteArray csv = report.toCsv();
-        QVERIFY(csv.startsWith("mechanism,test,label,figure,unit,value,floor_id,floor,ratio,skipped\n"));
-        QVERIFY(csv.contains("tcp,latency-1,,p50,,30,,20,1.5,"));
+        QVERIFY(csv.startsWith("mechanism,test,label,figure,unit,value,floor_id,floor,ratio,skipped,"));
+        QVERIFY(csv.contains("tcp,latency-1,,p50,,30,,20,1.5,,30,30,30,,20,20,,\n"));
     }
 };
 
