@@ -2,6 +2,7 @@
 #include "benchrunner.h"
 
 #include "benchfloor.h"
+#include "benchmerge.h"
 #include "benchstats.h"
 #include "employeegenerator.h"
 #include "employeetablemodel.h"
@@ -210,6 +211,14 @@ private:
     QString m_readyLine;
 };
 
+// A mechanism to measure, or the reason it cannot be.
+struct BenchRunner::Target
+{
+    QString id;
+    const PluginManager::Plugin *plugin = nullptr;
+    QString skipped;
+};
+
 struct BenchRunner::Plan
 {
     struct Stream
@@ -299,13 +308,15 @@ BenchRunner::~BenchRunner() = default;
 
 void BenchRunner::step(const QString &what)
 {
-    emit progress(m_done, m_total, what);
+    emit progress(m_done, m_total, m_config.repeat > 1 && m_run >= 0 ? QStringLiteral("run %1/%2: %3").arg(m_run + 1).arg(m_config.repeat).arg(what) : what);
     ++m_done;
 }
 
 void BenchRunner::addRow(BenchRow row)
 {
-    emit rowReady(row);
+    // Repeated, a row is only known once every run measured it (run() emits the medians).
+    if (m_config.repeat == 1)
+        emit rowReady(row);
     m_report.rows.append(std::move(row));
 }
 
@@ -328,17 +339,11 @@ QString BenchRunner::addressFor(const QString &transportId)
 
 BenchReport BenchRunner::run()
 {
-    m_report = BenchReport();
-    m_report.machine = BenchMachine::current(m_config.quick ? QStringLiteral("quick") : QStringLiteral("full"));
+    const BenchMachine machine = BenchMachine::current(m_config.quick ? QStringLiteral("quick") : QStringLiteral("full"));
     m_done = 0;
+    m_run = -1; // not yet in a run: the steps before the first are shared by all
 
     // Which mechanisms, in a stable order.
-    struct Target
-    {
-        QString id;
-        const PluginManager::Plugin *plugin = nullptr;
-        QString skipped;
-    };
     QVector<Target> targets;
     QStringList wanted = m_config.transports;
     if (wanted.isEmpty())
@@ -412,11 +417,36 @@ BenchReport BenchRunner::run()
                 waits << QStringLiteral("shm-") + w;
         return waits;
     }();
-    m_total = m_done + targets.size() * 11 + extraWaits.size() + 2;
+    const int stepsPerRun = int(targets.size()) * 11 + int(extraWaits.size()) + 2;
+    m_total = m_done + stepsPerRun * m_config.repeat;
 
+    // Run after run of every row: drift of a shared machine then hits every row and its floor alike.
+    QVector<BenchReport> runs;
+    for (m_run = 0; m_run < m_config.repeat && !m_stop; ++m_run) {
+        m_report = BenchReport();
+        measureRun(targets, plan, extraWaits);
+        runs.append(m_report);
+    }
+    m_report = BenchMerge::combine(runs);
+    m_report.machine = machine;
+    m_report.machine.runs = int(runs.size());
+    addTargetNotes();
+    if (m_stop)
+        m_report.notes << QStringLiteral("The run was stopped before the end; rows not listed were not measured.");
+    if (m_config.repeat > 1)
+        for (const BenchRow &row : std::as_const(m_report.rows))
+            emit rowReady(row);
+    emit progress(m_total, m_total, QStringLiteral("done"));
+    emit finished(m_report);
+    return m_report;
+}
+
+void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, const QStringList &extraWaits)
+{
+    m_floorIdle.clear();
     QStringList idleTransports;
     QStringList idleFloors;
-    for (const Target &t : std::as_const(targets)) {
+    for (const Target &t : targets) {
         if (m_stop)
             break;
         if (!t.skipped.isEmpty()) {
@@ -497,12 +527,6 @@ BenchReport BenchRunner::run()
         step(QStringLiteral("model ingest"));
         measureIngest();
     }
-    addTargetNotes();
-    if (m_stop)
-        m_report.notes << QStringLiteral("The run was stopped before the end; rows not listed were not measured.");
-    emit progress(m_total, m_total, QStringLiteral("done"));
-    emit finished(m_report);
-    return m_report;
 }
 
 BenchRunner::FloorResults BenchRunner::measureFloor(const QString &floorId, const Plan &plan)

@@ -30,6 +30,9 @@ struct IPCWCORE_EXPORT BenchConfig
     QStringList transports; // empty: every usable transport
     bool quick = false;     // CI profile: every row, far smaller volumes
     QStringList shmWaits = {QStringLiteral("block"), QStringLiteral("spinblock"), QStringLiteral("spin")};
+    // Every measurement this many times, interleaved (run 1 of every row, then run 2, ...);
+    // the report gives each figure's median and its min-max spread.
+    int repeat = 1;
 };
 
 // Measures every transport against its bare-OS floor, each side with a real second process as
@@ -77,12 +80,14 @@ private:
     struct FloorResults;
     struct Plan;
     class Peer;
+    struct Target;
 
     void step(const QString &what);
     void addRow(BenchRow row);
     QString uniqueName();
     QString addressFor(const QString &transportId);
 
+    void measureRun(const QVector<Target> &targets, const Plan &plan, const QStringList &extraWaits);
     FloorResults measureFloor(const QString &floorId, const Plan &plan);
     void measureTransport(const QString &id, ITransport *transport, const TransportMetadata &meta, const Plan &plan,
                           const FloorResults *floor);
@@ -101,6 +106,7 @@ private:
     int m_done = 0;
     int m_total = 0;
     int m_nameCounter = 0;
+    int m_run = -1; // the run under way, from 0; -1 before the first
     QHash<QString, double> m_floorIdle;
     QString m_floorError; // of the floor measured last, for the rows that lack it
 };
