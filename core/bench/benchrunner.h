@@ -59,6 +59,8 @@ public:
         qint64 scalingRecordsPerSender = 0;
         int idleSeconds = 0;
         qint64 ingestRecords = 0;
+        qint64 receiverRows = 0;  // held by a headless receiver for its bytes per row
+        qint64 senderRecords = 0; // sent by a headless sender for its peak memory
     };
     static Profile profileFor(bool quick);
 
@@ -80,6 +82,7 @@ private:
     struct FloorResults;
     struct Plan;
     class Peer;
+    struct MemoryTransfer;
     struct Target;
 
     void step(const QString &what);
@@ -94,6 +97,9 @@ private:
     void measureScaling(const QString &id, const TransportMetadata &meta, const FloorResults *floor, BenchLosses *losses);
     void measureIdle(const QStringList &transportIds, const QStringList &floorIds);
     void measureIngest();
+    MemoryTransfer transferWatchingMemory(const QStringList &receiverOptions, qint64 records, qint64 senderCapKiB);
+    void measureReceiverMemory();
+    void measureSenderMemory();
     void addTargetNotes();
 
     const PluginManager &m_plugins;

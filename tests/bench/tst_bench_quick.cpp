@@ -68,6 +68,40 @@ private:
         }
     }
 
+    static QJsonObject figureOf(const QJsonObject &row, const QString &name)
+    {
+        return row.value(QStringLiteral("figures")).toObject().value(name).toObject();
+    }
+
+    static QJsonObject measuredRow(const QHash<QString, QHash<QString, QJsonObject>> &rows, const QString &mechanism, const QString &test)
+    {
+        const QJsonObject row = rows.value(mechanism).value(test);
+        if (row.isEmpty())
+            qWarning("%s/%s is missing", qPrintable(mechanism), qPrintable(test));
+        else if (row.contains(QStringLiteral("skipped")))
+            qWarning("%s/%s was skipped: %s", qPrintable(mechanism), qPrintable(test),
+                     qPrintable(row.value(QStringLiteral("skipped")).toString()));
+        return row.contains(QStringLiteral("skipped")) ? QJsonObject() : row;
+    }
+
+    // The record path's own rows: memory of a receiver and a sender (loose bounds only: far
+    // beyond any plausible size is a broken measurement, not a slow one).
+    static void checkRecordPathRows(const QHash<QString, QHash<QString, QJsonObject>> &rows)
+    {
+        const QJsonObject receiver = measuredRow(rows, QStringLiteral("receiver"), QStringLiteral("receiver-bytes-per-row"));
+        QVERIFY(!receiver.isEmpty());
+        const double bytesPerRow = figureOf(receiver, QStringLiteral("bytes/row")).value(QStringLiteral("value")).toDouble();
+        QVERIFY2(bytesPerRow > 10 && bytesPerRow < 10000, qPrintable(QString::number(bytesPerRow)));
+        QCOMPARE(figureOf(receiver, QStringLiteral("bytes/row")).value(QStringLiteral("target")).toDouble(), 160.0);
+        checkFigure(receiver, QStringLiteral("RSS growth"), false);
+
+        const QJsonObject sender = measuredRow(rows, QStringLiteral("sender"), QStringLiteral("sender-peak-rss"));
+        QVERIFY(!sender.isEmpty());
+        const double peakMiB = figureOf(sender, QStringLiteral("peak RSS")).value(QStringLiteral("value")).toDouble();
+        QVERIFY2(peakMiB > 1 && peakMiB < 4096, qPrintable(QString::number(peakMiB)));
+        QCOMPARE(figureOf(sender, QStringLiteral("peak RSS")).value(QStringLiteral("target")).toDouble(), 64.0);
+    }
+
     // One CSV line into fields; a field in double quotes may hold commas and doubled quotes.
     static QStringList csvFields(const QString &line)
     {
@@ -225,6 +259,9 @@ private slots:
         const QJsonObject ingest = rows.value(QStringLiteral("model ingest")).value(QStringLiteral("ingest"));
         checkFigure(ingest, QStringLiteral("records/s"), true);
         checkFigure(ingest, QStringLiteral("cpu/Mrec"), true);
+        checkRecordPathRows(rows);
+        if (QTest::currentTestFailed())
+            return;
 
         // The sessions' counters were read for every measured mechanism, and a reliable
         // mechanism lost nothing.
@@ -288,10 +325,12 @@ private slots:
         QVERIFY(jsonFile.open(QIODevice::ReadOnly));
         const QJsonObject json = QJsonDocument::fromJson(jsonFile.readAll()).object();
         QCOMPARE(json.value(QStringLiteral("machine")).toObject().value(QStringLiteral("runs")).toInt(), 3);
+        QHash<QString, QHash<QString, QJsonObject>> rows;
         int figures = 0;
         for (const QJsonValue &v : json.value(QStringLiteral("rows")).toArray()) {
             const QJsonObject row = v.toObject();
             const QString where = row.value(QStringLiteral("mechanism")).toString() + QLatin1Char('/') + row.value(QStringLiteral("test")).toString();
+            rows[row.value(QStringLiteral("mechanism")).toString()].insert(row.value(QStringLiteral("test")).toString(), row);
             QVERIFY2(!row.contains(QStringLiteral("skipped")), qPrintable(where + QStringLiteral(": ") + row.value(QStringLiteral("skipped")).toString()));
             const QJsonObject all = row.value(QStringLiteral("figures")).toObject();
             for (auto f = all.begin(); f != all.end(); ++f) {
@@ -315,6 +354,9 @@ private slots:
             }
         }
         QVERIFY(figures > 20);
+        checkRecordPathRows(rows);
+        if (QTest::currentTestFailed())
+            return;
 
         // The CSV says the same: value is the median, the middle of the three samples.
         QFile csv(out.filePath(QStringLiteral("bench.csv")));
