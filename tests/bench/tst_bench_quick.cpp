@@ -259,6 +259,7 @@ private slots:
         const QJsonObject ingest = rows.value(QStringLiteral("model ingest")).value(QStringLiteral("ingest"));
         checkFigure(ingest, QStringLiteral("records/s"), true);
         checkFigure(ingest, QStringLiteral("cpu/Mrec"), true);
+        QCOMPARE(figureOf(ingest, QStringLiteral("records/s")).value(QStringLiteral("target")).toDouble(), 10e6);
         checkRecordPathRows(rows);
         if (QTest::currentTestFailed())
             return;
