@@ -4,6 +4,7 @@
 #include "benchcharts.h"
 #include "benchfloor.h"
 #include "benchrunner.h"
+#include "benchtablelag.h"
 #include "headless.h"
 #include "pluginmanager.h"
 
@@ -102,6 +103,9 @@ int run(int argc, char **argv)
             return Headless::Usage;
         }
     }
+    // This command runs the benchmark on the GUI thread of a QApplication: the rows that need
+    // widgets can be measured (offscreen when there is no display).
+    config.extras = BenchTableLag::extras();
     if (parser.isSet(QStringLiteral("transports")))
         config.transports = parser.value(QStringLiteral("transports")).split(QLatin1Char(','), Qt::SkipEmptyParts);
     if (parser.isSet(QStringLiteral("shm-wait"))) {

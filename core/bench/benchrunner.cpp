@@ -3,6 +3,7 @@
 
 #include "benchfloor.h"
 #include "benchmerge.h"
+#include "benchsinkendpoint.h"
 #include "benchstats.h"
 #include "employeegenerator.h"
 #include "employeetablemodel.h"
@@ -112,18 +113,6 @@ bool waitConnected(TransportEndpoint *endpoint, QString *error)
         *error = QStringLiteral("The sender did not connect within %1 s.").arg(ConnectTimeoutMs / 1000);
     return ok;
 }
-
-// Records every frame as a received Records frame would be by a real receiver; answers nothing.
-class SinkEndpoint final : public TransportEndpoint
-{
-public:
-    SinkEndpoint() : TransportEndpoint(EndpointRole::Receiver, QStringLiteral("in-process")) {}
-    void open() override { setState(State::Listening); }
-    void close() override { setState(State::Closed); }
-    void sendFrame(const QByteArray &, PeerId) override {}
-    qint64 queuedBytes() const override { return 0; }
-    void deliver(const QByteArray &frame) { emit frameReceived(frame, 1); }
-};
 
 struct ReceiverSummary
 {
@@ -319,6 +308,7 @@ BenchRunner::Profile BenchRunner::profileFor(bool quick)
         p.ingestRecords = 256 * 1024;
         p.receiverRows = 200000;
         p.senderRecords = 1000000;
+        p.tableRows = 200000;
     } else {
         p.warmUp = 1000;
         p.roundTrips = 10000;
@@ -331,6 +321,7 @@ BenchRunner::Profile BenchRunner::profileFor(bool quick)
         p.ingestRecords = 1024 * 1024;
         p.receiverRows = 10000000;
         p.senderRecords = 100000000;
+        p.tableRows = 10000000;
     }
     return p;
 }
@@ -474,7 +465,7 @@ BenchReport BenchRunner::run()
                 waits << QStringLiteral("shm-") + w;
         return waits;
     }();
-    const int stepsPerRun = int(targets.size()) * 11 + int(extraWaits.size()) + 4;
+    const int stepsPerRun = int(targets.size()) * 11 + int(extraWaits.size()) + 4 + int(m_config.extras.size());
     m_total = m_done + stepsPerRun * m_config.repeat;
 
     // Run after run of every row: drift of a shared machine then hits every row and its floor alike.
@@ -591,6 +582,12 @@ void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, c
     if (!m_stop) {
         step(QStringLiteral("sender of %1 records").arg(m_profile.senderRecords));
         measureSenderMemory();
+    }
+    for (const BenchConfig::Extra &extra : m_config.extras) {
+        if (m_stop)
+            break;
+        step(extra.step);
+        addRow(extra.measure(m_config.quick));
     }
 }
 
@@ -1054,7 +1051,7 @@ void BenchRunner::measureIngest()
         decodeSeconds = double(clock.nsecsElapsed()) / 1e9;
         decodeCpu = BenchStats::selfCpuSeconds() - cpu0;
     }
-    SinkEndpoint endpoint;
+    BenchSinkEndpoint endpoint;
     EmployeeTableModel model;
     ReceiverSession session(&endpoint, QStringLiteral("bench"));
     QObject::connect(&session, &ReceiverSession::batchesReceived, &model, &EmployeeTableModel::appendBatches);

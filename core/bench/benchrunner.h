@@ -33,6 +33,15 @@ struct IPCWCORE_EXPORT BenchConfig
     // Every measurement this many times, interleaved (run 1 of every row, then run 2, ...);
     // the report gives each figure's median and its min-max spread.
     int repeat = 1;
+    // A measurement the engine cannot make itself because it needs widgets, which live in app/.
+    // Called once per run after the engine's own rows, on the thread that runs the benchmark;
+    // returns its row, skipped with the reason where it cannot measure.
+    struct Extra
+    {
+        QString step; // for the progress line
+        std::function<BenchRow(bool quick)> measure;
+    };
+    QVector<Extra> extras;
 };
 
 // Measures every transport against its bare-OS floor, each side with a real second process as
@@ -61,6 +70,7 @@ public:
         qint64 ingestRecords = 0;
         qint64 receiverRows = 0;  // held by a headless receiver for its bytes per row
         qint64 senderRecords = 0; // sent by a headless sender for its peak memory
+        qint64 tableRows = 0;     // streamed into a visible table (an Extra of app/)
     };
     static Profile profileFor(bool quick);
 

@@ -85,7 +85,7 @@ private:
     }
 
     // The record path's own rows: memory of a receiver and a sender (loose bounds only: far
-    // beyond any plausible size is a broken measurement, not a slow one).
+    // beyond any plausible size is a broken measurement, not a slow one) and the table's lag.
     static void checkRecordPathRows(const QHash<QString, QHash<QString, QJsonObject>> &rows)
     {
         const QJsonObject receiver = measuredRow(rows, QStringLiteral("receiver"), QStringLiteral("receiver-bytes-per-row"));
@@ -100,6 +100,17 @@ private:
         const double peakMiB = figureOf(sender, QStringLiteral("peak RSS")).value(QStringLiteral("value")).toDouble();
         QVERIFY2(peakMiB > 1 && peakMiB < 4096, qPrintable(QString::number(peakMiB)));
         QCOMPARE(figureOf(sender, QStringLiteral("peak RSS")).value(QStringLiteral("target")).toDouble(), 64.0);
+
+        for (const QString &test : {QStringLiteral("table-lag-arrival"), QStringLiteral("table-lag-sorted")}) {
+            const QJsonObject lag = measuredRow(rows, QStringLiteral("table view"), test);
+            QVERIFY(!lag.isEmpty());
+            checkFigure(lag, QStringLiteral("max lag"), false, true);
+            checkFigure(lag, QStringLiteral("p99 lag"), false, true);
+            checkFigure(lag, QStringLiteral("records/s"), false);
+            QVERIFY(figureOf(lag, QStringLiteral("p99 lag")).value(QStringLiteral("value")).toDouble()
+                    <= figureOf(lag, QStringLiteral("max lag")).value(QStringLiteral("value")).toDouble());
+            QCOMPARE(figureOf(lag, QStringLiteral("max lag")).value(QStringLiteral("target")).toDouble(), 50.0);
+        }
     }
 
     // One CSV line into fields; a field in double quotes may hold commas and doubled quotes.
