@@ -45,6 +45,10 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
         {QStringLiteral("expect"), QStringLiteral("Receiver: finish once N records have arrived."), QStringLiteral("N")},
         {QStringLiteral("senders"), QStringLiteral("Receiver: finish once N senders have said goodbye (sent everything and closed)."), QStringLiteral("N")},
         {QStringLiteral("export"), QStringLiteral("Receiver: write the received records to this CSV file at the end."), QStringLiteral("file.csv")},
+        {QStringLiteral("discard"), QStringLiteral("Headless receiver: validate, count and acknowledge every record but keep none "
+                                                   "(throughput runs, senders of huge volumes); nothing to --export.")},
+        {QStringLiteral("report-memory"), QStringLiteral("Headless: print a \"Memory: VmRSS … kB, VmHWM … kB\" line when ready "
+                                                         "(receiver: listening) and at the end (receiver: before anything is freed).")},
         {QStringLiteral("timeout"), QStringLiteral("Give up after this many seconds (exit code 3)."), QStringLiteral("seconds")},
         {QStringLiteral("generate"), QStringLiteral("Sender: send N generated employees."), QStringLiteral("N")},
         {QStringLiteral("seed"), QStringLiteral("Sender: seed of the generator (same seed, same records). Default: 1."), QStringLiteral("S")},
@@ -88,6 +92,8 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
     o.exportPath = parser.value(QStringLiteral("export"));
     o.importPath = parser.value(QStringLiteral("import"));
     o.sendOnStart = parser.isSet(QStringLiteral("send-on-start"));
+    o.discard = parser.isSet(QStringLiteral("discard"));
+    o.reportMemory = parser.isSet(QStringLiteral("report-memory"));
     o.pluginFiles = parser.values(QStringLiteral("plugin"));
 
     qint64 timeout = 0, seed = 1, firstId = 1, batch = 0, senders = 0;
@@ -107,6 +113,14 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
 
     if (o.generate > 0 && !o.importPath.isEmpty()) {
         *error = QStringLiteral("Use --generate or --import, not both.");
+        return false;
+    }
+    if (o.discard && !o.exportPath.isEmpty()) {
+        *error = QStringLiteral("--discard keeps no records, so --export would have nothing to write.");
+        return false;
+    }
+    if (o.discard && (!o.headless || o.role != EndpointRole::Receiver)) {
+        *error = QStringLiteral("--discard is for a headless receiver (--headless --role receiver).");
         return false;
     }
     if (o.headless && !o.listTransports) {

@@ -18,6 +18,8 @@ struct AppOptions
     qint64 expect = 0;        // receiver: exit once this many records arrived
     int senders = 0;          // receiver: exit once this many senders said goodbye
     QString exportPath;       // receiver: CSV written at the end
+    bool discard = false;     // receiver: validate, count and acknowledge, but keep no rows
+    bool reportMemory = false; // headless: print resident memory when ready and at the end
     int timeoutSeconds = 0;   // 0: no limit
     qint64 generate = 0;      // sender: N generated employees
     quint64 seed = 1;

@@ -5,6 +5,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QDir>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QPainter>
@@ -17,6 +18,10 @@ namespace BenchCharts {
 namespace {
 
 const QSize ChartSize(1100, 650);
+// Half the width of a spread bar's caps: on the percentile axis in categories, on the
+// frame-size axis (log) as a factor.
+constexpr double SpreadCapWidth = 0.06;
+constexpr double SpreadCapFactor = 1.08;
 
 QColor colorFor(const QString &mechanism)
 {
@@ -38,6 +43,28 @@ QLineSeries *series(const QString &name, const QColor &color, bool floor)
     s->setPen(pen);
     s->setPointsVisible(true);
     return s;
+}
+
+// The min-max spread of repeated runs at one point: a thin I-beam in the series' colour.
+// QtCharts has no error bars; a line series per point draws one, left out of the legend.
+// `capLow` and `capHigh` are the x where the caps end (a log axis wants them multiplicative).
+void addSpread(QChart *chart, const QColor &color, double x, double capLow, double capHigh, double low, double high)
+{
+    auto *bar = new QLineSeries;
+    QPen pen(color);
+    pen.setWidthF(1.0);
+    bar->setPen(pen);
+    *bar << QPointF(capLow, low) << QPointF(capHigh, low) << QPointF(x, low) << QPointF(x, high) << QPointF(capLow, high)
+         << QPointF(capHigh, high);
+    chart->addSeries(bar);
+    for (QLegendMarker *marker : chart->legend()->markers(bar))
+        marker->setVisible(false);
+}
+
+// What a chart of repeated runs shows, for its title.
+QString spreadNote(const BenchReport &report)
+{
+    return report.machine.runs > 1 ? QStringLiteral("; medians of %1 runs, bars: min to max").arg(report.machine.runs) : QString();
 }
 
 QLogValueAxis *logAxis(const QString &title, double low, double high)
@@ -93,6 +120,7 @@ QChart *latencyChart(const BenchReport &report, const QString &test)
     auto *chart = new QChart;
     chart->setTitle(test == QLatin1String("latency-1") ? QStringLiteral("Round trip, 1-record frames: percentiles (solid: mechanism, dashed: its OS floor)")
                                                        : QStringLiteral("Round trip, 64 KiB frames: percentiles (solid: mechanism, dashed: its OS floor)"));
+    chart->setTitle(chart->title() + spreadNote(report));
     const QStringList names{QStringLiteral("p50"), QStringLiteral("p90"), QStringLiteral("p99"), QStringLiteral("p99.9"), QStringLiteral("max")};
     double low = 1e12, high = 0;
     QStringList floorsDrawn;
@@ -105,22 +133,26 @@ QChart *latencyChart(const BenchReport &report, const QString &test)
             floor = series(QStringLiteral("floor ") + row.floorId, colorFor(row.mechanism), true);
             floorsDrawn << row.floorId;
         }
+        chart->addSeries(measured);
+        if (floor)
+            chart->addSeries(floor);
         for (int i = 0; i < names.size(); ++i) {
             const BenchFigure *f = row.figure(names.at(i));
             if (!f)
                 continue;
             measured->append(i, f->value);
-            low = std::min(low, f->value);
-            high = std::max(high, f->value);
+            low = std::min(low, f->min());
+            high = std::max(high, f->max());
+            if (f->samples.size() > 1)
+                addSpread(chart, colorFor(row.mechanism), i, i - SpreadCapWidth, i + SpreadCapWidth, f->min(), f->max());
             if (floor && f->hasFloor()) {
                 floor->append(i, f->floor);
-                low = std::min(low, f->floor);
-                high = std::max(high, f->floor);
+                low = std::min(low, f->floorMin());
+                high = std::max(high, f->floorMax());
+                if (f->floorSamples.size() > 1)
+                    addSpread(chart, colorFor(row.mechanism), i, i - SpreadCapWidth, i + SpreadCapWidth, f->floorMin(), f->floorMax());
             }
         }
-        chart->addSeries(measured);
-        if (floor)
-            chart->addSeries(floor);
     }
     auto *x = new QCategoryAxis;
     x->setTitleText(QStringLiteral("percentile"));
@@ -137,6 +169,7 @@ QChart *throughputChart(const BenchReport &report)
 {
     auto *chart = new QChart;
     chart->setTitle(QStringLiteral("One-way throughput with acknowledgements against frame size (solid: mechanism, dashed: its OS floor)"));
+    chart->setTitle(chart->title() + spreadNote(report));
     QMap<QString, QVector<const BenchRow *>> byMechanism;
     for (const BenchRow &row : report.rows)
         if (row.test.startsWith(QLatin1String("throughput-")) && row.skipped.isEmpty() && !row.mechanism.startsWith(QLatin1String("floor:")))
@@ -148,24 +181,29 @@ QChart *throughputChart(const BenchReport &report)
         QLineSeries *measured = series(it.key(), colorFor(it.key()), false);
         QLineSeries *floor = rows.first()->floorId.isEmpty() ? nullptr
                                                              : series(QStringLiteral("floor ") + rows.first()->floorId, colorFor(it.key()), true);
+        chart->addSeries(measured);
+        if (floor)
+            chart->addSeries(floor);
         for (const BenchRow *row : rows) {
             const BenchFigure *f = row->figure(QStringLiteral("MB/s"));
             if (!f)
                 continue;
-            measured->append(row->frameBytes, f->value);
-            lowX = std::min(lowX, row->frameBytes);
-            highX = std::max(highX, row->frameBytes);
-            lowY = std::min(lowY, f->value);
-            highY = std::max(highY, f->value);
+            const double x = row->frameBytes;
+            measured->append(x, f->value);
+            lowX = std::min(lowX, x);
+            highX = std::max(highX, x);
+            lowY = std::min(lowY, f->min());
+            highY = std::max(highY, f->max());
+            if (f->samples.size() > 1)
+                addSpread(chart, colorFor(it.key()), x, x / SpreadCapFactor, x * SpreadCapFactor, f->min(), f->max());
             if (floor && f->hasFloor()) {
-                floor->append(row->frameBytes, f->floor);
-                lowY = std::min(lowY, f->floor);
-                highY = std::max(highY, f->floor);
+                floor->append(x, f->floor);
+                lowY = std::min(lowY, f->floorMin());
+                highY = std::max(highY, f->floorMax());
+                if (f->floorSamples.size() > 1)
+                    addSpread(chart, colorFor(it.key()), x, x / SpreadCapFactor, x * SpreadCapFactor, f->floorMin(), f->floorMax());
             }
         }
-        chart->addSeries(measured);
-        if (floor)
-            chart->addSeries(floor);
     }
     attach(chart, logAxis(QStringLiteral("frame size, bytes (log)"), highX > 0 ? lowX : 10, highX > 0 ? highX : 1e6),
            logAxis(QStringLiteral("MB/s (log)"), highY > 0 ? lowY : 1, highY > 0 ? highY : 1000));

@@ -4,6 +4,7 @@
 #include "benchcharts.h"
 #include "benchfloor.h"
 #include "benchrunner.h"
+#include "benchtablelag.h"
 #include "headless.h"
 #include "pluginmanager.h"
 
@@ -76,6 +77,9 @@ int run(int argc, char **argv)
     parser.addOptions({
         {QStringLiteral("transports"), QStringLiteral("Comma-separated transport ids; default: every one found."), QStringLiteral("a,b,...")},
         {QStringLiteral("quick"), QStringLiteral("Small volumes (CI): every row, well under a minute.")},
+        {QStringLiteral("repeat"), QStringLiteral("Measure every row N times, one run of all rows after the other, and report each figure "
+                                                  "as the median of its runs with the min-max spread. Default: 1."),
+         QStringLiteral("N")},
         {QStringLiteral("out"), QStringLiteral("Folder for bench.csv, bench.json and the charts. Default: bench-results."), QStringLiteral("DIR")},
         {QStringLiteral("shm-wait"), QStringLiteral("Shared-memory floor wait strategies to compare: block, spinblock, spin or all (default), comma-separated."),
          QStringLiteral("W")},
@@ -90,6 +94,18 @@ int run(int argc, char **argv)
 
     BenchConfig config;
     config.quick = parser.isSet(QStringLiteral("quick"));
+    if (parser.isSet(QStringLiteral("repeat"))) {
+        bool ok = false;
+        config.repeat = parser.value(QStringLiteral("repeat")).toInt(&ok);
+        if (!ok || config.repeat < 1 || config.repeat > 100) {
+            QTextStream(stderr) << QStringLiteral("--repeat takes a whole number from 1 to 100, not \"%1\".")
+                                       .arg(parser.value(QStringLiteral("repeat"))) << Qt::endl;
+            return Headless::Usage;
+        }
+    }
+    // This command runs the benchmark on the GUI thread of a QApplication: the rows that need
+    // widgets can be measured (offscreen when there is no display).
+    config.extras = BenchTableLag::extras();
     if (parser.isSet(QStringLiteral("transports")))
         config.transports = parser.value(QStringLiteral("transports")).split(QLatin1Char(','), Qt::SkipEmptyParts);
     if (parser.isSet(QStringLiteral("shm-wait"))) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// `ipcworkshop bench [--transports a,b] [--quick] [--out DIR] [--shm-wait W]`: measures every
-// mechanism against its bare-OS floor, prints a table (progress on stderr), and writes
-// bench.csv, bench.json and the charts into DIR.
+// `ipcworkshop bench [--transports a,b] [--quick] [--repeat N] [--out DIR] [--shm-wait W]`:
+// measures every mechanism against its bare-OS floor and the record path's own costs, prints a
+// table (progress on stderr), and writes bench.csv, bench.json and the charts into DIR.
 //
 // `ipcworkshop bench-floor-peer <floor> <address>` is the floors' peer process; main() hands it
 // over before any Qt object exists.

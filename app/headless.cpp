@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "headless.h"
 
+#include "benchstats.h"
 #include "csv.h"
 #include "employeegenerator.h"
 #include "employeetablemodel.h"
@@ -16,6 +17,7 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <limits>
 #include <optional>
 
 namespace Headless {
@@ -43,16 +45,37 @@ void armTimeout(int seconds)
 
 // From the first record's sending to the last one's arrival: both stamps come from this
 // machine's clock, so this is the rate a user of the transfer saw, not just the receiver's part.
-double endToEndRecordsPerSecond(const RecordStore &store)
+// Kept as batches pass, so a receiver that keeps no rows (--discard) still knows it.
+class TransferClock
 {
-    if (store.rowCount() == 0)
-        return 0;
-    qint64 firstSent = store.batches().first()->sentAtUs, lastReceived = store.batches().first()->receivedAtUs;
-    for (const RecordBatchPtr &batch : store.batches()) {
-        firstSent = qMin(firstSent, batch->sentAtUs);
-        lastReceived = qMax(lastReceived, batch->receivedAtUs);
+public:
+    void note(const RecordBatchList &batches)
+    {
+        for (const RecordBatchPtr &batch : batches) {
+            m_firstSentUs = qMin(m_firstSentUs, batch->sentAtUs);
+            m_lastReceivedUs = qMax(m_lastReceivedUs, batch->receivedAtUs);
+        }
     }
-    return double(store.rowCount()) * 1e6 / double(qMax<qint64>(1, lastReceived - firstSent));
+    double recordsPerSecond(qint64 records) const
+    {
+        if (records == 0)
+            return 0;
+        return double(records) * 1e6 / double(qMax<qint64>(1, m_lastReceivedUs - m_firstSentUs));
+    }
+
+private:
+    qint64 m_firstSentUs = std::numeric_limits<qint64>::max();
+    qint64 m_lastReceivedUs = std::numeric_limits<qint64>::min();
+};
+
+// The line the benchmark reads (--report-memory): resident memory now and at its highest.
+void reportMemory()
+{
+    const BenchStats::ProcessMemory m = BenchStats::processMemory(QCoreApplication::applicationPid());
+    if (m.known())
+        out() << QStringLiteral("Memory: VmRSS %1 kB, VmHWM %2 kB").arg(m.residentKiB).arg(m.peakResidentKiB) << Qt::endl;
+    else
+        out() << QStringLiteral("Memory: not known on this system") << Qt::endl;
 }
 
 } // namespace
@@ -100,8 +123,13 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
         return Failed;
     }
     EmployeeTableModel model;
+    TransferClock transferClock;
     ReceiverSession session(endpoint.data(), plugin->metadata.id);
-    QObject::connect(&session, &ReceiverSession::batchesReceived, &model, &EmployeeTableModel::appendBatches);
+    QObject::connect(&session, &ReceiverSession::batchesReceived, qApp, [&transferClock](const RecordBatchList &batches) {
+        transferClock.note(batches);
+    });
+    if (!options.discard)
+        QObject::connect(&session, &ReceiverSession::batchesReceived, &model, &EmployeeTableModel::appendBatches);
     QObject::connect(&session, &ReceiverSession::problem, qApp, [](const QString &message) {
         err() << message << Qt::endl;
     });
@@ -111,9 +139,13 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
             qApp->exit(Failed);
     });
     QObject::connect(endpoint.data(), &TransportEndpoint::stateChanged, qApp, [&](TransportEndpoint::State state) {
-        if (state == TransportEndpoint::State::Listening)
-            out() << QStringLiteral("Receiver listening on %1 %2").arg(plugin->metadata.id, endpoint->address()) << Qt::endl;
-        else if (state == TransportEndpoint::State::Failed)
+        if (state == TransportEndpoint::State::Listening) {
+            out() << QStringLiteral("Receiver listening on %1 %2%3").arg(plugin->metadata.id, endpoint->address(),
+                                                                       options.discard ? QStringLiteral(", keeping no rows") : QString())
+                  << Qt::endl;
+            if (options.reportMemory)
+                reportMemory();
+        } else if (state == TransportEndpoint::State::Failed)
             qApp->exit(Failed);
     });
 
@@ -133,6 +165,8 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
         return Failed;
     int code = QCoreApplication::exec();
     session.flush();
+    if (options.reportMemory)
+        reportMemory(); // every record held, nothing freed yet
     if (code == TimedOut && options.expect == 0)
         code = Ok; // with only --timeout, running out of time is the normal end
     endpoint->close();
@@ -142,7 +176,7 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
                             "%6 duplicates, %7 reordered, %8 bad frames; %9 records/s")
                  .arg(c.records).arg(c.frames).arg(c.senders).arg(plugin->metadata.id)
                  .arg(c.lostFrames).arg(c.duplicateFrames).arg(c.reorderedFrames).arg(c.badFrames)
-                 .arg(qint64(endToEndRecordsPerSecond(model.store())))
+                 .arg(qint64(transferClock.recordsPerSecond(c.records)))
           << Qt::endl;
     if (!options.exportPath.isEmpty()) {
         const Csv::Result result = Csv::exportReceived(options.exportPath, model.store());
@@ -227,6 +261,8 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
     if (endpoint->state() == TransportEndpoint::State::Failed)
         return Failed;
     const int code = QCoreApplication::exec();
+    if (options.reportMemory)
+        reportMemory();
     if (code == TimedOut)
         err() << QStringLiteral("Timed out after %1 s: %2 of %3 records acknowledged.")
                      .arg(options.timeoutSeconds).arg(session.summary().recordsAcked).arg(records.size()) << Qt::endl;

@@ -9,6 +9,9 @@
 #include <QTextStream>
 #include <QThread>
 
+#include <algorithm>
+#include <utility>
+
 namespace {
 
 QJsonValue number(double value)
@@ -31,6 +34,61 @@ QString format(double value)
     return QString::number(value, 'g', 3);
 }
 
+// The same figure measured in several runs: "8.12 M (7.90–8.40)", the three numbers on the
+// median's scale so they read at a glance.
+QString formatSpread(double median, double low, double high)
+{
+    const double magnitude = std::fabs(median);
+    const auto [scale, suffix] = magnitude >= 1e9 ? std::pair(1e9, " G")
+                                 : magnitude >= 1e6 ? std::pair(1e6, " M")
+                                 : magnitude >= 1e4 ? std::pair(1e3, " k")
+                                                    : std::pair(1.0, "");
+    return QStringLiteral("%1%2 (%3\u2013%4)").arg(format(median / scale), QLatin1String(suffix), format(low / scale), format(high / scale));
+}
+
+// One table cell: the plain value of a single run, or the median with its spread.
+QString formatCell(double value, const QVector<double> &samples, double low, double high)
+{
+    return samples.size() > 1 ? formatSpread(value, low, high) : format(value);
+}
+
+QString formatTarget(const BenchFigure &f)
+{
+    const QString number = f.target == std::floor(f.target) ? QString::number(qint64(f.target)) : format(f.target);
+    return QStringLiteral("target %1 %2").arg(f.lowerIsBetter ? QStringLiteral("\u2264") : QStringLiteral("\u2265"), number);
+}
+
+QString csvNumber(double value)
+{
+    return std::isnan(value) ? QString() : QString::number(value);
+}
+
+QString csvSamples(const QVector<double> &samples)
+{
+    QStringList numbers;
+    for (double v : samples)
+        numbers << QString::number(v);
+    return numbers.join(QLatin1Char(' '));
+}
+
+QJsonArray jsonSamples(const QVector<double> &samples)
+{
+    QJsonArray array;
+    for (double v : samples)
+        array.append(number(v));
+    return array;
+}
+
+double lowest(const QVector<double> &samples, double otherwise)
+{
+    return samples.isEmpty() ? otherwise : *std::min_element(samples.cbegin(), samples.cend());
+}
+
+double highest(const QVector<double> &samples, double otherwise)
+{
+    return samples.isEmpty() ? otherwise : *std::max_element(samples.cbegin(), samples.cend());
+}
+
 QString csvField(const QString &text)
 {
     if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n')))
@@ -39,6 +97,26 @@ QString csvField(const QString &text)
 }
 
 } // namespace
+
+double BenchFigure::min() const
+{
+    return lowest(samples, value);
+}
+
+double BenchFigure::max() const
+{
+    return highest(samples, value);
+}
+
+double BenchFigure::floorMin() const
+{
+    return lowest(floorSamples, floor);
+}
+
+double BenchFigure::floorMax() const
+{
+    return highest(floorSamples, floor);
+}
 
 const BenchFigure *BenchRow::figure(const QString &name) const
 {
@@ -84,6 +162,7 @@ QJsonObject BenchReport::toJson() const
         {QStringLiteral("buildType"), machine.buildType},
         {QStringLiteral("date"), machine.date},
         {QStringLiteral("profile"), machine.profile},
+        {QStringLiteral("runs"), machine.runs},
     };
     QJsonArray rowsJson;
     for (const BenchRow &row : rows) {
@@ -95,6 +174,14 @@ QJsonObject BenchReport::toJson() const
                                            {QStringLiteral("floor"), number(f.floor)},
                                            {QStringLiteral("ratio"), number(f.ratio())},
                                            {QStringLiteral("lowerIsBetter"), f.lowerIsBetter},
+                                           {QStringLiteral("median"), number(f.value)},
+                                           {QStringLiteral("min"), number(f.min())},
+                                           {QStringLiteral("max"), number(f.max())},
+                                           {QStringLiteral("samples"), jsonSamples(f.samples)},
+                                           {QStringLiteral("floorMin"), number(f.floorMin())},
+                                           {QStringLiteral("floorMax"), number(f.floorMax())},
+                                           {QStringLiteral("floorSamples"), jsonSamples(f.floorSamples)},
+                                           {QStringLiteral("target"), number(f.target)},
                                        });
         QJsonObject rowJson{
             {QStringLiteral("mechanism"), row.mechanism},
@@ -133,17 +220,21 @@ QByteArray BenchReport::toCsv() const
 {
     QString text;
     QTextStream out(&text);
-    out << "mechanism,test,label,figure,unit,value,floor_id,floor,ratio,skipped\n";
+    out << "mechanism,test,label,figure,unit,value,floor_id,floor,ratio,skipped,"
+           "median,min,max,samples,floor_min,floor_max,floor_samples,target\n";
     for (const BenchRow &row : rows) {
         const QString head = csvField(row.mechanism) + QLatin1Char(',') + csvField(row.test) + QLatin1Char(',') + csvField(row.label);
         if (!row.skipped.isEmpty()) {
-            out << head << ",,,,,,," << csvField(row.skipped) << '\n';
+            out << head << ",,,,,,," << csvField(row.skipped) << ",,,,,,,,\n";
             continue;
         }
         for (const BenchFigure &f : row.figures) {
             out << head << ',' << csvField(f.name) << ',' << csvField(f.unit) << ',' << f.value << ','
                 << csvField(row.floorId) << ',' << (f.hasFloor() ? QString::number(f.floor) : QString()) << ','
-                << (f.hasFloor() ? QString::number(f.ratio()) : QString()) << ",\n";
+                << (f.hasFloor() ? QString::number(f.ratio()) : QString()) << ",," << csvNumber(f.value) << ','
+                << csvNumber(f.min()) << ',' << csvNumber(f.max()) << ',' << csvSamples(f.samples) << ','
+                << csvNumber(f.floorMin()) << ',' << csvNumber(f.floorMax()) << ',' << csvSamples(f.floorSamples) << ','
+                << csvNumber(f.target) << '\n';
         }
     }
     out.flush();
@@ -154,12 +245,20 @@ QString BenchReport::toTable() const
 {
     QString text;
     QTextStream out(&text);
-    out << QStringLiteral("Machine: %1, %2 cores, %3, Qt %4, %5 build, %6, profile %7\n")
+    out << QStringLiteral("Machine: %1, %2 cores, %3, Qt %4, %5 build, %6, profile %7%8\n")
                .arg(machine.cpuModel).arg(machine.cores).arg(machine.kernel, machine.qtVersion, machine.buildType,
-                                                                   machine.date, machine.profile);
+                                                                   machine.date, machine.profile)
+               .arg(machine.runs > 1 ? QStringLiteral(", %1 runs interleaved: median (min\u2013max)").arg(machine.runs) : QString());
+    // Value and floor columns as wide as their widest cell: a spread takes more than a number.
+    int valueWidth = 12, floorWidth = 12;
+    for (const BenchRow &row : rows)
+        for (const BenchFigure &f : row.figures) {
+            valueWidth = std::max(valueWidth, int(formatCell(f.value, f.samples, f.min(), f.max()).size()));
+            floorWidth = std::max(floorWidth, int(formatCell(f.floor, f.floorSamples, f.floorMin(), f.floorMax()).size()));
+        }
     const QString line = QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n");
     out << line.arg(QStringLiteral("mechanism"), -14).arg(QStringLiteral("test"), -40).arg(QStringLiteral("figure"), -12)
-               .arg(QStringLiteral("value"), 12).arg(QStringLiteral("floor"), 12).arg(QStringLiteral("ratio"), 8)
+               .arg(QStringLiteral("value"), valueWidth).arg(QStringLiteral("floor"), floorWidth).arg(QStringLiteral("ratio"), 8)
                .arg(QStringLiteral("floor mechanism"));
     QString lastMechanism;
     for (const BenchRow &row : rows) {
@@ -167,18 +266,20 @@ QString BenchReport::toTable() const
         lastMechanism = row.mechanism;
         if (!row.skipped.isEmpty()) {
             out << line.arg(mechanism, -14).arg(row.label, -40).arg(QStringLiteral("skipped:"), -12)
-                       .arg(QString(), 12).arg(QString(), 12).arg(QString(), 8).arg(row.skipped);
+                       .arg(QString(), valueWidth).arg(QString(), floorWidth).arg(QString(), 8).arg(row.skipped);
             continue;
         }
         bool first = true;
         for (const BenchFigure &f : row.figures) {
             const QString ratio = std::isnan(f.ratio()) ? QStringLiteral("-") : format(f.ratio()) + QLatin1Char('x');
-            const QString floorName = !first ? QString()
-                                     : row.floorId.isEmpty() ? row.floorNote
-                                                             : row.floorId + (row.floorNote.isEmpty() ? QString() : QStringLiteral(" (") + row.floorNote + QLatin1Char(')'));
+            QString floorName = !first ? QString()
+                                : row.floorId.isEmpty() ? row.floorNote
+                                                        : row.floorId + (row.floorNote.isEmpty() ? QString() : QStringLiteral(" (") + row.floorNote + QLatin1Char(')'));
+            if (f.hasTarget())
+                floorName += (floorName.isEmpty() ? QString() : QStringLiteral("; ")) + formatTarget(f);
             out << line.arg(first ? mechanism : QString(), -14).arg(first ? row.label : QString(), -40)
-                       .arg(f.name + QLatin1Char(' ') + f.unit, -12).arg(format(f.value), 12)
-                       .arg(format(f.floor), 12).arg(ratio, 8).arg(floorName);
+                       .arg(f.name + QLatin1Char(' ') + f.unit, -12).arg(formatCell(f.value, f.samples, f.min(), f.max()), valueWidth)
+                       .arg(formatCell(f.floor, f.floorSamples, f.floorMin(), f.floorMax()), floorWidth).arg(ratio, 8).arg(floorName);
             first = false;
         }
     }

@@ -17,6 +17,8 @@
 
 // One number of a row: measured value, the floor's value of the same measurement, and their
 // ratio (value / floor). `floor` and `ratio` are NaN when there is no floor to compare with.
+// Measured in several runs (bench --repeat N), `value` and `floor` are the medians of their
+// samples and the ratio is median against median; min() and max() give the spread.
 struct IPCWCORE_EXPORT BenchFigure
 {
     QString name;   // "p50", "MB/s", ...
@@ -24,9 +26,21 @@ struct IPCWCORE_EXPORT BenchFigure
     double value = 0;
     double floor = std::numeric_limits<double>::quiet_NaN();
     bool lowerIsBetter = false;
+    // An absolute target the project set for this figure (at most it when lowerIsBetter, at
+    // least it otherwise); NaN: none.
+    double target = std::numeric_limits<double>::quiet_NaN();
+    QVector<double> samples;      // the value of each run that measured it, in run order
+    QVector<double> floorSamples; // the floor's, likewise
 
     bool hasFloor() const { return !std::isnan(floor); }
     double ratio() const { return hasFloor() && floor != 0 ? value / floor : std::numeric_limits<double>::quiet_NaN(); }
+    bool hasTarget() const { return !std::isnan(target); }
+    bool meetsTarget() const { return lowerIsBetter ? value <= target : value >= target; }
+    // The spread of the samples; without samples, the value itself.
+    double min() const;
+    double max() const;
+    double floorMin() const;
+    double floorMax() const;
 };
 
 // One measurement of one mechanism ("tcp", "latency-1") or of a floor by itself (the shared
@@ -70,6 +84,7 @@ struct IPCWCORE_EXPORT BenchMachine
     QString buildType;
     QString date; // ISO 8601, UTC
     QString profile; // "quick" or "full"
+    int runs = 1;    // how many times every row was measured (bench --repeat)
 
     static BenchMachine current(const QString &profile);
 };
@@ -82,7 +97,9 @@ struct IPCWCORE_EXPORT BenchReport
     QStringList notes; // sentences: mechanisms skipped and why, targets missed
 
     QJsonObject toJson() const;
-    // One line per figure: mechanism,test,label,figure,unit,value,floor_id,floor,ratio
+    // One line per figure: mechanism,test,label,figure,unit,value,floor_id,floor,ratio,skipped,
+    // then median,min,max,samples,floor_min,floor_max,floor_samples,target (samples: the runs'
+    // values separated by spaces, in run order; value and floor are the medians).
     QByteArray toCsv() const;
     // The terminal table (also pasted into docs/benchmarks.md): every figure beside its floor.
     QString toTable() const;

@@ -2,6 +2,8 @@
 #include "benchrunner.h"
 
 #include "benchfloor.h"
+#include "benchmerge.h"
+#include "benchsinkendpoint.h"
 #include "benchstats.h"
 #include "employeegenerator.h"
 #include "employeetablemodel.h"
@@ -15,6 +17,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QHostAddress>
+#include <QLocale>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -36,6 +39,24 @@ constexpr int RowTimeoutMs = 180000;
 constexpr int ModelSettleMs = 150;
 
 const QString Us = QStringLiteral("us");
+
+// The memory rows: a headless receiver and sender over localsocket, 4096 records a frame.
+const QString MemoryRowTransport = QStringLiteral("localsocket");
+constexpr int MemoryRowBatch = 4096;
+// Their time limit grows with the volume: a minute plus the records at 100,000 a second.
+constexpr int MemoryRowBaseSeconds = 60;
+constexpr qint64 MemoryRowSlowestRate = 100000;
+// Either process is stopped once it holds more than half of the memory the machine had
+// available: a sender that keeps every record in memory must fail as a row, never take the
+// machine down. The sender whose peak is the figure is stopped sooner: beyond this its row
+// could only say "missed by far".
+constexpr qint64 MeasuredSenderCapKiB = 4 * 1024 * 1024;
+constexpr qint64 UnknownAvailableCapKiB = 4 * 1024 * 1024;
+constexpr int MemoryPollMs = 100;
+// Targets the project set for the record path.
+constexpr double ReceiverBytesPerRowTarget = 160;
+constexpr double SenderPeakMiBTarget = 64;
+constexpr double IngestRecordsPerSecondTarget = 10e6;
 
 BenchFigure figure(const QString &name, const QString &unit, double value, double floor, bool lowerIsBetter)
 {
@@ -93,18 +114,6 @@ bool waitConnected(TransportEndpoint *endpoint, QString *error)
     return ok;
 }
 
-// Records every frame as a received Records frame would be by a real receiver; answers nothing.
-class SinkEndpoint final : public TransportEndpoint
-{
-public:
-    SinkEndpoint() : TransportEndpoint(EndpointRole::Receiver, QStringLiteral("in-process")) {}
-    void open() override { setState(State::Listening); }
-    void close() override { setState(State::Closed); }
-    void sendFrame(const QByteArray &, PeerId) override {}
-    qint64 queuedBytes() const override { return 0; }
-    void deliver(const QByteArray &frame) { emit frameReceived(frame, 1); }
-};
-
 struct ReceiverSummary
 {
     bool known = false;
@@ -133,6 +142,30 @@ ReceiverSummary parseReceiverSummary(const QString &output)
     s.bad = m.captured(5).toLongLong();
     s.recordsPerSecond = m.captured(6).toDouble();
     return s;
+}
+
+// The "Memory:" lines a headless process prints with --report-memory, in order.
+QVector<BenchStats::ProcessMemory> memoryLines(const QString &output)
+{
+    static const QRegularExpression re(QStringLiteral("^Memory: VmRSS (\\d+) kB, VmHWM (\\d+) kB$"), QRegularExpression::MultilineOption);
+    QVector<BenchStats::ProcessMemory> lines;
+    for (auto it = re.globalMatch(output); it.hasNext();) {
+        const QRegularExpressionMatch m = it.next();
+        lines << BenchStats::ProcessMemory{m.captured(1).toLongLong(), m.captured(2).toLongLong()};
+    }
+    return lines;
+}
+
+// 10,000,000, 160 and 123.4: as a sentence reads them.
+QString targetNumber(double value)
+{
+    const bool whole = std::fabs(value) >= 1000 || value == std::floor(value);
+    return QLocale(QLocale::English).toString(value, 'f', whole ? 0 : 1);
+}
+
+QString lastLine(const QString &text)
+{
+    return text.trimmed().section(QLatin1Char('\n'), -1);
 }
 
 void addSummary(BenchLosses *losses, const ReceiverSummary &s)
@@ -167,6 +200,8 @@ public:
             *error = QStringLiteral("Cannot start %1: %2").arg(program, m_process.errorString());
             return false;
         }
+        if (marker.isEmpty())
+            return true; // nothing to wait for
         QElapsedTimer clock;
         clock.start();
         while (clock.elapsed() < ConnectTimeoutMs) {
@@ -210,6 +245,14 @@ private:
     QString m_readyLine;
 };
 
+// A mechanism to measure, or the reason it cannot be.
+struct BenchRunner::Target
+{
+    QString id;
+    const PluginManager::Plugin *plugin = nullptr;
+    QString skipped;
+};
+
 struct BenchRunner::Plan
 {
     struct Stream
@@ -225,6 +268,14 @@ struct BenchRunner::Plan
     };
     qint64 oneRecordFrameBytes = 0;
     QVector<Stream> streams;
+};
+
+// What a memory row's transfer left: each process's output, or why it did not complete.
+struct BenchRunner::MemoryTransfer
+{
+    QString error;
+    QString receiverOutput;
+    QString senderOutput;
 };
 
 struct BenchRunner::FloorResults
@@ -255,6 +306,9 @@ BenchRunner::Profile BenchRunner::profileFor(bool quick)
         p.scalingRecordsPerSender = 32 * 1024;
         p.idleSeconds = 2;
         p.ingestRecords = 256 * 1024;
+        p.receiverRows = 200000;
+        p.senderRecords = 1000000;
+        p.tableRows = 200000;
     } else {
         p.warmUp = 1000;
         p.roundTrips = 10000;
@@ -265,6 +319,9 @@ BenchRunner::Profile BenchRunner::profileFor(bool quick)
         p.scalingRecordsPerSender = 256 * 1024;
         p.idleSeconds = 10;
         p.ingestRecords = 1024 * 1024;
+        p.receiverRows = 10000000;
+        p.senderRecords = 100000000;
+        p.tableRows = 10000000;
     }
     return p;
 }
@@ -299,13 +356,15 @@ BenchRunner::~BenchRunner() = default;
 
 void BenchRunner::step(const QString &what)
 {
-    emit progress(m_done, m_total, what);
+    emit progress(m_done, m_total, m_config.repeat > 1 && m_run >= 0 ? QStringLiteral("run %1/%2: %3").arg(m_run + 1).arg(m_config.repeat).arg(what) : what);
     ++m_done;
 }
 
 void BenchRunner::addRow(BenchRow row)
 {
-    emit rowReady(row);
+    // Repeated, a row is only known once every run measured it (run() emits the medians).
+    if (m_config.repeat == 1)
+        emit rowReady(row);
     m_report.rows.append(std::move(row));
 }
 
@@ -328,17 +387,11 @@ QString BenchRunner::addressFor(const QString &transportId)
 
 BenchReport BenchRunner::run()
 {
-    m_report = BenchReport();
-    m_report.machine = BenchMachine::current(m_config.quick ? QStringLiteral("quick") : QStringLiteral("full"));
+    const BenchMachine machine = BenchMachine::current(m_config.quick ? QStringLiteral("quick") : QStringLiteral("full"));
     m_done = 0;
+    m_run = -1; // not yet in a run: the steps before the first are shared by all
 
     // Which mechanisms, in a stable order.
-    struct Target
-    {
-        QString id;
-        const PluginManager::Plugin *plugin = nullptr;
-        QString skipped;
-    };
     QVector<Target> targets;
     QStringList wanted = m_config.transports;
     if (wanted.isEmpty())
@@ -412,11 +465,36 @@ BenchReport BenchRunner::run()
                 waits << QStringLiteral("shm-") + w;
         return waits;
     }();
-    m_total = m_done + targets.size() * 11 + extraWaits.size() + 2;
+    const int stepsPerRun = int(targets.size()) * 11 + int(extraWaits.size()) + 4 + int(m_config.extras.size());
+    m_total = m_done + stepsPerRun * m_config.repeat;
 
+    // Run after run of every row: drift of a shared machine then hits every row and its floor alike.
+    QVector<BenchReport> runs;
+    for (m_run = 0; m_run < m_config.repeat && !m_stop; ++m_run) {
+        m_report = BenchReport();
+        measureRun(targets, plan, extraWaits);
+        runs.append(m_report);
+    }
+    m_report = BenchMerge::combine(runs);
+    m_report.machine = machine;
+    m_report.machine.runs = int(runs.size());
+    addTargetNotes();
+    if (m_stop)
+        m_report.notes << QStringLiteral("The run was stopped before the end; rows not listed were not measured.");
+    if (m_config.repeat > 1)
+        for (const BenchRow &row : std::as_const(m_report.rows))
+            emit rowReady(row);
+    emit progress(m_total, m_total, QStringLiteral("done"));
+    emit finished(m_report);
+    return m_report;
+}
+
+void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, const QStringList &extraWaits)
+{
+    m_floorIdle.clear();
     QStringList idleTransports;
     QStringList idleFloors;
-    for (const Target &t : std::as_const(targets)) {
+    for (const Target &t : targets) {
         if (m_stop)
             break;
         if (!t.skipped.isEmpty()) {
@@ -497,12 +575,20 @@ BenchReport BenchRunner::run()
         step(QStringLiteral("model ingest"));
         measureIngest();
     }
-    addTargetNotes();
-    if (m_stop)
-        m_report.notes << QStringLiteral("The run was stopped before the end; rows not listed were not measured.");
-    emit progress(m_total, m_total, QStringLiteral("done"));
-    emit finished(m_report);
-    return m_report;
+    if (!m_stop) {
+        step(QStringLiteral("receiver holding %1 rows").arg(m_profile.receiverRows));
+        measureReceiverMemory();
+    }
+    if (!m_stop) {
+        step(QStringLiteral("sender of %1 records").arg(m_profile.senderRecords));
+        measureSenderMemory();
+    }
+    for (const BenchConfig::Extra &extra : m_config.extras) {
+        if (m_stop)
+            break;
+        step(extra.step);
+        addRow(extra.measure(m_config.quick));
+    }
 }
 
 BenchRunner::FloorResults BenchRunner::measureFloor(const QString &floorId, const Plan &plan)
@@ -965,7 +1051,7 @@ void BenchRunner::measureIngest()
         decodeSeconds = double(clock.nsecsElapsed()) / 1e9;
         decodeCpu = BenchStats::selfCpuSeconds() - cpu0;
     }
-    SinkEndpoint endpoint;
+    BenchSinkEndpoint endpoint;
     EmployeeTableModel model;
     ReceiverSession session(&endpoint, QStringLiteral("bench"));
     QObject::connect(&session, &ReceiverSession::batchesReceived, &model, &EmployeeTableModel::appendBatches);
@@ -993,10 +1079,145 @@ void BenchRunner::measureIngest()
     if (model.rowCount() != count) {
         row.skipped = QStringLiteral("the model holds %1 of %2 records").arg(model.rowCount()).arg(count);
     } else {
-        row.figures << figure(QStringLiteral("records/s"), QStringLiteral("rec/s"), BenchStats::perSecond(double(count), seconds),
-                              BenchStats::perSecond(double(count), decodeSeconds), false)
+        BenchFigure rate = figure(QStringLiteral("records/s"), QStringLiteral("rec/s"), BenchStats::perSecond(double(count), seconds),
+                                  BenchStats::perSecond(double(count), decodeSeconds), false);
+        rate.target = IngestRecordsPerSecondTarget;
+        row.figures << rate
                     << figure(QStringLiteral("cpu/Mrec"), QStringLiteral("s"), BenchStats::cpuSecondsPerMillion(cpu, double(count)),
                               BenchStats::cpuSecondsPerMillion(decodeCpu, double(count)), true);
+    }
+    addRow(row);
+}
+
+BenchRunner::MemoryTransfer BenchRunner::transferWatchingMemory(const QStringList &receiverOptions, qint64 records, qint64 senderCapKiB)
+{
+    MemoryTransfer t;
+    const PluginManager::Plugin *plugin = m_plugins.findById(MemoryRowTransport);
+    if (!plugin) {
+        t.error = QStringLiteral("needs the %1 plugin, which is not loaded").arg(MemoryRowTransport);
+        return t;
+    }
+    if (const QString reason = plugin->transport->unavailableReason(); !reason.isEmpty()) {
+        t.error = reason;
+        return t;
+    }
+    const int timeoutSeconds = MemoryRowBaseSeconds + int(records / MemoryRowSlowestRate);
+    const qint64 available = BenchStats::availableMemoryKiB();
+    const qint64 safetyCapKiB = available > 0 ? available / 2 : UnknownAvailableCapKiB;
+    const QString address = addressFor(MemoryRowTransport);
+    const QStringList common{QStringLiteral("--headless"), QStringLiteral("--transport"), MemoryRowTransport,
+                             QStringLiteral("--address"), address, QStringLiteral("--report-memory"),
+                             QStringLiteral("--timeout"), QString::number(timeoutSeconds)};
+    Peer receiver;
+    Peer sender;
+    // The receiver's first Memory line comes once it listens: its size before any record.
+    if (!receiver.start(m_config.program, common + QStringList{QStringLiteral("--role"), QStringLiteral("receiver")} + receiverOptions,
+                        "Memory: ", &t.error)
+        || !sender.start(m_config.program,
+                         common + QStringList{QStringLiteral("--role"), QStringLiteral("sender"), QStringLiteral("--generate"),
+                                              QString::number(records), QStringLiteral("--batch"), QString::number(MemoryRowBatch)},
+                         QByteArray(), &t.error))
+        return t;
+
+    QElapsedTimer clock;
+    clock.start();
+    QEventLoop loop;
+    QTimer poll;
+    poll.setInterval(MemoryPollMs);
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        struct Watched
+        {
+            Peer *peer;
+            QString role;
+            qint64 capKiB;
+        };
+        for (const Watched &w : {Watched{&receiver, QStringLiteral("receiver"), safetyCapKiB},
+                                 Watched{&sender, QStringLiteral("sender"), qMin(safetyCapKiB, senderCapKiB)}}) {
+            if (w.peer->process().state() == QProcess::NotRunning)
+                continue;
+            if (BenchStats::processMemory(w.peer->pid()).residentKiB > w.capKiB) {
+                t.error = QStringLiteral("the %1 went past the benchmark's memory cap of %2 MiB after %3 s, so both "
+                                         "processes were stopped")
+                              .arg(w.role).arg(w.capKiB / 1024).arg(double(clock.elapsed()) / 1000.0, 0, 'f', 1);
+                loop.quit();
+                return;
+            }
+        }
+        QProcess &s = sender.process();
+        if (s.state() == QProcess::NotRunning && (s.exitStatus() != QProcess::NormalExit || s.exitCode() != 0)) {
+            t.error = QStringLiteral("the sender failed (%1)").arg(s.exitStatus() != QProcess::NormalExit
+                                                                       ? QStringLiteral("it crashed")
+                                                                       : QStringLiteral("exit code %1").arg(s.exitCode()));
+            loop.quit();
+        } else if (s.state() == QProcess::NotRunning && receiver.process().state() == QProcess::NotRunning) {
+            loop.quit();
+        }
+    });
+    poll.start();
+    if (!execFor(loop, (timeoutSeconds + 10) * 1000) && t.error.isEmpty())
+        t.error = QStringLiteral("the transfer did not end within %1 s").arg(timeoutSeconds + 10);
+    if (!t.error.isEmpty()) {
+        receiver.process().kill();
+        sender.process().kill();
+    }
+    t.receiverOutput = receiver.finish(5000);
+    t.senderOutput = sender.finish(5000);
+    if (!t.error.isEmpty()) {
+        if (const QString said = lastLine(t.senderOutput); !said.isEmpty())
+            t.error += QStringLiteral("; the sender's last words: ") + said;
+        return t;
+    }
+    const ReceiverSummary summary = parseReceiverSummary(t.receiverOutput);
+    if (summary.records != records)
+        t.error = QStringLiteral("the receiver got %1 of %2 records: %3").arg(summary.records).arg(records).arg(lastLine(t.receiverOutput));
+    return t;
+}
+
+void BenchRunner::measureReceiverMemory()
+{
+    const qint64 rows = m_profile.receiverRows;
+    BenchRow row;
+    row.mechanism = QStringLiteral("receiver");
+    row.test = QStringLiteral("receiver-bytes-per-row");
+    row.label = QStringLiteral("holding %1 rows, %2").arg(rows).arg(MemoryRowTransport);
+    row.floorNote = QStringLiteral("resident memory of a headless receiver, listening and after the last record");
+    row.recordsPerFrame = MemoryRowBatch;
+    const MemoryTransfer t = transferWatchingMemory({QStringLiteral("--senders"), QStringLiteral("1")}, rows,
+                                                    std::numeric_limits<qint64>::max()); // the sender only feeds
+    const QVector<BenchStats::ProcessMemory> memory = memoryLines(t.receiverOutput);
+    if (!t.error.isEmpty()) {
+        row.skipped = t.error;
+    } else if (memory.size() < 2) {
+        row.skipped = QStringLiteral("the receiver did not report its memory: %1").arg(lastLine(t.receiverOutput));
+    } else {
+        const double grownBytes = double(memory.last().residentKiB - memory.first().residentKiB) * 1024;
+        BenchFigure perRow = figure(QStringLiteral("bytes/row"), QStringLiteral("B"), grownBytes / double(rows), noFloor(), true);
+        perRow.target = ReceiverBytesPerRowTarget;
+        row.figures << perRow << figure(QStringLiteral("RSS growth"), QStringLiteral("MiB"), grownBytes / double(1 << 20), noFloor(), true);
+    }
+    addRow(row);
+}
+
+void BenchRunner::measureSenderMemory()
+{
+    const qint64 records = m_profile.senderRecords;
+    BenchRow row;
+    row.mechanism = QStringLiteral("sender");
+    row.test = QStringLiteral("sender-peak-rss");
+    row.label = QStringLiteral("sending %1 records, %2").arg(records).arg(MemoryRowTransport);
+    row.floorNote = QStringLiteral("peak resident memory (VmHWM) of a headless sender; the receiver keeps no rows");
+    row.recordsPerFrame = MemoryRowBatch;
+    const MemoryTransfer t = transferWatchingMemory({QStringLiteral("--senders"), QStringLiteral("1"), QStringLiteral("--discard")}, records,
+                                                    MeasuredSenderCapKiB);
+    const QVector<BenchStats::ProcessMemory> memory = memoryLines(t.senderOutput);
+    if (!t.error.isEmpty()) {
+        row.skipped = t.error;
+    } else if (memory.isEmpty()) {
+        row.skipped = QStringLiteral("the sender did not report its memory: %1").arg(lastLine(t.senderOutput));
+    } else {
+        BenchFigure peak = figure(QStringLiteral("peak RSS"), QStringLiteral("MiB"), double(memory.last().peakResidentKiB) / 1024.0, noFloor(), true);
+        peak.target = SenderPeakMiBTarget;
+        row.figures << peak;
     }
     addRow(row);
 }
@@ -1026,12 +1247,12 @@ void BenchRunner::addTargetNotes()
             if (idle)
                 note(QStringLiteral("idle receiver uses %1% of a core (target below 0.1%): %2")
                          .arg(idle->value, 0, 'f', 3).arg(idle->value < 0.1 ? QStringLiteral("met") : QStringLiteral("missed")));
-        } else if (row.test == QLatin1String("ingest")) {
-            const BenchFigure *rate = row.figure(QStringLiteral("records/s"));
-            if (rate)
-                note(QStringLiteral("session + model take %1 records/s in-process (target 1,000,000): %2")
-                         .arg(qint64(rate->value)).arg(rate->value >= 1e6 ? QStringLiteral("met") : QStringLiteral("missed")));
         }
+        for (const BenchFigure &f : row.figures)
+            if (f.hasTarget())
+                note(QStringLiteral("%1: %2 is %3 %4 (target %5 %6 %4): %7")
+                         .arg(row.label, f.name, targetNumber(f.value), f.unit, f.lowerIsBetter ? QStringLiteral("at most") : QStringLiteral("at least"),
+                              targetNumber(f.target), f.meetsTarget() ? QStringLiteral("met") : QStringLiteral("missed")));
     }
     if (fastest) {
         const double rate = fastest->figure(QStringLiteral("records/s"))->value;

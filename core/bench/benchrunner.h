@@ -30,6 +30,18 @@ struct IPCWCORE_EXPORT BenchConfig
     QStringList transports; // empty: every usable transport
     bool quick = false;     // CI profile: every row, far smaller volumes
     QStringList shmWaits = {QStringLiteral("block"), QStringLiteral("spinblock"), QStringLiteral("spin")};
+    // Every measurement this many times, interleaved (run 1 of every row, then run 2, ...);
+    // the report gives each figure's median and its min-max spread.
+    int repeat = 1;
+    // A measurement the engine cannot make itself because it needs widgets, which live in app/.
+    // Called once per run after the engine's own rows, on the thread that runs the benchmark;
+    // returns its row, skipped with the reason where it cannot measure.
+    struct Extra
+    {
+        QString step; // for the progress line
+        std::function<BenchRow(bool quick)> measure;
+    };
+    QVector<Extra> extras;
 };
 
 // Measures every transport against its bare-OS floor, each side with a real second process as
@@ -56,6 +68,9 @@ public:
         qint64 scalingRecordsPerSender = 0;
         int idleSeconds = 0;
         qint64 ingestRecords = 0;
+        qint64 receiverRows = 0;  // held by a headless receiver for its bytes per row
+        qint64 senderRecords = 0; // sent by a headless sender for its peak memory
+        qint64 tableRows = 0;     // streamed into a visible table (an Extra of app/)
     };
     static Profile profileFor(bool quick);
 
@@ -77,18 +92,24 @@ private:
     struct FloorResults;
     struct Plan;
     class Peer;
+    struct MemoryTransfer;
+    struct Target;
 
     void step(const QString &what);
     void addRow(BenchRow row);
     QString uniqueName();
     QString addressFor(const QString &transportId);
 
+    void measureRun(const QVector<Target> &targets, const Plan &plan, const QStringList &extraWaits);
     FloorResults measureFloor(const QString &floorId, const Plan &plan);
     void measureTransport(const QString &id, ITransport *transport, const TransportMetadata &meta, const Plan &plan,
                           const FloorResults *floor);
     void measureScaling(const QString &id, const TransportMetadata &meta, const FloorResults *floor, BenchLosses *losses);
     void measureIdle(const QStringList &transportIds, const QStringList &floorIds);
     void measureIngest();
+    MemoryTransfer transferWatchingMemory(const QStringList &receiverOptions, qint64 records, qint64 senderCapKiB);
+    void measureReceiverMemory();
+    void measureSenderMemory();
     void addTargetNotes();
 
     const PluginManager &m_plugins;
@@ -101,6 +122,7 @@ private:
     int m_done = 0;
     int m_total = 0;
     int m_nameCounter = 0;
+    int m_run = -1; // the run under way, from 0; -1 before the first
     QHash<QString, double> m_floorIdle;
     QString m_floorError; // of the floor measured last, for the rows that lack it
 };

@@ -13,6 +13,24 @@
 
 namespace BenchStats {
 
+namespace {
+
+// A "Name:   123456 kB" line of /proc/<pid>/status or /proc/meminfo; -1 when absent.
+qint64 kibField(const QByteArray &text, const QByteArray &name)
+{
+    for (const QByteArray &line : text.split('\n')) {
+        if (!line.startsWith(name + ':'))
+            continue;
+        const QList<QByteArray> words = line.mid(name.size() + 1).simplified().split(' ');
+        bool ok = false;
+        const qint64 kib = words.value(0).toLongLong(&ok);
+        return ok && words.value(1) == "kB" ? kib : -1;
+    }
+    return -1;
+}
+
+} // namespace
+
 double percentile(const std::vector<double> &sorted, double p)
 {
     if (sorted.empty())
@@ -37,6 +55,12 @@ LatencySummary summarize(std::vector<double> &samples)
     s.p999 = percentile(samples, 99.9);
     s.max = samples.back();
     return s;
+}
+
+double median(std::vector<double> samples)
+{
+    std::sort(samples.begin(), samples.end());
+    return percentile(samples, 50);
 }
 
 double perSecond(double amount, double seconds)
@@ -115,6 +139,27 @@ double selfCpuSeconds()
     getrusage(RUSAGE_SELF, &usage);
     return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
            + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+ProcessMemory memoryFromStatus(const QByteArray &statusText)
+{
+    return ProcessMemory{kibField(statusText, "VmRSS"), kibField(statusText, "VmHWM")};
+}
+
+ProcessMemory processMemory(qint64 pid)
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly))
+        return {};
+    return memoryFromStatus(status.readAll());
+}
+
+qint64 availableMemoryKiB()
+{
+    QFile meminfo(QStringLiteral("/proc/meminfo"));
+    if (!meminfo.open(QIODevice::ReadOnly))
+        return -1;
+    return kibField(meminfo.readAll(), "MemAvailable");
 }
 
 } // namespace BenchStats

@@ -31,6 +31,10 @@ struct LatencySummary
 // Sorts `samples` in place and summarises them (all zero when empty).
 IPCWCORE_EXPORT LatencySummary summarize(std::vector<double> &samples);
 
+// The median of repeated runs, by the same nearest-rank rule: always one of the samples (the
+// middle one of an odd count, the lower middle of an even count). 0 when empty.
+IPCWCORE_EXPORT double median(std::vector<double> samples);
+
 // Rates over `seconds` of wall time; 0 when no time passed. MB is 10^6 bytes.
 IPCWCORE_EXPORT double perSecond(double amount, double seconds);
 IPCWCORE_EXPORT double megabytesPerSecond(double bytes, double seconds);
@@ -52,5 +56,19 @@ IPCWCORE_EXPORT double cpuSecondsFromSchedstatLine(const QByteArray &line);
 IPCWCORE_EXPORT double processCpuSeconds(qint64 pid);
 // This process, including threads that already ended (getrusage).
 IPCWCORE_EXPORT double selfCpuSeconds();
+
+// Resident memory in KiB as /proc/<pid>/status reports it: now (VmRSS) and the highest so far
+// (VmHWM). -1 for what is not known.
+struct ProcessMemory
+{
+    qint64 residentKiB = -1;
+    qint64 peakResidentKiB = -1;
+    bool known() const { return residentKiB >= 0 && peakResidentKiB >= 0; }
+};
+IPCWCORE_EXPORT ProcessMemory memoryFromStatus(const QByteArray &statusText);
+IPCWCORE_EXPORT ProcessMemory processMemory(qint64 pid);
+// What the kernel thinks can still be given to processes without swapping (MemAvailable), in
+// KiB; -1 when not known.
+IPCWCORE_EXPORT qint64 availableMemoryKiB();
 
 } // namespace BenchStats

@@ -6,14 +6,17 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 
 // Runs `ipcworkshop bench --quick` as a real process and checks that every mechanism found has
 // every row, and every figure is present and plausible: positive, beside its floor, with the
-// ratio computed. Speed itself is reported by the benchmark, never asserted here.
+// ratio computed; then `--repeat 3` over tcp: runs interleaved, medians and spreads consistent
+// with their samples. Speed itself is reported by the benchmark, never asserted here.
 class TestBenchQuick final : public QObject
 {
     Q_OBJECT
@@ -63,6 +66,92 @@ private:
             const double ratio = f.value(QStringLiteral("ratio")).toDouble(-1);
             QVERIFY2(std::fabs(ratio - value / floor) <= 1e-6 * std::max(1.0, ratio), qPrintable(where + QStringLiteral(" ratio")));
         }
+    }
+
+    static QJsonObject figureOf(const QJsonObject &row, const QString &name)
+    {
+        return row.value(QStringLiteral("figures")).toObject().value(name).toObject();
+    }
+
+    static QJsonObject measuredRow(const QHash<QString, QHash<QString, QJsonObject>> &rows, const QString &mechanism, const QString &test)
+    {
+        const QJsonObject row = rows.value(mechanism).value(test);
+        if (row.isEmpty())
+            qWarning("%s/%s is missing", qPrintable(mechanism), qPrintable(test));
+        else if (row.contains(QStringLiteral("skipped")))
+            qWarning("%s/%s was skipped: %s", qPrintable(mechanism), qPrintable(test),
+                     qPrintable(row.value(QStringLiteral("skipped")).toString()));
+        return row.contains(QStringLiteral("skipped")) ? QJsonObject() : row;
+    }
+
+    // The record path's own rows: memory of a receiver and a sender (loose bounds only: far
+    // beyond any plausible size is a broken measurement, not a slow one) and the table's lag.
+    static void checkRecordPathRows(const QHash<QString, QHash<QString, QJsonObject>> &rows)
+    {
+        const QJsonObject receiver = measuredRow(rows, QStringLiteral("receiver"), QStringLiteral("receiver-bytes-per-row"));
+        QVERIFY(!receiver.isEmpty());
+        const double bytesPerRow = figureOf(receiver, QStringLiteral("bytes/row")).value(QStringLiteral("value")).toDouble();
+        QVERIFY2(bytesPerRow > 10 && bytesPerRow < 10000, qPrintable(QString::number(bytesPerRow)));
+        QCOMPARE(figureOf(receiver, QStringLiteral("bytes/row")).value(QStringLiteral("target")).toDouble(), 160.0);
+        checkFigure(receiver, QStringLiteral("RSS growth"), false);
+
+        const QJsonObject sender = measuredRow(rows, QStringLiteral("sender"), QStringLiteral("sender-peak-rss"));
+        QVERIFY(!sender.isEmpty());
+        const double peakMiB = figureOf(sender, QStringLiteral("peak RSS")).value(QStringLiteral("value")).toDouble();
+        QVERIFY2(peakMiB > 1 && peakMiB < 4096, qPrintable(QString::number(peakMiB)));
+        QCOMPARE(figureOf(sender, QStringLiteral("peak RSS")).value(QStringLiteral("target")).toDouble(), 64.0);
+
+        for (const QString &test : {QStringLiteral("table-lag-arrival"), QStringLiteral("table-lag-sorted")}) {
+            const QJsonObject lag = measuredRow(rows, QStringLiteral("table view"), test);
+            QVERIFY(!lag.isEmpty());
+            checkFigure(lag, QStringLiteral("max lag"), false, true);
+            checkFigure(lag, QStringLiteral("p99 lag"), false, true);
+            checkFigure(lag, QStringLiteral("records/s"), false);
+            QVERIFY(figureOf(lag, QStringLiteral("p99 lag")).value(QStringLiteral("value")).toDouble()
+                    <= figureOf(lag, QStringLiteral("max lag")).value(QStringLiteral("value")).toDouble());
+            QCOMPARE(figureOf(lag, QStringLiteral("max lag")).value(QStringLiteral("target")).toDouble(), 50.0);
+        }
+    }
+
+    // One CSV line into fields; a field in double quotes may hold commas and doubled quotes.
+    static QStringList csvFields(const QString &line)
+    {
+        QStringList fields;
+        QString field;
+        bool quoted = false;
+        for (qsizetype i = 0; i < line.size(); ++i) {
+            const QChar c = line.at(i);
+            if (quoted && c == QLatin1Char('"') && i + 1 < line.size() && line.at(i + 1) == QLatin1Char('"')) {
+                field += c;
+                ++i;
+            } else if (c == QLatin1Char('"')) {
+                quoted = !quoted;
+            } else if (c == QLatin1Char(',') && !quoted) {
+                fields << field;
+                field.clear();
+            } else {
+                field += c;
+            }
+        }
+        return fields << field;
+    }
+
+    // Three runs: the median is the middle sample, min and max the outer ones.
+    static void checkSpread(const QString &where, double median, double min, double max, QVector<double> samples)
+    {
+        QVERIFY2(samples.size() == 3, qPrintable(where + QStringLiteral(": %1 samples").arg(samples.size())));
+        std::sort(samples.begin(), samples.end());
+        QVERIFY2(median == samples.at(1) && min == samples.at(0) && max == samples.at(2),
+                 qPrintable(where + QStringLiteral(": median %1, min %2, max %3").arg(median).arg(min).arg(max)));
+        QVERIFY(min <= median && median <= max);
+    }
+
+    static QVector<double> numbers(const QJsonArray &array)
+    {
+        QVector<double> values;
+        for (const QJsonValue &v : array)
+            values << v.toDouble();
+        return values;
     }
 
 private slots:
@@ -181,6 +270,10 @@ private slots:
         const QJsonObject ingest = rows.value(QStringLiteral("model ingest")).value(QStringLiteral("ingest"));
         checkFigure(ingest, QStringLiteral("records/s"), true);
         checkFigure(ingest, QStringLiteral("cpu/Mrec"), true);
+        QCOMPARE(figureOf(ingest, QStringLiteral("records/s")).value(QStringLiteral("target")).toDouble(), 10e6);
+        checkRecordPathRows(rows);
+        if (QTest::currentTestFailed())
+            return;
 
         // The sessions' counters were read for every measured mechanism, and a reliable
         // mechanism lost nothing.
@@ -209,6 +302,92 @@ private slots:
             QVERIFY2(svg.open(QIODevice::ReadOnly), qPrintable(svg.fileName()));
             const QByteArray text = svg.readAll();
             QVERIFY(text.contains("<svg") && text.size() > 1000);
+        }
+    }
+
+    void repeatedRunReportsMediansOfInterleavedRuns()
+    {
+        QTemporaryDir out;
+        QVERIFY(out.isValid());
+        QProcess bench;
+        bench.start(AppProcess::program(), {QStringLiteral("bench"), QStringLiteral("--quick"), QStringLiteral("--repeat"), QStringLiteral("3"),
+                                            QStringLiteral("--transports"), QStringLiteral("tcp"), QStringLiteral("--shm-wait"),
+                                            QStringLiteral("block"), QStringLiteral("--out"), out.path()});
+        QVERIFY(bench.waitForFinished(540000));
+        const QByteArray table = bench.readAllStandardOutput();
+        const QString progress = QString::fromUtf8(bench.readAllStandardError());
+        QVERIFY2(bench.exitStatus() == QProcess::NormalExit && bench.exitCode() == 0, table.constData());
+        QVERIFY(table.contains("3 runs interleaved"));
+
+        // Interleaved: every step of run 1, then the same steps of run 2, then of run 3.
+        QStringList steps[3];
+        static const QRegularExpression stepLine(QStringLiteral("run (\\d)/3: (.*)$"), QRegularExpression::MultilineOption);
+        int lastRun = 1;
+        for (auto it = stepLine.globalMatch(progress); it.hasNext();) {
+            const QRegularExpressionMatch m = it.next();
+            const int run = m.captured(1).toInt();
+            QVERIFY2(run >= lastRun && run <= 3, qPrintable(progress));
+            lastRun = run;
+            steps[run - 1] << m.captured(2);
+        }
+        QVERIFY2(!steps[0].isEmpty() && steps[0] == steps[1] && steps[1] == steps[2], qPrintable(progress));
+        QVERIFY(steps[0].contains(QStringLiteral("tcp: floor tcp")));
+
+        QFile jsonFile(out.filePath(QStringLiteral("bench.json")));
+        QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+        const QJsonObject json = QJsonDocument::fromJson(jsonFile.readAll()).object();
+        QCOMPARE(json.value(QStringLiteral("machine")).toObject().value(QStringLiteral("runs")).toInt(), 3);
+        QHash<QString, QHash<QString, QJsonObject>> rows;
+        int figures = 0;
+        for (const QJsonValue &v : json.value(QStringLiteral("rows")).toArray()) {
+            const QJsonObject row = v.toObject();
+            const QString where = row.value(QStringLiteral("mechanism")).toString() + QLatin1Char('/') + row.value(QStringLiteral("test")).toString();
+            rows[row.value(QStringLiteral("mechanism")).toString()].insert(row.value(QStringLiteral("test")).toString(), row);
+            QVERIFY2(!row.contains(QStringLiteral("skipped")), qPrintable(where + QStringLiteral(": ") + row.value(QStringLiteral("skipped")).toString()));
+            const QJsonObject all = row.value(QStringLiteral("figures")).toObject();
+            for (auto f = all.begin(); f != all.end(); ++f) {
+                const QJsonObject figure = f.value().toObject();
+                const double median = figure.value(QStringLiteral("median")).toDouble();
+                QCOMPARE(figure.value(QStringLiteral("value")).toDouble(), median);
+                checkSpread(where + QLatin1Char('/') + f.key(), median, figure.value(QStringLiteral("min")).toDouble(),
+                            figure.value(QStringLiteral("max")).toDouble(), numbers(figure.value(QStringLiteral("samples")).toArray()));
+                if (QTest::currentTestFailed())
+                    return;
+                if (figure.value(QStringLiteral("floor")).isNull())
+                    continue;
+                const double floor = figure.value(QStringLiteral("floor")).toDouble();
+                checkSpread(where + QLatin1Char('/') + f.key() + QStringLiteral(" floor"), floor, figure.value(QStringLiteral("floorMin")).toDouble(),
+                            figure.value(QStringLiteral("floorMax")).toDouble(), numbers(figure.value(QStringLiteral("floorSamples")).toArray()));
+                if (QTest::currentTestFailed())
+                    return;
+                if (floor > 0) // ratios are median against median
+                    QVERIFY(std::fabs(figure.value(QStringLiteral("ratio")).toDouble() - median / floor) <= 1e-9 * std::max(1.0, median / floor));
+                ++figures;
+            }
+        }
+        QVERIFY(figures > 20);
+        checkRecordPathRows(rows);
+        if (QTest::currentTestFailed())
+            return;
+
+        // The CSV says the same: value is the median, the middle of the three samples.
+        QFile csv(out.filePath(QStringLiteral("bench.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(csv.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        const QStringList header = csvFields(lines.first());
+        const auto column = [&header](const char *name) { return header.indexOf(QLatin1String(name)); };
+        for (const char *name : {"value", "median", "min", "max", "samples", "floor", "floor_min", "floor_max", "floor_samples", "target"})
+            QVERIFY2(column(name) >= 0, name);
+        for (const QString &line : lines.mid(1)) {
+            const QStringList f = csvFields(line);
+            QCOMPARE(f.size(), header.size());
+            QVector<double> samples;
+            for (const QString &sample : f.at(column("samples")).split(QLatin1Char(' ')))
+                samples << sample.toDouble();
+            QCOMPARE(f.at(column("median")), f.at(column("value")));
+            checkSpread(line, f.at(column("median")).toDouble(), f.at(column("min")).toDouble(), f.at(column("max")).toDouble(), samples);
+            if (QTest::currentTestFailed())
+                return;
         }
     }
 };

@@ -49,6 +49,42 @@ private slots:
         QCOMPARE(empty.p50, 0.0);
     }
 
+    void medianIsAMeasuredSample()
+    {
+        QCOMPARE(BenchStats::median({7.9, 8.4, 8.12}), 8.12);
+        QCOMPARE(BenchStats::median({3, 1, 4, 2}), 2.0); // the lower middle of an even count
+        QCOMPARE(BenchStats::median({5}), 5.0);
+        QCOMPARE(BenchStats::median({}), 0.0);
+    }
+
+    void memoryFromStatusText()
+    {
+        const QByteArray status = "Name:\tipcworkshop\nVmPeak:\t  900000 kB\nVmHWM:\t   81234 kB\nVmRSS:\t   70000 kB\n"
+                                  "Threads:\t3\n";
+        const BenchStats::ProcessMemory m = BenchStats::memoryFromStatus(status);
+        QCOMPARE(m.residentKiB, 70000);
+        QCOMPARE(m.peakResidentKiB, 81234);
+        QVERIFY(m.known());
+        QVERIFY(!BenchStats::memoryFromStatus("Name:\tkthreadd\nThreads:\t1\n").known());
+        QCOMPARE(BenchStats::memoryFromStatus("VmRSS:\tlots kB\n").residentKiB, -1);
+    }
+
+    void memoryOfThisProcessGrows()
+    {
+        const BenchStats::ProcessMemory before = BenchStats::processMemory(::getpid());
+        QVERIFY(before.known());
+        // Touch every page of 64 MiB: resident, and the peak follows.
+        std::vector<char> block(64 << 20);
+        for (size_t i = 0; i < block.size(); i += 4096)
+            block[i] = char(i);
+        const BenchStats::ProcessMemory after = BenchStats::processMemory(::getpid());
+        QVERIFY2(after.residentKiB - before.residentKiB >= 60 * 1024,
+                 qPrintable(QStringLiteral("%1 -> %2 KiB").arg(before.residentKiB).arg(after.residentKiB)));
+        QVERIFY(after.peakResidentKiB >= after.residentKiB);
+        QCOMPARE(block[8192], char(8192)); // keeps the block alive until measured
+        QVERIFY(!BenchStats::processMemory(-1).known());
+    }
+
     void rates()
     {
         QCOMPARE(BenchStats::perSecond(1000, 0.5), 2000.0);
@@ -114,8 +150,8 @@ private slots:
         QCOMPARE(figures.value(QStringLiteral("p50")).toObject().value(QStringLiteral("ratio")).toDouble(), 1.5);
         QVERIFY(figures.value(QStringLiteral("records/s")).toObject().value(QStringLiteral("floor")).isNull());
         const QByteArray csv = report.toCsv();
-        QVERIFY(csv.startsWith("mechanism,test,label,figure,unit,value,floor_id,floor,ratio,skipped\n"));
-        QVERIFY(csv.contains("tcp,latency-1,,p50,,30,,20,1.5,"));
+        QVERIFY(csv.startsWith("mechanism,test,label,figure,unit,value,floor_id,floor,ratio,skipped,"));
+        QVERIFY(csv.contains("tcp,latency-1,,p50,,30,,20,1.5,,30,30,30,,20,20,,\n"));
     }
 };
 
