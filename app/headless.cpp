@@ -3,9 +3,10 @@
 
 #include "benchstats.h"
 #include "csv.h"
-#include "employeegenerator.h"
+#include "csvsource.h"
 #include "employeetablemodel.h"
 #include "endpointfactory.h"
+#include "generatorsource.h"
 #include "itransport.h"
 #include "receiversession.h"
 #include "sendersession.h"
@@ -194,16 +195,20 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
 
 int runSender(const PluginManager &plugins, const AppOptions &options)
 {
-    EmployeeList records;
+    // Records are encoded as the window opens, never all held. A CSV file is checked whole
+    // first, so a bad row refuses the file before anything is sent (see CsvSource).
+    std::unique_ptr<RecordSource> source;
     if (!options.importPath.isEmpty()) {
-        const Csv::Result result = Csv::importEmployees(options.importPath, &records);
-        if (!result.ok) {
-            err() << result.error << Qt::endl;
+        auto csv = std::make_unique<CsvSource>(options.importPath);
+        if (!csv->check()) {
+            err() << csv->errorString() << Qt::endl;
             return Failed;
         }
+        source = std::move(csv);
     } else {
-        records = EmployeeGenerator(options.seed, options.firstId).take(int(options.generate));
+        source = std::make_unique<GeneratorSource>(EmployeeGenerator(options.seed, options.firstId), options.generate);
     }
+    const qint64 total = source->total();
 
     QString error;
     const PluginManager::Plugin *plugin = nullptr;
@@ -237,7 +242,7 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
                      .arg(s.recordsSent).arg(s.framesSent).arg(plugin->metadata.id, endpoint->address())
                      .arg(s.framesAcked).arg(s.framesUnacknowledged).arg(qint64(s.recordsPerSecond()))
               << Qt::endl;
-        const bool complete = s.framesUnacknowledged == 0 || !sessionOptions.waitForAcks;
+        const bool complete = (s.framesUnacknowledged == 0 || !sessionOptions.waitForAcks) && s.sourceError.isEmpty();
         finishedCode = complete ? Ok : Failed;
         // Let the Bye frame leave before closing.
         auto drain = [code = *finishedCode, &endpoint] {
@@ -250,11 +255,11 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
     QObject::connect(endpoint.data(), &TransportEndpoint::stateChanged, qApp, [&](TransportEndpoint::State state) {
         if (state == TransportEndpoint::State::Connected)
             out() << QStringLiteral("Sender connected to %1 %2; sending %3 records")
-                         .arg(plugin->metadata.id, endpoint->address()).arg(records.size())
+                         .arg(plugin->metadata.id, endpoint->address()).arg(total)
                   << Qt::endl;
     });
 
-    session.send(records);
+    session.send(std::move(source));
     session.finish();
     armTimeout(options.timeoutSeconds);
     endpoint->open();
@@ -265,7 +270,7 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
         reportMemory();
     if (code == TimedOut)
         err() << QStringLiteral("Timed out after %1 s: %2 of %3 records acknowledged.")
-                     .arg(options.timeoutSeconds).arg(session.summary().recordsAcked).arg(records.size()) << Qt::endl;
+                     .arg(options.timeoutSeconds).arg(session.summary().recordsAcked).arg(total) << Qt::endl;
     endpoint->close();
     return code;
 }

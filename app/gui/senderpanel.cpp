@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "senderpanel.h"
 
-#include "csv.h"
+#include "csvsource.h"
 #include "employeeform.h"
 #include "employeetablemodel.h"
+#include "generatorsource.h"
+#include "listsource.h"
+#include "recordtail.h"
 
 #include <QAction>
 #include <QDateTime>
@@ -18,8 +21,10 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableView>
+#include <QThread>
 #include <QVBoxLayout>
 
+#include <atomic>
 #include <limits>
 
 namespace {
@@ -43,6 +48,19 @@ QString frames(qint64 n)
 }
 } // namespace
 
+// What the worker thread checking a CSV file shares with the panel: the source it checks (handed
+// to the session afterwards), the preview's rows, and how far it got.
+struct SenderPanel::CsvCheck
+{
+    std::unique_ptr<CsvSource> source;
+    QString fileName;
+    RecordTail tail{MaxSentRows};
+    bool ok = false;
+    std::atomic<qint64> bytesDone{0};
+    std::atomic<qint64> bytesTotal{0};
+    std::atomic<bool> cancelled{false};
+};
+
 SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *parent)
     : RolePanel(parent),
       m_generator(seed, firstId),
@@ -63,7 +81,7 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     m_sendButton->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
     m_sendButton->setToolTip(tr("Send this employee (Ctrl+Return)"));
     m_generateCount->setObjectName(QStringLiteral("generateCount"));
-    m_generateCount->setRange(1, 1'000'000);
+    m_generateCount->setRange(1, 100'000'000);
     m_generateCount->setValue(1000);
     m_generateCount->setGroupSeparatorShown(true);
     m_generateButton->setObjectName(QStringLiteral("generateButton"));
@@ -140,11 +158,22 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     m_progressTimer.setSingleShot(true);
     m_progressTimer.setInterval(100);
     connect(&m_progressTimer, &QTimer::timeout, this, &SenderPanel::showProgress);
+    m_csvCheckTimer.setInterval(100);
+    connect(&m_csvCheckTimer, &QTimer::timeout, this, &SenderPanel::showCsvCheckProgress);
     connect(m_sendButton, &QPushButton::clicked, this, &SenderPanel::sendForm);
     connect(m_generateButton, &QPushButton::clicked, this, [this] { sendGenerated(m_generateCount->value()); });
     connect(m_loadCsvButton, &QPushButton::clicked, m_loadCsvAction, &QAction::trigger);
     connect(m_loadCsvAction, &QAction::triggered, this, &SenderPanel::chooseCsvFile);
     updateEnabled();
+}
+
+SenderPanel::~SenderPanel()
+{
+    // The worker reads the file for us: stop it before what it writes to goes away.
+    if (m_csvCheckThread) {
+        m_csvCheck->cancelled = true;
+        m_csvCheckThread->wait();
+    }
 }
 
 void SenderPanel::setGenerateCount(int count)
@@ -187,22 +216,23 @@ void SenderPanel::detach()
 void SenderPanel::updateEnabled()
 {
     const bool connected = m_endpoint && m_endpoint->state() == TransportEndpoint::State::Connected;
-    for (QWidget *w : {static_cast<QWidget *>(m_sendButton), static_cast<QWidget *>(m_generateButton),
-                       static_cast<QWidget *>(m_loadCsvButton)})
+    for (QWidget *w : {static_cast<QWidget *>(m_sendButton), static_cast<QWidget *>(m_generateButton)})
         w->setEnabled(connected);
-    m_loadCsvAction->setEnabled(connected);
+    m_loadCsvButton->setEnabled(connected && !m_csvCheck);
+    m_loadCsvAction->setEnabled(connected && !m_csvCheck);
 }
 
-bool SenderPanel::sendRecords(const EmployeeList &records, const QString &what)
+bool SenderPanel::canSend(const QString &what)
 {
     if (!m_endpoint || m_endpoint->state() != TransportEndpoint::State::Connected) {
         emit logged(LogView::Severity::Error, tr("Cannot send %1: not connected. Press Connect first.").arg(what));
         return false;
     }
-    if (records.isEmpty()) {
-        emit logged(LogView::Severity::Warning, tr("Nothing to send: %1 holds no records.").arg(what));
-        return false;
-    }
+    return true;
+}
+
+void SenderPanel::startSending(std::unique_ptr<RecordSource> source, const QString &what)
+{
     if (!m_session) {
         m_session = new SenderSession(m_endpoint, m_sessionOptions, this);
         connect(m_session, &SenderSession::progress, this, &SenderPanel::onProgress);
@@ -211,10 +241,21 @@ bool SenderPanel::sendRecords(const EmployeeList &records, const QString &what)
                 [this](const QString &message) { emit logged(LogView::Severity::Error, message); });
     }
     emit logged(LogView::Severity::Info, tr("Sending %1 over %2.").arg(what, m_transport.name));
-    m_session->send(records);
-    remember(records);
+    m_session->send(std::move(source));
     // The session says goodbye once the receiver has acknowledged everything queued so far.
     m_session->finish();
+}
+
+bool SenderPanel::sendRecords(const EmployeeList &records, const QString &what)
+{
+    if (!canSend(what))
+        return false;
+    if (records.isEmpty()) {
+        emit logged(LogView::Severity::Warning, tr("Nothing to send: %1 holds no records.").arg(what));
+        return false;
+    }
+    startSending(std::make_unique<ListSource>(records), what);
+    remember(records);
     return true;
 }
 
@@ -231,18 +272,78 @@ bool SenderPanel::sendForm()
 
 bool SenderPanel::sendGenerated(int count)
 {
-    return sendRecords(m_generator.take(count), tr("%1 generated employees").arg(number(count)));
+    const QString what = tr("%1 generated employees").arg(number(count));
+    if (!canSend(what))
+        return false;
+    // The preview's records are made on their own: the generator can jump to them.
+    const int shown = qMin(count, MaxSentRows);
+    EmployeeGenerator preview = m_generator;
+    preview.skip(quint64(count - shown));
+    startSending(std::make_unique<GeneratorSource>(m_generator, count), what);
+    m_generator.skip(quint64(count));
+    remember(preview.take(shown));
+    return true;
 }
 
 bool SenderPanel::sendCsvFile(const QString &path)
 {
-    EmployeeList records;
-    const Csv::Result result = Csv::importEmployees(path, &records);
-    if (!result.ok) {
-        emit logged(LogView::Severity::Error, result.error);
+    const QString fileName = QFileInfo(path).fileName();
+    if (!canSend(tr("the employees from %1").arg(fileName)))
+        return false;
+    if (m_csvCheck) {
+        emit logged(LogView::Severity::Warning,
+                    tr("Cannot send %1 yet: %2 is still being checked. Try again when it is sent.").arg(fileName, m_csvCheck->fileName));
         return false;
     }
-    return sendRecords(records, tr("%1 employees from %2").arg(number(records.size()), QFileInfo(path).fileName()));
+    auto check = std::make_shared<CsvCheck>();
+    check->source = std::make_unique<CsvSource>(path);
+    check->fileName = fileName;
+    m_csvCheck = check;
+    m_csvCheckThread = QThread::create([check] {
+        check->ok = check->source->check([&](const RecordFields &record) { check->tail.add(record); },
+                                         [&](qint64 done, qint64 total) {
+                                             check->bytesDone = done;
+                                             check->bytesTotal = total;
+                                             return !check->cancelled;
+                                         });
+    });
+    m_csvCheckThread->setParent(this);
+    connect(m_csvCheckThread, &QThread::finished, this, &SenderPanel::onCsvChecked);
+    connect(m_csvCheckThread, &QThread::finished, m_csvCheckThread, &QObject::deleteLater);
+    m_csvCheckThread->start();
+    m_csvCheckTimer.start();
+    emit logged(LogView::Severity::Info, tr("Checking %1 before sending it.").arg(fileName));
+    updateEnabled();
+    return true;
+}
+
+void SenderPanel::showCsvCheckProgress()
+{
+    const qint64 total = m_csvCheck->bytesTotal;
+    const int percent = total > 0 ? int(m_csvCheck->bytesDone * 100 / total) : 0;
+    m_status->setText(tr("Checking %1 before sending it: %2% read.").arg(m_csvCheck->fileName).arg(percent));
+}
+
+void SenderPanel::onCsvChecked()
+{
+    m_csvCheckTimer.stop();
+    const std::shared_ptr<CsvCheck> check = std::move(m_csvCheck);
+    updateEnabled();
+    if (!check->ok) {
+        emit logged(LogView::Severity::Error, check->source->errorString());
+        m_status->setText(check->source->errorString());
+        return;
+    }
+    const qint64 total = check->source->total();
+    const QString what = tr("%1 employees from %2").arg(number(total), check->fileName);
+    if (total == 0) {
+        emit logged(LogView::Severity::Warning, tr("Nothing to send: %1 holds no records.").arg(check->fileName));
+        return;
+    }
+    if (!canSend(what))
+        return;
+    startSending(std::move(check->source), what);
+    remember(check->tail.employees());
 }
 
 void SenderPanel::remember(const EmployeeList &records)

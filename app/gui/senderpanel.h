@@ -8,6 +8,8 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <memory>
+
 class EmployeeForm;
 class EmployeeTableModel;
 class QAction;
@@ -16,16 +18,20 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTableView;
+class QThread;
 
 // The sender's side of the Transfer tab: one employee typed in a form, N generated ones, or a
 // CSV file, sent over the connected endpoint with a progress bar, and the latest records sent
 // (to compare with the receiver's table). Records sent while a
 // transfer is still running join it; a transfer ends with the receiver's last acknowledgement.
+// Generated and CSV records are encoded as they are sent, never all held; a CSV file is first
+// checked whole on a worker thread, so a bad row refuses it before anything is sent.
 class SenderPanel : public RolePanel
 {
     Q_OBJECT
 public:
     SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *parent = nullptr);
+    ~SenderPanel() override;
 
     void attach(TransportEndpoint *endpoint, const TransportMetadata &transport) override;
     void detach() override;
@@ -34,12 +40,20 @@ public:
     bool sendRecords(const EmployeeList &records, const QString &what);
     bool sendForm();
     bool sendGenerated(int count);
+    // Starts checking the file; its records are sent once it proved good. False (with a
+    // sentence in the log) when not connected or another file is still being checked.
     bool sendCsvFile(const QString &path);
 
     QAction *loadCsvAction() const { return m_loadCsvAction; }
     void setGenerateCount(int count);
 
 private:
+    struct CsvCheck;
+
+    bool canSend(const QString &what);
+    void startSending(std::unique_ptr<RecordSource> source, const QString &what);
+    void onCsvChecked();
+    void showCsvCheckProgress();
     void chooseCsvFile();
     void updateEnabled();
     void onProgress(qint64 sent, qint64 acked, qint64 total);
@@ -58,6 +72,10 @@ private:
     qint64 m_sent = 0;
     qint64 m_acked = 0;
     qint64 m_total = 0;
+    // The CSV file being checked on a worker thread, if any.
+    std::shared_ptr<CsvCheck> m_csvCheck;
+    QPointer<QThread> m_csvCheckThread;
+    QTimer m_csvCheckTimer;
 
     EmployeeForm *m_form;
     QPushButton *m_sendButton;

@@ -8,6 +8,7 @@
 #include "employeegenerator.h"
 #include "employeetablemodel.h"
 #include "framecodec.h"
+#include "generatorsource.h"
 #include "itransport.h"
 #include "pluginmanager.h"
 #include "receiversession.h"
@@ -807,7 +808,6 @@ void BenchRunner::measureTransport(const QString &id, ITransport *transport, con
         if (s.maxFrameBytes > 0)
             options.maxFrameBytes = options.maxFrameBytes > 0 ? qMin(options.maxFrameBytes, s.maxFrameBytes) : s.maxFrameBytes;
         SenderSession session(endpoint.get(), options);
-        const EmployeeList records = m_pool.mid(0, s.records);
         QEventLoop loop;
         QString sessionError;
         qint64 elapsedNs = 0;
@@ -825,7 +825,8 @@ void BenchRunner::measureTransport(const QString &id, ITransport *transport, con
         });
         const double self0 = BenchStats::selfCpuSeconds(), peer0 = peer.cpu();
         clock.start();
-        session.send(records);
+        // Generated as sent, as a real sender does: the pool's records, the same bytes.
+        session.send(std::make_unique<GeneratorSource>(EmployeeGenerator(1, 1), s.records));
         session.finish();
         const bool ok = execFor(loop, RowTimeoutMs);
         settle(ModelSettleMs);

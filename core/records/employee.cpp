@@ -17,18 +17,25 @@ QString formatSalary(qint64 cents)
         .arg(magnitude % 100, 2, 10, QLatin1Char('0'));
 }
 
-bool parseSalary(const QString &text, qint64 *cents)
+namespace {
+
+// One parser for both text forms: the same characters count as white space (QChar::isSpace,
+// as QString::trimmed) and as digits, so a CSV field and a form's text read alike.
+template <typename View>
+bool parseSalaryText(View s, qint64 *cents)
 {
-    QStringView s(text);
-    s = s.trimmed();
+    while (!s.isEmpty() && QChar(s.front()).isSpace())
+        s = s.sliced(1);
+    while (!s.isEmpty() && QChar(s.back()).isSpace())
+        s.chop(1);
     bool negative = false;
-    if (s.startsWith(QLatin1Char('-'))) {
+    if (!s.isEmpty() && QChar(s.front()) == QLatin1Char('-')) {
         negative = true;
-        s = s.mid(1);
+        s = s.sliced(1);
     }
     const qsizetype dot = s.indexOf(QLatin1Char('.'));
-    const QStringView whole = dot < 0 ? s : s.left(dot);
-    const QStringView fraction = dot < 0 ? QStringView() : s.mid(dot + 1);
+    const View whole = dot < 0 ? s : s.first(dot);
+    const View fraction = dot < 0 ? View() : s.sliced(dot + 1);
     if (whole.isEmpty() || fraction.size() > 2 || (dot >= 0 && fraction.isEmpty()))
         return false;
     // Accumulate the magnitude in cents with overflow checks, so every value formatSalary()
@@ -44,12 +51,24 @@ bool parseSalary(const QString &text, qint64 *cents)
         magnitude = magnitude * 10 + digit;
         return true;
     };
-    for (QChar c : whole)
-        if (!addDigit(c))
+    for (qsizetype i = 0; i < whole.size(); ++i)
+        if (!addDigit(QChar(whole[i])))
             return false;
     for (qsizetype i = 0; i < 2; ++i)
-        if (!addDigit(i < fraction.size() ? fraction[i] : QLatin1Char('0')))
+        if (!addDigit(i < fraction.size() ? QChar(fraction[i]) : QLatin1Char('0')))
             return false;
     *cents = negative ? qint64(quint64(0) - magnitude) : qint64(magnitude);
     return true;
+}
+
+} // namespace
+
+bool parseSalary(const QString &text, qint64 *cents)
+{
+    return parseSalaryText(QStringView(text), cents);
+}
+
+bool parseSalary(QLatin1StringView text, qint64 *cents)
+{
+    return parseSalaryText(text, cents);
 }

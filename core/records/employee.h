@@ -31,7 +31,9 @@ using EmployeeList = QVector<Employee>;
 
 // "1234.56" / "-0.05": the salary as a decimal string, exact.
 IPCWCORE_EXPORT QString formatSalary(qint64 cents);
-// Parses "1234", "1234.5" or "1234.56" (optional leading '-'); false on anything else.
+// Parses "1234", "1234.5" or "1234.56" (optional leading '-', surrounding white space allowed);
+// false on anything else. The Latin-1 form reads bytes (a CSV field) without making a QString.
 IPCWCORE_EXPORT bool parseSalary(const QString &text, qint64 *cents);
+IPCWCORE_EXPORT bool parseSalary(QLatin1StringView text, qint64 *cents);
 
 Q_DECLARE_METATYPE(Employee)

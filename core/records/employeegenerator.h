@@ -3,9 +3,15 @@
 
 #include "employee.h"
 
+class FrameBuilder;
+
 // Deterministic sample data: the same seed gives the same records on every platform and run.
 // Some fields deliberately hold non-ASCII text, commas, quotes and line breaks so the codec,
 // the CSV writer and the table all get exercised.
+//
+// Two ways out, always the same records: next() makes an Employee (for the form, tests and
+// previews); appendNext() writes the record's UTF-8 straight into a frame from precomputed
+// tables, with no QString and no allocation, which is what sending millions needs.
 class IPCWCORE_EXPORT EmployeeGenerator
 {
 public:
@@ -13,11 +19,13 @@ public:
 
     Employee next();
     EmployeeList take(int count);
+    // The record next() would return, appended to `frame`; false (and the generator unmoved)
+    // when the frame has no room for it.
+    bool appendNext(FrameBuilder &frame);
+    // Moves on as if next() had been called `count` times, at no cost.
+    void skip(quint64 count);
 
 private:
-    quint64 nextRandom();
-    int pick(int bound);
-
     quint64 m_state;
     quint32 m_nextId;
 };

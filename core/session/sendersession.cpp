@@ -2,13 +2,20 @@
 #include "sendersession.h"
 
 #include "framecodec.h"
+#include "listsource.h"
 
 #include <QRandomGenerator>
 
 namespace {
 // Transport-level backpressure: never let an endpoint hold more than this unsent.
 constexpr qint64 MaxQueuedBytes = 8 * 1024 * 1024;
+
+qint64 frameLimit(const SenderSession::Options &options)
+{
+    return options.maxFrameBytes > 0 ? qMin<qint64>(options.maxFrameBytes, Wire::MaxFrameBytes)
+                                     : qint64(Wire::MaxFrameBytes);
 }
+} // namespace
 
 double SenderSession::Summary::recordsPerSecond() const
 {
@@ -25,7 +32,7 @@ SenderSession::Options SenderSession::defaultOptionsFor(const TransportCapabilit
 }
 
 SenderSession::SenderSession(TransportEndpoint *endpoint, const Options &options, QObject *parent)
-    : QObject(parent), m_endpoint(endpoint), m_options(options)
+    : QObject(parent), m_endpoint(endpoint), m_options(options), m_builder(frameLimit(options))
 {
     do {
         m_senderId = QRandomGenerator::global()->generate();
@@ -43,8 +50,8 @@ SenderSession::SenderSession(TransportEndpoint *endpoint, const Options &options
                                    .arg((m_nextSequence - 1) - m_highestAcked).arg(m_options.finalAckTimeoutMs / 1000.0));
         m_options.waitForAcks = false;
         m_finishRequested = true;
-        m_pending.clear();
-        m_pendingOffset = 0;
+        m_sources.clear();
+        m_recordsFromFrontSource = 0;
         maybeFinish();
     });
 
@@ -60,19 +67,27 @@ SenderSession::SenderSession(TransportEndpoint *endpoint, const Options &options
     m_clock.start();
 }
 
+SenderSession::~SenderSession() = default;
+
 bool SenderSession::busy() const
 {
-    return !m_finished && (m_pendingOffset < m_pending.size() || (m_nextSequence - 1) > m_highestAcked);
+    return !m_finished && (!m_sources.empty() || (m_nextSequence - 1) > m_highestAcked);
+}
+
+void SenderSession::send(std::unique_ptr<RecordSource> source)
+{
+    if (m_summary.framesSent == 0 && m_sources.empty())
+        m_clock.restart();
+    const qint64 total = source->total();
+    m_recordsTotal = total < 0 || m_recordsTotal < 0 ? -1 : m_recordsTotal + total;
+    m_sources.push_back(std::move(source));
+    m_finished = false;
+    pump();
 }
 
 void SenderSession::send(const EmployeeList &records)
 {
-    if (m_recordsTotal == 0)
-        m_clock.restart();
-    m_pending += records;
-    m_recordsTotal += records.size();
-    m_finished = false;
-    pump();
+    send(std::make_unique<ListSource>(records));
 }
 
 void SenderSession::finish()
@@ -82,53 +97,61 @@ void SenderSession::finish()
     maybeFinish();
 }
 
-int SenderSession::recordsForNextFrame() const
-{
-    const int available = int(qMin<qsizetype>(m_options.batchSize, m_pending.size() - m_pendingOffset));
-    const qint64 limit = m_options.maxFrameBytes > 0 ? qMin<qint64>(m_options.maxFrameBytes, Wire::MaxFrameBytes)
-                                                     : qint64(Wire::MaxFrameBytes);
-    // UTF-16 to UTF-8 grows by at most 3/2 per code unit: a cheap bound that avoids encoding
-    // twice in the common case where the whole batch clearly fits.
-    qint64 bound = Wire::HeaderSize;
-    for (int i = 0; i < available; ++i) {
-        const Employee &e = m_pending.at(m_pendingOffset + i);
-        bound += Wire::MinRecordBytes + 3 * (e.name.size() + e.department.size() + e.title.size() + e.email.size());
-    }
-    if (bound <= limit)
-        return available;
-    qint64 exact = Wire::HeaderSize;
-    for (int i = 0; i < available; ++i) {
-        exact += FrameCodec::encodedRecordSize(m_pending.at(m_pendingOffset + i));
-        if (exact > limit)
-            return qMax(1, i); // a single record always goes: a frame holds at least one
-    }
-    return available;
-}
-
 void SenderSession::pump()
 {
     if (m_endpoint->state() != TransportEndpoint::State::Connected || m_finished)
         return;
-    while (m_pendingOffset < m_pending.size()) {
+    while (!m_sources.empty()) {
         const quint64 inFlight = (m_nextSequence - 1) - m_highestAcked;
         if (m_options.waitForAcks && inFlight >= quint64(m_options.windowFrames))
             break;
         if (m_endpoint->queuedBytes() > MaxQueuedBytes)
             break;
-        const int count = recordsForNextFrame();
-        m_endpoint->sendFrame(FrameCodec::encodeRecords(m_pending.constData() + m_pendingOffset, count,
-                                                        m_nextSequence++, m_senderId));
-        m_pendingOffset += count;
-        m_summary.framesSent += 1;
-        m_summary.recordsSent += count;
-    }
-    if (m_pendingOffset == m_pending.size()) {
-        m_pending.clear(); // keep memory bounded to what is not sent yet
-        m_pendingOffset = 0;
+        if (!sendNextFrame())
+            break;
     }
     rearmAckTimer();
     emit progress(m_summary.recordsSent, m_summary.recordsAcked, m_recordsTotal);
     maybeFinish();
+}
+
+// Fills one frame from the sources in order (a frame may hold the end of one and the start of
+// the next) and sends it. False when there was nothing left to send.
+bool SenderSession::sendNextFrame()
+{
+    QString sourceError;
+    while (!m_sources.empty() && m_builder.recordCount() < quint32(m_options.batchSize)) {
+        RecordSource &source = *m_sources.front();
+        m_recordsFromFrontSource += source.appendTo(m_builder, m_options.batchSize - int(m_builder.recordCount()));
+        if (!source.atEnd())
+            break; // the frame is full
+        sourceError = source.errorString();
+        if (!sourceError.isEmpty())
+            break;
+        m_sources.pop_front();
+        m_recordsFromFrontSource = 0;
+    }
+    const quint32 count = m_builder.recordCount();
+    if (count > 0) {
+        m_endpoint->sendFrame(m_builder.seal(m_nextSequence++, m_senderId));
+        m_summary.framesSent += 1;
+        m_summary.recordsSent += count;
+    }
+    if (!sourceError.isEmpty())
+        stopOnSourceError(sourceError);
+    return count > 0;
+}
+
+// The good records before the bad one are sent (they are whole and correct); nothing after it
+// is, and the sentence says how far the transfer got.
+void SenderSession::stopOnSourceError(const QString &error)
+{
+    m_summary.sourceError = QStringLiteral("%1 Sending stopped there: the %2 records before it were sent, nothing after it.")
+                                .arg(error).arg(m_recordsFromFrontSource);
+    m_sources.clear();
+    m_recordsFromFrontSource = 0;
+    m_finishRequested = true;
+    emit errorOccurred(m_summary.sourceError);
 }
 
 void SenderSession::onFrame(const QByteArray &frame, quint64)
@@ -160,7 +183,7 @@ void SenderSession::rearmAckTimer()
 
 void SenderSession::maybeFinish()
 {
-    if (!m_finishRequested || m_finished || m_pendingOffset < m_pending.size())
+    if (!m_finishRequested || m_finished || !m_sources.empty())
         return;
     const bool allAcked = m_summary.framesAcked >= m_summary.framesSent;
     if (!allAcked && (m_options.waitForAcks || m_finalAckTimer.isActive()))

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "framecodec.h"
 
+#include "framebuilder.h"
 #include "recordbatch.h"
 
 #include <QtEndian>
 
 #include <cstring>
+#include <limits>
 
 namespace {
 
@@ -31,37 +33,6 @@ private:
     char *m_p;
 };
 
-QByteArray buildFrame(FrameType type, quint64 sequence, quint64 timestampUs, quint32 recordCount,
-                      quint32 senderId, qsizetype payloadSize)
-{
-    QByteArray frame(HeaderSize + payloadSize, Qt::Uninitialized);
-    Writer w(frame.data());
-    w.put<quint32>(Magic);
-    w.put<quint16>(Version);
-    w.put<quint8>(quint8(type));
-    w.put<quint8>(0);
-    w.put<quint64>(sequence);
-    w.put<quint64>(timestampUs);
-    w.put<quint32>(recordCount);
-    w.put<quint32>(quint32(payloadSize));
-    w.put<quint32>(senderId);
-    w.put<quint32>(0); // CRC, filled in by sealFrame()
-    return frame;
-}
-
-void sealFrame(QByteArray &frame)
-{
-    quint32 crc = FrameCodec::crc32(frame.constData(), CrcOffset);
-    crc = FrameCodec::crc32(frame.constData() + HeaderSize, frame.size() - HeaderSize, crc);
-    qToLittleEndian<quint32>(crc, frame.data() + CrcOffset);
-}
-
-void putText(Writer &w, const QByteArray &utf8)
-{
-    w.put<quint16>(quint16(utf8.size()));
-    w.putBytes(utf8);
-}
-
 } // namespace
 
 namespace FrameCodec {
@@ -75,43 +46,21 @@ qsizetype encodedRecordSize(const Employee &e)
 QByteArray encodeRecords(const Employee *records, qsizetype count, quint64 sequence, quint32 senderId,
                          quint64 timestampUs)
 {
-    // Encode the text once, truncating nothing: an over-long field is the caller's bug, caught
-    // by Q_ASSERT in debug and by the receiver's FieldTooLong check otherwise.
-    QVector<QByteArray> texts;
-    texts.reserve(count * 4);
-    qsizetype payload = 0;
-    for (qsizetype i = 0; i < count; ++i) {
-        const Employee &e = records[i];
-        for (const QString *field : {&e.name, &e.department, &e.title, &e.email}) {
-            texts.append(field->toUtf8());
-            Q_ASSERT(texts.last().size() <= MaxFieldBytes);
-            payload += texts.last().size();
-        }
-        payload += MinRecordBytes;
-    }
-    QByteArray frame = buildFrame(FrameType::Records, sequence, timestampUs, quint32(count), senderId, payload);
-    Writer w(frame.data() + HeaderSize);
-    for (qsizetype i = 0; i < count; ++i) {
-        const Employee &e = records[i];
-        w.put<quint32>(e.id);
-        w.put<qint64>(e.salaryCents);
-        w.put<quint16>(e.hireDate.isValid() ? quint16(e.hireDate.year()) : 0);
-        w.put<quint8>(e.hireDate.isValid() ? quint8(e.hireDate.month()) : 0);
-        w.put<quint8>(e.hireDate.isValid() ? quint8(e.hireDate.day()) : 0);
-        for (int f = 0; f < 4; ++f)
-            putText(w, texts.at(i * 4 + f));
-    }
-    sealFrame(frame);
-    return frame;
+    // The caller chose these records for one frame, so it takes them all: no size limit here
+    // (one over Wire::MaxFrameBytes is the caller's bug, refused by every receiver as TooLarge).
+    FrameBuilder builder(std::numeric_limits<qint64>::max());
+    for (qsizetype i = 0; i < count; ++i)
+        builder.appendRecord(records[i]);
+    return builder.seal(sequence, senderId, timestampUs);
 }
 
 QByteArray encodeAck(quint64 sequence, quint32 senderId, quint64 framesReceived, quint64 recordsReceived)
 {
-    QByteArray frame = buildFrame(FrameType::Ack, sequence, nowMicroseconds(), 0, senderId, AckPayloadBytes);
+    QByteArray frame(HeaderSize + AckPayloadBytes, Qt::Uninitialized);
     Writer w(frame.data() + HeaderSize);
     w.put<quint64>(framesReceived);
     w.put<quint64>(recordsReceived);
-    sealFrame(frame);
+    FrameBuilder::writeHeader(frame, FrameType::Ack, sequence, senderId, nowMicroseconds(), 0);
     return frame;
 }
 
@@ -119,10 +68,10 @@ QByteArray encodeControl(FrameType type, quint64 sequence, quint32 senderId, con
                          quint64 timestampUs)
 {
     Q_ASSERT(type != FrameType::Records && type != FrameType::Ack);
-    QByteArray frame = buildFrame(type, sequence, timestampUs, 0, senderId, payload.size());
+    QByteArray frame(HeaderSize + payload.size(), Qt::Uninitialized);
     Writer w(frame.data() + HeaderSize);
     w.putBytes(payload);
-    sealFrame(frame);
+    FrameBuilder::writeHeader(frame, type, sequence, senderId, timestampUs, 0);
     return frame;
 }
 

@@ -3,7 +3,6 @@
 
 #include "framecodec.h"
 
-#include <QStringDecoder>
 #include <QtEndian>
 
 #include <cstring>
@@ -120,25 +119,27 @@ QByteArrayView RecordView::utf8(Text field) const
 
 QString RecordView::text(Text field) const
 {
-    const QByteArrayView bytes = utf8(field);
-    if (!bytes.startsWith("\xEF\xBB\xBF"))
-        return QString::fromUtf8(bytes);
-    // QString::fromUtf8 would drop a leading U+FEFF as a byte-order mark; here it is content.
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
-    return decoder.decode(bytes);
+    return RecordFields::text(utf8(field));
+}
+
+RecordFields RecordView::fields() const
+{
+    RecordFields f;
+    f.id = id();
+    f.salaryCents = salaryCents();
+    f.hireYear = qFromLittleEndian<quint16>(m_record + YearOffset);
+    f.hireMonth = quint8(m_record[MonthOffset]);
+    f.hireDay = quint8(m_record[DayOffset]);
+    f.name = utf8(Text::Name);
+    f.department = utf8(Text::Department);
+    f.title = utf8(Text::Title);
+    f.email = utf8(Text::Email);
+    return f;
 }
 
 Employee RecordView::toEmployee() const
 {
-    Employee e;
-    e.id = id();
-    e.salaryCents = salaryCents();
-    e.hireDate = hireDate();
-    e.name = text(Text::Name);
-    e.department = text(Text::Department);
-    e.title = text(Text::Title);
-    e.email = text(Text::Email);
-    return e;
+    return fields().toEmployee();
 }
 
 namespace FrameCodec {

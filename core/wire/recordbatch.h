@@ -3,6 +3,7 @@
 
 #include "employee.h"
 #include "frameheader.h"
+#include "recordfields.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
@@ -11,7 +12,8 @@
 #include <memory>
 #include <vector>
 
-// One record inside a validated frame, read in place. Cheap to copy (a pointer); valid as long
+// One record inside a validated frame, read in place (RecordFields is the same record once
+// its fields are taken apart, as a sender builds frames from). Cheap to copy (a pointer); valid as long
 // as the RecordBatch it came from. Nothing is decoded until a field is asked for, and a text
 // field becomes a QString only through text().
 class IPCWCORE_EXPORT RecordView
@@ -26,6 +28,8 @@ public:
     QDate hireDate() const;           // invalid for "no hire date" (all zero on the wire)
     QByteArrayView utf8(Text field) const;
     QString text(Text field) const;
+    // Every field at once, as the CSV writer and the frame builder take them.
+    RecordFields fields() const;
     Employee toEmployee() const;
 
 private:

@@ -15,6 +15,7 @@
 #include <QDateEdit>
 #include <QDir>
 #include <QDropEvent>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -48,6 +49,7 @@ private slots:
     void droppedPluginCarriesRecords();
     void droppedTextFileChangesNothing();
     void pluginsDialogListsEveryFile();
+    void csvFileIsCheckedWholeThenSent();
     void cleanupTestCase();
 
 private:
@@ -318,6 +320,36 @@ void TestGui::pluginsDialogListsEveryFile()
     QVERIFY(results.value(QFileInfo(QStringLiteral(IPCW_LOOPBACK_PLUGIN)).fileName()).startsWith(QLatin1String("ready|")));
     const QString refused = results.value(QStringLiteral("notes.txt"));
     QVERIFY2(refused.startsWith(QLatin1String("found|Not a Qt plugin")), qPrintable(refused));
+}
+
+void TestGui::csvFileIsCheckedWholeThenSent()
+{
+    SenderPanel *panel = m_sender->senderPanel();
+    EmployeeTableModel *model = m_receiver->receiverPanel()->model();
+    const int before = model->rowCount();
+    const EmployeeList employees = EmployeeGenerator(21, 50000).take(300);
+    const QByteArray csv = Csv::encode(employees);
+    const auto write = [&](const QString &name, const QByteArray &bytes) {
+        const QString path = m_work.filePath(name);
+        QFile file(path);
+        return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size() ? path : QString();
+    };
+
+    // A bad last row refuses the whole file: not one of the rows before it is sent.
+    const QString bad = write(QStringLiteral("bad.csv"), csv + "x,a,b,c,d,1.00,\r\n");
+    QVERIFY(panel->sendCsvFile(bad));
+    auto *log = child<QPlainTextEdit>(m_sender.get(), "logView");
+    QTRY_VERIFY(log->toPlainText().contains(QLatin1String("column 1: the id must be a whole number")));
+    QTest::qWait(200);
+    QCOMPARE(model->rowCount(), before);
+
+    QVERIFY(panel->sendCsvFile(write(QStringLiteral("good.csv"), csv)));
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), before + 300, 20000);
+    QCOMPARE(model->store().record(before).toEmployee(), employees.first());
+    QCOMPARE(model->store().record(before + 299).toEmployee(), employees.last());
+    // The sender's preview ends with the file's last record.
+    QAbstractItemModel *sent = child<QTableView>(m_sender.get(), "sentTable")->model();
+    QCOMPARE(sent->index(sent->rowCount() - 1, EmployeeTableModel::Id).data().toUInt(), employees.last().id);
 }
 
 void TestGui::cleanupTestCase()

@@ -2,13 +2,19 @@
 // The sender's and receiver's bookkeeping on hand-delivered frames: windows, acks, gaps,
 // duplicates, reordering, bad frames, lossy endings.
 
+#include "csv.h"
+#include "csvsource.h"
 #include "employeegenerator.h"
 #include "framecodec.h"
+#include "generatorsource.h"
+#include "listsource.h"
 #include "manualendpoint.h"
 #include "receiversession.h"
 #include "sendersession.h"
 
+#include <QFile>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 namespace {
@@ -25,6 +31,31 @@ DecodedFrame decoded(const QByteArray &frame)
 QByteArray recordsFrame(quint64 sequence, quint32 senderId = 42, int count = 3)
 {
     return FrameCodec::encodeRecords(EmployeeGenerator(sequence).take(count), sequence, senderId);
+}
+
+// A source that cannot say how many records it holds, as a stream from elsewhere could not.
+class UncountedSource final : public RecordSource
+{
+public:
+    explicit UncountedSource(qint64 count) : m_generated(EmployeeGenerator(1), count) {}
+    int appendTo(FrameBuilder &frame, int maxRecords) override { return m_generated.appendTo(frame, maxRecords); }
+    bool atEnd() const override { return m_generated.atEnd(); }
+    qint64 total() const override { return -1; }
+    Progress progress() const override { return {m_generated.progress().done, -1}; }
+
+private:
+    GeneratorSource m_generated;
+};
+
+EmployeeList recordsIn(const QByteArrayList &frames)
+{
+    EmployeeList records;
+    for (const QByteArray &frame : frames) {
+        const DecodedFrame d = decoded(frame);
+        if (d.header.type == Wire::FrameType::Records)
+            records += d.records;
+    }
+    return records;
 }
 
 qint64 receivedRecords(const QSignalSpy &spy)
@@ -150,6 +181,96 @@ private slots:
         QVERIFY(endpoint.sent.size() > 1);
         for (const QByteArray &frame : std::as_const(endpoint.sent))
             QVERIFY(frame.size() <= 4096);
+    }
+
+    void senderEncodesOnlyWhatTheWindowAllows()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        SenderSession::Options options;
+        options.batchSize = 100;
+        options.windowFrames = 4;
+        SenderSession session(&endpoint, options);
+        QSignalSpy progress(&session, &SenderSession::progress);
+        endpoint.open();
+        auto source = std::make_unique<GeneratorSource>(EmployeeGenerator(1), 100'000'000);
+        const GeneratorSource *generator = source.get();
+        session.send(std::move(source));
+        // A hundred million queued, four frames' worth made: memory follows the window, not N.
+        QCOMPARE(endpoint.sent.size(), 1 + 4);
+        QCOMPARE(generator->progress().done, 400);
+        QCOMPARE(progress.last().at(2).toLongLong(), 100'000'000);
+        endpoint.deliver(FrameCodec::encodeAck(1, session.senderId(), 1, 100));
+        QCOMPARE(generator->progress().done, 500);
+        QCOMPARE(recordsIn(endpoint.sent), EmployeeGenerator(1).take(500));
+    }
+
+    void sourcesFollowOneAnotherInOneStream()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        SenderSession::Options options;
+        options.batchSize = 4;
+        SenderSession session(&endpoint, options);
+        QSignalSpy progress(&session, &SenderSession::progress);
+        const EmployeeList first = EmployeeGenerator(5).take(5);
+        session.send(first);
+        session.send(std::make_unique<GeneratorSource>(EmployeeGenerator(6), 7));
+        endpoint.open();
+        endpoint.sent.removeFirst(); // the Hello
+        QCOMPARE(endpoint.sent.size(), 3); // 4, then 1 + 3 across the two sources, then 4
+        QCOMPARE(decoded(endpoint.sent.at(1)).header.recordCount, 4u);
+        QCOMPARE(recordsIn(endpoint.sent), first + EmployeeGenerator(6).take(7));
+        QCOMPARE(progress.last().at(2).toLongLong(), 12);
+    }
+
+    void unknownTotalIsMinusOne()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        SenderSession session(&endpoint, SenderSession::Options());
+        QSignalSpy progress(&session, &SenderSession::progress);
+        QSignalSpy finished(&session, &SenderSession::finished);
+        endpoint.open();
+        session.send(EmployeeGenerator(1).take(3));
+        session.send(std::make_unique<UncountedSource>(10));
+        session.finish();
+        QCOMPARE(progress.last().at(0).toLongLong(), 13);
+        QCOMPARE(progress.last().at(2).toLongLong(), -1);
+        endpoint.deliver(FrameCodec::encodeAck(2, session.senderId(), 2, 13)); // two frames: sending began at once
+        QCOMPARE(finished.count(), 1);
+    }
+
+    void badSourceEndsTheSessionWithBye()
+    {
+        // A CSV file sent without checking it first: its bad row turns up mid-transfer.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("bad.csv"));
+        QByteArray csv = Csv::encode(EmployeeGenerator(2).take(250));
+        const qint64 badLine = csv.count('\n') + 1;
+        csv += "x251,a,b,c,d,1.00,\r\n251,a,b,c,d,1.00,\r\n";
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly) && file.write(csv) == csv.size());
+        }
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        SenderSession::Options options;
+        options.batchSize = 100;
+        SenderSession session(&endpoint, options);
+        QSignalSpy errors(&session, &SenderSession::errorOccurred);
+        QSignalSpy finished(&session, &SenderSession::finished);
+        endpoint.open();
+        session.send(std::make_unique<CsvSource>(path));
+        QCOMPARE(errors.count(), 1);
+        QCOMPARE(errors.at(0).at(0).toString(),
+                 QStringLiteral("Line %1, column 1: the id must be a whole number from 0 to 4294967295. "
+                                "Sending stopped there: the 250 records before it were sent, nothing after it.").arg(badLine));
+        QCOMPARE(recordsIn(endpoint.sent), EmployeeGenerator(2).take(250)); // whole frames up to the bad row
+        QVERIFY(session.busy());
+        // No finish() needed: the session ends by itself once what was sent is acknowledged.
+        endpoint.deliver(FrameCodec::encodeAck(3, session.senderId(), 3, 250));
+        QCOMPARE(finished.count(), 1);
+        const auto summary = finished.at(0).at(0).value<SenderSession::Summary>();
+        QCOMPARE(summary.recordsSent, 250);
+        QCOMPARE(summary.sourceError, errors.at(0).at(0).toString());
+        QCOMPARE(decoded(endpoint.sent.last()).header.type, Wire::FrameType::Bye);
     }
 
     void receiverCountsGapsDuplicatesAndReordering()
