@@ -17,8 +17,9 @@ packages=(
     g++-mingw-w64-x86-64 wine wine64
     # desktop integration checks
     desktop-file-utils appstream
-    # Debian packages (scripts/package.sh): dpkg-shlibdeps works out their Depends
-    dpkg-dev
+    # Debian packages (scripts/package.sh): CPack finds the binaries with `file`, and
+    # dpkg-shlibdeps works out their Depends
+    dpkg-dev file
 )
 
 if [ "${1:-}" = "--list" ]; then

@@ -58,6 +58,7 @@ SCRIPT_PROGRAMS = {
     "wine": "program the Wine tests run the Windows drivers with",
     "wineserver": "program wine and the wine_prefix tests run",
     "dpkg-shlibdeps": "program cpack -G DEB runs for the Depends, cmake/IpcwDebianPackages.cmake",
+    "file": "program cpack -G DEB runs to find the binaries to give dpkg-shlibdeps",
     "dpkg-deb": "program for the .deb packages, cmake/IpcwDebianPackages.cmake",
 }
 
