@@ -26,10 +26,14 @@ void RecordStore::clear()
     *this = RecordStore();
 }
 
-RecordStore::Location RecordStore::locate(qint64 row) const
+qsizetype RecordStore::batchIndexOf(qint64 row) const
 {
     Q_ASSERT(row >= 0 && row < m_rowCount);
-    const auto after = std::upper_bound(m_firstRows.cbegin(), m_firstRows.cend(), row);
-    const qsizetype b = qsizetype(after - m_firstRows.cbegin()) - 1;
+    return qsizetype(std::upper_bound(m_firstRows.cbegin(), m_firstRows.cend(), row) - m_firstRows.cbegin()) - 1;
+}
+
+RecordStore::Location RecordStore::locate(qint64 row) const
+{
+    const qsizetype b = batchIndexOf(row);
     return Location{m_batches.at(b).get(), qsizetype(row - m_firstRows.at(b))};
 }

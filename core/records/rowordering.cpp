@@ -2,10 +2,12 @@
 #include "rowordering.h"
 
 #include "employeetablemodel.h"
+#include "recordfields.h"
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <atomic>
 #include <thread>
 
 namespace {
@@ -95,6 +97,12 @@ RowOrdering::RowOrdering(const RowQuery &query) : m_query(query)
     m_needleIsDigits = !needle.isEmpty() && std::all_of(needle.cbegin(), needle.cend(), [](QChar c) { return c.isDigit(); });
     if (m_needleIsAscii)
         m_asciiNeedle = needle.toLower().toLatin1();
+    // Non-ASCII characters whose case folding is non-ASCII too (not U+212A KELVIN SIGN, U+017F
+    // LONG S and the like, which match ASCII letters).
+    m_needleNeedsNonAscii = std::any_of(needle.cbegin(), needle.cend(), [](QChar c) {
+        return c.unicode() >= 0x80 && QString(c).toCaseFolded().front().unicode() >= 0x80
+            && QString(c).toUpper().front().unicode() >= 0x80 && QString(c).toLower().front().unicode() >= 0x80;
+    });
 }
 
 RowEntry RowOrdering::entryFor(quint32 row, const RecordStore::Location &at) const
@@ -150,7 +158,11 @@ bool RowOrdering::fieldContains(QByteArrayView utf8) const
 {
     if (m_needleIsAscii)
         return containsAsciiCaseInsensitive(utf8, m_asciiNeedle);
-    return QString::fromUtf8(utf8).contains(m_query.filterText, Qt::CaseInsensitive);
+    // A needle with a letter that stays non-ASCII in every case cannot be in ASCII text: most
+    // fields are, and are spared decoding.
+    if (m_needleNeedsNonAscii && std::all_of(utf8.cbegin(), utf8.cend(), [](char c) { return quint8(c) < 0x80; }))
+        return false;
+    return RecordFields::text(utf8).contains(m_query.filterText, Qt::CaseInsensitive);
 }
 
 bool RowOrdering::matches(const RecordStore::Location &at) const
@@ -172,41 +184,62 @@ bool RowOrdering::matches(const RecordStore::Location &at) const
         .toString().contains(m_query.filterText, Qt::CaseInsensitive);
 }
 
+bool RowOrdering::take(const RecordStore &store, qint64 fromRow, qint64 toRow, Entries *entries,
+                       const std::function<bool(qint64)> &progress) const
+{
+    const RecordBatchList &batches = store.batches();
+    qsizetype b = store.batchIndexOf(fromRow);
+    qint64 row = fromRow;
+    for (; b < batches.size() && row < toRow; ++b) {
+        const RecordBatch *batch = batches.at(b).get();
+        const qint64 first = store.firstRowOf(b);
+        const qsizetype end = qsizetype(qMin<qint64>(batch->size(), toRow - first));
+        for (qsizetype i = qsizetype(row - first); i < end; ++i, ++row) {
+            const RecordStore::Location at{batch, i};
+            if (matches(at))
+                entries->push_back(entryFor(quint32(row), at));
+            if ((row - fromRow) % ProgressStride == 0 && progress && !progress(row - fromRow))
+                return false;
+        }
+    }
+    return true;
+}
+
 RowOrdering::Entries RowOrdering::build(const RecordStore &store, qint64 fromRow, const Progress &progress,
                                         bool *cancelled) const
 {
     *cancelled = false;
-    Entries entries;
     const qint64 rows = store.rowCount() - fromRow;
     if (rows <= 0)
-        return entries;
+        return {};
+    // Taking keys (and filtering) is about half the work of a sort and all of a filter: two
+    // threads take a half each, the first one reporting for both.
+    const double takeShare = m_query.sorts() ? 0.5 : 1.0;
+    const qint64 middle = rows < qint64(ParallelSortMinimum) ? store.rowCount() : fromRow + rows / 2;
+    Entries entries, second;
     if (!m_query.filters())
         entries.reserve(size_t(rows));
-    // Taking keys is about half the work of a sort and all of a filter.
-    const double takeShare = m_query.sorts() ? 0.5 : 1.0;
-    bool stopped = false;
-    const RecordBatchList &batches = store.batches();
-    qint64 row = fromRow;
-    for (qsizetype b = 0; b < batches.size() && !stopped; ++b) {
-        const qint64 first = store.firstRowOf(b);
-        const RecordBatch *batch = batches.at(b).get();
-        if (first + batch->size() <= fromRow)
-            continue;
-        for (qsizetype i = qMax<qint64>(0, fromRow - first); i < batch->size(); ++i, ++row) {
-            const RecordStore::Location at{batch, i};
-            if (matches(at))
-                entries.push_back(entryFor(quint32(row), at));
-            if ((row - fromRow) % ProgressStride == 0 && progress
-                && !progress(takeShare * double(row - fromRow) / double(rows))) {
-                stopped = true;
-                break;
-            }
-        }
+    std::atomic<bool> stop{false};
+    std::thread secondHalf;
+    if (middle < store.rowCount()) {
+        second.reserve(m_query.filters() ? 0 : size_t(store.rowCount() - middle));
+        secondHalf = std::thread([&] {
+            take(store, middle, store.rowCount(), &second, [&stop](qint64) { return !stop.load(); });
+        });
     }
-    if (stopped || (progress && !progress(takeShare))) {
+    const bool taken = take(store, fromRow, middle, &entries, [&](qint64 done) {
+        const bool goOn = !progress || progress(takeShare * double(done) / double(middle - fromRow));
+        if (!goOn)
+            stop = true;
+        return goOn;
+    });
+    if (secondHalf.joinable())
+        secondHalf.join();
+    if (!taken || (progress && !progress(takeShare))) {
         *cancelled = true;
         return {};
     }
+    entries.insert(entries.end(), second.begin(), second.end());
     sortEntries(entries);
     return entries;
 }

@@ -63,6 +63,10 @@ public:
 
 private:
     RowEntry entryFor(quint32 row, const RecordStore::Location &at) const;
+    // Appends the entries of rows [fromRow, toRow) that match; false when progress(rows done)
+    // said stop.
+    bool take(const RecordStore &store, qint64 fromRow, qint64 toRow, Entries *entries,
+              const std::function<bool(qint64)> &progress) const;
     bool less(const RowEntry &a, const RowEntry &b) const;
     void sortEntries(Entries &entries) const;
     bool fieldContains(QByteArrayView utf8) const;
@@ -73,4 +77,5 @@ private:
     QByteArray m_asciiNeedle;       // lower-case ASCII needle: matched on the bytes directly
     bool m_needleIsAscii = true;
     bool m_needleIsDigits = false;
+    bool m_needleNeedsNonAscii = false; // only non-ASCII text can match
 };
