@@ -170,7 +170,7 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
 SenderPanel::~SenderPanel()
 {
     // The worker reads the file for us: stop it before what it writes to goes away.
-    if (m_csvCheckThread) {
+    if (m_csvCheckThread && m_csvCheck) { // no check in hand: its thread has finished
         m_csvCheck->cancelled = true;
         m_csvCheckThread->wait();
     }

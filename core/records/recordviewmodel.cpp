@@ -6,6 +6,9 @@
 #include <QLocale>
 #include <QThread>
 
+#include <algorithm>
+#include <numeric>
+
 namespace {
 // New rows are merged into a sorted or filtered view at most this often: each merge rewrites
 // the whole order, so at 10 M rows it must stay rare.
@@ -249,10 +252,11 @@ void RecordViewModel::publish(RowOrdering::Entries entries, qint64 coveredRows, 
 
 QVector<qint64> RecordViewModel::sourceRowsInViewOrder() const
 {
-    QVector<qint64> rows;
-    rows.reserve(rowCount());
-    for (int row = 0; row < rowCount(); ++row)
-        rows.append(mapToSource(index(row, 0)).row());
+    QVector<qint64> rows(rowCount());
+    if (passThrough())
+        std::iota(rows.begin(), rows.end(), 0);
+    else
+        std::transform(m_entries.cbegin(), m_entries.cend(), rows.begin(), [](const RowEntry &e) { return qint64(e.row); });
     return rows;
 }
 
