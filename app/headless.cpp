@@ -129,6 +129,7 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
     QObject::connect(&session, &ReceiverSession::batchesReceived, qApp, [&transferClock](const RecordBatchList &batches) {
         transferClock.note(batches);
     });
+    session.setKeepsBatches(!options.discard);
     if (!options.discard)
         QObject::connect(&session, &ReceiverSession::batchesReceived, &model, &EmployeeTableModel::appendBatches);
     QObject::connect(&session, &ReceiverSession::problem, qApp, [](const QString &message) {

@@ -10,7 +10,7 @@ void RecordStore::append(const RecordBatchPtr &batch)
     m_batches.append(batch);
     m_firstRows.append(m_rowCount);
     m_rowCount += batch->size();
-    m_heldBytes += batch->frame.size() + qint64(batch->offsets.capacity() * sizeof(quint32)) + qint64(sizeof(RecordBatch));
+    m_heldBytes += batch->frameSize + batch->count * qint64(sizeof(quint32)) + qint64(sizeof(RecordBatch));
 }
 
 void RecordStore::append(const RecordBatchList &batches)

@@ -111,7 +111,7 @@ RowEntry RowOrdering::entryFor(quint32 row, const RecordStore::Location &at) con
     entry.row = row;
     switch (m_kind) {
     case KeyKind::Number: entry.key.number = m_query.sorts() ? numberKey(m_query.sortColumn, at) : 0; break;
-    case KeyKind::RecordText: entry.key.record = at.batch->frame.constData() + at.batch->offsets[size_t(at.index)]; break;
+    case KeyKind::RecordText: entry.key.record = at.batch->recordBytes(at.index); break;
     case KeyKind::Transport: entry.key.batch = at.batch; break;
     }
     return entry;

@@ -2,7 +2,7 @@
 #include "framechecker.h"
 
 FrameChecker::FrameChecker(const QString &transportId, QObject *parent)
-    : QObject(parent), m_transportId(transportId)
+    : QObject(parent), m_transportId(transportId), m_storage(std::make_shared<FrameStorage>())
 {
     qRegisterMetaType<CheckedFrame>();
 }
@@ -15,8 +15,14 @@ FrameChecker::~FrameChecker()
     }
 }
 
+void FrameChecker::setKeepsBatches(bool keeps)
+{
+    if (keeps != bool(m_storage))
+        m_storage = keeps ? std::make_shared<FrameStorage>() : nullptr;
+}
+
 CheckedFrame FrameChecker::checkNow(const QByteArray &frame, quint64 peer, qint64 receivedAtUs,
-                                    const QString &transportId)
+                                    const QString &transportId, FrameStorage *storage)
 {
     CheckedFrame result;
     result.peer = peer;
@@ -29,6 +35,8 @@ CheckedFrame FrameChecker::checkNow(const QByteArray &frame, quint64 peer, qint6
         auto batch = std::make_shared<RecordBatch>();
         result.error = FrameCodec::indexRecords(frame, batch.get());
         if (result.error == DecodeError::None) {
+            if (storage)
+                storage->keep(batch.get());
             batch->receivedAtUs = receivedAtUs;
             batch->transport = transportId;
             result.batch = std::move(batch);
@@ -69,10 +77,12 @@ void FrameChecker::check(const QByteArray &frame, quint64 peer)
 {
     const qint64 receivedAtUs = qint64(FrameCodec::nowMicroseconds());
     if (m_pending == 0 && frame.size() <= InlineLimitBytes) {
-        emit checked(checkNow(frame, peer, receivedAtUs, m_transportId));
+        emit checked(checkNow(frame, peer, receivedAtUs, m_transportId, m_storage.get()));
         return;
     }
-    runInOrder([frame, peer, receivedAtUs, transport = m_transportId] { return checkNow(frame, peer, receivedAtUs, transport); },
+    runInOrder([frame, peer, receivedAtUs, transport = m_transportId, storage = m_storage] {
+                   return checkNow(frame, peer, receivedAtUs, transport, storage.get());
+               },
                [this](const CheckedFrame &result) { emit checked(result); });
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "framecodec.h"
+#include "framestorage.h"
 #include "recordbatch.h"
 
 #include <QObject>
@@ -36,6 +37,10 @@ public:
     explicit FrameChecker(const QString &transportId, QObject *parent = nullptr);
     ~FrameChecker() override;
 
+    // Whether record batches are moved into long-lived FrameStorage (the default: the receiver
+    // keeps them) or left in the buffers they arrived in (a receiver that drops them at once).
+    void setKeepsBatches(bool keeps);
+
     void check(const QByteArray &frame, quint64 peer);
     // A peer left: reported through peerGone() after every frame it sent before leaving.
     void notePeerGone(quint64 peer, const QString &reason);
@@ -44,7 +49,7 @@ public:
 
     // The work itself, on whichever thread runs it.
     static CheckedFrame checkNow(const QByteArray &frame, quint64 peer, qint64 receivedAtUs,
-                                 const QString &transportId);
+                                 const QString &transportId, FrameStorage *storage);
 
 signals:
     void checked(const CheckedFrame &frame);
@@ -57,6 +62,7 @@ private:
     template <typename Work, typename Deliver> void runInOrder(Work work, Deliver deliver);
 
     QString m_transportId;
+    std::shared_ptr<FrameStorage> m_storage; // shared with work in flight on the worker
     QThread *m_thread = nullptr;
     QObject *m_worker = nullptr; // lives in m_thread
     int m_pending = 0;

@@ -36,6 +36,11 @@ ReceiverSession::ReceiverSession(TransportEndpoint *endpoint, const QString &tra
     });
 }
 
+void ReceiverSession::setKeepsBatches(bool keeps)
+{
+    m_checker->setKeepsBatches(keeps);
+}
+
 int ReceiverSession::framesInCheck() const
 {
     return m_checker->pending();

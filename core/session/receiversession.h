@@ -41,6 +41,9 @@ public:
 
     const Counters &counters() const { return m_counters; }
     void setFlushInterval(int ms) { m_flushTimer.setInterval(ms); }
+    // Default true: received batches are moved into long-lived storage for a model to keep.
+    // A receiver that drops every batch at once (counting only) says false.
+    void setKeepsBatches(bool keeps);
     // Hands on whatever is buffered now (before export or exit).
     void flush();
     // Frames received but still being validated (large frames, off this thread).

@@ -18,14 +18,9 @@ QString DeviceFramer::incompleteFrameNote() const
 
 void DeviceFramer::readAvailable()
 {
-    while (m_device->bytesAvailable() > 0 && !m_reader.failed()) {
-        const QByteArray chunk = m_device->read(qMax<qint64>(m_device->bytesAvailable(), 64 * 1024));
-        if (chunk.isEmpty())
-            break;
-        const QByteArrayList frames = m_reader.feed(chunk);
-        for (const QByteArray &frame : frames)
-            emit frameReady(frame);
-    }
+    const QByteArrayList frames = m_reader.readFrom(m_device);
+    for (const QByteArray &frame : frames)
+        emit frameReady(frame);
     if (m_reader.failed()) {
         emit streamCorrupt(QStringLiteral("The stream is out of step and was closed. %1")
                                .arg(decodeErrorSentence(m_reader.error())));

@@ -6,24 +6,46 @@
 #include <QByteArray>
 #include <QByteArrayList>
 
+class QIODevice;
+
 // Cuts a byte stream (TCP, local socket, FIFO) into whole frames. Only the fixed header is
 // read here, to learn the frame's length; records are decoded by the session, once, in core.
 // A header that fails validation means the stream is out of step: the caller reports the
 // sentence and drops the connection, keeping every frame already delivered.
+//
+// Bytes go straight into the frame they belong to, once: a frame of 1 MiB is not copied
+// again to be cut out of a stream buffer. The frame's memory is committed as its bytes
+// arrive, never on the header's word alone, so a peer announcing 64 MiB and sending nothing
+// holds at most InitialFrameBytes here.
 class IPCWCORE_EXPORT FrameStreamReader
 {
 public:
+    static constexpr qsizetype InitialFrameBytes = 1024 * 1024;
+
     // Appends bytes; returns the frames completed by them (possibly none).
     QByteArrayList feed(const char *data, qsizetype size);
     QByteArrayList feed(const QByteArray &bytes) { return feed(bytes.constData(), bytes.size()); }
+    // Reads everything the device has buffered, straight into frames.
+    QByteArrayList readFrom(QIODevice *device);
 
     bool failed() const { return m_error != DecodeError::None; }
     DecodeError error() const { return m_error; }
     // Bytes of a frame begun but not finished: non-zero when a peer vanished mid-frame.
-    qsizetype pendingBytes() const { return m_buffer.size(); }
+    qsizetype pendingBytes() const { return m_frameBytes > 0 ? m_frame.size() : m_headerHave; }
+    // Memory held for the unfinished frame: at most InitialFrameBytes or twice what arrived.
+    qsizetype committedBytes() const { return m_frame.capacity(); }
     void reset();
 
 private:
-    QByteArray m_buffer;
+    // Where up to `available` next bytes of the stream go (the header, then the frame), and
+    // how many fit there.
+    char *room(qsizetype available, qsizetype *fits);
+    // Takes note that `n` bytes were written where room() said; moves finished frames out.
+    void commit(qsizetype n, QByteArrayList *frames);
+
+    char m_header[Wire::HeaderSize];
+    qsizetype m_headerHave = 0;
+    QByteArray m_frame;        // the frame being filled, header included; its size is what arrived
+    qsizetype m_frameBytes = 0; // the whole frame's length, once its header was accepted
     DecodeError m_error = DecodeError::None;
 };

@@ -25,10 +25,24 @@ quint16 textLength(const char *at)
     return qFromLittleEndian<quint16>(at);
 }
 
-bool isValidDate(quint16 year, quint8 month, quint8 day)
+} // namespace
+
+namespace FrameCodec {
+
+bool isValidWireDate(quint16 year, quint8 month, quint8 day)
 {
-    return (year == 0 && month == 0 && day == 0) || QDate::isValid(year, month, day);
+    if (year == 0)
+        return month == 0 && day == 0; // all zero: "no hire date"
+    if (month < 1 || month > 12 || day < 1)
+        return false;
+    static constexpr quint8 DaysIn[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    return day <= DaysIn[month - 1] + (month == 2 && leap ? 1 : 0);
 }
+
+} // namespace FrameCodec
+
+namespace {
 
 // Whether every byte is below 0x80: eight bytes at a time.
 bool isAscii(const char *data, qsizetype size)
@@ -51,7 +65,7 @@ const char *validateRecord(const char *at, const char *end, DecodeError *error)
         *error = DecodeError::CountMismatch;
         return nullptr;
     }
-    if (!isValidDate(qFromLittleEndian<quint16>(at + YearOffset), quint8(at[MonthOffset]), quint8(at[DayOffset]))) {
+    if (!FrameCodec::isValidWireDate(qFromLittleEndian<quint16>(at + YearOffset), quint8(at[MonthOffset]), quint8(at[DayOffset]))) {
         *error = DecodeError::InvalidDate;
         return nullptr;
     }
@@ -231,8 +245,18 @@ DecodeError indexRecords(const QByteArray &frame, RecordBatch *out)
     if (at != end)
         return DecodeError::CountMismatch;
 
-    out->frame = frame;
-    out->offsets = std::move(offsets);
+    // One allocation keeps both the frame (shared, not copied) and its index alive.
+    struct Arrived
+    {
+        QByteArray frame;
+        std::vector<quint32> offsets;
+    };
+    auto arrived = std::make_shared<Arrived>(Arrived{frame, std::move(offsets)});
+    out->frame = arrived->frame.constData();
+    out->frameSize = arrived->frame.size();
+    out->offsets = arrived->offsets.data();
+    out->count = qsizetype(arrived->offsets.size());
+    out->owner = std::move(arrived);
     out->sequence = header.sequence;
     out->senderId = header.senderId;
     out->sentAtUs = qint64(header.timestampUs);

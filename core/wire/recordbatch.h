@@ -36,23 +36,29 @@ private:
     const char *m_record;
 };
 
-// A Records frame after full validation, kept as it arrived: the frame's bytes (implicitly
-// shared with whoever received them, never copied) plus where each record starts. About 4 bytes
-// of index per record and no heap object per record; facts of the frame (sequence, sender,
-// timestamps, transport) are stored once here, not once per row. Immutable once made, so any
-// thread may read a batch that another thread holds.
+// A Records frame after full validation, kept as it arrived: the frame's bytes (never decoded
+// into objects) plus where each record starts. About 4 bytes of index per record and no heap
+// object per record; facts of the frame (sequence, sender, timestamps, transport) are stored
+// once here, not once per row. Immutable once made, so any thread may read a batch that another
+// thread holds.
 struct IPCWCORE_EXPORT RecordBatch
 {
-    QByteArray frame;
-    std::vector<quint32> offsets; // of each record, from the start of `frame`
+    // The frame and its index live in `owner`: the buffer the frame arrived in, or a block of
+    // the receiver's FrameStorage once it keeps the batch.
+    std::shared_ptr<const void> owner;
+    const char *frame = nullptr;
+    qsizetype frameSize = 0;
+    const quint32 *offsets = nullptr; // of each record, from the start of `frame`
+    qsizetype count = 0;
     quint64 sequence = 0;
     quint32 senderId = 0;
     qint64 sentAtUs = 0;     // sender's clock, microseconds since the epoch
     qint64 receivedAtUs = 0; // receiver's clock
     QString transport;       // plugin id, e.g. "tcp"
 
-    qsizetype size() const { return qsizetype(offsets.size()); }
-    RecordView record(qsizetype index) const { return RecordView(frame.constData() + offsets[size_t(index)]); }
+    qsizetype size() const { return count; }
+    RecordView record(qsizetype index) const { return RecordView(frame + offsets[index]); }
+    const char *recordBytes(qsizetype index) const { return frame + offsets[index]; }
     qint64 latencyUs() const { return receivedAtUs - sentAtUs; }
 };
 
@@ -63,7 +69,8 @@ namespace FrameCodec {
 
 // Full validation of a Records frame (header, exact length, CRC, count, and every field:
 // lengths, UTF-8, dates) without making an object per record. On success `out` holds the frame
-// and the index; on failure it is left untouched: never half-applied. For Records frames only
+// (shared with `frame`, not copied) and the index; on failure it is left untouched: never
+// half-applied. For Records frames only
 // (other types: decode()); another type is refused as UnknownFrameType.
 IPCWCORE_EXPORT DecodeError indexRecords(const QByteArray &frame, RecordBatch *out);
 
@@ -76,6 +83,10 @@ inline RecordBatchPtr batchOf(const EmployeeList &records, quint64 sequence, con
 {
     return batchOf(records.constData(), records.size(), sequence, transport, sentAtUs, receivedAtUs);
 }
+
+// A hire date as the wire carries it: all zero for "none", else what QDate::isValid() accepts
+// (proleptic Gregorian, years 1..65535), decided without QDate's calendar code.
+IPCWCORE_EXPORT bool isValidWireDate(quint16 year, quint8 month, quint8 day);
 
 // RFC 3629 UTF-8 as QStringDecoder accepts it: no overlong forms, no surrogates, nothing above
 // U+10FFFF, no truncated sequence. NUL and U+FEFF are ordinary characters.

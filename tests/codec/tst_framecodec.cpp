@@ -5,6 +5,7 @@
 #include "framestreamreader.h"
 #include "recordbatch.h"
 
+#include <QBuffer>
 #include <QFile>
 #include <QProcess>
 #include <QRandomGenerator>
@@ -272,6 +273,9 @@ private slots:
     void streamWholeAtOnce();
     void streamByteByByte();
     void streamRandomChunks();
+    void wireDatesAgreeWithQDate();
+    void streamFromDeviceAndLargeFrames();
+    void streamCommitsMemoryAsBytesArrive();
     void streamGarbageFailsWithBadMagic();
     void streamBadHeaderFailsEarly();
     void streamPendingBytesAfterPartialFrame();
@@ -826,6 +830,65 @@ void TestFrameCodec::streamRandomChunks()
     }
 }
 
+void TestFrameCodec::wireDatesAgreeWithQDate()
+{
+    // Every date the wire can carry: the receiver's own check must say what QDate says.
+    qint64 valid = 0;
+    for (int year = 0; year <= 65535; ++year)
+        for (int month = 0; month <= 255; month += (month == 13 ? 242 : 1))
+            for (int day = 0; day <= 255; day += (day == 32 ? 223 : 1)) {
+                const bool expected = (year == 0 && month == 0 && day == 0) || QDate::isValid(year, month, day);
+                if (FrameCodec::isValidWireDate(quint16(year), quint8(month), quint8(day)) != expected)
+                    QFAIL(qPrintable(QStringLiteral("%1-%2-%3").arg(year).arg(month).arg(day)));
+                valid += expected;
+            }
+    QCOMPARE(valid, 65535 * 365 + 65535 / 4 - 65535 / 100 + 65535 / 400 + 1);
+}
+
+void TestFrameCodec::streamFromDeviceAndLargeFrames()
+{
+    // Frames beyond the reader's first commitment (1 MiB) grow as their bytes arrive.
+    QByteArrayList frames = mixedFrames();
+    frames.insert(1, encode(EmployeeGenerator(4).take(40000))); // about 2.4 MiB
+    frames.append(encode(EmployeeGenerator(5).take(17000)));   // about 1 MiB
+    QVERIFY(frames.at(1).size() > 2 * FrameStreamReader::InitialFrameBytes);
+    const QByteArray stream = frames.join();
+
+    QBuffer device;
+    device.setData(stream);
+    QVERIFY(device.open(QIODevice::ReadOnly));
+    FrameStreamReader whole;
+    QCOMPARE(whole.readFrom(&device), frames);
+    QCOMPARE(whole.pendingBytes(), 0);
+
+    QRandomGenerator rng(77);
+    FrameStreamReader chunked;
+    QByteArrayList got;
+    for (qsizetype at = 0; at < stream.size();) {
+        const qsizetype chunk = qMin<qsizetype>(rng.bounded(1, 300000), stream.size() - at);
+        got += chunked.feed(stream.constData() + at, chunk);
+        at += chunk;
+    }
+    QCOMPARE(got, frames);
+    for (const QByteArray &frame : std::as_const(got))
+        QVERIFY(frame.capacity() - frame.size() < 64); // stored as they are: no slack kept per frame
+}
+
+void TestFrameCodec::streamCommitsMemoryAsBytesArrive()
+{
+    // A header promising 60 MiB, then 100 bytes: the reader holds what came, not the promise.
+    QByteArray frame = encode(EmployeeGenerator(6).take(1)).left(Wire::HeaderSize);
+    patch<quint32>(frame, Wire::Offset::PayloadLength, 60u * 1024 * 1024);
+    frame.append(100, 'x');
+    FrameStreamReader reader;
+    QVERIFY(reader.feed(frame).isEmpty());
+    QVERIFY(!reader.failed());
+    QCOMPARE(reader.pendingBytes(), Wire::HeaderSize + 100);
+    QVERIFY(reader.committedBytes() <= FrameStreamReader::InitialFrameBytes + 64);
+    QVERIFY(reader.feed(QByteArray(3 * 1024 * 1024, 'y')).isEmpty());
+    QVERIFY(reader.committedBytes() <= 8 * 1024 * 1024); // doubling what arrived, never 60 MiB
+}
+
 void TestFrameCodec::streamGarbageFailsWithBadMagic()
 {
     const QByteArray first = FrameCodec::encodeControl(FrameType::Hello, 0, 1, "hi");
@@ -1050,7 +1113,7 @@ void TestFrameCodec::indexedRecordsReadBackEveryField()
     QCOMPARE(batch.sequence, 9u);
     QCOMPARE(batch.senderId, 77u);
     QCOMPARE(batch.sentAtUs, 123456);
-    QVERIFY(batch.frame.isSharedWith(frame)); // kept as it came, not copied
+    QCOMPARE(batch.frame, frame.constData()); // kept as it came, not copied
     for (qsizetype i = 0; i < records.size(); ++i)
         QCOMPARE(batch.record(i).toEmployee(), records.at(i));
 
@@ -1060,7 +1123,7 @@ void TestFrameCodec::indexedRecordsReadBackEveryField()
     RecordBatch untouched;
     QCOMPARE(FrameCodec::indexRecords(corrupt, &untouched), DecodeError::ChecksumMismatch);
     QCOMPARE(untouched.size(), 0);
-    QVERIFY(untouched.frame.isNull());
+    QVERIFY(!untouched.frame && !untouched.owner);
 }
 
 QTEST_GUILESS_MAIN(TestFrameCodec)
