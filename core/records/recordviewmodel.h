@@ -66,11 +66,16 @@ private:
     void publish(RowOrdering::Entries entries, qint64 coveredRows, const RowQuery &query,
                  const std::vector<quint32> *insertedBefore);
     QString describe(const RowQuery &query, qint64 rows) const;
+    // The entry shown at `row` (not passing through): the order, then any tail of new rows.
+    const RowEntry &entryAt(int row) const;
 
     EmployeeTableModel *m_source = nullptr;
     RowQuery m_shown;   // what m_entries shows
     RowQuery m_wanted;  // what the user asked for last
     RowOrdering::Entries m_entries; // when not passing through
+    // New rows announced at the end while a merge is published, until the merged order replaces
+    // m_entries a moment later (the job's arrivals).
+    const RowOrdering::Entries *m_tail = nullptr;
     qint64 m_coveredRows = 0;       // source rows m_entries accounts for
     std::shared_ptr<Job> m_job;
     QThread *m_thread = nullptr;
