@@ -3,6 +3,7 @@
 
 #include "csv.h"
 #include "employeetablemodel.h"
+#include "recordtable.h"
 #include "recordviewmodel.h"
 
 #include <QAction>
@@ -135,14 +136,7 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
 
     m_table->setObjectName(QStringLiteral("receivedTable"));
     m_table->setModel(m_proxy);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->setAlternatingRowColors(true);
-    m_table->setWordWrap(false);
-    m_table->verticalHeader()->hide();
-    // Fixed row heights keep a million rows cheap to lay out.
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    configureRecordTable(m_table);
     QHeaderView *header = m_table->horizontalHeader();
     header->setSortIndicatorClearable(true);
     header->setSortIndicator(-1, Qt::AscendingOrder); // arrival order until the user sorts
@@ -200,7 +194,10 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     });
     connect(m_proxy, &RecordViewModel::progressChanged, m_viewProgress, &QProgressBar::setValue);
     connect(m_cancelView, &QPushButton::clicked, m_proxy, &RecordViewModel::cancel);
+    // A new order or filter arrives as a layout change, or as rows removed or added at the end.
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &ReceiverPanel::updateRowInfo);
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &ReceiverPanel::updateRowInfo);
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &ReceiverPanel::updateRowInfo);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         m_selectedOnly->setEnabled(m_table->selectionModel()->hasSelection());
     });

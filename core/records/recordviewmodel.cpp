@@ -15,6 +15,8 @@ namespace {
 // the whole order, so at 10 M rows it must stay rare.
 constexpr int MergeIntervalMs = 300;
 constexpr int ProgressIntervalMs = 100;
+// Rows a merge announces per turn of the event loop (a few milliseconds of header work).
+constexpr qsizetype ArrivalSliceRows = 65536;
 
 // Frees a large container on a pool thread: giving back 160 MB (the order of 10 M rows) takes
 // the kernel tens of milliseconds, which the window would otherwise wait for at every merge.
@@ -38,7 +40,7 @@ struct RecordViewModel::Job
     // Results, read once the thread has finished.
     RowOrdering::Entries arrivals; // a merge's new rows, in order among themselves
     RowOrdering::Entries entries;
-    std::vector<quint32> insertedBefore;
+    RowOrdering::Shifts insertedBefore;
     bool cancelled = false;
 
     void run()
@@ -63,6 +65,9 @@ RecordViewModel::RecordViewModel(QObject *parent) : QAbstractProxyModel(parent)
         if (m_job)
             emit progressChanged(m_job->permille.load() / 10);
     });
+    m_announceTimer.setSingleShot(true);
+    m_announceTimer.setInterval(0);
+    connect(&m_announceTimer, &QTimer::timeout, this, &RecordViewModel::announceArrivals);
     m_mergeTimer.setSingleShot(true);
     m_mergeTimer.setInterval(MergeIntervalMs);
     connect(&m_mergeTimer, &QTimer::timeout, this, &RecordViewModel::mergeArrivals);
@@ -79,9 +84,14 @@ void RecordViewModel::abandonJob()
         return;
     const bool wasMerge = m_job->existing != nullptr;
     m_job->cancel = true;
-    m_thread->wait();
-    delete m_thread;
-    m_thread = nullptr;
+    if (m_thread) { // else its rows were being announced
+        m_thread->wait();
+        delete m_thread;
+        m_thread = nullptr;
+    }
+    m_announceTimer.stop();
+    m_tail = nullptr;
+    m_tailShown = 0;
     m_job.reset();
     if (!wasMerge) {
         m_progressTimer.stop();
@@ -112,8 +122,8 @@ void RecordViewModel::setSourceModel(QAbstractItemModel *source)
                 m_mergeTimer.start();
         });
         connect(m_source, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
-            abandonJob(); // it works on rows that are about to go
             beginResetModel();
+            abandonJob(); // it works on rows that are about to go
         });
         connect(m_source, &QAbstractItemModel::modelReset, this, [this] {
             releaseOffThread(std::move(m_entries));
@@ -215,58 +225,67 @@ void RecordViewModel::finishJob(const std::shared_ptr<Job> &job)
 {
     m_thread->deleteLater();
     m_thread = nullptr;
-    m_job.reset();
     const bool wasMerge = job->existing != nullptr;
     if (!wasMerge) {
         m_progressTimer.stop();
         emit busyChanged(false, QString());
     }
     if (!job->cancelled && job->query == m_shown && wasMerge) {
-        // New rows are announced as inserted at the end first, then moved into place by a
-        // layout change that keeps the count: a layout change that also changed the count
-        // makes the vertical header rebuild all its sections (200 ms at 10 M rows).
-        if (!job->arrivals.empty()) {
-            const int end = rowCount();
-            beginInsertRows({}, end, end + int(job->arrivals.size()) - 1);
-            m_tail = &job->arrivals;
-            endInsertRows();
-        }
-        publish(std::move(job->entries), job->snapshot.rowCount(), job->query, &job->insertedBefore);
+        // The job stays current (isBusy(), no other job) until its rows are all shown.
+        m_tail = &job->arrivals;
+        m_tailShown = 0;
+        announceArrivals();
+        return;
     }
-    else if (!job->cancelled && job->query == m_wanted && !wasMerge)
+    m_job.reset();
+    if (!job->cancelled && job->query == m_wanted && !wasMerge)
         publish(std::move(job->entries), job->snapshot.rowCount(), job->query, nullptr);
-    releaseOffThread(std::move(job->insertedBefore));
-    releaseOffThread(std::move(job->arrivals));
-    releaseOffThread(std::move(job->entries)); // left there when not published
+    afterJob(*job);
+}
+
+void RecordViewModel::announceArrivals()
+{
+    // A merge's new rows are announced as inserted at the end, a slice per turn of the event
+    // loop: the vertical header grows its per-row state with each insertion, and two million
+    // rows at once would hold the window for a quarter of a second. Then one change moves them
+    // into place (publish()).
+    const std::shared_ptr<Job> job = m_job;
+    const qsizetype left = qsizetype(m_tail->size()) - m_tailShown;
+    if (left > 0) {
+        const int first = rowCount();
+        const qsizetype slice = qMin<qsizetype>(left, ArrivalSliceRows);
+        beginInsertRows({}, first, first + int(slice) - 1);
+        m_tailShown += slice;
+        endInsertRows();
+        if (m_tailShown < qsizetype(m_tail->size())) {
+            m_announceTimer.start();
+            return;
+        }
+    }
+    m_job.reset();
+    publish(std::move(job->entries), job->snapshot.rowCount(), job->query, &job->insertedBefore);
+    afterJob(*job);
+}
+
+void RecordViewModel::afterJob(Job &job)
+{
+    releaseOffThread(std::move(job.insertedBefore));
+    releaseOffThread(std::move(job.arrivals));
+    releaseOffThread(std::move(job.entries)); // left there when not published
     if (m_wanted != m_shown)
         startJob();
     else if (!passThrough() && m_coveredRows < m_source->store().rowCount())
-        wasMerge ? m_mergeTimer.start() : mergeArrivals(); // rows that came during a long sort: at once
+        job.existing ? m_mergeTimer.start() : mergeArrivals(); // rows that came during a long sort: at once
 }
 
-void RecordViewModel::publish(RowOrdering::Entries entries, qint64 coveredRows, const RowQuery &query,
-                              const std::vector<quint32> *insertedBefore)
+QModelIndexList RecordViewModel::whereTheyGo(const QModelIndexList &persistent, const RowOrdering::Entries &entries,
+                                             const RowQuery &query, const RowOrdering::Shifts *insertedBefore) const
 {
-    if (insertedBefore && persistentIndexList().isEmpty()) {
-        // Nothing to keep on its record (no selection, no current cell): the rows are all
-        // there already, only what they show changes. A layout change would make the vertical
-        // header walk its per-row state twice (about 80 ms at 10 M rows) for nothing.
-        m_shown = query;
-        releaseOffThread(std::exchange(m_entries, std::move(entries)));
-        m_tail = nullptr;
-        m_coveredRows = coveredRows;
-        if (rowCount() > 0)
-            emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
-        return;
-    }
-    emit layoutAboutToBeChanged();
-    // Keep what the user selected or looks at on the same records.
-    const QModelIndexList persistent = persistentIndexList();
     QModelIndexList moved;
     moved.reserve(persistent.size());
     std::vector<qint32> viewRowOfSource;
     const bool toPassThrough = query.isArrivalOrder();
-    if (!insertedBefore && !toPassThrough && !persistent.isEmpty()) {
+    if (!insertedBefore && !toPassThrough && persistent.size() > 1) {
         viewRowOfSource.assign(size_t(m_source->store().rowCount()), -1);
         for (size_t i = 0; i < entries.size(); ++i)
             viewRowOfSource[entries[i].row] = qint32(i);
@@ -280,17 +299,79 @@ void RecordViewModel::publish(RowOrdering::Entries entries, qint64 coveredRows, 
             const quint32 arrival = quint32(old.row() - int(m_entries.size()));
             row = int(arrival) + int(std::upper_bound(insertedBefore->cbegin(), insertedBefore->cend(), arrival) - insertedBefore->cbegin());
         } else {
-            const int sourceRow = mapToSource(old).row();
-            row = toPassThrough ? sourceRow : viewRowOfSource[size_t(sourceRow)];
+            const quint32 sourceRow = quint32(mapToSource(old).row());
+            if (toPassThrough) {
+                row = int(sourceRow);
+            } else if (!viewRowOfSource.empty()) {
+                row = viewRowOfSource[sourceRow];
+            } else { // one index: a scan is cheaper than a table of every row
+                const auto at = std::find_if(entries.cbegin(), entries.cend(), [&](const RowEntry &e) { return e.row == sourceRow; });
+                row = at == entries.cend() ? -1 : int(at - entries.cbegin());
+            }
         }
         moved.append(row < 0 ? QModelIndex() : createIndex(row, old.column()));
     }
+    return moved;
+}
+
+void RecordViewModel::swapIn(RowOrdering::Entries entries, qint64 coveredRows, const RowQuery &query)
+{
     m_shown = query;
     releaseOffThread(std::exchange(m_entries, std::move(entries)));
     m_tail = nullptr;
+    m_tailShown = 0;
     m_coveredRows = coveredRows;
-    changePersistentIndexList(persistent, moved);
-    emit layoutChanged();
+}
+
+void RecordViewModel::publish(RowOrdering::Entries entries, qint64 coveredRows, const RowQuery &query,
+                              const RowOrdering::Shifts *insertedBefore)
+{
+    // Keep what the user selected or looks at on the same records.
+    const QModelIndexList persistent = persistentIndexList();
+    if (persistent.size() > 1) {
+        // A selection: its ranges are remapped cell by cell, which takes a layout change (and
+        // the vertical header then walks its per-row state: about 80 ms at 10 M rows).
+        emit layoutAboutToBeChanged();
+        const QModelIndexList moved = whereTheyGo(persistentIndexList(), entries, query, insertedBefore);
+        swapIn(std::move(entries), coveredRows, query);
+        changePersistentIndexList(persistentIndexList(), moved);
+        emit layoutChanged();
+        return;
+    }
+    // At most one index to keep (the current cell): the new count is reached by removing or
+    // adding rows at the end, and the rows in common only show something else (dataChanged).
+    // m_rowLimit holds the count between the steps, so every signal sees a consistent model;
+    // the kept index sits on row 0 while its own row might be removed.
+    const int before = rowCount();
+    const int after = query.isArrivalOrder() ? m_source->rowCount() : int(entries.size());
+    const int common = qMin(before, after);
+    QModelIndex kept = persistent.value(0);
+    const QModelIndex target = kept.isValid() ? whereTheyGo(persistent, entries, query, insertedBefore).constFirst() : QModelIndex();
+    const auto keep = [&](const QModelIndex &to) {
+        changePersistentIndex(kept, to);
+        kept = to;
+    };
+    if (kept.isValid() && kept.row() >= common && common > 0)
+        keep(index(0, kept.column()));
+    if (after < before) {
+        beginRemoveRows({}, after, before - 1);
+        m_rowLimit = after;
+        endRemoveRows();
+    }
+    m_rowLimit = common;
+    swapIn(std::move(entries), coveredRows, query);
+    if (kept.isValid() && (!target.isValid() || target.row() < common))
+        keep(target);
+    if (common > 0)
+        emit dataChanged(index(0, 0), index(common - 1, columnCount() - 1));
+    if (after > before) {
+        beginInsertRows({}, before, after - 1);
+        m_rowLimit = -1;
+        endInsertRows();
+        if (kept.isValid() && target.isValid() && target.row() >= common)
+            keep(target);
+    }
+    m_rowLimit = -1;
 }
 
 QVector<qint64> RecordViewModel::sourceRowsInViewOrder() const
@@ -345,7 +426,8 @@ int RecordViewModel::rowCount(const QModelIndex &parent) const
 {
     if (parent.isValid() || !m_source)
         return 0;
-    return passThrough() ? m_source->rowCount() : int(m_entries.size() + (m_tail ? m_tail->size() : 0));
+    const int rows = passThrough() ? m_source->rowCount() : int(qsizetype(m_entries.size()) + m_tailShown);
+    return m_rowLimit < 0 ? rows : qMin(rows, m_rowLimit);
 }
 
 int RecordViewModel::columnCount(const QModelIndex &parent) const

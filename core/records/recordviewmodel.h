@@ -62,9 +62,15 @@ private:
     // Stops the running job and waits for its thread; nothing is published.
     void abandonJob();
     void finishJob(const std::shared_ptr<Job> &job);
+    void announceArrivals();
+    void afterJob(Job &job);
     void mergeArrivals();
     void publish(RowOrdering::Entries entries, qint64 coveredRows, const RowQuery &query,
-                 const std::vector<quint32> *insertedBefore);
+                 const RowOrdering::Shifts *insertedBefore);
+    // Where the given indexes go once `entries` (a merge when insertedBefore) are shown.
+    QModelIndexList whereTheyGo(const QModelIndexList &persistent, const RowOrdering::Entries &entries,
+                                const RowQuery &query, const RowOrdering::Shifts *insertedBefore) const;
+    void swapIn(RowOrdering::Entries entries, qint64 coveredRows, const RowQuery &query);
     QString describe(const RowQuery &query, qint64 rows) const;
     // The entry shown at `row` (not passing through): the order, then any tail of new rows.
     const RowEntry &entryAt(int row) const;
@@ -73,9 +79,12 @@ private:
     RowQuery m_shown;   // what m_entries shows
     RowQuery m_wanted;  // what the user asked for last
     RowOrdering::Entries m_entries; // when not passing through
-    // New rows announced at the end while a merge is published, until the merged order replaces
-    // m_entries a moment later (the job's arrivals).
+    // A merge's new rows (its job's arrivals), announced at the end a slice at a time, until
+    // the merged order replaces m_entries; m_tailShown of them are shown so far.
     const RowOrdering::Entries *m_tail = nullptr;
+    qsizetype m_tailShown = 0;
+    QTimer m_announceTimer;
+    int m_rowLimit = -1; // while publish() moves between counts: the rows shown, at most
     qint64 m_coveredRows = 0;       // source rows m_entries accounts for
     std::shared_ptr<Job> m_job;
     QThread *m_thread = nullptr;

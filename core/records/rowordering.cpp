@@ -245,7 +245,7 @@ RowOrdering::Entries RowOrdering::build(const RecordStore &store, qint64 fromRow
 }
 
 RowOrdering::Entries RowOrdering::merge(const Entries &existing, const Entries &added,
-                                        std::vector<quint32> *insertedBefore) const
+                                        Shifts *insertedBefore) const
 {
     Entries merged;
     merged.reserve(existing.size() + added.size());

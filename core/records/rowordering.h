@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "largememory.h"
 #include "recordstore.h"
 
 #include <QString>
@@ -46,7 +47,9 @@ struct RowEntry
 class IPCWCORE_EXPORT RowOrdering
 {
 public:
-    using Entries = std::vector<RowEntry>;
+    // Orders of 10 M rows are 160 MB, rewritten at every merge: huge pages (see LargeMemory).
+    using Entries = std::vector<RowEntry, LargeMemory::Allocator<RowEntry>>;
+    using Shifts = std::vector<quint32, LargeMemory::Allocator<quint32>>;
     // Called now and then with the fraction done (0..1); return false to stop.
     using Progress = std::function<bool(double)>;
 
@@ -57,7 +60,7 @@ public:
     Entries build(const RecordStore &store, qint64 fromRow, const Progress &progress, bool *cancelled) const;
     // `existing` and `added` both sorted: the merged view. `insertedBefore[i]` is how many
     // added entries land before existing entry i (for moving persistent indexes).
-    Entries merge(const Entries &existing, const Entries &added, std::vector<quint32> *insertedBefore) const;
+    Entries merge(const Entries &existing, const Entries &added, Shifts *insertedBefore) const;
 
     bool matches(const RecordStore::Location &at) const;
 

@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "framestorage.h"
 
+#include "largememory.h"
 #include "recordbatch.h"
 
-#include <cstdlib>
 #include <cstring>
-#include <new>
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace {
 
@@ -20,32 +15,12 @@ constexpr qsizetype roundUp8(qsizetype n)
 
 } // namespace
 
-// One mapping (Linux: anonymous, advised for huge pages; elsewhere the heap). Pages are touched
-// only as they are filled, so an unused tail costs address space, not memory.
+// One mapping (see LargeMemory). Pages are touched only as they are filled, so an unused tail
+// costs address space, not memory.
 struct FrameStorage::Block
 {
-    explicit Block(qsizetype size) : size(size)
-    {
-#if defined(__linux__)
-        void *p = mmap(nullptr, size_t(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED)
-            throw std::bad_alloc();
-        madvise(p, size_t(size), MADV_HUGEPAGE); // a hint: without THP, plain pages
-        base = static_cast<char *>(p);
-#else
-        base = static_cast<char *>(std::malloc(size_t(size)));
-        if (!base)
-            throw std::bad_alloc();
-#endif
-    }
-    ~Block()
-    {
-#if defined(__linux__)
-        munmap(base, size_t(size));
-#else
-        std::free(base);
-#endif
-    }
+    explicit Block(qsizetype size) : base(static_cast<char *>(LargeMemory::allocate(size_t(size)))), size(size) {}
+    ~Block() { LargeMemory::release(base, size_t(size)); }
     Block(const Block &) = delete;
     Block &operator=(const Block &) = delete;
 

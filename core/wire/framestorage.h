@@ -15,8 +15,8 @@ struct RecordBatch;
 //
 // Why not keep each frame in the buffer it arrived in: memory written once and kept is what a
 // receiver spends most on at volume, and most of that cost is the first touch of each fresh page
-// (a page fault per 4 KiB, microseconds each, more in a virtual machine). On Linux the blocks are
-// advised for transparent huge pages, so a million records take a handful of faults instead of
+// (a page fault per 4 KiB, microseconds each, more in a virtual machine). The blocks come from
+// LargeMemory (huge pages on Linux), so a million records take a handful of faults instead of
 // about fifteen thousand; and the buffer a frame arrived in goes straight back to the allocator
 // to receive the next one, already touched. The copy itself is cheap: the frame was just
 // validated and is still in the cache.

@@ -5,6 +5,7 @@
 #include "recordviewmodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QItemSelectionModel>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -86,6 +87,7 @@ private slots:
     void filtersCaseInsensitively();
     void rowsArrivingWhileSortedAndFilteredAreMergedIn();
     void persistentIndexFollowsItsRecord();
+    void selectionFollowsItsRecordsThroughMergeAndFilter();
     void cancelKeepsTheOrderShown();
     void clearWhileSortedStartsAfresh();
 };
@@ -192,6 +194,40 @@ void TestRecordViewModel::persistentIndexFollowsItsRecord()
     QVERIFY(watched.isValid());
     QCOMPARE(watched.data(), id);
     QCOMPARE(shownOrder(view), referenceOrder(model, Column::Salary, Qt::AscendingOrder));
+}
+
+void TestRecordViewModel::selectionFollowsItsRecordsThroughMergeAndFilter()
+{
+    // A selection (several persistent indexes) goes through a layout change; its rows must
+    // stay on their records whatever moves around them.
+    EmployeeTableModel model;
+    model.appendBatches(frames(21, 1000, 10, 1));
+    RecordViewModel view;
+    view.setSourceModel(&model);
+    QAbstractItemModelTester tester(&view, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QItemSelectionModel selection(&view);
+    view.sort(Column::Salary, Qt::AscendingOrder);
+    QTRY_VERIFY(!view.isBusy());
+    selection.select(QItemSelection(view.index(300, 0), view.index(302, Column::Id)), QItemSelectionModel::Select);
+    const auto selectedIds = [&] {
+        QStringList ids;
+        for (const QModelIndex &index : selection.selectedIndexes())
+            ids << index.siblingAtColumn(Column::Id).data().toString();
+        ids.removeDuplicates();
+        ids.sort();
+        return ids;
+    };
+    const QStringList before = selectedIds();
+    QCOMPARE(before.size(), 3);
+    model.appendBatches(frames(23, 1000, 10, 500));
+    QTRY_COMPARE(view.rowCount(), 2000);
+    QTRY_VERIFY(!view.isBusy());
+    QCOMPARE(selectedIds(), before);
+    QCOMPARE(shownOrder(view), referenceOrder(model, Column::Salary, Qt::AscendingOrder));
+    view.setFilter(QStringLiteral("zzz-no-such-name"));
+    QTRY_VERIFY(!view.isBusy());
+    QCOMPARE(view.rowCount(), 0);
+    QVERIFY(selection.selectedIndexes().isEmpty());
 }
 
 void TestRecordViewModel::cancelKeepsTheOrderShown()

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+class QTableView;
+
+// How a table of received records behaves, shared by the receiver window and the benchmark's
+// table rows (so the benchmark measures the table a user sees): whole-row selection, no word
+// wrap, and no per-row header — rows of one fixed height, so ten million of them cost the
+// view next to nothing to lay out.
+void configureRecordTable(QTableView *table);
