@@ -3,6 +3,7 @@
 
 #include "framecodec.h"
 
+#include <QtAlgorithms>
 #include <QtEndian>
 
 #include <cstring>
@@ -44,20 +45,6 @@ bool isValidWireDate(quint16 year, quint8 month, quint8 day)
 
 namespace {
 
-// Whether every byte is below 0x80: eight bytes at a time.
-bool isAscii(const char *data, qsizetype size)
-{
-    quint64 high = 0;
-    for (; size >= 8; data += 8, size -= 8) {
-        quint64 word;
-        std::memcpy(&word, data, 8);
-        high |= word;
-    }
-    for (; size > 0; ++data, --size)
-        high |= quint8(*data);
-    return (high & 0x8080808080808080ull) == 0;
-}
-
 // Validates one record starting at `at`; on success returns its end, else nullptr and `error`.
 const char *validateRecord(const char *at, const char *end, DecodeError *error)
 {
@@ -72,6 +59,7 @@ const char *validateRecord(const char *at, const char *end, DecodeError *error)
     // Lengths and bounds first; then the text, which is mostly ASCII.
     const char *const texts = at + FirstTextOffset;
     at = texts;
+    bool shortFields = true;
     for (int field = 0; field < 4; ++field) {
         if (end - at < 2) {
             *error = DecodeError::CountMismatch;
@@ -82,6 +70,7 @@ const char *validateRecord(const char *at, const char *end, DecodeError *error)
             *error = DecodeError::FieldTooLong;
             return nullptr;
         }
+        shortFields = shortFields && length < 0x80;
         at += 2;
         if (end - at < length) {
             *error = DecodeError::CountMismatch;
@@ -89,13 +78,18 @@ const char *validateRecord(const char *at, const char *end, DecodeError *error)
         }
         at += length;
     }
-    // The length prefixes are ASCII too when every field is under 128 bytes: then one pass over
-    // the whole text region settles it.
-    if (isAscii(texts, at - texts))
-        return at;
+    // When every field is under 128 bytes, each length prefix is two bytes below 0x80: plain
+    // ASCII to a UTF-8 check, and no sequence can run across one. Then one pass over the whole
+    // text region says whether every field is valid.
+    if (shortFields) {
+        if (FrameCodec::isValidUtf8(texts, at - texts))
+            return at;
+        *error = DecodeError::InvalidText;
+        return nullptr;
+    }
     for (const char *field = texts; field < at; field += 2 + textLength(field)) {
         const quint16 length = textLength(field);
-        if (!isAscii(field + 2, length) && !FrameCodec::isValidUtf8(field + 2, length)) {
+        if (!FrameCodec::isValidUtf8(field + 2, length)) {
             *error = DecodeError::InvalidText;
             return nullptr;
         }
@@ -163,12 +157,16 @@ bool isValidUtf8(const char *data, qsizetype size)
     const auto *p = reinterpret_cast<const unsigned char *>(data);
     const unsigned char *const end = p + size;
     while (p < end) {
-        // Most text is ASCII: check eight bytes at a time.
+        // Most text is ASCII: check eight bytes at a time, and go straight to the first that
+        // is not (bytes are read little-endian: the lowest set bit is the earliest byte).
         while (end - p >= 8) {
             quint64 word;
             std::memcpy(&word, p, 8);
-            if (word & 0x8080808080808080ull)
+            word = qFromLittleEndian(word) & 0x8080808080808080ull;
+            if (word) {
+                p += qCountTrailingZeroBits(word) / 8;
                 break;
+            }
             p += 8;
         }
         if (p == end)

@@ -634,18 +634,24 @@ void TestFrameCodec::countMismatch()
 void TestFrameCodec::invalidText_data()
 {
     QTest::addColumn<QByteArray>("replacement"); // four bytes put in place of the name "AAAA"
-    QTest::newRow("0xFF byte") << utf8("\xFF" "AAA");
-    QTest::newRow("lone continuation byte") << utf8("\x80" "AAA");
-    QTest::newRow("overlong slash") << utf8("\xC0\xAF" "AA");
-    QTest::newRow("UTF-16 surrogate") << utf8("\xED\xA0\x80" "A");
-    QTest::newRow("above U+10FFFF") << utf8("\xF4\x90\x80\x80");
-    QTest::newRow("sequence cut at field end") << utf8("AA\xE2\x82");
+    // Short fields are checked in one pass over all four, long ones one by one.
+    QTest::addColumn<int>("nameLength");
+    for (int length : {4, 300}) {
+        const QByteArray size = length == 4 ? "short name" : "long name";
+        QTest::newRow("0xFF byte, " + size) << utf8("\xFF" "AAA") << length;
+        QTest::newRow("lone continuation byte, " + size) << utf8("\x80" "AAA") << length;
+        QTest::newRow("overlong slash, " + size) << utf8("\xC0\xAF" "AA") << length;
+        QTest::newRow("UTF-16 surrogate, " + size) << utf8("\xED\xA0\x80" "A") << length;
+        QTest::newRow("above U+10FFFF, " + size) << utf8("\xF4\x90\x80\x80") << length;
+    }
+    QTest::newRow("sequence cut at field end") << utf8("AA\xE2\x82") << 4;
 }
 
 void TestFrameCodec::invalidText()
 {
     QFETCH(QByteArray, replacement);
-    QByteArray frame = encode({employeeNamed(QStringLiteral("AAAA"))});
+    QFETCH(int, nameLength);
+    QByteArray frame = encode({employeeNamed(QString(nameLength - 4, QLatin1Char('n')) + QStringLiteral("AAAA"))});
     const qsizetype at = frame.indexOf("AAAA");
     QVERIFY(at > Wire::HeaderSize);
     frame.replace(at, 4, replacement);
