@@ -2,6 +2,7 @@
 #include "employee.h"
 #include "employeegenerator.h"
 #include "framecodec.h"
+#include "framestorage.h"
 #include "framestreamreader.h"
 #include "recordbatch.h"
 
@@ -13,6 +14,7 @@
 #include <QStringDecoder>
 #include <QStandardPaths>
 #include <QTest>
+#include <QThread>
 #include <QtEndian>
 
 #include <algorithm>
@@ -274,6 +276,7 @@ private slots:
     void streamByteByByte();
     void streamRandomChunks();
     void wireDatesAgreeWithQDate();
+    void storedBatchesOutliveTheirStorage();
     void streamFromDeviceAndLargeFrames();
     void streamCommitsMemoryAsBytesArrive();
     void streamGarbageFailsWithBadMagic();
@@ -833,6 +836,43 @@ void TestFrameCodec::streamRandomChunks()
         QCOMPARE(got, frames);
         QVERIFY(!reader.failed());
         QCOMPARE(reader.pendingBytes(), 0);
+    }
+}
+
+void TestFrameCodec::storedBatchesOutliveTheirStorage()
+{
+    // Batches kept in FrameStorage read back every record, from two threads at once, and keep
+    // their blocks alive after the storage itself is gone; a frame over a quarter block gets a
+    // block of its own.
+    auto storage = std::make_unique<FrameStorage>();
+    EmployeeGenerator generator(8);
+    QList<EmployeeList> sent;
+    for (int records : {1, 4096, 150000, 7, 4096})
+        sent.append(generator.take(records));
+    QVERIFY(FrameCodec::encodeRecords(sent[2].constData(), sent[2].size(), 1, 1).size() > FrameStorage::BlockBytes / 4);
+    std::vector<RecordBatch> kept(size_t(sent.size()));
+    std::vector<int> problems(size_t(sent.size()), 0); // written by one thread each, read after
+    auto keepSome = [&](int from, int step) { // no QTest macros off the test's thread
+        for (int i = from; i < sent.size(); i += step) {
+            const QByteArray frame = FrameCodec::encodeRecords(sent[i].constData(), sent[i].size(), quint64(i + 1), 1);
+            if (FrameCodec::indexRecords(frame, &kept[size_t(i)]) != DecodeError::None)
+                problems[size_t(i)] = 1;
+            storage->keep(&kept[size_t(i)]);
+            if (kept[size_t(i)].frame == frame.constData()) // must be copied out of the arrival buffer
+                problems[size_t(i)] = 2;
+        }
+    };
+    std::unique_ptr<QThread> other(QThread::create([&] { keepSome(1, 2); }));
+    other->start();
+    keepSome(0, 2);
+    QVERIFY(other->wait(60000));
+    QCOMPARE(problems, std::vector<int>(size_t(sent.size()), 0));
+    storage.reset();
+    for (int i = 0; i < sent.size(); ++i) {
+        QCOMPARE(kept[size_t(i)].size(), sent[i].size());
+        for (qsizetype r = 0; r < sent[i].size(); r += qMax<qsizetype>(1, sent[i].size() / 97))
+            QCOMPARE(kept[size_t(i)].record(r).toEmployee(), sent[i].at(r));
+        QCOMPARE(kept[size_t(i)].record(sent[i].size() - 1).toEmployee(), sent[i].constLast());
     }
 }
 
