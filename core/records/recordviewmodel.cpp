@@ -102,6 +102,7 @@ void RecordViewModel::abandonJob()
 void RecordViewModel::setSourceModel(QAbstractItemModel *source)
 {
     beginResetModel();
+    abandonJob(); // it works on the previous source's rows
     if (m_source)
         disconnect(m_source, nullptr, this, nullptr);
     m_source = qobject_cast<EmployeeTableModel *>(source);
