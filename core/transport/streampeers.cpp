@@ -19,6 +19,15 @@ void abortSocket(QIODevice *socket)
         socket->close();
 }
 
+// Hands what is queued (the last acknowledgements, typically) to the kernel without waiting.
+void flushSocket(QIODevice *socket)
+{
+    if (auto *tcp = qobject_cast<QAbstractSocket *>(socket))
+        tcp->flush();
+    else if (auto *local = qobject_cast<QLocalSocket *>(socket))
+        local->flush();
+}
+
 } // namespace
 
 StreamPeers::StreamPeers(TransportEndpoint *endpoint) : QObject(endpoint), m_endpoint(endpoint)
@@ -62,6 +71,10 @@ void StreamPeers::closed(PeerId peer, const QString &reason)
 
 void StreamPeers::dropAll()
 {
+    // Closing our own end: write() only queues until the event loop runs again, and a receiver
+    // that closes right after acknowledging its last frame must still send that ack.
+    for (const Peer &p : std::as_const(m_peers))
+        flushSocket(p.socket);
     const auto peers = m_peers.keys();
     for (PeerId peer : peers)
         drop(peer, QString());
