@@ -12,7 +12,8 @@ class QLineEdit;
 class QSpinBox;
 
 // One employee typed by hand. Checks the fields before anything is sent and says which one
-// is wrong, in the form itself.
+// is wrong, in the form itself. The ID field holds the id of the next employee sent, typed or
+// generated, so the ids of one window never repeat.
 class EmployeeForm : public QGroupBox
 {
     Q_OBJECT
@@ -23,6 +24,12 @@ public:
     std::optional<Employee> employee();
     // After a send: the next id, and the name and email cleared for the next person.
     void prepareNext();
+
+    // A button beside the last field (the window's Send).
+    void addButton(QWidget *button);
+
+    quint32 nextId() const;
+    void setNextId(quint32 id);
 
 private:
     void showError(QWidget *field, const QString &message);

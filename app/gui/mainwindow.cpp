@@ -5,11 +5,13 @@
 #include "connectionpanel.h"
 #include "endpointfactory.h"
 #include "itransport.h"
+#include "menushortcutguard.h"
 #include "messagebar.h"
 #include "pluginmanager.h"
 #include "pluginsdialog.h"
 #include "receiverpanel.h"
 #include "senderpanel.h"
+#include "sentences.h"
 
 #include <QCloseEvent>
 #include <QCoreApplication>
@@ -17,11 +19,14 @@
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QLabel>
+#include <QLibrary>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -30,6 +35,15 @@ namespace {
 
 // How often a --send-on-start sender tries again while no receiver listens yet.
 constexpr int RetryIntervalMs = 1000;
+
+QString pluginSuffix()
+{
+#if defined(Q_OS_WIN)
+    return QStringLiteral(".dll");
+#else
+    return QStringLiteral(".so");
+#endif
+}
 
 QStringList localFiles(const QMimeData *mime)
 {
@@ -58,7 +72,13 @@ MainWindow::MainWindow(EndpointRole role, const AppOptions &options, PluginManag
     m_tabs->setDocumentMode(true);
     // Each page of the window is one line here.
     m_tabs->addTab(createTransferTab(options), tr("Transfer"));
-    m_tabs->addTab(new BenchmarkTab(m_plugins, this), tr("Benchmark"));
+    // Scrolls rather than widen the window: two windows must fit side by side on a small screen.
+    auto *benchmark = new QScrollArea(this);
+    benchmark->setObjectName(QStringLiteral("benchmarkScroll"));
+    benchmark->setWidget(new BenchmarkTab(m_plugins, benchmark));
+    benchmark->setWidgetResizable(true);
+    benchmark->setFrameShape(QFrame::NoFrame);
+    m_tabs->addTab(benchmark, tr("Benchmark"));
 
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
@@ -80,6 +100,7 @@ MainWindow::MainWindow(EndpointRole role, const AppOptions &options, PluginManag
     statusBar()->addWidget(m_stateLabel, 1);
 
     createMenus();
+    MenuShortcutGuard::install(this, menuBar());
 
     // Text dropped on a field would otherwise swallow a plugin file meant for the window.
     for (QLineEdit *edit : findChildren<QLineEdit *>())
@@ -91,7 +112,14 @@ MainWindow::MainWindow(EndpointRole role, const AppOptions &options, PluginManag
     connect(m_connection, &ConnectionPanel::openRequested, this, &MainWindow::openEndpoint);
     connect(m_connection, &ConnectionPanel::closeRequested, this, &MainWindow::closeEndpoint);
     connect(m_connection, &ConnectionPanel::selectionChanged, this, &MainWindow::updateTitle);
-    connect(m_panel, &RolePanel::logged, this, &MainWindow::log);
+    connect(m_panel, &RolePanel::logged, this, [this](LogView::Severity severity, const QString &message) {
+        log(severity, message, MessageBar::Subject::Transfer);
+    });
+    // A transfer that went through proves the connection and the transfer settings good.
+    connect(m_panel, &RolePanel::transferSucceeded, this, [this] {
+        m_messages->resolve(MessageBar::Subject::Transfer);
+        m_messages->resolve(MessageBar::Subject::Connection);
+    });
 
     resize(960, 720);
     applyStartOptions(options);
@@ -159,11 +187,13 @@ void MainWindow::applyStartOptions(const AppOptions &options)
         if (options.generate > 0)
             m_sender->setGenerateCount(int(qMin<qint64>(options.generate, 1'000'000)));
         if (m_sendOnStart && options.generate == 0 && options.importPath.isEmpty()) {
-            log(LogView::Severity::Warning, tr("--send-on-start has nothing to send: add --generate N or --import file.csv."));
+            log(LogView::Severity::Warning, tr("--send-on-start has nothing to send: add --generate N or --import file.csv."),
+                MessageBar::Subject::Transfer);
             m_sendOnStart = false;
         }
         if (!m_sendOnStart && !options.importPath.isEmpty())
-            log(LogView::Severity::Warning, tr("--import is sent only with --send-on-start; use Load CSV and send… in the window."));
+            log(LogView::Severity::Warning, tr("--import is sent only with --send-on-start; use Load CSV and send… in the window."),
+                MessageBar::Subject::Transfer);
     }
 
     if (!m_connection->selectTransport(options.transport, options.address)) {
@@ -171,7 +201,8 @@ void MainWindow::applyStartOptions(const AppOptions &options)
         for (const PluginManager::Plugin &p : m_plugins.plugins())
             if (p.metadata.id == options.transport && !p.error.isEmpty())
                 why = QLatin1Char(' ') + p.error;
-        log(LogView::Severity::Error, tr("The transport \"%1\" is not available.%2 Pick another one above.").arg(options.transport, why));
+        log(LogView::Severity::Error, tr("The transport \"%1\" is not available.%2 Pick another one above.").arg(options.transport, why),
+            MessageBar::Subject::Connection);
         m_sendOnStart = false;
         return;
     }
@@ -183,11 +214,11 @@ TransportEndpoint::State MainWindow::connectionState() const
     return m_endpoint ? m_endpoint->state() : TransportEndpoint::State::Closed;
 }
 
-void MainWindow::log(LogView::Severity severity, const QString &message)
+void MainWindow::log(LogView::Severity severity, const QString &message, MessageBar::Subject subject)
 {
     m_log->append(severity, message);
     if (severity == LogView::Severity::Error)
-        m_messages->showMessage(severity, message);
+        m_messages->showMessage(severity, message, subject);
 }
 
 void MainWindow::openEndpoint()
@@ -200,7 +231,7 @@ void MainWindow::openEndpoint()
     TransportEndpoint *endpoint = createEndpoint(m_plugins, {m_connection->transportId(), m_role, m_connection->address()},
                                                  &plugin, &error);
     if (!endpoint) {
-        log(LogView::Severity::Error, error);
+        log(LogView::Severity::Error, error, MessageBar::Subject::Connection);
         m_connection->setState(TransportEndpoint::State::Failed);
         updateStatus();
         return;
@@ -209,26 +240,30 @@ void MainWindow::openEndpoint()
     endpoint->setParent(this);
     m_endpoint = endpoint;
     m_peers = 0;
+    // First, so the receiver's session has named a peer before this window speaks of it.
+    m_panel->attach(endpoint, m_transport);
 
     connect(endpoint, &TransportEndpoint::errorOccurred, this, [this](const QString &message) {
         // While waiting for a receiver, the same refusal would repeat every second.
         if (!m_retrying)
-            log(LogView::Severity::Error, message);
+            log(LogView::Severity::Error, message, MessageBar::Subject::Connection);
     });
     connect(endpoint, &TransportEndpoint::stateChanged, this, &MainWindow::onStateChanged);
-    connect(endpoint, &TransportEndpoint::peerConnected, this, [this](quint64 peer, const QString &description) {
+    connect(endpoint, &TransportEndpoint::peerConnected, this, [this](quint64 peer) {
         ++m_peers;
-        if (m_role == EndpointRole::Receiver)
-            log(LogView::Severity::Info, tr("Peer %1 connected: %2.").arg(peer).arg(description));
+        if (m_receiver)
+            log(LogView::Severity::Info, tr("%1 connected.").arg(Sentences::capitalized(m_receiver->peerName(peer))),
+                MessageBar::Subject::Connection);
         updateStatus();
     });
     connect(endpoint, &TransportEndpoint::peerDisconnected, this, [this](quint64 peer, const QString &reason) {
         m_peers = qMax(0, m_peers - 1);
-        log(LogView::Severity::Info, reason.isEmpty() ? tr("Peer %1 disconnected.").arg(peer)
-                                                      : tr("Peer %1 disconnected: %2.").arg(peer).arg(reason));
+        const QString who = m_receiver ? Sentences::capitalized(m_receiver->peerName(peer)) : tr("The receiver");
+        log(LogView::Severity::Info, reason.isEmpty() ? tr("%1 disconnected.").arg(who)
+                                                      : tr("%1 disconnected: %2.").arg(who, Sentences::clause(reason)),
+            MessageBar::Subject::Connection);
         updateStatus();
     });
-    m_panel->attach(endpoint, m_transport);
     m_connection->setState(TransportEndpoint::State::Opening);
     updateTitle();
     updateStatus();
@@ -243,10 +278,11 @@ void MainWindow::closeEndpoint()
     m_sendOnStart = false;
     if (m_endpoint) {
         releaseEndpoint(TransportEndpoint::State::Closed);
-        log(LogView::Severity::Info, m_role == EndpointRole::Receiver ? tr("Stopped listening.") : tr("Disconnected."));
+        log(LogView::Severity::Info, m_role == EndpointRole::Receiver ? tr("Stopped listening.") : tr("Disconnected."),
+            MessageBar::Subject::Connection);
     } else if (wasWaiting) {
         m_connection->setState(TransportEndpoint::State::Closed);
-        log(LogView::Severity::Info, tr("Stopped waiting for a receiver."));
+        log(LogView::Severity::Info, tr("Stopped waiting for a receiver."), MessageBar::Subject::Connection);
     }
     updateStatus();
 }
@@ -268,13 +304,15 @@ void MainWindow::releaseEndpoint(TransportEndpoint::State finalState)
 void MainWindow::onStateChanged(TransportEndpoint::State state)
 {
     using State = TransportEndpoint::State;
-    const QString where = QStringLiteral("%1 %2").arg(m_transport.name, m_endpoint->address());
+    const QString where = QStringLiteral("%1 (%2)").arg(m_transport.name, m_endpoint->address());
     switch (state) {
     case State::Listening:
-        log(LogView::Severity::Info, tr("Listening on %1.").arg(where));
+        log(LogView::Severity::Info, tr("Listening over %1.").arg(where), MessageBar::Subject::Connection);
+        m_messages->resolve(MessageBar::Subject::Connection);
         break;
     case State::Connected:
-        log(LogView::Severity::Info, tr("Connected to the receiver on %1.").arg(where));
+        log(LogView::Severity::Info, tr("Connected to the receiver over %1.").arg(where), MessageBar::Subject::Connection);
+        m_messages->resolve(MessageBar::Subject::Connection);
         m_retrying = false;
         sendStartRecords();
         break;
@@ -282,8 +320,9 @@ void MainWindow::onStateChanged(TransportEndpoint::State state)
         releaseEndpoint(State::Failed);
         if (m_sendOnStart) {
             if (!m_retrying)
-                log(LogView::Severity::Info, tr("Trying again every second until a receiver listens on %1; "
-                                                "press Disconnect to stop.").arg(where));
+                log(LogView::Severity::Info, tr("Trying again every second until a receiver listens over %1; "
+                                                "press Disconnect to stop.").arg(where),
+                    MessageBar::Subject::Connection);
             m_retrying = true;
             // Keeps Disconnect enabled so the user can stop waiting.
             m_connection->setState(State::Opening);
@@ -326,6 +365,9 @@ void MainWindow::updateStatus()
     using State = TransportEndpoint::State;
     const bool receiver = m_role == EndpointRole::Receiver;
     const QString address = m_endpoint ? m_endpoint->address() : m_connection->address();
+    const QString transport = m_endpoint ? m_transport.name : m_connection->transportName();
+    // "over Clipboard (paced)" reads right where "to paced" would not: an address may be a mode.
+    const QString where = QStringLiteral("%1 (%2)").arg(transport, address);
     QString text;
     if (m_retrying) {
         text = tr("Waiting for a receiver at %1…").arg(address);
@@ -335,14 +377,14 @@ void MainWindow::updateStatus()
             text = receiver ? tr("Not listening") : tr("Not connected");
             break;
         case State::Opening:
-            text = receiver ? tr("Starting to listen on %1…").arg(address) : tr("Connecting to %1…").arg(address);
+            text = receiver ? tr("Starting to listen over %1…").arg(where) : tr("Connecting over %1…").arg(where);
             break;
         case State::Listening:
-            text = m_peers == 1 ? tr("Listening on %1 · 1 sender connected").arg(address)
-                                : tr("Listening on %1 · %2 senders connected").arg(address).arg(m_peers);
+            text = m_peers == 1 ? tr("Listening over %1 · 1 sender connected").arg(where)
+                                : tr("Listening over %1 · %2 senders connected").arg(where).arg(m_peers);
             break;
         case State::Connected:
-            text = tr("Connected to %1").arg(address);
+            text = tr("Connected over %1").arg(where);
             break;
         case State::Failed:
             text = tr("Failed: see Events below");
@@ -385,34 +427,97 @@ void MainWindow::installPlugins(const QStringList &files)
         worst = qMax(worst, severity);
     }
     if (!sentences.isEmpty())
-        m_messages->showMessage(worst, sentences.join(QLatin1Char('\n')));
+        m_messages->showMessage(worst, sentences.join(QLatin1Char('\n')), MessageBar::Subject::Plugins);
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 {
-    if (!localFiles(event->mimeData()).isEmpty())
-        event->acceptProposedAction();
+    if (!localFiles(event->mimeData()).isEmpty()) {
+        // The file is copied (a plugin) or read (a CSV file), never moved.
+        event->setDropAction(Qt::CopyAction);
+        event->accept();
+    }
 }
 
 void MainWindow::dragMoveEvent(QDragMoveEvent *event)
 {
-    if (!localFiles(event->mimeData()).isEmpty())
-        event->acceptProposedAction();
+    if (!localFiles(event->mimeData()).isEmpty()) {
+        event->setDropAction(Qt::CopyAction);
+        event->accept();
+    }
 }
 
 void MainWindow::dropEvent(QDropEvent *event)
 {
     const QStringList files = localFiles(event->mimeData());
     if (files.isEmpty()) {
-        m_messages->showMessage(LogView::Severity::Warning, tr("Only plugin files on this computer can be dropped here."));
+        m_messages->showMessage(LogView::Severity::Warning,
+                                tr("Only files on this computer can be dropped here: transport plugins, or a CSV file on a sender."),
+                                MessageBar::Subject::Plugins);
         return;
     }
-    event->acceptProposedAction();
-    installPlugins(files);
+    event->setDropAction(Qt::CopyAction);
+    event->accept();
+    QStringList plugins;
+    QStringList refusals;
+    for (const QString &file : files) {
+        const QString name = QFileInfo(file).fileName();
+        if (name.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive)) {
+            if (!m_sender)
+                refusals << tr("%1 was not loaded: a CSV file is sent from a sender window; this one receives.").arg(name);
+            else if (files.size() > 1)
+                refusals << tr("%1 was not loaded: drop one CSV file at a time.").arg(name);
+            else
+                m_sender->sendCsvFile(file);
+        } else if (QLibrary::isLibrary(file)) {
+            plugins << file;
+        } else {
+            refusals << tr("%1 was not opened: only transport plugins (%2 files) and CSV files can be dropped here. "
+                           "Nothing was changed.").arg(name, pluginSuffix());
+        }
+    }
+    for (const QString &refusal : std::as_const(refusals))
+        m_log->append(LogView::Severity::Warning, refusal);
+    if (!refusals.isEmpty())
+        m_messages->showMessage(LogView::Severity::Warning, refusals.join(QLatin1Char('\n')), MessageBar::Subject::Plugins);
+    if (!plugins.isEmpty())
+        installPlugins(plugins);
+}
+
+// Closing the window loses received rows no file holds, and stops a transfer under way: the
+// user says so first.
+bool MainWindow::confirmClose()
+{
+    QString loss;
+    if (m_receiver && m_receiver->unexportedRows() > 0)
+        loss = tr("%1 received records have not been exported to a CSV file; they are lost when this window closes.")
+                   .arg(QLocale().toString(m_receiver->unexportedRows()));
+    else if (m_sender && m_sender->isSending())
+        loss = tr("A transfer is still running; closing the window stops it.");
+    if (loss.isEmpty())
+        return true;
+    QMessageBox box(QMessageBox::Question, tr("Close IPC Workshop?"), loss, QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("confirmCloseBox"));
+    QPushButton *exportButton = m_receiver ? box.addButton(tr("&Export first…"), QMessageBox::AcceptRole) : nullptr;
+    QPushButton *closeButton = box.addButton(tr("&Close anyway"), QMessageBox::DestructiveRole);
+    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(exportButton ? exportButton : cancel);
+    box.setEscapeButton(cancel);
+    if (exportButton)
+        exportButton->setObjectName(QStringLiteral("exportFirstButton"));
+    closeButton->setObjectName(QStringLiteral("closeAnywayButton"));
+    box.exec();
+    if (box.clickedButton() == exportButton)
+        m_receiver->chooseExportFile(); // the window stays; once the rows are safe, closing asks nothing
+    return box.clickedButton() == closeButton;
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!confirmClose()) {
+        event->ignore();
+        return;
+    }
     m_retryTimer.stop();
     m_sendOnStart = false;
     if (m_endpoint)

@@ -3,6 +3,7 @@
 
 #include "appoptions.h"
 #include "logview.h"
+#include "messagebar.h"
 #include "transportendpoint.h"
 #include "transportmetadata.h"
 
@@ -11,7 +12,6 @@
 #include <QTimer>
 
 class ConnectionPanel;
-class MessageBar;
 class PluginManager;
 class QAction;
 class QDialog;
@@ -56,13 +56,15 @@ private:
     QWidget *createTransferTab(const AppOptions &options);
     void createMenus();
     void applyStartOptions(const AppOptions &options);
-    void log(LogView::Severity severity, const QString &message);
+    // Into the Events list; an error also into the message strip, until `subject` works again.
+    void log(LogView::Severity severity, const QString &message, MessageBar::Subject subject);
     void onStateChanged(TransportEndpoint::State state);
     void releaseEndpoint(TransportEndpoint::State finalState);
     void sendStartRecords();
     void updateTitle();
     void updateStatus();
     void showPluginsDialog();
+    bool confirmClose();
 
     PluginManager &m_plugins;
     const EndpointRole m_role;

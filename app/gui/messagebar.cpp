@@ -29,8 +29,9 @@ MessageBar::MessageBar(QWidget *parent) : QFrame(parent), m_text(new QLabel(this
     hide();
 }
 
-void MessageBar::showMessage(LogView::Severity severity, const QString &message)
+void MessageBar::showMessage(LogView::Severity severity, const QString &message, Subject subject)
 {
+    m_subject = subject;
     QString background = QStringLiteral("#e8f1fb");
     QString border = QStringLiteral("#6a9bd8");
     if (severity == LogView::Severity::Warning) {
@@ -45,6 +46,12 @@ void MessageBar::showMessage(LogView::Severity severity, const QString &message)
                       .arg(background, border));
     m_text->setText(message);
     show();
+}
+
+void MessageBar::resolve(Subject subject)
+{
+    if (subject == m_subject)
+        hide();
 }
 
 QString MessageBar::text() const

@@ -7,7 +7,6 @@
 #include "recordviewmodel.h"
 
 #include <QAction>
-#include <QCheckBox>
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
@@ -19,11 +18,13 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
 #include <QProgressBar>
 #include <QProgressDialog>
 #include <QThread>
 #include <QPushButton>
 #include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -84,8 +85,8 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
       m_rowInfo(new QLabel(this)),
       m_viewProgress(new QProgressBar(this)),
       m_cancelView(new QPushButton(tr("Stop"), this)),
-      m_selectedOnly(new QCheckBox(tr("Only &selected rows"), this)),
-      m_exportButton(new QPushButton(tr("&Export CSV…"), this)),
+      m_exportSelectedAction(new QAction(tr("Export only the &selected rows…"), this)),
+      m_exportButton(new QToolButton(this)),
       m_clearButton(new QPushButton(tr("Clea&r"), this)),
       m_exportAction(new QAction(tr("&Export CSV…"), this)),
       m_table(new QTableView(this))
@@ -100,13 +101,16 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     m_lost = addCounter(grid, 2, tr("Lost"), QStringLiteral("lostCounter"),
                         tr("Frames missing: gaps in the senders' sequence numbers not filled (yet)"));
     m_duplicates = addCounter(grid, 3, tr("Duplicates"), QStringLiteral("duplicateCounter"),
-                              tr("Frames that arrived a second time and were dropped"));
+                              tr("Frames that arrived a second time (same session, same sequence number) and were "
+                                 "dropped. Records that merely share an id are not duplicates: each is kept."));
     m_reordered = addCounter(grid, 4, tr("Reordered"), QStringLiteral("reorderedCounter"),
                              tr("Frames that arrived after a later one"));
     m_bad = addCounter(grid, 5, tr("Bad frames"), QStringLiteral("badFrameCounter"),
                        tr("Frames that failed validation (magic, version, lengths, checksum) and were dropped whole"));
-    m_senders = addCounter(grid, 6, tr("Senders"), QStringLiteral("sendersCounter"),
-                           tr("Distinct sending sessions seen"));
+    m_senders = addCounter(grid, 6, tr("Sessions"), QStringLiteral("sendersCounter"),
+                           tr("Sending sessions seen. Every transfer a sender starts (Send, Generate, a CSV file) is a "
+                              "session with an id of its own, so one connected sender may have many; the status bar "
+                              "counts connections."));
     m_rate = addCounter(grid, 7, tr("Records/s"), QStringLiteral("rateCounter"),
                         tr("Average rate of the last burst: from its first frame to its latest"));
     m_rate->setText(QStringLiteral("–"));
@@ -117,11 +121,22 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     auto *filterLabel = new QLabel(tr("F&ilter:"), this);
     filterLabel->setBuddy(m_filter);
     m_rowInfo->setObjectName(QStringLiteral("rowInfo"));
-    m_selectedOnly->setObjectName(QStringLiteral("selectedOnlyCheck"));
-    m_selectedOnly->setEnabled(false);
-    m_exportButton->setObjectName(QStringLiteral("exportButton"));
-    m_exportButton->setToolTip(tr("Write the table to a CSV file (Ctrl+E)"));
+    // Export writes what the table shows, in its order; the selection is a choice of its own,
+    // under the button's arrow, not a filter of the view.
     m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_exportAction->setToolTip(tr("Write the rows the table shows, in the order it shows them, to a CSV file (Ctrl+E). "
+                                  "A cell that starts with = + - @ or a tab gets a leading apostrophe, so a spreadsheet "
+                                  "shows it as text instead of running it as a formula; importing removes it."));
+    m_exportSelectedAction->setObjectName(QStringLiteral("exportSelectedAction"));
+    m_exportSelectedAction->setEnabled(false);
+    auto *exportMenu = new QMenu(m_exportButton);
+    exportMenu->addAction(m_exportAction);
+    exportMenu->addAction(m_exportSelectedAction);
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    m_exportButton->setDefaultAction(m_exportAction);
+    m_exportButton->setMenu(exportMenu);
+    m_exportButton->setPopupMode(QToolButton::MenuButtonPopup);
+    m_exportButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
     m_clearButton->setObjectName(QStringLiteral("clearButton"));
     m_clearButton->setToolTip(tr("Remove every row and reset the counters"));
 
@@ -142,21 +157,7 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     header->setSortIndicator(-1, Qt::AscendingOrder); // arrival order until the user sorts
     m_table->setSortingEnabled(true);
     header->setStretchLastSection(true);
-    // Wide enough for typical content and the header with its sort arrow; the rest is elided.
-    const QList<QPair<int, QString>> samples = {
-        {EmployeeTableModel::Id, QStringLiteral("0000000")}, {EmployeeTableModel::Name, QStringLiteral("Marie-Claire Nakamura")},
-        {EmployeeTableModel::Department, QStringLiteral("Engineering")}, {EmployeeTableModel::Title, QStringLiteral("Senior Engineer")},
-        {EmployeeTableModel::Email, QStringLiteral("marieclaire.nakamura@example")}, {EmployeeTableModel::Salary, QStringLiteral("0000000.00")},
-        {EmployeeTableModel::HireDate, QStringLiteral("0000-00-00")}, {EmployeeTableModel::Sequence, QStringLiteral("0000000")},
-        {EmployeeTableModel::Transport, QStringLiteral("localsocket")}, {EmployeeTableModel::SentAt, QStringLiteral("00:00:00.000")},
-        {EmployeeTableModel::ReceivedAt, QStringLiteral("00:00:00.000")}};
-    const QFontMetrics cellMetrics = m_table->fontMetrics();
-    const QFontMetrics headerMetrics = header->fontMetrics();
-    for (const auto &[column, sample] : samples) {
-        const QString title = m_model->headerData(column, Qt::Horizontal).toString();
-        header->resizeSection(column, qMax(cellMetrics.horizontalAdvance(sample) + 12,
-                                           headerMetrics.horizontalAdvance(title) + 28));
-    }
+    sizeRecordColumns(m_table);
 
     auto *tools = new QHBoxLayout;
     tools->addWidget(filterLabel);
@@ -165,7 +166,6 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     tools->addWidget(m_viewProgress);
     tools->addWidget(m_cancelView);
     tools->addSpacing(12);
-    tools->addWidget(m_selectedOnly);
     tools->addWidget(m_exportButton);
     tools->addWidget(m_clearButton);
 
@@ -199,10 +199,10 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &ReceiverPanel::updateRowInfo);
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &ReceiverPanel::updateRowInfo);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
-        m_selectedOnly->setEnabled(m_table->selectionModel()->hasSelection());
+        m_exportSelectedAction->setEnabled(m_table->selectionModel()->hasSelection());
     });
-    connect(m_exportButton, &QPushButton::clicked, m_exportAction, &QAction::trigger);
-    connect(m_exportAction, &QAction::triggered, this, &ReceiverPanel::chooseExportFile);
+    connect(m_exportAction, &QAction::triggered, this, [this] { chooseExportFile(false); });
+    connect(m_exportSelectedAction, &QAction::triggered, this, [this] { chooseExportFile(true); });
     connect(m_clearButton, &QPushButton::clicked, this, &ReceiverPanel::clear);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, &ReceiverPanel::updateRowInfo);
     connect(m_model, &QAbstractItemModel::modelReset, this, &ReceiverPanel::updateRowInfo);
@@ -227,6 +227,12 @@ void ReceiverPanel::attach(TransportEndpoint *endpoint, const TransportMetadata 
             [this](const QString &message) { emit logged(LogView::Severity::Error, message); });
     connect(m_session, &ReceiverSession::senderFinished, this, [this](quint32 senderId) {
         emit logged(LogView::Severity::Info, tr("Sending session %1 finished and said goodbye.").arg(senderId));
+        // A clean goodbye with no frame lost or refused since the last one: earlier problems are over.
+        const ReceiverSession::Counters c = counters();
+        const qint64 problems = c.lostFrames + c.badFrames;
+        if (problems == m_problemsAtLastGoodbye)
+            emit transferSucceeded();
+        m_problemsAtLastGoodbye = problems;
     });
 }
 
@@ -293,6 +299,16 @@ void ReceiverPanel::updateRowInfo()
         m_rowInfo->setText(all == 1 ? tr("1 row") : tr("%1 rows").arg(number(all)));
 }
 
+qint64 ReceiverPanel::unexportedRows() const
+{
+    return m_model->rowCount() - m_exportedRows;
+}
+
+QString ReceiverPanel::peerName(quint64 peer) const
+{
+    return m_session ? m_session->peerName(peer) : tr("sender");
+}
+
 void ReceiverPanel::clear()
 {
     if (m_export)
@@ -303,17 +319,19 @@ void ReceiverPanel::clear()
     }
     m_previous = {};
     m_burstRecords = 0;
+    m_exportedRows = 0;
+    m_problemsAtLastGoodbye = 0;
     m_model->clear();
     showCounters();
 }
 
-void ReceiverPanel::chooseExportFile()
+void ReceiverPanel::chooseExportFile(bool selectedOnly)
 {
     const QString name = QStringLiteral("received-%1.csv").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss")));
     const QString path = QFileDialog::getSaveFileName(this, tr("Export received records"), QDir::home().filePath(name),
                                                       tr("CSV files (*.csv);;All files (*)"));
     if (!path.isEmpty())
-        exportCsv(path, m_selectedOnly->isEnabled() && m_selectedOnly->isChecked());
+        exportCsv(path, selectedOnly);
 }
 
 bool ReceiverPanel::exportCsv(const QString &path, bool selectedOnly)
@@ -338,6 +356,7 @@ bool ReceiverPanel::exportCsv(const QString &path, bool selectedOnly)
         rows = m_proxy->sourceRowsInViewOrder();
     }
     const qint64 count = rows.isEmpty() ? m_model->store().rowCount() : rows.size();
+    const bool everyRow = count == m_model->store().rowCount();
 
     // Written on a worker thread from a snapshot of the rows (no copy of any record): the window
     // keeps painting and receiving, rows arriving meanwhile are simply not part of this file.
@@ -363,7 +382,8 @@ bool ReceiverPanel::exportCsv(const QString &path, bool selectedOnly)
             return !job->cancel.load();
         });
     });
-    connect(thread, &QThread::finished, this, [this, thread, dialog, job, path] {
+    const QString orderNote = m_proxy->query().isArrivalOrder() ? tr("in the order they arrived") : tr("in the order the table shows");
+    connect(thread, &QThread::finished, this, [this, thread, dialog, job, path, everyRow, count, orderNote] {
         thread->deleteLater();
         m_exportThread = nullptr;
         dialog->close();
@@ -371,8 +391,12 @@ bool ReceiverPanel::exportCsv(const QString &path, bool selectedOnly)
         m_exportAction->setEnabled(true);
         m_clearButton->setEnabled(true);
         const Csv::Result &result = job->result;
+        if (result.ok && everyRow)
+            m_exportedRows = count;
         if (result.ok)
-            emit logged(LogView::Severity::Info, tr("Exported %1 rows to %2.").arg(number(result.rows), QDir::toNativeSeparators(path)));
+            emit logged(LogView::Severity::Info, tr("Exported %1 rows to %2, %3. Cells that start with = + - @ or a tab "
+                                                    "begin with an apostrophe there, so no spreadsheet runs them as formulas.")
+                                                     .arg(number(result.rows), QDir::toNativeSeparators(path), orderNote));
         else
             emit logged(job->cancel ? LogView::Severity::Warning : LogView::Severity::Error, result.error);
         emit exportFinished(result.ok);

@@ -14,13 +14,13 @@
 
 class EmployeeTableModel;
 class QAction;
-class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QTableView;
 class QThread;
+class QToolButton;
 class RecordViewModel;
 
 // The receiver's side of the Transfer tab: the counters (received, lost, duplicates,
@@ -48,7 +48,12 @@ public:
     // with a sentence in the log. False when nothing was started (an export runs, no selection).
     bool exportCsv(const QString &path, bool selectedOnly);
     bool isExporting() const { return m_export != nullptr; }
+    // Rows received since every row was last exported (or since Clear): lost if the window closes.
+    qint64 unexportedRows() const;
+    // Asks for a file and exports the rows the table shows (or only the selected ones).
+    void chooseExportFile(bool selectedOnly = false);
     void clear();
+    QString peerName(quint64 peer) const;
 
 signals:
     void exportFinished(bool ok);
@@ -61,7 +66,6 @@ private:
         Csv::Result result;
     };
 
-    void chooseExportFile();
     void onBatches(const RecordBatchList &batches);
     void showCounters();
     void updateRowInfo();
@@ -75,6 +79,8 @@ private:
     qint64 m_lastReceivedUs = 0;
     qint64 m_burstRecords = 0;
     std::shared_ptr<ExportJob> m_export;
+    qint64 m_exportedRows = 0; // the first rows, all written to a file by the last full export
+    qint64 m_problemsAtLastGoodbye = 0; // lost + bad frames when the last session said goodbye
     QThread *m_exportThread = nullptr;
     QTimer m_filterDelay;
 
@@ -90,8 +96,8 @@ private:
     QLabel *m_rowInfo;
     QProgressBar *m_viewProgress;
     QPushButton *m_cancelView;
-    QCheckBox *m_selectedOnly;
-    QPushButton *m_exportButton;
+    QAction *m_exportSelectedAction;
+    QToolButton *m_exportButton;
     QPushButton *m_clearButton;
     QAction *m_exportAction;
     QTableView *m_table;

@@ -23,4 +23,6 @@ public:
 
 signals:
     void logged(LogView::Severity severity, const QString &message);
+    // A transfer ended with every record accounted for: problems shown before are over.
+    void transferSucceeded();
 };

@@ -6,6 +6,7 @@
 #include "employeetablemodel.h"
 #include "generatorsource.h"
 #include "listsource.h"
+#include "recordtable.h"
 #include "recordtail.h"
 
 #include <QAction>
@@ -14,6 +15,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
+#include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
@@ -95,19 +97,15 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     m_status->setWordWrap(true);
     m_status->setTextFormat(Qt::PlainText);
 
-    auto *formBox = new QVBoxLayout;
-    formBox->addWidget(m_form);
-    auto *sendRow = new QHBoxLayout;
-    sendRow->addStretch();
-    sendRow->addWidget(m_sendButton);
-    formBox->addLayout(sendRow);
+    m_form->setNextId(firstId);
+    m_form->addButton(m_sendButton);
 
     auto *bulk = new QGroupBox(tr("Many employees"), this);
     auto *countLabel = new QLabel(tr("Ho&w many:"), bulk);
     countLabel->setBuddy(m_generateCount);
-    auto *note = new QLabel(tr("Generated employees are the same for the same seed (%1) and include accents, "
-                               "commas, quotes and line breaks, so the wire format and the CSV are put to work. "
-                               "A CSV file needs the columns id, name, department, title, email, salary, hire_date.")
+    auto *note = new QLabel(tr("Generated employees are the same for the same seed (%1) and include accents, commas, "
+                               "quotes and line breaks. A CSV file needs the columns id, name, department, title, "
+                               "email, salary, hire_date.")
                                 .arg(seed),
                             bulk);
     note->setWordWrap(true);
@@ -116,9 +114,8 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     bulkLayout->addWidget(countLabel, 0, 0);
     bulkLayout->addWidget(m_generateCount, 0, 1);
     bulkLayout->addWidget(m_generateButton, 0, 2);
-    bulkLayout->addWidget(m_loadCsvButton, 1, 0, 1, 3);
-    bulkLayout->addWidget(note, 2, 0, 1, 3);
-    bulkLayout->setRowStretch(3, 1);
+    bulkLayout->addWidget(m_loadCsvButton, 0, 3);
+    bulkLayout->addWidget(note, 1, 0, 1, 4);
     bulkLayout->setColumnStretch(1, 1);
 
     auto *transfer = new QGroupBox(tr("Transfer"), this);
@@ -128,30 +125,21 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
 
     m_sentTable->setObjectName(QStringLiteral("sentTable"));
     m_sentTable->setModel(m_sentModel);
-    m_sentTable->setAlternatingRowColors(true);
-    m_sentTable->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_sentTable->setWordWrap(false);
-    m_sentTable->verticalHeader()->hide();
-    m_sentTable->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_sentTable->verticalHeader()->setDefaultSectionSize(m_sentTable->fontMetrics().height() + 6);
+    configureRecordTable(m_sentTable);
     m_sentTable->horizontalHeader()->setStretchLastSection(true);
+    sizeRecordColumns(m_sentTable);
     // Known only on the receiving side.
     for (int column : {EmployeeTableModel::Sequence, EmployeeTableModel::ReceivedAt, EmployeeTableModel::LatencyUs})
         m_sentTable->setColumnHidden(column, true);
-    const int charWidth = m_sentTable->fontMetrics().averageCharWidth();
-    m_sentTable->setColumnWidth(EmployeeTableModel::Id, 8 * charWidth);
-    m_sentTable->setColumnWidth(EmployeeTableModel::Name, 20 * charWidth);
-    m_sentTable->setColumnWidth(EmployeeTableModel::Email, 26 * charWidth);
     auto *sentBox = new QGroupBox(tr("Sent (the latest %1 records)").arg(number(MaxSentRows)), this);
     auto *sentLayout = new QVBoxLayout(sentBox);
     sentLayout->addWidget(m_sentTable);
 
-    auto *top = new QHBoxLayout;
-    top->addLayout(formBox, 3);
-    top->addWidget(bulk, 2);
+    // One column of boxes, so the window fits half of a 1366-pixel screen.
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(top);
+    layout->addWidget(m_form);
+    layout->addWidget(bulk);
     layout->addWidget(transfer);
     layout->addWidget(sentBox, 1);
 
@@ -272,15 +260,20 @@ bool SenderPanel::sendForm()
 
 bool SenderPanel::sendGenerated(int count)
 {
-    const QString what = tr("%1 generated employees").arg(number(count));
+    // Ids go on from the form's ID field, as a typed employee's would, so none repeats.
+    const quint32 firstId = m_form->nextId();
+    const QString what = tr("%1 generated employees (ids %2 to %3)")
+                             .arg(number(count), number(firstId), number(qint64(firstId) + count - 1));
     if (!canSend(what))
         return false;
+    m_generator.setNextId(firstId);
     // The preview's records are made on their own: the generator can jump to them.
     const int shown = qMin(count, MaxSentRows);
     EmployeeGenerator preview = m_generator;
     preview.skip(quint64(count - shown));
     startSending(std::make_unique<GeneratorSource>(m_generator, count), what);
     m_generator.skip(quint64(count));
+    m_form->setNextId(m_generator.nextId());
     remember(preview.take(shown));
     return true;
 }
@@ -330,8 +323,9 @@ void SenderPanel::onCsvChecked()
     const std::shared_ptr<CsvCheck> check = std::move(m_csvCheck);
     updateEnabled();
     if (!check->ok) {
-        emit logged(LogView::Severity::Error, check->source->errorString());
-        m_status->setText(check->source->errorString());
+        const QString sentence = tr("%1 was not sent: %2").arg(check->fileName, check->source->errorString());
+        emit logged(LogView::Severity::Error, sentence);
+        m_status->setText(sentence);
         return;
     }
     const qint64 total = check->source->total();
@@ -386,34 +380,52 @@ void SenderPanel::onProgress(qint64 sent, qint64 acked, qint64 total)
         m_progressTimer.start();
 }
 
+// The bar and the sentence beside it count the same thing: acknowledged records where the
+// session waits for acknowledgements, sent records where the mechanism may lose frames and the
+// session does not wait (acknowledgements that do come back are still counted in the sentence).
+void SenderPanel::showBar(qint64 done, qint64 total)
+{
+    // QProgressBar counts in int; scale so a 100-million-record transfer still fits.
+    const int scale = total > std::numeric_limits<int>::max() / 2 ? 1000 : 1;
+    m_progress->setRange(0, int(qMax<qint64>(1, total / scale)));
+    m_progress->setValue(int(qMin(done, total) / scale));
+}
+
 void SenderPanel::showProgress()
 {
-    const qint64 done = m_sessionOptions.waitForAcks ? m_acked : m_sent;
-    // QProgressBar counts in int; scale so a 100-million-record transfer still fits.
-    const int scale = m_total > std::numeric_limits<int>::max() / 2 ? 1000 : 1;
-    m_progress->setRange(0, int(qMax<qint64>(1, m_total / scale)));
-    m_progress->setValue(int(done / scale));
-    m_status->setText(m_sessionOptions.waitForAcks
-                          ? tr("Sent %1 of %2; %3 acknowledged.").arg(number(m_sent), records(m_total), number(m_acked))
-                          : tr("Sent %1 of %2 (%3 does not acknowledge).").arg(number(m_sent), records(m_total), m_transport.name));
+    const bool waits = m_sessionOptions.waitForAcks;
+    showBar(waits ? m_acked : m_sent, m_total);
+    m_status->setText(waits ? tr("Sent %1 of %2; %3 acknowledged.").arg(number(m_sent), records(m_total), number(m_acked))
+                            : tr("Sent %1 of %2; %3 acknowledged so far. %4 may lose frames, so the sender does not "
+                                 "wait for acknowledgements.")
+                                  .arg(number(m_sent), records(m_total), number(m_acked), m_transport.name));
 }
 
 void SenderPanel::onFinished(const SenderSession::Summary &s)
 {
     const QString rate = number(qint64(s.recordsPerSecond()));
+    const bool waits = m_sessionOptions.waitForAcks;
     QString text;
     LogView::Severity severity = LogView::Severity::Info;
-    if (s.framesUnacknowledged == 0) {
+    if (s.framesUnacknowledged == 0 && s.sourceError.isEmpty()) {
         text = tr("Done: %1 in %2, all acknowledged; %3 records/s.").arg(records(s.recordsSent), frames(s.framesSent), rate);
+    } else if (s.framesUnacknowledged == 0) {
+        text = tr("Stopped: %1 in %2 sent and acknowledged before the error.").arg(records(s.recordsSent), frames(s.framesSent));
+        severity = LogView::Severity::Error;
     } else {
+        const QString missing = s.framesUnacknowledged == 1 ? tr("1 frame was") : tr("%1 frames were").arg(number(s.framesUnacknowledged));
         text = tr("Done: %1 in %2; %3 never acknowledged (lost or overwritten); %4 records/s.")
-                   .arg(records(s.recordsSent), frames(s.framesSent), frames(s.framesUnacknowledged), rate);
-        severity = m_sessionOptions.waitForAcks ? LogView::Severity::Error : LogView::Severity::Warning;
+                   .arg(records(s.recordsSent), frames(s.framesSent), missing, rate);
+        severity = waits ? LogView::Severity::Error : LogView::Severity::Warning;
     }
     m_progressTimer.stop();
-    m_progress->setValue(m_progress->maximum());
+    // The bar ends where the sentence does: short of 100% when acknowledgements are missing.
+    showBar(waits ? s.recordsAcked : s.recordsSent, qMax(m_total, s.recordsSent));
+    m_progress->setFormat(waits ? tr("%p% acknowledged") : tr("%p% sent"));
     m_status->setText(text);
     emit logged(severity, text);
+    if (severity == LogView::Severity::Info)
+        emit transferSucceeded();
     m_session->disconnect(this);
     m_session->deleteLater();
     m_session = nullptr;

@@ -45,6 +45,8 @@ public:
     bool sendCsvFile(const QString &path);
 
     QAction *loadCsvAction() const { return m_loadCsvAction; }
+    // A transfer is under way (records not yet all sent and acknowledged) or a CSV file is being checked.
+    bool isSending() const { return (m_session && m_session->busy()) || m_csvCheck; }
     void setGenerateCount(int count);
 
 private:
@@ -58,6 +60,7 @@ private:
     void updateEnabled();
     void onProgress(qint64 sent, qint64 acked, qint64 total);
     void showProgress();
+    void showBar(qint64 done, qint64 total);
     void remember(const EmployeeList &records);
     void onFinished(const SenderSession::Summary &summary);
 

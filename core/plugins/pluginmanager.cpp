@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pluginmanager.h"
 
+#include <algorithm>
+
 #include "itransport.h"
 
 #include <QCoreApplication>
@@ -62,7 +64,11 @@ int PluginManager::indexOfPath(const QString &canonicalPath) const
 
 void PluginManager::scan()
 {
-    bool changed = false;
+    // Refused files are looked at afresh (fixed, removed, or a one-off drop); loaded plugins
+    // stay, since their transports may be in use.
+    const auto refused = std::remove_if(m_plugins.begin(), m_plugins.end(), [](const Plugin &p) { return !p.usable(); });
+    bool changed = refused != m_plugins.end();
+    m_plugins.erase(refused, m_plugins.end());
     for (const QString &folder : std::as_const(m_searchPaths)) {
         const QFileInfoList files = QDir(folder).entryInfoList(QDir::Files | QDir::Readable, QDir::Name);
         for (const QFileInfo &file : files) {

@@ -43,7 +43,8 @@ public:
     void setSearchPaths(const QStringList &paths) { m_searchPaths = paths; }
     QStringList searchPaths() const { return m_searchPaths; }
 
-    // Forgets nothing already loaded; looks at every file in the search paths not seen yet.
+    // Forgets nothing already loaded, and every refusal (a refused file still in a search path
+    // is inspected again); looks at every file in the search paths not loaded yet.
     void scan();
     // Loads one file (a drop onto the window); the returned entry says how far it got.
     const Plugin &loadFile(const QString &filePath);

@@ -24,6 +24,9 @@ public:
     bool appendNext(FrameBuilder &frame);
     // Moves on as if next() had been called `count` times, at no cost.
     void skip(quint64 count);
+    // The same records from here on, under other ids: the next one is `id`.
+    void setNextId(quint32 id) { m_nextId = id; }
+    quint32 nextId() const { return m_nextId; }
 
 private:
     quint64 m_state;

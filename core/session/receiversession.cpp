@@ -3,6 +3,7 @@
 
 #include "framechecker.h"
 #include "framecodec.h"
+#include "sentences.h"
 
 #include <algorithm>
 
@@ -22,17 +23,21 @@ ReceiverSession::ReceiverSession(TransportEndpoint *endpoint, const QString &tra
     connect(m_endpoint, &TransportEndpoint::frameReceived, m_checker, &FrameChecker::check);
     connect(m_checker, &FrameChecker::checked, this, &ReceiverSession::onChecked);
     connect(m_endpoint, &TransportEndpoint::peerDisconnected, m_checker, &FrameChecker::notePeerGone);
+    m_peerNames.follow(m_endpoint, this);
     connect(m_checker, &FrameChecker::peerGone, this, [this](quint64 peer, const QString &reason) {
-        // A peer that said Bye left cleanly, one that never sent a frame (a probe) is not news;
-        // any other departure is worth a sentence.
+        // A peer that said Bye left cleanly, one that never sent a frame (a probe) is not news,
+        // and neither is one this receiver closed itself (no reason); any other departure is
+        // worth a sentence.
         const auto it = m_peerSaidBye.constFind(peer);
-        if (it == m_peerSaidBye.cend())
-            return;
-        const bool saidBye = *it;
-        m_peerSaidBye.erase(it);
-        if (!saidBye)
-            emit problem(QStringLiteral("Sender %1 went away without saying goodbye (%2). It may have crashed; "
-                                        "every record it sent in full was kept.").arg(peer).arg(reason));
+        const bool sentFrames = it != m_peerSaidBye.cend();
+        const bool saidBye = sentFrames && *it;
+        if (sentFrames)
+            m_peerSaidBye.erase(it);
+        if (sentFrames && !saidBye && !reason.isEmpty())
+            emit problem(QStringLiteral("%1 went away without saying goodbye: %2. It may have crashed; "
+                                        "every record it sent in full was kept.")
+                             .arg(Sentences::capitalized(m_peerNames.name(peer)), Sentences::clause(reason)));
+        m_peerNames.remove(peer);
     });
 }
 
@@ -83,8 +88,8 @@ void ReceiverSession::onChecked(const CheckedFrame &checked)
     const quint64 peer = checked.peer;
     if (checked.error != DecodeError::None) {
         ++m_counters.badFrames;
-        emit problem(QStringLiteral("Dropped a bad frame of %1 bytes from sender %2. %3")
-                         .arg(checked.frameBytes).arg(peer).arg(decodeErrorSentence(checked.error)));
+        emit problem(QStringLiteral("Dropped a bad frame of %1 bytes from %2. %3")
+                         .arg(checked.frameBytes).arg(m_peerNames.name(peer), decodeErrorSentence(checked.error)));
         if (!m_flushTimer.isActive())
             m_flushTimer.start();
         return;

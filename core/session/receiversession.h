@@ -5,6 +5,7 @@
 // frames and keeps the send window; ReceiverSession validates, accounts (lost, duplicate,
 // reordered, bad) and acknowledges. Neither knows which mechanism carries the frames.
 
+#include "peernames.h"
 #include "recordbatch.h"
 #include "transportendpoint.h"
 
@@ -48,6 +49,8 @@ public:
     void flush();
     // Frames received but still being validated (large frames, off this thread).
     int framesInCheck() const;
+    // The readable name of an endpoint peer, as every message of this session gives it.
+    QString peerName(quint64 peer) { return m_peerNames.name(peer); }
 
 signals:
     void batchesReceived(const RecordBatchList &batches);
@@ -73,6 +76,7 @@ private:
     QString m_transportId;
     QHash<quint32, SenderState> m_senders;
     QHash<quint64, bool> m_peerSaidBye; // per endpoint peer: did it close cleanly?
+    PeerNames m_peerNames;
     Counters m_counters;
     FrameChecker *m_checker;
     RecordBatchList m_buffer;

@@ -45,9 +45,13 @@ SenderSession::SenderSession(TransportEndpoint *endpoint, const Options &options
     m_finalAckTimer.setSingleShot(true);
     m_finalAckTimer.setInterval(options.finalAckTimeoutMs);
     connect(&m_finalAckTimer, &QTimer::timeout, this, [this] {
-        if (m_options.waitForAcks)
-            emit errorOccurred(QStringLiteral("The receiver stopped acknowledging: %1 frames were never confirmed within %2 s.")
-                                   .arg((m_nextSequence - 1) - m_highestAcked).arg(m_options.finalAckTimeoutMs / 1000.0));
+        if (m_options.waitForAcks) {
+            const quint64 unanswered = (m_nextSequence - 1) - m_highestAcked;
+            emit errorOccurred(QStringLiteral("The receiver stopped acknowledging: %1 %2 never confirmed within %3 s.")
+                                   .arg(unanswered)
+                                   .arg(unanswered == 1 ? QStringLiteral("frame was") : QStringLiteral("frames were"))
+                                   .arg(m_options.finalAckTimeoutMs / 1000.0));
+        }
         m_options.waitForAcks = false;
         m_finishRequested = true;
         m_sources.clear();
