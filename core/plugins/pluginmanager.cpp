@@ -64,11 +64,18 @@ int PluginManager::indexOfPath(const QString &canonicalPath) const
 
 void PluginManager::scan()
 {
+    const auto summary = [this] {
+        QStringList lines;
+        for (const Plugin &p : std::as_const(m_plugins))
+            lines << p.filePath + QLatin1Char('|') + p.error;
+        lines.sort(); // a refusal inspected again moves to the end; that alone is no change
+        return lines;
+    };
+    const QStringList before = summary();
     // Refused files are looked at afresh (fixed, removed, or a one-off drop); loaded plugins
     // stay, since their transports may be in use.
-    const auto refused = std::remove_if(m_plugins.begin(), m_plugins.end(), [](const Plugin &p) { return !p.usable(); });
-    bool changed = refused != m_plugins.end();
-    m_plugins.erase(refused, m_plugins.end());
+    m_plugins.erase(std::remove_if(m_plugins.begin(), m_plugins.end(), [](const Plugin &p) { return !p.usable(); }),
+                    m_plugins.end());
     for (const QString &folder : std::as_const(m_searchPaths)) {
         const QFileInfoList files = QDir(folder).entryInfoList(QDir::Files | QDir::Readable, QDir::Name);
         for (const QFileInfo &file : files) {
@@ -78,10 +85,9 @@ void PluginManager::scan()
             if (indexOfPath(path) >= 0)
                 continue;
             m_plugins.append(inspect(path));
-            changed = true;
         }
     }
-    if (changed)
+    if (summary() != before)
         emit pluginsChanged();
 }
 

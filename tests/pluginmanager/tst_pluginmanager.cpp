@@ -7,6 +7,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QFile>
 #include <QTest>
 
 class TestPluginManager final : public QObject
@@ -114,6 +115,26 @@ private slots:
         manager.scan(); // nothing new: no second signal, no duplicate entries
         QCOMPARE(changed.count(), 1);
         QCOMPARE(manager.plugins().size(), 5);
+    }
+
+    void rescanForgetsRefusalsWhoseFileIsGone()
+    {
+        QTemporaryDir folder;
+        QVERIFY(folder.isValid());
+        const QString bad = folder.filePath(QStringLiteral("libipcw_notaplugin.so"));
+        QFile file(bad);
+        QVERIFY(file.open(QIODevice::WriteOnly) && file.write("not a library\n") > 0);
+        file.close();
+        PluginManager manager;
+        manager.setSearchPaths({folder.path()});
+        manager.scan();
+        QCOMPARE(manager.plugins().size(), 1);
+        QVERIFY(!manager.plugins().first().usable());
+        QSignalSpy changed(&manager, &PluginManager::pluginsChanged);
+        QVERIFY(QFile::remove(bad));
+        manager.scan();
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(manager.plugins().size(), 0);
     }
 
     void defaultPathsFindTheBuiltTransports()
