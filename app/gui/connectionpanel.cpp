@@ -146,13 +146,13 @@ void ConnectionPanel::showTransportInfo()
     QString text = QStringLiteral("<b>%1</b> %2 &nbsp;·&nbsp; %3<br>%4")
                        .arg(m.name.toHtmlEscaped(), m.version.toHtmlEscaped(),
                             m.capabilities.summary().toHtmlEscaped(), m.description.toHtmlEscaped());
-    if (!m.addressHelp.isEmpty())
-        text += QStringLiteral("<br><i>%1</i> %2").arg(tr("Address:"), m.addressHelp.toHtmlEscaped());
     if (const QString reason = p->transport->unavailableReason(); !reason.isEmpty())
         text += QStringLiteral("<br><span style=\"color:#b00020\">%1</span>").arg(reason.toHtmlEscaped());
     m_info->setText(text);
     m_address->setPlaceholderText(m.defaultAddress);
-    m_address->setToolTip(m.addressHelp);
+    // In the field's tooltip rather than the text above: the window must stay short enough
+    // for a small screen.
+    m_address->setToolTip(m.addressHelp.isEmpty() ? QString() : tr("Address: %1").arg(m.addressHelp));
 }
 
 void ConnectionPanel::updateButtons()

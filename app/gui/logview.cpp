@@ -15,6 +15,8 @@ LogView::LogView(QWidget *parent) : QPlainTextEdit(parent)
     setMaximumBlockCount(MaxLines);
     setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     setAccessibleName(tr("Events"));
+    // A few lines are enough for the latest events; the rest of a small screen goes to the tables.
+    setMinimumHeight(fontMetrics().lineSpacing() * 3 + 2 * frameWidth() + 8);
 }
 
 void LogView::append(Severity severity, const QString &message)

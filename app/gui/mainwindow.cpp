@@ -142,6 +142,9 @@ QWidget *MainWindow::createTransferTab(const AppOptions &options)
         m_panel = m_receiver = new ReceiverPanel(page);
     else
         m_panel = m_sender = new SenderPanel(options.seed, options.firstId, options.batch, page);
+    // Qt sizes a window's height for its narrowest width, where every sentence wraps most. This
+    // width still fits half of a 1366-pixel screen and keeps the window short enough for 768.
+    page->setMinimumWidth(620);
     auto *layout = new QVBoxLayout(page);
     layout->addWidget(m_connection);
     layout->addWidget(m_panel, 1);

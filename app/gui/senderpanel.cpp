@@ -88,6 +88,9 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     m_generateCount->setGroupSeparatorShown(true);
     m_generateButton->setObjectName(QStringLiteral("generateButton"));
     m_loadCsvButton->setObjectName(QStringLiteral("loadCsvButton"));
+    m_loadCsvButton->setToolTip(tr("Send the employees of a CSV file with the columns id, name, department, title, email, "
+                                   "salary, hire_date (Ctrl+O; or drop the file on the window). The whole file is "
+                                   "checked first: a bad row refuses it before anything is sent."));
     m_loadCsvAction->setShortcut(QKeySequence::Open);
     m_progress->setObjectName(QStringLiteral("sendProgress"));
     m_progress->setRange(0, 1);
@@ -103,29 +106,26 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     auto *bulk = new QGroupBox(tr("Many employees"), this);
     auto *countLabel = new QLabel(tr("Ho&w many:"), bulk);
     countLabel->setBuddy(m_generateCount);
-    auto *note = new QLabel(tr("Generated employees are the same for the same seed (%1) and include accents, commas, "
-                               "quotes and line breaks. A CSV file needs the columns id, name, department, title, "
-                               "email, salary, hire_date.")
-                                .arg(seed),
-                            bulk);
-    note->setWordWrap(true);
-    note->setForegroundRole(QPalette::PlaceholderText);
+    m_generateButton->setToolTip(tr("Send this many generated employees: the same ones for the same seed (%1), with "
+                                    "accents, commas, quotes and line breaks that put the wire format and the CSV to work.")
+                                     .arg(seed));
     auto *bulkLayout = new QGridLayout(bulk);
     bulkLayout->addWidget(countLabel, 0, 0);
     bulkLayout->addWidget(m_generateCount, 0, 1);
     bulkLayout->addWidget(m_generateButton, 0, 2);
     bulkLayout->addWidget(m_loadCsvButton, 0, 3);
-    bulkLayout->addWidget(note, 1, 0, 1, 4);
     bulkLayout->setColumnStretch(1, 1);
 
-    auto *transfer = new QGroupBox(tr("Transfer"), this);
-    auto *transferLayout = new QVBoxLayout(transfer);
-    transferLayout->addWidget(m_progress);
-    transferLayout->addWidget(m_status);
+    // No box of its own: the bar and its sentence need no title, and the window no more height.
+    auto *transfer = new QVBoxLayout;
+    transfer->setContentsMargins(6, 0, 6, 0);
+    transfer->addWidget(m_progress);
+    transfer->addWidget(m_status);
 
     m_sentTable->setObjectName(QStringLiteral("sentTable"));
     m_sentTable->setModel(m_sentModel);
     configureRecordTable(m_sentTable);
+    m_sentTable->setMinimumHeight(m_sentTable->verticalHeader()->defaultSectionSize() * 3);
     m_sentTable->horizontalHeader()->setStretchLastSection(true);
     sizeRecordColumns(m_sentTable);
     // Known only on the receiving side.
@@ -140,7 +140,7 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_form);
     layout->addWidget(bulk);
-    layout->addWidget(transfer);
+    layout->addLayout(transfer);
     layout->addWidget(sentBox, 1);
 
     m_progressTimer.setSingleShot(true);

@@ -198,35 +198,38 @@ void TestNewUser::windowsFitSideBySideOnASmallScreen()
     m_receiver->show();
     QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
 
-    // A 1366x768 screen, less what a window manager takes for title bars and borders.
+    // A 1366x768 screen, less what a desktop takes: a panel (about 27 px) and each window's
+    // title bar and borders.
     const QRect screen(0, 0, 1366, 768);
-    const QSize frameAllowance(10, 40);
+    const QSize frameAllowance(10, 64);
     const QRect left = WindowPlacement::halfFor(EndpointRole::Receiver, screen);
     const QRect right = WindowPlacement::halfFor(EndpointRole::Sender, screen);
     QVERIFY(!left.intersects(right));
     QVERIFY(screen.contains(left) && screen.contains(right));
     QCOMPARE(left.width() + right.width(), 1366);
 
+    // Every problem of both windows at once: one fix may need to see them all.
+    QStringList problems;
     for (MainWindow *window : {m_receiver.get(), m_sender.get()}) {
         const QSize room = left.size() - frameAllowance;
         const QSize smallest = window->minimumSizeHint().expandedTo(window->minimumSize());
         qInfo("%s needs at least %dx%d", qPrintable(window->objectName()), smallest.width(), smallest.height());
-        QVERIFY2(smallest.width() <= room.width() && smallest.height() <= room.height(),
-                 qPrintable(QStringLiteral("%1 needs %2x%3, half the screen gives %4x%5")
-                                .arg(window->objectName()).arg(smallest.width()).arg(smallest.height())
-                                .arg(room.width()).arg(room.height())));
+        if (smallest.width() > room.width() || smallest.height() > room.height())
+            problems << QStringLiteral("%1 needs %2x%3, half the screen gives %4x%5")
+                            .arg(window->objectName()).arg(smallest.width()).arg(smallest.height())
+                            .arg(room.width()).arg(room.height());
         window->resize(room);
-        QTRY_COMPARE(window->size(), room);
+        QTest::qWait(50);
         auto *tabs = child<QTabWidget>(window, "tabs");
         for (int tab = 0; tab < tabs->count(); ++tab) {
             tabs->setCurrentIndex(tab);
             QTest::qWait(50);
-            const QStringList cut = cutWidgets(window);
-            QVERIFY2(cut.isEmpty(), qPrintable(window->objectName() + QStringLiteral(", tab ") + tabs->tabText(tab)
-                                               + QStringLiteral(":\n") + cut.join(QLatin1Char('\n'))));
+            for (const QString &cut : cutWidgets(window))
+                problems << QStringLiteral("%1, tab %2: %3").arg(window->objectName(), tabs->tabText(tab), cut);
         }
         tabs->setCurrentIndex(0);
     }
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
 }
 
 void TestNewUser::placeholdersAreNotValues()
