@@ -10,9 +10,10 @@
 // RFC 4180 CSV: UTF-8, a header row, CRLF line ends, fields quoted when they hold a comma,
 // quote, CR or LF. The first seven columns are always
 //   id,name,department,title,email,salary,hire_date
-// so an exported file imports back into the sender unchanged. Text that a spreadsheet would
-// run as a formula (starting with = + - @ TAB CR) is written with a leading apostrophe, which
-// import strips again.
+// so an exported file imports back into the sender unchanged, for every value the wire format
+// carries (years up to 65535 take a fifth digit). Text that a spreadsheet would run as a
+// formula (starting with = + - @ TAB CR) is written with a leading apostrophe, which import
+// strips again. docs/csv-format.md is the full description, for other programs.
 namespace Csv {
 
 using Progress = std::function<bool(qint64 done, qint64 total)>; // return false to cancel

@@ -73,7 +73,8 @@ bool parseId(QByteArrayView bytes, quint32 *id)
     return true;
 }
 
-// yyyy-MM-dd, a real date; empty is "no hire date" (0/0/0).
+// yyyy-MM-dd, a real date, with a fifth year digit for the years 10000 to 65535 the wire format
+// carries; empty is "no hire date" (0/0/0).
 bool parseDate(QByteArrayView bytes, RecordFields *record)
 {
     if (bytes.isEmpty()) {
@@ -82,7 +83,8 @@ bool parseDate(QByteArrayView bytes, RecordFields *record)
         record->hireDay = 0;
         return true;
     }
-    if (bytes.size() != 10 || bytes[4] != '-' || bytes[7] != '-')
+    const int yearDigits = int(bytes.size()) - 6;
+    if ((yearDigits != 4 && yearDigits != 5) || bytes[yearDigits] != '-' || bytes[yearDigits + 3] != '-')
         return false;
     const auto number = [&](int from, int length, int *value) {
         *value = 0;
@@ -94,7 +96,9 @@ bool parseDate(QByteArrayView bytes, RecordFields *record)
         return true;
     };
     int year, month, day;
-    if (!number(0, 4, &year) || !number(5, 2, &month) || !number(8, 2, &day) || !QDate::isValid(year, month, day))
+    if (!number(0, yearDigits, &year) || !number(yearDigits + 1, 2, &month) || !number(yearDigits + 4, 2, &day))
+        return false;
+    if (year < 1 || year > 65535 || (yearDigits == 5 && year < 10000) || !QDate::isValid(year, month, day))
         return false;
     record->hireYear = quint16(year);
     record->hireMonth = quint8(month);
@@ -163,7 +167,8 @@ CsvReader::Status CsvReader::next(RecordFields *record)
     if (!parseSalary(QLatin1StringView(salary.data(), salary.size()), &record->salaryCents))
         return fieldError(6, QStringLiteral("the salary must be a decimal number with at most two decimals."));
     if (!parseDate(fieldBytes(7), record))
-        return fieldError(7, QStringLiteral("the hire date must be a real date written as yyyy-MM-dd."));
+        return fieldError(7, QStringLiteral("the hire date must be a real date from 0001-01-01 to 65535-12-31, "
+                                            "written as yyyy-MM-dd (a fifth year digit from the year 10000)."));
     ++m_records;
     return Status::Record;
 }

@@ -51,6 +51,7 @@ private slots:
 
     void roundTripsGeneratedEmployees();
     void receivedExportImportsBackAsEmployees();
+    void everythingTheWireCarriesRoundTrips();
     void exportsSelectedRowsOnly();
     void formulaGuard();
     void formulaGuardRoundTripsEveryShape();
@@ -117,6 +118,29 @@ void TestCsv::receivedExportImportsBackAsEmployees()
     const Csv::Result read = Csv::importEmployees(path, &imported);
     QVERIFY2(read.ok, qPrintable(read.error));
     QCOMPARE(imported, employees);
+}
+
+// The wire format's edges, through a file exported from received records and imported back:
+// years 1 and 65535, a text that starts with U+FEFF (not a byte-order mark inside a field),
+// the largest id and salary magnitudes, no hire date.
+void TestCsv::everythingTheWireCarriesRoundTrips()
+{
+    const QString bom = QString(QChar(0xFEFF));
+    EmployeeList employees;
+    employees << Employee{0, QStringLiteral("Year One"), QString(), QString(), QString(), 0, QDate(1, 1, 1)}
+              << Employee{4294967295u, QStringLiteral("Far Future"), QStringLiteral("R&D"), bom + QStringLiteral("Chief"),
+                          bom, 922337203685477580LL, QDate(65535, 12, 31)}
+              << Employee{7, bom + QStringLiteral("=Sum"), QStringLiteral("+1"), QStringLiteral("@x"), QStringLiteral("-"),
+                          -922337203685477580LL, QDate(10000, 1, 1)}
+              << Employee{8, QStringLiteral("No Date"), QString(), QString(), QString(), 5, QDate()};
+    const QString path = m_dir->filePath(QStringLiteral("edges.csv"));
+    QVERIFY(Csv::exportReceived(path, asReceived(employees)).ok);
+    EmployeeList imported;
+    const Csv::Result read = Csv::importEmployees(path, &imported);
+    QVERIFY2(read.ok, qPrintable(read.error));
+    QCOMPARE(imported.size(), employees.size());
+    for (int i = 0; i < employees.size(); ++i)
+        QCOMPARE(imported.at(i), employees.at(i));
 }
 
 void TestCsv::exportsSelectedRowsOnly()
@@ -262,7 +286,13 @@ void TestCsv::reportsMalformedInput_data()
     QTest::newRow("bad salary") << header + good + "2,Ada,Eng,Boss,a@x,12.345,2020-01-01\r\n"
                                 << "Line 3, column 6: the salary must be a decimal number with at most two decimals.";
     QTest::newRow("bad date") << header + "1,Ada,Eng,Boss,a@x,1.00,2020-13-01\r\n"
-                              << "Line 2, column 7: the hire date must be a real date written as yyyy-MM-dd.";
+                              << "Line 2, column 7: the hire date must be a real date from 0001-01-01 to 65535-12-31, "
+                                 "written as yyyy-MM-dd (a fifth year digit from the year 10000).";
+    // A fifth digit only where four are not enough; nothing past what the wire format carries.
+    for (const char *date : {"09999-01-01", "65536-01-01", "0000-01-01", "123456-01-01"})
+        QTest::newRow(date) << header + "1,Ada,Eng,Boss,a@x,1.00," + date + "\r\n"
+                            << "Line 2, column 7: the hire date must be a real date from 0001-01-01 to 65535-12-31, "
+                               "written as yyyy-MM-dd (a fifth year digit from the year 10000).";
     QTest::newRow("bad header") << QByteArray("id,name,dept,title,email,salary,hire_date\r\n") + good
                                 << "Line 1: the header must start with id,name,department,title,email,salary,hire_date.";
     QTest::newRow("short header") << QByteArray("id,name\r\n")
@@ -278,7 +308,8 @@ void TestCsv::reportsMalformedInput_data()
     // The record starts on line 4 because the one before it spans two lines.
     QTest::newRow("line of a record after a multi-line one")
         << header + "1,\"Two\nlines\",Eng,Boss,a@x,1.00,2020-01-01\r\n2,Ada,Eng,Boss,a@x,1.00,2020-02-30\r\n"
-        << "Line 4, column 7: the hire date must be a real date written as yyyy-MM-dd.";
+        << "Line 4, column 7: the hire date must be a real date from 0001-01-01 to 65535-12-31, "
+           "written as yyyy-MM-dd (a fifth year digit from the year 10000).";
     QTest::newRow("quote inside unquoted field") << header + "1,A\"da,Eng,Boss,a@x,1.00,2020-01-01\r\n"
                                                  << "Line 2, column 2: a quote may only appear inside a quoted field.";
     QTest::newRow("text after closing quote") << header + "1,\"Ada\"x,Eng,Boss,a@x,1.00,2020-01-01\r\n"
