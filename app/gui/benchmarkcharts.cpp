@@ -12,9 +12,9 @@
 
 namespace {
 
-// Room for the axes' labels and titles, a legend of mechanism names and a plot still worth
-// reading; below this the tab scrolls.
-const QSize ChartMinimumSize(420, 300);
+// Room for the axes' labels and titles (five decades of frame sizes side by side), a legend of
+// mechanism names and a plot still worth reading; below this the tab scrolls.
+const QSize ChartMinimumSize(500, 300);
 
 QChartView *chartView(const char *name, QWidget *parent)
 {

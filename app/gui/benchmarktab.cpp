@@ -153,6 +153,9 @@ void BenchmarkTab::arrangeFor(int width)
         m_pages->removeTab(m_pages->indexOf(m_charts));
         m_split->addWidget(m_charts);
         m_charts->show(); // the page it leaves hid it
+        // By the size hints the table, as wide as all its columns, would leave the charts
+        // their minimum; 3:2 keeps the table's main columns and a roomy chart in view.
+        m_split->setSizes({width * 3 / 5, width * 2 / 5});
     } else {
         m_pages->insertTab(1, m_charts, tr("Charts"));
     }
