@@ -7,21 +7,24 @@
 #include <QDir>
 #include <QLegendMarker>
 #include <QLineSeries>
-#include <QLogValueAxis>
 #include <QPainter>
 #include <QSvgGenerator>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace BenchCharts {
 
 namespace {
 
 const QSize ChartSize(1100, 650);
-// Half the width of a spread bar's caps: on the percentile axis in categories, on the
-// frame-size axis (log) as a factor.
+// Half the width of a spread bar's caps, in the plot's units: categories on the percentile
+// axis, decades on the frame-size axis.
 constexpr double SpreadCapWidth = 0.06;
-constexpr double SpreadCapFactor = 1.08;
+constexpr double SpreadCapDecades = 0.03;
+// What a log scale draws for zero or less.
+constexpr double SmallestPlotted = 1e-3;
 
 QColor colorFor(const QString &mechanism)
 {
@@ -45,20 +48,24 @@ QLineSeries *series(const QString &name, const QColor &color, bool floor)
     return s;
 }
 
+void hideFromLegend(QChart *chart, QAbstractSeries *series)
+{
+    for (QLegendMarker *marker : chart->legend()->markers(series))
+        marker->setVisible(false);
+}
+
 // The min-max spread of repeated runs at one point: a thin I-beam in the series' colour.
 // QtCharts has no error bars; a line series per point draws one, left out of the legend.
-// `capLow` and `capHigh` are the x where the caps end (a log axis wants them multiplicative).
-void addSpread(QChart *chart, const QColor &color, double x, double capLow, double capHigh, double low, double high)
+void addSpread(QChart *chart, const QColor &color, double x, double capHalfWidth, double low, double high)
 {
     auto *bar = new QLineSeries;
     QPen pen(color);
     pen.setWidthF(1.0);
     bar->setPen(pen);
-    *bar << QPointF(capLow, low) << QPointF(capHigh, low) << QPointF(x, low) << QPointF(x, high) << QPointF(capLow, high)
-         << QPointF(capHigh, high);
+    const double left = x - capHalfWidth, right = x + capHalfWidth;
+    *bar << QPointF(left, low) << QPointF(right, low) << QPointF(x, low) << QPointF(x, high) << QPointF(left, high) << QPointF(right, high);
     chart->addSeries(bar);
-    for (QLegendMarker *marker : chart->legend()->markers(bar))
-        marker->setVisible(false);
+    hideFromLegend(chart, bar);
 }
 
 // What a chart of repeated runs shows, for its title.
@@ -67,16 +74,40 @@ QString spreadNote(const BenchReport &report)
     return report.machine.runs > 1 ? QStringLiteral("; medians of %1 runs, bars: min to max").arg(report.machine.runs) : QString();
 }
 
-QLogValueAxis *logAxis(const QString &title, double low, double high)
+// Qt Charts' log axis labels its ticks through a printf format only ("1e+06", cut to "1e…" when
+// space runs short). So the charts plot log10 of their values on a linear axis with one
+// category a decade, labelled in words: "10 µs", "1 ms", "100 kB".
+double logOf(double v)
 {
-    auto *axis = new QLogValueAxis;
+    return std::log10(std::max(v, SmallestPlotted));
+}
+
+// The label of 10^decade in `units`, each a thousand times the one before; `unitOfOne` is the
+// index of the unit the plotted values are in.
+QString decadeLabel(int decade, const QStringList &units, int unitOfOne)
+{
+    const int exponent = decade + 3 * unitOfOne;
+    const int unit = qBound(0, int(std::floor(exponent / 3.0)), int(units.size()) - 1);
+    return QStringLiteral("%1 %2").arg(std::pow(10.0, exponent - 3 * unit), 0, 'g', 12).arg(units.at(unit));
+}
+
+QCategoryAxis *decadeAxis(const QString &title, double low, double high, const QStringList &units, int unitOfOne)
+{
+    const int first = int(std::floor(logOf(low)));
+    const int last = std::max(first + 1, int(std::ceil(logOf(high))));
+    auto *axis = new QCategoryAxis;
     axis->setTitleText(title);
-    axis->setBase(10);
-    axis->setLabelFormat(QStringLiteral("%g"));
-    axis->setMinorTickCount(8);
-    axis->setRange(std::pow(10, std::floor(std::log10(std::max(low, 1e-3)))), std::pow(10, std::ceil(std::log10(std::max(high, 1e-3)))));
+    axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    axis->setStartValue(first);
+    for (int decade = first; decade <= last; ++decade)
+        axis->append(decadeLabel(decade, units, unitOfOne), decade);
+    axis->setRange(first, last);
     return axis;
 }
+
+const QStringList DurationUnits{QStringLiteral("ns"), QStringLiteral("µs"), QStringLiteral("ms"), QStringLiteral("s")};
+const QStringList ByteUnits{QStringLiteral("B"), QStringLiteral("kB"), QStringLiteral("MB"), QStringLiteral("GB")};
+const QStringList ByteRateUnits{QStringLiteral("kB/s"), QStringLiteral("MB/s"), QStringLiteral("GB/s"), QStringLiteral("TB/s")};
 
 void attach(QChart *chart, QAbstractAxis *x, QAbstractAxis *y)
 {
@@ -113,6 +144,60 @@ bool render(QChart *chart, const QString &base, QStringList *written, QString *e
     return true;
 }
 
+// The range of the values plotted on an axis, in the values' own unit.
+struct Span
+{
+    double low = std::numeric_limits<double>::max();
+    double high = 0;
+
+    void include(double v)
+    {
+        low = std::min(low, v);
+        high = std::max(high, v);
+    }
+    bool isEmpty() const { return high <= 0; }
+};
+
+// A mechanism's solid line, and the dashed line of its floor in the same colour when it has one
+// (left out of the legend: the title says what dashes are).
+struct Lines
+{
+    QLineSeries *measured = nullptr;
+    QLineSeries *floor = nullptr;
+};
+
+Lines addLines(QChart *chart, const QString &mechanism, const QString &floorId)
+{
+    Lines lines;
+    lines.measured = series(mechanism, colorFor(mechanism), false);
+    chart->addSeries(lines.measured);
+    if (!floorId.isEmpty()) {
+        lines.floor = series(QStringLiteral("floor ") + floorId, colorFor(mechanism), true);
+        chart->addSeries(lines.floor);
+        hideFromLegend(chart, lines.floor);
+    }
+    return lines;
+}
+
+// Plots `f` at `x` on the mechanism's line and its floor on the floor's, each with the spread of
+// its runs, and widens `y` to take them.
+void plotFigure(QChart *chart, const QString &mechanism, const Lines &lines, double x, double capHalfWidth, const BenchFigure &f, Span *y)
+{
+    const QColor color = colorFor(mechanism);
+    lines.measured->append(x, logOf(f.value));
+    y->include(f.min());
+    y->include(f.max());
+    if (f.samples.size() > 1)
+        addSpread(chart, color, x, capHalfWidth, logOf(f.min()), logOf(f.max()));
+    if (!lines.floor || !f.hasFloor())
+        return;
+    lines.floor->append(x, logOf(f.floor));
+    y->include(f.floorMin());
+    y->include(f.floorMax());
+    if (f.floorSamples.size() > 1)
+        addSpread(chart, color, x, capHalfWidth, logOf(f.floorMin()), logOf(f.floorMax()));
+}
+
 } // namespace
 
 QChart *latencyChart(const BenchReport &report, const QString &test)
@@ -122,37 +207,18 @@ QChart *latencyChart(const BenchReport &report, const QString &test)
                                                        : QStringLiteral("Round trip, 64 KiB frames: percentiles (solid: mechanism, dashed: its OS floor)"));
     chart->setTitle(chart->title() + spreadNote(report));
     const QStringList names{QStringLiteral("p50"), QStringLiteral("p90"), QStringLiteral("p99"), QStringLiteral("p99.9"), QStringLiteral("max")};
-    double low = 1e12, high = 0;
+    Span y;
     QStringList floorsDrawn;
     for (const BenchRow &row : report.rows) {
         if (row.test != test || !row.skipped.isEmpty() || row.mechanism.startsWith(QLatin1String("floor:")))
             continue;
-        QLineSeries *measured = series(row.mechanism, colorFor(row.mechanism), false);
-        QLineSeries *floor = nullptr;
-        if (!row.floorId.isEmpty() && !floorsDrawn.contains(row.floorId)) {
-            floor = series(QStringLiteral("floor ") + row.floorId, colorFor(row.mechanism), true);
-            floorsDrawn << row.floorId;
-        }
-        chart->addSeries(measured);
-        if (floor)
-            chart->addSeries(floor);
-        for (int i = 0; i < names.size(); ++i) {
-            const BenchFigure *f = row.figure(names.at(i));
-            if (!f)
-                continue;
-            measured->append(i, f->value);
-            low = std::min(low, f->min());
-            high = std::max(high, f->max());
-            if (f->samples.size() > 1)
-                addSpread(chart, colorFor(row.mechanism), i, i - SpreadCapWidth, i + SpreadCapWidth, f->min(), f->max());
-            if (floor && f->hasFloor()) {
-                floor->append(i, f->floor);
-                low = std::min(low, f->floorMin());
-                high = std::max(high, f->floorMax());
-                if (f->floorSamples.size() > 1)
-                    addSpread(chart, colorFor(row.mechanism), i, i - SpreadCapWidth, i + SpreadCapWidth, f->floorMin(), f->floorMax());
-            }
-        }
+        // Two mechanisms over one floor draw it once.
+        const QString floorId = floorsDrawn.contains(row.floorId) ? QString() : row.floorId;
+        floorsDrawn << row.floorId;
+        const Lines lines = addLines(chart, row.mechanism, floorId);
+        for (int i = 0; i < names.size(); ++i)
+            if (const BenchFigure *f = row.figure(names.at(i)))
+                plotFigure(chart, row.mechanism, lines, i, SpreadCapWidth, *f, &y);
     }
     auto *x = new QCategoryAxis;
     x->setTitleText(QStringLiteral("percentile"));
@@ -160,7 +226,7 @@ QChart *latencyChart(const BenchReport &report, const QString &test)
     for (int i = 0; i < names.size(); ++i)
         x->append(names.at(i), i);
     x->setRange(-0.2, names.size() - 0.8);
-    attach(chart, x, logAxis(QStringLiteral("microseconds (log)"), high > 0 ? low : 1, high > 0 ? high : 10));
+    attach(chart, x, decadeAxis(QStringLiteral("round-trip time (log scale)"), y.isEmpty() ? 1 : y.low, y.isEmpty() ? 10 : y.high, DurationUnits, 1));
     chart->legend()->setAlignment(Qt::AlignRight);
     return chart;
 }
@@ -174,39 +240,20 @@ QChart *throughputChart(const BenchReport &report)
     for (const BenchRow &row : report.rows)
         if (row.test.startsWith(QLatin1String("throughput-")) && row.skipped.isEmpty() && !row.mechanism.startsWith(QLatin1String("floor:")))
             byMechanism[row.mechanism].append(&row);
-    double lowX = 1e12, highX = 0, lowY = 1e12, highY = 0;
+    Span x, y;
     for (auto it = byMechanism.begin(); it != byMechanism.end(); ++it) {
         QVector<const BenchRow *> rows = it.value();
         std::sort(rows.begin(), rows.end(), [](const BenchRow *a, const BenchRow *b) { return a->frameBytes < b->frameBytes; });
-        QLineSeries *measured = series(it.key(), colorFor(it.key()), false);
-        QLineSeries *floor = rows.first()->floorId.isEmpty() ? nullptr
-                                                             : series(QStringLiteral("floor ") + rows.first()->floorId, colorFor(it.key()), true);
-        chart->addSeries(measured);
-        if (floor)
-            chart->addSeries(floor);
+        const Lines lines = addLines(chart, it.key(), rows.first()->floorId);
         for (const BenchRow *row : rows) {
-            const BenchFigure *f = row->figure(QStringLiteral("MB/s"));
-            if (!f)
-                continue;
-            const double x = row->frameBytes;
-            measured->append(x, f->value);
-            lowX = std::min(lowX, x);
-            highX = std::max(highX, x);
-            lowY = std::min(lowY, f->min());
-            highY = std::max(highY, f->max());
-            if (f->samples.size() > 1)
-                addSpread(chart, colorFor(it.key()), x, x / SpreadCapFactor, x * SpreadCapFactor, f->min(), f->max());
-            if (floor && f->hasFloor()) {
-                floor->append(x, f->floor);
-                lowY = std::min(lowY, f->floorMin());
-                highY = std::max(highY, f->floorMax());
-                if (f->floorSamples.size() > 1)
-                    addSpread(chart, colorFor(it.key()), x, x / SpreadCapFactor, x * SpreadCapFactor, f->floorMin(), f->floorMax());
+            if (const BenchFigure *f = row->figure(QStringLiteral("MB/s"))) {
+                x.include(row->frameBytes);
+                plotFigure(chart, it.key(), lines, logOf(row->frameBytes), SpreadCapDecades, *f, &y);
             }
         }
     }
-    attach(chart, logAxis(QStringLiteral("frame size, bytes (log)"), highX > 0 ? lowX : 10, highX > 0 ? highX : 1e6),
-           logAxis(QStringLiteral("MB/s (log)"), highY > 0 ? lowY : 1, highY > 0 ? highY : 1000));
+    attach(chart, decadeAxis(QStringLiteral("frame size (log scale)"), x.isEmpty() ? 10 : x.low, x.isEmpty() ? 1e6 : x.high, ByteUnits, 0),
+           decadeAxis(QStringLiteral("throughput (log scale)"), y.isEmpty() ? 1 : y.low, y.isEmpty() ? 1000 : y.high, ByteRateUnits, 1));
     chart->legend()->setAlignment(Qt::AlignRight);
     return chart;
 }

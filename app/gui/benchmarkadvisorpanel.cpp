@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "benchmarkadvisorpanel.h"
 
+#include "flowlayout.h"
+
 #include <QCheckBox>
-#include <QGridLayout>
 #include <QLabel>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
 #include <algorithm>
 
-BenchmarkAdvisorPanel::BenchmarkAdvisorPanel(QWidget *parent) : QGroupBox(tr("Which should I use?"), parent)
+BenchmarkAdvisorPanel::BenchmarkAdvisorPanel(QWidget *parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("benchAdvisor"));
     const QList<QPair<QString, MechanismAdvisor::Need>> needs{
@@ -20,12 +21,13 @@ BenchmarkAdvisorPanel::BenchmarkAdvisorPanel(QWidget *parent) : QGroupBox(tr("Wh
         {tr("Lowest latency"), MechanismAdvisor::LowestLatency},
         {tr("Lowest CPU"), MechanismAdvisor::LowestCpu},
     };
-    auto *boxes = new QGridLayout;
+    // The needs wrap onto more lines in a narrow window rather than being cut.
+    auto *boxes = new FlowLayout;
     for (int i = 0; i < needs.size(); ++i) {
         auto *box = new QCheckBox(needs.at(i).first, this);
         box->setObjectName(QStringLiteral("need%1").arg(int(needs.at(i).second)));
         connect(box, &QCheckBox::toggled, this, &BenchmarkAdvisorPanel::refresh);
-        boxes->addWidget(box, i / 3, i % 3);
+        boxes->addWidget(box);
         m_boxes.append({box, needs.at(i).second});
     }
     m_basis = new QLabel(this);

@@ -3,7 +3,7 @@
 
 #include "mechanismadvisor.h"
 
-#include <QGroupBox>
+#include <QWidget>
 
 class QCheckBox;
 class QLabel;
@@ -12,7 +12,8 @@ class QTextBrowser;
 // "Which should I use?": the user ticks what they need; the panel lists the mechanisms that
 // fit, best first, each with the measured numbers behind its place, then the ones that do not
 // fit and why. Before any run it ranks by capabilities and says the numbers come later.
-class BenchmarkAdvisorPanel : public QGroupBox
+// The Benchmark tab shows it as its "Which should I use?" page.
+class BenchmarkAdvisorPanel : public QWidget
 {
     Q_OBJECT
 public:

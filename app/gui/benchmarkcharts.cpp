@@ -5,19 +5,23 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QLabel>
 #include <QLegend>
-#include <QSplitter>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace {
+
+// Room for the axes' labels and titles (five decades of frame sizes side by side), a legend of
+// mechanism names and a plot still worth reading; below this the tab scrolls.
+const QSize ChartMinimumSize(500, 300);
 
 QChartView *chartView(const char *name, QWidget *parent)
 {
     auto *view = new QChartView(new QChart, parent);
     view->setObjectName(QLatin1String(name));
     view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumSize(320, 220);
+    view->setMinimumSize(ChartMinimumSize);
     return view;
 }
 
@@ -25,34 +29,35 @@ QChartView *chartView(const char *name, QWidget *parent)
 
 BenchmarkCharts::BenchmarkCharts(QWidget *parent) : QWidget(parent)
 {
-    m_latencyTabs = new QTabWidget(this);
-    m_latencyTabs->setObjectName(QStringLiteral("benchLatencyTabs"));
-    m_latencyTabs->setDocumentMode(true);
-    m_latency1 = chartView("benchLatency1Chart", m_latencyTabs);
-    m_latency64k = chartView("benchLatency64kChart", m_latencyTabs);
-    m_latencyTabs->addTab(m_latency1, tr("Round trip, 1-record frames"));
-    m_latencyTabs->addTab(m_latency64k, tr("Round trip, 64 KiB frames"));
-    m_throughput = chartView("benchThroughputChart", this);
+    // What the lines are, said once above the charts, where it can wrap: in a chart's title
+    // it would be cut short in a narrow window.
+    auto *key = new QLabel(tr("Solid line: the mechanism. Dashed line of the same colour: its floor, the bare OS mechanism "
+                              "underneath. An axis marked \"log scale\" grows tenfold from one grid line to the next."),
+                           this);
+    key->setObjectName(QStringLiteral("benchChartKey"));
+    key->setWordWrap(true);
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("benchChartTabs"));
+    m_tabs->setDocumentMode(true);
+    m_latency1 = chartView("benchLatency1Chart", m_tabs);
+    m_latency64k = chartView("benchLatency64kChart", m_tabs);
+    m_throughput = chartView("benchThroughputChart", m_tabs);
+    m_tabs->addTab(m_latency1, tr("Round trip, 1 record"));
+    m_tabs->addTab(m_latency64k, tr("Round trip, 64 KiB"));
+    m_tabs->addTab(m_throughput, tr("Throughput"));
 
-    auto *split = new QSplitter(Qt::Vertical, this);
-    split->setChildrenCollapsible(false);
-    split->addWidget(m_latencyTabs);
-    split->addWidget(m_throughput);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(split);
+    layout->addWidget(key);
+    layout->addWidget(m_tabs, 1);
     setReport(BenchReport());
 }
 
-void BenchmarkCharts::show(QChartView *view, QChart *chart, const QString &title)
+void BenchmarkCharts::showChart(QChartView *view, QChart *chart)
 {
-    // Shorter titles than the files' (the tab names the chart) and a smaller legend beside the
-    // plot: below it, ten entries would be cut to "floo...".
-    chart->setTitle(title);
-    QFont font = chart->legend()->font();
-    font.setPointSizeF(font.pointSizeF() * 0.85);
-    chart->legend()->setFont(font);
-    chart->legend()->setAlignment(Qt::AlignRight);
+    // The tab names the chart and the key above says what the lines are: without the files'
+    // long title the plot keeps its height.
+    chart->setTitle(QString());
     chart->setMargins(QMargins(4, 4, 4, 4));
     QChart *old = view->chart();
     view->setChart(chart);
@@ -61,10 +66,9 @@ void BenchmarkCharts::show(QChartView *view, QChart *chart, const QString &title
 
 void BenchmarkCharts::setReport(const BenchReport &report)
 {
-    const QString dashed = tr("solid: mechanism, dashed: its OS floor");
-    show(m_latency1, BenchCharts::latencyChart(report, QStringLiteral("latency-1")), tr("Round-trip percentiles (%1)").arg(dashed));
-    show(m_latency64k, BenchCharts::latencyChart(report, QStringLiteral("latency-64k")), tr("Round-trip percentiles (%1)").arg(dashed));
-    show(m_throughput, BenchCharts::throughputChart(report), tr("Throughput against frame size (%1)").arg(dashed));
+    showChart(m_latency1, BenchCharts::latencyChart(report, QStringLiteral("latency-1")));
+    showChart(m_latency64k, BenchCharts::latencyChart(report, QStringLiteral("latency-64k")));
+    showChart(m_throughput, BenchCharts::throughputChart(report));
 }
 
 QList<int> BenchmarkCharts::seriesCounts() const

@@ -11,7 +11,8 @@ class QTabWidget;
 
 // The Benchmark tab's live charts, built by the same code as the command line's files
 // (BenchCharts): round-trip percentiles per mechanism beside its floor (1-record and 64 KiB
-// frames, one tab each) above throughput against frame size. Rebuilt from the rows so far.
+// frames) and throughput against frame size, one tab each so every chart gets the whole area.
+// Rebuilt from the rows so far.
 class BenchmarkCharts : public QWidget
 {
     Q_OBJECT
@@ -21,11 +22,13 @@ public:
     void setReport(const BenchReport &report);
     // Plotted series per chart: latency-1, latency-64k, throughput.
     QList<int> seriesCounts() const;
+    QList<QChartView *> views() const { return {m_latency1, m_latency64k, m_throughput}; }
+    QTabWidget *tabs() const { return m_tabs; }
 
 private:
-    static void show(QChartView *view, QChart *chart, const QString &title);
+    static void showChart(QChartView *view, QChart *chart);
 
-    QTabWidget *m_latencyTabs = nullptr;
+    QTabWidget *m_tabs = nullptr;
     QChartView *m_latency1 = nullptr;
     QChartView *m_latency64k = nullptr;
     QChartView *m_throughput = nullptr;

@@ -6,6 +6,7 @@
 #include "benchmarkcharts.h"
 #include "benchmarkresultstable.h"
 #include "benchrunner.h"
+#include "mechanismpicker.h"
 #include "pluginmanager.h"
 
 #include <QComboBox>
@@ -13,94 +14,114 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QListWidget>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QResizeEvent>
+#include <QScrollArea>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QThread>
 #include <QVBoxLayout>
 
 namespace {
 
 const QString ClipboardId = QStringLiteral("clipboard");
+// From this width on the charts sit beside the results: at 3:2 the table's columns up to the
+// ratio and a chart at its minimum width both fit (a maximized 1366x768 window gives 1354).
+constexpr int WideLayoutMinWidth = 1300;
 
 } // namespace
 
 BenchmarkTab::BenchmarkTab(const PluginManager &plugins, QWidget *parent) : QWidget(parent), m_plugins(plugins)
 {
     setObjectName(QStringLiteral("benchmarkTab"));
+    auto *content = new QWidget;
+    content->setObjectName(QStringLiteral("benchContent"));
 
-    m_transports = new QListWidget(this);
-    m_transports->setObjectName(QStringLiteral("benchTransports"));
-    m_transports->setFlow(QListView::LeftToRight);
-    m_transports->setWrapping(true);
-    m_transports->setSpacing(2);
-    m_transports->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    m_transports = new MechanismPicker(content);
     m_transports->setToolTip(tr("The mechanisms to measure, each against the bare OS mechanism under it."));
 
-    m_profile = new QComboBox(this);
+    m_profile = new QComboBox(content);
     m_profile->setObjectName(QStringLiteral("benchProfile"));
     m_profile->addItem(tr("Quick"), true);
     m_profile->addItem(tr("Full"), false);
     m_profile->setItemData(0, tr("Every measurement with small volumes: seconds per mechanism."), Qt::ToolTipRole);
     m_profile->setItemData(1, tr("The volumes of docs/benchmarks.md: about half a minute per mechanism."), Qt::ToolTipRole);
 
-    m_start = new QPushButton(tr("&Start"), this);
+    m_start = new QPushButton(tr("&Start"), content);
     m_start->setObjectName(QStringLiteral("benchStart"));
-    m_stop = new QPushButton(tr("S&top"), this);
+    m_stop = new QPushButton(tr("S&top"), content);
     m_stop->setObjectName(QStringLiteral("benchStop"));
-    m_save = new QPushButton(tr("Save &report…"), this);
+    m_save = new QPushButton(tr("Save &report…"), content);
     m_save->setObjectName(QStringLiteral("benchSave"));
     m_save->setToolTip(tr("Writes bench.csv, bench.json, bench.txt and the charts (PNG and SVG) into a folder, as ipcworkshop bench does."));
 
-    m_progress = new QProgressBar(this);
+    m_progress = new QProgressBar(content);
     m_progress->setObjectName(QStringLiteral("benchProgress"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_step = new QLabel(tr("Pick the mechanisms and press Start; each is measured against its floor with a real second process."), this);
+    m_step = new QLabel(tr("Pick the mechanisms and press Start; each is measured against its floor with a real second process."), content);
     m_step->setObjectName(QStringLiteral("benchStep"));
     m_step->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_step->setWordWrap(true);
 
-    m_table = new BenchmarkResultsTable(this);
-    m_charts = new BenchmarkCharts(this);
-    m_advisor = new BenchmarkAdvisorPanel(this);
+    m_table = new BenchmarkResultsTable(content);
+    m_charts = new BenchmarkCharts(content);
+    m_advisor = new BenchmarkAdvisorPanel(content);
 
-    auto *controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("Mechanisms:"), this));
-    controls->addWidget(m_transports, 1);
-    controls->addWidget(new QLabel(tr("Profile:"), this));
-    controls->addWidget(m_profile);
-    controls->addWidget(m_start);
-    controls->addWidget(m_stop);
-    controls->addWidget(m_save);
-    auto *progress = new QHBoxLayout;
-    progress->addWidget(m_progress, 1);
-    progress->addWidget(m_step, 3);
+    auto *mechanisms = new QHBoxLayout;
+    auto *mechanismsLabel = new QLabel(tr("&Mechanisms:"), content);
+    mechanismsLabel->setBuddy(m_transports);
+    mechanisms->addWidget(mechanismsLabel, 0, Qt::AlignTop);
+    mechanisms->addWidget(m_transports, 1);
+    auto *run = new QHBoxLayout;
+    auto *profileLabel = new QLabel(tr("&Profile:"), content);
+    profileLabel->setBuddy(m_profile);
+    run->addWidget(profileLabel);
+    run->addWidget(m_profile);
+    run->addWidget(m_start);
+    run->addWidget(m_stop);
+    run->addWidget(m_save);
+    run->addWidget(m_progress, 1);
 
-    auto *left = new QSplitter(Qt::Vertical, this);
-    left->setChildrenCollapsible(false);
-    left->addWidget(m_table);
-    left->addWidget(m_advisor);
-    left->setStretchFactor(0, 5);
-    left->setStretchFactor(1, 3);
-    auto *main = new QSplitter(Qt::Horizontal, this);
-    main->setObjectName(QStringLiteral("benchSplitter"));
-    main->setChildrenCollapsible(false);
-    main->addWidget(left);
-    main->addWidget(m_charts);
-    main->setStretchFactor(0, 1);
-    main->setStretchFactor(1, 1);
+    m_pages = new QTabWidget(content);
+    m_pages->setObjectName(QStringLiteral("benchPages"));
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(m_table, tr("Results"));
+    m_pages->addTab(m_advisor, tr("Which should I use?"));
+    m_split = new QSplitter(Qt::Horizontal, content);
+    m_split->setObjectName(QStringLiteral("benchSplitter"));
+    m_split->setChildrenCollapsible(false);
+    m_split->addWidget(m_pages);
+    m_split->addWidget(m_charts);
+    m_split->setStretchFactor(0, 3);
+    m_split->setStretchFactor(1, 2);
+    // Sized by the window, not by the height the table and charts would like: the scroll area
+    // below gives its content the preferred height of everything in it, and would always
+    // scroll. The splitter's minimum (set in arrangeFor()) is where scrolling starts.
+    m_split->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);
 
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(controls);
-    layout->addLayout(progress);
-    layout->addWidget(main, 1);
+    auto *layout = new QVBoxLayout(content);
+    layout->addLayout(mechanisms);
+    layout->addLayout(run);
+    layout->addWidget(m_step);
+    layout->addWidget(m_split, 1);
+
+    auto *scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("benchScroll"));
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidgetResizable(true);
+    scroll->setWidget(content);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+    arrangeFor(width());
 
     connect(m_start, &QPushButton::clicked, this, &BenchmarkTab::start);
     connect(m_stop, &QPushButton::clicked, this, &BenchmarkTab::stop);
     connect(m_save, &QPushButton::clicked, this, &BenchmarkTab::chooseFolderAndSave);
-    connect(m_transports, &QListWidget::itemChanged, this, &BenchmarkTab::updateControls);
+    connect(m_transports, &MechanismPicker::changed, this, &BenchmarkTab::updateControls);
     connect(&m_plugins, &PluginManager::pluginsChanged, this, &BenchmarkTab::refreshTransports);
     refreshTransports();
     updateControls();
@@ -116,54 +137,58 @@ BenchmarkTab::~BenchmarkTab()
     }
 }
 
+void BenchmarkTab::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    arrangeFor(event->size().width());
+}
+
+void BenchmarkTab::arrangeFor(int width)
+{
+    const bool wide = width >= WideLayoutMinWidth;
+    if (wide == m_wide)
+        return;
+    m_wide = wide;
+    if (wide) {
+        m_pages->removeTab(m_pages->indexOf(m_charts));
+        m_split->addWidget(m_charts);
+        m_charts->show(); // the page it leaves hid it
+        // By the size hints the table, as wide as all its columns, would leave the charts
+        // their minimum; 3:2 keeps the table's main columns and a roomy chart in view.
+        m_split->setSizes({width * 3 / 5, width * 2 / 5});
+    } else {
+        m_pages->insertTab(1, m_charts, tr("Charts"));
+    }
+    m_split->setMinimumHeight(m_split->minimumSizeHint().height());
+}
+
 void BenchmarkTab::refreshTransports()
 {
-    const QStringList checked = checkedTransports();
-    const bool first = m_transports->count() == 0;
-    QStringList known;
-    for (int i = 0; i < m_transports->count(); ++i)
-        known << m_transports->item(i)->data(Qt::UserRole).toString();
-
     QVector<TransportMetadata> mechanisms;
-    QSignalBlocker block(m_transports);
-    m_transports->clear();
+    QList<MechanismPicker::Choice> choices;
     for (const PluginManager::Plugin *p : m_plugins.usableTransports()) {
         const TransportMetadata &m = p->metadata;
         mechanisms.append(m);
-        auto *item = new QListWidgetItem(m.id, m_transports);
-        item->setData(Qt::UserRole, m.id);
-        item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
         QString tip = QStringLiteral("%1: %2\n%3").arg(m.name, m.description, m.capabilities.summary());
         if (m.id == ClipboardId)
             tip += tr("\nSkipped here: its endpoint must live on the GUI thread, and the benchmark runs on a worker thread "
                       "so the window keeps answering. ipcworkshop bench measures it.");
-        item->setToolTip(tip);
-        // New mechanisms start ticked, except the clipboard, which this tab cannot measure.
-        const bool on = (first || !known.contains(m.id)) ? m.id != ClipboardId : checked.contains(m.id);
-        item->setCheckState(on ? Qt::Checked : Qt::Unchecked);
+        // The clipboard starts unticked: this tab cannot measure it.
+        choices.append({m.id, tip, m.id != ClipboardId});
     }
-    // One line of check boxes, two if they wrap.
-    const int rowHeight = m_transports->sizeHintForRow(0) > 0 ? m_transports->sizeHintForRow(0) : fontMetrics().height() + 6;
-    m_transports->setFixedHeight(rowHeight + 2 * m_transports->frameWidth() + 6);
+    m_transports->setChoices(choices);
     m_advisor->setMechanisms(mechanisms);
     updateControls();
 }
 
 void BenchmarkTab::setCheckedTransports(const QStringList &ids)
 {
-    for (int i = 0; i < m_transports->count(); ++i) {
-        QListWidgetItem *item = m_transports->item(i);
-        item->setCheckState(ids.contains(item->data(Qt::UserRole).toString()) ? Qt::Checked : Qt::Unchecked);
-    }
+    m_transports->setChecked(ids);
 }
 
 QStringList BenchmarkTab::checkedTransports() const
 {
-    QStringList ids;
-    for (int i = 0; i < m_transports->count(); ++i)
-        if (m_transports->item(i)->checkState() == Qt::Checked)
-            ids << m_transports->item(i)->data(Qt::UserRole).toString();
-    return ids;
+    return m_transports->checked();
 }
 
 void BenchmarkTab::setQuick(bool quick)

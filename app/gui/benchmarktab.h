@@ -11,12 +11,14 @@ class BenchRunner;
 class BenchmarkAdvisorPanel;
 class BenchmarkCharts;
 class BenchmarkResultsTable;
+class MechanismPicker;
 class PluginManager;
 class QComboBox;
 class QLabel;
-class QListWidget;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
+class QTabWidget;
 class QThread;
 
 // The Benchmark tab: the same engine as `ipcworkshop bench`, on a worker thread so the window
@@ -25,6 +27,10 @@ class QThread;
 //
 // The clipboard's endpoint must live on the GUI thread, so the runner skips it here with a
 // sentence that the table shows; `ipcworkshop bench` measures it.
+//
+// Wide (a maximized window), the charts sit beside the results; narrow (half a screen), they
+// get a page of their own next to the results and the advice. Below its minimum size the tab
+// scrolls rather than squeezing anything.
 class BenchmarkTab : public QWidget
 {
     Q_OBJECT
@@ -54,7 +60,11 @@ public:
 signals:
     void finished();
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
+    void arrangeFor(int width);
     void refreshTransports();
     void onProgress(int done, int total, const QString &step);
     void onRow(const BenchRow &row);
@@ -72,7 +82,7 @@ private:
     QThread *m_thread = nullptr;
     bool m_stopping = false;
 
-    QListWidget *m_transports = nullptr;
+    MechanismPicker *m_transports = nullptr;
     QComboBox *m_profile = nullptr;
     QPushButton *m_start = nullptr;
     QPushButton *m_stop = nullptr;
@@ -82,4 +92,7 @@ private:
     BenchmarkResultsTable *m_table = nullptr;
     BenchmarkCharts *m_charts = nullptr;
     BenchmarkAdvisorPanel *m_advisor = nullptr;
+    QTabWidget *m_pages = nullptr;
+    QSplitter *m_split = nullptr;
+    bool m_wide = true; // built wide, then arranged for the width it gets
 };

@@ -994,9 +994,17 @@ void BenchRunner::measureIdle(const QStringList &transportIds, const QStringList
     settle(m_profile.idleSeconds * 1000);
     const double seconds = double(window.nsecsElapsed()) / 1e9;
     for (auto *list : {&transports, &floors})
-        for (Idle &idle : *list)
-            if (idle.error.isEmpty())
-                idle.percent = BenchStats::cpuPercentOfCore(idle.peer->cpu() - idle.cpu0, seconds);
+        for (Idle &idle : *list) {
+            if (!idle.error.isEmpty())
+                continue;
+            // A peer gone before the window closed has no CPU time to read (-1): that is no
+            // measurement, not an idle 0 %.
+            const double cpu = idle.peer->cpu();
+            if (cpu < 0 || idle.cpu0 < 0)
+                idle.error = QStringLiteral("the peer exited during the idle window");
+            else
+                idle.percent = BenchStats::cpuPercentOfCore(cpu - idle.cpu0, seconds);
+        }
     for (Idle &idle : floors) {
         if (idle.error.isEmpty())
             m_floorIdle.insert(idle.id, idle.percent);

@@ -1,24 +1,41 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "appoptions.h"
 #include "benchmarkadvisorpanel.h"
 #include "benchmarkcharts.h"
 #include "benchmarkresultstable.h"
 #include "benchmarktab.h"
+#include "mainwindow.h"
 #include "pluginmanager.h"
 
+#include <QCategoryAxis>
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QGraphicsTextItem>
+#include <QHeaderView>
 #include <QLabel>
+#include <QLegendMarker>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QTabBar>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
 #include <QTimer>
+#include <QToolButton>
 
+#include <functional>
 #include <memory>
 
 // The Benchmark tab driven as a user would: tick tcp, press Start, watch rows, charts and the
-// advice arrive while the window keeps answering; Stop; a mechanism that cannot be measured here.
+// advice arrive while the window keeps answering; Stop; a mechanism that cannot be measured here;
+// and the whole window, maximized on a 1366x768 screen and at half that width, with nothing cut.
 class TestBenchmarkTab final : public QObject
 {
     Q_OBJECT
@@ -29,10 +46,16 @@ private slots:
     void quickTcpRunKeepsTheWindowAnswering();
     void stopEndsTheRunEarly();
     void unmeasurableMechanismSaysWhy();
+    void readableMaximizedAndAtHalfWidth();
 
 private:
     std::unique_ptr<BenchmarkTab> newTab();
     static QStringList column(BenchmarkResultsTable *table, int column);
+    static void verifyTableFits(BenchmarkResultsTable *table);
+    static void verifyMechanismsInView(BenchmarkTab *tab, int expected);
+    static void verifyChartsReadable(BenchmarkTab *tab);
+    static QStringList measuredMechanisms(const BenchReport &report, const QString &testPrefix);
+    static void verifyTabsFit(BenchmarkTab *tab);
 
     QTemporaryDir m_dataHome;
     std::unique_ptr<PluginManager> m_plugins;
@@ -124,11 +147,28 @@ void TestBenchmarkTab::quickTcpRunKeepsTheWindowAnswering()
     // Table: every row of tcp, each measured (a failure would show its sentence instead).
     BenchmarkResultsTable *table = tab->resultsTable();
     QVERIFY(table->rowCount() >= 10);
-    QVERIFY(column(table, 0).contains(QLatin1String("tcp")));
-    const QStringList figures = column(table, 2);
-    QVERIFY(std::any_of(figures.begin(), figures.end(), [](const QString &s) { return s.startsWith(QLatin1String("p50 ")); }));
-    QVERIFY(std::any_of(figures.begin(), figures.end(), [](const QString &s) { return s.contains(QLatin1String("records/s")); }));
+    QVERIFY(column(table, BenchmarkResultsTable::Mechanism).contains(QLatin1String("tcp")));
+    const QStringList values = column(table, BenchmarkResultsTable::Value);
+    QVERIFY(std::any_of(values.begin(), values.end(), [](const QString &s) { return s.startsWith(QLatin1String("p50 ")) && s.endsWith(QLatin1String("s")); }));
+    QVERIFY(std::any_of(values.begin(), values.end(), [](const QString &s) { return s.contains(QLatin1String("records/s")); }));
     QCOMPARE(tab->report().rows.size(), table->rowCount());
+    // Each row's floor in words beside its value, and the ratio of the two; no bare number.
+    for (int r = 0; r < table->rowCount(); ++r) {
+        const BenchRow &row = tab->report().rows.at(r);
+        const QString floor = table->item(r, BenchmarkResultsTable::Floor) ? table->item(r, BenchmarkResultsTable::Floor)->text() : QString();
+        const QString ratio = table->item(r, BenchmarkResultsTable::Ratio) ? table->item(r, BenchmarkResultsTable::Ratio)->text() : QString();
+        if (!row.skipped.isEmpty())
+            continue;
+        if (row.figures.first().hasFloor()) {
+            QVERIFY2(floor.startsWith(BenchmarkResultsTable::floorName(row.floorId) + QLatin1String(": ")), qPrintable(floor));
+            QVERIFY2(ratio.endsWith(QStringLiteral("×")) || ratio == QStringLiteral("— (floor is 0)"), qPrintable(ratio));
+        } else {
+            QCOMPARE(floor, QStringLiteral("no floor measured"));
+        }
+        QVERIFY2(!QRegularExpression(QStringLiteral("\\d$")).match(floor).hasMatch(), qPrintable(floor + QLatin1String(": a number without its unit")));
+    }
+    const QStringList floors = column(table, BenchmarkResultsTable::Floor);
+    QVERIFY(std::any_of(floors.begin(), floors.end(), [](const QString &s) { return s.startsWith(QLatin1String("bare TCP loopback socket: ")); }));
 
     // Charts: tcp and its floor in each.
     const QList<int> series = tab->charts()->seriesCounts();
@@ -180,16 +220,175 @@ void TestBenchmarkTab::unmeasurableMechanismSaysWhy()
     QTest::mouseClick(tab->findChild<QPushButton *>(QStringLiteral("benchStart")), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(tab->resultsTable()->rowCount() > 0, 60000);
     BenchmarkResultsTable *table = tab->resultsTable();
-    QCOMPARE(table->item(0, 0)->text(), QStringLiteral("clipboard"));
-    // Off the GUI thread, or with no display: either way a sentence, across the figure columns.
-    QVERIFY2(table->item(0, 2)->text().startsWith(QLatin1String("Not measured: ")), qPrintable(table->item(0, 2)->text()));
-    QVERIFY(table->item(0, 2)->text().size() > 30);
-    QCOMPARE(table->columnSpan(0, 2), 2);
+    QCOMPARE(table->item(0, BenchmarkResultsTable::Mechanism)->text(), QStringLiteral("clipboard"));
+    // Off the GUI thread, or with no display: either way a sentence, in the last column where it
+    // widens no other.
+    QCOMPARE(table->item(0, BenchmarkResultsTable::Value)->text(), QStringLiteral("not measured"));
+    const QString why = table->item(0, BenchmarkResultsTable::Details)->text();
+    QVERIFY2(why.size() > 30, qPrintable(why));
+    QCOMPARE(table->item(0, BenchmarkResultsTable::Value)->toolTip(), QStringLiteral("Not measured: ") + why);
     QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 120000);
     const auto clipboard = tab->advisorPanel()->entries();
     QVERIFY(std::any_of(clipboard.begin(), clipboard.end(), [](const auto &e) {
         return e.id == QLatin1String("clipboard") && !e.figures.notMeasured.isEmpty();
     }));
+}
+
+void TestBenchmarkTab::readableMaximizedAndAtHalfWidth()
+{
+    // The real window, as a user opens it: a receiver listening on a free port.
+    AppOptions options;
+    options.address = QStringLiteral("127.0.0.1:0");
+    MainWindow window(EndpointRole::Receiver, options, *m_plugins);
+    auto *tab = window.findChild<BenchmarkTab *>();
+    QVERIFY(tab);
+    tab->setPeerProgram(QStringLiteral(IPCW_BIN_DIR "/ipcworkshop"));
+    tab->setQuick(true);
+    window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentWidget(tab);
+    window.resize(1366, 768);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // Every kind of row, with the longest floor names (filemapping's shared memory wait
+    // strategies), and the clipboard's sentence saying why it is not measured.
+    tab->setCheckedTransports({QStringLiteral("tcp"), QStringLiteral("localsocket"), QStringLiteral("filemapping"), QStringLiteral("clipboard")});
+    QTest::mouseClick(tab->findChild<QPushButton *>(QStringLiteral("benchStart")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 240000);
+    QVERIFY(tab->resultsTable()->rowCount() >= 10);
+
+    // Maximized on a 1366x768 screen, then one of two windows side by side on it.
+    for (const QSize size : {QSize(1366, 768), QSize(675, 700)}) {
+        window.resize(size);
+        QTRY_COMPARE(window.size(), size);
+        QTest::qWait(100); // the layouts settle
+        qInfo("window %dx%d, Benchmark tab %dx%d", size.width(), size.height(), tab->width(), tab->height());
+        const std::function<void()> checks[] = {
+            [&] { verifyMechanismsInView(tab, int(m_plugins->usableTransports().size())); },
+            [&] { verifyTableFits(tab->resultsTable()); },
+            [&] { verifyTabsFit(tab); },
+            [&] { verifyChartsReadable(tab); },
+        };
+        for (const auto &check : checks) {
+            check();
+            if (QTest::currentTestFailed())
+                return;
+        }
+    }
+}
+
+void TestBenchmarkTab::verifyMechanismsInView(BenchmarkTab *tab, int expected)
+{
+    auto *picker = tab->findChild<QWidget *>(QStringLiteral("benchTransports"));
+    const QList<QCheckBox *> boxes = picker->findChildren<QCheckBox *>();
+    QCOMPARE(boxes.size(), expected);
+    const QWidget *viewport = tab->findChild<QScrollArea *>(QStringLiteral("benchScroll"))->viewport();
+    for (QCheckBox *box : boxes) {
+        QVERIFY2(box->isVisible(), qPrintable(box->text()));
+        // Whole, and its text not cut.
+        QVERIFY2(box->width() >= box->sizeHint().width() && box->height() >= box->sizeHint().height(), qPrintable(box->text()));
+        QCOMPARE(box->visibleRegion().boundingRect(), box->rect());
+        QVERIFY2(viewport->rect().contains(QRect(box->mapTo(viewport, QPoint(0, 0)), box->size())), qPrintable(box->text()));
+        for (QCheckBox *other : boxes)
+            QVERIFY2(other == box || !other->geometry().intersects(box->geometry()), qPrintable(box->text() + QLatin1Char('/') + other->text()));
+    }
+}
+
+void TestBenchmarkTab::verifyTableFits(BenchmarkResultsTable *table)
+{
+    // What a view draws of an item: its text between the style's margins on either side.
+    const int margins = 2 * (table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, table) + 1);
+    int total = 0;
+    for (int c = 0; c < table->columnCount(); ++c) {
+        const int width = table->columnWidth(c);
+        total += width;
+        const QString header = table->horizontalHeaderItem(c)->text();
+        QVERIFY2(QFontMetrics(table->horizontalHeader()->font()).horizontalAdvance(header) + margins <= width, qPrintable(header));
+        for (int r = 0; r < table->rowCount(); ++r) {
+            const QTableWidgetItem *item = table->item(r, c);
+            if (!item)
+                continue;
+            const QFont font = item->data(Qt::FontRole).isValid() ? item->font() : table->font();
+            QVERIFY2(QFontMetrics(font).horizontalAdvance(item->text()) + margins <= width,
+                     qPrintable(QStringLiteral("\"%1\" in a column %2 px wide").arg(item->text()).arg(width)));
+        }
+    }
+    // What does not fit beside is reached by scrolling.
+    QTRY_VERIFY2(table->horizontalScrollBar()->maximum() >= total - table->viewport()->width(),
+                 qPrintable(QStringLiteral("columns %1 px, view %2 px").arg(total).arg(table->viewport()->width())));
+    // Enough rows in view to compare a few mechanisms.
+    QVERIFY2(table->viewport()->height() >= 6 * table->rowHeight(0), qPrintable(QString::number(table->viewport()->height())));
+}
+
+void TestBenchmarkTab::verifyTabsFit(BenchmarkTab *tab)
+{
+    // A tab bar whose tabs do not fit shows scroll arrows (and may shorten the names).
+    for (QTabBar *bar : tab->findChildren<QTabBar *>()) {
+        if (!bar->isVisible())
+            continue;
+        QVERIFY2(bar->tabRect(bar->count() - 1).right() < bar->width(), qPrintable(bar->tabText(bar->count() - 1)));
+        for (QToolButton *arrow : bar->findChildren<QToolButton *>())
+            QVERIFY2(!arrow->isVisible(), qPrintable(bar->tabText(0)));
+    }
+}
+
+QStringList TestBenchmarkTab::measuredMechanisms(const BenchReport &report, const QString &testPrefix)
+{
+    QStringList ids;
+    for (const BenchRow &row : report.rows)
+        if (row.test.startsWith(testPrefix) && row.skipped.isEmpty() && !row.mechanism.startsWith(QLatin1String("floor:"))
+            && !ids.contains(row.mechanism))
+            ids << row.mechanism;
+    ids.sort();
+    return ids;
+}
+
+void TestBenchmarkTab::verifyChartsReadable(BenchmarkTab *tab)
+{
+    BenchmarkCharts *charts = tab->charts();
+    // In a narrow window the charts have a page of their own.
+    auto *pages = tab->findChild<QTabWidget *>(QStringLiteral("benchPages"));
+    if (pages->indexOf(charts) >= 0)
+        pages->setCurrentWidget(charts);
+    const QList<QChartView *> views = charts->views();
+    const QStringList chartTests{QStringLiteral("latency-1"), QStringLiteral("latency-64k"), QStringLiteral("throughput-")};
+    for (int i = 0; i < views.size(); ++i) {
+        charts->tabs()->setCurrentIndex(i);
+        QChartView *view = views.at(i);
+        QTRY_VERIFY(view->isVisible());
+        QTest::qWait(50);
+        QChart *chart = view->chart();
+        const QString name = charts->tabs()->tabText(i);
+        // The texts as drawn: Qt Charts shortens one that does not fit to "...".
+        QStringList drawn;
+        for (QGraphicsItem *item : view->scene()->items())
+            if (auto *text = dynamic_cast<QGraphicsTextItem *>(item); text && text->isVisible() && !text->toPlainText().isEmpty())
+                drawn << text->toPlainText();
+        for (const QString &text : std::as_const(drawn))
+            QVERIFY2(!text.contains(QLatin1String("...")) && !text.contains(QChar(0x2026)), qPrintable(name + QLatin1String(": ") + text));
+        // Every axis title and tick label, and a legend entry per mechanism, drawn whole.
+        QCOMPARE(chart->axes().size(), 2);
+        for (QAbstractAxis *axis : chart->axes()) {
+            QVERIFY2(drawn.contains(axis->titleText()), qPrintable(name + QLatin1String(": ") + axis->titleText()));
+            if (auto *categories = qobject_cast<QCategoryAxis *>(axis))
+                for (const QString &label : categories->categoriesLabels())
+                    QVERIFY2(drawn.contains(label), qPrintable(name + QLatin1String(": ") + label));
+        }
+        // One entry a mechanism: its floor is the dashed line of the same colour.
+        QStringList entries;
+        for (QLegendMarker *marker : chart->legend()->markers()) {
+            if (!marker->isVisible())
+                continue;
+            entries << marker->label();
+            QVERIFY2(drawn.contains(marker->label()), qPrintable(name + QLatin1String(": ") + marker->label()));
+        }
+        entries.sort();
+        QCOMPARE(entries, measuredMechanisms(tab->report(), chartTests.at(i)));
+        // Axes and legend leave the plot at least half the chart's width and most of its height.
+        const QRectF plot = chart->plotArea();
+        QVERIFY2(plot.width() >= 0.5 * view->width() && plot.height() >= 0.6 * view->height(),
+                 qPrintable(QStringLiteral("%1: plot %2x%3 in %4x%5").arg(name).arg(plot.width()).arg(plot.height()).arg(view->width()).arg(view->height())));
+    }
+    pages->setCurrentIndex(0);
 }
 
 QTEST_MAIN(TestBenchmarkTab)
