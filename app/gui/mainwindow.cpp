@@ -26,7 +26,6 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -72,13 +71,7 @@ MainWindow::MainWindow(EndpointRole role, const AppOptions &options, PluginManag
     m_tabs->setDocumentMode(true);
     // Each page of the window is one line here.
     m_tabs->addTab(createTransferTab(options), tr("Transfer"));
-    // Scrolls rather than widen the window: two windows must fit side by side on a small screen.
-    auto *benchmark = new QScrollArea(this);
-    benchmark->setObjectName(QStringLiteral("benchmarkScroll"));
-    benchmark->setWidget(new BenchmarkTab(m_plugins, benchmark));
-    benchmark->setWidgetResizable(true);
-    benchmark->setFrameShape(QFrame::NoFrame);
-    m_tabs->addTab(benchmark, tr("Benchmark"));
+    m_tabs->addTab(new BenchmarkTab(m_plugins, this), tr("Benchmark"));
 
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
