@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "benchcharts.h"
 
+#include "chartfile.h"
+#include "chartstyle.h"
+
 #include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
@@ -8,7 +11,6 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QPainter>
-#include <QSvgGenerator>
 
 #include <algorithm>
 #include <cmath>
@@ -23,27 +25,10 @@ const QSize ChartSize(1100, 650);
 // axis, decades on the frame-size axis.
 constexpr double SpreadCapWidth = 0.06;
 constexpr double SpreadCapDecades = 0.03;
-// What a log scale draws for zero or less.
-constexpr double SmallestPlotted = 1e-3;
-
-QColor colorFor(const QString &mechanism)
-{
-    static const QHash<QString, QColor> colors{
-        {QStringLiteral("tcp"), QColor(0x1f, 0x77, 0xb4)},         {QStringLiteral("localsocket"), QColor(0xff, 0x7f, 0x0e)},
-        {QStringLiteral("namedpipe"), QColor(0x2c, 0xa0, 0x2c)},   {QStringLiteral("mailslot"), QColor(0xd6, 0x27, 0x28)},
-        {QStringLiteral("filemapping"), QColor(0x94, 0x67, 0xbd)}, {QStringLiteral("clipboard"), QColor(0x8c, 0x56, 0x4b)},
-    };
-    return colors.value(mechanism, QColor(0x7f, 0x7f, 0x7f));
-}
-
+// Benchmark lines show their measured points.
 QLineSeries *series(const QString &name, const QColor &color, bool floor)
 {
-    auto *s = new QLineSeries;
-    s->setName(name);
-    QPen pen(color);
-    pen.setWidthF(floor ? 1.5 : 2.5);
-    pen.setStyle(floor ? Qt::DashLine : Qt::SolidLine);
-    s->setPen(pen);
+    QLineSeries *s = ChartStyle::lineSeries(name, color, floor);
     s->setPointsVisible(true);
     return s;
 }
@@ -74,41 +59,6 @@ QString spreadNote(const BenchReport &report)
     return report.machine.runs > 1 ? QStringLiteral("; medians of %1 runs, bars: min to max").arg(report.machine.runs) : QString();
 }
 
-// Qt Charts' log axis labels its ticks through a printf format only ("1e+06", cut to "1e…" when
-// space runs short). So the charts plot log10 of their values on a linear axis with one
-// category a decade, labelled in words: "10 µs", "1 ms", "100 kB".
-double logOf(double v)
-{
-    return std::log10(std::max(v, SmallestPlotted));
-}
-
-// The label of 10^decade in `units`, each a thousand times the one before; `unitOfOne` is the
-// index of the unit the plotted values are in.
-QString decadeLabel(int decade, const QStringList &units, int unitOfOne)
-{
-    const int exponent = decade + 3 * unitOfOne;
-    const int unit = qBound(0, int(std::floor(exponent / 3.0)), int(units.size()) - 1);
-    return QStringLiteral("%1 %2").arg(std::pow(10.0, exponent - 3 * unit), 0, 'g', 12).arg(units.at(unit));
-}
-
-QCategoryAxis *decadeAxis(const QString &title, double low, double high, const QStringList &units, int unitOfOne)
-{
-    const int first = int(std::floor(logOf(low)));
-    const int last = std::max(first + 1, int(std::ceil(logOf(high))));
-    auto *axis = new QCategoryAxis;
-    axis->setTitleText(title);
-    axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
-    axis->setStartValue(first);
-    for (int decade = first; decade <= last; ++decade)
-        axis->append(decadeLabel(decade, units, unitOfOne), decade);
-    axis->setRange(first, last);
-    return axis;
-}
-
-const QStringList DurationUnits{QStringLiteral("ns"), QStringLiteral("µs"), QStringLiteral("ms"), QStringLiteral("s")};
-const QStringList ByteUnits{QStringLiteral("B"), QStringLiteral("kB"), QStringLiteral("MB"), QStringLiteral("GB")};
-const QStringList ByteRateUnits{QStringLiteral("kB/s"), QStringLiteral("MB/s"), QStringLiteral("GB/s"), QStringLiteral("TB/s")};
-
 void attach(QChart *chart, QAbstractAxis *x, QAbstractAxis *y)
 {
     chart->addAxis(x, Qt::AlignBottom);
@@ -121,26 +71,13 @@ void attach(QChart *chart, QAbstractAxis *x, QAbstractAxis *y)
 
 bool render(QChart *chart, const QString &base, QStringList *written, QString *error)
 {
-    QChartView view(chart);
-    view.setRenderHint(QPainter::Antialiasing);
-    view.resize(ChartSize);
-    if (!view.grab().save(base + QStringLiteral(".png"))) {
-        *error = QStringLiteral("Cannot write %1.png.").arg(base);
-        return false;
+    const std::unique_ptr<QChartView> view = ChartFile::offscreenView(chart, ChartSize);
+    for (const QLatin1String suffix : {QLatin1String(".png"), QLatin1String(".svg")}) {
+        const QString path = base + suffix;
+        if (!ChartFile::write(path, ChartSize, chart->title(), [&view](QPainter &painter) { view->render(&painter); }, error))
+            return false;
+        *written << path;
     }
-    QSvgGenerator svg;
-    svg.setFileName(base + QStringLiteral(".svg"));
-    svg.setSize(ChartSize);
-    svg.setViewBox(QRect(QPoint(0, 0), ChartSize));
-    svg.setTitle(chart->title());
-    QPainter painter;
-    if (!painter.begin(&svg)) {
-        *error = QStringLiteral("Cannot write %1.svg.").arg(base);
-        return false;
-    }
-    view.render(&painter);
-    painter.end();
-    *written << base + QStringLiteral(".png") << base + QStringLiteral(".svg");
     return true;
 }
 
@@ -169,10 +106,10 @@ struct Lines
 Lines addLines(QChart *chart, const QString &mechanism, const QString &floorId)
 {
     Lines lines;
-    lines.measured = series(mechanism, colorFor(mechanism), false);
+    lines.measured = series(mechanism, ChartStyle::mechanismColor(mechanism), false);
     chart->addSeries(lines.measured);
     if (!floorId.isEmpty()) {
-        lines.floor = series(QStringLiteral("floor ") + floorId, colorFor(mechanism), true);
+        lines.floor = series(QStringLiteral("floor ") + floorId, ChartStyle::mechanismColor(mechanism), true);
         chart->addSeries(lines.floor);
         hideFromLegend(chart, lines.floor);
     }
@@ -183,19 +120,19 @@ Lines addLines(QChart *chart, const QString &mechanism, const QString &floorId)
 // its runs, and widens `y` to take them.
 void plotFigure(QChart *chart, const QString &mechanism, const Lines &lines, double x, double capHalfWidth, const BenchFigure &f, Span *y)
 {
-    const QColor color = colorFor(mechanism);
-    lines.measured->append(x, logOf(f.value));
+    const QColor color = ChartStyle::mechanismColor(mechanism);
+    lines.measured->append(x, ChartStyle::logOf(f.value));
     y->include(f.min());
     y->include(f.max());
     if (f.samples.size() > 1)
-        addSpread(chart, color, x, capHalfWidth, logOf(f.min()), logOf(f.max()));
+        addSpread(chart, color, x, capHalfWidth, ChartStyle::logOf(f.min()), ChartStyle::logOf(f.max()));
     if (!lines.floor || !f.hasFloor())
         return;
-    lines.floor->append(x, logOf(f.floor));
+    lines.floor->append(x, ChartStyle::logOf(f.floor));
     y->include(f.floorMin());
     y->include(f.floorMax());
     if (f.floorSamples.size() > 1)
-        addSpread(chart, color, x, capHalfWidth, logOf(f.floorMin()), logOf(f.floorMax()));
+        addSpread(chart, color, x, capHalfWidth, ChartStyle::logOf(f.floorMin()), ChartStyle::logOf(f.floorMax()));
 }
 
 } // namespace
@@ -226,7 +163,7 @@ QChart *latencyChart(const BenchReport &report, const QString &test)
     for (int i = 0; i < names.size(); ++i)
         x->append(names.at(i), i);
     x->setRange(-0.2, names.size() - 0.8);
-    attach(chart, x, decadeAxis(QStringLiteral("round-trip time (log scale)"), y.isEmpty() ? 1 : y.low, y.isEmpty() ? 10 : y.high, DurationUnits, 1));
+    attach(chart, x, ChartStyle::decadeAxis(QStringLiteral("round-trip time (log scale)"), y.isEmpty() ? 1 : y.low, y.isEmpty() ? 10 : y.high, ChartStyle::DurationUnits, 1));
     chart->legend()->setAlignment(Qt::AlignRight);
     return chart;
 }
@@ -248,12 +185,12 @@ QChart *throughputChart(const BenchReport &report)
         for (const BenchRow *row : rows) {
             if (const BenchFigure *f = row->figure(QStringLiteral("MB/s"))) {
                 x.include(row->frameBytes);
-                plotFigure(chart, it.key(), lines, logOf(row->frameBytes), SpreadCapDecades, *f, &y);
+                plotFigure(chart, it.key(), lines, ChartStyle::logOf(row->frameBytes), SpreadCapDecades, *f, &y);
             }
         }
     }
-    attach(chart, decadeAxis(QStringLiteral("frame size (log scale)"), x.isEmpty() ? 10 : x.low, x.isEmpty() ? 1e6 : x.high, ByteUnits, 0),
-           decadeAxis(QStringLiteral("throughput (log scale)"), y.isEmpty() ? 1 : y.low, y.isEmpty() ? 1000 : y.high, ByteRateUnits, 1));
+    attach(chart, ChartStyle::decadeAxis(QStringLiteral("frame size (log scale)"), x.isEmpty() ? 10 : x.low, x.isEmpty() ? 1e6 : x.high, ChartStyle::ByteUnits, 0),
+           ChartStyle::decadeAxis(QStringLiteral("throughput (log scale)"), y.isEmpty() ? 1 : y.low, y.isEmpty() ? 1000 : y.high, ChartStyle::ByteRateUnits, 1));
     chart->legend()->setAlignment(Qt::AlignRight);
     return chart;
 }

@@ -2,6 +2,7 @@
 #include "benchmarkcharts.h"
 
 #include "benchcharts.h"
+#include "chartstyle.h"
 
 #include <QChart>
 #include <QChartView>
@@ -18,11 +19,7 @@ const QSize ChartMinimumSize(500, 300);
 
 QChartView *chartView(const char *name, QWidget *parent)
 {
-    auto *view = new QChartView(new QChart, parent);
-    view->setObjectName(QLatin1String(name));
-    view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumSize(ChartMinimumSize);
-    return view;
+    return ChartStyle::chartView(QLatin1String(name), ChartMinimumSize, parent);
 }
 
 } // namespace
