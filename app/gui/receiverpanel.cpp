@@ -3,6 +3,7 @@
 
 #include "csv.h"
 #include "employeetablemodel.h"
+#include "livetransferchart.h"
 #include "recordtable.h"
 #include "recordviewmodel.h"
 
@@ -23,6 +24,7 @@
 #include <QProgressDialog>
 #include <QThread>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -89,7 +91,8 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
       m_exportButton(new QToolButton(this)),
       m_clearButton(new QPushButton(tr("Clea&r"), this)),
       m_exportAction(new QAction(tr("&Export CSV…"), this)),
-      m_table(new QTableView(this))
+      m_table(new QTableView(this)),
+      m_liveChart(new LiveTransferChart(LiveTransferChart::Role::Receiver, this))
 {
     setObjectName(QStringLiteral("receiverPanel"));
 
@@ -173,7 +176,11 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(countersBox);
     layout->addLayout(tools);
-    layout->addWidget(m_table, 1);
+    auto *views = new QTabWidget(this);
+    views->setObjectName(QStringLiteral("receiverViews"));
+    views->addTab(m_table, tr("Rec&ords"));
+    views->addTab(m_liveChart, tr("Live &chart"));
+    layout->addWidget(views, 1);
 
     // Filtering 10 M rows takes a moment: wait for a pause in typing, not every keystroke.
     m_filterDelay.setSingleShot(true);
@@ -204,6 +211,7 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     connect(m_exportAction, &QAction::triggered, this, [this] { chooseExportFile(false); });
     connect(m_exportSelectedAction, &QAction::triggered, this, [this] { chooseExportFile(true); });
     connect(m_clearButton, &QPushButton::clicked, this, &ReceiverPanel::clear);
+    connect(m_liveChart, &LiveTransferChart::logged, this, &RolePanel::logged);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, &ReceiverPanel::updateRowInfo);
     connect(m_model, &QAbstractItemModel::modelReset, this, &ReceiverPanel::updateRowInfo);
     updateRowInfo();
@@ -221,6 +229,7 @@ ReceiverPanel::~ReceiverPanel()
 void ReceiverPanel::attach(TransportEndpoint *endpoint, const TransportMetadata &transport)
 {
     m_session = new ReceiverSession(endpoint, transport.id, this);
+    m_liveChart->watch(m_session, transport.name);
     connect(m_session, &ReceiverSession::batchesReceived, this, &ReceiverPanel::onBatches);
     connect(m_session, &ReceiverSession::countersChanged, this, &ReceiverPanel::showCounters);
     connect(m_session, &ReceiverSession::problem, this,

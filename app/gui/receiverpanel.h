@@ -13,6 +13,7 @@
 #include <memory>
 
 class EmployeeTableModel;
+class LiveTransferChart;
 class QAction;
 class QLabel;
 class QLineEdit;
@@ -101,4 +102,5 @@ private:
     QPushButton *m_clearButton;
     QAction *m_exportAction;
     QTableView *m_table;
+    LiveTransferChart *m_liveChart;
 };

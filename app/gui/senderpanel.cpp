@@ -5,6 +5,7 @@
 #include "employeeform.h"
 #include "employeetablemodel.h"
 #include "generatorsource.h"
+#include "livetransferchart.h"
 #include "listsource.h"
 #include "recordtable.h"
 #include "recordtail.h"
@@ -22,6 +23,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableView>
 #include <QThread>
 #include <QVBoxLayout>
@@ -76,7 +78,8 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
       m_progress(new QProgressBar(this)),
       m_status(new QLabel(tr("Nothing sent yet."), this)),
       m_sentModel(new EmployeeTableModel(this)),
-      m_sentTable(new QTableView(this))
+      m_sentTable(new QTableView(this)),
+      m_liveChart(new LiveTransferChart(LiveTransferChart::Role::Sender, this))
 {
     setObjectName(QStringLiteral("senderPanel"));
     m_sendButton->setObjectName(QStringLiteral("sendFormButton"));
@@ -131,9 +134,10 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     // Known only on the receiving side.
     for (int column : {EmployeeTableModel::Sequence, EmployeeTableModel::ReceivedAt, EmployeeTableModel::LatencyUs})
         m_sentTable->setColumnHidden(column, true);
-    auto *sentBox = new QGroupBox(tr("Sent (the latest %1 records)").arg(number(MaxSentRows)), this);
-    auto *sentLayout = new QVBoxLayout(sentBox);
-    sentLayout->addWidget(m_sentTable);
+    auto *sentViews = new QTabWidget(this);
+    sentViews->setObjectName(QStringLiteral("senderViews"));
+    sentViews->addTab(m_sentTable, tr("Sent rec&ords (the latest %1)").arg(number(MaxSentRows)));
+    sentViews->addTab(m_liveChart, tr("Live chart: ac&knowledged"));
 
     // One column of boxes, so the window fits half of a 1366-pixel screen.
     auto *layout = new QVBoxLayout(this);
@@ -141,7 +145,7 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     layout->addWidget(m_form);
     layout->addWidget(bulk);
     layout->addLayout(transfer);
-    layout->addWidget(sentBox, 1);
+    layout->addWidget(sentViews, 1);
 
     m_progressTimer.setSingleShot(true);
     m_progressTimer.setInterval(100);
@@ -152,6 +156,7 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     connect(m_generateButton, &QPushButton::clicked, this, [this] { sendGenerated(m_generateCount->value()); });
     connect(m_loadCsvButton, &QPushButton::clicked, m_loadCsvAction, &QAction::trigger);
     connect(m_loadCsvAction, &QAction::triggered, this, &SenderPanel::chooseCsvFile);
+    connect(m_liveChart, &LiveTransferChart::logged, this, &RolePanel::logged);
     updateEnabled();
 }
 
@@ -223,6 +228,7 @@ void SenderPanel::startSending(std::unique_ptr<RecordSource> source, const QStri
 {
     if (!m_session) {
         m_session = new SenderSession(m_endpoint, m_sessionOptions, this);
+        m_liveChart->watch(m_session, m_transport.name);
         connect(m_session, &SenderSession::progress, this, &SenderPanel::onProgress);
         connect(m_session, &SenderSession::finished, this, &SenderPanel::onFinished);
         connect(m_session, &SenderSession::errorOccurred, this,

@@ -12,6 +12,7 @@
 
 class EmployeeForm;
 class EmployeeTableModel;
+class LiveTransferChart;
 class QAction;
 class QLabel;
 class QProgressBar;
@@ -90,4 +91,5 @@ private:
     QLabel *m_status;
     EmployeeTableModel *m_sentModel;
     QTableView *m_sentTable;
+    LiveTransferChart *m_liveChart;
 };
