@@ -9,6 +9,7 @@
 #include "receiverpanel.h"
 #include "recordviewmodel.h"
 #include "senderpanel.h"
+#include "windowtest.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -26,11 +27,12 @@
 #include <QSpinBox>
 #include <QTableView>
 #include <QTableWidget>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
+
+using WindowTest::child;
 
 // A receiver window and a sender window in one process, talking over real TCP on loopback,
 // driven the way a user would: typing in the form, pressing buttons, dropping files.
@@ -53,14 +55,6 @@ private slots:
     void cleanupTestCase();
 
 private:
-    template <typename T>
-    T *child(MainWindow *window, const char *name)
-    {
-        T *widget = window->findChild<T *>(QLatin1String(name));
-        if (!widget)
-            qFatal("no widget named %s", name);
-        return widget;
-    }
     QString counter(const char *name) { return child<QLabel>(m_receiver.get(), name)->text(); }
     void drop(MainWindow *window, const QString &file);
     static void reconnect(MainWindow *window, const QString &transport, const QString &address);
@@ -80,14 +74,8 @@ void TestGui::initTestCase()
     // The per-user plugin folder, where drops are copied, must be this test's own.
     qputenv("XDG_DATA_HOME", m_dataHome.path().toLocal8Bit());
 
-    QTcpServer probe;
-    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
-    m_address = QStringLiteral("127.0.0.1:%1").arg(probe.serverPort());
-    probe.close();
-
-    m_plugins = std::make_unique<PluginManager>();
-    m_plugins->setSearchPaths({QStringLiteral(IPCW_BIN_DIR "/plugins")});
-    m_plugins->scan();
+    m_address = WindowTest::freeTcpAddress();
+    m_plugins = WindowTest::builtPlugins();
     QVERIFY2(m_plugins->findById(QStringLiteral("tcp")), "the tcp plugin must be built");
 
     AppOptions options;

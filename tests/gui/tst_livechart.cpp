@@ -5,6 +5,7 @@
 #include "pluginmanager.h"
 #include "receiverpanel.h"
 #include "senderpanel.h"
+#include "windowtest.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -13,12 +14,13 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QTabWidget>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <functional>
 #include <memory>
+
+using WindowTest::child;
 
 // The live charts on real transfers: a receiver window in this process fed by a headless
 // ipcworkshop sender (two processes, real TCP) and by a sender window; each chart fills,
@@ -37,20 +39,13 @@ private slots:
     void cleanupTestCase();
 
 private:
-    template <typename T>
-    static T *child(QWidget *window, const char *name)
-    {
-        T *widget = window->findChild<T *>(QLatin1String(name));
-        if (!widget)
-            qFatal("no widget named %s", name);
-        return widget;
-    }
+    // A window of `role` on tcp at m_address, shown, once it listens or is connected.
+    std::unique_ptr<MainWindow> openWindow(EndpointRole role, TransportEndpoint::State ready);
     static void showChartTab(QWidget *window, const char *views);
     // Sends `count` generated records from a headless ipcworkshop process and waits for it.
     void sendFromAnotherProcess(int count, const std::function<void()> &whileRunning = {});
     static qint64 recordsCharted(const TransferMeter &meter);
 
-    QTemporaryDir m_dataHome;
     QTemporaryDir m_work;
     QString m_address;
     std::unique_ptr<PluginManager> m_plugins;
@@ -62,27 +57,27 @@ private:
 
 void TestLiveChart::initTestCase()
 {
-    QVERIFY(m_dataHome.isValid() && m_work.isValid());
-    qputenv("XDG_DATA_HOME", m_dataHome.path().toLocal8Bit());
-    QTcpServer probe;
-    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
-    m_address = QStringLiteral("127.0.0.1:%1").arg(probe.serverPort());
-    probe.close();
-
-    m_plugins = std::make_unique<PluginManager>();
-    m_plugins->setSearchPaths({QStringLiteral(IPCW_BIN_DIR "/plugins")});
-    m_plugins->scan();
+    QVERIFY(m_work.isValid());
+    m_address = WindowTest::freeTcpAddress();
+    m_plugins = WindowTest::builtPlugins();
     QVERIFY2(m_plugins->findById(QStringLiteral("tcp")), "the tcp plugin must be built");
-
-    AppOptions options;
-    options.transport = QStringLiteral("tcp");
-    options.address = m_address;
-    m_receiver = std::make_unique<MainWindow>(EndpointRole::Receiver, options, *m_plugins);
-    m_receiver->show();
-    QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
+    m_receiver = openWindow(EndpointRole::Receiver, TransportEndpoint::State::Listening);
+    QVERIFY(m_receiver);
     m_receiverChart = child<LiveTransferChart>(m_receiver.get(), "liveTransferChart");
     QVERIFY(!m_receiverChart->isVisible()); // the records table comes first
     QVERIFY(!m_receiverChart->isRedrawing());
+}
+
+std::unique_ptr<MainWindow> TestLiveChart::openWindow(EndpointRole role, TransportEndpoint::State ready)
+{
+    AppOptions options;
+    options.transport = QStringLiteral("tcp");
+    options.address = m_address;
+    auto window = std::make_unique<MainWindow>(role, options, *m_plugins);
+    window->show();
+    if (!QTest::qWaitFor([&] { return window->connectionState() == ready; }, 10000))
+        return nullptr;
+    return window;
 }
 
 void TestLiveChart::showChartTab(QWidget *window, const char *views)
@@ -186,12 +181,8 @@ void TestLiveChart::hiddenChartCountsButDoesNotDraw()
 
 void TestLiveChart::senderChartsSentAndAcknowledged()
 {
-    AppOptions options;
-    options.transport = QStringLiteral("tcp");
-    options.address = m_address;
-    m_sender = std::make_unique<MainWindow>(EndpointRole::Sender, options, *m_plugins);
-    m_sender->show();
-    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+    m_sender = openWindow(EndpointRole::Sender, TransportEndpoint::State::Connected);
+    QVERIFY(m_sender);
     m_senderChart = child<LiveTransferChart>(m_sender.get(), "liveTransferChart");
     showChartTab(m_sender.get(), "senderViews");
     QVERIFY(!m_senderChart->isRedrawing());

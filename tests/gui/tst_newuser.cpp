@@ -11,6 +11,7 @@
 #include "receiverpanel.h"
 #include "senderpanel.h"
 #include "windowplacement.h"
+#include "windowtest.h"
 
 #include <QAbstractButton>
 #include <QAction>
@@ -39,6 +40,8 @@
 
 #include <memory>
 
+using WindowTest::child;
+
 // What tripped a new user, each as it would regress: a receiver and a sender window under a
 // real X server, talking over real TCP on loopback, driven through their widgets.
 class TestNewUser final : public QObject
@@ -61,14 +64,6 @@ private slots:
     void cleanupTestCase();
 
 private:
-    template <typename T>
-    static T *child(QWidget *window, const char *name)
-    {
-        T *widget = window->findChild<T *>(QLatin1String(name));
-        if (!widget)
-            qFatal("no widget named %s", name);
-        return widget;
-    }
     static QString logText(MainWindow *window) { return child<QPlainTextEdit>(window, "logView")->toPlainText(); }
     static void drop(MainWindow *window, const QStringList &files, Qt::DropAction *action = nullptr);
     static void reopen(MainWindow *window, const QString &address);
@@ -84,13 +79,6 @@ private:
 };
 
 namespace {
-
-QString freeAddress()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return QStringLiteral("127.0.0.1:%1").arg(probe.serverPort());
-}
 
 // A widget is cut when it has less room than its smallest readable size, or when part of it
 // lies outside the window.
@@ -173,10 +161,8 @@ void TestNewUser::initTestCase()
 {
     QVERIFY(m_dataHome.isValid() && m_work.isValid());
     qputenv("XDG_DATA_HOME", m_dataHome.path().toLocal8Bit());
-    m_address = freeAddress();
-    m_plugins = std::make_unique<PluginManager>();
-    m_plugins->setSearchPaths({QStringLiteral(IPCW_BIN_DIR "/plugins")});
-    m_plugins->scan();
+    m_address = WindowTest::freeTcpAddress();
+    m_plugins = WindowTest::builtPlugins();
     QVERIFY2(m_plugins->findById(QStringLiteral("tcp")), "the tcp plugin must be built");
 
     AppOptions options;
