@@ -23,9 +23,11 @@ const QSize PictureChartSize(1000, 560);
 constexpr int PictureMargin = 20;
 constexpr int PictureTextPixels = 16;
 // A short chart (the sender's tab at half a 1366x768 screen) gives the plot what the axis
-// titles would take, and counts in fewer, larger steps so no label is squeezed out.
+// titles would take, and counts in fewer, larger steps: Qt Charts cuts every label of an axis
+// to "..." once they crowd. A step needs about PixelsPerStep of the chart's height.
 constexpr int TimeTitleFromHeight = 170;
-constexpr int FineStepsFromHeight = 120;
+constexpr int AmountTitleFromHeight = 120;
+constexpr int PixelsPerStep = 30;
 constexpr int FineSteps = 5;
 constexpr int CoarseSteps = 2;
 // Latencies are plotted in milliseconds, the third of ChartStyle::DurationUnits.
@@ -140,9 +142,9 @@ TransferPlot::TransferPlot(Role role, QChart *chart)
 void TransferPlot::fitHeight(int pixels)
 {
     m_time->setTitleVisible(pixels >= TimeTitleFromHeight);
-    const bool fine = pixels >= FineStepsFromHeight;
-    m_amount->setTitleVisible(fine); // the legend names what is counted
-    m_maxSteps = fine ? FineSteps : CoarseSteps;
+    m_amount->setTitleVisible(pixels >= AmountTitleFromHeight); // else the legend says what is counted
+    // The time axis and the margins take about one step's height.
+    m_maxSteps = qBound(CoarseSteps, pixels / PixelsPerStep - 1, FineSteps);
 }
 
 QList<QLineSeries *> TransferPlot::series() const
