@@ -37,8 +37,9 @@ LiveTransferChart::LiveTransferChart(Role role, QWidget *parent)
     m_saveButton->setObjectName(QStringLiteral("saveChartButton"));
     m_saveButton->setToolTip(tr("Write the chart and the transfer's numbers to a PNG or SVG file"));
     if (role == Role::Receiver) {
-        m_view->setToolTip(tr("Records per second and the frames' latency (p50, p99), a point every %1 ms or more.\n%2")
-                               .arg(RedrawIntervalMs)
+        m_view->setToolTip(tr("Records per second and the frames' latency (p50, p99), a point every %1 ms "
+                              "(a long transfer, in longer steps).\n%2")
+                               .arg(m_meter.intervalUs() / 1000)
                                .arg(TransferPlot::latencyNote()));
         m_summary->setToolTip(TransferPlot::latencyNote());
     } else {
@@ -80,7 +81,10 @@ void LiveTransferChart::watch(SenderSession *session, const QString &transportNa
     m_senderSummary = {};
     m_senderFinished = false;
     m_meter.restart(qint64(FrameCodec::nowMicroseconds()));
-    connect(session, &SenderSession::progress, this, [this](qint64 sent, qint64 acked) { onProgress(sent, acked); });
+    connect(session, &SenderSession::progress, this, [this, session](qint64 sent, qint64 acked) {
+        m_senderSummary = session->summary(); // frames too, and kept should the session go
+        onProgress(sent, acked);
+    });
     connect(session, &SenderSession::finished, this, &LiveTransferChart::onSenderFinished);
     wake();
 }
@@ -150,8 +154,6 @@ void LiveTransferChart::resizeEvent(QResizeEvent *event)
 
 void LiveTransferChart::redraw()
 {
-    if (m_sender)
-        m_senderSummary = m_sender->summary();
     if (!transferRunning()) {
         // The interval that holds the last records is complete: nothing more will come.
         m_meter.finish(m_meter.lastActivityUs());

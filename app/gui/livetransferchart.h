@@ -70,7 +70,7 @@ private:
     TransferMeter m_meter;
     QString m_transportName;
     QPointer<SenderSession> m_sender;
-    SenderSession::Summary m_senderSummary; // kept when the session is gone
+    SenderSession::Summary m_senderSummary; // the latest, kept when the session is gone
     bool m_senderFinished = false;
     QTimer m_redrawTimer;
     QChartView *m_view;
