@@ -235,7 +235,7 @@ void MainWindow::openEndpoint()
     m_transport = plugin->metadata;
     endpoint->setParent(this);
     m_endpoint = endpoint;
-    m_peers = 0;
+    m_peerNames.clear();
     // First, so the receiver's session has named a peer before this window speaks of it.
     m_panel->attach(endpoint, m_transport);
 
@@ -246,15 +246,19 @@ void MainWindow::openEndpoint()
     });
     connect(endpoint, &TransportEndpoint::stateChanged, this, &MainWindow::onStateChanged);
     connect(endpoint, &TransportEndpoint::peerConnected, this, [this](quint64 peer) {
-        ++m_peers;
+        // Kept from here: the session forgets a peer's name once it has gone, maybe before we hear of it.
+        const QString name = m_receiver ? m_receiver->peerName(peer) : tr("the receiver");
+        m_peerNames.insert(peer, name);
         if (m_receiver)
-            log(LogView::Severity::Info, tr("%1 connected.").arg(Sentences::capitalized(m_receiver->peerName(peer))),
+            log(LogView::Severity::Info, tr("%1 connected.").arg(Sentences::capitalized(name)),
                 MessageBar::Subject::Connection);
         updateStatus();
     });
     connect(endpoint, &TransportEndpoint::peerDisconnected, this, [this](quint64 peer, const QString &reason) {
-        m_peers = qMax(0, m_peers - 1);
-        const QString who = m_receiver ? Sentences::capitalized(m_receiver->peerName(peer)) : tr("The receiver");
+        const QString known = m_peerNames.take(peer);
+        const QString who = Sentences::capitalized(!known.isEmpty() ? known
+                                                   : m_receiver ? m_receiver->peerName(peer)
+                                                                : tr("the receiver"));
         log(LogView::Severity::Info, reason.isEmpty() ? tr("%1 disconnected.").arg(who)
                                                       : tr("%1 disconnected: %2.").arg(who, Sentences::clause(reason)),
             MessageBar::Subject::Connection);
@@ -293,7 +297,7 @@ void MainWindow::releaseEndpoint(TransportEndpoint::State finalState)
         endpoint->close();
     // Deferred: this may run inside one of the endpoint's own signals.
     endpoint->deleteLater();
-    m_peers = 0;
+    m_peerNames.clear();
     m_connection->setState(finalState);
 }
 
@@ -376,8 +380,8 @@ void MainWindow::updateStatus()
             text = receiver ? tr("Starting to listen over %1…").arg(where) : tr("Connecting over %1…").arg(where);
             break;
         case State::Listening:
-            text = m_peers == 1 ? tr("Listening over %1 · 1 sender connected").arg(where)
-                                : tr("Listening over %1 · %2 senders connected").arg(where).arg(m_peers);
+            text = m_peerNames.size() == 1 ? tr("Listening over %1 · 1 sender connected").arg(where)
+                                           : tr("Listening over %1 · %2 senders connected").arg(where).arg(m_peerNames.size());
             break;
         case State::Connected:
             text = tr("Connected over %1").arg(where);

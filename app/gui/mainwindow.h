@@ -7,6 +7,7 @@
 #include "transportendpoint.h"
 #include "transportmetadata.h"
 
+#include <QHash>
 #include <QMainWindow>
 #include <QPointer>
 #include <QTimer>
@@ -70,7 +71,7 @@ private:
     const EndpointRole m_role;
     QPointer<TransportEndpoint> m_endpoint;
     TransportMetadata m_transport; // of the open endpoint
-    int m_peers = 0;
+    QHash<quint64, QString> m_peerNames; // the connected peers, by endpoint peer id
 
     // --send-on-start: the sender keeps trying to connect until a receiver listens.
     bool m_sendOnStart = false;
