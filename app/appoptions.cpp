@@ -57,6 +57,15 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
         {QStringLiteral("import"), QStringLiteral("Sender: send the employees in this CSV file."), QStringLiteral("file.csv")},
         {QStringLiteral("send-on-start"), QStringLiteral("Sender window: send the generated or imported records as soon as connected.")},
         {QStringLiteral("plugin"), QStringLiteral("Also load this plugin file (may be repeated)."), QStringLiteral("file")},
+        {QStringLiteral("max-pending-mib"), QStringLiteral("Receiver: memory for frames still arriving, all senders together; "
+                                                           "a sender whose frame does not fit waits. Default: 256."), QStringLiteral("MiB")},
+        {QStringLiteral("peer-timeout"), QStringLiteral("Receiver: drop a sender stopped this long in the middle of a frame. "
+                                                        "Default: 10."), QStringLiteral("seconds")},
+        {QStringLiteral("max-peers"), QStringLiteral("Receiver: senders connected at once; the next connection is refused. "
+                                                     "Default: 64."), QStringLiteral("N")},
+        {QStringLiteral("max-unsent-mib"), QStringLiteral("Receiver: answers queued for a sender that does not read them, "
+                                                          "beyond which it is not read until they drain. Default: 8."),
+         QStringLiteral("MiB")},
     });
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
@@ -105,6 +114,20 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
         || !readNumber(parser, QStringLiteral("batch"), 1, 10'000'000, &batch, error)
         || !readNumber(parser, QStringLiteral("senders"), 1, 1000, &senders, error))
         return false;
+    // The stream transports (TCP, local sockets) enforce these; see docs/wire-format.md.
+    qint64 pendingMiB = o.limits.maxPendingBytes / ReceiverLimits::MiB;
+    qint64 peerTimeout = o.limits.peerTimeoutMs / 1000;
+    qint64 maxPeers = o.limits.maxPeers;
+    qint64 unsentMiB = o.limits.maxUnsentBytes / ReceiverLimits::MiB;
+    if (!readNumber(parser, QStringLiteral("max-pending-mib"), 1, 1024 * 1024, &pendingMiB, error)
+        || !readNumber(parser, QStringLiteral("peer-timeout"), 1, 24 * 3600, &peerTimeout, error)
+        || !readNumber(parser, QStringLiteral("max-peers"), 1, 100'000, &maxPeers, error)
+        || !readNumber(parser, QStringLiteral("max-unsent-mib"), 1, 1024 * 1024, &unsentMiB, error))
+        return false;
+    o.limits.maxPendingBytes = pendingMiB * ReceiverLimits::MiB;
+    o.limits.peerTimeoutMs = int(peerTimeout * 1000);
+    o.limits.maxPeers = int(maxPeers);
+    o.limits.maxUnsentBytes = unsentMiB * ReceiverLimits::MiB;
     o.timeoutSeconds = int(timeout);
     o.seed = quint64(seed);
     o.firstId = quint32(firstId);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "receiverlimits.h"
 #include "transportendpoint.h"
 
 #include <QString>
@@ -28,6 +29,7 @@ struct AppOptions
     QString importPath;       // sender: CSV instead of --generate
     bool sendOnStart = false; // GUI sender: send the generated/imported records right away
     QStringList pluginFiles;  // extra plugin files to load
+    ReceiverLimits limits;    // what a receiver lets its peers make it hold
 
     // Parses the application's arguments; on a usage error returns false with the sentence.
     static bool parse(const QStringList &arguments, AppOptions *out, QString *error);

@@ -99,6 +99,8 @@ int main(int argc, char **argv)
         QTextStream(stderr) << error << Qt::endl;
         return Headless::Usage;
     }
+    // Before any endpoint exists: each stream receiver reads them when it is created.
+    ReceiverLimits::setCurrent(options.limits);
 
     PluginManager plugins;
     plugins.scan();

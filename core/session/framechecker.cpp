@@ -86,11 +86,21 @@ void FrameChecker::check(const QByteArray &frame, quint64 peer)
                [this](const CheckedFrame &result) { emit checked(result); });
 }
 
-void FrameChecker::notePeerGone(quint64 peer, const QString &reason)
+template <typename Deliver> void FrameChecker::afterPending(Deliver deliver)
 {
     if (m_pending == 0) {
-        emit peerGone(peer, reason);
+        deliver();
         return;
     }
-    runInOrder([] { return 0; }, [this, peer, reason](int) { emit peerGone(peer, reason); });
+    runInOrder([] { return 0; }, [deliver](int) { deliver(); });
+}
+
+void FrameChecker::notePeerGone(quint64 peer, const QString &reason)
+{
+    afterPending([this, peer, reason] { emit peerGone(peer, reason); });
+}
+
+void FrameChecker::notePeerRefused(quint64 peer, const QString &reason)
+{
+    afterPending([this, peer, reason] { emit peerRefused(peer, reason); });
 }

@@ -44,6 +44,9 @@ public:
     void check(const QByteArray &frame, quint64 peer);
     // A peer left: reported through peerGone() after every frame it sent before leaving.
     void notePeerGone(quint64 peer, const QString &reason);
+    // The endpoint refused a peer: reported through peerRefused() after every frame it sent
+    // before that.
+    void notePeerRefused(quint64 peer, const QString &reason);
     // Frames handed to the worker and not yet returned.
     int pending() const { return m_pending; }
 
@@ -54,12 +57,15 @@ public:
 signals:
     void checked(const CheckedFrame &frame);
     void peerGone(quint64 peer, const QString &reason);
+    void peerRefused(quint64 peer, const QString &reason);
 
 private:
     void ensureWorker();
     // Runs `work` on the worker thread, then `deliver` with its result on this object's thread,
     // in the order of the calls.
     template <typename Work, typename Deliver> void runInOrder(Work work, Deliver deliver);
+    // Runs `deliver` once every frame given so far has been delivered.
+    template <typename Deliver> void afterPending(Deliver deliver);
 
     QString m_transportId;
     std::shared_ptr<FrameStorage> m_storage; // shared with work in flight on the worker

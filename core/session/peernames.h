@@ -21,6 +21,8 @@ public:
     QString add(quint64 peer, const QString &description);
     // A peer the endpoint never announced still gets a number.
     QString name(quint64 peer);
+    // Whether the peer has a name already (was announced, or named since).
+    bool knows(quint64 peer) const { return m_entries.contains(peer); }
     // Once nothing more will be said about the peer: the names of 500 past connections are
     // not kept for ever.
     void remove(quint64 peer) { m_entries.remove(peer); }

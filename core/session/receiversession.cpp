@@ -33,11 +33,27 @@ ReceiverSession::ReceiverSession(TransportEndpoint *endpoint, const QString &tra
         const bool saidBye = sentFrames && *it;
         if (sentFrames)
             m_peerSaidBye.erase(it);
-        if (sentFrames && !saidBye && !reason.isEmpty())
+        const bool refused = m_refusedPeers.remove(peer); // already reported, with its reason
+        if (sentFrames && !saidBye && !reason.isEmpty() && !refused)
             emit problem(QStringLiteral("%1 went away without saying goodbye: %2. It may have crashed; "
                                         "every record it sent in full was kept.")
                              .arg(Sentences::capitalized(m_peerNames.name(peer)), Sentences::clause(reason)));
         m_peerNames.remove(peer);
+    });
+    // A refusal (a stream out of step, a budget, a time limit, one peer too many) is counted as
+    // a bad frame like any other: whatever the peer sent was dropped, not applied.
+    connect(m_endpoint, &TransportEndpoint::streamRefused, m_checker, &FrameChecker::notePeerRefused);
+    connect(m_checker, &FrameChecker::peerRefused, this, [this](quint64 peer, const QString &reason) {
+        const bool announced = m_peerNames.knows(peer);
+        ++m_counters.badFrames;
+        emit problem(QStringLiteral("%1 was refused and disconnected. %2")
+                         .arg(Sentences::capitalized(m_peerNames.name(peer)), reason));
+        if (announced)
+            m_refusedPeers.insert(peer);
+        else
+            m_peerNames.remove(peer); // refused as it connected: nothing more will be said of it
+        if (!m_flushTimer.isActive())
+            m_flushTimer.start();
     });
 }
 

@@ -11,6 +11,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 class FrameChecker;
@@ -55,7 +56,7 @@ public:
 signals:
     void batchesReceived(const RecordBatchList &batches);
     void countersChanged(const ReceiverSession::Counters &counters);
-    // A bad frame, a broken peer: a sentence for the log.
+    // A bad frame, a broken or refused peer: a sentence for the log.
     void problem(const QString &message);
     void senderFinished(quint32 senderId);
 
@@ -76,6 +77,7 @@ private:
     QString m_transportId;
     QHash<quint32, SenderState> m_senders;
     QHash<quint64, bool> m_peerSaidBye; // per endpoint peer: did it close cleanly?
+    QSet<quint64> m_refusedPeers;       // refused and reported, their departure not yet seen
     PeerNames m_peerNames;
     Counters m_counters;
     FrameChecker *m_checker;

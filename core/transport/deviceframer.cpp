@@ -10,10 +10,20 @@ DeviceFramer::DeviceFramer(QIODevice *device, QObject *parent) : QObject(parent)
 
 QString DeviceFramer::incompleteFrameNote() const
 {
-    if (m_reader.pendingBytes() == 0)
+    return incompleteFrameNote(m_reader.pendingBytes());
+}
+
+QString DeviceFramer::incompleteFrameNote(qsizetype pendingBytes)
+{
+    if (pendingBytes == 0)
         return {};
     return QStringLiteral("%1 bytes of an unfinished frame were discarded; every complete frame was kept.")
-        .arg(m_reader.pendingBytes());
+        .arg(pendingBytes);
+}
+
+QString DeviceFramer::outOfStepSentence(DecodeError error)
+{
+    return QStringLiteral("The stream is out of step and was closed. %1").arg(decodeErrorSentence(error));
 }
 
 void DeviceFramer::readAvailable()
@@ -22,7 +32,6 @@ void DeviceFramer::readAvailable()
     for (const QByteArray &frame : frames)
         emit frameReady(frame);
     if (m_reader.failed()) {
-        emit streamCorrupt(QStringLiteral("The stream is out of step and was closed. %1")
-                               .arg(decodeErrorSentence(m_reader.error())));
+        emit streamCorrupt(outOfStepSentence(m_reader.error()));
     }
 }

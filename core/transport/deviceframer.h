@@ -18,6 +18,10 @@ public:
 
     // "…; 123 bytes of an unfinished frame were discarded." or empty.
     QString incompleteFrameNote() const;
+    // The same for a reader that holds `pendingBytes` of an unfinished frame.
+    static QString incompleteFrameNote(qsizetype pendingBytes);
+    // What streamCorrupt says when a header fails with `error`.
+    static QString outOfStepSentence(DecodeError error);
 
 signals:
     void frameReady(const QByteArray &frame);

@@ -4,6 +4,21 @@
 #include <QIODevice>
 
 #include <cstring>
+#include <limits>
+
+qsizetype FrameStreamReader::nextCommitBytes() const
+{
+    const qsizetype have = m_frame.size();
+    if (m_frameBytes == 0 || have < m_frame.capacity())
+        return 0;
+    // Grow with what arrived: doubling, from InitialFrameBytes, up to the frame's length. A
+    // payload of a power of two would otherwise end with a growth (and a copy) for the header's
+    // few bytes: the step that leaves no more than a header to come takes the whole frame.
+    qsizetype target = qMin(m_frameBytes, qMax(InitialFrameBytes, 2 * have));
+    if (m_frameBytes - target <= Wire::HeaderSize)
+        target = m_frameBytes;
+    return target - m_frame.capacity();
+}
 
 char *FrameStreamReader::room(qsizetype available, qsizetype *fits)
 {
@@ -11,9 +26,14 @@ char *FrameStreamReader::room(qsizetype available, qsizetype *fits)
         *fits = qMin(available, Wire::HeaderSize - m_headerHave);
         return m_header + m_headerHave;
     }
+    if (const qsizetype grow = nextCommitBytes(); grow > 0) {
+        m_frame.reserve(m_frame.capacity() + grow);
+        if (m_frame.isEmpty()) { // the first byte after the header: the frame's buffer starts
+            m_frame.append(m_header, Wire::HeaderSize);
+            m_headerHave = 0;
+        }
+    }
     const qsizetype have = m_frame.size();
-    if (have == m_frame.capacity()) // grow with what arrived: doubling, up to the frame's length
-        m_frame.reserve(qMin(m_frameBytes, qMax(InitialFrameBytes, 2 * have)));
     *fits = qMin(available, qMin(m_frameBytes, m_frame.capacity()) - have);
     m_frame.resize(have + *fits);
     return m_frame.data() + have;
@@ -33,10 +53,12 @@ void FrameStreamReader::commit(qsizetype n, QByteArrayList *frames)
             return;
         }
         m_frameBytes = Wire::HeaderSize + qsizetype(header.payloadLength);
-        m_frame = QByteArray();
-        m_frame.reserve(qMin(m_frameBytes, InitialFrameBytes));
-        m_frame.append(m_header, Wire::HeaderSize);
-        m_headerHave = 0;
+        if (m_frameBytes == Wire::HeaderSize) { // no payload: the header is the whole frame
+            frames->append(QByteArray(m_header, Wire::HeaderSize));
+            m_frameBytes = 0;
+            m_headerHave = 0;
+        }
+        return;
     }
     if (m_frame.size() == m_frameBytes) {
         frames->append(std::move(m_frame));
@@ -61,10 +83,17 @@ QByteArrayList FrameStreamReader::feed(const char *data, qsizetype size)
 
 QByteArrayList FrameStreamReader::readFrom(QIODevice *device)
 {
+    return readFrom(device, std::numeric_limits<qsizetype>::max());
+}
+
+QByteArrayList FrameStreamReader::readFrom(QIODevice *device, qsizetype commitLimit)
+{
     QByteArrayList frames;
     while (!failed()) {
         const qint64 available = device->bytesAvailable();
         if (available <= 0)
+            break;
+        if (const qsizetype grow = nextCommitBytes(); grow > 0 && committedBytes() + grow > commitLimit)
             break;
         qsizetype fits = 0;
         char *to = room(qsizetype(available), &fits);

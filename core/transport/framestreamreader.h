@@ -15,8 +15,9 @@ class QIODevice;
 //
 // Bytes go straight into the frame they belong to, once: a frame of 1 MiB is not copied
 // again to be cut out of a stream buffer. The frame's memory is committed as its bytes
-// arrive, never on the header's word alone, so a peer announcing 64 MiB and sending nothing
-// holds at most InitialFrameBytes here.
+// arrive, never on the header's word alone: nothing when the header is accepted, then 1 MiB
+// with the first byte after it, then doubling with what arrived. A caller with a memory budget
+// (StreamPeers) asks readFrom() to stop before committing beyond it.
 class IPCWCORE_EXPORT FrameStreamReader
 {
 public:
@@ -27,13 +28,20 @@ public:
     QByteArrayList feed(const QByteArray &bytes) { return feed(bytes.constData(), bytes.size()); }
     // Reads everything the device has buffered, straight into frames.
     QByteArrayList readFrom(QIODevice *device);
+    // The same, but stops before committedBytes() would exceed `commitLimit`: what did not fit
+    // stays in the device, and nextCommitBytes() says how much more the next byte needs.
+    QByteArrayList readFrom(QIODevice *device, qsizetype commitLimit);
 
     bool failed() const { return m_error != DecodeError::None; }
     DecodeError error() const { return m_error; }
     // Bytes of a frame begun but not finished: non-zero when a peer vanished mid-frame.
-    qsizetype pendingBytes() const { return m_frameBytes > 0 ? m_frame.size() : m_headerHave; }
+    qsizetype pendingBytes() const { return m_frame.size() + m_headerHave; }
     // Memory held for the unfinished frame: at most InitialFrameBytes or twice what arrived.
     qsizetype committedBytes() const { return m_frame.capacity(); }
+    // How much committedBytes() grows before the next byte can be stored (0: there is room).
+    qsizetype nextCommitBytes() const;
+    // The whole length of the frame being read, once its header was accepted; 0 between frames.
+    qsizetype frameBytes() const { return m_frameBytes; }
     void reset();
 
 private:
@@ -43,8 +51,8 @@ private:
     // Takes note that `n` bytes were written where room() said; moves finished frames out.
     void commit(qsizetype n, QByteArrayList *frames);
 
-    char m_header[Wire::HeaderSize];
-    qsizetype m_headerHave = 0;
+    char m_header[Wire::HeaderSize] = {};
+    qsizetype m_headerHave = 0; // until the frame's buffer exists (its first byte after the header)
     QByteArray m_frame;        // the frame being filled, header included; its size is what arrived
     qsizetype m_frameBytes = 0; // the whole frame's length, once its header was accepted
     DecodeError m_error = DecodeError::None;

@@ -4,9 +4,19 @@
 #include "deviceframer.h"
 
 #include <QAbstractSocket>
+#include <QElapsedTimer>
 #include <QLocalSocket>
+#include <QTimer>
+
+#include <algorithm>
+#include <utility>
 
 namespace {
+
+// What Qt may buffer for one peer that is not being read (held back, or waiting for room):
+// without a limit Qt would go on reading the kernel's buffers into its own, and the peer
+// would not be held back at all.
+constexpr qint64 PeerReadBufferBytes = 1024 * 1024;
 
 // Dropping a peer must not wait for its unsent bytes: abort where the device can.
 void abortSocket(QIODevice *socket)
@@ -28,10 +38,44 @@ void flushSocket(QIODevice *socket)
         local->flush();
 }
 
+// Qt's supported way to stop reading a socket: once its read buffer holds this much, Qt
+// stops reading the kernel (which then stops the sender) until the buffer has room again.
+void setReadBufferSize(QIODevice *socket, qint64 bytes)
+{
+    if (auto *tcp = qobject_cast<QAbstractSocket *>(socket))
+        tcp->setReadBufferSize(bytes);
+    else if (auto *local = qobject_cast<QLocalSocket *>(socket))
+        local->setReadBufferSize(bytes);
+}
+
+QString mebibytes(qint64 bytes)
+{
+    return QString::number(double(bytes) / double(ReceiverLimits::MiB), 'f', 1);
+}
+
+QString seconds(qint64 ms)
+{
+    return QString::number(double(ms) / 1000.0, 'f', 1);
+}
+
 } // namespace
 
-StreamPeers::StreamPeers(TransportEndpoint *endpoint) : QObject(endpoint), m_endpoint(endpoint)
+struct StreamPeers::State
 {
+    ReceiverLimits limits = ReceiverLimits::current();
+    PeerId nextPeer = 1;
+    qint64 pendingBytes = 0; // the sum of every peer's reader.committedBytes()
+    quint64 nextWaitTicket = 1;
+    QElapsedTimer clock;
+    QTimer deadlines;        // runs while some peer is in the middle of a frame
+};
+
+StreamPeers::StreamPeers(TransportEndpoint *endpoint)
+    : QObject(endpoint), m_endpoint(endpoint), m_state(std::make_unique<State>())
+{
+    m_state->clock.start();
+    m_state->deadlines.setSingleShot(true);
+    connect(&m_state->deadlines, &QTimer::timeout, this, &StreamPeers::checkDeadlines);
 }
 
 StreamPeers::~StreamPeers()
@@ -43,19 +87,180 @@ StreamPeers::~StreamPeers()
     }
 }
 
+const ReceiverLimits &StreamPeers::limits() const
+{
+    return m_state->limits;
+}
+
+void StreamPeers::setLimits(const ReceiverLimits &limits)
+{
+    m_state->limits = limits;
+    readWaitingPeers();
+}
+
+qint64 StreamPeers::pendingBytes() const
+{
+    return m_state->pendingBytes;
+}
+
 StreamPeers::PeerId StreamPeers::add(QIODevice *socket, const QString &description)
 {
-    const PeerId peer = m_nextPeer++;
+    const PeerId peer = m_state->nextPeer++;
     socket->setParent(this);
-    auto *framer = new DeviceFramer(socket, socket);
-    m_peers.insert(peer, Peer{socket, framer});
-    connect(framer, &DeviceFramer::frameReady, m_endpoint, [this, peer](const QByteArray &frame) {
-        emit m_endpoint->frameReceived(frame, peer);
-    });
-    connect(framer, &DeviceFramer::streamCorrupt, this, [this, peer](const QString &sentence) { drop(peer, sentence); });
+    if (count() >= m_state->limits.maxPeers) {
+        abortSocket(socket);
+        socket->deleteLater();
+        emit m_endpoint->streamRefused(peer, QStringLiteral("This receiver already serves %1 senders, its limit "
+                                                            "(--max-peers); the connection from %2 was closed at once.")
+                                                 .arg(m_state->limits.maxPeers).arg(description));
+        return peer;
+    }
+    setReadBufferSize(socket, PeerReadBufferBytes);
+    Peer p;
+    p.socket = socket;
+    p.lastProgressMs = m_state->clock.elapsed();
+    m_peers.insert(peer, p);
+    connect(socket, &QIODevice::readyRead, this, [this, peer] { readPeer(peer); });
     connect(socket, &QIODevice::bytesWritten, m_endpoint, &TransportEndpoint::bytesWritten);
+    connect(socket, &QIODevice::bytesWritten, this, [this, peer] { onBytesWritten(peer); });
     emit m_endpoint->peerConnected(peer, description);
     return peer;
+}
+
+void StreamPeers::readPeer(PeerId id)
+{
+    const auto it = m_peers.find(id);
+    if (it == m_peers.end() || it->answersBacklogged)
+        return;
+    Peer &p = *it;
+    const ReceiverLimits &limits = m_state->limits;
+    // The budget is shared: this peer may commit what the others leave free. A peer whose frame
+    // does not fit is not read until room frees, rather than dropped at once: senders of large
+    // frames that merely arrive together wait for each other instead of losing their
+    // connections, and a good sender waits out an attacker that fills the budget. No one waits
+    // for ever: a peer that holds part of the budget keeps its inactivity timeout while it
+    // waits, so holders that cannot go on are dropped in their turn (checkDeadlines).
+    const qint64 committedBefore = p.reader.committedBytes();
+    const qint64 freeForPeer = limits.maxPendingBytes - (m_state->pendingBytes - committedBefore);
+    const qint64 availableBefore = p.socket->bytesAvailable();
+    const QByteArrayList frames = p.reader.readFrom(p.socket, qsizetype(qMax<qint64>(0, freeForPeer)));
+    const qint64 committedAfter = p.reader.committedBytes();
+    m_state->pendingBytes += committedAfter - committedBefore;
+    if (p.socket->bytesAvailable() < availableBefore)
+        p.lastProgressMs = m_state->clock.elapsed();
+    const DecodeError error = p.reader.error();
+    const qsizetype frameBytes = p.reader.frameBytes();
+    const bool midFrame = p.reader.pendingBytes() > 0;
+    const bool waiting = !p.reader.failed() && p.socket->bytesAvailable() > 0 && p.reader.nextCommitBytes() > 0;
+    if (waiting && !p.waitingForRoom)
+        p.waitTicket = m_state->nextWaitTicket++;
+    p.waitingForRoom = waiting;
+
+    // `p` may be gone from here: whoever receives a frame may close the endpoint.
+    for (const QByteArray &frame : frames)
+        emit m_endpoint->frameReceived(frame, id);
+    if (error != DecodeError::None)
+        refuse(id, DeviceFramer::outOfStepSentence(error));
+    else if (frameBytes > limits.maxPendingBytes)
+        refuse(id, QStringLiteral("It announced a frame of %1 bytes, more than this receiver's whole budget for "
+                                  "unfinished frames (%2 MiB, --max-pending-mib); the connection was closed.")
+                       .arg(frameBytes).arg(mebibytes(limits.maxPendingBytes)));
+    if (committedAfter < committedBefore) // a frame was finished: its room may let others go on
+        readWaitingPeers();
+    if (midFrame && !m_state->deadlines.isActive())
+        m_state->deadlines.start(limits.peerTimeoutMs);
+}
+
+void StreamPeers::readLater(PeerId peer)
+{
+    QMetaObject::invokeMethod(this, [this, peer] {
+        if (!m_peers.contains(peer))
+            return;
+        readPeer(peer);
+        // Qt stopped reading this socket when its buffer filled; setting the size again is how
+        // it is told to look at the kernel once more (reading alone is not documented to).
+        if (const auto it = m_peers.constFind(peer); it != m_peers.cend() && !it->answersBacklogged) {
+            setReadBufferSize(it->socket, 0);
+            setReadBufferSize(it->socket, PeerReadBufferBytes);
+        }
+    }, Qt::QueuedConnection);
+}
+
+void StreamPeers::readWaitingPeers()
+{
+    QList<std::pair<quint64, PeerId>> waiting;
+    for (auto it = m_peers.cbegin(); it != m_peers.cend(); ++it)
+        if (it->waitingForRoom)
+            waiting.append({it->waitTicket, it.key()});
+    std::sort(waiting.begin(), waiting.end());
+    for (const auto &[ticket, peer] : std::as_const(waiting))
+        readLater(peer); // queued calls run in order: the first takes the room
+}
+
+void StreamPeers::onBytesWritten(PeerId peer)
+{
+    const auto it = m_peers.find(peer);
+    if (it == m_peers.end() || !it->answersBacklogged)
+        return;
+    // Half the cap, so that a peer reading slowly is not switched on and off for every ack.
+    if (it->socket->bytesToWrite() > m_state->limits.maxUnsentBytes / 2)
+        return;
+    it->answersBacklogged = false;
+    readLater(peer);
+}
+
+void StreamPeers::checkDeadlines()
+{
+    const qint64 now = m_state->clock.elapsed();
+    const ReceiverLimits &limits = m_state->limits;
+    qint64 next = -1;
+    QList<std::pair<PeerId, QString>> expired;
+    for (auto it = m_peers.cbegin(); it != m_peers.cend(); ++it) {
+        const Peer &p = *it;
+        if (p.reader.pendingBytes() == 0)
+            continue; // between frames a sender may stay idle as long as it likes
+        if (p.waitingForRoom && p.reader.committedBytes() == 0)
+            continue; // waits for others and holds nothing: it cannot be what blocks them
+        const qint64 deadline = p.lastProgressMs + limits.peerTimeoutMs;
+        if (deadline > now) {
+            next = next < 0 ? deadline : qMin(next, deadline);
+            continue;
+        }
+        const QString progress = p.reader.frameBytes() > 0
+            ? QStringLiteral("%1 of the %2 bytes of its frame had arrived").arg(p.reader.pendingBytes()).arg(p.reader.frameBytes())
+            : QStringLiteral("%1 of the %2 bytes of a frame header had arrived").arg(p.reader.pendingBytes()).arg(Wire::HeaderSize);
+        const QString idle = seconds(now - p.lastProgressMs);
+        QString sentence;
+        if (p.answersBacklogged)
+            sentence = QStringLiteral("It stopped reading its answers in the middle of a frame: %1 bytes of answers "
+                                      "wait for it (the limit is %2 MiB, --max-unsent-mib), %3, and it was held back "
+                                      "for %4 s (the limit is %5 s, --peer-timeout).")
+                           .arg(p.socket->bytesToWrite()).arg(mebibytes(limits.maxUnsentBytes), progress, idle,
+                                                             seconds(limits.peerTimeoutMs));
+        else if (p.waitingForRoom)
+            sentence = QStringLiteral("Its frame waited %1 s for room (the limit is %2 s, --peer-timeout): %3, and "
+                                      "unfinished frames held %4 MiB of this receiver's %5 MiB budget "
+                                      "(--max-pending-mib).")
+                           .arg(idle, seconds(limits.peerTimeoutMs), progress, mebibytes(m_state->pendingBytes),
+                                mebibytes(limits.maxPendingBytes));
+        else
+            sentence = QStringLiteral("It stopped in the middle of a frame: %1, then nothing came for %2 s "
+                                      "(the limit is %3 s, --peer-timeout).")
+                           .arg(progress, idle, seconds(limits.peerTimeoutMs));
+        expired.append({it.key(), sentence + QStringLiteral(" The partial frame was discarded.")});
+    }
+    for (const auto &[peer, sentence] : std::as_const(expired))
+        refuse(peer, sentence);
+    if (next >= 0)
+        m_state->deadlines.start(int(next - now));
+}
+
+void StreamPeers::refuse(PeerId peer, const QString &sentence)
+{
+    if (!m_peers.contains(peer))
+        return;
+    emit m_endpoint->streamRefused(peer, sentence);
+    drop(peer, QStringLiteral("this receiver refused it"));
 }
 
 void StreamPeers::closed(PeerId peer, const QString &reason)
@@ -64,7 +269,7 @@ void StreamPeers::closed(PeerId peer, const QString &reason)
     if (!p.socket)
         return;
     QString full = reason;
-    if (const QString note = p.framer->incompleteFrameNote(); !note.isEmpty())
+    if (const QString note = DeviceFramer::incompleteFrameNote(p.reader.pendingBytes()); !note.isEmpty())
         full += QStringLiteral("; ") + note;
     drop(peer, full);
 }
@@ -78,6 +283,7 @@ void StreamPeers::dropAll()
     const auto peers = m_peers.keys();
     for (PeerId peer : peers)
         drop(peer, QString());
+    m_state->deadlines.stop();
 }
 
 void StreamPeers::drop(PeerId peer, const QString &reason)
@@ -85,19 +291,26 @@ void StreamPeers::drop(PeerId peer, const QString &reason)
     const Peer p = m_peers.take(peer);
     if (!p.socket)
         return;
+    m_state->pendingBytes -= p.reader.committedBytes();
     p.socket->disconnect(this);
     p.socket->disconnect(m_endpoint);
-    p.framer->disconnect(this);
-    p.framer->disconnect(m_endpoint);
     abortSocket(p.socket);
     p.socket->deleteLater();
     emit m_endpoint->peerDisconnected(peer, reason);
+    if (p.reader.committedBytes() > 0)
+        readWaitingPeers();
 }
 
 void StreamPeers::send(const QByteArray &frame, PeerId peer)
 {
-    if (QIODevice *socket = m_peers.value(peer).socket)
-        socket->write(frame);
+    const auto it = m_peers.find(peer);
+    if (it == m_peers.end())
+        return;
+    it->socket->write(frame);
+    // Past the cap the peer is not read (readPeer) until its answers drain (onBytesWritten):
+    // a sender that never reads is then held back by the kernel's buffers, not by our memory.
+    if (it->socket->bytesToWrite() > m_state->limits.maxUnsentBytes)
+        it->answersBacklogged = true;
 }
 
 qint64 StreamPeers::queuedBytes() const

@@ -50,6 +50,11 @@ signals:
     void stateChanged(TransportEndpoint::State state);
     // queuedBytes() went down: a sender waiting on backpressure may go on.
     void bytesWritten();
+    // Receiver: the endpoint refused what `peer` sent or the peer itself (a stream out of
+    // step, a budget or time limit, one peer too many) and is closing it; `reason` is a
+    // sentence. The session counts it as a bad frame. A peer refused at connection was never
+    // announced by peerConnected() and gets no peerDisconnected().
+    void streamRefused(quint64 peer, const QString &reason);
 
 protected:
     void setState(State state);

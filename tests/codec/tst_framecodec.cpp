@@ -279,6 +279,7 @@ private slots:
     void storedBatchesOutliveTheirStorage();
     void streamFromDeviceAndLargeFrames();
     void streamCommitsMemoryAsBytesArrive();
+    void streamStopsAtCommitLimit();
     void streamGarbageFailsWithBadMagic();
     void streamBadHeaderFailsEarly();
     void streamPendingBytesAfterPartialFrame();
@@ -933,6 +934,40 @@ void TestFrameCodec::streamCommitsMemoryAsBytesArrive()
     QVERIFY(reader.committedBytes() <= FrameStreamReader::InitialFrameBytes + 64);
     QVERIFY(reader.feed(QByteArray(3 * 1024 * 1024, 'y')).isEmpty());
     QVERIFY(reader.committedBytes() <= 8 * 1024 * 1024); // doubling what arrived, never 60 MiB
+}
+
+void TestFrameCodec::streamStopsAtCommitLimit()
+{
+    // A receiver's budget (StreamPeers) caps what the reader may commit; what does not fit
+    // stays in the device until the reader is called again with more room.
+    constexpr qsizetype MiB = 1024 * 1024;
+    const QByteArray frame = FrameCodec::encodeControl(FrameType::Ping, 1, 1, QByteArray(4 * MiB, 'p'));
+    QBuffer device;
+    device.setData(frame);
+    QVERIFY(device.open(QIODevice::ReadOnly));
+    FrameStreamReader reader;
+
+    // An accepted header commits nothing yet; the first byte after it needs 1 MiB.
+    QVERIFY(reader.readFrom(&device, 0).isEmpty());
+    QVERIFY(!reader.failed());
+    QCOMPARE(reader.frameBytes(), frame.size());
+    QCOMPARE(reader.pendingBytes(), Wire::HeaderSize);
+    QCOMPARE(reader.committedBytes(), 0);
+    QCOMPARE(reader.nextCommitBytes(), FrameStreamReader::InitialFrameBytes);
+    QCOMPARE(device.pos(), qint64(Wire::HeaderSize));
+
+    // 3 MiB: room for 1 MiB, then 2 MiB. The step after takes the whole frame at once rather
+    // than 4 MiB and then the header's 40 bytes (one copy of the frame fewer).
+    QVERIFY(reader.readFrom(&device, 3 * MiB).isEmpty());
+    QVERIFY(reader.pendingBytes() >= 2 * MiB);
+    QVERIFY(reader.committedBytes() <= 3 * MiB);
+    QCOMPARE(reader.committedBytes() + reader.nextCommitBytes(), frame.size());
+    QVERIFY(device.bytesAvailable() > 0);
+
+    QCOMPARE(reader.readFrom(&device, frame.size() + 64), QByteArrayList{frame});
+    QCOMPARE(reader.committedBytes(), 0);
+    QCOMPARE(reader.pendingBytes(), 0);
+    QCOMPARE(reader.nextCommitBytes(), 0);
 }
 
 void TestFrameCodec::streamGarbageFailsWithBadMagic()

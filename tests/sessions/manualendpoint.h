@@ -23,6 +23,8 @@ public:
 
     void deliver(const QByteArray &frame, PeerId peer = 0) { emit frameReceived(frame, peer); }
     void disconnectPeer(PeerId peer, const QString &reason) { emit peerDisconnected(peer, reason); }
+    void connectPeer(PeerId peer, const QString &description) { emit peerConnected(peer, description); }
+    void refusePeer(PeerId peer, const QString &reason) { emit streamRefused(peer, reason); }
 
     QByteArrayList sent;
     QVector<PeerId> sentTo;

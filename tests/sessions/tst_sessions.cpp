@@ -359,6 +359,33 @@ private slots:
         QVERIFY(problems.at(0).at(0).toString().contains(QStringLiteral("without saying goodbye")));
         QCOMPARE(session.counters().sendersFinished, 1);
     }
+
+    void refusedPeerIsCountedAndReportedOnce()
+    {
+        ManualEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("x"));
+        ReceiverSession session(&endpoint, QStringLiteral("manual"));
+        QSignalSpy problems(&session, &ReceiverSession::problem);
+        endpoint.open();
+        // A peer that sent a good frame, then something the endpoint refused.
+        endpoint.connectPeer(1, QStringLiteral("127.0.0.1:5000"));
+        endpoint.deliver(recordsFrame(1, 7), 1);
+        endpoint.refusePeer(1, QStringLiteral("The stream is out of step and was closed. Bad flags: reserved header bits are set."));
+        endpoint.disconnectPeer(1, QStringLiteral("this receiver refused it"));
+        QCOMPARE(session.counters().badFrames, 1);
+        QCOMPARE(session.counters().records, 3); // what it sent before stays
+        QCOMPARE(problems.count(), 1);           // no "went away" on top of the refusal
+        QCOMPARE(problems.at(0).at(0).toString(),
+                 QStringLiteral("Sender #1 (127.0.0.1:5000) was refused and disconnected. The stream is out of step and "
+                                "was closed. Bad flags: reserved header bits are set."));
+
+        // One refused as it connected was never announced: it is named, counted, then forgotten.
+        endpoint.refusePeer(9, QStringLiteral("This receiver already serves 64 senders."));
+        QCOMPARE(session.counters().badFrames, 2);
+        QCOMPARE(problems.count(), 2);
+        QVERIFY2(problems.at(1).at(0).toString().startsWith(QStringLiteral("Sender #2 was refused and disconnected. This receiver")),
+                 qPrintable(problems.at(1).at(0).toString()));
+        QCOMPARE(session.peerName(9), QStringLiteral("sender #3"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSessions)
