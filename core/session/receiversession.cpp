@@ -55,6 +55,16 @@ ReceiverSession::ReceiverSession(TransportEndpoint *endpoint, const QString &tra
         if (!m_flushTimer.isActive())
             m_flushTimer.start();
     });
+    // A message transport drops what could not become a frame and keeps the peer: counted and
+    // told the same way. An unknown sender is not given a name (a flood of strangers would
+    // otherwise fill the table of names).
+    connect(m_endpoint, &TransportEndpoint::messageRefused, this, [this](quint64 peer, const QString &reason) {
+        ++m_counters.badFrames;
+        const QString who = m_peerNames.knows(peer) ? m_peerNames.name(peer) : QStringLiteral("a sender it does not know");
+        emit problem(QStringLiteral("Dropped input from %1. %2").arg(who, reason));
+        if (!m_flushTimer.isActive())
+            m_flushTimer.start();
+    });
 }
 
 void ReceiverSession::setKeepsBatches(bool keeps)

@@ -110,6 +110,9 @@ void NativeChannelEndpoint::onEvent(int kind, const QByteArray &frame, quint64 p
         if (role() == EndpointRole::Sender)
             fail(text);
         break;
+    case Event::Kind::Refused:
+        emit messageRefused(peer, text);
+        break;
     case Event::Kind::Error:
         fail(text);
         break;

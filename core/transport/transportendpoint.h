@@ -55,6 +55,10 @@ signals:
     // sentence. The session counts it as a bad frame. A peer refused at connection was never
     // announced by peerConnected() and gets no peerDisconnected().
     void streamRefused(quint64 peer, const QString &reason);
+    // A message-oriented endpoint dropped input that could not become a frame (a message that
+    // is not ours, a fragment out of step, a frame abandoned half way or too old) and keeps
+    // the peer; `peer` is 0 when the sender cannot be told. The session counts it as a bad frame.
+    void messageRefused(quint64 peer, const QString &reason);
 
 protected:
     void setState(State state);

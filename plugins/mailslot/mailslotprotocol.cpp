@@ -11,7 +11,7 @@ void Protocol::handleDatagram(const std::uint8_t *data, std::size_t size)
     DatagramHeader h;
     if (!readDatagramHeader(data, size, &h) || h.pid == 0) {
         if (m_role == Role::Receiver)
-            pushEvent(Event::Kind::PeerGone, 0,
+            pushEvent(Event::Kind::Refused, 0,
                       "A datagram of " + std::to_string(size) + " bytes that no IPC Workshop sender wrote arrived on "
                           + m_place + " and was dropped.");
         return;
@@ -73,25 +73,19 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
                 PeersLock lock(this);
                 m_peers[id] = stranger;
             }
-            pushEvent(Event::Kind::PeerGone, id,
+            pushEvent(Event::Kind::Refused, id,
                       who + " sent fragments without saying hello first; they are dropped until it does.");
             return;
         }
         if (peer->banned)
             return;
         std::string error;
-        switch (peer->reassembly.add(h, payload, size, &error)) {
-        case Reassembly::Result::Incomplete:
-            return;
-        case Reassembly::Result::Complete:
+        const Reassembly::Result result = peer->reassembly.add(h, payload, size, &error);
+        // Refused, or an earlier frame abandoned: that frame is lost, the sender stays.
+        if (!error.empty())
+            pushEvent(Event::Kind::Refused, id, who + " " + error);
+        if (result == Reassembly::Result::Complete)
             pushEvent(Event::Kind::Frame, id, {}, peer->reassembly.takeFrame());
-            return;
-        case Reassembly::Result::Refused:
-            peer->banned = true;
-            pushEvent(Event::Kind::PeerGone, id,
-                      who + " " + error + " Its datagrams are dropped until it says hello again.");
-            return;
-        }
         return;
     }
     case DatagramKind::Wake:
@@ -115,6 +109,7 @@ void Protocol::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t 
         std::string error;
         switch (m_fromReceiver.add(h, payload, size, &error)) {
         case Reassembly::Result::Incomplete:
+        case Reassembly::Result::Skipped:
             return;
         case Reassembly::Result::Complete:
             pushEvent(Event::Kind::Frame, 0, {}, m_fromReceiver.takeFrame());

@@ -5,7 +5,8 @@
 // sent them (a queue and a mailslot are both FIFO), so fragments of one frame are consecutive
 // for that sender, while fragments of different senders interleave: the receiver keeps one
 // Reassembly per sender. Everything in a fragment header is checked before it is believed:
-// the announced total is capped before any allocation, offsets must follow on exactly.
+// the announced total is capped before any allocation, offsets must follow on exactly. What
+// is refused costs that frame only: the sender's next frame goes through.
 
 #include "mailslotdatagram.h"
 
@@ -18,46 +19,42 @@ namespace ipcw::mailslot {
 class Reassembly
 {
 public:
-    enum class Result { Incomplete, Complete, Refused };
+    // Skipped: a later fragment of a frame already refused, dropped without another sentence.
+    enum class Result { Incomplete, Complete, Refused, Skipped };
 
-    // Adds a fragment; on Refused `error` ends a sentence that begins with the sender's name
-    // and the partial frame (if any) is dropped.
+    // Adds a fragment. `error`, when set, ends a sentence that begins with the sender's name:
+    // on Refused why this fragment and its frame were dropped; on Incomplete or Complete that
+    // an earlier frame was left unfinished and dropped when this one began. A refused or
+    // abandoned frame never blocks the next one.
     Result add(const DatagramHeader &h, const std::uint8_t *chunk, std::size_t size, std::string *error)
     {
-        if (h.total > MaxFrameBytes) {
-            *error = "announced a frame of " + std::to_string(h.total) + " bytes, more than the "
-                + std::to_string(MaxFrameBytes) + " bytes a mailslot frame may have; it was refused unread.";
-            reset();
-            return Result::Refused;
-        }
-        if (h.total == 0 || size == 0) {
-            *error = "sent an empty fragment, which the protocol never produces.";
-            reset();
-            return Result::Refused;
-        }
+        if (m_skipping && h.frameNumber == m_skippedFrame && h.offset != 0)
+            return Result::Skipped;
+        m_skipping = false;
+        if (h.total > MaxFrameBytes)
+            return refuse(h, "announced a frame of " + std::to_string(h.total) + " bytes, more than the "
+                                 + std::to_string(MaxFrameBytes) + " bytes a mailslot frame may have; it was refused unread.",
+                          error);
+        if (h.total == 0 || size == 0)
+            return refuse(h, "sent an empty fragment, which the protocol never produces; it was dropped.", error);
         if (h.offset == 0) {
-            if (partial()) {
-                *error = "started frame " + std::to_string(h.frameNumber) + " before finishing frame "
-                    + std::to_string(m_frameNumber) + "; the unfinished frame was dropped.";
-                reset();
-                return Result::Refused;
-            }
+            if (partial())
+                *error = "left frame " + std::to_string(m_frameNumber) + " unfinished (" + std::to_string(m_buffer.size())
+                    + " of " + std::to_string(m_total) + " bytes) and began frame " + std::to_string(h.frameNumber)
+                    + "; the unfinished frame was dropped.";
             m_frameNumber = h.frameNumber;
             m_total = h.total;
             m_buffer.clear();
             m_buffer.reserve(h.total);
         } else if (!partial() || h.frameNumber != m_frameNumber || h.total != m_total || h.offset != m_buffer.size()) {
-            *error = "sent a fragment of frame " + std::to_string(h.frameNumber) + " at offset " + std::to_string(h.offset)
-                + " that does not follow on from what arrived before; the frame was dropped.";
-            reset();
-            return Result::Refused;
+            return refuse(h, "sent a fragment of frame " + std::to_string(h.frameNumber) + " at offset " + std::to_string(h.offset)
+                                 + " that does not follow on from what arrived before; the frame was dropped.",
+                          error);
         }
-        if (std::uint64_t(h.offset) + size > h.total) {
-            *error = "sent a fragment that runs past the end of its " + std::to_string(h.total)
-                + "-byte frame; the frame was dropped.";
-            reset();
-            return Result::Refused;
-        }
+        if (std::uint64_t(h.offset) + size > h.total)
+            return refuse(h, "sent a fragment that runs past the end of its " + std::to_string(h.total)
+                                 + "-byte frame; the frame was dropped.",
+                          error);
         m_buffer.insert(m_buffer.end(), chunk, chunk + size);
         return m_buffer.size() == m_total ? Result::Complete : Result::Incomplete;
     }
@@ -83,9 +80,21 @@ public:
     }
 
 private:
+    // Drops the frame under way and the rest of `h`'s frame, which would only repeat the sentence.
+    Result refuse(const DatagramHeader &h, std::string sentence, std::string *error)
+    {
+        *error = std::move(sentence);
+        reset();
+        m_skipping = true;
+        m_skippedFrame = h.frameNumber;
+        return Result::Refused;
+    }
+
     std::vector<std::uint8_t> m_buffer;
     std::uint32_t m_total = 0;
     std::uint32_t m_frameNumber = 0;
+    bool m_skipping = false;
+    std::uint32_t m_skippedFrame = 0;
 };
 
 } // namespace ipcw::mailslot

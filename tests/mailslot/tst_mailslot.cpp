@@ -123,6 +123,7 @@ private slots:
     void framesOfEverySizeArriveWhole();
     void lyingTotalIsRefusedBeforeAllocating();
     void fragmentOutOfStepIsRefused();
+    void abandonedFrameDoesNotBlockTheNext();
     void fullQueueBlocksThenDrainsWithNothingLost();
     void senderGoneBeforeItsHelloIsReadStillCounts();
     void repliesReachTheRightSender();
@@ -263,13 +264,14 @@ struct ForgedSender
         mq_close(queue);
         mq_unlink(replyQueue.c_str());
     }
-    bool send(ipcw::mailslot::DatagramKind kind, std::uint32_t offset, std::uint32_t total, std::size_t bytes)
+    bool send(ipcw::mailslot::DatagramKind kind, std::uint32_t offset, std::uint32_t total, std::size_t bytes,
+              std::uint32_t frameNumber = 1)
     {
         ipcw::mailslot::DatagramHeader h;
         h.kind = kind;
         h.pid = std::uint32_t(getpid());
         h.slot = slot;
-        h.frameNumber = 1;
+        h.frameNumber = frameNumber;
         h.offset = offset;
         h.total = total;
         Bytes datagram(ipcw::mailslot::DatagramHeaderBytes + bytes, 0x11);
@@ -293,10 +295,10 @@ void TestMailslot::lyingTotalIsRefusedBeforeAllocating()
         // Claims a 4 GiB frame in its first fragment: refused from the header alone.
         QVERIFY(liar.send(ipcw::mailslot::DatagramKind::Fragment, 0, 0xfffffff0u, 100));
         const Event refused = nextEvent(receiver);
-        QCOMPARE(refused.kind, Event::Kind::PeerGone);
+        QCOMPARE(refused.kind, Event::Kind::Refused);
         QVERIFY2(refused.text.find("4294967280 bytes") != std::string::npos, refused.text.c_str());
         QVERIFY2(refused.text.find("refused") != std::string::npos, refused.text.c_str());
-        // The rest of its datagrams are dropped without a word.
+        // The rest of that frame is dropped without another word.
         QVERIFY(liar.send(ipcw::mailslot::DatagramKind::Fragment, 100, 0xfffffff0u, 100));
         QCOMPARE(receiver.receive(300).kind, Event::Kind::Timeout);
         // The direct check of the rule, on the reassembly alone: nothing was reserved.
@@ -331,15 +333,49 @@ void TestMailslot::fragmentOutOfStepIsRefused()
     QVERIFY(forger.send(ipcw::mailslot::DatagramKind::Fragment, 0, 1000, 100));
     QVERIFY(forger.send(ipcw::mailslot::DatagramKind::Fragment, 300, 1000, 100)); // skips 200 bytes
     const Event e = nextEvent(receiver);
-    QCOMPARE(e.kind, Event::Kind::PeerGone);
+    QCOMPARE(e.kind, Event::Kind::Refused);
     QVERIFY2(e.text.find("does not follow on") != std::string::npos, e.text.c_str());
     // A datagram that is not ours at all.
     const mqd_t q = mq_open(ipcw::native::userScopedObjectName(name).c_str(), O_WRONLY);
     QVERIFY(mq_send(q, "hello", 5, 0) == 0);
     mq_close(q);
     const Event foreign = nextEvent(receiver);
-    QCOMPARE(foreign.kind, Event::Kind::PeerGone);
+    QCOMPARE(foreign.kind, Event::Kind::Refused);
     QVERIFY2(foreign.text.find("dropped") != std::string::npos, foreign.text.c_str());
+}
+
+// A frame left unfinished or refused costs that frame only: the same sender's next frames
+// arrive, and each loss is said once.
+void TestMailslot::abandonedFrameDoesNotBlockTheNext()
+{
+    using ipcw::mailslot::DatagramKind;
+    const std::string name = uniqueName("abandon").toStdString();
+    MailslotChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    ForgedSender forger(name);
+    QVERIFY(forger.send(DatagramKind::Hello, 0, 0, 0));
+    QCOMPARE(nextEvent(receiver).kind, Event::Kind::PeerConnected);
+
+    QVERIFY(forger.send(DatagramKind::Fragment, 0, 1000, 90, 1)); // frame 1, never finished
+    QVERIFY(forger.send(DatagramKind::Fragment, 0, 50, 50, 2));   // frame 2, whole
+    const Event abandoned = nextEvent(receiver);
+    QCOMPARE(abandoned.kind, Event::Kind::Refused);
+    QVERIFY2(abandoned.text.find("left frame 1 unfinished (90 of 1000 bytes)") != std::string::npos, abandoned.text.c_str());
+    const Event second = nextEvent(receiver);
+    QCOMPARE(second.kind, Event::Kind::Frame);
+    QCOMPARE(second.frame.size(), std::size_t(50));
+
+    QVERIFY(forger.send(DatagramKind::Fragment, 0, 1000, 90, 3));
+    QVERIFY(forger.send(DatagramKind::Fragment, 300, 1000, 90, 3)); // out of step
+    QVERIFY(forger.send(DatagramKind::Fragment, 390, 1000, 90, 3)); // the rest of frame 3: quiet
+    QVERIFY(forger.send(DatagramKind::Fragment, 0, 60, 60, 4));
+    const Event outOfStep = nextEvent(receiver);
+    QCOMPARE(outOfStep.kind, Event::Kind::Refused);
+    QVERIFY2(outOfStep.text.find("does not follow on") != std::string::npos, outOfStep.text.c_str());
+    const Event fourth = nextEvent(receiver);
+    QCOMPARE(fourth.kind, Event::Kind::Frame);
+    QCOMPARE(fourth.frame.size(), std::size_t(60));
+    QCOMPARE(receiver.receive(300).kind, Event::Kind::Timeout);
 }
 
 void TestMailslot::fullQueueBlocksThenDrainsWithNothingLost()

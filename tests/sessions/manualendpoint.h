@@ -25,6 +25,7 @@ public:
     void disconnectPeer(PeerId peer, const QString &reason) { emit peerDisconnected(peer, reason); }
     void connectPeer(PeerId peer, const QString &description) { emit peerConnected(peer, description); }
     void refusePeer(PeerId peer, const QString &reason) { emit streamRefused(peer, reason); }
+    void refuseMessage(PeerId peer, const QString &reason) { emit messageRefused(peer, reason); }
 
     QByteArrayList sent;
     QVector<PeerId> sentTo;

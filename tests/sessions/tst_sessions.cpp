@@ -386,6 +386,26 @@ private slots:
                  qPrintable(problems.at(1).at(0).toString()));
         QCOMPARE(session.peerName(9), QStringLiteral("sender #3"));
     }
+
+    // A message transport drops a piece it cannot use and keeps the peer: counted, told, and the
+    // peer's next frame still counts.
+    void refusedMessageIsCountedAndThePeerStays()
+    {
+        ManualEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("x"));
+        ReceiverSession session(&endpoint, QStringLiteral("manual"));
+        QSignalSpy problems(&session, &ReceiverSession::problem);
+        endpoint.open();
+        endpoint.connectPeer(5, QStringLiteral("pid 42"));
+        endpoint.refuseMessage(5, QStringLiteral("The sender pid 42 left frame 1 unfinished; it was dropped."));
+        endpoint.refuseMessage(0, QStringLiteral("A datagram that no IPC Workshop sender wrote was dropped."));
+        endpoint.deliver(recordsFrame(1, 9, 4), 5);
+        QCOMPARE(session.counters().badFrames, 2);
+        QCOMPARE(session.counters().records, 4);
+        QCOMPARE(problems.count(), 2);
+        QCOMPARE(problems.at(0).at(0).toString(),
+                 QStringLiteral("Dropped input from sender #1 (pid 42). The sender pid 42 left frame 1 unfinished; it was dropped."));
+        QVERIFY(problems.at(1).at(0).toString().startsWith(QLatin1String("Dropped input from a sender it does not know.")));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSessions)

@@ -26,6 +26,7 @@ struct Event
         Frame,         // `frame` holds one whole frame from `peer`
         PeerConnected, // `peer` is new; `text` describes it (pid, path)
         PeerGone,      // `peer` left; `text` says how (clean close, died mid-frame, ...)
+        Refused,       // input from `peer` (0: unknown) was dropped, the peer stays; `text` says why
         Timeout,       // nothing within the timeout
         Interrupted,   // interrupt() was called
         Error,         // fatal: `text` is the sentence; the channel is unusable
