@@ -2,11 +2,17 @@
 #pragma once
 
 // What the tests of the real windows share: a widget found by name, a free loopback TCP
-// address, and the plugins built beside the tests. Header-only, for tests.
+// address, the plugins built beside the tests, and files dropped on a window. Header-only,
+// for tests.
 
 #include "pluginmanager.h"
 
+#include <QApplication>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QTcpServer>
+#include <QTest>
+#include <QUrl>
 #include <QWidget>
 
 #include <memory>
@@ -38,6 +44,26 @@ inline std::unique_ptr<PluginManager> builtPlugins()
     plugins->setSearchPaths({QStringLiteral(IPCW_BIN_DIR "/plugins")});
     plugins->scan();
     return plugins;
+}
+
+// Drops local `files` on `window` as a file manager would (offering copy or move); the test
+// fails if the window does not accept the drag. Returns the action the window chose.
+inline Qt::DropAction drop(QWidget *window, const QStringList &files)
+{
+    QMimeData mime;
+    QList<QUrl> urls;
+    for (const QString &file : files)
+        urls << QUrl::fromLocalFile(file);
+    mime.setUrls(urls);
+    QDragEnterEvent enter(QPoint(20, 20), Qt::CopyAction | Qt::MoveAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window, &enter);
+    if (!enter.isAccepted()) {
+        QTest::qFail("the window refused the drag", __FILE__, __LINE__);
+        return Qt::IgnoreAction;
+    }
+    QDropEvent dropEvent(QPointF(20, 20), Qt::CopyAction | Qt::MoveAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window, &dropEvent);
+    return dropEvent.dropAction();
 }
 
 } // namespace WindowTest

@@ -15,11 +15,9 @@
 #include <QComboBox>
 #include <QDateEdit>
 #include <QDir>
-#include <QDropEvent>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QSignalSpy>
@@ -56,7 +54,6 @@ private slots:
 
 private:
     QString counter(const char *name) { return child<QLabel>(m_receiver.get(), name)->text(); }
-    void drop(MainWindow *window, const QString &file);
     static void reconnect(MainWindow *window, const QString &transport, const QString &address);
 
     QTemporaryDir m_dataHome;
@@ -213,23 +210,12 @@ void TestGui::exportImportsBack()
     QCOMPARE(imported.first(), panel->model()->store().record(10).toEmployee());
 }
 
-void TestGui::drop(MainWindow *window, const QString &file)
-{
-    QMimeData mime;
-    mime.setUrls({QUrl::fromLocalFile(file)});
-    QDragEnterEvent enter(QPoint(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(window, &enter);
-    QVERIFY(enter.isAccepted());
-    QDropEvent dropEvent(QPointF(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(window, &dropEvent);
-}
-
 void TestGui::droppedPluginIsListed()
 {
     auto *combo = child<QComboBox>(m_receiver.get(), "transportCombo");
     QCOMPARE(combo->findData(QStringLiteral("fixture-loopback")), -1);
     const QString plugin = QStringLiteral(IPCW_LOOPBACK_PLUGIN);
-    drop(m_receiver.get(), plugin);
+    WindowTest::drop(m_receiver.get(), {plugin});
 
     QVERIFY(combo->findData(QStringLiteral("fixture-loopback")) >= 0);
     QVERIFY(child<QComboBox>(m_sender.get(), "transportCombo")->findData(QStringLiteral("fixture-loopback")) >= 0);
@@ -283,7 +269,7 @@ void TestGui::droppedTextFileChangesNothing()
     QStringList before;
     for (int i = 0; i < combo->count(); ++i)
         before << combo->itemData(i).toString();
-    drop(m_sender.get(), text);
+    WindowTest::drop(m_sender.get(), {text});
 
     const QString message = m_sender->messageBar()->text();
     QVERIFY2(message.contains(QLatin1String("notes.txt was not opened: only transport plugins")), qPrintable(message));

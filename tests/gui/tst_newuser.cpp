@@ -17,13 +17,11 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QDropEvent>
 #include <QFile>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
-#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -65,7 +63,6 @@ private slots:
 
 private:
     static QString logText(MainWindow *window) { return child<QPlainTextEdit>(window, "logView")->toPlainText(); }
-    static void drop(MainWindow *window, const QStringList &files, Qt::DropAction *action = nullptr);
     static void reopen(MainWindow *window, const QString &address);
     QString writeFile(const QString &name, const QByteArray &bytes);
     bool sendAndWait(int count);
@@ -354,14 +351,12 @@ void TestNewUser::droppedCsvLoadsIntoTheSender()
     const QString csv = writeFile(QStringLiteral("dropped.csv"), Csv::encode(employees));
     EmployeeTableModel *model = m_receiver->receiverPanel()->model();
     const int before = model->rowCount();
-    Qt::DropAction action = Qt::IgnoreAction;
-    drop(m_sender.get(), {csv}, &action);
-    QCOMPARE(action, Qt::CopyAction); // read, never moved
+    QCOMPARE(WindowTest::drop(m_sender.get(), {csv}), Qt::CopyAction); // read, never moved
     QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), before + 40, 20000);
     QCOMPARE(model->store().record(before).toEmployee(), employees.first());
 
     // On the receiver, a CSV file gets a sentence and changes nothing.
-    drop(m_receiver.get(), {csv});
+    WindowTest::drop(m_receiver.get(), {csv});
     QVERIFY2(m_receiver->messageBar()->text().contains(QLatin1String("sent from a sender window")),
              qPrintable(m_receiver->messageBar()->text()));
     QCOMPARE(model->rowCount(), before + 40);
@@ -370,7 +365,7 @@ void TestNewUser::droppedCsvLoadsIntoTheSender()
 void TestNewUser::droppedRefusalsSayWhyAndRescanForgetsThem()
 {
     const QString fake = writeFile(QStringLiteral("libipcw_fake.so"), "not a library\n");
-    drop(m_sender.get(), {fake});
+    WindowTest::drop(m_sender.get(), {fake});
     QVERIFY2(m_sender->messageBar()->text().contains(QLatin1String("libipcw_fake.so was not installed")),
              qPrintable(m_sender->messageBar()->text()));
     m_sender->findChild<QAction *>(QStringLiteral("pluginsAction"))->trigger();
@@ -420,22 +415,6 @@ void TestNewUser::cleanupTestCase()
 {
     m_sender.reset();
     m_receiver.reset();
-}
-
-void TestNewUser::drop(MainWindow *window, const QStringList &files, Qt::DropAction *action)
-{
-    QMimeData mime;
-    QList<QUrl> urls;
-    for (const QString &file : files)
-        urls << QUrl::fromLocalFile(file);
-    mime.setUrls(urls);
-    QDragEnterEvent enter(QPoint(20, 20), Qt::CopyAction | Qt::MoveAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(window, &enter);
-    QVERIFY(enter.isAccepted());
-    QDropEvent dropEvent(QPointF(20, 20), Qt::CopyAction | Qt::MoveAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(window, &dropEvent);
-    if (action)
-        *action = dropEvent.dropAction();
 }
 
 void TestNewUser::reopen(MainWindow *window, const QString &address)
