@@ -4,16 +4,19 @@
 # a headless receiver, attacks it, runs a good sender of 20,000 records during the attack and
 # another after it, and prints the receiver's peak memory growth, its refusals and summary.
 #
-# Usage: scripts/measure-hostile.sh stall|flood [tcp|localsocket] [receiver options...]
-#   stall  six connections, each a header announcing 64 MiB and then all of it but one byte
-#   flood  one connection sending 1 MiB pings as fast as it can, never reading the pongs
+# Usage: scripts/measure-hostile.sh stall|flood|bigframe [tcp|localsocket] [receiver options...]
+#   stall     six connections, each a header announcing 64 MiB and then all of it but one byte
+#   flood     one connection sending 1 MiB pings as fast as it can, never reading the pongs
+#   bigframe  legal frames of the largest size, 64 MiB of 2.8 M minimal records each, one after
+#             another; a second connection keeps one small ping in flight and reports the slowest answer
+#             (how long the receiver kept everyone else waiting)
 # Receiver options go to the receiver as they are (e.g. --max-pending-mib 64); without them it
 # runs with the defaults. IPCW_PROGRAM picks another build (default: build/bin/ipcworkshop);
 # IPCW_ATTACK_SECONDS how long the attacker goes on (default 25: past the default timeout).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 program="${IPCW_PROGRAM:-$root/build/bin/ipcworkshop}"
-attack="${1:?usage: $0 stall|flood [tcp|localsocket] [receiver options...]}"
+attack="${1:?usage: $0 stall|flood|bigframe [tcp|localsocket] [receiver options...]}"
 transport="${2:-tcp}"
 shift $(($# < 2 ? $# : 2))
 case "$transport" in
@@ -21,11 +24,14 @@ case "$transport" in
     localsocket) address="hostile-$$" ;;
     *) echo "transport is tcp or localsocket, not $transport" >&2; exit 2 ;;
 esac
+# Two good senders of 20,000 records, plus three frames of 2,796,202 records in the bigframe attack.
+expected=40000
+[ "$attack" = bigframe ] && expected=$((40000 + 3 * 2796202))
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$program" --headless --role receiver --transport "$transport" --address "$address" --discard \
-    --report-memory --expect 40000 --timeout 180 "$@" >"$work/receiver.out" 2>"$work/receiver.err" &
+    --report-memory --expect "$expected" --timeout 180 "$@" >"$work/receiver.out" 2>"$work/receiver.err" &
 receiver=$!
 for _ in $(seq 100); do grep -q listening "$work/receiver.out" && break; sleep 0.1; done
 if ! grep -q listening "$work/receiver.out"; then
@@ -53,17 +59,48 @@ def frame(kind, payload, announced=None):
     header = struct.pack("<IHBBQQIII", 0x57435049, 1, kind, 0, 1, 0, 0,
                          len(payload) if announced is None else announced, 0xBAD)
     return header + struct.pack("<I", zlib.crc32(payload, zlib.crc32(header))) + payload
-PING = 3
+PING, RECORDS = 3, 1
+def records_frame(sequence, count):
+    # Minimal legal records: id, salary 0, no hire date, four empty texts (24 bytes each).
+    payload = b"".join(struct.pack("<I", i) + bytes(20) for i in range(count))
+    header = struct.pack("<IHBBQQIII", 0x57435049, 1, RECORDS, 0, sequence, 0, count, len(payload), 0xB16)
+    return header + struct.pack("<I", zlib.crc32(payload, zlib.crc32(header))) + payload
 if attack == "stall":
     data = memoryview(frame(PING, b"", 64 << 20) + b"x" * ((64 << 20) - 1))
     peers = [[connect(), 0] for _ in range(6)]
+elif attack == "bigframe":
+    count = (64 << 20) // 24
+    frames = [records_frame(n, count) for n in (1, 2, 3)]
+    data = memoryview(b"".join(frames))
+    peers = [[connect(), 0]]
 else:
     data = memoryview(frame(PING, b"p" * (1 << 20)))
     peers = [[connect(), 0]]
+# The probe: one small ping at a time on its own connection, answered or not.
+probe = connect() if attack == "bigframe" else None
+probe_sent, probe_buffer, probe_slowest, probe_answers = None, b"", 0.0, 0
 start, sent = time.time(), 0
 while time.time() - start < seconds:
+    if probe is not None:
+        now = time.time()
+        if probe_sent is None:
+            probe.setblocking(True)
+            probe.sendall(frame(PING, b"probe"))
+            probe.setblocking(False)
+            probe_sent = now
+        try:
+            probe_buffer += probe.recv(65536)
+        except BlockingIOError:
+            pass
+        if len(probe_buffer) >= 45:  # one Pong: a 40-byte header and the 5 bytes echoed
+            probe_buffer = probe_buffer[45:]
+            probe_slowest = max(probe_slowest, now - probe_sent)
+            probe_answers += 1
+            probe_sent = None
+        elif probe_sent is not None:
+            probe_slowest = max(probe_slowest, now - probe_sent)
     for peer in peers:
-        if attack == "stall" and peer[1] >= len(data):
+        if attack != "flood" and peer[1] >= len(data):  # sent in full
             continue
         try:
             n = peer[0].send(data[peer[1] % len(data):][:1 << 20])
@@ -75,6 +112,8 @@ while time.time() - start < seconds:
             peer[1] = 1 << 62  # dropped by the receiver
     time.sleep(0.0005)
 print("attacker sent %d MiB" % (sent >> 20))
+if probe is not None:
+    print("probe: %d pings answered, slowest answer %.0f ms" % (probe_answers, probe_slowest * 1000))
 EOF
 attacker=$!
 sleep 3

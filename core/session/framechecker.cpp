@@ -59,15 +59,19 @@ void FrameChecker::ensureWorker()
     m_thread->start();
 }
 
-template <typename Work, typename Deliver> void FrameChecker::runInOrder(Work work, Deliver deliver)
+template <typename Work, typename Deliver>
+void FrameChecker::runInOrder(quint64 peer, Work work, Deliver deliver)
 {
     ensureWorker();
     ++m_pending;
+    ++m_pendingByPeer[peer];
     // One worker thread and queued calls both ways: results return in the order calls went in.
-    QMetaObject::invokeMethod(m_worker, [this, work, deliver] {
+    QMetaObject::invokeMethod(m_worker, [this, peer, work, deliver] {
         auto result = work();
-        QMetaObject::invokeMethod(this, [this, deliver, result] {
+        QMetaObject::invokeMethod(this, [this, peer, deliver, result] {
             --m_pending;
+            if (--m_pendingByPeer[peer] == 0)
+                m_pendingByPeer.remove(peer);
             deliver(result);
         }, Qt::QueuedConnection);
     }, Qt::QueuedConnection);
@@ -76,31 +80,31 @@ template <typename Work, typename Deliver> void FrameChecker::runInOrder(Work wo
 void FrameChecker::check(const QByteArray &frame, quint64 peer)
 {
     const qint64 receivedAtUs = qint64(FrameCodec::nowMicroseconds());
-    if (m_pending == 0 && frame.size() <= InlineLimitBytes) {
+    if (pending(peer) == 0 && frame.size() <= InlineLimitBytes) {
         emit checked(checkNow(frame, peer, receivedAtUs, m_transportId, m_storage.get()));
         return;
     }
-    runInOrder([frame, peer, receivedAtUs, transport = m_transportId, storage = m_storage] {
+    runInOrder(peer, [frame, peer, receivedAtUs, transport = m_transportId, storage = m_storage] {
                    return checkNow(frame, peer, receivedAtUs, transport, storage.get());
                },
                [this](const CheckedFrame &result) { emit checked(result); });
 }
 
-template <typename Deliver> void FrameChecker::afterPending(Deliver deliver)
+template <typename Deliver> void FrameChecker::afterPending(quint64 peer, Deliver deliver)
 {
-    if (m_pending == 0) {
+    if (pending(peer) == 0) {
         deliver();
         return;
     }
-    runInOrder([] { return 0; }, [deliver](int) { deliver(); });
+    runInOrder(peer, [] { return 0; }, [deliver](int) { deliver(); });
 }
 
 void FrameChecker::notePeerGone(quint64 peer, const QString &reason)
 {
-    afterPending([this, peer, reason] { emit peerGone(peer, reason); });
+    afterPending(peer, [this, peer, reason] { emit peerGone(peer, reason); });
 }
 
 void FrameChecker::notePeerRefused(quint64 peer, const QString &reason)
 {
-    afterPending([this, peer, reason] { emit peerRefused(peer, reason); });
+    afterPending(peer, [this, peer, reason] { emit peerRefused(peer, reason); });
 }

@@ -5,6 +5,7 @@
 #include "framestorage.h"
 #include "recordbatch.h"
 
+#include <QHash>
 #include <QObject>
 #include <QThread>
 
@@ -22,11 +23,13 @@ struct CheckedFrame
 };
 Q_DECLARE_METATYPE(CheckedFrame)
 
-// Validates frames for a ReceiverSession, in arrival order. A small frame is checked at once on
-// the caller's thread (cheaper than a thread hop, and round trips stay at the mechanism's
-// floor); a large one, and everything behind it while it is being checked, goes to a worker
-// thread, so the event loop never waits on a frame whatever its size. Results come back through
-// checked(), always in the order the frames were given.
+// Validates frames for a ReceiverSession, each peer's in its arrival order. A small frame is
+// checked at once on the caller's thread (cheaper than a thread hop, and round trips stay at the
+// mechanism's floor); a large one, and everything behind it from the same peer while it is being
+// checked, goes to a worker thread, so the event loop never waits on a frame whatever its size.
+// Results come back through checked(), always in the order each peer's frames were given; other
+// peers are not held up by one peer's large frame (a ping answered behind someone else's 64 MiB
+// would measure the checker, not the mechanism).
 class IPCWCORE_EXPORT FrameChecker : public QObject
 {
     Q_OBJECT
@@ -49,6 +52,7 @@ public:
     void notePeerRefused(quint64 peer, const QString &reason);
     // Frames handed to the worker and not yet returned.
     int pending() const { return m_pending; }
+    int pending(quint64 peer) const { return m_pendingByPeer.value(peer); }
 
     // The work itself, on whichever thread runs it.
     static CheckedFrame checkNow(const QByteArray &frame, quint64 peer, qint64 receivedAtUs,
@@ -62,14 +66,15 @@ signals:
 private:
     void ensureWorker();
     // Runs `work` on the worker thread, then `deliver` with its result on this object's thread,
-    // in the order of the calls.
-    template <typename Work, typename Deliver> void runInOrder(Work work, Deliver deliver);
-    // Runs `deliver` once every frame given so far has been delivered.
-    template <typename Deliver> void afterPending(Deliver deliver);
+    // in the order of the calls; counted as pending for `peer` until delivered.
+    template <typename Work, typename Deliver> void runInOrder(quint64 peer, Work work, Deliver deliver);
+    // Runs `deliver` once every frame `peer` gave so far has been delivered.
+    template <typename Deliver> void afterPending(quint64 peer, Deliver deliver);
 
     QString m_transportId;
     std::shared_ptr<FrameStorage> m_storage; // shared with work in flight on the worker
     QThread *m_thread = nullptr;
     QObject *m_worker = nullptr; // lives in m_thread
     int m_pending = 0;
+    QHash<quint64, int> m_pendingByPeer; // only peers with frames on the worker
 };

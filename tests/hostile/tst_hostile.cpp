@@ -4,6 +4,7 @@
 // (docs/wire-format.md, "What a receiver refuses"), what an attack costs it in memory, and that
 // a good sender still gets through.
 #include "appprocess.h"
+#include "framebuilder.h"
 #include "framecodec.h"
 #include "native/posixpaths.h"
 #include "wireformat.h"
@@ -18,6 +19,7 @@
 #include <QTest>
 #include <QtEndian>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -248,6 +250,32 @@ std::vector<Peer> stallingPeers(const Target &t, qint64 bytes, QStringList *labe
     return peers;
 }
 
+// The largest legal Records frame: 64 MiB of minimal records (an id, everything else empty).
+QByteArray largestLegalRecordsFrame(quint32 senderId)
+{
+    const quint32 count = Wire::MaxPayloadBytes / Wire::MinRecordBytes;
+    QByteArray frame(Wire::HeaderSize + qsizetype(count) * Wire::MinRecordBytes, '\0');
+    for (quint32 i = 0; i < count; ++i)
+        qToLittleEndian<quint32>(i, frame.data() + Wire::HeaderSize + qsizetype(i) * Wire::MinRecordBytes);
+    FrameBuilder::writeHeader(frame, Wire::FrameType::Records, 1, senderId, FrameCodec::nowMicroseconds(), count);
+    return frame;
+}
+
+// Takes the whole frames `peer` has received so far off its buffer and returns their types.
+QList<Wire::FrameType> framesFrom(QIODevice *peer, QByteArray *buffer)
+{
+    *buffer += peer->readAll();
+    QList<Wire::FrameType> types;
+    while (buffer->size() >= Wire::HeaderSize) {
+        const qsizetype bytes = Wire::HeaderSize + qFromLittleEndian<quint32>(buffer->constData() + Wire::Offset::PayloadLength);
+        if (buffer->size() < bytes)
+            break;
+        types << Wire::FrameType(quint8(buffer->at(Wire::Offset::Type)));
+        buffer->remove(0, bytes);
+    }
+    return types;
+}
+
 } // namespace
 
 class TestHostile final : public QObject
@@ -267,6 +295,8 @@ private slots:
     void streamOutOfStepIsReported();
     void peersOverTheCapAreRefused_data() { transports(); }
     void peersOverTheCapAreRefused();
+    void largestLegalFrameHoldsUpNoOtherPeer_data() { transports(); }
+    void largestLegalFrameHoldsUpNoOtherPeer();
 
 private:
     static void transports()
@@ -506,6 +536,64 @@ void TestHostile::peersOverTheCapAreRefused()
         return;
     const QStringList refusals = linesWith(r.err, QStringLiteral("This receiver already serves 4 senders"));
     QVERIFY2(refusals.size() == 6, qPrintable(r.err));
+}
+
+// One peer sends the largest legal frame, 2.8 million records, which takes the receiver a good
+// fraction of a second to check; meanwhile another peer keeps a ping in flight. Its pings are
+// answered while the big frame is being checked (once they queued behind it, the event loop
+// of every other peer waiting on one peer's frame), and the big frame is acknowledged in full.
+void TestHostile::largestLegalFrameHoldsUpNoOtherPeer()
+{
+    QFETCH(QString, transport);
+    const Target t = newTarget(transport);
+    const QByteArray big = largestLegalRecordsFrame(0xB16F);
+    const quint32 records = qFromLittleEndian<quint32>(big.constData() + Wire::Offset::RecordCount);
+    const auto receiver = startReceiver(t, {QStringLiteral("--expect"), QString::number(records), QStringLiteral("--discard"),
+                                            QStringLiteral("--report-memory")});
+    QVERIFY(receiver);
+
+    Peer prober = openPeer(t);
+    Peer sender = openPeer(t);
+    QVERIFY(prober && sender);
+    sender->write(big);
+    QVERIFY(spinUntil([&] { return sender->bytesToWrite() == 0; }, 20000));
+
+    // The receiver reads the frame first (other peers wait their turn meanwhile), then checks it.
+    // The check is the long part, and it ends with the Ack: so a pong in the last quarter of the
+    // wait is one answered while the frame was being checked. Queued behind the frame, a ping
+    // was answered only after its Ack.
+    QByteArray probeBuffer, senderBuffer;
+    bool pingInFlight = false;
+    QList<qint64> pongsAtMs;
+    QElapsedTimer sinceFlush;
+    sinceFlush.start();
+    QVERIFY2(spinUntil([&] {
+        if (!pingInFlight) {
+            prober->write(FrameCodec::encodeControl(Wire::FrameType::Ping, 1, 0x9B0BE, "probe"));
+            pingInFlight = true;
+        }
+        // The Ack first: a pong read together with it may have been sent after it, so it does
+        // not count as answered before.
+        if (framesFrom(sender.get(), &senderBuffer).contains(Wire::FrameType::Ack))
+            return true;
+        for (Wire::FrameType type : framesFrom(prober.get(), &probeBuffer))
+            if (type == Wire::FrameType::Pong) {
+                pongsAtMs << sinceFlush.elapsed();
+                pingInFlight = false;
+            }
+        return false;
+    }, 30000), "the big frame was never acknowledged");
+    const qint64 ackedAtMs = sinceFlush.elapsed();
+    const auto lastQuarter = std::count_if(pongsAtMs.cbegin(), pongsAtMs.cend(), [&](qint64 at) { return 4 * at >= 3 * ackedAtMs; });
+    qInfo("%s: the big frame was acknowledged %lld ms after it was sent; another peer's pings were answered %lld times "
+          "meanwhile, %lld of them in the last quarter",
+          qPrintable(transport), ackedAtMs, qint64(pongsAtMs.size()), qint64(lastQuarter));
+    QVERIFY2(lastQuarter >= 1, "no ping was answered while the big frame was being checked");
+
+    const AppProcess::Result r = finishReceiver(*receiver, records, 0);
+    if (QTest::currentTestFailed())
+        return;
+    verifyPeakGrowth(r, transport, 64 * 3 + 32); // the frame as read, as checked, and its ack
 }
 
 QTEST_GUILESS_MAIN(TestHostile)
