@@ -101,6 +101,7 @@ int main(int argc, char **argv)
     }
     // Before any endpoint exists: each stream receiver reads them when it is created.
     ReceiverLimits::setCurrent(options.limits);
+    ConnectionSecurity::setCurrent(options.security);
 
     PluginManager plugins;
     plugins.scan();
