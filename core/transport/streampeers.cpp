@@ -344,6 +344,11 @@ void StreamPeers::closed(PeerId peer, const QString &reason)
     const Peer p = m_peers.value(peer);
     if (!p.socket)
         return;
+    if (!p.announced) { // a sender without the token gives up on its own: still a refused attempt
+        refuse(peer, QStringLiteral("It closed the connection without proving that it knows this receiver's access "
+                                    "token (%1).").arg(reason));
+        return;
+    }
     QString full = reason;
     if (const QString note = DeviceFramer::incompleteFrameNote(p.reader.pendingBytes()); !note.isEmpty())
         full += QStringLiteral("; ") + note;

@@ -5,6 +5,7 @@
 #include "employeetablemodel.h"
 #include "framecodec.h"
 #include "framestreamreader.h"
+#include "handshake.h"
 #include "mainwindow.h"
 #include "messagebar.h"
 #include "pluginmanager.h"
@@ -17,6 +18,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QHeaderView>
 #include <QLabel>
@@ -37,6 +39,7 @@
 #include <QTest>
 
 #include <memory>
+#include <vector>
 
 using WindowTest::child;
 
@@ -51,6 +54,7 @@ private slots:
     void windowsFitSideBySideOnASmallScreen();
     void placeholdersAreNotValues();
     void bannerClearsOnceTheProblemIsFixed();
+    void senderSaysConnectedOnlyAfterTheReceiversHello();
     void generatedIdsGoOnFromTheIdField();
     void peersHaveReadableNamesAndSentencesOneFullStop();
     void exportShortcutWorksFromTheFilterField();
@@ -126,6 +130,7 @@ public:
         m_server.listen(QHostAddress::LocalHost, 0);
         connect(&m_server, &QTcpServer::newConnection, this, [this] {
             QTcpSocket *socket = m_server.nextPendingConnection();
+            socket->write(Handshake::encodeReceiverHello({})); // a receiver greets first
             connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
                 for (const QByteArray &frame : m_reader.readFrom(socket)) {
                     DecodedFrame decoded;
@@ -260,6 +265,38 @@ void TestNewUser::bannerClearsOnceTheProblemIsFixed()
     reopen(m_receiver.get(), m_address);
     QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
     QVERIFY(!m_receiver->messageBar()->isVisible());
+    reopen(m_sender.get(), m_address);
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+}
+
+// Issue 11, item 7: a program that accepts the connection and says nothing is not a receiver.
+// The window never says "Connected", and within seconds says what is wrong.
+void TestNewUser::senderSaysConnectedOnlyAfterTheReceiversHello()
+{
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+    std::vector<std::unique_ptr<QTcpSocket>> held;
+    connect(&silent, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *s = silent.nextPendingConnection())
+            held.emplace_back(s);
+    });
+    const QString address = QStringLiteral("127.0.0.1:%1").arg(silent.serverPort());
+    const qsizetype logBefore = logText(m_sender.get()).size();
+    reopen(m_sender.get(), address);
+    auto *status = child<QLabel>(m_sender.get(), "stateLabel");
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 5000 && !m_sender->messageBar()->isVisible()) {
+        QVERIFY(m_sender->connectionState() != TransportEndpoint::State::Connected);
+        QVERIFY2(!status->text().startsWith(QLatin1String("Connected")), qPrintable(status->text()));
+        QTest::qWait(20);
+    }
+    QVERIFY2(!held.empty(), "the window never reached the silent listener");
+    const QString banner = m_sender->messageBar()->text();
+    QVERIFY2(banner.contains(QStringLiteral("The program at %1 accepted the connection but did not answer as an IPC "
+                                            "Workshop receiver within 3 s.").arg(address)), qPrintable(banner));
+    QVERIFY(!logText(m_sender.get()).mid(logBefore).contains(QLatin1String("Connected")));
+
     reopen(m_sender.get(), m_address);
     QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
 }
