@@ -227,6 +227,7 @@ void MainWindow::openEndpoint()
         return;
     m_retryTimer.stop();
     QString error;
+    const ConnectionSecurity programDefault = ConnectionSecurity::current();
     if (!applySecurity(&error)) {
         log(LogView::Severity::Error, error, MessageBar::Subject::Connection);
         m_connection->setState(TransportEndpoint::State::Failed);
@@ -236,6 +237,8 @@ void MainWindow::openEndpoint()
     const PluginManager::Plugin *plugin = nullptr;
     TransportEndpoint *endpoint = createEndpoint(m_plugins, {m_connection->transportId(), m_role, m_connection->address()},
                                                  &plugin, &error);
+    // The endpoint has read this window's choices; the benchmark's endpoints get the program's own.
+    ConnectionSecurity::setCurrent(programDefault);
     if (!endpoint) {
         log(LogView::Severity::Error, error, MessageBar::Subject::Connection);
         m_connection->setState(TransportEndpoint::State::Failed);
