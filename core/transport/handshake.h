@@ -9,6 +9,7 @@
 // StreamPeers (receiver) and StreamHandshake (sender) use them; a plugin need not.
 
 #include "ipcwcore_export.h"
+#include "wireformat.h"
 
 #include <QByteArray>
 #include <QString>
@@ -20,6 +21,7 @@ constexpr int NonceBytes = 32;
 constexpr int ProofBytes = 32;                  // HMAC-SHA256
 constexpr int ReceiverHelloFixedBytes = 40;     // before the description
 constexpr int ProofPayloadBytes = 8 + ProofBytes;
+constexpr int ProofFrameBytes = Wire::HeaderSize + ProofPayloadBytes;
 constexpr int MaxDescriptionBytes = 256;
 
 enum class Step : quint8 {

@@ -180,6 +180,7 @@ bool StreamPeers::authenticate(PeerId id, const QByteArray &frame)
     }
     it->announced = true;
     emit m_endpoint->peerConnected(id, it->description);
+    readLater(id); // what followed the proof was left unread under the proof's small limit
     return true;
 }
 
@@ -197,7 +198,11 @@ void StreamPeers::readPeer(PeerId id)
     // for ever: a peer that holds part of the budget keeps its inactivity timeout while it
     // waits, so holders that cannot go on are dropped in their turn (checkDeadlines).
     const qint64 committedBefore = p.reader.committedBytes();
-    const qint64 freeForPeer = limits.maxPendingBytes - (m_state->pendingBytes - committedBefore);
+    qint64 freeForPeer = limits.maxPendingBytes - (m_state->pendingBytes - committedBefore);
+    // Until it proved the token, a peer may hold no more of the budget than a proof takes.
+    const bool owesProof = !p.announced;
+    if (owesProof)
+        freeForPeer = qMin<qint64>(freeForPeer, Handshake::ProofFrameBytes);
     const qint64 availableBefore = p.socket->bytesAvailable();
     const QByteArrayList frames = p.reader.readFrom(p.socket, qsizetype(qMax<qint64>(0, freeForPeer)));
     const qint64 committedAfter = p.reader.committedBytes();
@@ -213,7 +218,6 @@ void StreamPeers::readPeer(PeerId id)
     p.waitingForRoom = waiting;
 
     // `p` may be gone from here: whoever receives a frame may close the endpoint.
-    const bool owesProof = !p.announced;
     for (qsizetype i = 0; i < frames.size(); ++i) {
         if (i == 0 && owesProof) {
             if (!authenticate(id, frames.first()))
@@ -224,6 +228,9 @@ void StreamPeers::readPeer(PeerId id)
     }
     if (error != DecodeError::None)
         refuse(id, DeviceFramer::outOfStepSentence(error));
+    else if (owesProof && frames.isEmpty() && frameBytes > Handshake::ProofFrameBytes)
+        refuse(id, QStringLiteral("Its first frame announced %1 bytes, where a proof of the access token this "
+                                  "receiver requires takes %2.").arg(frameBytes).arg(Handshake::ProofFrameBytes));
     else if (frameBytes > limits.maxPendingBytes)
         refuse(id, QStringLiteral("It announced a frame of %1 bytes, more than this receiver's whole budget for "
                                   "unfinished frames (%2 MiB, --max-pending-mib); the connection was closed.")

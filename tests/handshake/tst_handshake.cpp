@@ -18,6 +18,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtEndian>
 
 #include <functional>
 #include <memory>
@@ -268,6 +269,14 @@ void TestHandshake::receiverBeyondLoopbackNeedsAToken()
     QVERIFY(raw.waitForConnected(5000));
     raw.write(FrameCodec::encodeControl(Wire::FrameType::Ping, 1, 0xBADC0DE, "hello?"));
     QVERIFY(spinUntil([&] { return raw.state() == QAbstractSocket::UnconnectedState; }, 10000));
+    // One that announces a large frame before proving anything: it may not hold the budget.
+    QTcpSocket large;
+    large.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(large.waitForConnected(5000));
+    QByteArray header = FrameCodec::encodeControl(Wire::FrameType::Ping, 1, 0xBADC0DE);
+    qToLittleEndian<quint32>(32 * 1024 * 1024, header.data() + Wire::Offset::PayloadLength);
+    large.write(header + QByteArray(64 * 1024, 'x'));
+    QVERIFY(spinUntil([&] { return large.state() == QAbstractSocket::UnconnectedState; }, 10000));
 
     const SenderRun right = runSender(send + QStringList{QStringLiteral("--token-file"), tokenFile(Token)}, withoutToken());
     QVERIFY2(right.result.exitCode == 0, qPrintable(right.result.out + right.result.err));
@@ -277,13 +286,14 @@ void TestHandshake::receiverBeyondLoopbackNeedsAToken()
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(r.out.contains(QLatin1String("Received 200 records")), qPrintable(r.out));
     const QStringList refusals = linesWith(r.err, QStringLiteral("was refused and disconnected"));
-    QVERIFY2(refusals.size() == 3, qPrintable(r.err));
+    QVERIFY2(refusals.size() == 4, qPrintable(r.err));
     for (const QString &line : refusals)
         QVERIFY2(line.contains(QLatin1String("The connection came from 127.0.0.1:")), qPrintable(line));
     QVERIFY2(refusals.at(0).contains(QLatin1String("without proving that it knows this receiver's access token")), qPrintable(refusals.at(0)));
     QVERIFY2(refusals.at(1).contains(QLatin1String("Its proof of the access token was wrong")), qPrintable(refusals.at(1)));
     QVERIFY2(refusals.at(2).contains(QLatin1String("Its first frame was not a proof of the access token")), qPrintable(refusals.at(2)));
-    QCOMPARE(AppProcess::summaryNumber(r.out, QStringLiteral("(\\d+) bad frames")), 3);
+    QVERIFY2(refusals.at(3).contains(QLatin1String("Its first frame announced 33554472 bytes")), qPrintable(refusals.at(3)));
+    QCOMPARE(AppProcess::summaryNumber(r.out, QStringLiteral("(\\d+) bad frames")), 4);
 }
 
 // The token is proved, never sent: a proxy between sender and receiver sees the handshake and
