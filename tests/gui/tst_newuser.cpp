@@ -16,6 +16,7 @@
 
 #include <QAbstractButton>
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QElapsedTimer>
@@ -29,6 +30,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSslCertificate>
 #include <QSpinBox>
 #include <QTableView>
 #include <QTabWidget>
@@ -55,6 +57,7 @@ private slots:
     void placeholdersAreNotValues();
     void bannerClearsOnceTheProblemIsFixed();
     void senderSaysConnectedOnlyAfterTheReceiversHello();
+    void tlsFingerprintIsShownAndPinned();
     void generatedIdsGoOnFromTheIdField();
     void peersHaveReadableNamesAndSentencesOneFullStop();
     void exportShortcutWorksFromTheFilterField();
@@ -297,6 +300,44 @@ void TestNewUser::senderSaysConnectedOnlyAfterTheReceiversHello()
                                             "Workshop receiver within 3 s.").arg(address)), qPrintable(banner));
     QVERIFY(!logText(m_sender.get()).mid(logBefore).contains(QLatin1String("Connected")));
 
+    reopen(m_sender.get(), m_address);
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+}
+
+// Issue 11, item 8, in the windows: the receiver shows the fingerprint of the certificate it
+// made, a sender that pins it sends over TLS, and one that pins another is refused with a sentence.
+void TestNewUser::tlsFingerprintIsShownAndPinned()
+{
+    const QString address = WindowTest::freeTcpAddress();
+    child<QCheckBox>(m_receiver.get(), "tlsCheck")->setChecked(true);
+    reopen(m_receiver.get(), address);
+    QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
+    const QString shown = child<QLineEdit>(m_receiver.get(), "fingerprintEdit")->text();
+    const QList<QSslCertificate> certificates =
+        QSslCertificate::fromPath(m_dataHome.filePath(QStringLiteral("ipcworkshop/tls/receiver-certificate.pem")));
+    QCOMPARE(certificates.size(), 1);
+    QCOMPARE(shown, QString::fromLatin1(certificates.first().digest(QCryptographicHash::Sha256).toHex(':').toUpper()));
+
+    auto *pin = child<QLineEdit>(m_sender.get(), "fingerprintEdit");
+    QString other = shown;
+    other[0] = other.at(0) == QLatin1Char('0') ? QLatin1Char('1') : QLatin1Char('0');
+    pin->setText(other);
+    reopen(m_sender.get(), address);
+    QTRY_VERIFY(m_sender->messageBar()->isVisible());
+    QVERIFY2(m_sender->messageBar()->text().contains(QStringLiteral("presented a TLS certificate with SHA-256 %1, not the expected %2")
+                                                         .arg(shown, other)), qPrintable(m_sender->messageBar()->text()));
+    QVERIFY(m_sender->connectionState() != TransportEndpoint::State::Connected);
+
+    pin->setText(shown);
+    reopen(m_sender.get(), address);
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+    QVERIFY(sendAndWait(25));
+
+    // Back to plain loopback for what follows.
+    child<QCheckBox>(m_receiver.get(), "tlsCheck")->setChecked(false);
+    pin->clear();
+    reopen(m_receiver.get(), m_address);
+    QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
     reopen(m_sender.get(), m_address);
     QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
 }

@@ -4,6 +4,7 @@
 // receiver beyond loopback that requires an access token, and TLS with a pinned certificate.
 #include "appprocess.h"
 #include "framecodec.h"
+#include "handshake.h"
 #include "native/posixpaths.h"
 #include "wireformat.h"
 
@@ -142,6 +143,7 @@ class TestHandshake final : public QObject
 
 private slots:
     void initTestCase();
+    void bytesAreTheDocumentedOnes();
     void silentListenerIsNamedWithinSeconds_data();
     void silentListenerIsNamedWithinSeconds();
     void receiverBeyondLoopbackNeedsAToken();
@@ -160,6 +162,39 @@ void TestHandshake::initTestCase()
     QVERIFY(m_dataHome.isValid() && m_work.isValid());
     qputenv("XDG_DATA_HOME", m_dataHome.path().toLocal8Bit());
     qunsetenv("IPCW_TOKEN");
+}
+
+// docs/wire-format.md, "Handshake": the receiver Hello's layout, and the proof as a peer written
+// from the document alone would compute it (Python's hmac, as the document shows).
+void TestHandshake::bytesAreTheDocumentedOnes()
+{
+    QByteArray nonce(Handshake::NonceBytes, '\0');
+    for (int i = 0; i < nonce.size(); ++i)
+        nonce[i] = char(i * 7 + 1);
+    Handshake::ReceiverHello greeting;
+    greeting.tokenRequired = true;
+    greeting.nonce = nonce;
+    greeting.description = QStringLiteral("IPC Workshop receiver");
+    const QByteArray frame = Handshake::encodeReceiverHello(greeting);
+    const QByteArray payload = frame.mid(Wire::HeaderSize);
+    QCOMPARE(frame.at(Wire::Offset::Type), char(Wire::FrameType::Hello));
+    QCOMPARE(payload.left(8), QByteArray("IPCR\x01\x01\x01\x00", 8));
+    QCOMPARE(payload.mid(8, 32), nonce);
+    QCOMPARE(payload.mid(40), QByteArray("\x15\x00IPC Workshop receiver", 23));
+
+    const QByteArray digest = QByteArray(32, '\xab');
+    const QByteArray proof = Handshake::proofFor(Token, nonce, digest);
+    QCOMPARE(Handshake::encodeProof(proof).mid(Wire::HeaderSize), QByteArray("IPCA\x01\0\0\0", 8) + proof);
+    QProcess python;
+    python.start(QStringLiteral("python3"), {QStringLiteral("-c"), QStringLiteral(
+        "import hashlib, hmac, sys\n"
+        "token, nonce, digest = (bytes.fromhex(a) for a in sys.argv[1:4])\n"
+        "print(hmac.new(token, nonce + b\"IPC Workshop access v1\" + digest, hashlib.sha256).hexdigest())"),
+        QString::fromLatin1(Token.toHex()), QString::fromLatin1(nonce.toHex()), QString::fromLatin1(digest.toHex())});
+    QVERIFY(python.waitForFinished(10000));
+    QCOMPARE(python.readAllStandardOutput().trimmed(), proof.toHex());
+    // Without TLS the digest is 32 zero bytes.
+    QCOMPARE(Handshake::proofFor(Token, nonce), Handshake::proofFor(Token, nonce, QByteArray(32, '\0')));
 }
 
 QString TestHandshake::tokenFile(const QByteArray &token)
