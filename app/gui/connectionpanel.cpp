@@ -146,8 +146,10 @@ void ConnectionPanel::setSecurity(const ConnectionSecurity &security)
     m_token->setText(QString::fromUtf8(security.token));
     if (m_tls)
         m_tls->setChecked(security.tls);
-    else if (!security.pinnedSha256.isEmpty())
+    else if (!security.pinnedSha256.isEmpty()) {
         m_fingerprint->setText(ConnectionSecurity::fingerprintText(security.pinnedSha256));
+        m_fingerprint->setCursorPosition(0); // its start is what a user compares
+    }
 }
 
 void ConnectionPanel::showFingerprint(const QString &fingerprint)
