@@ -3,6 +3,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 
 QString roleName(EndpointRole role)
 {
@@ -24,6 +25,26 @@ bool readNumber(const QCommandLineParser &parser, const QString &name, qint64 mi
     }
     *out = value;
     return true;
+}
+
+// The token from --token-file (its first line), --token, or IPCW_TOKEN, in that order.
+bool readToken(const QCommandLineParser &parser, QByteArray *token, QString *error)
+{
+    if (parser.isSet(QStringLiteral("token-file"))) {
+        QFile file(parser.value(QStringLiteral("token-file")));
+        if (!file.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("Cannot read the token file %1: %2.").arg(file.fileName(), file.errorString());
+            return false;
+        }
+        *token = file.readLine(4096).trimmed();
+    } else if (parser.isSet(QStringLiteral("token"))) {
+        *token = parser.value(QStringLiteral("token")).toUtf8();
+    } else {
+        *token = qgetenv("IPCW_TOKEN").trimmed();
+    }
+    if (!token->isEmpty())
+        *error = ConnectionSecurity::tokenProblem(*token);
+    return error->isEmpty();
 }
 
 } // namespace
@@ -57,6 +78,17 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
         {QStringLiteral("import"), QStringLiteral("Sender: send the employees in this CSV file."), QStringLiteral("file.csv")},
         {QStringLiteral("send-on-start"), QStringLiteral("Sender window: send the generated or imported records as soon as connected.")},
         {QStringLiteral("plugin"), QStringLiteral("Also load this plugin file (may be repeated)."), QStringLiteral("file")},
+        {QStringLiteral("token-file"), QStringLiteral("Access token shared by receiver and senders, read from the file's first line "
+                                                      "(or set IPCW_TOKEN). A TCP receiver beyond loopback requires one; on loopback "
+                                                      "it is checked when given. Only a proof travels, never the token."),
+         QStringLiteral("file")},
+        {QStringLiteral("token"), QStringLiteral("The access token itself; other users can see it with ps: prefer --token-file "
+                                                 "or IPCW_TOKEN."), QStringLiteral("token")},
+        {QStringLiteral("tls"), QStringLiteral("TCP receiver: serve TLS with this user's self-signed certificate, made on first "
+                                               "use; its SHA-256 fingerprint is printed for senders to pin.")},
+        {QStringLiteral("pin-sha256"), QStringLiteral("TCP sender: connect with TLS and accept only the receiver certificate with "
+                                                      "this SHA-256 fingerprint (as the receiver prints it)."),
+         QStringLiteral("fingerprint")},
         {QStringLiteral("max-pending-mib"), QStringLiteral("Receiver: memory for frames still arriving, all senders together; "
                                                            "a sender whose frame does not fit waits. Default: 256."), QStringLiteral("MiB")},
         {QStringLiteral("peer-timeout"), QStringLiteral("Receiver: drop a sender stopped this long in the middle of a frame. "
@@ -104,6 +136,17 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
     o.discard = parser.isSet(QStringLiteral("discard"));
     o.reportMemory = parser.isSet(QStringLiteral("report-memory"));
     o.pluginFiles = parser.values(QStringLiteral("plugin"));
+    if (!readToken(parser, &o.security.token, error))
+        return false;
+    o.security.tls = parser.isSet(QStringLiteral("tls"));
+    if (parser.isSet(QStringLiteral("pin-sha256"))) {
+        o.security.pinnedSha256 = ConnectionSecurity::parseFingerprint(parser.value(QStringLiteral("pin-sha256")));
+        if (o.security.pinnedSha256.isEmpty()) {
+            *error = QStringLiteral("--pin-sha256 takes the receiver's SHA-256 fingerprint: 64 hexadecimal digits, with or "
+                                    "without colons, not \"%1\".").arg(parser.value(QStringLiteral("pin-sha256")));
+            return false;
+        }
+    }
 
     qint64 timeout = 0, seed = 1, firstId = 1, batch = 0, senders = 0;
     if (!readNumber(parser, QStringLiteral("expect"), 1, std::numeric_limits<qint32>::max(), &o.expect, error)
@@ -144,6 +187,15 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
     }
     if (o.discard && (!o.headless || o.role != EndpointRole::Receiver)) {
         *error = QStringLiteral("--discard is for a headless receiver (--headless --role receiver).");
+        return false;
+    }
+    if (o.role == EndpointRole::Sender && o.security.tls && o.security.pinnedSha256.isEmpty()) {
+        *error = QStringLiteral("A TLS sender checks the receiver's certificate: give its fingerprint with --pin-sha256 "
+                                "(the receiver prints it when it starts with --tls).");
+        return false;
+    }
+    if (o.role == EndpointRole::Receiver && !o.security.pinnedSha256.isEmpty()) {
+        *error = QStringLiteral("--pin-sha256 is for a sender; a receiver serves its own certificate with --tls.");
         return false;
     }
     if (o.headless && !o.listTransports) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "connectionsecurity.h"
 #include "receiverlimits.h"
 #include "transportendpoint.h"
 
@@ -30,6 +31,9 @@ struct AppOptions
     bool sendOnStart = false; // GUI sender: send the generated/imported records right away
     QStringList pluginFiles;  // extra plugin files to load
     ReceiverLimits limits;    // what a receiver lets its peers make it hold
+    // Access token (--token-file, --token, IPCW_TOKEN), TLS (--tls) and the pinned receiver
+    // certificate (--pin-sha256) of the stream transports.
+    ConnectionSecurity security;
 
     // Parses the application's arguments; on a usage error returns false with the sentence.
     static bool parse(const QStringList &arguments, AppOptions *out, QString *error);

@@ -10,6 +10,7 @@
 #include "itransport.h"
 #include "receiversession.h"
 #include "sendersession.h"
+#include "tlsidentity.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -79,6 +80,17 @@ void reportMemory()
         out() << QStringLiteral("Memory: not known on this system") << Qt::endl;
 }
 
+// TLS and the pinned certificate exist for TCP alone; a token for every stream transport.
+bool securityFits(const AppOptions &options)
+{
+    if ((options.security.tls || !options.security.pinnedSha256.isEmpty()) && options.transport != QLatin1String("tcp")) {
+        err() << QStringLiteral("--tls and --pin-sha256 work with the tcp transport only, not %1.").arg(options.transport)
+              << Qt::endl;
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 int listTransports(const PluginManager &plugins)
@@ -115,7 +127,21 @@ int listTransports(const PluginManager &plugins)
 
 int runReceiver(const PluginManager &plugins, const AppOptions &options)
 {
+    if (!securityFits(options))
+        return Usage;
     QString error;
+    // Shown before the endpoint exists, so a sender can pin it; the plugin loads the same files.
+    QString fingerprintLine;
+    if (options.security.tls) {
+        const TlsIdentity identity = TlsIdentity::loadOrCreate(&error);
+        if (!identity.isValid()) {
+            err() << error << Qt::endl;
+            return Failed;
+        }
+        const QString fingerprint = ConnectionSecurity::fingerprintText(identity.sha256());
+        fingerprintLine = QStringLiteral("TLS certificate SHA-256 %1 (%2); senders check it with --pin-sha256 %1")
+                              .arg(fingerprint, QDir::toNativeSeparators(identity.certificatePath));
+    }
     const PluginManager::Plugin *plugin = nullptr;
     QScopedPointer<TransportEndpoint> endpoint(
         createEndpoint(plugins, {options.transport, EndpointRole::Receiver, options.address}, &plugin, &error));
@@ -142,8 +168,16 @@ int runReceiver(const PluginManager &plugins, const AppOptions &options)
     });
     QObject::connect(endpoint.data(), &TransportEndpoint::stateChanged, qApp, [&](TransportEndpoint::State state) {
         if (state == TransportEndpoint::State::Listening) {
-            out() << QStringLiteral("Receiver listening on %1 %2%3").arg(plugin->metadata.id, endpoint->address(),
-                                                                       options.discard ? QStringLiteral(", keeping no rows") : QString())
+            if (!fingerprintLine.isEmpty())
+                out() << fingerprintLine << Qt::endl;
+            QString notes;
+            if (!options.security.token.isEmpty())
+                notes += QStringLiteral(", access token required");
+            if (options.security.tls)
+                notes += QStringLiteral(", TLS");
+            if (options.discard)
+                notes += QStringLiteral(", keeping no rows");
+            out() << QStringLiteral("Receiver listening on %1 %2%3").arg(plugin->metadata.id, endpoint->address(), notes)
                   << Qt::endl;
             if (options.reportMemory)
                 reportMemory();
@@ -210,6 +244,8 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
         source = std::make_unique<GeneratorSource>(EmployeeGenerator(options.seed, options.firstId), options.generate);
     }
     const qint64 total = source->total();
+    if (!securityFits(options))
+        return Usage;
 
     QString error;
     const PluginManager::Plugin *plugin = nullptr;

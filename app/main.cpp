@@ -101,6 +101,14 @@ int main(int argc, char **argv)
     }
     // Before any endpoint exists: each stream receiver reads them when it is created.
     ReceiverLimits::setCurrent(options.limits);
+    // The benchmark starts its own plain receivers: outside the headless roles, endpoints get the
+    // token alone (a window hands its own TLS choices to the endpoint it opens).
+    ConnectionSecurity security = options.security;
+    if (!options.headless) {
+        security.tls = false;
+        security.pinnedSha256.clear();
+    }
+    ConnectionSecurity::setCurrent(security);
 
     PluginManager plugins;
     plugins.scan();

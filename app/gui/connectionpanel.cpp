@@ -4,7 +4,9 @@
 #include "itransport.h"
 #include "pluginmanager.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QHBoxLayout>
 #include <QDir>
 #include <QGridLayout>
 #include <QLabel>
@@ -13,10 +15,13 @@
 
 ConnectionPanel::ConnectionPanel(EndpointRole role, PluginManager &plugins, QWidget *parent)
     : QGroupBox(tr("Connection"), parent),
+      m_role(role),
       m_plugins(plugins),
       m_transport(new QComboBox(this)),
       m_address(new QLineEdit(this)),
       m_info(new QLabel(this)),
+      m_securityRow(new QWidget(this)),
+      m_token(new QLineEdit(m_securityRow)),
       m_open(new QPushButton(role == EndpointRole::Receiver ? tr("&Listen") : tr("&Connect"), this)),
       m_close(new QPushButton(tr("&Disconnect"), this))
 {
@@ -50,8 +55,10 @@ ConnectionPanel::ConnectionPanel(EndpointRole role, PluginManager &plugins, QWid
     layout->addWidget(m_address, 0, 3);
     layout->addWidget(m_open, 0, 4);
     layout->addWidget(m_close, 0, 5);
-    layout->addWidget(m_info, 1, 0, 1, 6);
+    layout->addWidget(m_securityRow, 1, 0, 1, 6);
+    layout->addWidget(m_info, 2, 0, 1, 6);
     layout->setColumnStretch(3, 1);
+    buildSecurityRow();
 
     connect(m_transport, &QComboBox::currentIndexChanged, this, [this] {
         // A new mechanism means a new kind of address: start from its default.
@@ -67,6 +74,90 @@ ConnectionPanel::ConnectionPanel(EndpointRole role, PluginManager &plugins, QWid
     connect(m_close, &QPushButton::clicked, this, &ConnectionPanel::closeRequested);
     connect(&m_plugins, &PluginManager::pluginsChanged, this, &ConnectionPanel::refreshTransports);
     refreshTransports();
+}
+
+// One compact row under the address, for the stream transports: the access token, and for TCP
+// either TLS and the certificate's fingerprint (receiver) or the fingerprint to pin (sender).
+void ConnectionPanel::buildSecurityRow()
+{
+    auto *row = new QHBoxLayout(m_securityRow);
+    row->setContentsMargins(0, 0, 0, 0);
+    auto *tokenLabel = new QLabel(tr("Token:"), m_securityRow);
+    tokenLabel->setBuddy(m_token);
+    m_token->setObjectName(QStringLiteral("tokenEdit"));
+    m_token->setEchoMode(QLineEdit::Password);
+    m_token->setPlaceholderText(tr("access token"));
+    m_token->setToolTip(m_role == EndpointRole::Receiver
+                            ? tr("Senders must prove they know this token (required beyond loopback). Only a proof "
+                                 "travels, never the token. Also IPCW_TOKEN or --token-file.")
+                            : tr("The receiver's access token, if it asks for one. Only a proof travels, never the "
+                                 "token. Also IPCW_TOKEN or --token-file."));
+    row->addWidget(tokenLabel);
+    row->addWidget(m_token, 1);
+    m_fingerprint = new QLineEdit(m_securityRow);
+    m_fingerprint->setObjectName(QStringLiteral("fingerprintEdit"));
+    if (m_role == EndpointRole::Receiver) {
+        m_tls = new QCheckBox(tr("TLS"), m_securityRow);
+        m_tls->setObjectName(QStringLiteral("tlsCheck"));
+        m_tls->setToolTip(tr("Encrypt with this user's self-signed certificate; senders pin its fingerprint."));
+        m_fingerprint->setReadOnly(true);
+        m_fingerprint->setPlaceholderText(tr("certificate SHA-256, once listening with TLS"));
+        m_fingerprint->setToolTip(tr("Give this fingerprint to senders: they refuse any other certificate."));
+        row->addWidget(m_tls);
+    } else {
+        m_fingerprint->setPlaceholderText(tr("receiver's SHA-256: TLS"));
+        m_fingerprint->setToolTip(tr("The receiver's certificate fingerprint, as its window shows it. When given, the "
+                                     "connection uses TLS and any other certificate is refused."));
+        auto *pinLabel = new QLabel(tr("Pin:"), m_securityRow);
+        pinLabel->setBuddy(m_fingerprint);
+        row->addWidget(pinLabel);
+    }
+    row->addWidget(m_fingerprint, 2);
+}
+
+std::optional<ConnectionSecurity> ConnectionPanel::security(QString *error) const
+{
+    ConnectionSecurity security = ConnectionSecurity::current();
+    security.token = m_token->text().toUtf8();
+    if (!security.token.isEmpty())
+        if (const QString problem = ConnectionSecurity::tokenProblem(security.token); !problem.isEmpty()) {
+            *error = problem;
+            return std::nullopt;
+        }
+    const bool tcp = transportId() == QLatin1String("tcp");
+    if (m_role == EndpointRole::Receiver) {
+        security.tls = tcp && m_tls->isChecked();
+        security.pinnedSha256.clear();
+    } else {
+        security.tls = false;
+        const QString pin = m_fingerprint->text().trimmed();
+        security.pinnedSha256 = tcp && !pin.isEmpty() ? ConnectionSecurity::parseFingerprint(pin) : QByteArray();
+        if (tcp && !pin.isEmpty() && security.pinnedSha256.isEmpty()) {
+            *error = tr("The pinned fingerprint is not a SHA-256: copy the 64 hexadecimal digits the receiver shows, "
+                        "with or without colons.");
+            return std::nullopt;
+        }
+    }
+    return security;
+}
+
+void ConnectionPanel::setSecurity(const ConnectionSecurity &security)
+{
+    m_token->setText(QString::fromUtf8(security.token));
+    if (m_tls)
+        m_tls->setChecked(security.tls);
+    else if (!security.pinnedSha256.isEmpty()) {
+        m_fingerprint->setText(ConnectionSecurity::fingerprintText(security.pinnedSha256));
+        m_fingerprint->setCursorPosition(0); // its start is what a user compares
+    }
+}
+
+void ConnectionPanel::showFingerprint(const QString &fingerprint)
+{
+    if (m_role == EndpointRole::Receiver) {
+        m_fingerprint->setText(fingerprint);
+        m_fingerprint->setCursorPosition(0);
+    }
 }
 
 QString ConnectionPanel::transportId() const
@@ -149,6 +240,12 @@ void ConnectionPanel::showTransportInfo()
     if (const QString reason = p->transport->unavailableReason(); !reason.isEmpty())
         text += QStringLiteral("<br><span style=\"color:#b00020\">%1</span>").arg(reason.toHtmlEscaped());
     m_info->setText(text);
+    // Tokens are checked by the stream transports' handshake; TLS is TCP's alone.
+    const bool tcp = m.id == QLatin1String("tcp");
+    m_securityRow->setVisible(tcp || m.id == QLatin1String("localsocket"));
+    m_fingerprint->setVisible(tcp);
+    if (m_tls)
+        m_tls->setVisible(tcp);
     m_address->setPlaceholderText(m.defaultAddress);
     // In the field's tooltip rather than the text above: the window must stay short enough
     // for a small screen.
@@ -163,6 +260,11 @@ void ConnectionPanel::updateButtons()
     const bool usable = p && p->transport->unavailableReason().isEmpty();
     m_transport->setEnabled(idle && m_transport->count() > 0);
     m_address->setEnabled(idle);
+    m_token->setEnabled(idle);
+    if (m_tls)
+        m_tls->setEnabled(idle);
+    else
+        m_fingerprint->setEnabled(idle);
     m_open->setEnabled(idle && usable);
     m_close->setEnabled(!idle);
 }

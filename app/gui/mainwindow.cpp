@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
+#include "tlsidentity.h"
+
 #include "benchmarktab.h"
 #include "connectionpanel.h"
 #include "endpointfactory.h"
@@ -12,6 +14,7 @@
 #include "receiverpanel.h"
 #include "senderpanel.h"
 #include "sentences.h"
+#include "tlsidentity.h"
 
 #include <QCloseEvent>
 #include <QCoreApplication>
@@ -192,6 +195,7 @@ void MainWindow::applyStartOptions(const AppOptions &options)
                 MessageBar::Subject::Transfer);
     }
 
+    m_connection->setSecurity(options.security);
     if (!m_connection->selectTransport(options.transport, options.address)) {
         QString why;
         for (const PluginManager::Plugin &p : m_plugins.plugins())
@@ -223,9 +227,18 @@ void MainWindow::openEndpoint()
         return;
     m_retryTimer.stop();
     QString error;
+    const ConnectionSecurity programDefault = ConnectionSecurity::current();
+    if (!applySecurity(&error)) {
+        log(LogView::Severity::Error, error, MessageBar::Subject::Connection);
+        m_connection->setState(TransportEndpoint::State::Failed);
+        updateStatus();
+        return;
+    }
     const PluginManager::Plugin *plugin = nullptr;
     TransportEndpoint *endpoint = createEndpoint(m_plugins, {m_connection->transportId(), m_role, m_connection->address()},
                                                  &plugin, &error);
+    // The endpoint has read this window's choices; the benchmark's endpoints get the program's own.
+    ConnectionSecurity::setCurrent(programDefault);
     if (!endpoint) {
         log(LogView::Severity::Error, error, MessageBar::Subject::Connection);
         m_connection->setState(TransportEndpoint::State::Failed);
@@ -268,6 +281,27 @@ void MainWindow::openEndpoint()
     updateTitle();
     updateStatus();
     endpoint->open();
+}
+
+// What the connection panel says about tokens and TLS becomes the setting the next endpoint
+// reads when it is created; a TLS receiver's certificate is made (first time) and shown now.
+bool MainWindow::applySecurity(QString *error)
+{
+    const std::optional<ConnectionSecurity> security = m_connection->security(error);
+    if (!security)
+        return false;
+    ConnectionSecurity::setCurrent(*security);
+    if (m_role == EndpointRole::Receiver && security->tls) {
+        const TlsIdentity identity = TlsIdentity::loadOrCreate(error);
+        if (!identity.isValid())
+            return false;
+        const QString fingerprint = ConnectionSecurity::fingerprintText(identity.sha256());
+        m_connection->showFingerprint(fingerprint);
+        log(LogView::Severity::Info, tr("TLS certificate SHA-256 %1 (%2): senders pin this fingerprint.")
+                                         .arg(fingerprint, QDir::toNativeSeparators(identity.certificatePath)),
+            MessageBar::Subject::Connection);
+    }
+    return true;
 }
 
 void MainWindow::closeEndpoint()

@@ -54,6 +54,8 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
+    // Hands the connection panel's token and TLS choices to the next endpoint; false with a sentence.
+    bool applySecurity(QString *error);
     QWidget *createTransferTab(const AppOptions &options);
     void createMenus();
     void applyStartOptions(const AppOptions &options);

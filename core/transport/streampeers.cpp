@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "streampeers.h"
 
+#include "connectionsecurity.h"
 #include "deviceframer.h"
+#include "handshake.h"
 
 #include <QAbstractSocket>
 #include <QElapsedTimer>
@@ -63,6 +65,8 @@ QString seconds(qint64 ms)
 struct StreamPeers::State
 {
     ReceiverLimits limits = ReceiverLimits::current();
+    QByteArray token = ConnectionSecurity::current().token;
+    QByteArray certificateSha256;
     PeerId nextPeer = 1;
     qint64 pendingBytes = 0; // the sum of every peer's reader.committedBytes()
     quint64 nextWaitTicket = 1;
@@ -103,6 +107,21 @@ qint64 StreamPeers::pendingBytes() const
     return m_state->pendingBytes;
 }
 
+bool StreamPeers::tokenRequired() const
+{
+    return !m_state->token.isEmpty();
+}
+
+void StreamPeers::setCertificateSha256(const QByteArray &sha256)
+{
+    m_state->certificateSha256 = sha256;
+}
+
+void StreamPeers::refuseConnection(const QString &sentence)
+{
+    emit m_endpoint->streamRefused(m_state->nextPeer++, sentence);
+}
+
 StreamPeers::PeerId StreamPeers::add(QIODevice *socket, const QString &description)
 {
     const PeerId peer = m_state->nextPeer++;
@@ -118,13 +137,51 @@ StreamPeers::PeerId StreamPeers::add(QIODevice *socket, const QString &descripti
     setReadBufferSize(socket, PeerReadBufferBytes);
     Peer p;
     p.socket = socket;
-    p.lastProgressMs = m_state->clock.elapsed();
+    p.lastProgressMs = p.connectedMs = m_state->clock.elapsed();
+    p.description = description;
+    p.announced = !tokenRequired();
+    Handshake::ReceiverHello greeting;
+    greeting.tokenRequired = tokenRequired();
+    if (greeting.tokenRequired)
+        p.nonce = greeting.nonce = Handshake::newNonce();
+    greeting.description = QStringLiteral("IPC Workshop receiver");
     m_peers.insert(peer, p);
     connect(socket, &QIODevice::readyRead, this, [this, peer] { readPeer(peer); });
     connect(socket, &QIODevice::bytesWritten, m_endpoint, &TransportEndpoint::bytesWritten);
     connect(socket, &QIODevice::bytesWritten, this, [this, peer] { onBytesWritten(peer); });
-    emit m_endpoint->peerConnected(peer, description);
+    // Spoken first, so that a sender can tell a receiver from any program that accepts connections.
+    socket->write(Handshake::encodeReceiverHello(greeting));
+    if (p.announced)
+        emit m_endpoint->peerConnected(peer, description);
+    else if (!m_state->deadlines.isActive())
+        m_state->deadlines.start(m_state->limits.peerTimeoutMs); // it has that long to prove the token
     return peer;
+}
+
+bool StreamPeers::authenticate(PeerId id, const QByteArray &frame)
+{
+    const auto it = m_peers.find(id);
+    if (it == m_peers.end())
+        return false;
+    const QByteArray proof = Handshake::proofIn(frame);
+    const bool right = !proof.isEmpty()
+        && Handshake::sameProof(proof, Handshake::proofFor(m_state->token, it->nonce, m_state->certificateSha256));
+    Handshake::ReceiverHello verdict;
+    verdict.tokenRequired = true;
+    verdict.step = right ? Handshake::Step::Accepted : Handshake::Step::Refused;
+    verdict.refusal = right ? Handshake::Refusal::None : proof.isEmpty() ? Handshake::Refusal::NoProof : Handshake::Refusal::WrongProof;
+    it->socket->write(Handshake::encodeReceiverHello(verdict));
+    if (!right) {
+        flushSocket(it->socket); // the sender learns why before the connection closes
+        refuse(id, proof.isEmpty()
+                       ? QStringLiteral("Its first frame was not a proof of the access token this receiver requires.")
+                       : QStringLiteral("Its proof of the access token was wrong: it does not know this receiver's token."));
+        return false;
+    }
+    it->announced = true;
+    emit m_endpoint->peerConnected(id, it->description);
+    readLater(id); // what followed the proof was left unread under the proof's small limit
+    return true;
 }
 
 void StreamPeers::readPeer(PeerId id)
@@ -141,7 +198,11 @@ void StreamPeers::readPeer(PeerId id)
     // for ever: a peer that holds part of the budget keeps its inactivity timeout while it
     // waits, so holders that cannot go on are dropped in their turn (checkDeadlines).
     const qint64 committedBefore = p.reader.committedBytes();
-    const qint64 freeForPeer = limits.maxPendingBytes - (m_state->pendingBytes - committedBefore);
+    qint64 freeForPeer = limits.maxPendingBytes - (m_state->pendingBytes - committedBefore);
+    // Until it proved the token, a peer may hold no more of the budget than a proof takes.
+    const bool owesProof = !p.announced;
+    if (owesProof)
+        freeForPeer = qMin<qint64>(freeForPeer, Handshake::ProofFrameBytes);
     const qint64 availableBefore = p.socket->bytesAvailable();
     const QByteArrayList frames = p.reader.readFrom(p.socket, qsizetype(qMax<qint64>(0, freeForPeer)));
     const qint64 committedAfter = p.reader.committedBytes();
@@ -157,10 +218,19 @@ void StreamPeers::readPeer(PeerId id)
     p.waitingForRoom = waiting;
 
     // `p` may be gone from here: whoever receives a frame may close the endpoint.
-    for (const QByteArray &frame : frames)
-        emit m_endpoint->frameReceived(frame, id);
+    for (qsizetype i = 0; i < frames.size(); ++i) {
+        if (i == 0 && owesProof) {
+            if (!authenticate(id, frames.first()))
+                return;
+            continue; // the proof is the handshake's, not the session's
+        }
+        emit m_endpoint->frameReceived(frames.at(i), id);
+    }
     if (error != DecodeError::None)
         refuse(id, DeviceFramer::outOfStepSentence(error));
+    else if (owesProof && frames.isEmpty() && frameBytes > Handshake::ProofFrameBytes)
+        refuse(id, QStringLiteral("Its first frame announced %1 bytes, where a proof of the access token this "
+                                  "receiver requires takes %2.").arg(frameBytes).arg(Handshake::ProofFrameBytes));
     else if (frameBytes > limits.maxPendingBytes)
         refuse(id, QStringLiteral("It announced a frame of %1 bytes, more than this receiver's whole budget for "
                                   "unfinished frames (%2 MiB, --max-pending-mib); the connection was closed.")
@@ -217,6 +287,16 @@ void StreamPeers::checkDeadlines()
     QList<std::pair<PeerId, QString>> expired;
     for (auto it = m_peers.cbegin(); it != m_peers.cend(); ++it) {
         const Peer &p = *it;
+        if (!p.announced) {
+            const qint64 proofDeadline = p.connectedMs + limits.peerTimeoutMs;
+            if (proofDeadline > now) {
+                next = next < 0 ? proofDeadline : qMin(next, proofDeadline);
+                continue;
+            }
+            expired.append({it.key(), QStringLiteral("It did not prove that it knows this receiver's access token "
+                                                     "within %1 s (--peer-timeout).").arg(seconds(limits.peerTimeoutMs))});
+            continue;
+        }
         if (p.reader.pendingBytes() == 0)
             continue; // between frames a sender may stay idle as long as it likes
         if (p.waitingForRoom && p.reader.committedBytes() == 0)
@@ -257,9 +337,12 @@ void StreamPeers::checkDeadlines()
 
 void StreamPeers::refuse(PeerId peer, const QString &sentence)
 {
-    if (!m_peers.contains(peer))
+    const auto it = m_peers.constFind(peer);
+    if (it == m_peers.cend())
         return;
-    emit m_endpoint->streamRefused(peer, sentence);
+    // A peer not yet announced has no name the session knows: the sentence gives its address.
+    emit m_endpoint->streamRefused(peer, it->announced ? sentence
+                                                       : sentence + QStringLiteral(" The connection came from %1.").arg(it->description));
     drop(peer, QStringLiteral("this receiver refused it"));
 }
 
@@ -268,6 +351,11 @@ void StreamPeers::closed(PeerId peer, const QString &reason)
     const Peer p = m_peers.value(peer);
     if (!p.socket)
         return;
+    if (!p.announced) { // a sender without the token gives up on its own: still a refused attempt
+        refuse(peer, QStringLiteral("It closed the connection without proving that it knows this receiver's access "
+                                    "token (%1).").arg(reason));
+        return;
+    }
     QString full = reason;
     if (const QString note = DeviceFramer::incompleteFrameNote(p.reader.pendingBytes()); !note.isEmpty())
         full += QStringLiteral("; ") + note;
@@ -296,7 +384,8 @@ void StreamPeers::drop(PeerId peer, const QString &reason)
     p.socket->disconnect(m_endpoint);
     abortSocket(p.socket);
     p.socket->deleteLater();
-    emit m_endpoint->peerDisconnected(peer, reason);
+    if (p.announced) // one refused before it proved the token was never a peer
+        emit m_endpoint->peerDisconnected(peer, reason);
     if (p.reader.committedBytes() > 0)
         readWaitingPeers();
 }

@@ -22,7 +22,13 @@ class QIODevice;
 // stopped in the middle of a frame, a number of peers, and a cap on each peer's unsent answers
 // (beyond it the peer is not read until they drain, so a sender that never reads is held back
 // by the kernel's buffers). Every refusal is emitted as the endpoint's streamRefused(peer,
-// sentence) before the peer is dropped. Sockets must be QAbstractSocket or QLocalSocket: their
+// sentence) before the peer is dropped.
+//
+// It speaks first on every connection: the receiver's Hello (docs/wire-format.md, "Handshake"),
+// so a sender knows it reached a receiver. When an access token is required (one was set in
+// ConnectionSecurity when it was created), a peer is announced
+// (peerConnected) and its frames passed on only once it proved it knows the token; a peer
+// that proves nothing, a wrong proof or none within the peer timeout, is refused. Sockets must be QAbstractSocket or QLocalSocket: their
 // read buffer is limited so that a peer that is not read cannot grow it.
 class IPCWCORE_EXPORT StreamPeers : public QObject
 {
@@ -48,6 +54,15 @@ public:
     qint64 queuedBytes() const;
     int count() const { return int(m_peers.size()); }
 
+    // Refuses a connection that never became a peer (a failed TLS handshake): emits only
+    // streamRefused, with a fresh id, as for one peer too many.
+    void refuseConnection(const QString &sentence);
+
+    // Whether every peer must prove it knows an access token (one was set when it was created).
+    bool tokenRequired() const;
+    // The SHA-256 of this receiver's TLS certificate: a token proof is bound to it.
+    void setCertificateSha256(const QByteArray &sha256);
+
     const ReceiverLimits &limits() const;
     // Applies from the next byte read; peers already connected are kept even over a new cap.
     void setLimits(const ReceiverLimits &limits);
@@ -63,10 +78,16 @@ private:
         bool waitingForRoom = false;    // its frame needs more of the budget than is free
         quint64 waitTicket = 0;         // waiting peers get room in the order they began to wait
         bool answersBacklogged = false; // too many answers unsent: not read until they drain
+        bool announced = false;         // peerConnected emitted: authenticated, or no token needed
+        qint64 connectedMs = 0;         // on the monotonic clock: its deadline to prove the token
+        QByteArray nonce;               // the challenge it was greeted with
+        QString description;
     };
     struct State;
 
     void readPeer(PeerId peer);
+    // The first frame of a peer that owes a token proof: true if the peer is now announced.
+    bool authenticate(PeerId peer, const QByteArray &frame);
     // Reads `peer` from the event loop, and tells Qt to read its socket again.
     void readLater(PeerId peer);
     // Room in the budget freed: the peers waiting for it may go on, longest waiting first.

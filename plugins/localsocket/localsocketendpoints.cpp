@@ -2,6 +2,7 @@
 #include "localsocketendpoints.h"
 
 #include "deviceframer.h"
+#include "streamhandshake.h"
 #include "streampeers.h"
 
 #include <QRegularExpression>
@@ -143,17 +144,34 @@ qint64 LocalSocketReceiverEndpoint::queuedBytes() const
 }
 
 LocalSocketSenderEndpoint::LocalSocketSenderEndpoint(const QString &address)
-    : TransportEndpoint(EndpointRole::Sender, address), m_framer(new DeviceFramer(&m_socket, this))
+    : TransportEndpoint(EndpointRole::Sender, address),
+      m_framer(new DeviceFramer(&m_socket, this)),
+      m_handshake(new StreamHandshake(&m_socket, QStringLiteral("on the local socket \"%1\"").arg(address), this))
 {
-    connect(m_framer, &DeviceFramer::frameReady, this, [this](const QByteArray &frame) { emit frameReceived(frame, 0); });
-    connect(m_framer, &DeviceFramer::streamCorrupt, this, [this](const QString &sentence) {
-        emit errorOccurred(sentence);
-        m_socket.abort();
-        setState(State::Failed);
+    connect(m_framer, &DeviceFramer::frameReady, this, [this](const QByteArray &frame) {
+        if (state() == State::Connected)
+            emit frameReceived(frame, 0);
+        else if (!m_handshake->finished())
+            m_handshake->handleFrame(frame);
     });
-    connect(&m_socket, &QLocalSocket::connected, this, [this] { setState(State::Connected); });
+    connect(m_framer, &DeviceFramer::streamCorrupt, this, [this](const QString &sentence) {
+        abandon(m_handshake->finished() ? sentence
+                                        : m_handshake->interruptedSentence(QStringLiteral("it sent bytes that are not IPC Workshop frames")));
+    });
+    connect(m_handshake, &StreamHandshake::succeeded, this, [this] { setState(State::Connected); });
+    connect(m_handshake, &StreamHandshake::failed, this, &LocalSocketSenderEndpoint::abandon);
+    connect(&m_socket, &QLocalSocket::connected, m_handshake, &StreamHandshake::start);
     connect(&m_socket, &QLocalSocket::bytesWritten, this, &TransportEndpoint::bytesWritten);
     connect(&m_socket, &QLocalSocket::errorOccurred, this, &LocalSocketSenderEndpoint::onSocketError);
+}
+
+void LocalSocketSenderEndpoint::abandon(const QString &sentence)
+{
+    if (state() == State::Failed || state() == State::Closed)
+        return;
+    m_closing = true; // the abort's own error is not news
+    m_socket.abort();
+    fail(sentence);
 }
 
 void LocalSocketSenderEndpoint::open()
@@ -180,13 +198,14 @@ void LocalSocketSenderEndpoint::onSocketError(QLocalSocket::LocalSocketError err
         return;
     if (state() == State::Opening
         && (error == QLocalSocket::ServerNotFoundError || error == QLocalSocket::ConnectionRefusedError))
-        emit errorOccurred(QStringLiteral("Nobody is receiving on the local socket \"%1\" (%2): start a receiver first.")
-                               .arg(address(), m_serverName));
+        abandon(QStringLiteral("Nobody is receiving on the local socket \"%1\" (%2): start a receiver first.")
+                    .arg(address(), m_serverName));
+    else if (state() == State::Opening && error == QLocalSocket::PeerClosedError)
+        abandon(m_handshake->interruptedSentence(QStringLiteral("it closed the connection")));
     else if (error == QLocalSocket::PeerClosedError)
-        emit errorOccurred(QStringLiteral("The receiver on the local socket \"%1\" closed the connection.").arg(address()));
+        abandon(QStringLiteral("The receiver on the local socket \"%1\" closed the connection.").arg(address()));
     else
-        emit errorOccurred(QStringLiteral("The local socket \"%1\" failed: %2.").arg(address(), m_socket.errorString()));
-    setState(State::Failed);
+        abandon(QStringLiteral("The local socket \"%1\" failed: %2.").arg(address(), m_socket.errorString()));
 }
 
 void LocalSocketSenderEndpoint::close()
@@ -203,7 +222,7 @@ void LocalSocketSenderEndpoint::close()
 
 void LocalSocketSenderEndpoint::sendFrame(const QByteArray &frame, PeerId)
 {
-    if (m_socket.state() == QLocalSocket::ConnectedState)
+    if (state() == State::Connected)
         m_socket.write(frame);
 }
 

@@ -7,6 +7,7 @@
 #include <QLocalSocket>
 
 class DeviceFramer;
+class StreamHandshake;
 class StreamPeers;
 
 // Both ends use Qt's asynchronous local sockets in the endpoint's thread: no worker thread
@@ -42,9 +43,12 @@ public:
 
 private:
     void onSocketError(QLocalSocket::LocalSocketError error);
+    // Closes the socket at once and fails with `sentence`.
+    void abandon(const QString &sentence);
 
     QLocalSocket m_socket;
     DeviceFramer *m_framer;
+    StreamHandshake *m_handshake;
     QString m_serverName;
     bool m_closing = false;
 };

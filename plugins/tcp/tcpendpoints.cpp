@@ -2,7 +2,12 @@
 #include "tcpendpoints.h"
 
 #include "deviceframer.h"
+#include "streamhandshake.h"
 #include "streampeers.h"
+#include "tlsidentity.h"
+
+#include <QSslServer>
+#include <QSslSocket>
 
 namespace {
 
@@ -40,9 +45,48 @@ void tuneSocket(QTcpSocket *socket)
 } // namespace
 
 TcpReceiverEndpoint::TcpReceiverEndpoint(const QString &address)
-    : TransportEndpoint(EndpointRole::Receiver, address), m_peers(new StreamPeers(this))
+    : TransportEndpoint(EndpointRole::Receiver, address),
+      m_security(ConnectionSecurity::current()),
+      m_server(m_security.tls ? new QSslServer(this) : new QTcpServer(this)),
+      m_peers(new StreamPeers(this))
 {
-    connect(&m_server, &QTcpServer::newConnection, this, &TcpReceiverEndpoint::acceptConnections);
+    // A QSslServer makes a connection pending only once its TLS handshake succeeded.
+    connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &TcpReceiverEndpoint::acceptConnections);
+    if (auto *tls = qobject_cast<QSslServer *>(m_server)) {
+        tls->setHandshakeTimeout(m_peers->limits().peerTimeoutMs);
+        connect(tls, &QSslServer::errorOccurred, this, [this](QSslSocket *socket, QAbstractSocket::SocketError) {
+            m_peers->refuseConnection(QStringLiteral("The TLS handshake with %1:%2 failed (%3): it may not be an "
+                                                     "IPC Workshop sender, or not one that uses TLS.")
+                                          .arg(socket->peerAddress().toString()).arg(socket->peerPort())
+                                          .arg(socket->errorString()));
+        });
+    }
+}
+
+bool TcpReceiverEndpoint::prepareTls()
+{
+    auto *tls = qobject_cast<QSslServer *>(m_server);
+    if (!tls)
+        return true;
+    if (!QSslSocket::supportsSsl()) {
+        fail(QStringLiteral("TLS is not available: Qt found no TLS backend with OpenSSL 3 (Debian packages "
+                            "libqt6network6 and libssl3). Listen without TLS or install them."));
+        return false;
+    }
+    QString error;
+    const TlsIdentity identity = TlsIdentity::loadOrCreate(&error);
+    if (!identity.isValid()) {
+        fail(error);
+        return false;
+    }
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setLocalCertificate(identity.certificate);
+    configuration.setPrivateKey(identity.key);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone); // senders prove themselves with the token
+    configuration.setProtocol(QSsl::TlsV1_2OrLater);
+    tls->setSslConfiguration(configuration);
+    m_peers->setCertificateSha256(identity.sha256());
+    return true;
 }
 
 void TcpReceiverEndpoint::open()
@@ -54,13 +98,21 @@ void TcpReceiverEndpoint::open()
         fail(error);
         return;
     }
+    if (!host.isLoopback() && !m_peers->tokenRequired()) {
+        fail(QStringLiteral("%1 can be reached from other machines, so a receiver there needs an access token that "
+                            "senders must prove they know: give one (--token-file FILE or the IPCW_TOKEN variable, or "
+                            "the Token field), or listen on 127.0.0.1.").arg(address()));
+        return;
+    }
     setState(State::Opening);
-    if (!m_server.listen(host, port)) {
-        if (m_server.serverError() == QAbstractSocket::AddressInUseError)
+    if (!prepareTls())
+        return;
+    if (!m_server->listen(host, port)) {
+        if (m_server->serverError() == QAbstractSocket::AddressInUseError)
             error = QStringLiteral("Port %1 on %2 is already in use: another receiver (or program) is listening there. "
                                    "Pick another port.").arg(port).arg(host.toString());
         else
-            error = QStringLiteral("Cannot listen on %1: %2.").arg(address(), m_server.errorString());
+            error = QStringLiteral("Cannot listen on %1: %2.").arg(address(), m_server->errorString());
         fail(error);
         return;
     }
@@ -69,14 +121,14 @@ void TcpReceiverEndpoint::open()
 
 void TcpReceiverEndpoint::close()
 {
-    m_server.close();
+    m_server->close();
     m_peers->dropAll();
     setState(State::Closed);
 }
 
 void TcpReceiverEndpoint::acceptConnections()
 {
-    while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
         tuneSocket(socket);
         const QString description = QStringLiteral("%1:%2").arg(socket->peerAddress().toString()).arg(socket->peerPort());
         const PeerId peer = m_peers->add(socket, description);
@@ -100,20 +152,36 @@ qint64 TcpReceiverEndpoint::queuedBytes() const
 }
 
 TcpSenderEndpoint::TcpSenderEndpoint(const QString &address)
-    : TransportEndpoint(EndpointRole::Sender, address), m_framer(new DeviceFramer(&m_socket, this))
+    : TransportEndpoint(EndpointRole::Sender, address),
+      m_security(ConnectionSecurity::current()),
+      m_socket(m_security.pinnedSha256.isEmpty() ? new QTcpSocket(this) : new QSslSocket(this)),
+      m_framer(new DeviceFramer(m_socket, this)),
+      m_handshake(new StreamHandshake(m_socket, QStringLiteral("at %1").arg(address), this))
 {
-    connect(m_framer, &DeviceFramer::frameReady, this, [this](const QByteArray &frame) { emit frameReceived(frame, 0); });
+    connect(m_framer, &DeviceFramer::frameReady, this, [this](const QByteArray &frame) {
+        if (state() == State::Connected)
+            emit frameReceived(frame, 0);
+        else if (!m_handshake->finished())
+            m_handshake->handleFrame(frame);
+    });
     connect(m_framer, &DeviceFramer::streamCorrupt, this, [this](const QString &sentence) {
-        emit errorOccurred(sentence);
-        m_socket.abort();
-        setState(State::Failed);
+        abandon(m_handshake->finished() ? sentence
+                                        : m_handshake->interruptedSentence(QStringLiteral("it sent bytes that are not IPC Workshop frames")));
     });
-    connect(&m_socket, &QTcpSocket::connected, this, [this] {
-        tuneSocket(&m_socket);
-        setState(State::Connected);
+    connect(m_handshake, &StreamHandshake::succeeded, this, [this] { setState(State::Connected); });
+    connect(m_handshake, &StreamHandshake::failed, this, &TcpSenderEndpoint::abandon);
+    connect(m_socket, &QTcpSocket::connected, this, [this] {
+        tuneSocket(m_socket);
+        m_handshake->start(); // its deadline covers the TLS handshake too
     });
-    connect(&m_socket, &QTcpSocket::bytesWritten, this, &TransportEndpoint::bytesWritten);
-    connect(&m_socket, &QTcpSocket::errorOccurred, this, &TcpSenderEndpoint::onSocketError);
+    if (auto *tls = qobject_cast<QSslSocket *>(m_socket)) {
+        // The pin replaces the certificate authorities: a self-signed certificate is expected.
+        tls->setPeerVerifyMode(QSslSocket::VerifyNone);
+        tls->setProtocol(QSsl::TlsV1_2OrLater);
+        connect(tls, &QSslSocket::encrypted, this, &TcpSenderEndpoint::checkPinnedCertificate);
+    }
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &TransportEndpoint::bytesWritten);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &TcpSenderEndpoint::onSocketError);
 }
 
 void TcpSenderEndpoint::open()
@@ -129,41 +197,79 @@ void TcpSenderEndpoint::open()
         host = QHostAddress::LocalHost;
     m_closing = false;
     setState(State::Opening);
-    m_socket.connectToHost(host, port);
+    if (auto *tls = qobject_cast<QSslSocket *>(m_socket)) {
+        if (!QSslSocket::supportsSsl()) {
+            fail(QStringLiteral("TLS is not available: Qt found no TLS backend with OpenSSL 3 (Debian packages "
+                                "libqt6network6 and libssl3)."));
+            return;
+        }
+        tls->connectToHostEncrypted(host.toString(), port);
+    } else {
+        m_socket->connectToHost(host, port);
+    }
+}
+
+void TcpSenderEndpoint::checkPinnedCertificate()
+{
+    const QByteArray seen = static_cast<QSslSocket *>(m_socket)->peerCertificate().digest(QCryptographicHash::Sha256);
+    if (seen != m_security.pinnedSha256) {
+        abandon(QStringLiteral("The receiver at %1 presented a TLS certificate with SHA-256 %2, not the expected %3; "
+                               "nothing was sent. If that receiver made a new certificate, copy its fingerprint again.")
+                    .arg(address(), ConnectionSecurity::fingerprintText(seen),
+                         ConnectionSecurity::fingerprintText(m_security.pinnedSha256)));
+        return;
+    }
+    m_handshake->setCertificateSha256(seen);
+}
+
+void TcpSenderEndpoint::abandon(const QString &sentence)
+{
+    if (state() == State::Failed || state() == State::Closed)
+        return;
+    m_closing = true; // the abort's own error is not news
+    m_socket->abort();
+    fail(sentence);
 }
 
 void TcpSenderEndpoint::onSocketError(QAbstractSocket::SocketError error)
 {
     if (m_closing)
         return;
+    const bool handshaking = state() == State::Opening && m_socket->state() == QAbstractSocket::ConnectedState;
+    QString sentence;
     if (state() == State::Opening && error == QAbstractSocket::ConnectionRefusedError)
-        emit errorOccurred(QStringLiteral("Nobody is listening on %1: start a receiver there first.").arg(address()));
+        sentence = QStringLiteral("Nobody is listening on %1: start a receiver there first.").arg(address());
+    else if (error == QAbstractSocket::SslHandshakeFailedError)
+        sentence = QStringLiteral("The TLS handshake with %1 failed (%2): is the receiver serving TLS (--tls)?")
+                       .arg(address(), m_socket->errorString());
+    else if (state() == State::Opening && (handshaking || error == QAbstractSocket::RemoteHostClosedError))
+        sentence = m_handshake->interruptedSentence(QStringLiteral("it closed the connection"));
     else if (error == QAbstractSocket::RemoteHostClosedError)
-        emit errorOccurred(QStringLiteral("The receiver at %1 closed the connection.").arg(address()));
+        sentence = QStringLiteral("The receiver at %1 closed the connection.").arg(address());
     else
-        emit errorOccurred(QStringLiteral("Connection to %1 failed: %2.").arg(address(), m_socket.errorString()));
-    setState(State::Failed);
+        sentence = QStringLiteral("Connection to %1 failed: %2.").arg(address(), m_socket->errorString());
+    abandon(sentence);
 }
 
 void TcpSenderEndpoint::close()
 {
     m_closing = true;
-    if (m_socket.state() == QAbstractSocket::ConnectedState) {
-        m_socket.flush();
-        m_socket.disconnectFromHost(); // lets queued bytes go out first
+    if (m_socket->state() == QAbstractSocket::ConnectedState) {
+        m_socket->flush();
+        m_socket->disconnectFromHost(); // lets queued bytes go out first
     } else {
-        m_socket.abort();
+        m_socket->abort();
     }
     setState(State::Closed);
 }
 
 void TcpSenderEndpoint::sendFrame(const QByteArray &frame, PeerId)
 {
-    if (m_socket.state() == QAbstractSocket::ConnectedState)
-        m_socket.write(frame);
+    if (state() == State::Connected)
+        m_socket->write(frame);
 }
 
 qint64 TcpSenderEndpoint::queuedBytes() const
 {
-    return m_socket.bytesToWrite();
+    return m_socket->bytesToWrite();
 }

@@ -3,6 +3,7 @@
 
 #include "framecodec.h"
 #include "framestreamreader.h"
+#include "handshake.h"
 
 #include <QtEndian>
 
@@ -116,6 +117,22 @@ void checkStream(const QByteArray &bytes)
     require(chunked.error == whole.error, "chunking does not change the error");
 }
 
+// The handshake's two parsers read the same foreign bytes: whatever they accept must say
+// exactly what the encoder would have written.
+void checkHandshake(const QByteArray &bytes)
+{
+    Handshake::ReceiverHello hello;
+    QString why;
+    if (Handshake::decodeReceiverHello(bytes, &hello, &why)) {
+        require(hello.nonce.size() == Handshake::NonceBytes, "a receiver Hello has a whole nonce");
+        require(hello.description.toUtf8().size() <= bytes.size(), "a receiver Hello's description fits its frame");
+    } else {
+        require(!why.isEmpty(), "every refused receiver Hello has a reason");
+    }
+    const QByteArray proof = Handshake::proofIn(bytes);
+    require(proof.isEmpty() || proof.size() == Handshake::ProofBytes, "a proof is empty or whole");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
@@ -123,5 +140,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const QByteArray bytes = QByteArray::fromRawData(reinterpret_cast<const char *>(data), qsizetype(size));
     checkDecode(bytes);
     checkStream(bytes);
+    checkHandshake(bytes);
     return 0;
 }

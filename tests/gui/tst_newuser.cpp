@@ -5,6 +5,7 @@
 #include "employeetablemodel.h"
 #include "framecodec.h"
 #include "framestreamreader.h"
+#include "handshake.h"
 #include "mainwindow.h"
 #include "messagebar.h"
 #include "pluginmanager.h"
@@ -15,8 +16,10 @@
 
 #include <QAbstractButton>
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QHeaderView>
 #include <QLabel>
@@ -27,6 +30,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSslCertificate>
 #include <QSpinBox>
 #include <QTableView>
 #include <QTabWidget>
@@ -37,6 +41,7 @@
 #include <QTest>
 
 #include <memory>
+#include <vector>
 
 using WindowTest::child;
 
@@ -51,6 +56,8 @@ private slots:
     void windowsFitSideBySideOnASmallScreen();
     void placeholdersAreNotValues();
     void bannerClearsOnceTheProblemIsFixed();
+    void senderSaysConnectedOnlyAfterTheReceiversHello();
+    void tlsFingerprintIsShownAndPinned();
     void generatedIdsGoOnFromTheIdField();
     void peersHaveReadableNamesAndSentencesOneFullStop();
     void exportShortcutWorksFromTheFilterField();
@@ -126,6 +133,7 @@ public:
         m_server.listen(QHostAddress::LocalHost, 0);
         connect(&m_server, &QTcpServer::newConnection, this, [this] {
             QTcpSocket *socket = m_server.nextPendingConnection();
+            socket->write(Handshake::encodeReceiverHello({})); // a receiver greets first
             connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
                 for (const QByteArray &frame : m_reader.readFrom(socket)) {
                     DecodedFrame decoded;
@@ -260,6 +268,76 @@ void TestNewUser::bannerClearsOnceTheProblemIsFixed()
     reopen(m_receiver.get(), m_address);
     QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
     QVERIFY(!m_receiver->messageBar()->isVisible());
+    reopen(m_sender.get(), m_address);
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+}
+
+// Issue 11, item 7: a program that accepts the connection and says nothing is not a receiver.
+// The window never says "Connected", and within seconds says what is wrong.
+void TestNewUser::senderSaysConnectedOnlyAfterTheReceiversHello()
+{
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+    std::vector<std::unique_ptr<QTcpSocket>> held;
+    connect(&silent, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *s = silent.nextPendingConnection())
+            held.emplace_back(s);
+    });
+    const QString address = QStringLiteral("127.0.0.1:%1").arg(silent.serverPort());
+    const qsizetype logBefore = logText(m_sender.get()).size();
+    reopen(m_sender.get(), address);
+    auto *status = child<QLabel>(m_sender.get(), "stateLabel");
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 5000 && !m_sender->messageBar()->isVisible()) {
+        QVERIFY(m_sender->connectionState() != TransportEndpoint::State::Connected);
+        QVERIFY2(!status->text().startsWith(QLatin1String("Connected")), qPrintable(status->text()));
+        QTest::qWait(20);
+    }
+    QVERIFY2(!held.empty(), "the window never reached the silent listener");
+    const QString banner = m_sender->messageBar()->text();
+    QVERIFY2(banner.contains(QStringLiteral("The program at %1 accepted the connection but did not answer as an IPC "
+                                            "Workshop receiver within 3 s.").arg(address)), qPrintable(banner));
+    QVERIFY(!logText(m_sender.get()).mid(logBefore).contains(QLatin1String("Connected")));
+
+    reopen(m_sender.get(), m_address);
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+}
+
+// Issue 11, item 8, in the windows: the receiver shows the fingerprint of the certificate it
+// made, a sender that pins it sends over TLS, and one that pins another is refused with a sentence.
+void TestNewUser::tlsFingerprintIsShownAndPinned()
+{
+    const QString address = WindowTest::freeTcpAddress();
+    child<QCheckBox>(m_receiver.get(), "tlsCheck")->setChecked(true);
+    reopen(m_receiver.get(), address);
+    QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
+    const QString shown = child<QLineEdit>(m_receiver.get(), "fingerprintEdit")->text();
+    const QList<QSslCertificate> certificates =
+        QSslCertificate::fromPath(m_dataHome.filePath(QStringLiteral("ipcworkshop/tls/receiver-certificate.pem")));
+    QCOMPARE(certificates.size(), 1);
+    QCOMPARE(shown, QString::fromLatin1(certificates.first().digest(QCryptographicHash::Sha256).toHex(':').toUpper()));
+
+    auto *pin = child<QLineEdit>(m_sender.get(), "fingerprintEdit");
+    QString other = shown;
+    other[0] = other.at(0) == QLatin1Char('0') ? QLatin1Char('1') : QLatin1Char('0');
+    pin->setText(other);
+    reopen(m_sender.get(), address);
+    QTRY_VERIFY(m_sender->messageBar()->isVisible());
+    QVERIFY2(m_sender->messageBar()->text().contains(QStringLiteral("presented a TLS certificate with SHA-256 %1, not the expected %2")
+                                                         .arg(shown, other)), qPrintable(m_sender->messageBar()->text()));
+    QVERIFY(m_sender->connectionState() != TransportEndpoint::State::Connected);
+
+    pin->setText(shown);
+    reopen(m_sender.get(), address);
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+    QVERIFY(sendAndWait(25));
+
+    // Back to plain loopback for what follows.
+    child<QCheckBox>(m_receiver.get(), "tlsCheck")->setChecked(false);
+    pin->clear();
+    reopen(m_receiver.get(), m_address);
+    QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
     reopen(m_sender.get(), m_address);
     QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
 }
