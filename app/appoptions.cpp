@@ -76,6 +76,8 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
         {QStringLiteral("first-id"), QStringLiteral("Sender: id of the first generated employee. Default: 1."), QStringLiteral("id")},
         {QStringLiteral("batch"), QStringLiteral("Sender: records per frame. Default: 256."), QStringLiteral("B")},
         {QStringLiteral("import"), QStringLiteral("Sender: send the employees in this CSV file."), QStringLiteral("file.csv")},
+        {QStringLiteral("progress"), QStringLiteral("Headless sender: print \"Acknowledged N of M records\" each time the receiver "
+                                                    "confirms more, so a script knows what arrived even if the transfer breaks.")},
         {QStringLiteral("send-on-start"), QStringLiteral("Sender window: send the generated or imported records as soon as connected.")},
         {QStringLiteral("plugin"), QStringLiteral("Also load this plugin file (may be repeated)."), QStringLiteral("file")},
         {QStringLiteral("token-file"), QStringLiteral("Access token shared by receiver and senders, read from the file's first line "
@@ -133,6 +135,7 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
     o.exportPath = parser.value(QStringLiteral("export"));
     o.importPath = parser.value(QStringLiteral("import"));
     o.sendOnStart = parser.isSet(QStringLiteral("send-on-start"));
+    o.progress = parser.isSet(QStringLiteral("progress"));
     o.discard = parser.isSet(QStringLiteral("discard"));
     o.reportMemory = parser.isSet(QStringLiteral("report-memory"));
     o.pluginFiles = parser.values(QStringLiteral("plugin"));

@@ -29,6 +29,7 @@ struct AppOptions
     int batch = 0;            // 0: the session's default
     QString importPath;       // sender: CSV instead of --generate
     bool sendOnStart = false; // GUI sender: send the generated/imported records right away
+    bool progress = false;    // headless sender: print a line each time more records are acknowledged
     QStringList pluginFiles;  // extra plugin files to load
     ReceiverLimits limits;    // what a receiver lets its peers make it hold
     // Access token (--token-file, --token, IPCW_TOKEN), TLS (--tls) and the pinned receiver

@@ -274,6 +274,16 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
     QObject::connect(&session, &SenderSession::errorOccurred, qApp, [](const QString &message) {
         err() << message << Qt::endl;
     });
+    if (options.progress) {
+        // Flushed line by line: a script that kills or loses this process still knows how much
+        // the receiver confirmed holding.
+        QObject::connect(&session, &SenderSession::progress, qApp, [total, printed = qint64(0)](qint64, qint64 acked, qint64) mutable {
+            if (acked <= printed)
+                return;
+            printed = acked;
+            out() << QStringLiteral("Acknowledged %1 of %2 records").arg(acked).arg(total) << Qt::endl;
+        });
+    }
     QObject::connect(&session, &SenderSession::finished, qApp, [&](const SenderSession::Summary &s) {
         out() << QStringLiteral("Sent %1 records in %2 frames over %3 to %4; %5 frames acknowledged, %6 unacknowledged; %7 records/s")
                      .arg(s.recordsSent).arg(s.framesSent).arg(plugin->metadata.id, endpoint->address())

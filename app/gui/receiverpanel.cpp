@@ -395,6 +395,9 @@ bool ReceiverPanel::exportCsv(const QString &path, bool selectedOnly)
     connect(thread, &QThread::finished, this, [this, thread, dialog, job, path, everyRow, count, orderNote] {
         thread->deleteLater();
         m_exportThread = nullptr;
+        // Read before closing: QProgressDialog emits canceled() when it closes, which would
+        // turn every failure into a cancelled export, a warning the message strip never shows.
+        const bool cancelled = job->cancel.load();
         dialog->close();
         m_export.reset();
         m_exportAction->setEnabled(true);
@@ -407,7 +410,7 @@ bool ReceiverPanel::exportCsv(const QString &path, bool selectedOnly)
                                                     "begin with an apostrophe there, so no spreadsheet runs them as formulas.")
                                                      .arg(number(result.rows), QDir::toNativeSeparators(path), orderNote));
         else
-            emit logged(job->cancel ? LogView::Severity::Warning : LogView::Severity::Error, result.error);
+            emit logged(cancelled ? LogView::Severity::Warning : LogView::Severity::Error, result.error);
         emit exportFinished(result.ok);
     });
     thread->start();

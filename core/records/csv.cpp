@@ -172,9 +172,14 @@ Result writeAtomically(const QString &path, bool withReceiveColumns, qint64 coun
     Result result;
     QSaveFile file(path);
     const auto fail = [&](const QString &reason) {
+        // Qt reports a full disk as a ResourceError (ENOSPC); say it in a user's words.
+        const bool diskFull = file.error() == QFileDevice::ResourceError;
         file.cancelWriting();
         result.ok = false;
-        result.error = QStringLiteral("Cannot write %1: %2.").arg(nativePath(path), reason);
+        result.error = diskFull ? QStringLiteral("Cannot write %1: the disk is full (%2). Any file already there was "
+                                                 "left unchanged; free some space or export to another place.")
+                                      .arg(nativePath(path), reason)
+                                : QStringLiteral("Cannot write %1: %2.").arg(nativePath(path), reason);
         return result;
     };
     if (!file.open(QIODevice::WriteOnly))
@@ -184,10 +189,18 @@ Result writeAtomically(const QString &path, bool withReceiveColumns, qint64 coun
     buffer.reserve(WriteChunkBytes + 64 * 1024);
     buffer += headerBytes(withReceiveColumns);
     buffer += "\r\n";
+    // A short write sets no error (Qt returns what fit, as write(2) does): write the rest, and
+    // the call that cannot write anything reports why, such as a full disk.
     const auto flush = [&] {
-        const bool written = file.write(buffer) == buffer.size();
+        qsizetype done = 0;
+        while (done < buffer.size()) {
+            const qint64 n = file.write(buffer.constData() + done, buffer.size() - done);
+            if (n <= 0)
+                return false;
+            done += qsizetype(n);
+        }
         buffer.resize(0); // keeps the capacity for the next chunk
-        return written;
+        return true;
     };
     for (qint64 row = 0; row < count; ++row) {
         appendRow(buffer, row);

@@ -18,8 +18,10 @@ class ClipboardSenderEndpoint : public TransportEndpoint
     Q_OBJECT
 public:
     static constexpr int SettleMs = 200;
-    // No reply at all this long after the first records went up: nobody is receiving.
-    static constexpr int FirstReplyMs = 5000;
+    // No reply at all this long after the first records went up: nobody is receiving. Longer
+    // than the 5 s a receiver under X11 can be deaf after the previous sender died while handing
+    // it a frame (Qt waits that long for the vanished owner), so a restarted sender gets through.
+    static constexpr int FirstReplyMs = 8000;
 
     explicit ClipboardSenderEndpoint(const QString &address);
     void open() override;

@@ -349,16 +349,22 @@ std::string NamedPipeChannelPosix::openSender()
             break;
         }
     }
-    ::close(connectFd);
-    if (!writeError.empty())
+    if (!writeError.empty()) {
+        ::close(connectFd);
         return fail(writeError);
+    }
 
-    // Wait for the welcome byte: the receiver has opened both FIFOs of our pair.
-    pollfd fds[2] = {{m_downFd, POLLIN, 0}, {m_interruptFd, POLLIN, 0}};
+    // Wait for the welcome byte: the receiver has opened both FIFOs of our pair. Our end of
+    // .connect stays open meanwhile: it reports POLLERR once no process has the FIFO open for
+    // reading, that is once the receiver died, so a dead receiver is not mistaken for a stuck one.
+    pollfd fds[3] = {{m_downFd, POLLIN, 0}, {m_interruptFd, POLLIN, 0}, {connectFd, 0, 0}};
     int ready;
     do
-        ready = poll(fds, 2, m_handshakeTimeoutMs);
+        ready = poll(fds, 3, m_handshakeTimeoutMs);
     while (ready < 0 && errno == EINTR);
+    ::close(connectFd);
+    if (ready > 0 && !(fds[0].revents & POLLIN) && (fds[2].revents & (POLLERR | POLLHUP)))
+        return fail("The receiver on '" + m_name + "' stopped while we were connecting: start it again.");
     if (ready == 0)
         return fail("The receiver on '" + m_name + "' did not answer within "
                     + std::to_string(m_handshakeTimeoutMs / 1000.0).substr(0, 4)

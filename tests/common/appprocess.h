@@ -61,7 +61,8 @@ struct Result
 inline Result finish(QProcess &process, int timeoutMs)
 {
     Result r;
-    r.finished = process.waitForFinished(timeoutMs);
+    // waitForFinished() is false for a process that has already ended: that one finished too.
+    r.finished = process.state() == QProcess::NotRunning || process.waitForFinished(timeoutMs);
     if (!r.finished) {
         process.kill();
         process.waitForFinished();
@@ -70,6 +71,19 @@ inline Result finish(QProcess &process, int timeoutMs)
     r.out = QString::fromUtf8(process.property("stdoutSoFar").toByteArray() + process.readAllStandardOutput());
     r.err = QString::fromUtf8(process.readAllStandardError());
     return r;
+}
+
+// Starts `ipcworkshop --headless --role sender ...` and returns at once, for a test that
+// watches, stops or kills it while it runs; nullptr (after a QWARN) if it did not start.
+inline std::unique_ptr<QProcess> startSender(const QStringList &arguments)
+{
+    auto process = std::make_unique<QProcess>();
+    process->start(program(), QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("sender")} + arguments);
+    if (!process->waitForStarted(5000)) {
+        qWarning("cannot start %s: %s", qPrintable(program()), qPrintable(process->errorString()));
+        return nullptr;
+    }
+    return process;
 }
 
 inline Result runSender(const QStringList &arguments, int timeoutMs = 120000)

@@ -161,6 +161,7 @@ private slots:
     void liveReceiverIsNotStolen();
     void modeBits();
     void senderPairIsPrivateAndRemoved();
+    void receiverDyingInHandshakeIsNoticedAtOnce();
     void nobodyReceiving();
     void interruptWakesReceiveAndSend();
     void backpressureLosesNothing();
@@ -454,6 +455,40 @@ void TestNamedPipe::senderPairIsPrivateAndRemoved()
     QVERIFY(!exists(pathOf(name, ("." + token + ".down").c_str())));
     ::close(connectFd);
     ::unlink(connectPath.c_str());
+}
+
+// Plays a receiver that reads the hello and dies before answering (its end of .connect
+// closes): the sender says so at once instead of waiting out the handshake timeout.
+void TestNamedPipe::receiverDyingInHandshakeIsNoticedAtOnce()
+{
+    const std::string name = uniqueName("dying");
+    const std::string connectPath = pathOf(name, ".connect");
+    QCOMPARE(mkfifo(connectPath.c_str(), 0600), 0);
+    const int connectFd = ::open(connectPath.c_str(), O_RDONLY | O_NONBLOCK);
+    QVERIFY(connectFd >= 0);
+
+    NamedPipeChannelPosix sender;
+    sender.setHandshakeTimeoutMs(8000);
+    std::string openError;
+    QElapsedTimer clock;
+    clock.start();
+    std::thread connect([&] { openError = sender.open(Role::Sender, name); });
+    std::string line;
+    while (line.find('\n') == std::string::npos && clock.elapsed() < 5000) {
+        char buffer[256];
+        const ssize_t n = ::read(connectFd, buffer, sizeof buffer);
+        if (n > 0)
+            line.append(buffer, std::size_t(n));
+        else
+            QTest::qWait(10);
+    }
+    ::close(connectFd); // what the kernel does for a receiver that was killed
+    connect.join();
+    const qint64 took = clock.elapsed();
+    ::unlink(connectPath.c_str());
+    QVERIFY2(line.rfind("hello ", 0) == 0, line.c_str());
+    QVERIFY2(openError.find("stopped while we were connecting") != std::string::npos, openError.c_str());
+    QVERIFY2(took < 4000, qPrintable(QStringLiteral("the sender took %1 ms to notice").arg(took)));
 }
 
 void TestNamedPipe::nobodyReceiving()
