@@ -10,6 +10,7 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QProcess>
 #include <QTest>
 
@@ -123,11 +124,11 @@ int childSenderMidFrame(const char *name)
     if (!channel.open(Role::Sender, name).empty())
         return 2;
     const Bytes small = makeFrame(100, 1);
+    const Bytes big = makeFrame(16 * 1024 * 1024, 2); // made first: the write starts right after "sent"
     if (!channel.send(small.data(), small.size(), 0).empty())
         return 3;
     std::printf("sent\n");
     std::fflush(stdout);
-    const Bytes big = makeFrame(16 * 1024 * 1024, 2);
     channel.send(big.data(), big.size(), 0);
     pause();
     return 0;
@@ -311,8 +312,15 @@ void TestNamedPipe::senderKilledMidFrame()
     QCOMPARE(int(first.kind), int(Event::Kind::Frame));
     QVERIFY(first.frame == makeFrame(100, 1));
     QVERIFY(child.waitForReadyRead(10000));
-    // Give the child time to fill the FIFO with the start of its 16 MiB frame, then kill it.
-    QTest::qWait(300);
+    // Kill the child once it has filled the FIFO with the start of its 16 MiB frame: it then
+    // sleeps in the kernel's pipe write (a fixed wait was too short on a loaded machine).
+    const QString wchan = QStringLiteral("/proc/%1/wchan").arg(child.processId());
+    const auto blockedInPipeWrite = [&] {
+        QFile f(wchan);
+        return f.open(QIODevice::ReadOnly) && f.readAll().contains("pipe_write");
+    };
+    if (!QTest::qWaitFor(blockedInPipeWrite, 10000))
+        qWarning("%s never showed the child blocked in a pipe write; killing it anyway", qPrintable(wchan));
     kill(pid_t(child.processId()), SIGKILL);
     QVERIFY(child.waitForFinished(10000));
 
