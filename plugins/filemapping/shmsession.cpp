@@ -136,6 +136,7 @@ void ShmSession::create(void *base, std::uint64_t dataCapacity)
         ShmRing::initialize(&m_slots[i].reply);
     }
     m_peers = {};
+    m_stallCheckAt = std::chrono::steady_clock::time_point::max();
     m_lastScan = std::chrono::steady_clock::now();
     header->magic.store(Magic, std::memory_order_release);
 }

@@ -14,6 +14,7 @@
 #include "wireformat.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QRegularExpression>
 #include <QTest>
 #include <QtEndian>
@@ -338,6 +339,31 @@ void verifyPeakGrowth(const AppProcess::Result &r, const QString &what, qint64 b
     QVERIFY2(growthMiB < boundMiB, qPrintable(QString::number(growthMiB)));
 }
 
+// A line of /proc/<pid>/status ("VmRSS", "VmHWM") in KiB; -1 if it cannot be read.
+qint64 statusKiB(QProcess &process, const char *field)
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(process.processId()));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    const QRegularExpression line(QStringLiteral("^%1:\\s+(\\d+) kB$").arg(QLatin1String(field)),
+                                  QRegularExpression::MultilineOption);
+    const QRegularExpressionMatch match = line.match(QString::fromLatin1(status.readAll()));
+    return match.hasMatch() ? match.captured(1).toLongLong() : -1;
+}
+
+// The receiver's peak resident memory once an attack has been read, against what it held before:
+// measured from outside, so that a receiver without limits shows its figures too.
+void verifyAttackGrowth(QProcess &receiver, qint64 startKiB, const QString &what, qint64 boundMiB)
+{
+    QTest::qWait(500); // what is still in the OS object is read meanwhile
+    const qint64 peakKiB = statusKiB(receiver, "VmHWM");
+    QVERIFY(startKiB > 0 && peakKiB > 0);
+    const qint64 growthMiB = (peakKiB - startKiB) / 1024;
+    qInfo("%s: during the attack the receiver's RSS went from %lld MiB to a peak of %lld MiB: growth %lld MiB "
+          "(bound %lld MiB)", qPrintable(what), startKiB / 1024, peakKiB / 1024, growthMiB, boundMiB);
+    QVERIFY2(growthMiB < boundMiB, qPrintable(QString::number(growthMiB)));
+}
+
 const QStringList BudgetOptions{QStringLiteral("--max-pending-mib"), QStringLiteral("32"), QStringLiteral("--peer-timeout"),
                                 QStringLiteral("1")};
 constexpr qint64 BudgetBoundMiB = 32 + 64;
@@ -416,6 +442,7 @@ void TestHostileNative::namedPipeBudget()
     const Target t{QStringLiteral("namedpipe"), uniqueAddress("pipe-budget")};
     const auto receiver = startReceiver(t, BudgetOptions, 2000);
     QVERIFY(receiver);
+    const qint64 startKiB = statusKiB(*receiver, "VmRSS");
     std::vector<std::unique_ptr<PipeIntruder>> intruders;
     Bytes frame = headerAnnouncing(24 * MiB);
     frame.resize(frame.size() + 20 * MiB, 'x');
@@ -424,6 +451,9 @@ void TestHostileNative::namedPipeBudget()
         QCOMPARE(intruders.back()->answer(), PipeIntruder::Answer::Welcome);
         intruders.back()->write(frame); // fails half way for those refused
     }
+    verifyAttackGrowth(*receiver, startKiB, QStringLiteral("namedpipe budget"), BudgetBoundMiB);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(spinUntil([&] {
         for (const auto &intruder : intruders)
             if (!intruder->dropped())
@@ -501,12 +531,16 @@ void TestHostileNative::mailslotBudget()
     const Target t{QStringLiteral("mailslot"), uniqueAddress("slot-budget")};
     const auto receiver = startReceiver(t, BudgetOptions, 2000);
     QVERIFY(receiver);
+    const qint64 startKiB = statusKiB(*receiver, "VmRSS");
     SlotIntruder intruder(t.address);
     QVERIFY(intruder.valid());
     for (std::uint32_t slot = 1; slot <= 12; ++slot) {
         QVERIFY(intruder.hello(slot));
         QVERIFY(intruder.fragments(slot, 1, {}, 16 * MiB, 15 * MiB));
     }
+    verifyAttackGrowth(*receiver, startKiB, QStringLiteral("mailslot budget"), BudgetBoundMiB);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(spinUntil([&] { return errLinesWith(*receiver, QStringLiteral("Dropped input from")) == 12; }, 15000));
 
     const AppProcess::Result after = runSender(t, 2000);
@@ -566,12 +600,16 @@ void TestHostileNative::fileMappingBudget()
     const Target t{QStringLiteral("filemapping"), uniqueAddress("ring-budget")};
     const auto receiver = startReceiver(t, BudgetOptions, 2000);
     QVERIFY(receiver);
+    const qint64 startKiB = statusKiB(*receiver, "VmRSS");
     std::vector<std::unique_ptr<RingIntruder>> intruders;
     for (int i = 0; i < 12; ++i) {
         intruders.push_back(std::make_unique<RingIntruder>(t.address));
         QVERIFY2(intruders.back()->valid(), intruders.back()->error().c_str());
         QVERIFY(intruders.back()->startFrame(16 * MiB, 15 * MiB));
     }
+    verifyAttackGrowth(*receiver, startKiB, QStringLiteral("filemapping budget"), BudgetBoundMiB);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(spinUntil([&] { return errLinesWith(*receiver, QStringLiteral("Dropped input from")) == 12; }, 15000));
 
     const AppProcess::Result after = runSender(t, 2000);
