@@ -6,6 +6,14 @@ namespace ipcw::mailslot {
 using ipcw::native::Event;
 using ipcw::native::Role;
 
+namespace {
+// How every sentence names a sender: "The sender pid 1234 (channel 2)".
+std::string senderName(std::uint32_t pid, std::uint32_t slot)
+{
+    return "The sender pid " + std::to_string(pid) + (slot ? " (channel " + std::to_string(slot) + ")" : std::string());
+}
+} // namespace
+
 void Protocol::handleDatagram(const std::uint8_t *data, std::size_t size)
 {
     DatagramHeader h;
@@ -41,8 +49,7 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
 {
     const std::uint64_t id = peerIdFor(h.pid, h.slot);
     const std::shared_ptr<Peer> peer = findPeer(id);
-    const std::string who = "The sender pid " + std::to_string(h.pid)
-        + (h.slot ? " (channel " + std::to_string(h.slot) + ")" : std::string());
+    const std::string who = senderName(h.pid, h.slot);
 
     switch (h.kind) {
     case DatagramKind::Hello: {
@@ -200,9 +207,7 @@ int Protocol::expireStalledFrames(int waitMs)
             }
             const long long idleMs = std::chrono::duration_cast<std::chrono::milliseconds>(now - peer.lastProgress).count();
             expired.emplace_back(
-                entry.first, "The sender pid " + std::to_string(peer.pid)
-                                 + (peer.slot ? " (channel " + std::to_string(peer.slot) + ")" : std::string())
-                                 + " stopped in the middle of frame " + std::to_string(peer.reassembly.frameNumber())
+                entry.first, senderName(peer.pid, peer.slot) + " stopped in the middle of frame " + std::to_string(peer.reassembly.frameNumber())
                                  + ": " + std::to_string(peer.reassembly.receivedBytes()) + " of its "
                                  + std::to_string(peer.reassembly.expectedBytes()) + " bytes had arrived, then nothing came for "
                                  + ipcw::native::secondsText(idleMs) + " s (the limit is "

@@ -351,6 +351,17 @@ qint64 statusKiB(QProcess &process, const char *field)
     return match.hasMatch() ? match.captured(1).toLongLong() : -1;
 }
 
+// CPU time (ms, user + system) the process has used so far; -1 if it cannot be read.
+qint64 cpuMs(QProcess &process)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(process.processId()));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray line = stat.readAll();
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    return fields.size() > 12 ? (fields[11].toLongLong() + fields[12].toLongLong()) * 1000 / sysconf(_SC_CLK_TCK) : -1;
+}
+
 // The receiver's peak resident memory once an attack has been read, against what it held before:
 // measured from outside, so that a receiver without limits shows its figures too.
 void verifyAttackGrowth(QProcess &receiver, qint64 startKiB, const QString &what, qint64 boundMiB)
@@ -418,8 +429,13 @@ void TestHostileNative::stallIsCutOff(const Target &t, const std::function<bool(
     QVERIFY2(during.exitCode == 0, qPrintable(both(during)));
     qInfo("%s: the good sender finished %lld ms into the stall", qPrintable(t.transport), silence.elapsed());
 
+    // Waiting for the stalled frame's time to run out, the receiver sleeps: no busy polling.
+    const qint64 cpuBefore = cpuMs(*receiver), waitStartMs = silence.elapsed();
     QVERIFY(spinUntil([&] { return errLinesWith(*receiver, sentence) == 1 && (!dropped || dropped()); }, 10000));
-    const qint64 cutAfterMs = silence.elapsed();
+    const qint64 cutAfterMs = silence.elapsed(), cpuUsed = cpuMs(*receiver) - cpuBefore;
+    qInfo("%s: the receiver used %lld ms of CPU in the %lld ms it waited for the stalled frame's time to run out",
+          qPrintable(t.transport), cpuUsed, cutAfterMs - waitStartMs);
+    QVERIFY2(cpuUsed * 4 < cutAfterMs - waitStartMs + 100, qPrintable(QString::number(cpuUsed)));
     QVERIFY2(cutAfterMs >= 1800, qPrintable(QString::number(cutAfterMs)));
     if (resume)
         QVERIFY(resume());
