@@ -91,14 +91,18 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
         {QStringLiteral("pin-sha256"), QStringLiteral("TCP sender: connect with TLS and accept only the receiver certificate with "
                                                       "this SHA-256 fingerprint (as the receiver prints it)."),
          QStringLiteral("fingerprint")},
-        {QStringLiteral("max-pending-mib"), QStringLiteral("Receiver: memory for frames still arriving, all senders together; "
-                                                           "a sender whose frame does not fit waits. Default: 256."), QStringLiteral("MiB")},
-        {QStringLiteral("peer-timeout"), QStringLiteral("Receiver: drop a sender stopped this long in the middle of a frame. "
-                                                        "Default: 10."), QStringLiteral("seconds")},
-        {QStringLiteral("max-peers"), QStringLiteral("Receiver: senders connected at once; the next connection is refused. "
-                                                     "Default: 64."), QStringLiteral("N")},
+        {QStringLiteral("max-pending-mib"), QStringLiteral("Receiver: memory for frames still arriving, all senders together "
+                                                           "(tcp, localsocket, namedpipe, mailslot, filemapping); on tcp and "
+                                                           "localsocket a sender whose frame does not fit waits, on the others its "
+                                                           "frame is refused. Default: 256."), QStringLiteral("MiB")},
+        {QStringLiteral("peer-timeout"), QStringLiteral("Receiver: a sender stopped this long in the middle of a frame loses it "
+                                                        "(tcp, localsocket, namedpipe: the sender is dropped too; mailslot, "
+                                                        "filemapping: it stays). Default: 10."), QStringLiteral("seconds")},
+        {QStringLiteral("max-peers"), QStringLiteral("Receiver: senders served at once; the next one is refused (tcp, localsocket, "
+                                                     "namedpipe, mailslot, filemapping). Default: 64."), QStringLiteral("N")},
         {QStringLiteral("max-unsent-mib"), QStringLiteral("Receiver: answers queued for a sender that does not read them, "
-                                                          "beyond which it is not read until they drain. Default: 8."),
+                                                          "beyond which it is not read until they drain (tcp, localsocket). "
+                                                          "Default: 8."),
          QStringLiteral("MiB")},
     });
     if (!parser.parse(arguments)) {
@@ -160,7 +164,8 @@ bool AppOptions::parse(const QStringList &arguments, AppOptions *out, QString *e
         || !readNumber(parser, QStringLiteral("batch"), 1, 10'000'000, &batch, error)
         || !readNumber(parser, QStringLiteral("senders"), 1, 1000, &senders, error))
         return false;
-    // The stream transports (TCP, local sockets) enforce these; see docs/wire-format.md.
+    // The stream transports (TCP, local sockets) and the native ones (named pipe, mailslot,
+    // filemapping) enforce these; see docs/wire-format.md, "What a receiver refuses".
     qint64 pendingMiB = o.limits.maxPendingBytes / ReceiverLimits::MiB;
     qint64 peerTimeout = o.limits.peerTimeoutMs / 1000;
     qint64 maxPeers = o.limits.maxPeers;

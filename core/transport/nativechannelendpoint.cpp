@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "nativechannelendpoint.h"
 
+#include "receiverlimits.h"
+
 #include <QMetaObject>
 #include <QThread>
 
@@ -22,6 +24,13 @@ void NativeChannelEndpoint::open()
     if (m_reader)
         return;
     m_stopping = false;
+    // The receiver's --max-pending-mib, --peer-timeout and --max-peers, as on the stream transports.
+    const ReceiverLimits limits = ReceiverLimits::current();
+    ipcw::native::ReceiveLimits native;
+    native.maxPendingBytes = std::uint64_t(limits.maxPendingBytes);
+    native.peerTimeoutMs = limits.peerTimeoutMs;
+    native.maxPeers = limits.maxPeers;
+    m_channel->setReceiveLimits(native);
     setState(State::Opening);
     m_reader = QThread::create([this] { readLoop(); });
     m_reader->setObjectName(QStringLiteral("ipcw-reader"));
@@ -112,6 +121,10 @@ void NativeChannelEndpoint::onEvent(int kind, const QByteArray &frame, quint64 p
         break;
     case Event::Kind::Refused:
         emit messageRefused(peer, text);
+        break;
+    case Event::Kind::PeerRefused:
+        emit streamRefused(peer, text);
+        emit peerDisconnected(peer, QStringLiteral("this receiver refused it"));
         break;
     case Event::Kind::Error:
         fail(text);

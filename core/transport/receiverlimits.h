@@ -6,7 +6,9 @@
 #include <QtGlobal>
 
 // What one receiving endpoint lets its peers make it hold (see docs/wire-format.md, "What a
-// receiver refuses"). StreamPeers enforces them for the stream plugins (TCP, local sockets).
+// receiver refuses"). StreamPeers enforces them for the stream plugins (TCP, local sockets);
+// NativeChannelEndpoint hands all but maxUnsentBytes to its channel (ipcw::native::ReceiveLimits),
+// and the named pipe, mailslot and filemapping backends enforce them on POSIX.
 //
 // The limits are a process-wide setting: the headless receiver sets them from its command line
 // (--max-pending-mib, --peer-timeout, --max-peers, --max-unsent-mib) before it creates an

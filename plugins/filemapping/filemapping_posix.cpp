@@ -48,7 +48,7 @@ std::string FileMappingChannelPosix::open(Role role, const std::string &address)
         return error;
     m_address = address;
     m_objectName = ipcw::native::userScopedObjectName(name);
-    m_session = std::make_unique<ShmSession>(m_waiter, address);
+    m_session = std::make_unique<ShmSession>(m_waiter, address, receiveLimits());
     return role == Role::Receiver ? openReceiver(name, capacity) : openSender();
 }
 

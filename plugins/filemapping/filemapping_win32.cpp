@@ -216,7 +216,7 @@ std::string FileMappingChannelWin32::open(Role role, const std::string &address)
         return error;
     m_address = address;
     const std::wstring objectName = L"Local\\ipcworkshop-" + widen(name);
-    m_session = std::make_unique<ShmSession>(m_waiter, address);
+    m_session = std::make_unique<ShmSession>(m_waiter, address, receiveLimits());
     m_waiter.bind(objectName, m_session.get());
 
     if (role == Role::Sender) {

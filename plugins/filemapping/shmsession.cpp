@@ -84,8 +84,10 @@ ShmSession::Existing ShmSession::inspect(const void *base, std::uint64_t bytes, 
     return owner != 0 && waiter.isAlive(owner) ? Existing::Live : Existing::Stale;
 }
 
-ShmSession::ShmSession(ShmWaiter &waiter, std::string address) : m_waiter(waiter), m_address(std::move(address))
+ShmSession::ShmSession(ShmWaiter &waiter, std::string address, const ReceiveLimits &limits)
+    : m_waiter(waiter), m_address(std::move(address)), m_limits(limits)
 {
+    m_budget.setLimit(limits.maxPendingBytes);
 }
 
 std::uint64_t ShmSession::peerId(std::uint32_t slot, std::uint32_t generation)
@@ -134,6 +136,7 @@ void ShmSession::create(void *base, std::uint64_t dataCapacity)
         ShmRing::initialize(&m_slots[i].reply);
     }
     m_peers = {};
+    m_stallCheckAt = std::chrono::steady_clock::time_point::max();
     m_lastScan = std::chrono::steady_clock::now();
     header->magic.store(Magic, std::memory_order_release);
 }
@@ -297,12 +300,26 @@ std::string ShmSession::send(const std::uint8_t *data, std::size_t size, std::ui
     });
 }
 
-bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a)
+bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, PendingBudget *budget,
+                          std::string *refusal)
 {
     if (meta.flags & FirstChunk) {
         // A first chunk while another frame is unfinished: that sender was interrupted mid-frame.
         a = Assembly();
         if (meta.frameBytes > MaxFrameBytes || meta.chunkBytes > meta.frameBytes) {
+            ring.consume(nullptr, m_waiter);
+            return false;
+        }
+        // The whole frame is reserved below, so that is what it draws from the budget: refused
+        // before anything is reserved, and never cut short half way for want of room. A sender
+        // that announces much and sends little is bounded by the time limit and the slots.
+        if (budget && !a.share.resize(*budget, meta.frameBytes)) {
+            *refusal = "began a frame of " + std::to_string(meta.frameBytes) + " bytes, but "
+                       + (meta.frameBytes > budget->limit()
+                              ? "that is more than this receiver's whole budget for unfinished frames ("
+                                    + mebibytesText(budget->limit()) + " MiB, --max-pending-mib)"
+                              : budget->describe())
+                       + ": the frame was refused, the sender stays.";
             ring.consume(nullptr, m_waiter);
             return false;
         }
@@ -338,15 +355,7 @@ void ShmSession::takeRecord(const RecordMeta &meta)
             forgetPeer(meta.slot, "left, and a new sender took its place");
         std::vector<std::uint8_t> text;
         m_data.consume(&text, m_waiter);
-        p = Peer();
-        p.known = true;
-        p.generation = meta.generation;
-        p.pid = meta.writerPid;
-        Event e;
-        e.kind = Event::Kind::PeerConnected;
-        e.peer = peer;
-        e.text = std::string(text.begin(), text.end());
-        m_events.push_back(std::move(e));
+        admitPeer(meta.slot, meta, std::string(text.begin(), text.end()));
         return;
     }
     case RecordKind::Disconnect:
@@ -354,17 +363,25 @@ void ShmSession::takeRecord(const RecordMeta &meta)
         if (p.known && p.generation == meta.generation)
             forgetPeer(meta.slot, "closed the connection");
         return;
-    case RecordKind::Chunk:
+    case RecordKind::Chunk: {
         if (!p.known || p.generation != meta.generation) {
             // Its Connect record was lost (it left or died just after claiming); keep its frames.
             if (p.known)
                 forgetPeer(meta.slot, "left, and a new sender took its place");
-            p = Peer();
-            p.known = true;
-            p.generation = meta.generation;
-            p.pid = meta.writerPid;
+            admitPeer(meta.slot, meta, {});
         }
-        if (assemble(m_data, meta, p.assembly)) {
+        if (p.refused) {
+            m_data.consume(nullptr, m_waiter);
+            return;
+        }
+        std::string refusal;
+        const bool whole = assemble(m_data, meta, p.assembly, &m_budget, &refusal);
+        p.lastProgress = std::chrono::steady_clock::now();
+        if (p.assembly.active) // its time limit runs from now at the latest
+            m_stallCheckAt = std::min(m_stallCheckAt, p.lastProgress + std::chrono::milliseconds(m_limits.peerTimeoutMs));
+        if (!refusal.empty())
+            pushEvent(Event::Kind::Refused, peer, "Sender " + pidText(p.pid) + " " + refusal);
+        if (whole) {
             Event e;
             e.kind = Event::Kind::Frame;
             e.peer = peer;
@@ -374,12 +391,70 @@ void ShmSession::takeRecord(const RecordMeta &meta)
         }
         return;
     }
+    }
     m_data.consume(nullptr, m_waiter);
+}
+
+void ShmSession::admitPeer(std::uint32_t slot, const RecordMeta &meta, const std::string &description)
+{
+    const auto served = std::size_t(std::count_if(m_peers.begin(), m_peers.end(),
+                                                  [](const Peer &other) { return other.known && !other.refused; }));
+    Peer &p = m_peers[slot];
+    p = Peer();
+    p.known = true;
+    p.generation = meta.generation;
+    p.pid = meta.writerPid;
+    if (served >= std::size_t(std::max(m_limits.maxPeers, 0))) {
+        p.refused = true;
+        pushEvent(Event::Kind::Refused, peerId(slot, meta.generation),
+                  "Sender " + pidText(p.pid) + " was turned away: this receiver already serves " + std::to_string(served)
+                      + " senders, its limit (--max-peers). What it sends is dropped.");
+        return;
+    }
+    if (meta.kind == RecordKind::Connect)
+        pushEvent(Event::Kind::PeerConnected, peerId(slot, meta.generation), description);
+}
+
+int ShmSession::expireStalledFrames(int waitMs)
+{
+    const auto now = std::chrono::steady_clock::now();
+    const int timeoutMs = m_limits.peerTimeoutMs;
+    StallWatch stalls;
+    for (std::uint32_t i = 0; i < MaxSenders; ++i) {
+        Peer &p = m_peers[i];
+        if (!p.known || !p.assembly.active)
+            continue;
+        if (now - p.lastProgress < std::chrono::milliseconds(timeoutMs)) {
+            stalls.note(p.lastProgress, timeoutMs);
+            continue;
+        }
+        const long long idleMs = std::chrono::duration_cast<std::chrono::milliseconds>(now - p.lastProgress).count();
+        pushEvent(Event::Kind::Refused, peerId(i, p.generation),
+                  "Sender " + pidText(p.pid) + " stopped in the middle of a frame: "
+                      + std::to_string(p.assembly.bytes.size()) + " of its " + std::to_string(p.assembly.frameBytes)
+                      + " bytes had arrived, then nothing came for " + secondsText(idleMs) + " s (the limit is "
+                      + secondsText(timeoutMs) + " s, --peer-timeout): the partial frame was dropped, the sender stays.");
+        p.assembly = Assembly(); // the rest of that frame is dropped quietly as it comes
+    }
+    return stalls.shorten(waitMs);
+}
+
+void ShmSession::pushEvent(Event::Kind kind, std::uint64_t peer, std::string text)
+{
+    Event e;
+    e.kind = kind;
+    e.peer = peer;
+    e.text = std::move(text);
+    m_events.push_back(std::move(e));
 }
 
 void ShmSession::forgetPeer(std::uint32_t slot, const std::string &how)
 {
     Peer &p = m_peers[slot];
+    if (p.refused) { // never announced: nothing to say
+        p = Peer();
+        return;
+    }
     Event e;
     e.kind = Event::Kind::PeerGone;
     e.peer = peerId(slot, p.generation);
@@ -444,6 +519,7 @@ Event ShmSession::receive(int timeoutMs)
     ShmRing ring = m_role == Role::Receiver ? m_data : replyRing(std::uint32_t(m_slot));
     for (;;) {
         Event event;
+        int stallWaitMs = -1;
         if (m_waiter.interrupted()) {
             event.kind = Event::Kind::Interrupted;
             return event;
@@ -451,6 +527,17 @@ Event ShmSession::receive(int timeoutMs)
         if (m_role == Role::Receiver) {
             scanSenders(false);
             releaseDepartedSenders();
+        }
+        if (m_role == Role::Receiver && m_events.empty()) {
+            // Judged when a partial frame's time may have run out, not for every record.
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= m_stallCheckAt) {
+                const int next = expireStalledFrames(-1);
+                m_stallCheckAt = next < 0 ? Clock::time_point::max() : now + std::chrono::milliseconds(next);
+            }
+            if (m_stallCheckAt != Clock::time_point::max())
+                stallWaitMs = int(std::max<long long>(
+                    1, std::chrono::duration_cast<std::chrono::milliseconds>(m_stallCheckAt - now).count()));
         }
         if (!m_events.empty()) {
             event = std::move(m_events.front());
@@ -487,6 +574,8 @@ Event ShmSession::receive(int timeoutMs)
         const int checkMs = status == ShmRing::Status::Pending ? PendingCheckMs : watching ? LivenessCheckMs : -1;
         if (checkMs >= 0 && (waitMs < 0 || checkMs < waitMs))
             waitMs = checkMs;
+        if (stallWaitMs >= 0 && (waitMs < 0 || stallWaitMs < waitMs))
+            waitMs = stallWaitMs; // a partial frame's time runs out then
         const ShmWaiter::Wait result = ring.waitForData(m_waiter, waitMs);
         if (result == ShmWaiter::Wait::Interrupted)
             continue;

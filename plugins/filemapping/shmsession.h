@@ -13,6 +13,12 @@
 // Frames larger than a ring's chunk limit travel as several chunk records (first/last flags)
 // and are put back together per slot by the reader.
 //
+// Limits (receivelimits.h): the slots bound the senders to MaxSenders, and --max-peers below
+// that turns the next ones away at their Connect record (their records are then dropped). A
+// frame draws its whole length from the budget for unfinished frames with its first chunk; a
+// frame that does not fit, or whose sender stops in the middle of it for longer than the time
+// limit, is dropped with a sentence, and the sender's next frame goes through.
+//
 // Liveness: the receiver checks its senders' pids once a second while it has any (and not at
 // all when it has none, so an idle receiver without senders sleeps indefinitely); a sender
 // checks the receiver's pid while it waits. A departed sender's PeerGone is reported only
@@ -21,6 +27,7 @@
 #include "shmring.h"
 
 #include "native/channel.h"
+#include "native/receivelimits.h"
 
 #include <array>
 #include <chrono>
@@ -72,7 +79,7 @@ public:
     // creator is still laying it out.
     static Existing inspect(const void *base, std::uint64_t bytes, ShmWaiter &waiter);
 
-    ShmSession(ShmWaiter &waiter, std::string address);
+    ShmSession(ShmWaiter &waiter, std::string address, const ReceiveLimits &limits = {});
 
     // Receiver: lays out a fresh segment (or resets a stale one) and becomes its owner.
     void create(void *base, std::uint64_t dataCapacity);
@@ -102,6 +109,7 @@ private:
         std::vector<std::uint8_t> bytes;
         std::uint32_t frameBytes = 0;
         bool active = false;
+        PendingBudget::Share share; // the receiver's: what this frame holds of its budget
     };
     struct Peer
     {
@@ -111,6 +119,8 @@ private:
         bool leaving = false;
         std::uint64_t goneAt = 0; // reported once the data ring's tail has passed this
         bool droppedUnfinished = false; // it died in the middle of writing a frame
+        bool refused = false;           // turned away (--max-peers): its records are dropped
+        std::chrono::steady_clock::time_point lastProgress; // its last chunk taken
         Assembly assembly;
     };
 
@@ -119,8 +129,17 @@ private:
     static std::uint64_t peerId(std::uint32_t slot, std::uint32_t generation);
     std::string sendChunks(ShmRing &ring, std::uint32_t slot, std::uint32_t generation, const std::uint8_t *data,
                            std::size_t size, const std::function<std::string()> &peerGone);
-    // Appends the front record to `a`; true when it completed a frame.
-    bool assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a);
+    // Appends the front record to `a`; true when it completed a frame. With a `budget`, a frame
+    // that does not fit it is dropped and `refusal` says why (the end of a sentence).
+    bool assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, PendingBudget *budget = nullptr,
+                  std::string *refusal = nullptr);
+    // A sender new in `slot` (its Connect, or its first chunk when that was lost): served, or
+    // turned away when --max-peers are served already.
+    void admitPeer(std::uint32_t slot, const RecordMeta &meta, const std::string &description);
+    // Drops the partial frames of senders stopped mid-frame past the time limit; returns
+    // `waitMs` shortened to when the next one's time runs out.
+    int expireStalledFrames(int waitMs);
+    void pushEvent(Event::Kind kind, std::uint64_t peer, std::string text);
     void takeRecord(const RecordMeta &meta);
     void takeReply(ShmRing &ring, const RecordMeta &meta);
     void scanSenders(bool force);
@@ -138,8 +157,12 @@ private:
     std::deque<Event> m_events;
 
     // receiver
+    ReceiveLimits m_limits;
+    PendingBudget m_budget; // before m_peers: their frames give their share back to it
     std::array<Peer, MaxSenders> m_peers;
     std::chrono::steady_clock::time_point m_lastScan;
+    // When the earliest partial frame's time may run out (max: no frame is partial).
+    std::chrono::steady_clock::time_point m_stallCheckAt = std::chrono::steady_clock::time_point::max();
 
     // sender
     int m_slot = -1;

@@ -229,6 +229,7 @@ std::string MailslotChannelPosix::open(Role role, const std::string &address)
         return error;
     m_queueName = ipcw::native::userScopedObjectName(m_name);
     m_place = m_queueName;
+    applyLimits(receiveLimits());
     std::string error;
     const std::string dir = ipcw::native::userRuntimeDir(&error);
     if (dir.empty())
@@ -455,6 +456,9 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         if (!drainQueue())
             continue;
         reapDeadPeers();
+        // Partial frames whose time ran out are dropped (judged after every read, so a busy
+        // queue does not put it off); the wait below ends when the next one's time runs out.
+        const int stallWait = m_role == Role::Receiver ? expireStalledFrames(-1) : -1;
         if (hasEvents())
             continue;
 
@@ -479,6 +483,8 @@ Event MailslotChannelPosix::receive(int timeoutMs)
                 0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
         if (checkByKill && (slice < 0 || slice > LivenessCheckMs))
             slice = LivenessCheckMs;
+        if (stallWait >= 0 && (slice < 0 || stallWait < slice))
+            slice = stallWait;
         if (poll(fds.data(), fds.size(), slice) < 0 && errno != EINTR) {
             m_queueError = "Waiting on the message queue failed: " + errnoText(errno) + ".";
             continue;

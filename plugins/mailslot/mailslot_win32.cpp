@@ -137,6 +137,7 @@ std::string MailslotChannelWin32::open(Role role, const std::string &address)
     m_datagramBytes = option ? option : DefaultDatagramBytes;
     m_path = slotPath(m_name);
     m_place = "the mailslot \"" + m_name + "\"";
+    applyLimits(receiveLimits());
     m_buffer.assign(ReadBufferBytes, 0);
     const std::string error = role == Role::Receiver ? openReceiver() : openSender();
     if (!error.empty())
@@ -322,14 +323,23 @@ Event MailslotChannelWin32::receive(int timeoutMs)
             const ULONGLONG now = GetTickCount64();
             wait = now >= deadline ? 0 : int(deadline - now);
         }
+        if (m_role == Role::Receiver) {
+            // Partial frames whose time ran out are dropped; wake when the next one's does.
+            wait = expireStalledFrames(wait);
+            if (hasEvents())
+                continue;
+        }
         DWORD size = 0;
         switch (readOne(wait, &size)) {
         case Read::Datagram:
             handleDatagram(m_buffer.data(), size);
             break;
         case Read::TimedOut:
-            event.kind = Event::Kind::Timeout;
-            return event;
+            if (timeoutMs >= 0 && GetTickCount64() >= deadline) {
+                event.kind = Event::Kind::Timeout;
+                return event;
+            }
+            break; // a partial frame's time ran out: judged at the top
         case Read::Failed:
             break;
         }

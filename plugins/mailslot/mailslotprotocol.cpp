@@ -6,6 +6,14 @@ namespace ipcw::mailslot {
 using ipcw::native::Event;
 using ipcw::native::Role;
 
+namespace {
+// How every sentence names a sender: "The sender pid 1234 (channel 2)".
+std::string senderName(std::uint32_t pid, std::uint32_t slot)
+{
+    return "The sender pid " + std::to_string(pid) + (slot ? " (channel " + std::to_string(slot) + ")" : std::string());
+}
+} // namespace
+
 void Protocol::handleDatagram(const std::uint8_t *data, std::size_t size)
 {
     DatagramHeader h;
@@ -41,13 +49,19 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
 {
     const std::uint64_t id = peerIdFor(h.pid, h.slot);
     const std::shared_ptr<Peer> peer = findPeer(id);
-    const std::string who = "The sender pid " + std::to_string(h.pid)
-        + (h.slot ? " (channel " + std::to_string(h.slot) + ")" : std::string());
+    const std::string who = senderName(h.pid, h.slot);
 
     switch (h.kind) {
     case DatagramKind::Hello: {
         if (peer)
             forgetPeer(id, who + " said hello again; its earlier connection is closed.", false);
+        if (std::size_t served = peerCount(); served >= std::size_t(std::max(m_limits.maxPeers, 0))) {
+            pushEvent(Event::Kind::Refused, id,
+                      who + " said hello, but this receiver already serves " + std::to_string(served)
+                          + " senders, its limit (--max-peers): it was turned away, and what it sends is dropped "
+                            "until it says hello again when a place is free.");
+            return;
+        }
         std::shared_ptr<Peer> fresh = watchPeer(h.pid);
         fresh->pid = h.pid;
         fresh->slot = h.slot;
@@ -64,6 +78,13 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
     }
     case DatagramKind::Fragment: {
         if (!peer) {
+            // Over the cap it cannot be remembered: a sentence for each frame it begins.
+            if (peerCount() >= std::size_t(std::max(m_limits.maxPeers, 0))) {
+                if (h.offset == 0)
+                    pushEvent(Event::Kind::Refused, id,
+                              who + " sent fragments without saying hello first; they were dropped.");
+                return;
+            }
             // Remember it as banned so that the rest of its datagrams are dropped quietly.
             std::shared_ptr<Peer> stranger = watchPeer(h.pid);
             stranger->pid = h.pid;
@@ -79,6 +100,8 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
         }
         if (peer->banned)
             return;
+        if (!reserveFrame(id, *peer, h, who))
+            return;
         std::string error;
         const Reassembly::Result result = peer->reassembly.add(h, payload, size, &error);
         // Refused, or an earlier frame abandoned: that frame is lost, the sender stays.
@@ -86,6 +109,10 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
             pushEvent(Event::Kind::Refused, id, who + " " + error);
         if (result == Reassembly::Result::Complete)
             pushEvent(Event::Kind::Frame, id, {}, peer->reassembly.takeFrame());
+        if (!peer->reassembly.partial())
+            peer->pending.release(); // delivered or dropped: its room is free again
+        else if (result == Reassembly::Result::Incomplete)
+            peer->lastProgress = std::chrono::steady_clock::now();
         return;
     }
     case DatagramKind::Wake:
@@ -128,6 +155,77 @@ void Protocol::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t 
                   "The receiver closed the mailslot \"" + m_name + "\": start it again and reconnect.");
         return;
     }
+}
+
+// The reassembly reserves a frame's whole announced size with its first fragment, so that is
+// when the budget is drawn on too, for the whole frame: the refusal comes before anything is
+// reserved, and a frame taken in is never cut short half way for want of room. What a sender
+// can hold without sending the bytes is bounded by the time limit and the number of senders.
+bool Protocol::reserveFrame(std::uint64_t id, Peer &peer, const DatagramHeader &h, const std::string &who)
+{
+    const bool begins = h.offset == 0 && h.total > 0 && h.total <= MaxFrameBytes;
+    if (!begins)
+        return true; // Reassembly::add judges it, or it belongs to the frame under way
+    peer.pending.release(); // an unfinished earlier frame is dropped as this one begins
+    if (peer.pending.resize(m_budget, h.total))
+        return true;
+    const std::string abandoned = peer.reassembly.partial()
+        ? " Its unfinished frame " + std::to_string(peer.reassembly.frameNumber()) + " was dropped too."
+        : std::string();
+    peer.reassembly.skip(h.frameNumber);
+    const std::string room = h.total > m_budget.limit()
+        ? "that is more than this receiver's whole budget for unfinished frames (" + ipcw::native::mebibytesText(m_budget.limit())
+              + " MiB, --max-pending-mib)"
+        : m_budget.describe();
+    pushEvent(Event::Kind::Refused, id,
+              who + " began frame " + std::to_string(h.frameNumber) + " of " + std::to_string(h.total) + " bytes, but "
+                  + room + ": the frame was refused, the sender stays." + abandoned);
+    return false;
+}
+
+void Protocol::applyLimits(const ipcw::native::ReceiveLimits &limits)
+{
+    m_limits = limits;
+    m_budget.setLimit(limits.maxPendingBytes);
+}
+
+int Protocol::expireStalledFrames(int waitMs)
+{
+    const auto now = std::chrono::steady_clock::now();
+    const int timeoutMs = m_limits.peerTimeoutMs;
+    ipcw::native::StallWatch stalls;
+    std::vector<std::pair<std::uint64_t, std::string>> expired;
+    {
+        PeersLock lock(this);
+        for (const auto &entry : m_peers) {
+            Peer &peer = *entry.second;
+            if (peer.banned || !peer.reassembly.partial())
+                continue;
+            if (now - peer.lastProgress < std::chrono::milliseconds(timeoutMs)) {
+                stalls.note(peer.lastProgress, timeoutMs);
+                continue;
+            }
+            const long long idleMs = std::chrono::duration_cast<std::chrono::milliseconds>(now - peer.lastProgress).count();
+            expired.emplace_back(
+                entry.first, senderName(peer.pid, peer.slot) + " stopped in the middle of frame " + std::to_string(peer.reassembly.frameNumber())
+                                 + ": " + std::to_string(peer.reassembly.receivedBytes()) + " of its "
+                                 + std::to_string(peer.reassembly.expectedBytes()) + " bytes had arrived, then nothing came for "
+                                 + ipcw::native::secondsText(idleMs) + " s (the limit is "
+                                 + ipcw::native::secondsText(timeoutMs)
+                                 + " s, --peer-timeout): the partial frame was dropped, the sender stays.");
+            peer.reassembly.skip(peer.reassembly.frameNumber());
+            peer.pending.release();
+        }
+    }
+    for (auto &[id, sentence] : expired)
+        pushEvent(Event::Kind::Refused, id, std::move(sentence));
+    return stalls.shorten(waitMs);
+}
+
+std::size_t Protocol::peerCount()
+{
+    PeersLock lock(this);
+    return m_peers.size();
 }
 
 std::vector<std::uint64_t> Protocol::exitedPeers()

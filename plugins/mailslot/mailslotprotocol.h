@@ -12,9 +12,11 @@
 
 #include "mailslotreassembly.h"
 #include "native/channel.h"
+#include "native/receivelimits.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -35,6 +37,8 @@ public:
         std::uint32_t slot = 0;
         std::atomic<bool> banned{false}; // broke the protocol: its datagrams are dropped until a new Hello
         Reassembly reassembly;           // receive thread only
+        ipcw::native::PendingBudget::Share pending; // what its unfinished frame holds of the budget
+        std::chrono::steady_clock::time_point lastProgress; // its last fragment that was taken
     };
 
     Protocol() = default;
@@ -48,6 +52,13 @@ protected:
     // Receive thread: the oldest event the datagrams produced, if any.
     bool takeEvent(ipcw::native::Event *event);
     bool hasEvents() const { return !m_pending.empty(); }
+
+    // Receiver, before open(): the budget, time limit and number of senders to enforce.
+    void applyLimits(const ipcw::native::ReceiveLimits &limits);
+    // Receiver, receive thread: drops the partial frames of senders stopped in the middle of one
+    // for longer than the time limit (the senders stay); then `waitMs` (-1: no limit) shortened
+    // to when the next one's time runs out, for the OS wait.
+    int expireStalledFrames(int waitMs);
 
     // Receiver: the senders whose process has ended (peerExited()), and the sentences for them
     // once everything they sent has been read.
@@ -141,6 +152,8 @@ private:
     void handleReceiverDatagram(const DatagramHeader &h, const std::uint8_t *payload, std::size_t size);
     void handleSenderDatagram(const DatagramHeader &h, const std::uint8_t *payload, std::size_t size);
     std::shared_ptr<Peer> findPeer(std::uint64_t id);
+    // Entries in the table: senders served and strangers remembered, what --max-peers caps.
+    std::size_t peerCount();
     void forgetPeer(std::uint64_t id, const std::string &reason, bool exited);
     // Forgets a sender that closed (Leave) or whose process ended, saying whether it left a frame
     // half-sent.
@@ -148,6 +161,11 @@ private:
     void pushEvent(ipcw::native::Event::Kind kind, std::uint64_t peer, std::string text,
                    std::vector<std::uint8_t> frame = {});
 
+    // Refuses a frame that begins when the budget has no room for it; false if it was refused.
+    bool reserveFrame(std::uint64_t id, Peer &peer, const DatagramHeader &h, const std::string &who);
+
+    ipcw::native::ReceiveLimits m_limits;
+    ipcw::native::PendingBudget m_budget; // before m_peers: their frames give their share back to it
     std::deque<ipcw::native::Event> m_pending; // receive thread
     Reassembly m_fromReceiver;                 // sender
     std::vector<std::uint8_t> m_sendBuffer;    // writer thread (and open/close)

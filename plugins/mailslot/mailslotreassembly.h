@@ -79,14 +79,21 @@ public:
         m_total = 0;
     }
 
+    // Drops the frame under way, and the rest of frame `frameNumber` quietly as it arrives (the
+    // receiver refused it for a reason of its own: a budget, a time limit).
+    void skip(std::uint32_t frameNumber)
+    {
+        reset();
+        m_skipping = true;
+        m_skippedFrame = frameNumber;
+    }
+
 private:
     // Drops the frame under way and the rest of `h`'s frame, which would only repeat the sentence.
     Result refuse(const DatagramHeader &h, std::string sentence, std::string *error)
     {
         *error = std::move(sentence);
-        reset();
-        m_skipping = true;
-        m_skippedFrame = h.frameNumber;
+        skip(h.frameNumber);
         return Result::Refused;
     }
 

@@ -25,6 +25,7 @@ namespace {
 using namespace namedpipe;
 
 constexpr char WelcomeByte = 'W';
+constexpr char FullByte = 'F'; // instead of the welcome: the receiver serves --max-peers senders already
 constexpr int PipeBytes = 1 << 20;          // F_SETPIPE_SZ wish; the default 64 KiB costs throughput
 constexpr std::size_t ReadBudget = 1 << 20; // per peer per poll round, so one busy sender cannot starve others
 constexpr std::size_t MaxHelloLine = 256;
@@ -115,59 +116,31 @@ std::string makeFifo(const std::string &path)
 
 // ---------------------------------------------------------------------------------------------
 
-long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t budget,
-                                                     std::deque<std::vector<std::uint8_t>> &out, std::string *error)
+long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t readBytes,
+                                                     std::deque<std::vector<std::uint8_t>> &out, std::string *error,
+                                                     PendingBudget *budget)
 {
     std::size_t total = 0;
-    while (total < budget) {
-        const bool inPayload = m_have >= HeaderBytes;
-        const std::size_t remaining = inPayload ? m_frame.size() - m_have : 0;
+    while (total < readBytes) {
+        const bool inPayload = m_frameBytes > 0 && m_have >= HeaderBytes;
         ssize_t n;
-        if (inPayload && remaining >= m_staging.size()) {
+        if (inPayload && m_frameBytes - m_have >= m_staging.size()) {
             // A large frame: read straight into it instead of copying through the staging buffer.
-            n = ::read(fd, m_frame.data() + m_have, remaining);
+            const std::size_t space = room(budget, error);
+            if (space == 0) {
+                errno = ENOBUFS;
+                return -1;
+            }
+            n = ::read(fd, m_frame.data() + m_have, space);
             if (n > 0) {
                 m_have += std::size_t(n);
-                if (m_have == m_frame.size()) {
-                    out.push_back(std::move(m_frame));
-                    m_frame = {};
-                    m_have = 0;
-                }
+                if (m_have == m_frameBytes)
+                    finishFrame(out);
             }
         } else {
             n = ::read(fd, m_staging.data(), m_staging.size());
-            const std::uint8_t *p = m_staging.data();
-            std::size_t left = n > 0 ? std::size_t(n) : 0;
-            while (left > 0) {
-                if (m_have < HeaderBytes) {
-                    const std::size_t take = std::min(HeaderBytes - m_have, left);
-                    std::memcpy(m_header + m_have, p, take);
-                    m_have += take;
-                    p += take;
-                    left -= take;
-                    if (m_have < HeaderBytes)
-                        break;
-                    std::size_t frameBytes = 0;
-                    if (std::string why = checkHeader(m_header, &frameBytes); !why.empty()) {
-                        *error = why;
-                        errno = EPROTO;
-                        return -1;
-                    }
-                    m_frame.resize(frameBytes);
-                    std::memcpy(m_frame.data(), m_header, HeaderBytes);
-                } else {
-                    const std::size_t take = std::min(m_frame.size() - m_have, left);
-                    std::memcpy(m_frame.data() + m_have, p, take);
-                    m_have += take;
-                    p += take;
-                    left -= take;
-                }
-                if (m_have == m_frame.size()) {
-                    out.push_back(std::move(m_frame));
-                    m_frame = {};
-                    m_have = 0;
-                }
-            }
+            if (n > 0 && !store(m_staging.data(), std::size_t(n), out, error, budget))
+                return -1;
         }
         if (n == 0)
             return total > 0 ? long(total) : 0;
@@ -181,6 +154,83 @@ long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t budget,
         total += std::size_t(n);
     }
     return long(total);
+}
+
+bool NamedPipeChannelPosix::FrameAssembler::store(const std::uint8_t *p, std::size_t left,
+                                                  std::deque<std::vector<std::uint8_t>> &out, std::string *error,
+                                                  PendingBudget *budget)
+{
+    while (left > 0) {
+        if (m_have < HeaderBytes) {
+            const std::size_t take = std::min(HeaderBytes - m_have, left);
+            std::memcpy(m_header + m_have, p, take);
+            m_have += take;
+            p += take;
+            left -= take;
+            if (m_have < HeaderBytes)
+                return true;
+            std::size_t frameBytes = 0;
+            if (std::string why = checkHeader(m_header, &frameBytes); !why.empty()) {
+                *error = why;
+                errno = EPROTO;
+                return false;
+            }
+            if (budget && frameBytes > budget->limit()) {
+                *error = "announced a frame of " + std::to_string(frameBytes)
+                         + " bytes, more than this receiver's whole budget for unfinished frames ("
+                         + mebibytesText(budget->limit()) + " MiB, --max-pending-mib)";
+                errno = ENOBUFS;
+                return false;
+            }
+            m_frameBytes = frameBytes;
+            if (m_have == m_frameBytes) { // a frame without payload
+                m_frame.assign(m_header, m_header + HeaderBytes);
+                finishFrame(out);
+            }
+            continue;
+        }
+        const std::size_t space = room(budget, error);
+        if (space == 0) {
+            errno = ENOBUFS;
+            return false;
+        }
+        const std::size_t take = std::min(space, left);
+        std::memcpy(m_frame.data() + m_have, p, take);
+        m_have += take;
+        p += take;
+        left -= take;
+        if (m_have == m_frameBytes)
+            finishFrame(out);
+    }
+    return true;
+}
+
+std::size_t NamedPipeChannelPosix::FrameAssembler::room(PendingBudget *budget, std::string *error)
+{
+    if (m_have < m_frame.size())
+        return m_frame.size() - m_have;
+    const std::size_t next = std::min(m_frameBytes, std::max(InitialFrameBytes, 2 * m_frame.size()));
+    if (budget && !m_share.resize(*budget, next)) {
+        *error = "needed " + mebibytesText(next - m_frame.size()) + " MiB more for its frame of "
+                 + std::to_string(m_frameBytes) + " bytes (" + std::to_string(m_have) + " had arrived) when "
+                 + budget->describe();
+        return 0;
+    }
+    const bool first = m_frame.empty();
+    m_frame.reserve(next); // exactly: resize() alone may allocate twice what it is asked for
+    m_frame.resize(next);
+    if (first)
+        std::memcpy(m_frame.data(), m_header, HeaderBytes);
+    return m_frame.size() - m_have;
+}
+
+void NamedPipeChannelPosix::FrameAssembler::finishFrame(std::deque<std::vector<std::uint8_t>> &out)
+{
+    out.push_back(std::move(m_frame));
+    m_frame = {};
+    m_have = 0;
+    m_frameBytes = 0;
+    m_share.release();
 }
 
 NamedPipeChannelPosix::Peer::~Peer()
@@ -214,6 +264,7 @@ std::string NamedPipeChannelPosix::open(Role role, const std::string &address)
     if (m_dir.empty())
         return error;
     m_prefix = m_dir + "/namedpipe-" + m_name;
+    m_budget.setLimit(receiveLimits().maxPendingBytes);
     error = role == Role::Receiver ? openReceiver() : openSender();
     if (!error.empty())
         close();
@@ -372,7 +423,11 @@ std::string NamedPipeChannelPosix::openSender()
     if (fds[1].revents & POLLIN)
         return fail("Connecting to the named pipe '" + m_name + "' was cancelled.");
     char welcome = 0;
-    if (::read(m_downFd, &welcome, 1) != 1 || welcome != WelcomeByte)
+    const bool answered = ::read(m_downFd, &welcome, 1) == 1;
+    if (answered && welcome == FullByte)
+        return fail("The receiver on the named pipe '" + m_name
+                    + "' already serves as many senders as it allows (--max-peers): try again when one has finished.");
+    if (!answered || welcome != WelcomeByte)
         return fail("The receiver on '" + m_name + "' stopped while we were connecting: start it again.");
     m_upFd = ::open(upPath.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     if (m_upFd < 0)
@@ -427,11 +482,22 @@ void NamedPipeChannelPosix::acceptHello(const std::string &line)
     // ENXIO on .down: the sender gave up (or died) before we got to it.
     if (peer->upFd < 0 || peer->downFd < 0 || !isOurFifo(peer->upFd) || !isOurFifo(peer->downFd))
         return;
+    if (m_peers.size() >= std::size_t(std::max(receiveLimits().maxPeers, 0))) {
+        const std::uint8_t full = FullByte;
+        writeAll(peer->downFd, &full, 1, "gone");
+        Event event;
+        event.kind = Event::Kind::Refused;
+        event.text = "Sender process " + pidText + " was turned away at its hello: this receiver already serves "
+                     + std::to_string(m_peers.size()) + " senders, its limit (--max-peers).";
+        m_events.push_back(std::move(event));
+        return;
+    }
     fcntl(peer->upFd, F_SETPIPE_SZ, PipeBytes);
     const std::uint8_t welcome = WelcomeByte;
     if (!writeAll(peer->downFd, &welcome, 1, "gone").empty())
         return;
     peer->id = m_nextPeerId++;
+    peer->lastProgress = std::chrono::steady_clock::now();
     {
         std::lock_guard<std::mutex> lock(m_peersMutex);
         m_peers[peer->id] = peer;
@@ -443,10 +509,10 @@ void NamedPipeChannelPosix::acceptHello(const std::string &line)
     m_events.push_back(std::move(event));
 }
 
-Event NamedPipeChannelPosix::peerGone(const std::shared_ptr<Peer> &peer, const std::string &why)
+Event NamedPipeChannelPosix::dropPeer(const std::shared_ptr<Peer> &peer, Event::Kind kind, const std::string &why)
 {
     Event event;
-    event.kind = Event::Kind::PeerGone;
+    event.kind = kind;
     event.peer = peer->id;
     event.text = "Sender " + std::to_string(peer->id) + " (process " + std::to_string(peer->pid) + ") " + why;
     if (peer->assembler.pendingBytes() > 0)
@@ -457,6 +523,35 @@ Event NamedPipeChannelPosix::peerGone(const std::shared_ptr<Peer> &peer, const s
     return event;
 }
 
+void NamedPipeChannelPosix::expireStalledPeers()
+{
+    const int timeoutMs = receiveLimits().peerTimeoutMs;
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::shared_ptr<Peer>> stalled;
+    m_stalls.clear();
+    for (const auto &entry : m_peers) {
+        const Peer &peer = *entry.second;
+        if (peer.assembler.pendingBytes() == 0)
+            continue; // between frames a sender may stay idle as long as it likes
+        if (now - peer.lastProgress >= std::chrono::milliseconds(timeoutMs))
+            stalled.push_back(entry.second);
+        else
+            m_stalls.note(peer.lastProgress, timeoutMs);
+    }
+    for (const auto &peer : stalled) {
+        const long long idleMs = std::chrono::duration_cast<std::chrono::milliseconds>(now - peer->lastProgress).count();
+        const std::string progress = peer->assembler.frameBytes() > 0
+            ? std::to_string(peer->assembler.pendingBytes()) + " of the " + std::to_string(peer->assembler.frameBytes())
+                  + " bytes of its frame had arrived"
+            : std::to_string(peer->assembler.pendingBytes()) + " of the " + std::to_string(HeaderBytes)
+                  + " bytes of a frame header had arrived";
+        m_events.push_back(dropPeer(peer, Event::Kind::PeerRefused,
+                                    "stopped in the middle of a frame: " + progress + ", then nothing came for "
+                                        + secondsText(idleMs) + " s (the limit is " + secondsText(timeoutMs)
+                                        + " s, --peer-timeout); it was disconnected."));
+    }
+}
+
 Event NamedPipeChannelPosix::receive(int timeoutMs)
 {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
@@ -465,6 +560,11 @@ Event NamedPipeChannelPosix::receive(int timeoutMs)
             Event event = std::move(m_events.front());
             m_events.pop_front();
             return event;
+        }
+        if (m_role == Role::Receiver) {
+            expireStalledPeers();
+            if (!m_events.empty())
+                continue;
         }
         std::vector<pollfd> fds;
         std::vector<std::shared_ptr<Peer>> polled;
@@ -485,7 +585,8 @@ Event NamedPipeChannelPosix::receive(int timeoutMs)
                 deadline - std::chrono::steady_clock::now());
             wait = int(std::max<long long>(0, left.count()));
         }
-        const int ready = poll(fds.data(), nfds_t(fds.size()), wait);
+        // While a sender is in the middle of a frame, wake when its time runs out.
+        const int ready = poll(fds.data(), nfds_t(fds.size()), m_role == Role::Receiver ? m_stalls.shorten(wait) : wait);
         if (ready < 0) {
             if (errno == EINTR)
                 continue;
@@ -494,8 +595,11 @@ Event NamedPipeChannelPosix::receive(int timeoutMs)
             event.text = "Waiting on the named pipe failed: " + errnoText(errno) + ".";
             return event;
         }
-        if (ready == 0)
-            return Event{};
+        if (ready == 0) {
+            if (timeoutMs >= 0 && std::chrono::steady_clock::now() >= deadline)
+                return Event{};
+            continue; // a sender's time ran out: expireStalledPeers() judges it
+        }
         if (fds[0].revents & POLLIN) {
             // Left unread on purpose: interrupt() stays in force until close().
             Event event;
@@ -536,8 +640,10 @@ Event NamedPipeChannelPosix::receive(int timeoutMs)
             const std::shared_ptr<Peer> &peer = polled[i];
             std::deque<std::vector<std::uint8_t>> frames;
             std::string why;
-            const long n = peer->assembler.readFrom(peer->upFd, ReadBudget, frames, &why);
+            const long n = peer->assembler.readFrom(peer->upFd, ReadBudget, frames, &why, &m_budget);
             const int readErrno = errno;
+            if (n > 0 || !frames.empty())
+                peer->lastProgress = std::chrono::steady_clock::now();
             for (auto &frame : frames) {
                 Event event;
                 event.kind = Event::Kind::Frame;
@@ -546,13 +652,18 @@ Event NamedPipeChannelPosix::receive(int timeoutMs)
                 m_events.push_back(std::move(event));
             }
             if (n == 0)
-                m_events.push_back(peerGone(peer, "closed its end of the pipe: it finished, stopped or was killed."));
+                m_events.push_back(dropPeer(peer, Event::Kind::PeerGone,
+                                            "closed its end of the pipe: it finished, stopped or was killed."));
             else if (n < 0 && readErrno == EPROTO)
-                m_events.push_back(peerGone(peer, "sent bytes that are not a frame (" + why
-                                                      + "); it was disconnected. Frames before it were kept."));
+                m_events.push_back(dropPeer(peer, Event::Kind::PeerRefused,
+                                            "sent bytes that are not a frame (" + why
+                                                + "); it was disconnected. Frames before it were kept."));
+            else if (n < 0 && readErrno == ENOBUFS)
+                m_events.push_back(dropPeer(peer, Event::Kind::PeerRefused,
+                                            why + "; it was disconnected. Frames before it were kept."));
             else if (n < 0 && readErrno != EAGAIN)
-                m_events.push_back(peerGone(peer, "could not be read (" + errnoText(readErrno)
-                                                      + "); it was disconnected."));
+                m_events.push_back(dropPeer(peer, Event::Kind::PeerGone,
+                                            "could not be read (" + errnoText(readErrno) + "); it was disconnected."));
         }
     }
 }

@@ -13,17 +13,23 @@
 //   namedpipe-<name>.<token>.down    the receiver's replies (acks, pongs) to that sender
 //
 // Handshake: the sender creates its pair, opens .down for reading, writes "hello <pid> <token>"
-// to .connect and waits; the receiver opens the pair and writes one welcome byte on .down; the
+// to .connect and waits; the receiver opens the pair and writes one welcome byte on .down (or,
+// when it already serves --max-peers senders, a refusal byte, and closes the pair); the
 // sender then opens .up for writing and unlinks the pair (both ends are open, the names are no
 // longer needed, so a crash later leaves nothing behind). Frames are cut from the byte stream
 // by the length in their 40-byte header; a sender that vanishes shows up as end-of-file on
 // its .up FIFO.
+//
+// The receiver enforces its ReceiveLimits like the stream transports: a budget for unfinished
+// frames of all senders together, a time limit for a sender stopped mid-frame, a number of
+// senders. Whoever breaks one is dropped (Event::Kind::PeerRefused) and the others go on.
 //
 // Qt-free: only POSIX and Linux calls (eventfd for interrupt(), F_SETPIPE_SZ for throughput).
 
 #include "native/channel.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -49,21 +55,42 @@ public:
     // Milliseconds a sender waits for the receiver to answer its hello (tests shorten it).
     void setHandshakeTimeoutMs(int ms) { m_handshakeTimeoutMs = ms; }
 
-    // Cuts one byte stream into whole frames using the payload length in each header.
+    // Cuts one byte stream into whole frames using the payload length in each header. A frame's
+    // memory is committed as its bytes arrive, never on the header's word alone: 1 MiB with the
+    // first byte after the header, then doubling with what arrived, up to the frame's length
+    // (as FrameStreamReader does for the other stream transports). So a peer holds what it
+    // really sent, at most twice over, and a header alone costs nothing.
     class FrameAssembler
     {
     public:
-        // Reads what `fd` has (at most `budget` bytes) and appends completed frames to `out`.
-        // Returns the number of bytes read, 0 on end-of-file, -1 with errno (EAGAIN: empty).
-        // A header that is not a frame sets `error` and returns -1 with errno = EPROTO.
-        long readFrom(int fd, std::size_t budget, std::deque<std::vector<std::uint8_t>> &out,
-                      std::string *error);
+        static constexpr std::size_t InitialFrameBytes = 1024 * 1024;
+
+        // Reads what `fd` has (at most `readBytes` bytes) and appends completed frames to `out`,
+        // drawing the memory of unfinished frames from `budget` when one is given. Returns the
+        // number of bytes read, 0 on end-of-file, -1 with errno (EAGAIN: empty). A header that
+        // is not a frame sets `error` and errno = EPROTO; a frame the budget cannot hold sets
+        // `error` (how it ends a sentence) and errno = ENOBUFS.
+        long readFrom(int fd, std::size_t readBytes, std::deque<std::vector<std::uint8_t>> &out, std::string *error,
+                      PendingBudget *budget = nullptr);
+        // Bytes of the current frame received so far, header included (0 between frames).
         std::size_t pendingBytes() const { return m_have; }
+        // The current frame's whole length, once its header arrived (0 before).
+        std::size_t frameBytes() const { return m_frameBytes; }
 
     private:
+        // Puts bytes read through the staging buffer where they belong; false when refused.
+        bool store(const std::uint8_t *p, std::size_t size, std::deque<std::vector<std::uint8_t>> &out,
+                   std::string *error, PendingBudget *budget);
+        // Room for the current frame's next bytes, committing more memory when it is full;
+        // 0 (with `error` set) when the budget refuses.
+        std::size_t room(PendingBudget *budget, std::string *error);
+        void finishFrame(std::deque<std::vector<std::uint8_t>> &out);
+
         std::uint8_t m_header[40] = {};
-        std::vector<std::uint8_t> m_frame; // sized to the whole frame once the header is known
+        std::vector<std::uint8_t> m_frame; // the committed memory: header, what arrived, then room
         std::size_t m_have = 0;            // bytes of the current frame received so far
+        std::size_t m_frameBytes = 0;      // the frame's length once its header is accepted
+        PendingBudget::Share m_share;      // what m_frame holds of the receiver's budget
         std::vector<std::uint8_t> m_staging = std::vector<std::uint8_t>(64 * 1024);
     };
 
@@ -76,6 +103,7 @@ private:
         int upFd = -1;   // we read its frames
         int downFd = -1; // we write replies
         FrameAssembler assembler;
+        std::chrono::steady_clock::time_point lastProgress; // when bytes last came in
         std::mutex writeMutex; // one reply at a time per peer
     };
 
@@ -83,7 +111,11 @@ private:
     std::string openSender();
     void acceptHello(const std::string &line);
     void readConnectLines();
-    Event peerGone(const std::shared_ptr<Peer> &peer, const std::string &why);
+    // Forgets `peer` and says why, as PeerGone (it left) or PeerRefused (we dropped it).
+    Event dropPeer(const std::shared_ptr<Peer> &peer, Event::Kind kind, const std::string &why);
+    // Drops the peers stopped in the middle of a frame for longer than the time limit, and
+    // notes when the others' time runs out.
+    void expireStalledPeers();
     std::string writeAll(int fd, const std::uint8_t *data, std::size_t size, const std::string &whoIsGone);
     void cleanStaleSenderPairs();
 
@@ -100,6 +132,8 @@ private:
     int m_connectKeepFd = -1;  // our own write end, so .connect never reports hang-up
     bool m_createdConnect = false;
     std::string m_connectLine;
+    PendingBudget m_budget;  // before m_peers: their frames give their share back to it
+    StallWatch m_stalls;
     std::mutex m_peersMutex; // guards m_peers against send() on the writer thread
     std::map<std::uint64_t, std::shared_ptr<Peer>> m_peers;
     std::uint64_t m_nextPeerId = 1;

@@ -123,6 +123,9 @@ int childSenderMidFrame(const char *name)
     NamedPipeChannelPosix channel;
     if (!channel.open(Role::Sender, name).empty())
         return 2;
+    // Made first, so that its bytes are on their way as soon as "sent" is said (making 16 MiB
+    // can take longer than the parent waits on a busy machine).
+    const Bytes big = makeFrame(16 * 1024 * 1024, 2);
     const Bytes small = makeFrame(100, 1);
     const Bytes big = makeFrame(16 * 1024 * 1024, 2); // made first: the write starts right after "sent"
     if (!channel.send(small.data(), small.size(), 0).empty())
@@ -168,6 +171,7 @@ private slots:
     void backpressureLosesNothing();
     void receiverGoneIsReportedToSender();
     void hostileBytesDisconnectOnlyThatSender();
+    void senderBeyondTheCapIsTurnedAway();
     void badAddressesAreRefused();
 };
 
@@ -627,7 +631,7 @@ void TestNamedPipe::hostileBytesDisconnectOnlyThatSender()
     oversized[28] = 0xff, oversized[29] = 0xff, oversized[30] = 0xff, oversized[31] = 0x7f;
     QCOMPARE(::write(upFd, oversized.data(), oversized.size()), ssize_t(oversized.size()));
     const Event dropped = nextEvent(receiver);
-    QCOMPARE(int(dropped.kind), int(Event::Kind::PeerGone));
+    QCOMPARE(int(dropped.kind), int(Event::Kind::PeerRefused)); // refused, so the session counts it
     QCOMPARE(dropped.peer, badHello.peer);
     QVERIFY2(dropped.text.find("more than the limit") != std::string::npos, dropped.text.c_str());
     ::close(upFd);
@@ -646,6 +650,29 @@ void TestNamedPipe::hostileBytesDisconnectOnlyThatSender()
     lying.pop_back();
     const std::string refused = good.send(lying.data(), lying.size(), 0);
     QVERIFY2(refused.find("not sent") != std::string::npos, refused.c_str());
+}
+
+// Beyond --max-peers the next sender is turned away at its hello, and its open() says why.
+void TestNamedPipe::senderBeyondTheCapIsTurnedAway()
+{
+    const std::string name = uniqueName("cap");
+    NamedPipeChannelPosix receiver;
+    ipcw::native::ReceiveLimits limits;
+    limits.maxPeers = 1;
+    receiver.setReceiveLimits(limits);
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    NamedPipeChannelPosix first;
+    const std::string connectError = connectSender(receiver, first, name);
+    QVERIFY2(connectError.empty(), connectError.c_str());
+
+    NamedPipeChannelPosix second;
+    std::string openError;
+    std::thread connect([&] { openError = second.open(Role::Sender, name); });
+    const Event refused = nextEvent(receiver);
+    connect.join();
+    QCOMPARE(int(refused.kind), int(Event::Kind::Refused));
+    QVERIFY2(refused.text.find("already serves 1 senders, its limit (--max-peers)") != std::string::npos, refused.text.c_str());
+    QVERIFY2(openError.find("(--max-peers)") != std::string::npos, openError.c_str());
 }
 
 void TestNamedPipe::badAddressesAreRefused()

@@ -3,6 +3,7 @@
 // writer thread, seen from the owner's thread as an ordinary TransportEndpoint.
 
 #include "nativechannelendpoint.h"
+#include "receiverlimits.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -29,6 +30,7 @@ public:
     {
         ++opens;
         openedAddress = address;
+        limitsAtOpen = receiveLimits();
         return openError;
     }
     std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override
@@ -84,6 +86,7 @@ public:
     }
 
     std::string openedAddress;
+    ipcw::native::ReceiveLimits limitsAtOpen;
     std::vector<std::pair<std::vector<std::uint8_t>, std::uint64_t>> sent;
 
 private:
@@ -211,6 +214,47 @@ private slots:
         channel->push(gone);
         QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Failed);
         QCOMPARE(errors.at(0).at(0).toString(), QStringLiteral("The receiver closed: start it again."));
+    }
+
+    // --max-pending-mib, --peer-timeout and --max-peers reach the channel before it opens.
+    void channelGetsTheReceiverLimitsBeforeOpening()
+    {
+        const ReceiverLimits saved = ReceiverLimits::current();
+        ReceiverLimits limits;
+        limits.maxPendingBytes = 32 * ReceiverLimits::MiB;
+        limits.peerTimeoutMs = 1500;
+        limits.maxPeers = 3;
+        ReceiverLimits::setCurrent(limits);
+        auto *channel = new ScriptedChannel;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        endpoint.open();
+        ReceiverLimits::setCurrent(saved);
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        QCOMPARE(channel->limitsAtOpen.maxPendingBytes, std::uint64_t(32 * ReceiverLimits::MiB));
+        QCOMPARE(channel->limitsAtOpen.peerTimeoutMs, 1500);
+        QCOMPARE(channel->limitsAtOpen.maxPeers, 3);
+    }
+
+    // A peer the channel refused and dropped is reported as on the stream transports: refused
+    // (the session counts a bad frame), then disconnected.
+    void refusedPeerIsRefusedThenDisconnected()
+    {
+        auto *channel = new ScriptedChannel;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QSignalSpy refused(&endpoint, &TransportEndpoint::streamRefused);
+        QSignalSpy gone(&endpoint, &TransportEndpoint::peerDisconnected);
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        Event e;
+        e.kind = Event::Kind::PeerRefused;
+        e.peer = 4;
+        e.text = "Sender 4 stopped in the middle of a frame.";
+        channel->push(e);
+        QTRY_COMPARE(gone.count(), 1);
+        QCOMPARE(refused.count(), 1);
+        QCOMPARE(refused.at(0).at(0).toULongLong(), 4u);
+        QCOMPARE(refused.at(0).at(1).toString(), QStringLiteral("Sender 4 stopped in the middle of a frame."));
+        QCOMPARE(gone.at(0).at(0).toULongLong(), 4u);
     }
 
     void closeWhileOpeningLeavesItClosed()

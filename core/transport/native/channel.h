@@ -11,6 +11,8 @@
 // interrupt() may be called from any thread at any time; open() and close() are never called
 // while send() or receive() runs.
 
+#include "receivelimits.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,6 +29,8 @@ struct Event
         PeerConnected, // `peer` is new; `text` describes it (pid, path)
         PeerGone,      // `peer` left; `text` says how (clean close, died mid-frame, ...)
         Refused,       // input from `peer` (0: unknown) was dropped, the peer stays; `text` says why
+        PeerRefused,   // the receiver refused `peer`, announced by PeerConnected, and dropped it
+                       // (a stream out of step, a budget or time limit); `text` says why
         Timeout,       // nothing within the timeout
         Interrupted,   // interrupt() was called
         Error,         // fatal: `text` is the sentence; the channel is unusable
@@ -64,6 +68,14 @@ public:
 
     // Releases the OS objects; a receiver removes the names it created.
     virtual void close() = 0;
+
+    // Receiver: what its peers may make it hold (receivelimits.h). Set before open(); kept
+    // until set again. A backend that does not enforce them ignores them.
+    void setReceiveLimits(const ReceiveLimits &limits) { m_receiveLimits = limits; }
+    const ReceiveLimits &receiveLimits() const { return m_receiveLimits; }
+
+private:
+    ReceiveLimits m_receiveLimits;
 };
 
 } // namespace ipcw::native
