@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "namedpipe_posix.h"
 
+#include "namedpipehello.h"
 #include "namedpipewire.h"
 #include "native/posixpaths.h"
 
@@ -27,7 +28,6 @@ using namespace namedpipe;
 constexpr char WelcomeByte = 'W';
 constexpr int PipeBytes = 1 << 20;          // F_SETPIPE_SZ wish; the default 64 KiB costs throughput
 constexpr std::size_t ReadBudget = 1 << 20; // per peer per poll round, so one busy sender cannot starve others
-constexpr std::size_t MaxHelloLine = 256;
 
 std::atomic<unsigned> senderCounter{0};
 
@@ -120,52 +120,21 @@ long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t budget,
 {
     std::size_t total = 0;
     while (total < budget) {
-        const bool inPayload = m_have >= HeaderBytes;
-        const std::size_t remaining = inPayload ? m_frame.size() - m_have : 0;
+        std::size_t remaining = 0;
+        std::uint8_t *room = m_cutter.payloadRoom(&remaining);
         ssize_t n;
-        if (inPayload && remaining >= m_staging.size()) {
+        if (room && remaining >= m_staging.size()) {
             // A large frame: read straight into it instead of copying through the staging buffer.
-            n = ::read(fd, m_frame.data() + m_have, remaining);
-            if (n > 0) {
-                m_have += std::size_t(n);
-                if (m_have == m_frame.size()) {
-                    out.push_back(std::move(m_frame));
-                    m_frame = {};
-                    m_have = 0;
-                }
-            }
+            n = ::read(fd, room, remaining);
+            if (n > 0)
+                m_cutter.payloadArrived(std::size_t(n), out);
         } else {
             n = ::read(fd, m_staging.data(), m_staging.size());
-            const std::uint8_t *p = m_staging.data();
-            std::size_t left = n > 0 ? std::size_t(n) : 0;
-            while (left > 0) {
-                if (m_have < HeaderBytes) {
-                    const std::size_t take = std::min(HeaderBytes - m_have, left);
-                    std::memcpy(m_header + m_have, p, take);
-                    m_have += take;
-                    p += take;
-                    left -= take;
-                    if (m_have < HeaderBytes)
-                        break;
-                    std::size_t frameBytes = 0;
-                    if (std::string why = checkHeader(m_header, &frameBytes); !why.empty()) {
-                        *error = why;
-                        errno = EPROTO;
-                        return -1;
-                    }
-                    m_frame.resize(frameBytes);
-                    std::memcpy(m_frame.data(), m_header, HeaderBytes);
-                } else {
-                    const std::size_t take = std::min(m_frame.size() - m_have, left);
-                    std::memcpy(m_frame.data() + m_have, p, take);
-                    m_have += take;
-                    p += take;
-                    left -= take;
-                }
-                if (m_have == m_frame.size()) {
-                    out.push_back(std::move(m_frame));
-                    m_frame = {};
-                    m_have = 0;
+            if (n > 0) {
+                if (std::string why = m_cutter.cut(m_staging.data(), std::size_t(n), out); !why.empty()) {
+                    *error = why;
+                    errno = EPROTO;
+                    return -1;
                 }
             }
         }
@@ -389,30 +358,18 @@ void NamedPipeChannelPosix::readConnectLines()
             break;
         m_connectLine.append(buffer, std::size_t(n));
     }
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = m_connectLine.find('\n', start)) != std::string::npos; start = nl + 1)
-        acceptHello(m_connectLine.substr(start, nl - start));
-    m_connectLine.erase(0, start);
-    // Garbage without a newline would otherwise grow without bound.
-    if (m_connectLine.size() > MaxHelloLine)
-        m_connectLine.clear();
+    for (const std::string &line : takeConnectLines(m_connectLine)) {
+        HelloLine hello;
+        if (parseHelloLine(line, &hello))
+            acceptHello(hello);
+    }
 }
 
-// "hello <pid> <pid>-<n>": anything else is not from one of our senders and is ignored.
-void NamedPipeChannelPosix::acceptHello(const std::string &line)
+// A sender said hello: open its FIFO pair and welcome it.
+void NamedPipeChannelPosix::acceptHello(const namedpipe::HelloLine &hello)
 {
-    if (line.size() > MaxHelloLine || line.compare(0, 6, "hello ") != 0)
-        return;
-    const std::size_t space = line.find(' ', 6);
-    if (space == std::string::npos)
-        return;
-    const std::string pidText = line.substr(6, space - 6);
-    const std::string token = line.substr(space + 1);
-    if (pidText.empty() || pidText.size() > 10 || token.empty() || token.size() > 40
-        || pidText.find_first_not_of("0123456789") != std::string::npos
-        || token.find_first_not_of("0123456789-") != std::string::npos)
-        return;
-
+    const std::string &pidText = hello.pid;
+    const std::string &token = hello.token;
     auto peer = std::make_shared<Peer>();
     peer->pid = std::strtol(pidText.c_str(), nullptr, 10);
     const std::string upPath = m_prefix + "." + token + ".up";

@@ -21,6 +21,8 @@
 //
 // Qt-free: only POSIX and Linux calls (eventfd for interrupt(), F_SETPIPE_SZ for throughput).
 
+#include "namedpipehello.h"
+#include "namedpipewire.h"
 #include "native/channel.h"
 
 #include <atomic>
@@ -58,12 +60,10 @@ public:
         // A header that is not a frame sets `error` and returns -1 with errno = EPROTO.
         long readFrom(int fd, std::size_t budget, std::deque<std::vector<std::uint8_t>> &out,
                       std::string *error);
-        std::size_t pendingBytes() const { return m_have; }
+        std::size_t pendingBytes() const { return m_cutter.pendingBytes(); }
 
     private:
-        std::uint8_t m_header[40] = {};
-        std::vector<std::uint8_t> m_frame; // sized to the whole frame once the header is known
-        std::size_t m_have = 0;            // bytes of the current frame received so far
+        namedpipe::FrameCutter m_cutter;
         std::vector<std::uint8_t> m_staging = std::vector<std::uint8_t>(64 * 1024);
     };
 
@@ -81,7 +81,7 @@ private:
 
     std::string openReceiver();
     std::string openSender();
-    void acceptHello(const std::string &line);
+    void acceptHello(const namedpipe::HelloLine &hello);
     void readConnectLines();
     Event peerGone(const std::shared_ptr<Peer> &peer, const std::string &why);
     std::string writeAll(int fd, const std::uint8_t *data, std::size_t size, const std::string &whoIsGone);

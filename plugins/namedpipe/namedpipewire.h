@@ -5,9 +5,13 @@
 // length is and how big it may get. They mirror core/transport/wireformat.h, which cannot be used here
 // because it pulls in Qt and the Windows backend is built without Qt.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <string>
+#include <vector>
 
 namespace ipcw::native::namedpipe {
 
@@ -67,5 +71,73 @@ inline std::string checkOutgoingFrame(const std::uint8_t *data, std::size_t size
                + std::to_string(size) + " were given.";
     return {};
 }
+
+// Cuts one byte stream into whole frames using the payload length in each header. No OS
+// calls: the backend reads the stream, this decides what the bytes are.
+class FrameCutter
+{
+public:
+    // Takes `size` bytes of the stream and appends the frames they complete to `out`. Returns
+    // "" or, for a header that is not a frame, why not (the end of a sentence): the stream is
+    // then out of step and must not be read further.
+    std::string cut(const std::uint8_t *data, std::size_t size, std::deque<std::vector<std::uint8_t>> &out)
+    {
+        while (size > 0) {
+            if (m_have < HeaderBytes) {
+                const std::size_t take = std::min(HeaderBytes - m_have, size);
+                std::memcpy(m_header + m_have, data, take);
+                m_have += take;
+                data += take;
+                size -= take;
+                if (m_have < HeaderBytes)
+                    break;
+                std::size_t frameBytes = 0;
+                if (std::string why = checkHeader(m_header, &frameBytes); !why.empty())
+                    return why;
+                m_frame.resize(frameBytes);
+                std::memcpy(m_frame.data(), m_header, HeaderBytes);
+            } else {
+                const std::size_t take = std::min(m_frame.size() - m_have, size);
+                std::memcpy(m_frame.data() + m_have, data, take);
+                m_have += take;
+                data += take;
+                size -= take;
+            }
+            finishFrame(out);
+        }
+        return {};
+    }
+
+    // Where the rest of the frame under way can be read straight into, to save a copy for a
+    // large frame: null (and 0) while its header is still incomplete.
+    std::uint8_t *payloadRoom(std::size_t *size)
+    {
+        *size = m_have >= HeaderBytes ? m_frame.size() - m_have : 0;
+        return *size ? m_frame.data() + m_have : nullptr;
+    }
+    // `n` bytes (at most what payloadRoom() offered) were written there.
+    void payloadArrived(std::size_t n, std::deque<std::vector<std::uint8_t>> &out)
+    {
+        m_have += n;
+        finishFrame(out);
+    }
+
+    // Bytes of the frame under way, its header included.
+    std::size_t pendingBytes() const { return m_have; }
+
+private:
+    void finishFrame(std::deque<std::vector<std::uint8_t>> &out)
+    {
+        if (m_have < HeaderBytes || m_have != m_frame.size())
+            return;
+        out.push_back(std::move(m_frame));
+        m_frame = {};
+        m_have = 0;
+    }
+
+    std::uint8_t m_header[HeaderBytes] = {};
+    std::vector<std::uint8_t> m_frame; // sized to the whole frame once the header is known
+    std::size_t m_have = 0;            // bytes of the current frame received so far
+};
 
 } // namespace ipcw::native::namedpipe
