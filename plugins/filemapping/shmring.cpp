@@ -186,15 +186,19 @@ ShmRing::Status ShmRing::peek(RecordMeta *meta) const
         return Status::Corrupt;
     const RecordHeader *h = headerAt(tail);
     const std::uint32_t state = h->state.load(std::memory_order_acquire);
-    if (h->chunkBytes > maxChunkBytes() || recordBytes(h->chunkBytes) > head - tail)
+    // Each field is read once: a hostile process may rewrite the header while we look, and a
+    // size checked here must be the size used.
+    RecordMeta seen;
+    seen.slot = h->slot;
+    seen.generation = h->generation;
+    seen.kind = RecordKind(h->kind);
+    seen.flags = h->flags;
+    seen.frameBytes = h->frameBytes;
+    seen.chunkBytes = *static_cast<const volatile std::uint32_t *>(&h->chunkBytes);
+    seen.writerPid = h->writerPid;
+    if (seen.chunkBytes > maxChunkBytes() || recordBytes(seen.chunkBytes) > head - tail)
         return Status::Corrupt;
-    meta->slot = h->slot;
-    meta->generation = h->generation;
-    meta->kind = RecordKind(h->kind);
-    meta->flags = h->flags;
-    meta->frameBytes = h->frameBytes;
-    meta->chunkBytes = h->chunkBytes;
-    meta->writerPid = h->writerPid;
+    *meta = seen;
     if (state == Reserved)
         return Status::Pending;
     if (state != Committed)
@@ -202,10 +206,10 @@ ShmRing::Status ShmRing::peek(RecordMeta *meta) const
     return Status::Ok;
 }
 
-void ShmRing::consume(std::vector<std::uint8_t> *out, ShmWaiter &waiter)
+void ShmRing::consume(const RecordMeta &meta, std::vector<std::uint8_t> *out, ShmWaiter &waiter)
 {
     const std::uint64_t tail = m_control->tail.load(std::memory_order_relaxed);
-    const std::uint32_t bytes = headerAt(tail)->chunkBytes;
+    const std::uint32_t bytes = meta.chunkBytes;
     if (out && bytes) {
         const std::size_t at = out->size();
         out->resize(at + bytes);

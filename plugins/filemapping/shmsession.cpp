@@ -303,7 +303,7 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a)
         // A first chunk while another frame is unfinished: that sender was interrupted mid-frame.
         a = Assembly();
         if (meta.frameBytes > MaxFrameBytes || meta.chunkBytes > meta.frameBytes) {
-            ring.consume(nullptr, m_waiter);
+            ring.consume(meta, nullptr, m_waiter);
             return false;
         }
         a.frameBytes = meta.frameBytes;
@@ -311,10 +311,10 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a)
         a.bytes.reserve(meta.frameBytes);
     } else if (!a.active || meta.frameBytes != a.frameBytes || a.bytes.size() + meta.chunkBytes > a.frameBytes) {
         a = Assembly();
-        ring.consume(nullptr, m_waiter);
+        ring.consume(meta, nullptr, m_waiter);
         return false;
     }
-    ring.consume(&a.bytes, m_waiter);
+    ring.consume(meta, &a.bytes, m_waiter);
     if (!(meta.flags & LastChunk))
         return false;
     const bool whole = a.bytes.size() == a.frameBytes;
@@ -327,7 +327,7 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a)
 void ShmSession::takeRecord(const RecordMeta &meta)
 {
     if (meta.slot >= MaxSenders) {
-        m_data.consume(nullptr, m_waiter);
+        m_data.consume(meta, nullptr, m_waiter);
         return;
     }
     Peer &p = m_peers[meta.slot];
@@ -337,7 +337,7 @@ void ShmSession::takeRecord(const RecordMeta &meta)
         if (p.known && p.generation != meta.generation)
             forgetPeer(meta.slot, "left, and a new sender took its place");
         std::vector<std::uint8_t> text;
-        m_data.consume(&text, m_waiter);
+        m_data.consume(meta, &text, m_waiter);
         p = Peer();
         p.known = true;
         p.generation = meta.generation;
@@ -350,7 +350,7 @@ void ShmSession::takeRecord(const RecordMeta &meta)
         return;
     }
     case RecordKind::Disconnect:
-        m_data.consume(nullptr, m_waiter);
+        m_data.consume(meta, nullptr, m_waiter);
         if (p.known && p.generation == meta.generation)
             forgetPeer(meta.slot, "closed the connection");
         return;
@@ -374,7 +374,7 @@ void ShmSession::takeRecord(const RecordMeta &meta)
         }
         return;
     }
-    m_data.consume(nullptr, m_waiter);
+    m_data.consume(meta, nullptr, m_waiter);
 }
 
 void ShmSession::forgetPeer(std::uint32_t slot, const std::string &how)
@@ -425,7 +425,7 @@ void ShmSession::releaseDepartedSenders()
 void ShmSession::takeReply(ShmRing &ring, const RecordMeta &meta)
 {
     if (meta.kind != RecordKind::Chunk || meta.generation != m_generation) {
-        ring.consume(nullptr, m_waiter);
+        ring.consume(meta, nullptr, m_waiter);
         return;
     }
     if (assemble(ring, meta, m_reply)) {
