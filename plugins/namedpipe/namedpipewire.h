@@ -74,46 +74,60 @@ inline std::string checkOutgoingFrame(const std::uint8_t *data, std::size_t size
 
 // Cuts one byte stream into whole frames using the payload length in each header. No OS
 // calls: the backend reads the stream, this decides what the bytes are.
+//
+// A frame's memory is committed as its bytes arrive, never on its header's word alone: up to
+// InitialFrameBytes once the header is accepted, then twice what arrived. Otherwise 40 bytes
+// announcing 64 MiB would cost 64 MiB of zeroed memory at once, per sender.
 class FrameCutter
 {
 public:
+    static constexpr std::size_t InitialFrameBytes = 1024 * 1024;
+
     // Takes `size` bytes of the stream and appends the frames they complete to `out`. Returns
     // "" or, for a header that is not a frame, why not (the end of a sentence): the stream is
     // then out of step and must not be read further.
     std::string cut(const std::uint8_t *data, std::size_t size, std::deque<std::vector<std::uint8_t>> &out)
     {
         while (size > 0) {
-            if (m_have < HeaderBytes) {
-                const std::size_t take = std::min(HeaderBytes - m_have, size);
+            std::size_t take = 0;
+            if (m_frameBytes == 0) {
+                take = std::min(HeaderBytes - m_have, size);
                 std::memcpy(m_header + m_have, data, take);
                 m_have += take;
-                data += take;
-                size -= take;
-                if (m_have < HeaderBytes)
-                    break;
-                std::size_t frameBytes = 0;
-                if (std::string why = checkHeader(m_header, &frameBytes); !why.empty())
-                    return why;
-                m_frame.resize(frameBytes);
-                std::memcpy(m_frame.data(), m_header, HeaderBytes);
+                if (m_have == HeaderBytes) {
+                    if (std::string why = checkHeader(m_header, &m_frameBytes); !why.empty())
+                        return why;
+                    m_frame.assign(m_header, m_header + HeaderBytes);
+                }
             } else {
-                const std::size_t take = std::min(m_frame.size() - m_have, size);
-                std::memcpy(m_frame.data() + m_have, data, take);
+                std::size_t room = 0;
+                std::uint8_t *into = payloadRoom(&room);
+                take = std::min(room, size);
+                std::memcpy(into, data, take);
                 m_have += take;
-                data += take;
-                size -= take;
             }
+            data += take;
+            size -= take;
             finishFrame(out);
         }
         return {};
     }
 
-    // Where the rest of the frame under way can be read straight into, to save a copy for a
-    // large frame: null (and 0) while its header is still incomplete.
+    // Where the next bytes of the frame under way can be read straight into, to save a copy for
+    // a large frame: null (and 0) while its header is still incomplete.
     std::uint8_t *payloadRoom(std::size_t *size)
     {
-        *size = m_have >= HeaderBytes ? m_frame.size() - m_have : 0;
-        return *size ? m_frame.data() + m_have : nullptr;
+        if (m_frameBytes == 0) {
+            *size = 0;
+            return nullptr;
+        }
+        if (m_have == m_frame.size()) {
+            const std::size_t target = std::min(m_frameBytes, std::max(InitialFrameBytes, 2 * m_have));
+            m_frame.reserve(target); // exactly: resize() alone may take twice as much
+            m_frame.resize(target);
+        }
+        *size = m_frame.size() - m_have;
+        return m_frame.data() + m_have;
     }
     // `n` bytes (at most what payloadRoom() offered) were written there.
     void payloadArrived(std::size_t n, std::deque<std::vector<std::uint8_t>> &out)
@@ -124,19 +138,23 @@ public:
 
     // Bytes of the frame under way, its header included.
     std::size_t pendingBytes() const { return m_have; }
+    // Memory held for the frame under way.
+    std::size_t committedBytes() const { return m_frame.capacity(); }
 
 private:
     void finishFrame(std::deque<std::vector<std::uint8_t>> &out)
     {
-        if (m_have < HeaderBytes || m_have != m_frame.size())
+        if (m_frameBytes == 0 || m_have != m_frameBytes)
             return;
         out.push_back(std::move(m_frame));
         m_frame = {};
+        m_frameBytes = 0;
         m_have = 0;
     }
 
     std::uint8_t m_header[HeaderBytes] = {};
-    std::vector<std::uint8_t> m_frame; // sized to the whole frame once the header is known
+    std::vector<std::uint8_t> m_frame; // header and payload so far; its size is what is committed
+    std::size_t m_frameBytes = 0;      // the whole frame's length, once its header was accepted
     std::size_t m_have = 0;            // bytes of the current frame received so far
 };
 
