@@ -105,7 +105,8 @@ bool ShmRing::tryReserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation 
         return false;
     const std::uint64_t head = m_control->head.load(std::memory_order_relaxed);
     const std::uint64_t tail = m_control->tail.load(std::memory_order_seq_cst);
-    if (m_capacity - (head - tail) < need) {
+    // Counters another process broke would put the header across the ring's end: no room.
+    if (head % 32 != 0 || head - tail > m_capacity || m_capacity - (head - tail) < need) {
         unlock();
         return false;
     }

@@ -106,6 +106,7 @@ private slots:
     void fullRingBlocksTheWriterThenProceeds();
     void uncommittedRecordIsNeverRead();
     void headerRewrittenAfterPeekIsNotBelieved();
+    void brokenCountersStopTheWriter();
     void deadWritersReservationIsSkipped();
     void deadLockHolderIsTakenOver();
     void concurrentWritersNeverTearRecords();
@@ -196,6 +197,22 @@ void TestShmRing::headerRewrittenAfterPeekIsNotBelieved()
     t.ring.consume(meta, &got, waiter);
     QCOMPARE(got, frame);
     QCOMPARE(t.ring.tail(), ShmRing::recordBytes(100));
+}
+
+// A head another process moved off the 32-byte grid made the writer put a record header across
+// the ring's end, outside the ring (found by fuzz_shmring).
+void TestShmRing::brokenCountersStopTheWriter()
+{
+    TestRing t(1024);
+    TestWaiter waiter;
+    t.ring.control()->head.store(1024 - 5);
+    t.ring.control()->tail.store(1024 - 8); // plenty of room, by the counters' word
+    ShmRing::Reservation r;
+    QVERIFY(!t.ring.tryReserve(chunk(10), waiter, &r));
+    t.ring.control()->head.store(1024 - 8 + 2048); // more reserved than the ring holds
+    QVERIFY(!t.ring.tryReserve(chunk(10), waiter, &r));
+    RecordMeta meta;
+    QCOMPARE(t.ring.peek(&meta), ShmRing::Status::Corrupt);
 }
 
 void TestShmRing::deadWritersReservationIsSkipped()
