@@ -100,13 +100,21 @@ void ShmRing::unlock()
 
 bool ShmRing::tryReserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out)
 {
+    bool broken = false;
+    return reserve(meta, waiter, out, &broken);
+}
+
+bool ShmRing::reserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out, bool *broken)
+{
     const std::uint64_t need = recordBytes(meta.chunkBytes);
     if (!lock(waiter))
         return false;
     const std::uint64_t head = m_control->head.load(std::memory_order_relaxed);
     const std::uint64_t tail = m_control->tail.load(std::memory_order_seq_cst);
-    // Counters another process broke would put the header across the ring's end: no room.
-    if (head % 32 != 0 || head - tail > m_capacity || m_capacity - (head - tail) < need) {
+    // Counters another process broke would put the header across the ring's end. Checked under
+    // the lock, where head cannot move and tail never passes it, so an honest ring never fails.
+    *broken = head % 32 != 0 || head - tail > m_capacity;
+    if (*broken || m_capacity - (head - tail) < need) {
         unlock();
         return false;
     }
@@ -149,8 +157,16 @@ ShmRing::Status ShmRing::write(const RecordMeta &meta, const std::uint8_t *data,
     for (;;) {
         if (waiter.interrupted())
             return Status::Interrupted;
-        if (tryReserve(meta, waiter, &r))
+        bool broken = false;
+        if (reserve(meta, waiter, &r, &broken))
             break;
+        if (broken) {
+            // Waiting would never make room: say so instead of spinning.
+            if (why)
+                *why = "The shared memory ring was written outside the protocol by another process: "
+                       "nothing more can be sent on it.";
+            return Status::Corrupt;
+        }
         if (!mayWait)
             return Status::PeerGone;
         m_control->spaceWaiters.fetch_add(1, std::memory_order_seq_cst);

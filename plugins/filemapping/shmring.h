@@ -159,6 +159,8 @@ public:
     RingControl *control() const { return m_control; }
 
 private:
+    // tryReserve(), also telling "no room" from counters another process broke (`*broken`).
+    bool reserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out, bool *broken);
     RecordHeader *headerAt(std::uint64_t position) const;
     bool lock(ShmWaiter &waiter);
     void unlock();

@@ -211,6 +211,12 @@ void TestShmRing::brokenCountersStopTheWriter()
     QVERIFY(!t.ring.tryReserve(chunk(10), waiter, &r));
     t.ring.control()->head.store(1024 - 8 + 2048); // more reserved than the ring holds
     QVERIFY(!t.ring.tryReserve(chunk(10), waiter, &r));
+    // A writer that would wait for room says the ring is broken instead of spinning forever.
+    const std::vector<std::uint8_t> frame(10, 1);
+    std::string why;
+    QCOMPARE(t.ring.write(chunk(10), frame.data(), waiter, [] { return std::string(); }, &why),
+             ShmRing::Status::Corrupt);
+    QVERIFY(!why.empty());
     RecordMeta meta;
     QCOMPARE(t.ring.peek(&meta), ShmRing::Status::Corrupt);
 }
