@@ -4,8 +4,9 @@
 # and runs each one for a number of executions, starting from fresh seeds and the committed
 # corpus. docs/fuzzing.md explains the harnesses and what to do with a crash.
 #
-#   scripts/fuzz.sh [--runs N] [--merge] [harness...]
+#   scripts/fuzz.sh [--runs N] [--seconds S] [--merge] [harness...]
 #     --runs N   executions per harness (default 10000000)
+#     --seconds S  stop a harness after S seconds even if it has not reached N runs
 #     --merge    afterwards, minimise what was found into tests/fuzz/corpus/<harness>/
 #     harness    decode streamframer mailslot namedpipe shmring clipboard csvreader pluginmetadata
 #                (default: all, one after another)
@@ -15,13 +16,15 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${IPCW_FUZZ_BUILD_DIR:-$root/build-fuzz}
 runs=10000000
+seconds=0
 merge=0
 harnesses=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
+        --seconds) seconds=$2; shift 2 ;;
         --merge) merge=1; shift ;;
-        -h|--help) sed -n '3,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,14p' "$0"; exit 0 ;;
         *) harnesses+=("$1"); shift ;;
     esac
 done
@@ -68,7 +71,7 @@ for h in "${harnesses[@]}"; do
     status=ok
     start=$(date +%s)
     # New inputs go to the first folder; the committed corpus and the seeds are read only.
-    if ! nice -n 10 "$build/bin/fuzz_$h" -runs="$runs" -max_len="$(max_len "$h")" -timeout=25 \
+    if ! nice -n 10 "$build/bin/fuzz_$h" -runs="$runs" -max_total_time="$seconds" -max_len="$(max_len "$h")" -timeout=25 \
             -print_final_stats=1 -artifact_prefix="$dir/" \
             "$dir/corpus" "$committed" "$work/seeds/$h" >"$dir/fuzz.log" 2>&1; then
         status=CRASH

@@ -117,9 +117,10 @@ void ringOperation(Fuzz::InputReader &input, RingUnderAttack &r)
         if (r.ring.peek(&meta) != ShmRing::Status::Ok)
             return;
         checkPeeked(r, meta);
-        const std::uint64_t tail = r.ring.tail();
         if (between)
             r.attack(input);
+        // The tail lives in the mapping too: a rewrite moves it, and the reader carries on from there.
+        const std::uint64_t tail = r.ring.tail();
         std::vector<std::uint8_t> out(3, 0xEE);
         r.ring.consume(meta, &out, r.reader);
         require(out.size() == 3 + meta.chunkBytes, "consume takes the record peek() checked, whatever changed since");
@@ -160,7 +161,8 @@ void attackRing(Fuzz::InputReader &input)
 std::uint8_t *segment(std::size_t *visible)
 {
     static const std::uint64_t bytes = ShmSession::segmentBytes(ShmSession::MinDataCapacity);
-    static std::unique_ptr<std::uint8_t[]> memory(new (std::align_val_t(4096)) std::uint8_t[bytes]);
+    static const std::unique_ptr<std::uint8_t, decltype(&std::free)> memory(
+        static_cast<std::uint8_t *>(std::aligned_alloc(4096, bytes)), &std::free);
     *visible = std::size_t(bytes - std::uint64_t(ShmSession::MaxSenders) * ShmSession::ReplyCapacity);
     std::memset(memory.get(), 0, *visible);
     return memory.get();
@@ -191,7 +193,9 @@ void attackSession(Fuzz::InputReader &input)
             break;
         case 1: {
             std::vector<std::uint8_t> frame(1 + input.u16() % 40000, input.u8());
-            if (sender.send(frame.data(), frame.size(), 0).empty())
+            // A send the waiter cut short (a full ring nobody empties) returns no error either,
+            // but only its first chunks went: that frame is never delivered.
+            if (sender.send(frame.data(), frame.size(), 0).empty() && !senderWaiter.interrupted())
                 honest.push_back(std::move(frame));
             break;
         }

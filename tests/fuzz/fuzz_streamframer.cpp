@@ -26,7 +26,8 @@ struct Reading
 };
 
 // What the reader holds is paid for by what arrived: never more than the first step (or the
-// frame, if smaller) or about twice the bytes of the frame so far, whatever its header claims.
+// frame, if smaller) or twice the bytes of the frame so far, whatever its header claims. A step
+// that would leave no more than a header's length to come takes the whole frame at once.
 void checkMemory(const FrameStreamReader &reader)
 {
     if (reader.frameBytes() == 0) {
@@ -34,7 +35,7 @@ void checkMemory(const FrameStreamReader &reader)
         return;
     }
     const qsizetype bound = qMin(reader.frameBytes(),
-                                 qMax(FrameStreamReader::InitialFrameBytes, 2 * reader.pendingBytes() + Wire::HeaderSize));
+                                 qMax(FrameStreamReader::InitialFrameBytes, 2 * reader.pendingBytes()) + Wire::HeaderSize);
     require(reader.committedBytes() <= bound, "memory grows with what arrived, not with what the header claims");
 }
 
