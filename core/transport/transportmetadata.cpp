@@ -4,6 +4,23 @@
 #include <QJsonArray>
 #include <QLocale>
 
+#include <cmath>
+
+namespace {
+
+// A size in bytes from JSON, or -1 when it is not a whole number a qint64 holds exactly
+// (converting 1e300 to an integer is undefined behaviour, and a plugin file can say anything).
+qint64 byteCount(const QJsonValue &value)
+{
+    const double bytes = value.toDouble(0);
+    constexpr double Largest = 9007199254740992.0; // 2^53: every whole number below is exact
+    if (!(bytes >= 0 && bytes <= Largest) || std::floor(bytes) != bytes)
+        return -1;
+    return qint64(bytes);
+}
+
+} // namespace
+
 QString TransportCapabilities::scopeName(Scope scope)
 {
     switch (scope) {
@@ -55,8 +72,11 @@ QString TransportMetadata::fromJson(const QJsonObject &json, TransportMetadata *
     c.reliable = caps.value(QLatin1String("reliable")).toBool(true);
     c.ordered = caps.value(QLatin1String("ordered")).toBool(true);
     c.messageOriented = caps.value(QLatin1String("messageOriented")).toBool(false);
-    c.maxMessageBytes = qint64(caps.value(QLatin1String("maxMessageBytes")).toDouble(0));
-    c.osMessageBytes = qint64(caps.value(QLatin1String("osMessageBytes")).toDouble(0));
+    c.maxMessageBytes = byteCount(caps.value(QLatin1String("maxMessageBytes")));
+    c.osMessageBytes = byteCount(caps.value(QLatin1String("osMessageBytes")));
+    if (c.maxMessageBytes < 0 || c.osMessageBytes < 0)
+        return QStringLiteral("The plugin's metadata gives \"maxMessageBytes\" or \"osMessageBytes\" that is not a "
+                              "whole number of bytes from 0 to 2^53.");
     c.duplex = caps.value(QLatin1String("duplex")).toBool(true);
     c.multipleSenders = caps.value(QLatin1String("multipleSenders")).toBool(false);
     const QString scope = caps.value(QLatin1String("scope")).toString(QStringLiteral("machine"));

@@ -100,12 +100,21 @@ void ShmRing::unlock()
 
 bool ShmRing::tryReserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out)
 {
+    bool broken = false;
+    return reserve(meta, waiter, out, &broken);
+}
+
+bool ShmRing::reserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out, bool *broken)
+{
     const std::uint64_t need = recordBytes(meta.chunkBytes);
     if (!lock(waiter))
         return false;
     const std::uint64_t head = m_control->head.load(std::memory_order_relaxed);
     const std::uint64_t tail = m_control->tail.load(std::memory_order_seq_cst);
-    if (m_capacity - (head - tail) < need) {
+    // Counters another process broke would put the header across the ring's end. Checked under
+    // the lock, where head cannot move and tail never passes it, so an honest ring never fails.
+    *broken = head % 32 != 0 || head - tail > m_capacity;
+    if (*broken || m_capacity - (head - tail) < need) {
         unlock();
         return false;
     }
@@ -148,8 +157,16 @@ ShmRing::Status ShmRing::write(const RecordMeta &meta, const std::uint8_t *data,
     for (;;) {
         if (waiter.interrupted())
             return Status::Interrupted;
-        if (tryReserve(meta, waiter, &r))
+        bool broken = false;
+        if (reserve(meta, waiter, &r, &broken))
             break;
+        if (broken) {
+            // Waiting would never make room: say so instead of spinning.
+            if (why)
+                *why = "The shared memory ring was written outside the protocol by another process: "
+                       "nothing more can be sent on it.";
+            return Status::Corrupt;
+        }
         if (!mayWait)
             return Status::PeerGone;
         m_control->spaceWaiters.fetch_add(1, std::memory_order_seq_cst);
@@ -186,15 +203,19 @@ ShmRing::Status ShmRing::peek(RecordMeta *meta) const
         return Status::Corrupt;
     const RecordHeader *h = headerAt(tail);
     const std::uint32_t state = h->state.load(std::memory_order_acquire);
-    if (h->chunkBytes > maxChunkBytes() || recordBytes(h->chunkBytes) > head - tail)
+    // Each field is read once: a hostile process may rewrite the header while we look, and a
+    // size checked here must be the size used.
+    RecordMeta seen;
+    seen.slot = h->slot;
+    seen.generation = h->generation;
+    seen.kind = RecordKind(h->kind);
+    seen.flags = h->flags;
+    seen.frameBytes = h->frameBytes;
+    seen.chunkBytes = *static_cast<const volatile std::uint32_t *>(&h->chunkBytes);
+    seen.writerPid = h->writerPid;
+    if (seen.chunkBytes > maxChunkBytes() || recordBytes(seen.chunkBytes) > head - tail)
         return Status::Corrupt;
-    meta->slot = h->slot;
-    meta->generation = h->generation;
-    meta->kind = RecordKind(h->kind);
-    meta->flags = h->flags;
-    meta->frameBytes = h->frameBytes;
-    meta->chunkBytes = h->chunkBytes;
-    meta->writerPid = h->writerPid;
+    *meta = seen;
     if (state == Reserved)
         return Status::Pending;
     if (state != Committed)
@@ -202,10 +223,10 @@ ShmRing::Status ShmRing::peek(RecordMeta *meta) const
     return Status::Ok;
 }
 
-void ShmRing::consume(std::vector<std::uint8_t> *out, ShmWaiter &waiter)
+void ShmRing::consume(const RecordMeta &meta, std::vector<std::uint8_t> *out, ShmWaiter &waiter)
 {
     const std::uint64_t tail = m_control->tail.load(std::memory_order_relaxed);
-    const std::uint32_t bytes = headerAt(tail)->chunkBytes;
+    const std::uint32_t bytes = meta.chunkBytes;
     if (out && bytes) {
         const std::size_t at = out->size();
         out->resize(at + bytes);

@@ -144,8 +144,9 @@ public:
     // Looks at the front record without consuming it.
     Status peek(RecordMeta *meta) const;
     // Consumes the front record peek() just returned Ok for, appending its payload to `out`
-    // (or dropping it when `out` is null).
-    void consume(std::vector<std::uint8_t> *out, ShmWaiter &waiter);
+    // (or dropping it when `out` is null). `meta` is what peek() returned: its checked size is
+    // used, never the header again, which another process may have rewritten since.
+    void consume(const RecordMeta &meta, std::vector<std::uint8_t> *out, ShmWaiter &waiter);
     // After peek() said Pending for a while: skips the front record if its writer is dead.
     Status skipIfAbandoned(RecordMeta *meta, ShmWaiter &waiter);
     // Sleeps until a commit may have happened (or timeout/interrupt).
@@ -158,6 +159,8 @@ public:
     RingControl *control() const { return m_control; }
 
 private:
+    // tryReserve(), also telling "no room" from counters another process broke (`*broken`).
+    bool reserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out, bool *broken);
     RecordHeader *headerAt(std::uint64_t position) const;
     bool lock(ShmWaiter &waiter);
     void unlock();

@@ -307,7 +307,7 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, Pe
         // A first chunk while another frame is unfinished: that sender was interrupted mid-frame.
         a = Assembly();
         if (meta.frameBytes > MaxFrameBytes || meta.chunkBytes > meta.frameBytes) {
-            ring.consume(nullptr, m_waiter);
+            ring.consume(meta, nullptr, m_waiter);
             return false;
         }
         // The whole frame is reserved below, so that is what it draws from the budget: refused
@@ -320,7 +320,7 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, Pe
                                     + mebibytesText(budget->limit()) + " MiB, --max-pending-mib)"
                               : budget->describe())
                        + ": the frame was refused, the sender stays.";
-            ring.consume(nullptr, m_waiter);
+            ring.consume(meta, nullptr, m_waiter);
             return false;
         }
         a.frameBytes = meta.frameBytes;
@@ -328,10 +328,10 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, Pe
         a.bytes.reserve(meta.frameBytes);
     } else if (!a.active || meta.frameBytes != a.frameBytes || a.bytes.size() + meta.chunkBytes > a.frameBytes) {
         a = Assembly();
-        ring.consume(nullptr, m_waiter);
+        ring.consume(meta, nullptr, m_waiter);
         return false;
     }
-    ring.consume(&a.bytes, m_waiter);
+    ring.consume(meta, &a.bytes, m_waiter);
     if (!(meta.flags & LastChunk))
         return false;
     const bool whole = a.bytes.size() == a.frameBytes;
@@ -344,7 +344,7 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, Pe
 void ShmSession::takeRecord(const RecordMeta &meta)
 {
     if (meta.slot >= MaxSenders) {
-        m_data.consume(nullptr, m_waiter);
+        m_data.consume(meta, nullptr, m_waiter);
         return;
     }
     Peer &p = m_peers[meta.slot];
@@ -354,12 +354,12 @@ void ShmSession::takeRecord(const RecordMeta &meta)
         if (p.known && p.generation != meta.generation)
             forgetPeer(meta.slot, "left, and a new sender took its place");
         std::vector<std::uint8_t> text;
-        m_data.consume(&text, m_waiter);
+        m_data.consume(meta, &text, m_waiter);
         admitPeer(meta.slot, meta, std::string(text.begin(), text.end()));
         return;
     }
     case RecordKind::Disconnect:
-        m_data.consume(nullptr, m_waiter);
+        m_data.consume(meta, nullptr, m_waiter);
         if (p.known && p.generation == meta.generation)
             forgetPeer(meta.slot, "closed the connection");
         return;
@@ -371,7 +371,7 @@ void ShmSession::takeRecord(const RecordMeta &meta)
             admitPeer(meta.slot, meta, {});
         }
         if (p.refused) {
-            m_data.consume(nullptr, m_waiter);
+            m_data.consume(meta, nullptr, m_waiter);
             return;
         }
         std::string refusal;
@@ -392,7 +392,7 @@ void ShmSession::takeRecord(const RecordMeta &meta)
         return;
     }
     }
-    m_data.consume(nullptr, m_waiter);
+    m_data.consume(meta, nullptr, m_waiter);
 }
 
 void ShmSession::admitPeer(std::uint32_t slot, const RecordMeta &meta, const std::string &description)
@@ -500,7 +500,7 @@ void ShmSession::releaseDepartedSenders()
 void ShmSession::takeReply(ShmRing &ring, const RecordMeta &meta)
 {
     if (meta.kind != RecordKind::Chunk || meta.generation != m_generation) {
-        ring.consume(nullptr, m_waiter);
+        ring.consume(meta, nullptr, m_waiter);
         return;
     }
     if (assemble(ring, meta, m_reply)) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "namedpipe_posix.h"
 
+#include "namedpipehello.h"
 #include "namedpipewire.h"
 #include "native/posixpaths.h"
 
@@ -28,7 +29,6 @@ constexpr char WelcomeByte = 'W';
 constexpr char FullByte = 'F'; // instead of the welcome: the receiver serves --max-peers senders already
 constexpr int PipeBytes = 1 << 20;          // F_SETPIPE_SZ wish; the default 64 KiB costs throughput
 constexpr std::size_t ReadBudget = 1 << 20; // per peer per poll round, so one busy sender cannot starve others
-constexpr std::size_t MaxHelloLine = 256;
 
 std::atomic<unsigned> senderCounter{0};
 
@@ -120,27 +120,30 @@ long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t readByt
                                                      std::deque<std::vector<std::uint8_t>> &out, std::string *error,
                                                      PendingBudget *budget)
 {
+    m_cutter.setBudget(budget);
+    // Out of step (EPROTO) or over the budget (ENOBUFS): the caller says which in its sentence.
+    const auto refuse = [&](std::string why) {
+        *error = std::move(why);
+        errno = m_cutter.overBudget() ? ENOBUFS : EPROTO;
+        return -1L;
+    };
     std::size_t total = 0;
     while (total < readBytes) {
-        const bool inPayload = m_frameBytes > 0 && m_have >= HeaderBytes;
+        std::size_t remaining = 0;
+        std::uint8_t *room = m_cutter.payloadRoom(&remaining);
+        if (m_cutter.overBudget())
+            return refuse(m_cutter.refusal());
         ssize_t n;
-        if (inPayload && m_frameBytes - m_have >= m_staging.size()) {
+        if (room && remaining >= m_staging.size()) {
             // A large frame: read straight into it instead of copying through the staging buffer.
-            const std::size_t space = room(budget, error);
-            if (space == 0) {
-                errno = ENOBUFS;
-                return -1;
-            }
-            n = ::read(fd, m_frame.data() + m_have, space);
-            if (n > 0) {
-                m_have += std::size_t(n);
-                if (m_have == m_frameBytes)
-                    finishFrame(out);
-            }
+            n = ::read(fd, room, remaining);
+            if (n > 0)
+                m_cutter.payloadArrived(std::size_t(n), out);
         } else {
             n = ::read(fd, m_staging.data(), m_staging.size());
-            if (n > 0 && !store(m_staging.data(), std::size_t(n), out, error, budget))
-                return -1;
+            if (n > 0)
+                if (std::string why = m_cutter.cut(m_staging.data(), std::size_t(n), out); !why.empty())
+                    return refuse(why);
         }
         if (n == 0)
             return total > 0 ? long(total) : 0;
@@ -154,83 +157,6 @@ long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t readByt
         total += std::size_t(n);
     }
     return long(total);
-}
-
-bool NamedPipeChannelPosix::FrameAssembler::store(const std::uint8_t *p, std::size_t left,
-                                                  std::deque<std::vector<std::uint8_t>> &out, std::string *error,
-                                                  PendingBudget *budget)
-{
-    while (left > 0) {
-        if (m_have < HeaderBytes) {
-            const std::size_t take = std::min(HeaderBytes - m_have, left);
-            std::memcpy(m_header + m_have, p, take);
-            m_have += take;
-            p += take;
-            left -= take;
-            if (m_have < HeaderBytes)
-                return true;
-            std::size_t frameBytes = 0;
-            if (std::string why = checkHeader(m_header, &frameBytes); !why.empty()) {
-                *error = why;
-                errno = EPROTO;
-                return false;
-            }
-            if (budget && frameBytes > budget->limit()) {
-                *error = "announced a frame of " + std::to_string(frameBytes)
-                         + " bytes, more than this receiver's whole budget for unfinished frames ("
-                         + mebibytesText(budget->limit()) + " MiB, --max-pending-mib)";
-                errno = ENOBUFS;
-                return false;
-            }
-            m_frameBytes = frameBytes;
-            if (m_have == m_frameBytes) { // a frame without payload
-                m_frame.assign(m_header, m_header + HeaderBytes);
-                finishFrame(out);
-            }
-            continue;
-        }
-        const std::size_t space = room(budget, error);
-        if (space == 0) {
-            errno = ENOBUFS;
-            return false;
-        }
-        const std::size_t take = std::min(space, left);
-        std::memcpy(m_frame.data() + m_have, p, take);
-        m_have += take;
-        p += take;
-        left -= take;
-        if (m_have == m_frameBytes)
-            finishFrame(out);
-    }
-    return true;
-}
-
-std::size_t NamedPipeChannelPosix::FrameAssembler::room(PendingBudget *budget, std::string *error)
-{
-    if (m_have < m_frame.size())
-        return m_frame.size() - m_have;
-    const std::size_t next = std::min(m_frameBytes, std::max(InitialFrameBytes, 2 * m_frame.size()));
-    if (budget && !m_share.resize(*budget, next)) {
-        *error = "needed " + mebibytesText(next - m_frame.size()) + " MiB more for its frame of "
-                 + std::to_string(m_frameBytes) + " bytes (" + std::to_string(m_have) + " had arrived) when "
-                 + budget->describe();
-        return 0;
-    }
-    const bool first = m_frame.empty();
-    m_frame.reserve(next); // exactly: resize() alone may allocate twice what it is asked for
-    m_frame.resize(next);
-    if (first)
-        std::memcpy(m_frame.data(), m_header, HeaderBytes);
-    return m_frame.size() - m_have;
-}
-
-void NamedPipeChannelPosix::FrameAssembler::finishFrame(std::deque<std::vector<std::uint8_t>> &out)
-{
-    out.push_back(std::move(m_frame));
-    m_frame = {};
-    m_have = 0;
-    m_frameBytes = 0;
-    m_share.release();
 }
 
 NamedPipeChannelPosix::Peer::~Peer()
@@ -450,30 +376,18 @@ void NamedPipeChannelPosix::readConnectLines()
             break;
         m_connectLine.append(buffer, std::size_t(n));
     }
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = m_connectLine.find('\n', start)) != std::string::npos; start = nl + 1)
-        acceptHello(m_connectLine.substr(start, nl - start));
-    m_connectLine.erase(0, start);
-    // Garbage without a newline would otherwise grow without bound.
-    if (m_connectLine.size() > MaxHelloLine)
-        m_connectLine.clear();
+    for (const std::string &line : takeConnectLines(m_connectLine)) {
+        HelloLine hello;
+        if (parseHelloLine(line, &hello))
+            acceptHello(hello);
+    }
 }
 
-// "hello <pid> <pid>-<n>": anything else is not from one of our senders and is ignored.
-void NamedPipeChannelPosix::acceptHello(const std::string &line)
+// A sender said hello: open its FIFO pair and welcome it.
+void NamedPipeChannelPosix::acceptHello(const namedpipe::HelloLine &hello)
 {
-    if (line.size() > MaxHelloLine || line.compare(0, 6, "hello ") != 0)
-        return;
-    const std::size_t space = line.find(' ', 6);
-    if (space == std::string::npos)
-        return;
-    const std::string pidText = line.substr(6, space - 6);
-    const std::string token = line.substr(space + 1);
-    if (pidText.empty() || pidText.size() > 10 || token.empty() || token.size() > 40
-        || pidText.find_first_not_of("0123456789") != std::string::npos
-        || token.find_first_not_of("0123456789-") != std::string::npos)
-        return;
-
+    const std::string &pidText = hello.pid;
+    const std::string &token = hello.token;
     auto peer = std::make_shared<Peer>();
     peer->pid = std::strtol(pidText.c_str(), nullptr, 10);
     const std::string upPath = m_prefix + "." + token + ".up";

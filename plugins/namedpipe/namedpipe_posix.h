@@ -26,6 +26,8 @@
 //
 // Qt-free: only POSIX and Linux calls (eventfd for interrupt(), F_SETPIPE_SZ for throughput).
 
+#include "namedpipehello.h"
+#include "namedpipewire.h"
 #include "native/channel.h"
 
 #include <atomic>
@@ -63,8 +65,6 @@ public:
     class FrameAssembler
     {
     public:
-        static constexpr std::size_t InitialFrameBytes = 1024 * 1024;
-
         // Reads what `fd` has (at most `readBytes` bytes) and appends completed frames to `out`,
         // drawing the memory of unfinished frames from `budget` when one is given. Returns the
         // number of bytes read, 0 on end-of-file, -1 with errno (EAGAIN: empty). A header that
@@ -73,24 +73,12 @@ public:
         long readFrom(int fd, std::size_t readBytes, std::deque<std::vector<std::uint8_t>> &out, std::string *error,
                       PendingBudget *budget = nullptr);
         // Bytes of the current frame received so far, header included (0 between frames).
-        std::size_t pendingBytes() const { return m_have; }
+        std::size_t pendingBytes() const { return m_cutter.pendingBytes(); }
         // The current frame's whole length, once its header arrived (0 before).
-        std::size_t frameBytes() const { return m_frameBytes; }
+        std::size_t frameBytes() const { return m_cutter.frameBytes(); }
 
     private:
-        // Puts bytes read through the staging buffer where they belong; false when refused.
-        bool store(const std::uint8_t *p, std::size_t size, std::deque<std::vector<std::uint8_t>> &out,
-                   std::string *error, PendingBudget *budget);
-        // Room for the current frame's next bytes, committing more memory when it is full;
-        // 0 (with `error` set) when the budget refuses.
-        std::size_t room(PendingBudget *budget, std::string *error);
-        void finishFrame(std::deque<std::vector<std::uint8_t>> &out);
-
-        std::uint8_t m_header[40] = {};
-        std::vector<std::uint8_t> m_frame; // the committed memory: header, what arrived, then room
-        std::size_t m_have = 0;            // bytes of the current frame received so far
-        std::size_t m_frameBytes = 0;      // the frame's length once its header is accepted
-        PendingBudget::Share m_share;      // what m_frame holds of the receiver's budget
+        namedpipe::FrameCutter m_cutter;
         std::vector<std::uint8_t> m_staging = std::vector<std::uint8_t>(64 * 1024);
     };
 
@@ -109,7 +97,7 @@ private:
 
     std::string openReceiver();
     std::string openSender();
-    void acceptHello(const std::string &line);
+    void acceptHello(const namedpipe::HelloLine &hello);
     void readConnectLines();
     // Forgets `peer` and says why, as PeerGone (it left) or PeerRefused (we dropped it).
     Event dropPeer(const std::shared_ptr<Peer> &peer, Event::Kind kind, const std::string &why);

@@ -5,9 +5,15 @@
 // length is and how big it may get. They mirror core/transport/wireformat.h, which cannot be used here
 // because it pulls in Qt and the Windows backend is built without Qt.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <string>
+#include <vector>
+
+#include "native/receivelimits.h"
 
 namespace ipcw::native::namedpipe {
 
@@ -67,5 +73,125 @@ inline std::string checkOutgoingFrame(const std::uint8_t *data, std::size_t size
                + std::to_string(size) + " were given.";
     return {};
 }
+
+// Cuts one byte stream into whole frames using the payload length in each header. No OS
+// calls: the backend reads the stream, this decides what the bytes are.
+//
+// A frame's memory is committed as its bytes arrive, never on its header's word alone: up to
+// InitialFrameBytes once the header is accepted, then twice what arrived. Otherwise 40 bytes
+// announcing 64 MiB would cost 64 MiB of zeroed memory at once, per sender.
+class FrameCutter
+{
+public:
+    static constexpr std::size_t InitialFrameBytes = 1024 * 1024;
+
+    // Takes `size` bytes of the stream and appends the frames they complete to `out`. Returns
+    // "" or, for a header that is not a frame, why not (the end of a sentence): the stream is
+    // then out of step and must not be read further.
+    std::string cut(const std::uint8_t *data, std::size_t size, std::deque<std::vector<std::uint8_t>> &out)
+    {
+        while (size > 0) {
+            std::size_t take = 0;
+            if (m_frameBytes == 0) {
+                take = std::min(HeaderBytes - m_have, size);
+                std::memcpy(m_header + m_have, data, take);
+                m_have += take;
+                if (m_have == HeaderBytes) {
+                    if (std::string why = checkHeader(m_header, &m_frameBytes); !why.empty())
+                        return why;
+                    if (m_budget && m_frameBytes > m_budget->limit())
+                        return refuse("announced a frame of " + std::to_string(m_frameBytes)
+                                      + " bytes, more than this receiver's whole budget for unfinished frames ("
+                                      + ipcw::native::mebibytesText(m_budget->limit()) + " MiB, --max-pending-mib)");
+                    m_frame.assign(m_header, m_header + HeaderBytes);
+                    if (m_budget && !m_share.resize(*m_budget, HeaderBytes))
+                        return refuse("sent a frame header when " + m_budget->describe());
+                }
+            } else {
+                std::size_t room = 0;
+                std::uint8_t *into = payloadRoom(&room);
+                if (!into)
+                    return m_refusal;
+                take = std::min(room, size);
+                std::memcpy(into, data, take);
+                m_have += take;
+            }
+            data += take;
+            size -= take;
+            finishFrame(out);
+        }
+        return {};
+    }
+
+    // Where the next bytes of the frame under way can be read straight into, to save a copy for
+    // a large frame: null (and 0) while its header is still incomplete, or when the budget
+    // refused more memory for it (overBudget()).
+    std::uint8_t *payloadRoom(std::size_t *size)
+    {
+        if (m_frameBytes == 0) {
+            *size = 0;
+            return nullptr;
+        }
+        if (m_have == m_frame.size()) {
+            const std::size_t target = std::min(m_frameBytes, std::max(InitialFrameBytes, 2 * m_have));
+            if (m_budget && !m_share.resize(*m_budget, target)) {
+                refuse("needed " + ipcw::native::mebibytesText(target - m_frame.size()) + " MiB more for its frame of "
+                       + std::to_string(m_frameBytes) + " bytes (" + std::to_string(m_have) + " had arrived) when "
+                       + m_budget->describe());
+                *size = 0;
+                return nullptr;
+            }
+            m_frame.reserve(target); // exactly: resize() alone may take twice as much
+            m_frame.resize(target);
+        }
+        *size = m_frame.size() - m_have;
+        return m_frame.data() + m_have;
+    }
+    // `n` bytes (at most what payloadRoom() offered) were written there.
+    void payloadArrived(std::size_t n, std::deque<std::vector<std::uint8_t>> &out)
+    {
+        m_have += n;
+        finishFrame(out);
+    }
+
+    // Unfinished frames draw their memory from `budget` (none: unbounded but for the frame
+    // limit); a frame that does not fit is refused, and the stream must not be read further.
+    void setBudget(ipcw::native::PendingBudget *budget) { m_budget = budget; }
+    // Whether the last refusal was the budget's (not a broken stream), and its sentence's end.
+    bool overBudget() const { return !m_refusal.empty(); }
+    const std::string &refusal() const { return m_refusal; }
+
+    // Bytes of the frame under way, its header included.
+    std::size_t pendingBytes() const { return m_have; }
+    // The frame's whole length once its header was accepted (0 before).
+    std::size_t frameBytes() const { return m_frameBytes; }
+    // Memory held for the frame under way.
+    std::size_t committedBytes() const { return m_frame.capacity(); }
+
+private:
+    void finishFrame(std::deque<std::vector<std::uint8_t>> &out)
+    {
+        if (m_frameBytes == 0 || m_have != m_frameBytes)
+            return;
+        out.push_back(std::move(m_frame));
+        m_frame = {};
+        m_frameBytes = 0;
+        m_have = 0;
+        m_share.release();
+    }
+    std::string refuse(std::string why)
+    {
+        m_refusal = std::move(why);
+        return m_refusal;
+    }
+
+    std::uint8_t m_header[HeaderBytes] = {};
+    std::vector<std::uint8_t> m_frame; // header and payload so far; its size is what is committed
+    std::size_t m_frameBytes = 0;      // the whole frame's length, once its header was accepted
+    std::size_t m_have = 0;            // bytes of the current frame received so far
+    ipcw::native::PendingBudget *m_budget = nullptr;
+    ipcw::native::PendingBudget::Share m_share; // what m_frame holds of the budget
+    std::string m_refusal;                     // set once the budget refused a frame
+};
 
 } // namespace ipcw::native::namedpipe

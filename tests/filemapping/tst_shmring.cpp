@@ -88,7 +88,7 @@ bool readOne(ShmRing &ring, ShmWaiter &waiter, std::vector<std::uint8_t> *out, R
     while (clock.elapsed() < timeoutMs) {
         if (ring.peek(meta) == ShmRing::Status::Ok) {
             out->clear();
-            ring.consume(out, waiter);
+            ring.consume(*meta, out, waiter);
             return true;
         }
         ring.waitForData(waiter, 50);
@@ -105,6 +105,8 @@ private slots:
     void recordsWrapAroundTheEnd();
     void fullRingBlocksTheWriterThenProceeds();
     void uncommittedRecordIsNeverRead();
+    void headerRewrittenAfterPeekIsNotBelieved();
+    void brokenCountersStopTheWriter();
     void deadWritersReservationIsSkipped();
     void deadLockHolderIsTakenOver();
     void concurrentWritersNeverTearRecords();
@@ -177,6 +179,46 @@ void TestShmRing::uncommittedRecordIsNeverRead()
     std::vector<std::uint8_t> got;
     QVERIFY(readOne(t.ring, waiter, &got, &meta));
     QCOMPARE(got, frame);
+}
+
+// Another process can rewrite a record header between the reader's look and its take (found
+// by fuzz_shmring): the take must use the size that was checked, or it reads past the ring.
+void TestShmRing::headerRewrittenAfterPeekIsNotBelieved()
+{
+    TestRing t(1024);
+    TestWaiter waiter;
+    const std::vector<std::uint8_t> frame = TestFrames::make(3, 1, 100);
+    QCOMPARE(t.ring.write(chunk(100), frame.data(), waiter, {}, nullptr), ShmRing::Status::Ok);
+    RecordMeta meta;
+    QCOMPARE(t.ring.peek(&meta), ShmRing::Status::Ok);
+    auto *header = reinterpret_cast<RecordHeader *>(t.memory.data.get() + 4096);
+    header->chunkBytes = 0xFFFFFF00u; // a hostile writer, after peek() checked the record
+    std::vector<std::uint8_t> got;
+    t.ring.consume(meta, &got, waiter);
+    QCOMPARE(got, frame);
+    QCOMPARE(t.ring.tail(), ShmRing::recordBytes(100));
+}
+
+// A head another process moved off the 32-byte grid made the writer put a record header across
+// the ring's end, outside the ring (found by fuzz_shmring).
+void TestShmRing::brokenCountersStopTheWriter()
+{
+    TestRing t(1024);
+    TestWaiter waiter;
+    t.ring.control()->head.store(1024 - 5);
+    t.ring.control()->tail.store(1024 - 8); // plenty of room, by the counters' word
+    ShmRing::Reservation r;
+    QVERIFY(!t.ring.tryReserve(chunk(10), waiter, &r));
+    t.ring.control()->head.store(1024 - 8 + 2048); // more reserved than the ring holds
+    QVERIFY(!t.ring.tryReserve(chunk(10), waiter, &r));
+    // A writer that would wait for room says the ring is broken instead of spinning forever.
+    const std::vector<std::uint8_t> frame(10, 1);
+    std::string why;
+    QCOMPARE(t.ring.write(chunk(10), frame.data(), waiter, [] { return std::string(); }, &why),
+             ShmRing::Status::Corrupt);
+    QVERIFY(!why.empty());
+    RecordMeta meta;
+    QCOMPARE(t.ring.peek(&meta), ShmRing::Status::Corrupt);
 }
 
 void TestShmRing::deadWritersReservationIsSkipped()

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "fuzz_decode.h"
+// The frame decoder: whole frames (FrameCodec::decode) and, as a second reading, the same bytes
+// as a stream (fuzz_streamframer goes further there).
+#include "fuzzharness.h"
 
 #include "framecodec.h"
 #include "framestreamreader.h"
@@ -7,19 +9,9 @@
 
 #include <QtEndian>
 
-#include <cstdio>
-#include <cstdlib>
-
 namespace {
 
-// A broken promise must stop the run where libFuzzer (or CTest) sees it, even in release builds.
-void require(bool ok, const char *promise)
-{
-    if (!ok) {
-        std::fprintf(stderr, "fuzz_decode: broken promise: %s\n", promise);
-        std::abort();
-    }
-}
+using Fuzz::require;
 
 // Whatever the decoder accepts must be exactly what the encoder would have written: no
 // second spelling of a frame slips through, and nothing read is lost or invented.

@@ -173,6 +173,7 @@ private slots:
     void hostileBytesDisconnectOnlyThatSender();
     void senderBeyondTheCapIsTurnedAway();
     void badAddressesAreRefused();
+    void frameMemoryFollowsArrivedBytes();
 };
 
 void TestNamedPipe::roundTrip_data()
@@ -695,6 +696,49 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     TestNamedPipe test;
     return QTest::qExec(&test, argc, argv);
+}
+
+// 40 bytes announcing the largest frame used to make the receiver allocate and zero 64 MiB at
+// once, for every sender that sent them (found while writing fuzz_namedpipe).
+void TestNamedPipe::frameMemoryFollowsArrivedBytes()
+{
+    using ipcw::native::namedpipe::FrameCutter;
+    namespace np = ipcw::native::namedpipe;
+    Bytes frame(3 * FrameCutter::InitialFrameBytes + 17, 0x5A);
+    const std::uint32_t magic = np::FrameMagic;
+    std::memcpy(frame.data(), &magic, 4);
+    const std::uint32_t payload = std::uint32_t(frame.size() - np::HeaderBytes);
+    std::memcpy(frame.data() + np::PayloadLengthOffset, &payload, 4);
+
+    std::deque<Bytes> out;
+    FrameCutter claimsTheMost;
+    Bytes header(frame.begin(), frame.begin() + np::HeaderBytes);
+    const std::uint32_t largest = np::MaxPayloadBytes;
+    std::memcpy(header.data() + np::PayloadLengthOffset, &largest, 4);
+    header.push_back(1);
+    QCOMPARE(claimsTheMost.cut(header.data(), header.size(), out), std::string());
+    QVERIFY2(claimsTheMost.committedBytes() <= FrameCutter::InitialFrameBytes, "a header's word alone commits little");
+
+    // Fed in pieces, through the staging copy and straight into the frame alike, it arrives whole.
+    FrameCutter cutter;
+    bool direct = false;
+    for (std::size_t at = 0; at < frame.size(); direct = !direct) {
+        std::size_t room = 0;
+        std::uint8_t *into = cutter.payloadRoom(&room);
+        const std::size_t n = std::min<std::size_t>(frame.size() - at, into && direct ? room : 100000);
+        if (into && direct) {
+            std::memcpy(into, frame.data() + at, n);
+            cutter.payloadArrived(n, out);
+        } else {
+            QCOMPARE(cutter.cut(frame.data() + at, n, out), std::string());
+        }
+        at += n;
+        if (at < frame.size())
+            QVERIFY(cutter.committedBytes() <= std::max(FrameCutter::InitialFrameBytes, 2 * cutter.pendingBytes()));
+    }
+    QCOMPARE(out.size(), std::size_t(1));
+    QVERIFY(out.front() == frame);
+    QCOMPARE(cutter.pendingBytes(), std::size_t(0));
 }
 
 #include "tst_namedpipe.moc"

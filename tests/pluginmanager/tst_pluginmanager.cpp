@@ -4,6 +4,8 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -82,6 +84,28 @@ private slots:
         const PluginManager::Plugin &p = manager.loadFile(fixture("libipcw_fixture_badmetadata.so"));
         QCOMPARE(p.stage, PluginManager::Stage::Found);
         QCOMPARE(p.error, QStringLiteral("libipcw_fixture_badmetadata.so: The plugin's metadata has no \"id\" or \"name\"."));
+    }
+
+    // Found by fuzz_pluginmetadata: a size beyond qint64 was converted anyway (undefined
+    // behaviour) and a negative one was taken as it was.
+    void messageSizesOutOfRangeAreExplained()
+    {
+        const QJsonObject good = QJsonDocument::fromJson(R"({"id": "x", "name": "X", "defaultAddress": "a",
+            "capabilities": {"maxMessageBytes": 67108904, "osMessageBytes": 8192}})").object();
+        TransportMetadata metadata;
+        QCOMPARE(TransportMetadata::fromJson(good, &metadata), QString());
+        QCOMPARE(metadata.capabilities.maxMessageBytes, qint64(67108904));
+        QCOMPARE(metadata.capabilities.osMessageBytes, qint64(8192));
+        for (const char *bad : {R"({"maxMessageBytes": 8.9e101})", R"({"maxMessageBytes": -1})",
+                                R"({"osMessageBytes": 1.5})", R"({"osMessageBytes": 1e19})"}) {
+            QJsonObject json = good;
+            json.insert(QStringLiteral("capabilities"), QJsonDocument::fromJson(bad).object());
+            TransportMetadata refused;
+            QCOMPARE(TransportMetadata::fromJson(json, &refused),
+                     QStringLiteral("The plugin's metadata gives \"maxMessageBytes\" or \"osMessageBytes\" that is "
+                                    "not a whole number of bytes from 0 to 2^53."));
+            QVERIFY(refused.id.isEmpty());
+        }
     }
 
     void fileThatIsNotALibrary()
