@@ -127,7 +127,6 @@ int childSenderMidFrame(const char *name)
     // can take longer than the parent waits on a busy machine).
     const Bytes big = makeFrame(16 * 1024 * 1024, 2);
     const Bytes small = makeFrame(100, 1);
-    const Bytes big = makeFrame(16 * 1024 * 1024, 2); // made first: the write starts right after "sent"
     if (!channel.send(small.data(), small.size(), 0).empty())
         return 3;
     std::printf("sent\n");
