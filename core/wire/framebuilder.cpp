@@ -26,7 +26,8 @@ char *putText(char *p, QByteArrayView utf8)
 {
     Q_ASSERT(utf8.size() <= MaxFieldBytes);
     qToLittleEndian<quint16>(quint16(utf8.size()), p);
-    std::memcpy(p + 2, utf8.data(), size_t(utf8.size()));
+    if (!utf8.isEmpty()) // an empty view may have no data pointer, and memcpy must not get null
+        std::memcpy(p + 2, utf8.data(), size_t(utf8.size()));
     return p + 2 + utf8.size();
 }
 
