@@ -560,10 +560,11 @@ void TestHostile::largestLegalFrameHoldsUpNoOtherPeer()
     sender->write(big);
     QVERIFY(spinUntil([&] { return sender->bytesToWrite() == 0; }, 20000));
 
-    // The receiver reads the frame first (other peers wait their turn meanwhile), then checks it.
-    // The check is the long part, and it ends with the Ack: so a pong in the last quarter of the
-    // wait is one answered while the frame was being checked. Queued behind the frame, a ping
-    // was answered only after its Ack.
+    // The socket's buffer is small, so by now the receiver has read nearly all of the frame:
+    // what follows is mostly its check, which ends with the Ack. A pong in the second half of
+    // the wait is one answered while the frame was being checked (not in the last quarter: on a
+    // fast machine that is the hand-over of 2.8 million records, on the receiver's own thread).
+    // Queued behind the frame, a ping was answered only after its Ack.
     QByteArray probeBuffer, senderBuffer;
     bool pingInFlight = false;
     QList<qint64> pongsAtMs;
@@ -586,11 +587,11 @@ void TestHostile::largestLegalFrameHoldsUpNoOtherPeer()
         return false;
     }, 30000), "the big frame was never acknowledged");
     const qint64 ackedAtMs = sinceFlush.elapsed();
-    const auto lastQuarter = std::count_if(pongsAtMs.cbegin(), pongsAtMs.cend(), [&](qint64 at) { return 4 * at >= 3 * ackedAtMs; });
+    const auto secondHalf = std::count_if(pongsAtMs.cbegin(), pongsAtMs.cend(), [&](qint64 at) { return 2 * at >= ackedAtMs; });
     qInfo("%s: the big frame was acknowledged %lld ms after it was sent; another peer's pings were answered %lld times "
-          "meanwhile, %lld of them in the last quarter",
-          qPrintable(transport), ackedAtMs, qint64(pongsAtMs.size()), qint64(lastQuarter));
-    QVERIFY2(lastQuarter >= 1, "no ping was answered while the big frame was being checked");
+          "meanwhile, %lld of them in the second half",
+          qPrintable(transport), ackedAtMs, qint64(pongsAtMs.size()), qint64(secondHalf));
+    QVERIFY2(secondHalf >= 1, "no ping was answered while the big frame was being checked");
 
     const AppProcess::Result r = finishReceiver(*receiver, records, 0);
     if (QTest::currentTestFailed())
