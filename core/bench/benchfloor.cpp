@@ -159,6 +159,20 @@ std::unique_ptr<FloorLink> connectPipe(const std::string &prefix, std::string *e
     return std::make_unique<FdLink>(in, out);
 }
 
+// Binds `fd` (a TCP or UDP socket) to a free loopback port and says "127.0.0.1:<port>".
+bool bindLoopback(int fd, std::string *announce)
+{
+    sockaddr_in in {};
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof in;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&in), sizeof in) != 0
+        || ::getsockname(fd, reinterpret_cast<sockaddr *>(&in), &length) != 0)
+        return false;
+    *announce = "127.0.0.1:" + std::to_string(ntohs(in.sin_port));
+    return true;
+}
+
 class SocketServer final : public FloorServer
 {
 public:
@@ -174,14 +188,8 @@ public:
     {
         if (m_tcp) {
             m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            sockaddr_in in {};
-            in.sin_family = AF_INET;
-            in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            socklen_t length = sizeof in;
-            if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr *>(&in), sizeof in) != 0
-                || ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&in), &length) != 0)
+            if (!bindLoopback(m_fd, announce))
                 return sysError("Cannot bind a loopback TCP socket");
-            *announce = "127.0.0.1:" + std::to_string(ntohs(in.sin_port));
         } else {
             std::string error;
             m_path = runtimePath(address, ".sock", &error);
@@ -731,14 +739,8 @@ public:
     std::string listen(const std::string &, std::string *announce) override
     {
         m_fd = udpSocket();
-        sockaddr_in in {};
-        in.sin_family = AF_INET;
-        in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof in;
-        if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr *>(&in), sizeof in) != 0
-            || ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&in), &length) != 0)
+        if (!bindLoopback(m_fd, announce))
             return sysError("Cannot bind a loopback udp socket");
-        *announce = "127.0.0.1:" + std::to_string(ntohs(in.sin_port));
         return {};
     }
     // The client is whoever sends the first datagram: peeked, so it is still read as data.

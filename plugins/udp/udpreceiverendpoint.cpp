@@ -106,15 +106,11 @@ void UdpReceiverEndpoint::close()
 
 void UdpReceiverEndpoint::readDatagrams()
 {
-    while (m_socket->hasPendingDatagrams()) {
-        QHostAddress from;
-        quint16 fromPort = 0;
-        const qint64 size = m_socket->readDatagram(reinterpret_cast<char *>(m_readBuffer.data()), qint64(m_readBuffer.size()),
-                                                   &from, &fromPort);
-        if (size < 0)
-            break;
-        handleDatagram(from, fromPort, m_readBuffer.data(), std::size_t(size));
-    }
+    UdpSockets::readPending(m_socket, m_readBuffer, [this](const QHostAddress &from, quint16 fromPort, const std::uint8_t *data,
+                                                           std::size_t size) {
+        handleDatagram(from, fromPort, data, size);
+        return true;
+    });
     if (!m_housekeeping.isActive())
         housekeep();
 }

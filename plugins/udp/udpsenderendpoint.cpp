@@ -119,52 +119,50 @@ bool UdpSenderEndpoint::writeDatagram(const std::uint8_t *data, std::size_t size
 
 void UdpSenderEndpoint::readDatagrams()
 {
-    while (m_socket->hasPendingDatagrams()) {
-        QHostAddress from;
-        quint16 fromPort = 0;
-        const qint64 size = m_socket->readDatagram(reinterpret_cast<char *>(m_readBuffer.data()), qint64(m_readBuffer.size()),
-                                                   &from, &fromPort);
-        if (size < 0)
-            break;
-        DatagramHeader h;
-        // What is not a receiver's datagram is dropped: a sender's only errors are ones that end it.
-        if (!ipcw::native::readDatagramHeader(m_readBuffer.data(), std::size_t(size), ipcw::udp::DatagramMagic, &h))
-            continue;
-        switch (h.kind) {
-        case DatagramKind::Hello:
-            if (state() == State::Opening) {
-                m_helloTimer.stop();
-                setState(State::Connected);
-            }
-            break;
-        case DatagramKind::Leave:
-            if (!m_address.multicast && state() == State::Connected) {
-                m_socket->abort();
-                fail(QStringLiteral("The udp receiver at %1 closed: start it again and reconnect.").arg(destination()));
-                return;
-            }
-            break;
-        case DatagramKind::Fragment: {
-            const std::pair<quint32, quint16> source{from.toIPv4Address(), fromPort};
-            auto it = m_replies.find(source);
-            if (it == m_replies.end()) {
-                if (m_replies.size() >= MaxReplySources)
-                    break;
-                it = m_replies.emplace(source, FragmentReassembly(ipcw::udp::MaxFrameBytes, "a udp frame")).first;
-            }
-            std::string ignored; // a broken reply is a lost one, as far as a lossy sender cares
-            if (it->second.add(h, m_readBuffer.data() + ipcw::native::DatagramHeaderBytes,
-                               std::size_t(size) - ipcw::native::DatagramHeaderBytes, &ignored)
-                == FragmentReassembly::Result::Complete) {
-                const std::vector<std::uint8_t> frame = it->second.takeFrame();
-                emit frameReceived(QByteArray(reinterpret_cast<const char *>(frame.data()), qsizetype(frame.size())), 0);
-            }
-            break;
+    UdpSockets::readPending(m_socket, m_readBuffer, [this](const QHostAddress &from, quint16 fromPort, const std::uint8_t *data,
+                                                           std::size_t size) { return handleDatagram(from, fromPort, data, size); });
+}
+
+bool UdpSenderEndpoint::handleDatagram(const QHostAddress &from, quint16 fromPort, const std::uint8_t *data, std::size_t size)
+{
+    DatagramHeader h;
+    // What is not a receiver's datagram is dropped: a sender's only errors are ones that end it.
+    if (!ipcw::native::readDatagramHeader(data, size, ipcw::udp::DatagramMagic, &h))
+        return true;
+    switch (h.kind) {
+    case DatagramKind::Hello:
+        if (state() == State::Opening) {
+            m_helloTimer.stop();
+            setState(State::Connected);
         }
-        case DatagramKind::Wake:
-            break;
+        return true;
+    case DatagramKind::Leave:
+        if (!m_address.multicast && state() == State::Connected) {
+            m_socket->abort();
+            fail(QStringLiteral("The udp receiver at %1 closed: start it again and reconnect.").arg(destination()));
+            return false;
         }
+        return true;
+    case DatagramKind::Fragment: {
+        const std::pair<quint32, quint16> source{from.toIPv4Address(), fromPort};
+        auto it = m_replies.find(source);
+        if (it == m_replies.end()) {
+            if (m_replies.size() >= MaxReplySources)
+                return true;
+            it = m_replies.emplace(source, FragmentReassembly(ipcw::udp::MaxFrameBytes, "a udp frame")).first;
+        }
+        std::string ignored; // a broken reply is a lost one, as far as a lossy sender cares
+        if (it->second.add(h, data + ipcw::native::DatagramHeaderBytes, size - ipcw::native::DatagramHeaderBytes, &ignored)
+            == FragmentReassembly::Result::Complete) {
+            const std::vector<std::uint8_t> frame = it->second.takeFrame();
+            emit frameReceived(QByteArray(reinterpret_cast<const char *>(frame.data()), qsizetype(frame.size())), 0);
+        }
+        return true;
     }
+    case DatagramKind::Wake:
+        return true;
+    }
+    return true;
 }
 
 void UdpSenderEndpoint::onSocketError(QAbstractSocket::SocketError error)

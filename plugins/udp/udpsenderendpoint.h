@@ -35,6 +35,8 @@ private:
     void start();
     void sayHello();
     void readDatagrams();
+    // False when the datagram ended the endpoint (the receiver closed).
+    bool handleDatagram(const QHostAddress &from, quint16 fromPort, const std::uint8_t *data, std::size_t size);
     void onSocketError(QAbstractSocket::SocketError error);
     // The pacing timer: sends what the rate allows now and says the queue went down.
     void pump();

@@ -31,6 +31,13 @@ QStringList udpArgs(const QString &address)
     return {QStringLiteral("--transport"), QStringLiteral("udp"), QStringLiteral("--address"), address};
 }
 
+// A receiver that ends at its first sender's goodbye and exports what it got.
+QStringList receiverArgs(const QString &address, const QString &csv)
+{
+    return udpArgs(address) << QStringLiteral("--senders") << QStringLiteral("1") << QStringLiteral("--export") << csv
+                            << QStringLiteral("--timeout") << QStringLiteral("120");
+}
+
 EmployeeList importCsv(const QString &path)
 {
     EmployeeList rows;
@@ -111,9 +118,7 @@ private slots:
     {
         const QString address = QStringLiteral("127.0.0.1:%1").arg(freeUdpPort());
         const QString csv = m_dir.filePath(QStringLiteral("unicast.csv"));
-        auto receiver = AppProcess::startReceiver(udpArgs(address) << QStringLiteral("--senders") << QStringLiteral("1")
-                                                  << QStringLiteral("--export") << csv << QStringLiteral("--timeout")
-                                                  << QStringLiteral("120"));
+        auto receiver = AppProcess::startReceiver(receiverArgs(address, csv));
         QVERIFY(receiver);
         const AppProcess::Result sent = AppProcess::runSender(udpArgs(address) << QStringLiteral("--generate")
                                                               << QStringLiteral("100000"));
@@ -135,10 +140,8 @@ private slots:
         const QString address = QStringLiteral("multicast:239.255.71.2:%1").arg(freeUdpPort());
         std::vector<std::unique_ptr<QProcess>> receivers;
         for (int i = 0; i < 4; ++i) {
-            receivers.push_back(AppProcess::startReceiver(udpArgs(address) << QStringLiteral("--senders") << QStringLiteral("1")
-                                                          << QStringLiteral("--export")
-                                                          << m_dir.filePath(QStringLiteral("multicast%1.csv").arg(i))
-                                                          << QStringLiteral("--timeout") << QStringLiteral("120")));
+            const QString csv = m_dir.filePath(QStringLiteral("multicast%1.csv").arg(i));
+            receivers.push_back(AppProcess::startReceiver(receiverArgs(address, csv)));
             QVERIFY2(receivers.back(), "every receiver must be able to join the group on the same port");
         }
         const AppProcess::Result sent = AppProcess::runSender(udpArgs(address) << QStringLiteral("--generate")
@@ -174,9 +177,7 @@ private slots:
         // 5,000 records in one frame of several hundred kB, cut into 1,024-byte datagrams.
         const QString address = QStringLiteral("127.0.0.1:%1?datagram=1024").arg(freeUdpPort());
         const QString csv = m_dir.filePath(QStringLiteral("large.csv"));
-        auto receiver = AppProcess::startReceiver(udpArgs(address) << QStringLiteral("--senders") << QStringLiteral("1")
-                                                  << QStringLiteral("--export") << csv << QStringLiteral("--timeout")
-                                                  << QStringLiteral("60"));
+        auto receiver = AppProcess::startReceiver(receiverArgs(address, csv));
         QVERIFY(receiver);
         const AppProcess::Result sent = AppProcess::runSender(udpArgs(address) << QStringLiteral("--generate")
                                                               << QStringLiteral("5000") << QStringLiteral("--batch")
@@ -195,9 +196,7 @@ private slots:
     {
         const quint16 port = freeUdpPort();
         const QString csv = m_dir.filePath(QStringLiteral("abandoned.csv"));
-        auto receiver = AppProcess::startReceiver(udpArgs(QStringLiteral("127.0.0.1:%1").arg(port))
-                                                  << QStringLiteral("--senders") << QStringLiteral("1") << QStringLiteral("--export")
-                                                  << csv << QStringLiteral("--timeout") << QStringLiteral("60"));
+        auto receiver = AppProcess::startReceiver(receiverArgs(QStringLiteral("127.0.0.1:%1").arg(port), csv));
         QVERIFY(receiver);
         const EmployeeList records = EmployeeGenerator(3).take(200);
         const QByteArray first = recordsFrame(1, 77, records.mid(0, 100));
@@ -228,9 +227,7 @@ private slots:
         const quint16 port = freeUdpPort();
         const QString address = QStringLiteral("127.0.0.1:%1").arg(port);
         const QString csv = m_dir.filePath(QStringLiteral("garbage.csv"));
-        auto receiver = AppProcess::startReceiver(udpArgs(address) << QStringLiteral("--senders") << QStringLiteral("1")
-                                                  << QStringLiteral("--export") << csv << QStringLiteral("--timeout")
-                                                  << QStringLiteral("60"));
+        auto receiver = AppProcess::startReceiver(receiverArgs(address, csv));
         QVERIFY(receiver);
         RawSender raw(port, 999);
         raw.send(QByteArray("hello?"));                       // too short for an envelope
