@@ -222,6 +222,44 @@ private slots:
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 2);
     }
 
+    void partialFramesAreBoundedInTimeAndMemory()
+    {
+        const quint16 port = freeUdpPort();
+        const QString csv = m_dir.filePath(QStringLiteral("bounded.csv"));
+        auto receiver = AppProcess::startReceiver(receiverArgs(QStringLiteral("127.0.0.1:%1").arg(port), csv)
+                                                  << QStringLiteral("--peer-timeout") << QStringLiteral("1")
+                                                  << QStringLiteral("--max-pending-mib") << QStringLiteral("1"));
+        QVERIFY(receiver);
+        const EmployeeList records = EmployeeGenerator(5).take(100);
+        const QByteArray stalled = recordsFrame(1, 88, records.mid(0, 50));
+        const QByteArray whole = recordsFrame(2, 88, records.mid(50));
+        RawSender raw(port, 5151);
+        raw.hello();
+        // A frame announced larger than the whole budget is refused before anything is reserved.
+        ipcw::native::DatagramHeader h;
+        h.pid = 5151;
+        h.frameNumber = 7;
+        h.total = 2 * 1024 * 1024;
+        QByteArray huge(1024, 'x');
+        ipcw::native::writeDatagramHeader(reinterpret_cast<std::uint8_t *>(huge.data()), ipcw::udp::DatagramMagic, h);
+        raw.send(huge);
+        // Half a frame, then silence past the time limit: dropped, the sender stays.
+        raw.fragments(1, stalled, 1024, 1024 - 32);
+        QTest::qWait(1600);
+        raw.fragments(2, whole, 1024);
+        raw.fragments(3, FrameCodec::encodeControl(Wire::FrameType::Bye, 3, 88), 1024);
+        const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
+        logLines(got.out);
+        logLines(got.err);
+        QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+        QVERIFY2(got.err.contains(QStringLiteral("more than this receiver's whole budget for unfinished frames (1.0 MiB")),
+                 qPrintable(got.err));
+        QVERIFY2(got.err.contains(QStringLiteral("stopped in the middle of frame 1: 992 of its %1 bytes").arg(stalled.size())),
+                 qPrintable(got.err));
+        QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 2);
+        QVERIFY(importCsv(csv) == records.mid(50));
+    }
+
     void garbageIsCountedAndTheReceiverKeepsServing()
     {
         const quint16 port = freeUdpPort();
