@@ -111,8 +111,8 @@ void UdpReceiverEndpoint::readDatagrams()
         handleDatagram(from, fromPort, data, size);
         return true;
     });
-    if (!m_housekeeping.isActive())
-        housekeep();
+    // Always: a frame begun now may have a deadline earlier than the one the timer waits for.
+    housekeep();
 }
 
 QString UdpReceiverEndpoint::senderName(const Peer &peer) const
