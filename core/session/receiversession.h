@@ -70,6 +70,9 @@ private:
     };
 
     void onChecked(const CheckedFrame &frame);
+    // Counts the sequences after `highest` up to `last` as lost (remembered, so a late one is
+    // recognised as reordered) and makes `last` the highest.
+    void noteMissingUpTo(SenderState &state, quint64 last);
     // Returns false for a duplicate.
     bool account(SenderState &state, quint64 sequence);
 
