@@ -161,7 +161,7 @@ void ReceiverSession::onChecked(const CheckedFrame &checked)
         if (it != m_senders.end() && h.sequence > it->highest + 1)
             noteMissingUpTo(*it, h.sequence - 1);
         ++m_counters.sendersFinished;
-        emit senderFinished(h.senderId);
+        emit senderFinished(h.senderId, peer);
         break;
     }
     case Wire::FrameType::Hello:

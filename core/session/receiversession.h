@@ -58,7 +58,8 @@ signals:
     void countersChanged(const ReceiverSession::Counters &counters);
     // A bad frame, a broken or refused peer: a sentence for the log.
     void problem(const QString &message);
-    void senderFinished(quint32 senderId);
+    // `senderId` said goodbye (Bye) through endpoint peer `peer` (peerName() names it).
+    void senderFinished(quint32 senderId, quint64 peer);
 
 private:
     struct SenderState
