@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "zeromqpubsender.h"
+
+#include "connectionsecurity.h"
+#include "zeromqsocket.h"
+#include "zeromqwire.h"
+
+#include <QFile>
+
+#include <zmq.h>
+
+namespace {
+constexpr int CloseLingerMs = 500; // the Bye's time to reach the subscribers
+} // namespace
+
+ZeroMqPubSender::ZeroMqPubSender(const QString &address) : TransportEndpoint(EndpointRole::Sender, address)
+{
+    m_settle.setSingleShot(true);
+    connect(&m_settle, &QTimer::timeout, this, [this] {
+        m_deadline.stop();
+        setState(State::Connected);
+    });
+    m_deadline.setSingleShot(true);
+    connect(&m_deadline, &QTimer::timeout, this, [this] {
+        if (state() != State::Opening || m_subscribers > 0)
+            return;
+        close();
+        fail(QStringLiteral("No zeromq-pubsub receiver subscribed at %1 within %2 s: start the receivers first (a "
+                            "publisher nobody subscribed to drops every frame).")
+                 .arg(m_address.place()).arg(m_deadline.interval() / 1000.0));
+    });
+}
+
+ZeroMqPubSender::~ZeroMqPubSender() = default;
+
+void ZeroMqPubSender::open()
+{
+    if (const QString error = ZeroMqAddress::parse(address(), QStringLiteral("zeromq-pubsub"), &m_address); !error.isEmpty())
+        return fail(error);
+    // Subscribers cannot be challenged one by one: better no sender than one that seems protected.
+    const ConnectionSecurity security = ConnectionSecurity::current();
+    if (!security.token.isEmpty() || !security.pinnedSha256.isEmpty())
+        return fail(QStringLiteral("zeromq-pubsub carries no access token and no TLS: anyone who reaches the address could "
+                                   "subscribe. Send without them, or use zeromq (acknowledged), which checks a token."));
+    if (m_address.leavesMachine())
+        return fail(QStringLiteral("zeromq-pubsub cannot check who subscribes, so it publishes only on this machine: use "
+                                   "tcp://127.0.0.1:port or an ipc name, or zeromq (acknowledged) with an access token "
+                                   "to reach other machines."));
+    m_deadline.setInterval(security.handshakeTimeoutMs);
+    setState(State::Opening);
+    QTimer::singleShot(0, this, &ZeroMqPubSender::start);
+}
+
+void ZeroMqPubSender::start()
+{
+    if (state() != State::Opening)
+        return;
+    if (m_address.ipc)
+        if (const QString error = ZeroMqIpcFile::claim(m_address.socketPath, QStringLiteral("zeromq-pubsub sender")); !error.isEmpty())
+            return fail(error);
+    QString error;
+    m_socket = new ZeroMqSocket(ZMQ_XPUB, this, &error);
+    if (!error.isEmpty())
+        return fail(error);
+    m_socket->setOption(ZMQ_XPUB_VERBOSER, 1); // every join and every leave, not only the first and last
+    m_socket->setOption64(ZMQ_MAXMSGSIZE, ZeroMqWire::maxFrameBytes());
+    connect(m_socket, &ZeroMqSocket::readable, this, &ZeroMqPubSender::readMessages);
+    if (!m_socket->bind(m_address.bindEndpoint())) {
+        const int e = zmq_errno();
+        m_socket->deleteLater(); // not bound: close() must not remove another's socket file
+        m_socket = nullptr;
+        return fail(e == EADDRINUSE ? QStringLiteral("%1 is already in use: another sender (or program) is publishing "
+                                                     "there. Pick another port.").arg(m_address.place())
+                                    : QStringLiteral("Cannot publish on %1: %2.").arg(m_address.place(), ZeroMqSocket::errorText(e)));
+    }
+    if (m_address.ipc)
+        if (const QString problem = ZeroMqIpcFile::secure(m_address.socketPath); !problem.isEmpty()) {
+            m_socket->deleteLater();
+            m_socket = nullptr;
+            QFile::remove(m_address.socketPath);
+            return fail(problem);
+        }
+    m_deadline.start();
+    m_socket->pumpLater();
+}
+
+void ZeroMqPubSender::readMessages()
+{
+    ZeroMqSocket::Message m;
+    while (m_socket && m_socket->receive(&m)) {
+        const QByteArray &data = m.parts.front();
+        // A subscription is one byte 1 (join) or 0 (leave) and the topic; frames begin "IPCW".
+        if (!data.isEmpty() && (data.at(0) == 1 || data.at(0) == 0)) {
+            m_subscribers += data.at(0) == 1 ? 1 : (m_subscribers > 0 ? -1 : 0);
+            if (state() == State::Opening && data.at(0) == 1)
+                m_settle.start(SettleMs); // each newcomer restarts the wait
+            continue;
+        }
+        // An answer that is not a whole frame is dropped: a fan-out sender only counts answers.
+        if (m.partCount == 1 && state() == State::Connected && ZeroMqWire::frameProblem(data, ZeroMqWire::maxFrameBytes()).isEmpty())
+            emit frameReceived(data, 0);
+    }
+}
+
+void ZeroMqPubSender::sendFrame(const QByteArray &frame, PeerId)
+{
+    if (state() == State::Connected && m_socket)
+        m_socket->send({frame}); // PUB never waits: a full subscriber queue drops the frame
+}
+
+void ZeroMqPubSender::close()
+{
+    m_settle.stop();
+    m_deadline.stop();
+    if (m_socket) {
+        m_socket->close(CloseLingerMs);
+        m_socket->deleteLater();
+        m_socket = nullptr;
+        if (m_address.ipc)
+            QFile::remove(m_address.socketPath);
+    }
+    setState(State::Closed);
+}

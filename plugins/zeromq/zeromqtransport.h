@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "itransport.h"
+
+#include <QObject>
+
+// The acknowledged mode (DEALER/ROUTER): reliable, ordered, several senders.
+class ZeroMqTransport : public QObject, public ITransport
+{
+    Q_OBJECT
+    Q_PLUGIN_METADATA(IID IPCW_TRANSPORT_IID FILE "zeromq.json")
+    Q_INTERFACES(ITransport)
+public:
+    TransportEndpoint *createEndpoint(EndpointRole role, const QString &address) override;
+};

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The zeromq and zeromq-pubsub transports between real ipcworkshop processes, and against a raw
+// libzmq peer of the test's own: what arrives, what is counted, what is said.
+
+#include "appprocess.h"
+#include "csv.h"
+#include "employeegenerator.h"
+#include "handshake.h"
+#include "zeromqaddress.h"
+#include "zeromqwire.h"
+
+#include <QFile>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <zmq.h>
+
+#include <algorithm>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace {
+
+QString uniqueName()
+{
+    static int counter = 0;
+    return QStringLiteral("zmqtest%1x%2").arg(QCoreApplication::applicationPid()).arg(++counter);
+}
+
+quint16 freeTcpPort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+QString socketPathOf(const QString &name, const QString &kind = QStringLiteral("zeromq"))
+{
+    ZeroMqAddress a;
+    const QString error = ZeroMqAddress::parse(name, kind, &a);
+    if (!error.isEmpty())
+        qWarning("%s", qPrintable(error));
+    return a.socketPath;
+}
+
+QStringList args(const QString &transport, const QString &address)
+{
+    return {QStringLiteral("--transport"), transport, QStringLiteral("--address"), address};
+}
+
+QStringList receiverArgs(const QString &transport, const QString &address, const QString &csv)
+{
+    return args(transport, address) << QStringLiteral("--senders") << QStringLiteral("1") << QStringLiteral("--export") << csv
+                                    << QStringLiteral("--timeout") << QStringLiteral("120");
+}
+
+EmployeeList importCsv(const QString &path)
+{
+    EmployeeList rows;
+    const Csv::Result r = Csv::importEmployees(path, &rows);
+    if (!r.ok)
+        qWarning("%s", qPrintable(r.error));
+    std::sort(rows.begin(), rows.end(), [](const Employee &a, const Employee &b) { return a.id < b.id; });
+    return rows;
+}
+
+void logLines(const QString &text)
+{
+    for (const QString &line : text.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        qInfo("%s", qPrintable(line));
+}
+
+// A DEALER of the test's own, speaking bare libzmq to a receiver.
+class RawDealer
+{
+public:
+    explicit RawDealer(const QByteArray &endpoint)
+    {
+        m_context = zmq_ctx_new();
+        m_socket = zmq_socket(m_context, ZMQ_DEALER);
+        const int timeout = 5000;
+        zmq_setsockopt(m_socket, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+        zmq_connect(m_socket, endpoint.constData());
+    }
+    ~RawDealer()
+    {
+        const int linger = 1000; // what was sent reaches the receiver before the test goes on
+        zmq_setsockopt(m_socket, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_close(m_socket);
+        zmq_ctx_term(m_context);
+    }
+    void send(const QByteArray &message, bool more = false)
+    {
+        QVERIFY(zmq_send(m_socket, message.constData(), size_t(message.size()), more ? ZMQ_SNDMORE : 0) == int(message.size()));
+    }
+    QByteArray receive()
+    {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        QByteArray out;
+        if (zmq_msg_recv(&m, m_socket, 0) >= 0)
+            out = QByteArray(static_cast<const char *>(zmq_msg_data(&m)), qsizetype(zmq_msg_size(&m)));
+        zmq_msg_close(&m);
+        return out;
+    }
+
+private:
+    void *m_context;
+    void *m_socket;
+};
+
+} // namespace
+
+class TestZeroMq final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    void transferUnchanged(const QString &address, int records)
+    {
+        const QString csv = m_dir.filePath(uniqueName() + QStringLiteral(".csv"));
+        auto receiver = AppProcess::startReceiver(receiverArgs(QStringLiteral("zeromq"), address, csv));
+        QVERIFY(receiver);
+        const AppProcess::Result sent = AppProcess::runSender(args(QStringLiteral("zeromq"), address)
+                                                              << QStringLiteral("--generate") << QString::number(records));
+        const AppProcess::Result got = AppProcess::finish(*receiver, 120000);
+        logLines(sent.out);
+        logLines(got.out);
+        QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
+        QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+        QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames")), 0);
+        QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 0);
+        QVERIFY(importCsv(csv) == EmployeeGenerator(1).take(records));
+    }
+
+private slots:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void ipcTransferArrivesUnchanged()
+    {
+        const QString name = uniqueName();
+        transferUnchanged(name, 100000);
+        QVERIFY2(!QFile::exists(socketPathOf(name)), "the receiver removes its socket file when it closes");
+    }
+
+    void tcpTransferArrivesUnchanged() { transferUnchanged(QStringLiteral("tcp://127.0.0.1:%1").arg(freeTcpPort()), 100000); }
+
+    void fourSubscribersGetTheSameRecords()
+    {
+        const QString address = uniqueName();
+        std::vector<std::unique_ptr<QProcess>> receivers;
+        for (int i = 0; i < 4; ++i) {
+            receivers.push_back(AppProcess::startReceiver(
+                receiverArgs(QStringLiteral("zeromq-pubsub"), address, m_dir.filePath(QStringLiteral("%1-%2.csv").arg(address).arg(i)))));
+            QVERIFY(receivers.back());
+        }
+        const AppProcess::Result sent = AppProcess::runSender(args(QStringLiteral("zeromq-pubsub"), address)
+                                                              << QStringLiteral("--generate") << QStringLiteral("100000"));
+        logLines(sent.out);
+        QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
+        const EmployeeList generated = EmployeeGenerator(1).take(100000);
+        for (int i = 0; i < 4; ++i) {
+            const AppProcess::Result got = AppProcess::finish(*receivers[size_t(i)], 120000);
+            logLines(got.out);
+            QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+            const qint64 lost = AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames"));
+            QVERIFY2(lost >= 0, "each receiver reports its losses");
+            const EmployeeList rows = importCsv(m_dir.filePath(QStringLiteral("%1-%2.csv").arg(address).arg(i)));
+            qInfo("subscriber %d: %lld of 100000 records, lost %lld frames", i + 1, qint64(rows.size()), lost);
+            QVERIFY2(!rows.isEmpty(), "a subscriber that was there before the sender must get records");
+            for (const Employee &e : rows)
+                QCOMPARE(e, generated.at(int(e.id) - 1));
+            if (rows.size() < generated.size())
+                QVERIFY2(lost > 0, "records are missing but no frame was counted lost");
+            else
+                QCOMPARE(lost, 0);
+        }
+    }
+
+    void publisherWithoutSubscribersSaysSo()
+    {
+        const AppProcess::Result lonely = AppProcess::runSender(args(QStringLiteral("zeromq-pubsub"), uniqueName())
+                                                                << QStringLiteral("--generate") << QStringLiteral("10"), 30000);
+        QCOMPARE(lonely.exitCode, 1);
+        QVERIFY2(lonely.err.contains(QStringLiteral("No zeromq-pubsub receiver subscribed")), qPrintable(lonely.err));
+    }
+
+    void hostilePeerIsRefusedAndTheReceiverKeepsServing()
+    {
+        const QString name = uniqueName();
+        const QString csv = m_dir.filePath(name + QStringLiteral(".csv"));
+        auto receiver = AppProcess::startReceiver(receiverArgs(QStringLiteral("zeromq"), name, csv)
+                                                  << QStringLiteral("--max-pending-mib") << QStringLiteral("1"));
+        QVERIFY(receiver);
+        {
+            RawDealer raw("ipc://" + socketPathOf(name).toLocal8Bit());
+            raw.send("not a hello");                                 // 1: a stranger's garbage
+            raw.send(ZeroMqWire::senderHello(QStringLiteral("raw test peer")));
+            Handshake::ReceiverHello greeting;
+            QString why;
+            QVERIFY2(Handshake::decodeReceiverHello(raw.receive(), &greeting, &why), qPrintable(why));
+            raw.send("garbage after hello");                         // 2: not a frame
+            raw.send("two", true);                                   // 3: two parts
+            raw.send("parts");
+            raw.send(QByteArray(2 * 1024 * 1024, 'x'));              // 4: over the 1 MiB budget
+            QByteArray truncated = ZeroMqWire::senderHello(QStringLiteral("cut short"));
+            truncated.chop(3);                                       // 5: header says more than came
+            raw.send(truncated);
+        }
+        const AppProcess::Result sent = AppProcess::runSender(args(QStringLiteral("zeromq"), name)
+                                                              << QStringLiteral("--generate") << QStringLiteral("1000"));
+        const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
+        logLines(got.out);
+        logLines(got.err);
+        QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
+        QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+        QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 5);
+        QVERIFY2(got.err.contains(QStringLiteral("that has not said hello was dropped")), qPrintable(got.err));
+        QVERIFY2(got.err.contains(QStringLiteral("more than the 1048576 bytes this receiver takes in one frame")), qPrintable(got.err));
+        QVERIFY2(got.err.contains(QStringLiteral("a sender sends each frame as a message of one part")), qPrintable(got.err));
+        QVERIFY2(got.err.contains(QStringLiteral("raw test peer")), "the refused sender is named by its hello");
+        QVERIFY(importCsv(csv) == EmployeeGenerator(1).take(1000));
+    }
+
+    void socketFileMustBePrivate()
+    {
+        const QString name = uniqueName();
+        auto receiver = AppProcess::startReceiver(args(QStringLiteral("zeromq"), name) << QStringLiteral("--timeout") << QStringLiteral("30"));
+        QVERIFY(receiver);
+        const QString path = socketPathOf(name);
+        struct stat st {};
+        QCOMPARE(::lstat(path.toLocal8Bit().constData(), &st), 0);
+        QVERIFY(S_ISSOCK(st.st_mode));
+        QCOMPARE(int(st.st_mode & 0777), 0600);
+        // Someone widened it: a sender refuses to use it.
+        QCOMPARE(::chmod(path.toLocal8Bit().constData(), 0660), 0);
+        const AppProcess::Result refused = AppProcess::runSender(args(QStringLiteral("zeromq"), name)
+                                                                 << QStringLiteral("--generate") << QStringLiteral("1"), 30000);
+        QCOMPARE(refused.exitCode, 1);
+        QVERIFY2(refused.err.contains(QStringLiteral("has mode 0660, not 0600")), qPrintable(refused.err));
+        receiver->kill();
+        receiver->waitForFinished();
+    }
+
+    void staleSocketFileIsReplacedAndALiveOneIsNot()
+    {
+        const QString name = uniqueName();
+        const QByteArray path = socketPathOf(name).toLocal8Bit();
+        // What a killed receiver leaves: a socket file nobody listens on.
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un address {};
+        address.sun_family = AF_UNIX;
+        std::strncpy(address.sun_path, path.constData(), sizeof address.sun_path - 1);
+        QCOMPARE(::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address), 0);
+        ::close(fd);
+        QVERIFY(QFile::exists(QString::fromLocal8Bit(path)));
+
+        const QString csv = m_dir.filePath(name + QStringLiteral(".csv"));
+        auto receiver = AppProcess::startReceiver(receiverArgs(QStringLiteral("zeromq"), name, csv));
+        QVERIFY2(receiver, "a receiver must start over a stale socket file");
+        // A second receiver must not take a live receiver's socket (libzmq alone would unlink it).
+        QProcess second;
+        second.start(AppProcess::program(), QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("receiver")}
+                                                 + args(QStringLiteral("zeromq"), name) + QStringList{QStringLiteral("--timeout"), QStringLiteral("30")});
+        const AppProcess::Result refused = AppProcess::finish(second, 30000);
+        QCOMPARE(refused.exitCode, 1);
+        QVERIFY2(refused.err.contains(QStringLiteral("is in use by a running zeromq receiver")), qPrintable(refused.err));
+
+        const AppProcess::Result sent = AppProcess::runSender(args(QStringLiteral("zeromq"), name) << QStringLiteral("--generate") << QStringLiteral("10"));
+        QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
+        const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
+        QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+        QVERIFY(importCsv(csv) == EmployeeGenerator(1).take(10));
+
+        // A file that is not a socket is not ours to remove.
+        QFile plain(QString::fromLocal8Bit(path));
+        QVERIFY(plain.open(QIODevice::WriteOnly));
+        plain.close();
+        QProcess third;
+        third.start(AppProcess::program(), QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("receiver")}
+                                                + args(QStringLiteral("zeromq"), name) + QStringList{QStringLiteral("--timeout"), QStringLiteral("30")});
+        const AppProcess::Result notOurs = AppProcess::finish(third, 30000);
+        QCOMPARE(notOurs.exitCode, 1);
+        QVERIFY2(notOurs.err.contains(QStringLiteral("exists and is not a socket")), qPrintable(notOurs.err));
+        QVERIFY(plain.remove());
+    }
+
+    void sentencesForWhatUsersGetWrong()
+    {
+        const QString name = uniqueName();
+        const AppProcess::Result lonely = AppProcess::runSender(args(QStringLiteral("zeromq"), name)
+                                                                << QStringLiteral("--generate") << QStringLiteral("1"), 30000);
+        QCOMPARE(lonely.exitCode, 1);
+        QVERIFY2(lonely.err.contains(QStringLiteral("Nobody is receiving on the zeromq address")), qPrintable(lonely.err));
+
+        const quint16 port = freeTcpPort();
+        const AppProcess::Result noTcp = AppProcess::runSender(args(QStringLiteral("zeromq"), QStringLiteral("tcp://127.0.0.1:%1").arg(port))
+                                                               << QStringLiteral("--generate") << QStringLiteral("1"), 30000);
+        QCOMPARE(noTcp.exitCode, 1);
+        QVERIFY2(noTcp.err.contains(QStringLiteral("Nobody is receiving at the zeromq address")), qPrintable(noTcp.err));
+
+        QProcess open;
+        open.start(AppProcess::program(), QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("receiver")}
+                                               + args(QStringLiteral("zeromq"), QStringLiteral("tcp://*:%1").arg(port))
+                                               + QStringList{QStringLiteral("--timeout"), QStringLiteral("30")});
+        const AppProcess::Result needsToken = AppProcess::finish(open, 30000);
+        QCOMPARE(needsToken.exitCode, 1);
+        QVERIFY2(needsToken.err.contains(QStringLiteral("needs an access token")), qPrintable(needsToken.err));
+
+        const AppProcess::Result bad = AppProcess::runSender(args(QStringLiteral("zeromq"), QStringLiteral("../etc/passwd"))
+                                                             << QStringLiteral("--generate") << QStringLiteral("1"), 30000);
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY2(bad.err.contains(QStringLiteral("is not a zeromq address")), qPrintable(bad.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestZeroMq)
+#include "tst_zeromq.moc"
