@@ -54,6 +54,10 @@ for plugin in $installed; do
     fi
 done
 ! echo "$listing" | grep -q " error " || fail "a plugin failed to load"
+# Both ZeroMQ modes are installed on Linux (listed usable above: each loaded with libzmq5, from libzmq3-dev).
+for id in zeromq zeromq-pubsub; do
+    echo "$installed" | grep -qx "libipcw_$id.so" && pass "$id plugin installed" || fail "the $id plugin is not installed"
+done
 
 "$DESKTOP_FILE_VALIDATE" "$prefix/share/applications/ipcworkshop.desktop" \
     && pass "desktop-file-validate" || fail "desktop-file-validate refused the desktop file"

@@ -159,6 +159,11 @@ private slots:
             ids << t.id;
         qInfo("transports under test: %s", qPrintable(ids.join(QStringLiteral(", "))));
         QVERIFY2(ids.contains(QStringLiteral("tcp")), "the tcp plugin must always be there");
+#if defined(Q_OS_LINUX)
+        // libzmq3-dev is a build requirement on Linux: both ZeroMQ modes have their rows here.
+        QVERIFY2(ids.contains(QStringLiteral("zeromq")) && ids.contains(QStringLiteral("zeromq-pubsub")),
+                 "the zeromq plugins must be there on Linux");
+#endif
     }
 
     void transfer_data()
