@@ -123,6 +123,7 @@ QString BenchmarkResultsTable::formatFigure(const BenchFigure &f)
 QString BenchmarkResultsTable::floorName(const QString &floorId)
 {
     static const QHash<QString, QString> names{
+        {QStringLiteral("zeromq"), QStringLiteral("bare libzmq DEALER/ROUTER")},
         {QStringLiteral("pipe"), QStringLiteral("bare FIFO pair")},
         {QStringLiteral("unix"), QStringLiteral("bare Unix socket")},
         {QStringLiteral("tcp"), QStringLiteral("bare TCP loopback socket")},

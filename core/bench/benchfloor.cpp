@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "benchfloor.h"
 
+#include "benchfloorzeromq.h"
+
 #if defined(__linux__)
 
 #include "native/posixpaths.h"
@@ -783,11 +785,13 @@ std::unique_ptr<FloorLink> connectUdp(const std::string &announced, std::string 
 
 std::vector<std::string> floorIds()
 {
-    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin"};
+    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "zeromq"};
 }
 
 std::string floorDescription(const std::string &id)
 {
+    if (id == "zeromq")
+        return "libzmq DEALER/ROUTER over ipc://";
     if (id == "pipe")
         return "FIFO pair, read/write";
     if (id == "unix")
@@ -809,6 +813,12 @@ std::string floorDescription(const std::string &id)
 
 std::unique_ptr<FloorServer> createFloorServer(const std::string &id, std::string *error)
 {
+    if (id == "zeromq") {
+        if (std::unique_ptr<FloorServer> server = createZeroMqFloorServer())
+            return server;
+        *error = "The zeromq floor is built on Linux with libzmq only.";
+        return nullptr;
+    }
     WaitStrategy strategy {};
     if (id == "pipe")
         return std::make_unique<PipeServer>();
@@ -826,6 +836,8 @@ std::unique_ptr<FloorServer> createFloorServer(const std::string &id, std::strin
 
 std::unique_ptr<FloorLink> connectFloor(const std::string &id, const std::string &announced, long peerPid, std::string *error)
 {
+    if (id == "zeromq")
+        return connectZeroMqFloor(announced, error);
     WaitStrategy strategy {};
     if (id == "pipe")
         return connectPipe(announced, error);

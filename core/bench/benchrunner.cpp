@@ -337,6 +337,8 @@ QString BenchRunner::floorFor(const QString &transportId, QString *whyNone)
         {QStringLiteral("mailslot"), QStringLiteral("mq")},
         {QStringLiteral("udp"), QStringLiteral("udp")},
         {QStringLiteral("filemapping"), QStringLiteral("shm-block")},
+        {QStringLiteral("zeromq"), QStringLiteral("unix")},        // ipc:// is a Unix socket
+        {QStringLiteral("zeromq-pubsub"), QStringLiteral("unix")},
     };
     const QString floor = floors.value(transportId);
     if (floor.isEmpty() && whyNone)
@@ -344,6 +346,13 @@ QString BenchRunner::floorFor(const QString &transportId, QString *whyNone)
                        ? QStringLiteral("no floor: its bare form is a selection round trip through the X server, not built here")
                        : QStringLiteral("no floor known for this mechanism");
     return floor;
+}
+
+// Mechanisms built on a library measured twice: against the bare OS floor of floorFor(), and
+// against the library's own bare loop, so the library's cost and the plugin's show apart.
+static QString libraryFloorFor(const QString &transportId)
+{
+    return transportId == QLatin1String("zeromq") ? QStringLiteral("zeromq") : QString();
 }
 
 BenchRunner::BenchRunner(const PluginManager &plugins, const BenchConfig &config, QObject *parent)
@@ -482,7 +491,8 @@ BenchReport BenchRunner::run()
                 waits << QStringLiteral("shm-") + w;
         return waits;
     }();
-    const int stepsPerRun = int(targets.size()) * 11 + int(extraWaits.size()) + 4 + int(m_config.extras.size());
+    const int stepsPerRun = int(targets.size()) * 11 + int(extraWaits.size()) + 4 + int(m_config.extras.size())
+        + int(std::count_if(targets.cbegin(), targets.cend(), [](const Target &t) { return !libraryFloorFor(t.id).isEmpty(); }));
     m_total = m_done + stepsPerRun * m_config.repeat;
 
     // Run after run of every row: drift of a shared machine then hits every row and its floor alike.
@@ -543,6 +553,8 @@ void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, c
         measureTransport(t.id, t.plugin->transport, t.plugin->metadata, plan,
                          floorId.isEmpty() || !floor.error.isEmpty() ? nullptr : &floor);
         idleTransports << t.id;
+        if (const QString library = libraryFloorFor(t.id); !library.isEmpty() && !m_stop)
+            measureLibraryFloor(library, floorId, plan, floorId.isEmpty() || !floor.error.isEmpty() ? nullptr : &floor);
     }
 
     // The wait strategies of the shared-memory floor, each beside the blocking one.
@@ -1261,8 +1273,57 @@ void BenchRunner::measureSenderMemory()
     addRow(row);
 }
 
+void BenchRunner::measureLibraryFloor(const QString &libraryFloorId, const QString &bareFloorId, const Plan &plan,
+                                      const FloorResults *bare)
+{
+    step(QStringLiteral("floor %1").arg(libraryFloorId));
+    const FloorResults r = measureFloor(libraryFloorId, plan);
+    const QString tests[2] = {QStringLiteral("latency-1"), QStringLiteral("latency-64k")};
+    const qint64 sizes[2] = {plan.oneRecordFrameBytes, LargePingBytes};
+    for (int i = 0; i < 2; ++i) {
+        BenchRow row;
+        row.mechanism = QStringLiteral("floor:") + libraryFloorId;
+        row.test = tests[i];
+        row.label = QStringLiteral("round trip, %1 B").arg(sizes[i]);
+        row.floorId = bare ? bareFloorId : QString();
+        row.floorNote = QString::fromStdString(ipcw::bench::floorDescription(libraryFloorId.toStdString()));
+        row.frameBytes = double(sizes[i]);
+        if (!r.error.isEmpty()) {
+            row.skipped = r.error;
+        } else {
+            auto fl = [&](double v) { return bare ? v : noFloor(); };
+            row.figures << figure(QStringLiteral("p50"), Us, r.latency[i].p50, fl(bare ? bare->latency[i].p50 : 0), true)
+                        << figure(QStringLiteral("p99"), Us, r.latency[i].p99, fl(bare ? bare->latency[i].p99 : 0), true)
+                        << figure(QStringLiteral("cpu/rt"), QStringLiteral("us cpu"), r.cpuPerRoundTripUs[i],
+                                  fl(bare ? bare->cpuPerRoundTripUs[i] : 0), true);
+        }
+        addRow(row);
+    }
+}
+
+void BenchRunner::addLibraryFloorNotes()
+{
+    for (const BenchRow &row : std::as_const(m_report.rows)) {
+        const QString library = libraryFloorFor(row.mechanism);
+        if (library.isEmpty() || !row.test.startsWith(QLatin1String("latency-")) || !row.skipped.isEmpty())
+            continue;
+        const BenchFigure *plugin = row.figure(QStringLiteral("p50"));
+        for (const BenchRow &floorRow : std::as_const(m_report.rows)) {
+            const BenchFigure *loop = floorRow.figure(QStringLiteral("p50"));
+            if (floorRow.mechanism != QLatin1String("floor:") + library || floorRow.test != row.test || !plugin || !loop
+                || loop->value <= 0)
+                continue;
+            m_report.notes << QStringLiteral("%1: p50 round trip (%2) is %3x %4's own loop (floor:%4)%5")
+                                  .arg(row.mechanism, row.label).arg(plugin->value / loop->value, 0, 'f', 2).arg(library)
+                                  .arg(loop->hasFloor() ? QStringLiteral(", which is %1x the bare %2 floor").arg(loop->ratio(), 0, 'f', 2).arg(floorRow.floorId)
+                                                        : QString());
+        }
+    }
+}
+
 void BenchRunner::addTargetNotes()
 {
+    addLibraryFloorNotes();
     const BenchRow *fastest = nullptr;
     for (const BenchRow &row : std::as_const(m_report.rows)) {
         if (row.mechanism.startsWith(QLatin1String("floor:")) || !row.skipped.isEmpty())

@@ -106,6 +106,10 @@ private:
                           const FloorResults *floor);
     void measureScaling(const QString &id, const TransportMetadata &meta, const FloorResults *floor, BenchLosses *losses);
     void measureIdle(const QStringList &transportIds, const QStringList &floorIds);
+    // A library's own loop (ZeroMQ's) beside the bare floor under it: rows "floor:<library>".
+    void measureLibraryFloor(const QString &libraryFloorId, const QString &bareFloorId, const Plan &plan,
+                             const FloorResults *bare);
+    void addLibraryFloorNotes();
     void measureIngest();
     MemoryTransfer transferWatchingMemory(const QStringList &receiverOptions, qint64 records, qint64 senderCapKiB);
     void measureReceiverMemory();

@@ -267,6 +267,14 @@ private slots:
             checkFigure(rows.value(floor).value(QStringLiteral("latency-1")), QStringLiteral("cpu/rt"), true);
             checkFigure(rows.value(floor).value(QStringLiteral("idle")), QStringLiteral("idle cpu"), true, true);
         }
+        // ZeroMQ's own loop, measured beside the bare Unix socket it runs over.
+        if (std::any_of(found.cbegin(), found.cend(), [](const Transport &t) { return t.id == QLatin1String("zeromq") && t.usable; }))
+            for (const QString &test : {QStringLiteral("latency-1"), QStringLiteral("latency-64k")}) {
+                const QJsonObject loop = rows.value(QStringLiteral("floor:zeromq")).value(test);
+                QCOMPARE(loop.value(QStringLiteral("floorId")).toString(), QStringLiteral("unix"));
+                checkFigure(loop, QStringLiteral("p50"), true);
+                checkFigure(loop, QStringLiteral("cpu/rt"), true);
+            }
         const QJsonObject ingest = rows.value(QStringLiteral("model ingest")).value(QStringLiteral("ingest"));
         checkFigure(ingest, QStringLiteral("records/s"), true);
         checkFigure(ingest, QStringLiteral("cpu/Mrec"), true);
