@@ -55,9 +55,6 @@ void ZeroMqPubSender::start()
 {
     if (state() != State::Opening)
         return;
-    if (m_address.ipc)
-        if (const QString error = ZeroMqIpcFile::claim(m_address.socketPath, QStringLiteral("zeromq-pubsub sender")); !error.isEmpty())
-            return fail(error);
     QString error;
     m_socket = new ZeroMqSocket(ZMQ_XPUB, this, &error);
     if (!error.isEmpty())
@@ -65,21 +62,11 @@ void ZeroMqPubSender::start()
     m_socket->setOption(ZMQ_XPUB_VERBOSER, 1); // every join and every leave, not only the first and last
     m_socket->setOption64(ZMQ_MAXMSGSIZE, ZeroMqWire::maxFrameBytes());
     connect(m_socket, &ZeroMqSocket::readable, this, &ZeroMqPubSender::readMessages);
-    if (!m_socket->bind(m_address.bindEndpoint())) {
-        const int e = zmq_errno();
+    if (const QString problem = m_socket->bindPrivately(m_address, QStringLiteral("zeromq-pubsub sender")); !problem.isEmpty()) {
         m_socket->deleteLater(); // not bound: close() must not remove another's socket file
         m_socket = nullptr;
-        return fail(e == EADDRINUSE ? QStringLiteral("%1 is already in use: another sender (or program) is publishing "
-                                                     "there. Pick another port.").arg(m_address.place())
-                                    : QStringLiteral("Cannot publish on %1: %2.").arg(m_address.place(), ZeroMqSocket::errorText(e)));
+        return fail(problem);
     }
-    if (m_address.ipc)
-        if (const QString problem = ZeroMqIpcFile::secure(m_address.socketPath); !problem.isEmpty()) {
-            m_socket->deleteLater();
-            m_socket = nullptr;
-            QFile::remove(m_address.socketPath);
-            return fail(problem);
-        }
     m_deadline.start();
     m_socket->pumpLater();
 }

@@ -48,9 +48,6 @@ void ZeroMqRouterReceiver::listenNow()
 {
     if (state() != State::Opening)
         return;
-    if (m_address.ipc)
-        if (const QString error = ZeroMqIpcFile::claim(m_address.socketPath, QStringLiteral("zeromq receiver")); !error.isEmpty())
-            return fail(error);
     QString error;
     m_socket = new ZeroMqSocket(ZMQ_ROUTER, this, &error);
     if (!error.isEmpty())
@@ -64,22 +61,11 @@ void ZeroMqRouterReceiver::listenNow()
     connect(m_socket, &ZeroMqSocket::readable, this, &ZeroMqRouterReceiver::readMessages);
     connect(m_socket, &ZeroMqSocket::writable, this, &ZeroMqRouterReceiver::flushAnswers);
     connect(m_socket, &ZeroMqSocket::peerEvent, this, &ZeroMqRouterReceiver::onPeerEvent);
-    if (!m_socket->bind(m_address.bindEndpoint())) {
-        const int e = zmq_errno();
+    if (const QString problem = m_socket->bindPrivately(m_address, QStringLiteral("zeromq receiver")); !problem.isEmpty()) {
         m_socket->deleteLater(); // not bound: close() must not remove another's socket file
         m_socket = nullptr;
-        if (e == EADDRINUSE)
-            return fail(QStringLiteral("%1 is already in use: another receiver (or program) is listening there. Pick "
-                                       "another port.").arg(m_address.place()));
-        return fail(QStringLiteral("Cannot listen on %1: %2.").arg(m_address.place(), ZeroMqSocket::errorText(e)));
+        return fail(problem);
     }
-    if (m_address.ipc)
-        if (const QString problem = ZeroMqIpcFile::secure(m_address.socketPath); !problem.isEmpty()) {
-            m_socket->deleteLater();
-            m_socket = nullptr;
-            QFile::remove(m_address.socketPath);
-            return fail(problem);
-        }
     setState(State::Listening);
     m_socket->pumpLater(); // senders that came before the notifier was watched
 }

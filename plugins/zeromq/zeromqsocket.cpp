@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "zeromqsocket.h"
 
+#include "zeromqaddress.h"
+
+#include <QFile>
 #include <QMetaObject>
 
 #include <zmq.h>
@@ -81,6 +84,29 @@ bool ZeroMqSocket::connect(const QByteArray &endpoint)
     const bool ok = zmq_connect(m_socket, endpoint.constData()) == 0;
     pumpLater();
     return ok;
+}
+
+QString ZeroMqSocket::bindPrivately(const ZeroMqAddress &address, const QString &owner)
+{
+    if (address.ipc)
+        if (const QString error = ZeroMqIpcFile::claim(address.socketPath, owner); !error.isEmpty()) {
+            close(0);
+            return error;
+        }
+    if (!bind(address.bindEndpoint())) {
+        const int e = zmq_errno();
+        close(0);
+        return e == EADDRINUSE ? QStringLiteral("%1 is already in use by another %2 (or another program). Pick another "
+                                                "port.").arg(address.place(), owner)
+                               : QStringLiteral("Cannot bind %1: %2.").arg(address.place(), errorText(e));
+    }
+    if (address.ipc)
+        if (const QString problem = ZeroMqIpcFile::secure(address.socketPath); !problem.isEmpty()) {
+            close(0);
+            QFile::remove(address.socketPath);
+            return problem;
+        }
+    return {};
 }
 
 bool ZeroMqSocket::watchPeers(int events)

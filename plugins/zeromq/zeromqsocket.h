@@ -8,6 +8,8 @@
 
 #include <vector>
 
+struct ZeroMqAddress;
+
 // One libzmq socket in the endpoint's thread. libzmq's ZMQ_FD is watched by a QSocketNotifier,
 // so an idle endpoint sleeps in the event loop. That descriptor is edge-triggered and says only
 // "look at ZMQ_EVENTS": after every notification, and after every send (a send can swallow the
@@ -32,6 +34,10 @@ public:
     bool bind(const QByteArray &endpoint);
     bool connect(const QByteArray &endpoint);
     bool watchPeers(int events);
+    // Binds where `address` says as `owner` ("zeromq receiver") would: an ipc socket file is
+    // claimed first (a stale one replaced, a live one refused) and made 0600 after. "" or a
+    // sentence; on failure the socket is closed and no file of anyone's was touched.
+    QString bindPrivately(const ZeroMqAddress &address, const QString &owner);
 
     struct Message
     {
