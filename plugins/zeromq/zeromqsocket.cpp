@@ -144,7 +144,9 @@ bool ZeroMqSocket::receive(Message *message)
             zmq_msg_close(&part);
             return message->partCount > 0;
         }
-        if (message->partCount == 0) {
+        // A ROUTER's routing id part may lack the connection's metadata when libzmq made it
+        // while answering ZMQ_EVENTS: take it from whichever part has it.
+        if (message->sourceFd < 0) {
             message->sourceFd = zmq_msg_get(&part, ZMQ_SRCFD);
             if (const char *peer = zmq_msg_gets(&part, "Peer-Address"))
                 message->peerAddress = QString::fromUtf8(peer).left(100);
