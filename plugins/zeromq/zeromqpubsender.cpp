@@ -10,7 +10,10 @@
 #include <zmq.h>
 
 namespace {
-constexpr int CloseLingerMs = 500; // the Bye's time to reach the subscribers
+// A closing publisher still holds every frame a slow subscriber has not taken (up to the
+// high-water mark): a subscriber that keeps reading gets them and the Bye, which tells it
+// what it missed; one that stalls this long loses the tail without being told how much.
+constexpr int CloseLingerMs = 10'000;
 } // namespace
 
 ZeroMqPubSender::ZeroMqPubSender(const QString &address) : TransportEndpoint(EndpointRole::Sender, address)
