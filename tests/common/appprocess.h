@@ -3,6 +3,8 @@
 
 // Runs real `ipcworkshop` processes for multi-process tests: a headless receiver that is
 // waited for until it listens, and senders run to completion. Header-only, for tests.
+// Each function takes an optional `wrapper`, a command that runs ipcworkshop for it (for
+// example `ip netns exec <namespace>`, in a network namespace); empty runs it directly.
 
 #include <QProcess>
 #include <QRegularExpression>
@@ -18,13 +20,20 @@ inline QString program()
     return QStringLiteral(IPCW_BIN_DIR "/ipcworkshop");
 }
 
+// Sets `process` to run `ipcworkshop --headless --role <role> <arguments>`, through `wrapper`.
+inline void setCommand(QProcess &process, const QString &role, const QStringList &arguments, const QStringList &wrapper = {})
+{
+    const QStringList own = QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), role} + arguments;
+    process.setProgram(wrapper.isEmpty() ? program() : wrapper.first());
+    process.setArguments(wrapper.isEmpty() ? own : wrapper.mid(1) + QStringList{program()} + own);
+}
+
 // Starts `ipcworkshop --headless --role receiver ...` and waits for its "listening" line.
 // Returns nullptr (after a QWARN with its output) if it did not get there.
-inline std::unique_ptr<QProcess> startReceiver(const QStringList &arguments, int waitMs = 15000)
+inline std::unique_ptr<QProcess> startReceiver(const QStringList &arguments, int waitMs = 15000, const QStringList &wrapper = {})
 {
     auto process = std::make_unique<QProcess>();
-    process->setProgram(program());
-    process->setArguments(QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("receiver")} + arguments);
+    setCommand(*process, QStringLiteral("receiver"), arguments, wrapper);
     process->start();
     if (!process->waitForStarted(5000)) {
         qWarning("cannot start %s: %s", qPrintable(program()), qPrintable(process->errorString()));
@@ -75,10 +84,11 @@ inline Result finish(QProcess &process, int timeoutMs)
 
 // Starts `ipcworkshop --headless --role sender ...` and returns at once, for a test that
 // watches, stops or kills it while it runs; nullptr (after a QWARN) if it did not start.
-inline std::unique_ptr<QProcess> startSender(const QStringList &arguments)
+inline std::unique_ptr<QProcess> startSender(const QStringList &arguments, const QStringList &wrapper = {})
 {
     auto process = std::make_unique<QProcess>();
-    process->start(program(), QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("sender")} + arguments);
+    setCommand(*process, QStringLiteral("sender"), arguments, wrapper);
+    process->start();
     if (!process->waitForStarted(5000)) {
         qWarning("cannot start %s: %s", qPrintable(program()), qPrintable(process->errorString()));
         return nullptr;
@@ -86,10 +96,11 @@ inline std::unique_ptr<QProcess> startSender(const QStringList &arguments)
     return process;
 }
 
-inline Result runSender(const QStringList &arguments, int timeoutMs = 120000)
+inline Result runSender(const QStringList &arguments, int timeoutMs = 120000, const QStringList &wrapper = {})
 {
     QProcess process;
-    process.start(program(), QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("sender")} + arguments);
+    setCommand(process, QStringLiteral("sender"), arguments, wrapper);
+    process.start();
     return finish(process, timeoutMs);
 }
 
@@ -98,6 +109,29 @@ inline qint64 summaryNumber(const QString &text, const QString &pattern)
 {
     const QRegularExpressionMatch m = QRegularExpression(pattern).match(text);
     return m.hasMatch() ? m.captured(1).toLongLong() : -1;
+}
+
+// What a receiver's summary line counts ("lost 3 frames, 0 duplicates, 1 reordered, 0 bad
+// frames"); -1 for a count it does not give.
+struct ReceiverCounts
+{
+    qint64 lost = -1;
+    qint64 duplicates = -1;
+    qint64 reordered = -1;
+    qint64 bad = -1;
+};
+
+inline ReceiverCounts receiverCounts(const QString &text)
+{
+    return {summaryNumber(text, QStringLiteral("lost (\\d+) frames")), summaryNumber(text, QStringLiteral("(\\d+) duplicates")),
+            summaryNumber(text, QStringLiteral("(\\d+) reordered")), summaryNumber(text, QStringLiteral("(\\d+) bad frames"))};
+}
+
+// A process's output in the test's log, a line at a time.
+inline void logLines(const QString &text)
+{
+    for (const QString &line : text.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        qInfo("%s", qPrintable(line));
 }
 
 } // namespace AppProcess

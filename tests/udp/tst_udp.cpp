@@ -3,17 +3,15 @@
 // test writes itself (abandoned fragments, garbage): what arrives, what is counted, what is said.
 
 #include "appprocess.h"
-#include "csv.h"
 #include "employeegenerator.h"
 #include "framebuilder.h"
 #include "framecodec.h"
+#include "receivedcsv.h"
 #include "udpdatagram.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUdpSocket>
-
-#include <algorithm>
 
 namespace {
 
@@ -38,21 +36,7 @@ QStringList receiverArgs(const QString &address, const QString &csv)
                             << QStringLiteral("--timeout") << QStringLiteral("120");
 }
 
-EmployeeList importCsv(const QString &path)
-{
-    EmployeeList rows;
-    const Csv::Result r = Csv::importEmployees(path, &rows);
-    if (!r.ok)
-        qWarning("%s", qPrintable(r.error));
-    std::sort(rows.begin(), rows.end(), [](const Employee &a, const Employee &b) { return a.id < b.id; });
-    return rows;
-}
-
-void logLines(const QString &text)
-{
-    for (const QString &line : text.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
-        qInfo("%s", qPrintable(line));
-}
+using AppProcess::logLines;
 
 // Writes datagrams in the udp envelope as a sender process would, from this test's own socket.
 class RawSender
@@ -132,7 +116,7 @@ private slots:
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames")), 0);
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 0);
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) duplicates")), 0);
-        QVERIFY(importCsv(csv) == EmployeeGenerator(1).take(100000));
+        QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(100000));
     }
 
     void fourMulticastReceiversGetEveryRecord()
@@ -155,11 +139,9 @@ private slots:
             const AppProcess::Result got = AppProcess::finish(*receivers[size_t(i)], 120000);
             logLines(got.out);
             QVERIFY2(got.exitCode == 0, qPrintable(got.err));
-            const qint64 lost = AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames"));
-            const qint64 reordered = AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) reordered"));
-            const qint64 duplicates = AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) duplicates"));
-            QVERIFY2(lost >= 0 && reordered >= 0 && duplicates >= 0, "each receiver must report its losses");
-            const EmployeeList rows = importCsv(m_dir.filePath(QStringLiteral("multicast%1.csv").arg(i)));
+            const auto [lost, duplicates, reordered, bad] = AppProcess::receiverCounts(got.out);
+            QVERIFY2(lost >= 0 && reordered >= 0 && duplicates >= 0 && bad >= 0, "each receiver must report its losses");
+            const EmployeeList rows = ReceivedCsv::sortedById(m_dir.filePath(QStringLiteral("multicast%1.csv").arg(i)));
             qInfo("receiver %d: %lld of 100000 records, lost %lld of %lld frames, %lld reordered, %lld duplicates", i + 1,
                   qint64(rows.size()), lost, framesSent, reordered, duplicates);
             // Lossy by nature: a busy moment may drop a datagram, but what arrives is exact and
@@ -189,7 +171,7 @@ private slots:
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
         QCOMPARE(AppProcess::summaryNumber(sent.out, QStringLiteral("in (\\d+) frames")), 1);
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 0);
-        QVERIFY(importCsv(csv) == EmployeeGenerator(1).take(5000));
+        QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(5000));
     }
 
     void abandonedFragmentDoesNotBlockTheNextFrame()
@@ -214,7 +196,7 @@ private slots:
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
         // Frame 2 arrived whole; frame 1 was reported dropped, and counted lost (its sequence
         // never came) as well as bad (the partial frame the receiver threw away).
-        QVERIFY(importCsv(csv) == records.mid(100));
+        QVERIFY(ReceivedCsv::sortedById(csv) == records.mid(100));
         QVERIFY2(got.err.contains(QStringLiteral("left frame 1 unfinished (1984 of %1 bytes) and began frame 2").arg(first.size())),
                  qPrintable(got.err));
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames")), 1);
@@ -260,7 +242,7 @@ private slots:
         QVERIFY2(got.err.contains(QStringLiteral("stopped in the middle of frame 1: 992 of its %1 bytes").arg(stalled.size())),
                  qPrintable(got.err));
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 2);
-        QVERIFY(importCsv(csv) == records.mid(50));
+        QVERIFY(ReceivedCsv::sortedById(csv) == records.mid(50));
     }
 
     void garbageIsCountedAndTheReceiverKeepsServing()
@@ -292,7 +274,7 @@ private slots:
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 3);
         QCOMPARE(got.err.count(QStringLiteral("that no IPC Workshop udp sender wrote")), 2);
         QVERIFY2(got.err.contains(QStringLiteral("announced a frame of 4294967295 bytes")), qPrintable(got.err));
-        QVERIFY(importCsv(csv) == EmployeeGenerator(1).take(1000));
+        QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(1000));
     }
 
     void sentencesForWhatUsersGetWrong()
