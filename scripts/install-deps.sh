@@ -18,6 +18,9 @@ packages=(
     xvfb xauth xclip x11-utils imagemagick fonts-dejavu-core
     # Windows backends: cross-compiler and Wine to run them
     g++-mingw-w64-x86-64 wine wine64
+    # tst_netns runs a receiver and a sender in two network namespaces with `ip netns`;
+    # a minimal Debian (debootstrap --variant=minbase) has no iproute2
+    iproute2
     # desktop integration checks
     desktop-file-utils appstream
     # Debian packages (scripts/package.sh): CPack finds the binaries with `file`, and
