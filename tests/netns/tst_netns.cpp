@@ -235,11 +235,11 @@ QStringList removeStaleNamespaces()
         const QString name = line.section(QLatin1Char(' '), 0, 0);
         // Receivers that dead run started would keep the namespace alive until their timeout.
         const Ip pids = ip({QStringLiteral("netns"), QStringLiteral("pids"), name});
-        for (const QString &line : pids.output.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+        for (const QString &pidLine : pids.output.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
             bool isPid = false;
-            const qint64 pid = line.toLongLong(&isPid);
-            if (isPid && pid > 1) // never 0 or -1: kill() would take those as a whole group
-                ::kill(pid_t(pid), SIGKILL);
+            const qint64 leftRunning = pidLine.toLongLong(&isPid);
+            if (isPid && leftRunning > 1) // never 0 or -1: kill() would take those as a whole group
+                ::kill(pid_t(leftRunning), SIGKILL);
         }
         if (ip({QStringLiteral("netns"), QStringLiteral("delete"), name}).exitCode == 0)
             removed << name;
