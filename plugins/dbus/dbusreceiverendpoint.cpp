@@ -40,11 +40,6 @@ DBusReceiverEndpoint::DBusReceiverEndpoint(const QString &address)
     });
 }
 
-DBusReceiverEndpoint::~DBusReceiverEndpoint()
-{
-    releaseBus();
-}
-
 void DBusReceiverEndpoint::open()
 {
     setState(State::Opening);
@@ -57,27 +52,19 @@ void DBusReceiverEndpoint::listenNow()
         return; // closed meanwhile
     QString error;
     m_busName = DBusBus::receiverName(address(), &error);
-    if (m_busName.isEmpty())
+    if (m_busName.isEmpty() || !m_connection.open(DBusBus::ReceiverPath, &m_inbox, &error))
         return fail(error);
-    m_connectionName = DBusBus::newConnectionName();
-    QDBusConnection bus = DBusBus::connect(m_connectionName, &error);
-    if (!bus.isConnected())
-        return fail(error);
-    m_connected = true;
-    if (!bus.registerObject(DBusBus::ReceiverPath, &m_inbox, QDBusConnection::ExportAllSlots))
-        return fail(QStringLiteral("Cannot export the receiver object %1 on the D-Bus session bus.").arg(DBusBus::ReceiverPath));
-    m_peerWatcher.setConnection(bus);
+    m_peerWatcher.setConnection(m_connection.bus());
     claimName();
 }
 
 void DBusReceiverEndpoint::claimName()
 {
     // Asynchronous, unlike QDBusConnection::registerService(), which waits for the bus.
-    QDBusConnection bus(m_connectionName);
     QDBusMessage request = QDBusMessage::createMethodCall(QStringLiteral("org.freedesktop.DBus"), QStringLiteral("/org/freedesktop/DBus"),
                                                           QStringLiteral("org.freedesktop.DBus"), QStringLiteral("RequestName"));
     request << m_busName << DoNotQueue;
-    auto *watcher = new QDBusPendingCallWatcher(bus.asyncCall(request), this);
+    auto *watcher = new QDBusPendingCallWatcher(m_connection.bus().asyncCall(request), this);
     connect(watcher, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher *call) {
         call->deleteLater();
         if (state() != State::Opening)
@@ -163,7 +150,7 @@ void DBusReceiverEndpoint::sendFrame(const QByteArray &frame, PeerId peerId)
     peer->unsentBytes += frame.size();
     m_unsentBytes += frame.size();
     const qint64 bytes = frame.size();
-    auto *watcher = new QDBusPendingCallWatcher(QDBusConnection(m_connectionName).asyncCall(call, DBusBus::CallTimeoutMs), this);
+    auto *watcher = new QDBusPendingCallWatcher(m_connection.bus().asyncCall(call, DBusBus::CallTimeoutMs), this);
     connect(watcher, &QDBusPendingCallWatcher::finished, this, [this, caller, bytes](QDBusPendingCallWatcher *done) {
         done->deleteLater();
         answerTaken(caller, bytes, done->isError() ? done->error() : QDBusError());
@@ -202,16 +189,6 @@ void DBusReceiverEndpoint::close()
     const QStringList callers = m_peers.keys();
     for (const QString &caller : callers)
         dropPeer(caller, QStringLiteral("this receiver closed"));
-    releaseBus();
+    m_connection.release(); // gives the name back to the bus
     setState(State::Closed);
-}
-
-void DBusReceiverEndpoint::releaseBus()
-{
-    if (!m_connected)
-        return;
-    m_connected = false;
-    // Closing the connection gives the name back to the bus, and with it every match rule.
-    QDBusConnection(m_connectionName).unregisterObject(DBusBus::ReceiverPath);
-    DBusBus::disconnect(m_connectionName);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "dbusendpointconnection.h"
 #include "dbusframeinbox.h"
 #include "receiverlimits.h"
 #include "transportendpoint.h"
@@ -18,7 +19,6 @@ class DBusReceiverEndpoint : public TransportEndpoint
     Q_OBJECT
 public:
     explicit DBusReceiverEndpoint(const QString &address);
-    ~DBusReceiverEndpoint() override;
     void open() override;
     void close() override;
     void sendFrame(const QByteArray &frame, PeerId peer) override;
@@ -37,16 +37,15 @@ private:
     DBusFrameInbox::Refusal deliver(const QByteArray &frame, const QString &caller);
     void answerTaken(const QString &caller, qint64 bytes, const QDBusError &error);
     void dropPeer(const QString &caller, const QString &reason);
-    void releaseBus();
 
     const ReceiverLimits m_limits;
     QString m_busName;
-    QString m_connectionName;
-    bool m_connected = false;
     DBusFrameInbox m_inbox;
     QDBusServiceWatcher m_peerWatcher;
     QHash<QString, Peer> m_peers; // by unique bus name
     QHash<PeerId, QString> m_callers;
     PeerId m_nextPeer = 0;
     qint64 m_unsentBytes = 0;
+    // Last, so it is released before the objects exported on it go.
+    DBusEndpointConnection m_connection;
 };

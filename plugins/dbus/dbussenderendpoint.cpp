@@ -22,11 +22,6 @@ DBusSenderEndpoint::DBusSenderEndpoint(const QString &address)
     });
 }
 
-DBusSenderEndpoint::~DBusSenderEndpoint()
-{
-    releaseBus();
-}
-
 void DBusSenderEndpoint::open()
 {
     setState(State::Opening);
@@ -39,20 +34,13 @@ void DBusSenderEndpoint::connectNow()
         return;
     QString error;
     m_busName = DBusBus::receiverName(address(), &error);
-    if (m_busName.isEmpty())
+    if (m_busName.isEmpty() || !m_connection.open(DBusBus::SenderPath, &m_inbox, &error))
         return fail(error);
-    m_connectionName = DBusBus::newConnectionName();
-    QDBusConnection bus = DBusBus::connect(m_connectionName, &error);
-    if (!bus.isConnected())
-        return fail(error);
-    m_connected = true;
-    if (!bus.registerObject(DBusBus::SenderPath, &m_inbox, QDBusConnection::ExportAllSlots))
-        return fail(QStringLiteral("Cannot export the sender object %1 on the D-Bus session bus.").arg(DBusBus::SenderPath));
 
     // The receiver speaks first, as on the stream transports: its Hello is Attach's reply.
     const QDBusMessage call = QDBusMessage::createMethodCall(m_busName, DBusBus::ReceiverPath, DBusBus::Interface,
                                                              QStringLiteral("Attach"));
-    auto *watcher = new QDBusPendingCallWatcher(bus.asyncCall(call, ConnectionSecurity::current().handshakeTimeoutMs), this);
+    auto *watcher = new QDBusPendingCallWatcher(m_connection.bus().asyncCall(call, ConnectionSecurity::current().handshakeTimeoutMs), this);
     connect(watcher, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher *done) {
         done->deleteLater();
         if (state() != State::Opening)
@@ -77,7 +65,7 @@ void DBusSenderEndpoint::attached(const QDBusMessage &reply)
                                    "does not carry: the session bus admits only your own processes.").arg(m_busName));
     m_receiver = reply.service();
     // Its unique name leaving the bus is how a receiver that dies or closes is seen.
-    m_receiverWatcher.setConnection(QDBusConnection(m_connectionName));
+    m_receiverWatcher.setConnection(m_connection.bus());
     m_receiverWatcher.addWatchedService(m_receiver);
     setState(State::Connected);
 }
@@ -142,7 +130,7 @@ void DBusSenderEndpoint::sendFrame(const QByteArray &frame, PeerId)
     call << frame;
     const qint64 bytes = frame.size();
     m_queuedBytes += bytes;
-    auto *watcher = new QDBusPendingCallWatcher(QDBusConnection(m_connectionName).asyncCall(call, DBusBus::CallTimeoutMs), this);
+    auto *watcher = new QDBusPendingCallWatcher(m_connection.bus().asyncCall(call, DBusBus::CallTimeoutMs), this);
     connect(watcher, &QDBusPendingCallWatcher::finished, this, [this, bytes](QDBusPendingCallWatcher *done) {
         done->deleteLater();
         m_queuedBytes -= bytes;
@@ -166,16 +154,7 @@ void DBusSenderEndpoint::sendFrame(const QByteArray &frame, PeerId)
 
 void DBusSenderEndpoint::close()
 {
-    releaseBus();
+    m_connection.release();
     m_queuedBytes = 0;
     setState(State::Closed);
-}
-
-void DBusSenderEndpoint::releaseBus()
-{
-    if (!m_connected)
-        return;
-    m_connected = false;
-    QDBusConnection(m_connectionName).unregisterObject(DBusBus::SenderPath);
-    DBusBus::disconnect(m_connectionName);
 }

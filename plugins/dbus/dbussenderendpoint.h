@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "dbusendpointconnection.h"
 #include "dbusframeinbox.h"
 #include "transportendpoint.h"
 
@@ -17,7 +18,6 @@ class DBusSenderEndpoint : public TransportEndpoint
     Q_OBJECT
 public:
     explicit DBusSenderEndpoint(const QString &address);
-    ~DBusSenderEndpoint() override;
     void open() override;
     void close() override;
     void sendFrame(const QByteArray &frame, PeerId peer) override;
@@ -29,13 +29,12 @@ private:
     DBusFrameInbox::Refusal deliver(const QByteArray &frame, const QString &caller);
     QString attachFailure(const QDBusError &error) const;
     QString wentAwaySentence() const;
-    void releaseBus();
 
     QString m_busName;
-    QString m_connectionName;
-    bool m_connected = false;
     QString m_receiver; // the receiver's unique name, once attached
     DBusFrameInbox m_inbox;
     QDBusServiceWatcher m_receiverWatcher;
     qint64 m_queuedBytes = 0;
+    // Last, so it is released before the objects exported on it go.
+    DBusEndpointConnection m_connection;
 };
