@@ -5,7 +5,7 @@
 #include "appprocess.h"
 #include "csv.h"
 #include "employeegenerator.h"
-#include "privatebus.h"
+#include "privatesessionbus.h"
 
 #include <QDBusConnection>
 #include <QDBusMessage>
@@ -54,7 +54,7 @@ class TestDBus final : public QObject
 {
     Q_OBJECT
 
-    PrivateBus m_bus;
+    PrivateSessionBus m_bus;
     QTemporaryDir m_dir;
 
 private slots:
@@ -62,10 +62,9 @@ private slots:
     {
         QVERIFY(m_dir.isValid());
         QString error;
+        // Every child process (and the hostile client below) uses the private bus.
         QVERIFY2(m_bus.start(&error), qPrintable(error));
         qInfo("private bus at %s", qPrintable(m_bus.address()));
-        // Every child process (and the hostile client below) uses the private bus.
-        qputenv("DBUS_SESSION_BUS_ADDRESS", m_bus.address().toUtf8());
     }
 
     void transfersHundredThousandRecords()
@@ -181,6 +180,29 @@ private slots:
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("Received (\\d+) records")), 1000);
         QVERIFY2(got.err.contains(QStringLiteral("without attaching first")), qPrintable(got.err));
         QVERIFY2(got.err.contains(QStringLiteral("was not an IPC Workshop frame")), qPrintable(got.err));
+    }
+
+    void senderBeyondThePeerLimitIsRefused()
+    {
+        const QString address = uniqueAddress();
+        const QString name = QStringLiteral("org.ipcworkshop.Receiver.") + address;
+        auto receiver = AppProcess::startReceiver(dbusArgs(address) << QStringLiteral("--max-peers") << QStringLiteral("1")
+                                                                    << QStringLiteral("--timeout") << QStringLiteral("3"));
+        QVERIFY(receiver);
+        const QDBusMessage attach = QDBusMessage::createMethodCall(name, ReceiverPath, Interface, QStringLiteral("Attach"));
+        QDBusConnection first = QDBusConnection::connectToBus(m_bus.address(), QStringLiteral("first"));
+        QDBusConnection second = QDBusConnection::connectToBus(m_bus.address(), QStringLiteral("second"));
+        QCOMPARE(first.call(attach, QDBus::Block, 10000).type(), QDBusMessage::ReplyMessage);
+        const QDBusMessage refused = second.call(attach, QDBus::Block, 10000);
+        QCOMPARE(refused.errorName(), QStringLiteral("org.ipcworkshop.Error.Refused"));
+        qInfo("second sender: %s", qPrintable(refused.errorMessage()));
+        QVERIFY2(refused.errorMessage().contains(QStringLiteral("its limit (--max-peers)")), qPrintable(refused.errorMessage()));
+        const AppProcess::Result got = AppProcess::finish(*receiver, 30000);
+        QDBusConnection::disconnectFromBus(QStringLiteral("first"));
+        QDBusConnection::disconnectFromBus(QStringLiteral("second"));
+        QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+        QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 1);
+        QVERIFY2(got.err.contains(QStringLiteral("was refused")), qPrintable(got.err));
     }
 
     void withoutSessionBusThePluginSaysSo()

@@ -7,7 +7,7 @@
 #include "employeegenerator.h"
 #include "framecodec.h"
 #include "pluginmanager.h"
-#include "privatebus.h"
+#include "privatesessionbus.h"
 
 #include <QDir>
 #include <QFile>
@@ -125,7 +125,7 @@ class TestTransferMatrix final : public QObject
 
     QTemporaryDir m_dir;
     QVector<Transport> m_transports;
-    PrivateBus m_bus; // the dbus column's session bus: never the user's
+    PrivateSessionBus m_bus; // the dbus column's session bus: never the user's
 
     void addRowsPerTransport()
     {
@@ -144,9 +144,8 @@ private slots:
         qunsetenv("QT_QPA_PLATFORM");
         m_transports = transportsFound();
         if (std::any_of(m_transports.cbegin(), m_transports.cend(), [](const Transport &t) { return t.id == QLatin1String("dbus"); })) {
-            QString error;
+            QString error; // children inherit the bus's address
             QVERIFY2(m_bus.start(&error), qPrintable(QStringLiteral("the dbus column needs a private bus: %1").arg(error)));
-            qputenv("DBUS_SESSION_BUS_ADDRESS", m_bus.address().toUtf8()); // inherited by every child
         }
         QStringList ids;
         for (const Transport &t : std::as_const(m_transports))
