@@ -20,9 +20,9 @@ constexpr uint DoNotQueue = 0x4;
 constexpr uint PrimaryOwner = 1;
 constexpr uint AlreadyOwner = 4;
 
-QString megabytes(qint64 bytes)
+QString sizeText(qint64 bytes)
 {
-    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeSIFormat);
+    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeIecFormat);
 }
 
 } // namespace
@@ -119,7 +119,7 @@ DBusFrameInbox::Refusal DBusReceiverEndpoint::deliver(const QByteArray &frame, c
     const DecodeError error = FrameCodec::peekHeader(frame.constData(), frame.size(), &header);
     if (frame.size() > DBusBus::MaxFrameBytes || frame.size() > m_limits.maxPendingBytes)
         why = QStringLiteral("Its %1-byte call was larger than this receiver takes (%2).")
-                  .arg(frame.size()).arg(megabytes(qMin<qint64>(DBusBus::MaxFrameBytes, m_limits.maxPendingBytes)));
+                  .arg(frame.size()).arg(sizeText(qMin<qint64>(DBusBus::MaxFrameBytes, m_limits.maxPendingBytes)));
     else if (error != DecodeError::None)
         why = QStringLiteral("Its %1-byte call was not an IPC Workshop frame: %2").arg(frame.size()).arg(decodeErrorSentence(error));
     else if (frame.size() != qsizetype(Wire::HeaderSize) + qsizetype(header.payloadLength))
@@ -141,7 +141,7 @@ void DBusReceiverEndpoint::sendFrame(const QByteArray &frame, PeerId peerId)
         return; // gone: dropping is allowed
     if (peer->unsentBytes + frame.size() > m_limits.maxUnsentBytes) {
         emit streamRefused(peerId, QStringLiteral("It left %1 of answers untaken, this receiver's limit (--max-unsent-mib). "
-                                                  "The bus connection was %2.").arg(megabytes(peer->unsentBytes), caller));
+                                                  "The bus connection was %2.").arg(sizeText(peer->unsentBytes), caller));
         dropPeer(caller, QStringLiteral("this receiver refused it"));
         return;
     }

@@ -5,10 +5,17 @@
 #include "appprocess.h"
 #include "csv.h"
 #include "employeegenerator.h"
+#include "itransport.h"
 #include "privatesessionbus.h"
+#include "receiverlimits.h"
+#include "transportendpoint.h"
 
 #include <QDBusConnection>
+#include <QDBusContext>
 #include <QDBusMessage>
+#include <QDBusPendingCallWatcher>
+#include <QPluginLoader>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -46,6 +53,28 @@ AppProcess::Result runWith(const QProcessEnvironment &environment, const QString
     process.setProcessEnvironment(environment);
     process.start(AppProcess::program(), args);
     return AppProcess::finish(process, 60000);
+}
+
+// A sender object that takes answers and never says so: each Deliver call stays unanswered.
+class SilentSender : public QObject, protected QDBusContext
+{
+    Q_OBJECT
+    Q_CLASSINFO("D-Bus Interface", "org.ipcworkshop.Transport1")
+public slots:
+    void Deliver(const QByteArray &)
+    {
+        setDelayedReply(true);
+        m_held << message();
+    }
+
+private:
+    QList<QDBusMessage> m_held;
+};
+
+ITransport *transport()
+{
+    static QPluginLoader loader(QStringLiteral(IPCW_DBUS_PLUGIN));
+    return qobject_cast<ITransport *>(loader.instance());
 }
 
 } // namespace
@@ -203,6 +232,47 @@ private slots:
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 1);
         QVERIFY2(got.err.contains(QStringLiteral("was refused")), qPrintable(got.err));
+    }
+
+    void answersNobodyTakesAreBounded()
+    {
+        // In process, so the test can drive the receiver's answers itself: a peer that attached
+        // and never replies to them is refused once --max-unsent-mib (64 KiB here) waits.
+        QVERIFY2(transport(), "the dbus plugin did not load");
+        ReceiverLimits limits = ReceiverLimits::current();
+        const ReceiverLimits saved = limits;
+        limits.maxUnsentBytes = 64 * 1024;
+        ReceiverLimits::setCurrent(limits);
+        std::unique_ptr<TransportEndpoint> receiver(transport()->createEndpoint(EndpointRole::Receiver, uniqueAddress()));
+        ReceiverLimits::setCurrent(saved);
+        QSignalSpy connected(receiver.get(), &TransportEndpoint::peerConnected);
+        QSignalSpy refused(receiver.get(), &TransportEndpoint::streamRefused);
+        QSignalSpy gone(receiver.get(), &TransportEndpoint::peerDisconnected);
+        receiver->open();
+        QTRY_COMPARE(receiver->state(), TransportEndpoint::State::Listening);
+
+        QDBusConnection silent = QDBusConnection::connectToBus(m_bus.address(), QStringLiteral("silent"));
+        SilentSender inbox;
+        QVERIFY(silent.registerObject(QStringLiteral("/org/ipcworkshop/Sender"), &inbox, QDBusConnection::ExportAllSlots));
+        QDBusPendingCallWatcher attach(silent.asyncCall(QDBusMessage::createMethodCall(
+            QStringLiteral("org.ipcworkshop.Receiver.") + receiver->address(), ReceiverPath, Interface, QStringLiteral("Attach"))));
+        QTRY_VERIFY(attach.isFinished());
+        QVERIFY2(!attach.isError(), qPrintable(attach.error().message()));
+        QCOMPARE(connected.size(), 1);
+        const quint64 peer = connected.at(0).at(0).toULongLong();
+
+        for (int i = 0; i < 100 && refused.isEmpty(); ++i) {
+            receiver->sendFrame(QByteArray(1024, 'a'), peer);
+            QTest::qWait(5); // let the calls reach the peer, as answers would over time
+        }
+        QCOMPARE(refused.size(), 1);
+        const QString why = refused.at(0).at(1).toString();
+        qInfo("refused: %s", qPrintable(why));
+        QVERIFY2(why.contains(QStringLiteral("--max-unsent-mib")), qPrintable(why));
+        QCOMPARE(gone.size(), 1);
+        QCOMPARE(receiver->queuedBytes(), 0);
+        receiver->close();
+        QDBusConnection::disconnectFromBus(QStringLiteral("silent"));
     }
 
     void withoutSessionBusThePluginSaysSo()
