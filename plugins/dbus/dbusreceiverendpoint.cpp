@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "dbusreceiverendpoint.h"
 
+#include "connectionsecurity.h"
 #include "dbusbus.h"
 #include "frameheader.h"
 #include "handshake.h"
@@ -30,6 +31,7 @@ QString sizeText(qint64 bytes)
 DBusReceiverEndpoint::DBusReceiverEndpoint(const QString &address)
     : TransportEndpoint(EndpointRole::Receiver, address),
       m_limits(ReceiverLimits::current()),
+      m_tokenAsked(!ConnectionSecurity::current().token.isEmpty()),
       m_inbox([this](const QByteArray &frame, const QString &caller) { return deliver(frame, caller); },
               [this](const QString &caller, QByteArray *hello) { return attach(caller, hello); }, this),
       m_peerWatcher(this)
@@ -50,6 +52,10 @@ void DBusReceiverEndpoint::listenNow()
 {
     if (state() != State::Opening)
         return; // closed meanwhile
+    // Better no receiver than one that seems to require a token and admits everyone.
+    if (m_tokenAsked)
+        return fail(QStringLiteral("The D-Bus transport carries no access token: the session bus itself admits only "
+                                   "your own processes. Start the receiver without a token, or use tcp or localsocket."));
     QString error;
     m_busName = DBusBus::receiverName(address(), &error);
     if (m_busName.isEmpty() || !m_connection.open(DBusBus::ReceiverPath, &m_inbox, &error))

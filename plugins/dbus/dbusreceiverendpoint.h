@@ -39,6 +39,7 @@ private:
     void dropPeer(const QString &caller, const QString &reason);
 
     const ReceiverLimits m_limits;
+    const bool m_tokenAsked;
     QString m_busName;
     DBusFrameInbox m_inbox;
     QDBusServiceWatcher m_peerWatcher;

@@ -305,6 +305,18 @@ private slots:
         QVERIFY2(unreachable.err.contains(QStringLiteral("Cannot reach the D-Bus session bus")), qPrintable(unreachable.err));
     }
 
+    void receiverRefusesATokenItCannotCheck()
+    {
+        QProcess receiver;
+        receiver.start(AppProcess::program(), QStringList{QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("receiver")}
+                                                  + dbusArgs(uniqueAddress())
+                                                  + QStringList{QStringLiteral("--token"), QStringLiteral("a long enough token"),
+                                                                QStringLiteral("--timeout"), QStringLiteral("30")});
+        const AppProcess::Result r = AppProcess::finish(receiver, 30000);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("The D-Bus transport carries no access token")), qPrintable(r.err));
+    }
+
     void badAddressIsNamed()
     {
         const AppProcess::Result sent = AppProcess::runSender(dbusArgs(QStringLiteral("9lives")) << QStringLiteral("--generate") << QStringLiteral("1"));
