@@ -45,6 +45,7 @@ QColor mechanismColor(const QString &mechanism)
     static const QHash<QString, int> places{
         {QStringLiteral("tcp"), 0},      {QStringLiteral("localsocket"), 1}, {QStringLiteral("namedpipe"), 2},
         {QStringLiteral("mailslot"), 3}, {QStringLiteral("filemapping"), 4}, {QStringLiteral("clipboard"), 5},
+        {QStringLiteral("udp"), 6},
     };
     return paletteColor(places.value(mechanism, 7));
 }

@@ -285,10 +285,17 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
         });
     }
     QObject::connect(&session, &SenderSession::finished, qApp, [&](const SenderSession::Summary &s) {
-        out() << QStringLiteral("Sent %1 records in %2 frames over %3 to %4; %5 frames acknowledged, %6 unacknowledged; %7 records/s")
-                     .arg(s.recordsSent).arg(s.framesSent).arg(plugin->metadata.id, endpoint->address())
-                     .arg(s.framesAcked).arg(s.framesUnacknowledged).arg(qint64(s.recordsPerSecond()))
-              << Qt::endl;
+        if (sessionOptions.fanOut)
+            out() << QStringLiteral("Sent %1 records in %2 frames over %3 to %4, one to many: each receiver counts its own "
+                                    "losses; %5 records/s")
+                         .arg(s.recordsSent).arg(s.framesSent).arg(plugin->metadata.id, endpoint->address())
+                         .arg(qint64(s.recordsPerSecond()))
+                  << Qt::endl;
+        else
+            out() << QStringLiteral("Sent %1 records in %2 frames over %3 to %4; %5 frames acknowledged, %6 unacknowledged; %7 records/s")
+                         .arg(s.recordsSent).arg(s.framesSent).arg(plugin->metadata.id, endpoint->address())
+                         .arg(s.framesAcked).arg(s.framesUnacknowledged).arg(qint64(s.recordsPerSecond()))
+                  << Qt::endl;
         const bool complete = (s.framesUnacknowledged == 0 || !sessionOptions.waitForAcks) && s.sourceError.isEmpty();
         finishedCode = complete ? Ok : Failed;
         // Let the Bye frame leave before closing.

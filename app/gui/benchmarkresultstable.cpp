@@ -126,6 +126,7 @@ QString BenchmarkResultsTable::floorName(const QString &floorId)
         {QStringLiteral("pipe"), QStringLiteral("bare FIFO pair")},
         {QStringLiteral("unix"), QStringLiteral("bare Unix socket")},
         {QStringLiteral("tcp"), QStringLiteral("bare TCP loopback socket")},
+        {QStringLiteral("udp"), QStringLiteral("bare UDP loopback socket")},
         {QStringLiteral("mq"), QStringLiteral("bare POSIX message queue")},
         {QStringLiteral("shm-block"), QStringLiteral("bare shared memory (blocking)")},
         {QStringLiteral("shm-spinblock"), QStringLiteral("bare shared memory (spin, then block)")},

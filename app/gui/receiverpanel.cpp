@@ -6,6 +6,7 @@
 #include "livetransferchart.h"
 #include "recordtable.h"
 #include "recordviewmodel.h"
+#include "sentences.h"
 
 #include <QAction>
 #include <QCoreApplication>
@@ -234,8 +235,8 @@ void ReceiverPanel::attach(TransportEndpoint *endpoint, const TransportMetadata 
     connect(m_session, &ReceiverSession::countersChanged, this, &ReceiverPanel::showCounters);
     connect(m_session, &ReceiverSession::problem, this,
             [this](const QString &message) { emit logged(LogView::Severity::Error, message); });
-    connect(m_session, &ReceiverSession::senderFinished, this, [this](quint32 senderId) {
-        emit logged(LogView::Severity::Info, tr("Sending session %1 finished and said goodbye.").arg(senderId));
+    connect(m_session, &ReceiverSession::senderFinished, this, [this](quint32, quint64 peer) {
+        emit logged(LogView::Severity::Info, tr("%1 finished and said goodbye.").arg(Sentences::capitalized(peerName(peer))));
         // A clean goodbye with no frame lost or refused since the last one: earlier problems are over.
         const ReceiverSession::Counters c = counters();
         const qint64 problems = c.lostFrames + c.badFrames;

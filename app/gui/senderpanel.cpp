@@ -413,7 +413,11 @@ void SenderPanel::onFinished(const SenderSession::Summary &s)
     const bool waits = m_sessionOptions.waitForAcks;
     QString text;
     LogView::Severity severity = LogView::Severity::Info;
-    if (s.framesUnacknowledged == 0 && s.sourceError.isEmpty()) {
+    if (m_sessionOptions.fanOut && s.sourceError.isEmpty()) {
+        // One to many: no receiver's acks speak for the others, so none are claimed.
+        text = tr("Done: %1 in %2 sent to every receiver listening; each counts its own losses; %3 records/s.")
+                   .arg(records(s.recordsSent), frames(s.framesSent), rate);
+    } else if (s.framesUnacknowledged == 0 && s.sourceError.isEmpty()) {
         text = tr("Done: %1 in %2, all acknowledged; %3 records/s.").arg(records(s.recordsSent), frames(s.framesSent), rate);
     } else if (s.framesUnacknowledged == 0) {
         text = tr("Stopped: %1 in %2 sent and acknowledged before the error.").arg(records(s.recordsSent), frames(s.framesSent));

@@ -161,6 +161,20 @@ std::unique_ptr<FloorLink> connectPipe(const std::string &prefix, std::string *e
     return std::make_unique<FdLink>(in, out);
 }
 
+// Binds `fd` (a TCP or UDP socket) to a free loopback port and says "127.0.0.1:<port>".
+bool bindLoopback(int fd, std::string *announce)
+{
+    sockaddr_in in {};
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof in;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&in), sizeof in) != 0
+        || ::getsockname(fd, reinterpret_cast<sockaddr *>(&in), &length) != 0)
+        return false;
+    *announce = "127.0.0.1:" + std::to_string(ntohs(in.sin_port));
+    return true;
+}
+
 class SocketServer final : public FloorServer
 {
 public:
@@ -176,14 +190,8 @@ public:
     {
         if (m_tcp) {
             m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            sockaddr_in in {};
-            in.sin_family = AF_INET;
-            in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            socklen_t length = sizeof in;
-            if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr *>(&in), sizeof in) != 0
-                || ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&in), &length) != 0)
+            if (!bindLoopback(m_fd, announce))
                 return sysError("Cannot bind a loopback TCP socket");
-            *announce = "127.0.0.1:" + std::to_string(ntohs(in.sin_port));
         } else {
             std::string error;
             m_path = runtimePath(address, ".sock", &error);
@@ -265,27 +273,18 @@ long readLimit(const char *path, long fallback)
     return (in >> value) && value > 0 ? value : fallback;
 }
 
-class MqLink final : public FloorLink
+// A byte stream over a message mechanism: writes cut into messages of at most `messageBytes`,
+// reads taken from whole messages. Shared by the message queue and the udp floors.
+class DatagramLink : public FloorLink
 {
 public:
-    MqLink(mqd_t in, mqd_t out, long messageBytes, long depth)
-        : m_in(in), m_out(out), m_messageBytes(std::size_t(messageBytes)), m_depth(int(depth)), m_buffer(m_messageBytes)
-    {
-    }
-    ~MqLink() override
-    {
-        ::mq_close(m_in);
-        ::mq_close(m_out);
-    }
+    DatagramLink(std::size_t messageBytes, int depth) : m_messageBytes(messageBytes), m_depth(depth), m_buffer(messageBytes) {}
     std::string writeAll(const std::uint8_t *data, std::size_t size) override
     {
         while (size > 0) {
             const std::size_t n = std::min(size, m_messageBytes);
-            if (::mq_send(m_out, reinterpret_cast<const char *>(data), n, 0) != 0) {
-                if (errno == EINTR)
-                    continue;
-                return sysError("mq_send() failed");
-            }
+            if (std::string error = sendOne(data, n); !error.empty())
+                return error;
             data += n;
             size -= n;
         }
@@ -295,18 +294,9 @@ public:
     {
         while (size > 0) {
             if (m_offset == m_filled) {
-                // A bounded wait, so a client whose peer died does not hang forever.
-                timespec deadline {};
-                ::clock_gettime(CLOCK_REALTIME, &deadline);
-                deadline.tv_sec += 30;
-                const ssize_t n = ::mq_timedreceive(m_in, reinterpret_cast<char *>(m_buffer.data()), m_buffer.size(), nullptr, &deadline);
-                if (n < 0) {
-                    if (errno == EINTR)
-                        continue;
-                    return sysError("mq_receive() failed");
-                }
+                if (std::string error = receiveOne(m_buffer.data(), m_buffer.size(), &m_filled); !error.empty())
+                    return error;
                 m_offset = 0;
-                m_filled = std::size_t(n);
             }
             const std::size_t n = std::min(size, m_filled - m_offset);
             std::memcpy(data, m_buffer.data() + m_offset, n);
@@ -318,14 +308,61 @@ public:
     }
     int maxWindow() const override { return m_depth; }
 
+protected:
+    // One whole message out; "" or a sentence.
+    virtual std::string sendOne(const std::uint8_t *data, std::size_t size) = 0;
+    // One whole message in (waiting at most 30 s, so a client whose peer died does not hang
+    // forever); "" or a sentence.
+    virtual std::string receiveOne(std::uint8_t *data, std::size_t capacity, std::size_t *received) = 0;
+
 private:
-    mqd_t m_in;
-    mqd_t m_out;
     std::size_t m_messageBytes;
     int m_depth;
     std::vector<std::uint8_t> m_buffer;
     std::size_t m_offset = 0;
     std::size_t m_filled = 0;
+};
+
+class MqLink final : public DatagramLink
+{
+public:
+    MqLink(mqd_t in, mqd_t out, long messageBytes, long depth)
+        : DatagramLink(std::size_t(messageBytes), int(depth)), m_in(in), m_out(out)
+    {
+    }
+    ~MqLink() override
+    {
+        ::mq_close(m_in);
+        ::mq_close(m_out);
+    }
+
+protected:
+    std::string sendOne(const std::uint8_t *data, std::size_t size) override
+    {
+        while (::mq_send(m_out, reinterpret_cast<const char *>(data), size, 0) != 0)
+            if (errno != EINTR)
+                return sysError("mq_send() failed");
+        return {};
+    }
+    std::string receiveOne(std::uint8_t *data, std::size_t capacity, std::size_t *received) override
+    {
+        for (;;) {
+            timespec deadline {};
+            ::clock_gettime(CLOCK_REALTIME, &deadline);
+            deadline.tv_sec += 30;
+            const ssize_t n = ::mq_timedreceive(m_in, reinterpret_cast<char *>(data), capacity, nullptr, &deadline);
+            if (n >= 0) {
+                *received = std::size_t(n);
+                return {};
+            }
+            if (errno != EINTR)
+                return sysError("mq_receive() failed");
+        }
+    }
+
+private:
+    mqd_t m_in;
+    mqd_t m_out;
 };
 
 class MqServer final : public FloorServer
@@ -640,11 +677,115 @@ bool parseShm(const std::string &id, WaitStrategy *strategy)
     return true;
 }
 
+// ---- UDP on loopback: a connected socket each way, datagrams of the udp transport's size ----
+
+// The udp transport's default datagram (plugins/udp/udpaddress.h), so both cut frames alike.
+constexpr std::size_t UdpDatagramBytes = 16384;
+
+class UdpLink final : public DatagramLink
+{
+public:
+    // UDP has no flow control: a datagram the receive buffer (4 MiB asked, 8 MiB granted with
+    // the kernel's bookkeeping) cannot hold is lost, and the floor's stream with it. At most 4
+    // messages unacknowledged keep even 1 MiB ones within it.
+    explicit UdpLink(int fd) : DatagramLink(UdpDatagramBytes, 4), m_fd(fd) {}
+    ~UdpLink() override { ::close(m_fd); }
+
+protected:
+    std::string sendOne(const std::uint8_t *data, std::size_t size) override
+    {
+        while (::send(m_fd, data, size, 0) < 0)
+            if (errno != EINTR)
+                return sysError("send() of a udp datagram failed");
+        return {};
+    }
+    std::string receiveOne(std::uint8_t *data, std::size_t capacity, std::size_t *received) override
+    {
+        for (;;) {
+            const ssize_t n = ::recv(m_fd, data, capacity, 0);
+            if (n >= 0) {
+                *received = std::size_t(n);
+                return {};
+            }
+            if (errno != EINTR)
+                return sysError(errno == EAGAIN ? "No udp datagram came for 30 s (one was lost?)" : "recv() of a udp datagram failed");
+        }
+    }
+
+private:
+    int m_fd;
+};
+
+// A loopback udp socket with a 4 MiB receive buffer (as the transport asks) and a 30 s read limit.
+int udpSocket()
+{
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    const int buffer = 4 * 1024 * 1024;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    timeval limit {};
+    limit.tv_sec = 30;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    return fd;
+}
+
+class UdpServer final : public FloorServer
+{
+public:
+    ~UdpServer() override
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    std::string listen(const std::string &, std::string *announce) override
+    {
+        m_fd = udpSocket();
+        if (!bindLoopback(m_fd, announce))
+            return sysError("Cannot bind a loopback udp socket");
+        return {};
+    }
+    // The client is whoever sends the first datagram: peeked, so it is still read as data.
+    std::unique_ptr<FloorLink> acceptClient(std::string *error) override
+    {
+        sockaddr_in from {};
+        socklen_t length = sizeof from;
+        std::uint8_t byte = 0;
+        if (::recvfrom(m_fd, &byte, 1, MSG_PEEK | MSG_TRUNC, reinterpret_cast<sockaddr *>(&from), &length) < 0
+            || ::connect(m_fd, reinterpret_cast<sockaddr *>(&from), length) != 0) {
+            *error = sysError("No udp client came");
+            return nullptr;
+        }
+        const int fd = m_fd;
+        m_fd = -1;
+        return std::make_unique<UdpLink>(fd);
+    }
+
+private:
+    int m_fd = -1;
+};
+
+std::unique_ptr<FloorLink> connectUdp(const std::string &announced, std::string *error)
+{
+    sockaddr_in in {};
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    in.sin_port = htons(std::uint16_t(std::stoi(announced.substr(announced.rfind(':') + 1))));
+    const int fd = udpSocket();
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr *>(&in), sizeof in) != 0) {
+        *error = sysError("Cannot reach the udp floor peer at " + announced);
+        if (fd >= 0)
+            ::close(fd);
+        return nullptr;
+    }
+    return std::make_unique<UdpLink>(fd);
+}
+
 } // namespace
 
 std::vector<std::string> floorIds()
 {
-    return {"pipe", "unix", "tcp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus"};
+    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus"};
 }
 
 std::string floorDescription(const std::string &id)
@@ -655,6 +796,8 @@ std::string floorDescription(const std::string &id)
         return "Unix stream socket";
     if (id == "tcp")
         return "TCP loopback, TCP_NODELAY";
+    if (id == "udp")
+        return "UDP loopback, 16 KiB datagrams";
     if (id == "mq")
         return "POSIX message queues";
     if (id == "shm-block")
@@ -675,6 +818,8 @@ std::unique_ptr<FloorServer> createFloorServer(const std::string &id, std::strin
         return std::make_unique<PipeServer>();
     if (id == "unix" || id == "tcp")
         return std::make_unique<SocketServer>(id == "tcp");
+    if (id == "udp")
+        return std::make_unique<UdpServer>();
     if (id == "mq")
         return std::make_unique<MqServer>();
     if (parseShm(id, &strategy))
@@ -696,6 +841,8 @@ std::unique_ptr<FloorLink> connectFloor(const std::string &id, const std::string
         return connectPipe(announced, error);
     if (id == "unix" || id == "tcp")
         return connectSocket(id == "tcp", announced, error);
+    if (id == "udp")
+        return connectUdp(announced, error);
     if (id == "mq")
         return connectMq(announced, error);
     if (parseShm(id, &strategy))

@@ -23,6 +23,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
+#include <QUdpSocket>
 #include <QThread>
 #include <QTimer>
 
@@ -335,6 +336,7 @@ QString BenchRunner::floorFor(const QString &transportId, QString *whyNone)
         {QStringLiteral("localsocket"), QStringLiteral("unix")},
         {QStringLiteral("namedpipe"), QStringLiteral("pipe")},
         {QStringLiteral("mailslot"), QStringLiteral("mq")},
+        {QStringLiteral("udp"), QStringLiteral("udp")},
         {QStringLiteral("filemapping"), QStringLiteral("shm-block")},
         {QStringLiteral("dbus"), QStringLiteral("dbus")},
     };
@@ -382,6 +384,13 @@ QString BenchRunner::addressFor(const QString &transportId)
         QTcpServer probe;
         probe.listen(QHostAddress::LocalHost, 0);
         return QStringLiteral("127.0.0.1:%1").arg(probe.serverPort());
+    }
+    if (transportId == QLatin1String("udp")) {
+        QUdpSocket probe;
+        probe.bind(QHostAddress::LocalHost, 0);
+        // Unpaced: a round trip keeps one frame in flight, and the row measures the mechanism,
+        // not the sender's default rate.
+        return QStringLiteral("127.0.0.1:%1?rate=0").arg(probe.localPort());
     }
     if (transportId == QLatin1String("clipboard"))
         return QStringLiteral("paced"); // one clipboard per display: its address is a mode, not a name
@@ -811,8 +820,12 @@ void BenchRunner::measureTransport(const QString &id, ITransport *transport, con
         step(QStringLiteral("%1: %2").arg(id, s.label));
         BenchRow row = baseRow(s.test, s.label, s.frameBytes(), double(s.records) / double(s.frames));
         if (lossy) {
-            row.skipped = QStringLiteral("%1 keeps only the latest frame: one-way throughput would measure overwrites, "
-                                         "not delivery (latency above is measured with acknowledged round trips)").arg(meta.name);
+            // One to many (udp) drops what a receiver cannot take; the clipboard keeps only the latest frame.
+            row.skipped = meta.capabilities.fanOut
+                ? QStringLiteral("%1 has no flow control: one-way throughput would measure the sender's pacing and the "
+                                 "datagrams dropped, not delivery (latency above is measured with round trips)").arg(meta.name)
+                : QStringLiteral("%1 keeps only the latest frame: one-way throughput would measure overwrites, "
+                                 "not delivery (latency above is measured with acknowledged round trips)").arg(meta.name);
             addRow(row);
             continue;
         }
@@ -873,8 +886,9 @@ void BenchRunner::measureTransport(const QString &id, ITransport *transport, con
     }
 
     // Goodbye from the pinger: the receiver has now seen every sender leave, prints its
-    // counters and exits.
-    pinger->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Bye, sequence + 1, pingerId));
+    // counters and exits. Bye carries the next unused Records sequence, and the pinger sent no
+    // Records frame: 1 (its ping count would be counted as that many frames lost).
+    pinger->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Bye, 1, pingerId));
     const ReceiverSummary summary = parseReceiverSummary(peer.finish(15000));
     pinger->close();
     addSummary(&losses, summary);

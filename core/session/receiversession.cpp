@@ -88,13 +88,18 @@ void ReceiverSession::flush()
     emit countersChanged(m_counters);
 }
 
+void ReceiverSession::noteMissingUpTo(SenderState &state, quint64 last)
+{
+    m_counters.lostFrames += qint64(last - state.highest);
+    for (quint64 s = state.highest + 1; s <= last && state.missing.size() < MaxTrackedGaps; ++s)
+        state.missing.append(s);
+    state.highest = last;
+}
+
 bool ReceiverSession::account(SenderState &state, quint64 sequence)
 {
     if (sequence > state.highest) {
-        const quint64 gap = sequence - state.highest - 1;
-        m_counters.lostFrames += qint64(gap);
-        for (quint64 s = state.highest + 1; s < sequence && state.missing.size() < MaxTrackedGaps; ++s)
-            state.missing.append(s);
+        noteMissingUpTo(state, sequence - 1);
         state.highest = sequence;
         return true;
     }
@@ -145,10 +150,20 @@ void ReceiverSession::onChecked(const CheckedFrame &checked)
         m_endpoint->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Pong, h.sequence, h.senderId,
                                                         checked.control.payload, h.timestampUs), peer);
         return;
-    case Wire::FrameType::Bye:
+    case Wire::FrameType::Bye: {
+        // Bye carries the next unused sequence: Records frames after the last one seen never
+        // came (a lossy mechanism lost the tail). Counted as gaps, so a late one is "reordered".
+        auto it = m_senders.find(h.senderId);
+        if (it == m_senders.end() && h.sequence > 1) {
+            it = m_senders.insert(h.senderId, SenderState());
+            ++m_counters.senders;
+        }
+        if (it != m_senders.end() && h.sequence > it->highest + 1)
+            noteMissingUpTo(*it, h.sequence - 1);
         ++m_counters.sendersFinished;
-        emit senderFinished(h.senderId);
+        emit senderFinished(h.senderId, peer);
         break;
+    }
     case Wire::FrameType::Hello:
     case Wire::FrameType::Ack:
     case Wire::FrameType::Pong:

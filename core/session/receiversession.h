@@ -58,7 +58,8 @@ signals:
     void countersChanged(const ReceiverSession::Counters &counters);
     // A bad frame, a broken or refused peer: a sentence for the log.
     void problem(const QString &message);
-    void senderFinished(quint32 senderId);
+    // `senderId` said goodbye (Bye) through endpoint peer `peer` (peerName() names it).
+    void senderFinished(quint32 senderId, quint64 peer);
 
 private:
     struct SenderState
@@ -70,6 +71,9 @@ private:
     };
 
     void onChecked(const CheckedFrame &frame);
+    // Counts the sequences after `highest` up to `last` as lost (remembered, so a late one is
+    // recognised as reordered) and makes `last` the highest.
+    void noteMissingUpTo(SenderState &state, quint64 last);
     // Returns false for a duplicate.
     bool account(SenderState &state, quint64 sequence);
 

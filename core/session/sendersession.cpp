@@ -25,7 +25,8 @@ double SenderSession::Summary::recordsPerSecond() const
 SenderSession::Options SenderSession::defaultOptionsFor(const TransportCapabilities &caps)
 {
     Options o;
-    o.waitForAcks = caps.reliable;
+    o.waitForAcks = caps.reliable && !caps.fanOut;
+    o.fanOut = caps.fanOut;
     if (caps.maxMessageBytes > 0)
         o.maxFrameBytes = caps.maxMessageBytes;
     return o;
@@ -179,7 +180,7 @@ void SenderSession::onFrame(const QByteArray &frame, quint64)
 void SenderSession::rearmAckTimer()
 {
     const bool outstanding = (m_nextSequence - 1) > m_highestAcked;
-    if (outstanding && (m_options.waitForAcks || m_finishRequested))
+    if (outstanding && !m_options.fanOut && (m_options.waitForAcks || m_finishRequested))
         m_finalAckTimer.start();
     else
         m_finalAckTimer.stop();
@@ -190,12 +191,13 @@ void SenderSession::maybeFinish()
     if (!m_finishRequested || m_finished || !m_sources.empty())
         return;
     const bool allAcked = m_summary.framesAcked >= m_summary.framesSent;
-    if (!allAcked && (m_options.waitForAcks || m_finalAckTimer.isActive()))
+    if (!allAcked && !m_options.fanOut && (m_options.waitForAcks || m_finalAckTimer.isActive()))
         return;
     m_finished = true;
     m_finalAckTimer.stop();
     m_endpoint->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Bye, m_nextSequence, m_senderId));
-    m_summary.framesUnacknowledged = m_summary.framesSent - m_summary.framesAcked;
+    // One to many: acks from some receivers say nothing of the others, so none are counted missing.
+    m_summary.framesUnacknowledged = m_options.fanOut ? 0 : m_summary.framesSent - m_summary.framesAcked;
     m_summary.elapsedMs = m_clock.elapsed();
     emit finished(m_summary);
 }

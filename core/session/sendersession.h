@@ -20,7 +20,9 @@
 // the endpoint holding at most 8 MiB unsent. So memory is bounded by the window and the frame
 // size, whatever the number of records or the receiver's speed. Frames are numbered 1, 2, 3...
 // Over a lossy transport (the clipboard) it does not wait for acks; frames never acknowledged
-// by the end are reported as overwritten. A source that fails (a bad CSV row) ends the
+// by the end are reported as overwritten. Over a one-to-many transport (udp) it waits for no
+// ack at all, not even at the end: it sends everything, then Bye, and each receiver counts its
+// own losses. A source that fails (a bad CSV row) ends the
 // session: what was sent stays sent, the error says how much that was, and Bye follows.
 class IPCWCORE_EXPORT SenderSession : public QObject
 {
@@ -32,6 +34,7 @@ public:
         int windowFrames = 16;
         qint64 maxFrameBytes = 0;  // 0: the codec's limit; smaller batches are cut to fit
         bool waitForAcks = true;   // false for lossy transports
+        bool fanOut = false;       // one to many: Bye follows the last frame, no grace for acks
         int finalAckTimeoutMs = 10000;
     };
 

@@ -45,6 +45,8 @@ QString TransportCapabilities::summary() const
     parts << (duplex ? QStringLiteral("duplex") : QStringLiteral("one-way"));
     if (multipleSenders)
         parts << QStringLiteral("several senders");
+    if (fanOut)
+        parts << QStringLiteral("one to many");
     return parts.join(QStringLiteral(", "));
 }
 
@@ -79,6 +81,7 @@ QString TransportMetadata::fromJson(const QJsonObject &json, TransportMetadata *
                               "whole number of bytes from 0 to 2^53.");
     c.duplex = caps.value(QLatin1String("duplex")).toBool(true);
     c.multipleSenders = caps.value(QLatin1String("multipleSenders")).toBool(false);
+    c.fanOut = caps.value(QLatin1String("fanOut")).toBool(false);
     const QString scope = caps.value(QLatin1String("scope")).toString(QStringLiteral("machine"));
     if (scope == QLatin1String("machine"))
         c.scope = TransportCapabilities::Scope::ThisMachine;

@@ -21,6 +21,7 @@ struct IPCWCORE_EXPORT TransportCapabilities
     Scope scope = Scope::ThisMachine;
     bool duplex = true;
     bool multipleSenders = false;
+    bool fanOut = false;          // one sender reaches many receivers: nobody's acks are waited for
 
     static QString scopeName(Scope scope);
     QString summary() const; // "reliable, ordered, stream, max 64 MiB, this machine, duplex"

@@ -4,15 +4,11 @@
 // The datagram format both mailslot backends (POSIX message queues, Win32 mailslots) put on
 // the OS object. The OS limits one message (8 KiB by default for a Linux queue, 424 bytes for
 // a mailslot across machines, 64 KiB under Wine), so every frame travels as one or more
-// fragments, each with this 32-byte header in front. Header-only and Qt-free: the Win32
-// backend is also compiled alone by mingw-w64 for the Wine test driver.
-//
-//   u32 magic "IMLS"  u8 kind  u8 version  u16 zero
-//   u32 pid  u32 slot        who sent it: the process and its channel number in that process
-//   u32 frameNumber          counts the sender's frames, for the error sentences
-//   u32 offset  u32 total    where this fragment's bytes go in a frame of `total` bytes
-//   u32 zero
-// All integers little-endian.
+// fragments, each with the shared 32-byte envelope (native/datagramenvelope.h) in front, whose
+// magic here is "IMLS". Header-only and Qt-free: the Win32 backend is also compiled alone by
+// mingw-w64 for the Wine test driver.
+
+#include "native/datagramenvelope.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -20,77 +16,28 @@
 
 namespace ipcw::mailslot {
 
+using ipcw::native::DatagramHeader;
+using ipcw::native::DatagramHeaderBytes;
+using ipcw::native::DatagramKind;
+using ipcw::native::DatagramVersion;
+using ipcw::native::getU32;
+using ipcw::native::MinDatagramBytes;
+using ipcw::native::putU32;
+
 constexpr std::uint32_t DatagramMagic = 0x534c4d49;
-constexpr std::uint8_t DatagramVersion = 1;
-constexpr std::size_t DatagramHeaderBytes = 32;
 // The largest frame either backend reassembles: a 16 MiB payload plus the 40-byte frame
 // header. The receiver refuses a larger announced total before allocating anything.
 constexpr std::uint32_t MaxFrameBytes = 16u * 1024u * 1024u + 40u;
-// The smallest datagram worth sending: a header and some payload.
-constexpr std::size_t MinDatagramBytes = 64;
-
-enum class DatagramKind : std::uint8_t {
-    Hello = 1,    // a sender announces itself (payload: a UTF-8 description); its reply path
-                  // is derived from pid and slot. The Win32 receiver answers with its own
-                  // Hello so the sender learns which process to watch (POSIX: the lock file).
-    Fragment = 2, // a piece of a frame
-    Leave = 3,    // the sender closes cleanly, or the receiver closes its queue
-    Wake = 4,     // Win32: a channel's note to its own mailslot to end a blocked read, sent by
-                  // interrupt() or when a watched peer process ends
-};
-
-struct DatagramHeader
-{
-    DatagramKind kind = DatagramKind::Fragment;
-    std::uint32_t pid = 0;
-    std::uint32_t slot = 0;
-    std::uint32_t frameNumber = 0;
-    std::uint32_t offset = 0;
-    std::uint32_t total = 0;
-};
-
-inline void putU32(std::uint8_t *out, std::uint32_t v)
-{
-    out[0] = std::uint8_t(v);
-    out[1] = std::uint8_t(v >> 8);
-    out[2] = std::uint8_t(v >> 16);
-    out[3] = std::uint8_t(v >> 24);
-}
-
-inline std::uint32_t getU32(const std::uint8_t *in)
-{
-    return std::uint32_t(in[0]) | std::uint32_t(in[1]) << 8 | std::uint32_t(in[2]) << 16 | std::uint32_t(in[3]) << 24;
-}
 
 inline void writeDatagramHeader(std::uint8_t *out, const DatagramHeader &h)
 {
-    putU32(out, DatagramMagic);
-    out[4] = std::uint8_t(h.kind);
-    out[5] = DatagramVersion;
-    out[6] = out[7] = 0;
-    putU32(out + 8, h.pid);
-    putU32(out + 12, h.slot);
-    putU32(out + 16, h.frameNumber);
-    putU32(out + 20, h.offset);
-    putU32(out + 24, h.total);
-    putU32(out + 28, 0);
+    ipcw::native::writeDatagramHeader(out, DatagramMagic, h);
 }
 
 // False for anything that is not one of our datagrams (wrong magic, version, kind, too short).
 inline bool readDatagramHeader(const std::uint8_t *data, std::size_t size, DatagramHeader *h)
 {
-    if (size < DatagramHeaderBytes || getU32(data) != DatagramMagic || data[5] != DatagramVersion)
-        return false;
-    const std::uint8_t kind = data[4];
-    if (kind < std::uint8_t(DatagramKind::Hello) || kind > std::uint8_t(DatagramKind::Wake))
-        return false;
-    h->kind = DatagramKind(kind);
-    h->pid = getU32(data + 8);
-    h->slot = getU32(data + 12);
-    h->frameNumber = getU32(data + 16);
-    h->offset = getU32(data + 20);
-    h->total = getU32(data + 24);
-    return true;
+    return ipcw::native::readDatagramHeader(data, size, DatagramMagic, h);
 }
 
 // One peer id per sending channel: the pid in the high half, the channel's slot in the low.

@@ -274,15 +274,7 @@ void Protocol::receiverExited(std::uint64_t pid)
 std::vector<std::uint8_t> Protocol::controlDatagram(DatagramKind kind, std::uint32_t pid, std::uint32_t slot,
                                                     const std::string &text)
 {
-    const std::size_t textBytes = std::min<std::size_t>(text.size(), 200);
-    std::vector<std::uint8_t> datagram(DatagramHeaderBytes + textBytes);
-    DatagramHeader h;
-    h.kind = kind;
-    h.pid = pid;
-    h.slot = slot;
-    writeDatagramHeader(datagram.data(), h);
-    std::memcpy(datagram.data() + DatagramHeaderBytes, text.data(), textBytes);
-    return datagram;
+    return ipcw::native::controlDatagram(DatagramMagic, kind, pid, slot, text);
 }
 
 void Protocol::resetProtocol()

@@ -88,25 +88,15 @@ protected:
     {
         if (std::string error = checkFrameSize(size); !error.empty())
             return error;
-        const std::size_t chunk = datagramBytes - DatagramHeaderBytes;
-        m_sendBuffer.resize(datagramBytes);
         DatagramHeader h;
-        h.kind = DatagramKind::Fragment;
         h.pid = pid;
         h.slot = slot;
         h.frameNumber = ++m_sendFrameNumber;
-        h.total = std::uint32_t(size);
-        for (std::size_t offset = 0; offset < size;) {
-            const std::size_t piece = std::min(chunk, size - offset);
-            h.offset = std::uint32_t(offset);
-            writeDatagramHeader(m_sendBuffer.data(), h);
-            std::memcpy(m_sendBuffer.data() + DatagramHeaderBytes, data + offset, piece);
-            std::string error;
-            if (!put(m_sendBuffer.data(), DatagramHeaderBytes + piece, &error))
-                return error;
-            offset += piece;
-        }
-        return {};
+        std::string error;
+        std::size_t offset = 0;
+        ipcw::native::putFragments(DatagramMagic, h, datagramBytes, data, size, &offset, m_sendBuffer,
+                                   [&](const std::uint8_t *datagram, std::size_t bytes) { return put(datagram, bytes, &error); });
+        return error;
     }
     // A Hello, Leave or Wake datagram with `text` (at most 200 bytes of it) as payload.
     static std::vector<std::uint8_t> controlDatagram(DatagramKind kind, std::uint32_t pid, std::uint32_t slot,

@@ -1,107 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Puts one sender's fragments back into a frame. A sender's datagrams arrive in the order it
-// sent them (a queue and a mailslot are both FIFO), so fragments of one frame are consecutive
-// for that sender, while fragments of different senders interleave: the receiver keeps one
-// Reassembly per sender. Everything in a fragment header is checked before it is believed:
-// the announced total is capped before any allocation, offsets must follow on exactly. What
-// is refused costs that frame only: the sender's next frame goes through.
+// The mailslot's reassembly: the shared one (native/fragmentreassembly.h) with the mailslot's
+// frame limit. A receiver keeps one per sender, a sender one for the receiver's replies.
 
 #include "mailslotdatagram.h"
-
-#include <cstdint>
-#include <string>
-#include <vector>
+#include "native/fragmentreassembly.h"
 
 namespace ipcw::mailslot {
 
-class Reassembly
+class Reassembly : public ipcw::native::FragmentReassembly
 {
 public:
-    // Skipped: a later fragment of a frame already refused, dropped without another sentence.
-    enum class Result { Incomplete, Complete, Refused, Skipped };
-
-    // Adds a fragment. `error`, when set, ends a sentence that begins with the sender's name:
-    // on Refused why this fragment and its frame were dropped; on Incomplete or Complete that
-    // an earlier frame was left unfinished and dropped when this one began. A refused or
-    // abandoned frame never blocks the next one.
-    Result add(const DatagramHeader &h, const std::uint8_t *chunk, std::size_t size, std::string *error)
-    {
-        if (m_skipping && h.frameNumber == m_skippedFrame && h.offset != 0)
-            return Result::Skipped;
-        m_skipping = false;
-        if (h.total > MaxFrameBytes)
-            return refuse(h, "announced a frame of " + std::to_string(h.total) + " bytes, more than the "
-                                 + std::to_string(MaxFrameBytes) + " bytes a mailslot frame may have; it was refused unread.",
-                          error);
-        if (h.total == 0 || size == 0)
-            return refuse(h, "sent an empty fragment, which the protocol never produces; it was dropped.", error);
-        if (h.offset == 0) {
-            if (partial())
-                *error = "left frame " + std::to_string(m_frameNumber) + " unfinished (" + std::to_string(m_buffer.size())
-                    + " of " + std::to_string(m_total) + " bytes) and began frame " + std::to_string(h.frameNumber)
-                    + "; the unfinished frame was dropped.";
-            m_frameNumber = h.frameNumber;
-            m_total = h.total;
-            m_buffer.clear();
-            m_buffer.reserve(h.total);
-        } else if (!partial() || h.frameNumber != m_frameNumber || h.total != m_total || h.offset != m_buffer.size()) {
-            return refuse(h, "sent a fragment of frame " + std::to_string(h.frameNumber) + " at offset " + std::to_string(h.offset)
-                                 + " that does not follow on from what arrived before; the frame was dropped.",
-                          error);
-        }
-        if (std::uint64_t(h.offset) + size > h.total)
-            return refuse(h, "sent a fragment that runs past the end of its " + std::to_string(h.total)
-                                 + "-byte frame; the frame was dropped.",
-                          error);
-        m_buffer.insert(m_buffer.end(), chunk, chunk + size);
-        return m_buffer.size() == m_total ? Result::Complete : Result::Incomplete;
-    }
-
-    // The completed frame; the reassembly is empty again afterwards.
-    std::vector<std::uint8_t> takeFrame()
-    {
-        std::vector<std::uint8_t> frame;
-        frame.swap(m_buffer);
-        m_total = 0;
-        return frame;
-    }
-
-    bool partial() const { return m_total != 0; }
-    std::size_t receivedBytes() const { return m_buffer.size(); }
-    std::uint32_t expectedBytes() const { return m_total; }
-    std::uint32_t frameNumber() const { return m_frameNumber; }
-
-    void reset()
-    {
-        std::vector<std::uint8_t>().swap(m_buffer);
-        m_total = 0;
-    }
-
-    // Drops the frame under way, and the rest of frame `frameNumber` quietly as it arrives (the
-    // receiver refused it for a reason of its own: a budget, a time limit).
-    void skip(std::uint32_t frameNumber)
-    {
-        reset();
-        m_skipping = true;
-        m_skippedFrame = frameNumber;
-    }
-
-private:
-    // Drops the frame under way and the rest of `h`'s frame, which would only repeat the sentence.
-    Result refuse(const DatagramHeader &h, std::string sentence, std::string *error)
-    {
-        *error = std::move(sentence);
-        skip(h.frameNumber);
-        return Result::Refused;
-    }
-
-    std::vector<std::uint8_t> m_buffer;
-    std::uint32_t m_total = 0;
-    std::uint32_t m_frameNumber = 0;
-    bool m_skipping = false;
-    std::uint32_t m_skippedFrame = 0;
+    Reassembly() : FragmentReassembly(MaxFrameBytes, "a mailslot frame") {}
 };
 
 } // namespace ipcw::mailslot

@@ -168,6 +168,29 @@ private slots:
         QCOMPARE(finished.at(0).at(0).value<SenderSession::Summary>().framesUnacknowledged, 3);
     }
 
+    void fanOutSenderEndsWithByeWithoutWaiting()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        TransportCapabilities caps;
+        caps.reliable = false;
+        caps.fanOut = true;
+        SenderSession::Options options = SenderSession::defaultOptionsFor(caps);
+        QVERIFY(options.fanOut);
+        QVERIFY(!options.waitForAcks);
+        options.batchSize = 10;
+        SenderSession session(&endpoint, options);
+        QSignalSpy finished(&session, &SenderSession::finished);
+        endpoint.open();
+        session.send(EmployeeGenerator(1).take(50));
+        session.finish();
+        // No ack came, and none is waited for: all five frames, then Bye, at once.
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(endpoint.sent.size(), 7); // Hello, five Records frames, Bye
+        QCOMPARE(decoded(endpoint.sent.last()).header.type, Wire::FrameType::Bye);
+        QCOMPARE(decoded(endpoint.sent.last()).header.sequence, 6u);
+        QCOMPARE(finished.at(0).at(0).value<SenderSession::Summary>().framesUnacknowledged, 0);
+    }
+
     void frameTooLargeIsSplit()
     {
         ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
@@ -293,6 +316,27 @@ private slots:
         QCOMPARE(endpoint.sent.size(), 6);
         QCOMPARE(decoded(endpoint.sent.last()).header.sequence, 9u);
         QCOMPARE(decoded(endpoint.sent.last()).ackFrames, 5u);
+    }
+
+    void receiverCountsTheTailByeSaysWasLost()
+    {
+        ManualEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("x"));
+        ReceiverSession session(&endpoint, QStringLiteral("manual"));
+        endpoint.open();
+        endpoint.deliver(recordsFrame(1));
+        endpoint.deliver(recordsFrame(2));
+        // Bye carries the next unused sequence: 3 and 4 were sent and never came.
+        endpoint.deliver(FrameCodec::encodeControl(Wire::FrameType::Bye, 5, 42));
+        session.flush();
+        QCOMPARE(session.counters().lostFrames, 2);
+        QCOMPARE(session.counters().sendersFinished, 1);
+        // One of them overtaken by the Bye, not lost after all.
+        endpoint.deliver(recordsFrame(4));
+        session.flush();
+        QCOMPARE(session.counters().lostFrames, 1);
+        QCOMPARE(session.counters().reorderedFrames, 1);
+        QCOMPARE(session.counters().duplicateFrames, 0);
+        QCOMPARE(session.counters().frames, 3);
     }
 
     void receiverKeepsSendersApart()
