@@ -6,6 +6,10 @@
 // the oldest pending reply when it wants an answer; the peer answers each call with a method
 // return holding its Pong or Ack. So a ping-pong is exactly one method-call round trip through
 // the bus daemon, what the dbus transport pays per frame before QtDBus and the codec.
+//
+// The peer keeps freed memory and, before the floor's connections exist, passes one large
+// message through the bus daemon so its allocator is in the state the plugin's rows meet
+// (docs/benchmarks.md, "The dbus floor").
 
 #include "benchfloor.h"
 
