@@ -3,10 +3,17 @@
 
 #include "receiverlimits.h"
 
+#include <QDeadlineTimer>
 #include <QMetaObject>
 #include <QThread>
 
 using ipcw::native::Event;
+
+namespace {
+// How long close() lets queued frames leave: the last Ack takes microseconds; a peer whose OS
+// object is full (it stopped reading) only delays a Disconnect this long.
+constexpr int DrainOnCloseMs = 500;
+} // namespace
 
 NativeChannelEndpoint::NativeChannelEndpoint(EndpointRole role, const QString &address,
                                              std::unique_ptr<ipcw::native::Channel> channel, QObject *parent)
@@ -73,10 +80,17 @@ void NativeChannelEndpoint::writeLoop()
             if (m_stopping)
                 return;
             next = m_queue.dequeue();
+            m_writing = true;
         }
         const std::string error = m_channel->send(reinterpret_cast<const std::uint8_t *>(next.frame.constData()),
                                                   std::size_t(next.frame.size()), next.peer);
         m_queuedBytes -= next.frame.size();
+        {
+            QMutexLocker lock(&m_queueMutex);
+            m_writing = false;
+            if (m_queue.isEmpty())
+                m_queueDrained.wakeAll();
+        }
         QMetaObject::invokeMethod(
             this,
             [this, e = QString::fromStdString(error)] {
@@ -145,6 +159,15 @@ void NativeChannelEndpoint::sendFrame(const QByteArray &frame, PeerId peer)
     m_queueNotEmpty.wakeOne();
 }
 
+void NativeChannelEndpoint::drainQueue(int ms)
+{
+    QMutexLocker lock(&m_queueMutex);
+    const QDeadlineTimer deadline(ms);
+    while (m_writer && (!m_queue.isEmpty() || m_writing))
+        if (!m_queueDrained.wait(&m_queueMutex, deadline))
+            return; // a peer that does not take its answers is not waited for longer
+}
+
 void NativeChannelEndpoint::stopThreads()
 {
     m_stopping = true;
@@ -166,6 +189,7 @@ void NativeChannelEndpoint::close()
 {
     if (!m_reader && !m_writer)
         return;
+    drainQueue(DrainOnCloseMs);
     stopThreads();
     m_channel->close();
     {

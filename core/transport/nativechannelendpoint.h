@@ -41,6 +41,9 @@ private:
     void writeLoop();
     void onOpened(const QString &error);
     void onEvent(int kind, const QByteArray &frame, quint64 peer, const QString &text);
+    // Gives the writer up to `ms` to send what is queued (a receiver's last Ack), so close()
+    // does not take back answers already given, as the stream transports flush theirs.
+    void drainQueue(int ms);
     void stopThreads();
 
     std::unique_ptr<ipcw::native::Channel> m_channel;
@@ -50,5 +53,7 @@ private:
     std::atomic<qint64> m_queuedBytes{0};
     QMutex m_queueMutex;
     QWaitCondition m_queueNotEmpty;
+    QWaitCondition m_queueDrained; // the writer has sent everything queued
     QQueue<Outgoing> m_queue;
+    bool m_writing = false; // the writer holds a frame taken from m_queue (under m_queueMutex)
 };

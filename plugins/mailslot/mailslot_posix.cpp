@@ -546,7 +546,7 @@ std::string MailslotChannelPosix::openReply(Peer &entry)
         return ", but its reply queue takes messages of only " + std::to_string(bytes)
             + " bytes, so nothing can be sent back to it";
     }
-    return ", replies go to " + peer.replyQueue;
+    return {};
 }
 
 bool MailslotChannelPosix::peerExited(const Peer &entry)

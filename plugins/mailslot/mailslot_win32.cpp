@@ -365,7 +365,7 @@ std::string MailslotChannelWin32::openReply(Peer &entry)
             + "), so nothing can be sent back to it";
     // Tells the sender which process to watch for the way back.
     writeControl(peer.reply, DatagramKind::Hello, 0, "receiver");
-    return ", replies go to its reply mailslot";
+    return {};
 }
 
 bool MailslotChannelWin32::peerExited(const Peer &entry)

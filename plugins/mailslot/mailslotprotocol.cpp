@@ -72,8 +72,12 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
             PeersLock lock(this);
             m_peers[id] = fresh;
         }
-        const std::string description(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, 200));
-        pushEvent(Event::Kind::PeerConnected, id, description + " connected" + replyNote);
+        // The peer's name ("ipcworkshop (pid 965)"), as the Channel contract asks: the session
+        // says "connected" itself. A hello without one is named by its pid.
+        std::string description(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, 200));
+        if (description.empty())
+            description = "pid " + std::to_string(h.pid) + (h.slot ? " (channel " + std::to_string(h.slot) + ")" : "");
+        pushEvent(Event::Kind::PeerConnected, id, description + replyNote);
         return;
     }
     case DatagramKind::Fragment: {

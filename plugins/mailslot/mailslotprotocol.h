@@ -109,8 +109,8 @@ protected:
     // The backend's part; all but lockPeers()/unlockPeers() run on the receive thread.
     // A new Peer of the backend's type for `pid`, its process watched so its death is noticed.
     virtual std::shared_ptr<Peer> watchPeer(std::uint32_t pid) = 0;
-    // Opens the way back to a sender that said hello; returns how the connection sentence ends
-    // (", replies go to ..." or ", but ... nothing can be sent back to it").
+    // Opens the way back to a sender that said hello; returns nothing, or what goes wrong as the
+    // end of its description (", but ... nothing can be sent back to it").
     virtual std::string openReply(Peer &peer) = 0;
     // Called with the table locked.
     virtual bool peerExited(const Peer &peer) = 0;

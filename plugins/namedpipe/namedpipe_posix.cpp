@@ -419,7 +419,7 @@ void NamedPipeChannelPosix::acceptHello(const namedpipe::HelloLine &hello)
     Event event;
     event.kind = Event::Kind::PeerConnected;
     event.peer = peer->id;
-    event.text = "Sender process " + pidText + " connected through the FIFO " + upPath + ".";
+    event.text = "process " + pidText; // its name; the session says "connected"
     m_events.push_back(std::move(event));
 }
 

@@ -245,8 +245,7 @@ void NamedPipeChannelWin32::acceptListening()
     Event event;
     event.kind = Event::Kind::PeerConnected;
     event.peer = connection->id;
-    event.text = "Sender process " + std::to_string(connection->pid) + " connected to the named pipe "
-                 + narrow(m_pipeName.c_str()) + ".";
+    event.text = "process " + std::to_string(connection->pid); // its name; the session says "connected"
     m_events.push_back(std::move(event));
     readFrom(connection, false);
     if (m_connections.size() < MaxSenders) {

@@ -5,6 +5,7 @@
 #include "nativechannelendpoint.h"
 #include "receiverlimits.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
@@ -12,6 +13,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 using ipcw::native::Event;
 
@@ -199,6 +201,46 @@ private slots:
         QCOMPARE(channel->sentCount(), size_t(10));
         QTRY_COMPARE(written.count(), 10);
         QCOMPARE(channel->sent.at(9).first, std::vector<std::uint8_t>(100, 'j'));
+    }
+
+    // A receiver that closes right after answering (the headless one at --expect) still sends
+    // its last answers: close() lets the writer finish what was queued.
+    void closeSendsWhatWasQueued()
+    {
+        auto *channel = new ScriptedChannel;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        channel->blockSends(true); // the peer's side is full for a moment
+        for (int i = 0; i < 10; ++i)
+            endpoint.sendFrame(QByteArray(100, char('a' + i)), 3);
+        std::thread reader([channel] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            channel->blockSends(false);
+        });
+        endpoint.close();
+        reader.join();
+        QCOMPARE(channel->sentCount(), size_t(10));
+        QCOMPARE(channel->sent.at(9).first, std::vector<std::uint8_t>(100, 'j'));
+    }
+
+    // ...but a peer that never makes room delays close() by half a second at most.
+    void closeDoesNotWaitForAPeerThatNeverReads()
+    {
+        auto *channel = new ScriptedChannel;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        channel->blockSends(true);
+        for (int i = 0; i < 10; ++i)
+            endpoint.sendFrame(QByteArray(100, 'x'), 3);
+        QElapsedTimer took;
+        took.start();
+        endpoint.close();
+        qInfo("close() with a peer that never reads took %lld ms", took.elapsed());
+        QVERIFY2(took.elapsed() < 3000, qPrintable(QString::number(took.elapsed())));
+        QCOMPARE(endpoint.state(), TransportEndpoint::State::Closed);
+        QVERIFY(channel->sentCount() <= 1); // the one interrupted in send(), at most
     }
 
     void senderFailsWhenTheReceiverGoes()
