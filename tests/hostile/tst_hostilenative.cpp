@@ -379,6 +379,42 @@ const QStringList BudgetOptions{QStringLiteral("--max-pending-mib"), QStringLite
                                 QStringLiteral("1")};
 constexpr qint64 BudgetBoundMiB = 32 + 64;
 
+// The end of every budget test: a good sender still gets through, the receiver counted `bad`
+// refusals, at least one of them for the budget, and its memory stayed within the bound.
+AppProcess::Result budgetHeldAndSenderServed(QProcess &receiver, const Target &t, qint64 bad, const QString &what)
+{
+    const AppProcess::Result after = runSender(t, 2000);
+    if (after.exitCode != 0) {
+        QTest::qFail(qPrintable(QStringLiteral("The good sender failed: ") + both(after)), __FILE__, __LINE__);
+        return after;
+    }
+    const AppProcess::Result r = finishReceiver(receiver, 2000, bad);
+    if (QTest::currentTestFailed())
+        return r;
+    const QStringList overBudget = linesWith(r.err, QStringLiteral("budget (--max-pending-mib)"));
+    if (overBudget.isEmpty()) {
+        QTest::qFail(qPrintable(QStringLiteral("No refusal named the budget: ") + r.err), __FILE__, __LINE__);
+        return r;
+    }
+    qInfo("%s", qPrintable(overBudget.first()));
+    verifyPeakGrowth(r, what, BudgetBoundMiB);
+    return r;
+}
+
+// The end of every cap test (--max-peers 4, ten peers, the four served ones gone): a good
+// sender gets through and each of the six turned away got the cap's sentence.
+void sixRefusedAndSenderServed(QProcess &receiver, const Target &t)
+{
+    const AppProcess::Result sender = runSender(t, 1000);
+    QVERIFY2(sender.exitCode == 0, qPrintable(both(sender)));
+    const AppProcess::Result r = finishReceiver(receiver, 1000, 6);
+    if (QTest::currentTestFailed())
+        return;
+    const QStringList refusals = linesWith(r.err, QStringLiteral("already serves 4 senders, its limit (--max-peers)"));
+    QVERIFY2(refusals.size() == 6, qPrintable(r.err));
+    qInfo("%s", qPrintable(refusals.first()));
+}
+
 } // namespace
 
 class TestHostileNative final : public QObject
@@ -478,16 +514,12 @@ void TestHostileNative::namedPipeBudget()
     }, 15000));
     intruders.clear();
 
-    const AppProcess::Result after = runSender(t, 2000);
-    QVERIFY2(after.exitCode == 0, qPrintable(both(after)));
-    const AppProcess::Result r = finishReceiver(*receiver, 2000, 6);
+    const AppProcess::Result r = budgetHeldAndSenderServed(*receiver, t, 6, QStringLiteral("namedpipe budget"));
     if (QTest::currentTestFailed())
         return;
     const QStringList refused = linesWith(r.err, QStringLiteral("was refused and disconnected."));
     QVERIFY2(refused.size() == 6, qPrintable(r.err));
-    QVERIFY2(!linesWith(r.err, QStringLiteral("budget (--max-pending-mib)")).isEmpty(), qPrintable(r.err));
     qInfo("%s", qPrintable(refused.first()));
-    verifyPeakGrowth(r, QStringLiteral("namedpipe budget"), BudgetBoundMiB);
 }
 
 void TestHostileNative::namedPipeStall()
@@ -529,14 +561,7 @@ void TestHostileNative::namedPipeCap()
     intruders.clear(); // the served ones leave; the receiver must have seen it before the next comes
     QVERIFY(spinUntil([&] { return errLinesWith(*receiver, QStringLiteral("went away")) == 4; }, 10000));
 
-    const AppProcess::Result sender = runSender(t, 1000);
-    QVERIFY2(sender.exitCode == 0, qPrintable(both(sender)));
-    const AppProcess::Result r = finishReceiver(*receiver, 1000, 6);
-    if (QTest::currentTestFailed())
-        return;
-    const QStringList refusals = linesWith(r.err, QStringLiteral("already serves 4 senders, its limit (--max-peers)"));
-    QVERIFY2(refusals.size() == 6, qPrintable(r.err));
-    qInfo("%s", qPrintable(refusals.first()));
+    sixRefusedAndSenderServed(*receiver, t);
 }
 
 // Twelve channels of one process each begin a 16 MiB frame and send 15 MiB of it (180 MiB in
@@ -558,16 +583,7 @@ void TestHostileNative::mailslotBudget()
     if (QTest::currentTestFailed())
         return;
     QVERIFY(spinUntil([&] { return errLinesWith(*receiver, QStringLiteral("Dropped input from")) == 12; }, 15000));
-
-    const AppProcess::Result after = runSender(t, 2000);
-    QVERIFY2(after.exitCode == 0, qPrintable(both(after)));
-    const AppProcess::Result r = finishReceiver(*receiver, 2000, 12);
-    if (QTest::currentTestFailed())
-        return;
-    const QStringList overBudget = linesWith(r.err, QStringLiteral("budget (--max-pending-mib)"));
-    QVERIFY2(!overBudget.isEmpty(), qPrintable(r.err));
-    qInfo("%s", qPrintable(overBudget.first()));
-    verifyPeakGrowth(r, QStringLiteral("mailslot budget"), BudgetBoundMiB);
+    budgetHeldAndSenderServed(*receiver, t, 12, QStringLiteral("mailslot budget"));
 }
 
 void TestHostileNative::mailslotStall()
@@ -600,14 +616,7 @@ void TestHostileNative::mailslotCap()
     for (std::uint32_t slot = 1; slot <= 4; ++slot) // the served ones leave, before the good sender's hello
         QVERIFY(intruder.leave(slot));
 
-    const AppProcess::Result sender = runSender(t, 1000);
-    QVERIFY2(sender.exitCode == 0, qPrintable(both(sender)));
-    const AppProcess::Result r = finishReceiver(*receiver, 1000, 6);
-    if (QTest::currentTestFailed())
-        return;
-    const QStringList refusals = linesWith(r.err, QStringLiteral("already serves 4 senders, its limit (--max-peers)"));
-    QVERIFY2(refusals.size() == 6, qPrintable(r.err));
-    qInfo("%s", qPrintable(refusals.first()));
+    sixRefusedAndSenderServed(*receiver, t);
 }
 
 // Twelve senders of this process each begin a 16 MiB frame in the ring and write 15 MiB of it.
@@ -627,16 +636,7 @@ void TestHostileNative::fileMappingBudget()
     if (QTest::currentTestFailed())
         return;
     QVERIFY(spinUntil([&] { return errLinesWith(*receiver, QStringLiteral("Dropped input from")) == 12; }, 15000));
-
-    const AppProcess::Result after = runSender(t, 2000);
-    QVERIFY2(after.exitCode == 0, qPrintable(both(after)));
-    const AppProcess::Result r = finishReceiver(*receiver, 2000, 12);
-    if (QTest::currentTestFailed())
-        return;
-    const QStringList overBudget = linesWith(r.err, QStringLiteral("budget (--max-pending-mib)"));
-    QVERIFY2(!overBudget.isEmpty(), qPrintable(r.err));
-    qInfo("%s", qPrintable(overBudget.first()));
-    verifyPeakGrowth(r, QStringLiteral("filemapping budget"), BudgetBoundMiB);
+    budgetHeldAndSenderServed(*receiver, t, 12, QStringLiteral("filemapping budget"));
 }
 
 void TestHostileNative::fileMappingStall()
@@ -665,14 +665,7 @@ void TestHostileNative::fileMappingCap()
     for (int i = 0; i < 4; ++i) // the served ones leave, before the good sender's Connect
         intruders[std::size_t(i)]->close();
 
-    const AppProcess::Result sender = runSender(t, 1000);
-    QVERIFY2(sender.exitCode == 0, qPrintable(both(sender)));
-    const AppProcess::Result r = finishReceiver(*receiver, 1000, 6);
-    if (QTest::currentTestFailed())
-        return;
-    const QStringList refusals = linesWith(r.err, QStringLiteral("already serves 4 senders, its limit (--max-peers)"));
-    QVERIFY2(refusals.size() == 6, qPrintable(r.err));
-    qInfo("%s", qPrintable(refusals.first()));
+    sixRefusedAndSenderServed(*receiver, t);
 }
 
 QTEST_GUILESS_MAIN(TestHostileNative)
