@@ -31,6 +31,11 @@
 
 namespace {
 
+using AppProcess::both;
+using AppProcess::errLinesWith;
+using AppProcess::linesWith;
+using AppProcess::spinUntil;
+
 constexpr std::size_t MiB = 1024 * 1024;
 using Bytes = std::vector<std::uint8_t>;
 
@@ -258,19 +263,6 @@ struct Target
     QStringList arguments() const { return {QStringLiteral("--transport"), transport, QStringLiteral("--address"), address}; }
 };
 
-// Runs this thread's event loop until `done` or the timeout.
-bool spinUntil(const std::function<bool()> &done, int timeoutMs)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!done()) {
-        if (clock.elapsed() > timeoutMs)
-            return false;
-        QTest::qWait(10);
-    }
-    return true;
-}
-
 std::unique_ptr<QProcess> startReceiver(const Target &t, const QStringList &options, qint64 records)
 {
     return AppProcess::startReceiver(t.arguments() + options
@@ -283,29 +275,6 @@ AppProcess::Result runSender(const Target &t, qint64 records)
     return AppProcess::runSender(t.arguments() + QStringList{QStringLiteral("--generate"), QString::number(records),
                                                              QStringLiteral("--timeout"), QStringLiteral("60")},
                                  70000);
-}
-
-QStringList linesWith(const QString &text, const QString &needle)
-{
-    QStringList found;
-    for (const QString &line : text.split(QLatin1Char('\n')))
-        if (line.contains(needle))
-            found << line;
-    return found;
-}
-
-// How many lines of the receiver's stderr so far contain `needle` (nothing is consumed).
-int errLinesWith(QProcess &process, const QString &needle)
-{
-    process.setReadChannel(QProcess::StandardError);
-    const QString err = QString::fromUtf8(process.peek(process.bytesAvailable()));
-    process.setReadChannel(QProcess::StandardOutput);
-    return int(linesWith(err, needle).size());
-}
-
-QString both(const AppProcess::Result &r)
-{
-    return r.out + r.err;
 }
 
 // Waits for the receiver's end and checks its summary; the caller returns if the test failed.
