@@ -14,6 +14,8 @@ packages=(
     libssl-dev  # OpenSSL's headers and libcrypto: the TLS receiver makes its self-signed certificate
                 # (Qt can use one but not make one); Qt's TLS backend plugin itself comes with
                 # libqt6network6 (plugins/tls/libqopensslbackend.so), which depends on libssl3
+    dbus-daemon  # the dbus plugin's tests and benchmark start a private session bus of their own
+    libdbus-1-dev  # libdbus-1's headers: the benchmark's Qt-free D-Bus floor (QtDBus comes with qt6-base-dev)
     # a real X server for the windows and the clipboard, screenshots, clipboard checks
     xvfb xauth xclip x11-utils imagemagick fonts-dejavu-core
     # Windows backends: cross-compiler and Wine to run them

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "benchfloor.h"
 
+#include "benchfloordbus.h"
+
 #if defined(__linux__)
 
 #include "native/posixpaths.h"
@@ -783,7 +785,7 @@ std::unique_ptr<FloorLink> connectUdp(const std::string &announced, std::string 
 
 std::vector<std::string> floorIds()
 {
-    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin"};
+    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus"};
 }
 
 std::string floorDescription(const std::string &id)
@@ -804,6 +806,8 @@ std::string floorDescription(const std::string &id)
         return "shm ring + futex, spin 50 us then block";
     if (id == "shm-spin")
         return "shm ring, spin";
+    if (id == "dbus")
+        return "libdbus-1 method calls via the bus";
     return id;
 }
 
@@ -820,6 +824,12 @@ std::unique_ptr<FloorServer> createFloorServer(const std::string &id, std::strin
         return std::make_unique<MqServer>();
     if (parseShm(id, &strategy))
         return std::make_unique<ShmServer>(strategy);
+    if (id == "dbus") {
+        if (std::unique_ptr<FloorServer> server = createDBusFloorServer())
+            return server;
+        *error = "The dbus floor is built on Linux only.";
+        return nullptr;
+    }
     *error = "Unknown floor \"" + id + "\".";
     return nullptr;
 }
@@ -837,6 +847,8 @@ std::unique_ptr<FloorLink> connectFloor(const std::string &id, const std::string
         return connectMq(announced, error);
     if (parseShm(id, &strategy))
         return connectShm(announced, strategy, peerPid, error);
+    if (id == "dbus")
+        return connectDBusFloor(announced, error);
     *error = "Unknown floor \"" + id + "\".";
     return nullptr;
 }

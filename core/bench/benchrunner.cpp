@@ -11,6 +11,7 @@
 #include "generatorsource.h"
 #include "itransport.h"
 #include "pluginmanager.h"
+#include "privatesessionbus.h"
 #include "receiversession.h"
 #include "sendersession.h"
 
@@ -337,6 +338,7 @@ QString BenchRunner::floorFor(const QString &transportId, QString *whyNone)
         {QStringLiteral("mailslot"), QStringLiteral("mq")},
         {QStringLiteral("udp"), QStringLiteral("udp")},
         {QStringLiteral("filemapping"), QStringLiteral("shm-block")},
+        {QStringLiteral("dbus"), QStringLiteral("dbus")},
     };
     const QString floor = floors.value(transportId);
     if (floor.isEmpty() && whyNone)
@@ -408,6 +410,16 @@ BenchReport BenchRunner::run()
         for (const PluginManager::Plugin &p : m_plugins.plugins())
             if (!p.metadata.id.isEmpty() && !wanted.contains(p.metadata.id))
                 wanted << p.metadata.id;
+    // The dbus rows and their floor run on a bus of their own, started before the plugin is
+    // asked whether a bus is there.
+    PrivateSessionBus privateBus;
+    QString busNote;
+    if (wanted.contains(QStringLiteral("dbus"))) {
+        QString error;
+        busNote = privateBus.start(&error)
+                      ? QStringLiteral("dbus was measured on a private session bus the benchmark started (%1).").arg(privateBus.address())
+                      : QStringLiteral("No private D-Bus session bus for the dbus rows: %1; they use DBUS_SESSION_BUS_ADDRESS's bus, if any.").arg(error);
+    }
     for (const QString &id : std::as_const(wanted)) {
         Target t;
         t.id = id;
@@ -496,6 +508,8 @@ BenchReport BenchRunner::run()
     m_report.machine = machine;
     m_report.machine.runs = int(runs.size());
     addTargetNotes();
+    if (!busNote.isEmpty())
+        m_report.notes << busNote;
     if (m_stop)
         m_report.notes << QStringLiteral("The run was stopped before the end; rows not listed were not measured.");
     if (m_config.repeat > 1)

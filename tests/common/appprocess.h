@@ -6,11 +6,13 @@
 // Each function takes an optional `wrapper`, a command that runs ipcworkshop for it (for
 // example `ip netns exec <namespace>`, in a network namespace); empty runs it directly.
 
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStringList>
 #include <QTest>
 
+#include <functional>
 #include <memory>
 
 namespace AppProcess {
@@ -109,6 +111,47 @@ inline qint64 summaryNumber(const QString &text, const QString &pattern)
 {
     const QRegularExpressionMatch m = QRegularExpression(pattern).match(text);
     return m.hasMatch() ? m.captured(1).toLongLong() : -1;
+}
+
+// The lines of `text` that contain `needle`.
+inline QStringList linesWith(const QString &text, const QString &needle)
+{
+    QStringList found;
+    for (const QString &line : text.split(QLatin1Char('\n')))
+        if (line.contains(needle))
+            found << line;
+    return found;
+}
+
+// How many lines of a running process's stderr so far contain `needle` (nothing is consumed).
+inline int errLinesWith(QProcess &process, const QString &needle)
+{
+    process.setReadChannel(QProcess::StandardError);
+    const QString err = QString::fromUtf8(process.peek(process.bytesAvailable()));
+    process.setReadChannel(QProcess::StandardOutput);
+    return int(linesWith(err, needle).size());
+}
+
+// Everything a finished process printed, for a failure message.
+inline QString both(const Result &r)
+{
+    return r.out + r.err;
+}
+
+// Runs this thread's event loop (the test's own sockets keep working) until `done` or the
+// timeout; `meanwhile`, if given, runs on every turn.
+inline bool spinUntil(const std::function<bool()> &done, int timeoutMs, const std::function<void()> &meanwhile = {})
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (!done()) {
+        if (clock.elapsed() > timeoutMs)
+            return false;
+        if (meanwhile)
+            meanwhile();
+        QTest::qWait(10);
+    }
+    return true;
 }
 
 // What a receiver's summary line counts ("lost 3 frames, 0 duplicates, 1 reordered, 0 bad
