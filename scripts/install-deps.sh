@@ -11,6 +11,7 @@ packages=(
     cmake ninja-build g++ pkg-config zlib1g-dev libgl-dev python3
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev qt6-qpa-plugins
     libqt6opengl6-dev  # Qt6Charts' CMake package needs Qt6OpenGL, which qt6-charts-dev does not pull in
+    libxcb1-dev libxcb-xfixes0-dev  # the clipboard's benchmark floor: X selections with plain xcb, no Qt
     libssl-dev  # OpenSSL's headers and libcrypto: the TLS receiver makes its self-signed certificate
                 # (Qt can use one but not make one); Qt's TLS backend plugin itself comes with
                 # libqt6network6 (plugins/tls/libqopensslbackend.so), which depends on libssl3

@@ -2,6 +2,7 @@
 #include "benchfloor.h"
 
 #include "benchfloordbus.h"
+#include "benchfloorxcb.h"
 
 #if defined(__linux__)
 
@@ -785,7 +786,7 @@ std::unique_ptr<FloorLink> connectUdp(const std::string &announced, std::string 
 
 std::vector<std::string> floorIds()
 {
-    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus"};
+    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus", "xcb"};
 }
 
 std::string floorDescription(const std::string &id)
@@ -808,6 +809,8 @@ std::string floorDescription(const std::string &id)
         return "shm ring, spin";
     if (id == "dbus")
         return "libdbus-1 method calls via the bus";
+    if (id == "xcb")
+        return "X selection handovers, xcb";
     return id;
 }
 
@@ -830,6 +833,12 @@ std::unique_ptr<FloorServer> createFloorServer(const std::string &id, std::strin
         *error = "The dbus floor is built on Linux only.";
         return nullptr;
     }
+    if (id == "xcb") {
+        if (std::unique_ptr<FloorServer> server = createXcbFloorServer())
+            return server;
+        *error = "The clipboard floor is built for X11 on Linux only.";
+        return nullptr;
+    }
     *error = "Unknown floor \"" + id + "\".";
     return nullptr;
 }
@@ -849,6 +858,8 @@ std::unique_ptr<FloorLink> connectFloor(const std::string &id, const std::string
         return connectShm(announced, strategy, peerPid, error);
     if (id == "dbus")
         return connectDBusFloor(announced, error);
+    if (id == "xcb")
+        return connectXcbFloor(announced, error);
     *error = "Unknown floor \"" + id + "\".";
     return nullptr;
 }

@@ -25,7 +25,7 @@ namespace ipcw::bench {
 // spinners sharing one core still make progress).
 enum class WaitStrategy { Block, SpinThenBlock, Spin };
 
-// "pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin".
+// "pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus", "xcb".
 IPCWCORE_EXPORT std::vector<std::string> floorIds();
 IPCWCORE_EXPORT std::string floorDescription(const std::string &id);
 
