@@ -132,6 +132,8 @@ QString BenchmarkResultsTable::floorName(const QString &floorId)
         {QStringLiteral("shm-block"), QStringLiteral("bare shared memory (blocking)")},
         {QStringLiteral("shm-spinblock"), QStringLiteral("bare shared memory (spin, then block)")},
         {QStringLiteral("shm-spin"), QStringLiteral("bare shared memory (spinning)")},
+        {QStringLiteral("dbus"), QStringLiteral("bare libdbus-1 method calls")},
+        {QStringLiteral("xcb"), QStringLiteral("bare X selection handovers (xcb)")},
         {QStringLiteral("decode"), QStringLiteral("decoding alone")},
     };
     return names.value(floorId, QStringLiteral("bare ") + floorId);

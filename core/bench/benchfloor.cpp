@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "benchfloor.h"
 
+#include "benchfloordbus.h"
+#include "benchfloorxcb.h"
 #include "benchfloorzeromq.h"
 
 #if defined(__linux__)
@@ -785,7 +787,7 @@ std::unique_ptr<FloorLink> connectUdp(const std::string &announced, std::string 
 
 std::vector<std::string> floorIds()
 {
-    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "zeromq"};
+    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus", "xcb", "zeromq"};
 }
 
 std::string floorDescription(const std::string &id)
@@ -808,6 +810,10 @@ std::string floorDescription(const std::string &id)
         return "shm ring + futex, spin 50 us then block";
     if (id == "shm-spin")
         return "shm ring, spin";
+    if (id == "dbus")
+        return "libdbus-1 method calls via the bus";
+    if (id == "xcb")
+        return "X selection handovers, xcb";
     return id;
 }
 
@@ -830,6 +836,18 @@ std::unique_ptr<FloorServer> createFloorServer(const std::string &id, std::strin
         return std::make_unique<MqServer>();
     if (parseShm(id, &strategy))
         return std::make_unique<ShmServer>(strategy);
+    if (id == "dbus") {
+        if (std::unique_ptr<FloorServer> server = createDBusFloorServer())
+            return server;
+        *error = "The dbus floor is built on Linux only.";
+        return nullptr;
+    }
+    if (id == "xcb") {
+        if (std::unique_ptr<FloorServer> server = createXcbFloorServer())
+            return server;
+        *error = "The clipboard floor is built for X11 on Linux only.";
+        return nullptr;
+    }
     *error = "Unknown floor \"" + id + "\".";
     return nullptr;
 }
@@ -849,6 +867,10 @@ std::unique_ptr<FloorLink> connectFloor(const std::string &id, const std::string
         return connectMq(announced, error);
     if (parseShm(id, &strategy))
         return connectShm(announced, strategy, peerPid, error);
+    if (id == "dbus")
+        return connectDBusFloor(announced, error);
+    if (id == "xcb")
+        return connectXcbFloor(announced, error);
     *error = "Unknown floor \"" + id + "\".";
     return nullptr;
 }

@@ -25,8 +25,8 @@ namespace ipcw::bench {
 // spinners sharing one core still make progress).
 enum class WaitStrategy { Block, SpinThenBlock, Spin };
 
-// "pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", and "zeromq"
-// (libzmq's own loop, benchfloorzeromq.h).
+// "pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus", "xcb",
+// and "zeromq" (libzmq's own loop, benchfloorzeromq.h).
 IPCWCORE_EXPORT std::vector<std::string> floorIds();
 IPCWCORE_EXPORT std::string floorDescription(const std::string &id);
 

@@ -11,6 +11,7 @@
 #include "generatorsource.h"
 #include "itransport.h"
 #include "pluginmanager.h"
+#include "privatesessionbus.h"
 #include "receiversession.h"
 #include "sendersession.h"
 
@@ -339,12 +340,12 @@ QString BenchRunner::floorFor(const QString &transportId, QString *whyNone)
         {QStringLiteral("filemapping"), QStringLiteral("shm-block")},
         {QStringLiteral("zeromq"), QStringLiteral("unix")},        // ipc:// is a Unix socket
         {QStringLiteral("zeromq-pubsub"), QStringLiteral("unix")},
+        {QStringLiteral("dbus"), QStringLiteral("dbus")},
+        {QStringLiteral("clipboard"), QStringLiteral("xcb")},
     };
     const QString floor = floors.value(transportId);
     if (floor.isEmpty() && whyNone)
-        *whyNone = transportId == QLatin1String("clipboard")
-                       ? QStringLiteral("no floor: its bare form is a selection round trip through the X server, not built here")
-                       : QStringLiteral("no floor known for this mechanism");
+        *whyNone = QStringLiteral("no floor known for this mechanism");
     return floor;
 }
 
@@ -417,6 +418,16 @@ BenchReport BenchRunner::run()
         for (const PluginManager::Plugin &p : m_plugins.plugins())
             if (!p.metadata.id.isEmpty() && !wanted.contains(p.metadata.id))
                 wanted << p.metadata.id;
+    // The dbus rows and their floor run on a bus of their own, started before the plugin is
+    // asked whether a bus is there.
+    PrivateSessionBus privateBus;
+    QString busNote;
+    if (wanted.contains(QStringLiteral("dbus"))) {
+        QString error;
+        busNote = privateBus.start(&error)
+                      ? QStringLiteral("dbus was measured on a private session bus the benchmark started (%1).").arg(privateBus.address())
+                      : QStringLiteral("No private D-Bus session bus for the dbus rows: %1; they use DBUS_SESSION_BUS_ADDRESS's bus, if any.").arg(error);
+    }
     for (const QString &id : std::as_const(wanted)) {
         Target t;
         t.id = id;
@@ -506,6 +517,8 @@ BenchReport BenchRunner::run()
     m_report.machine = machine;
     m_report.machine.runs = int(runs.size());
     addTargetNotes();
+    if (!busNote.isEmpty())
+        m_report.notes << busNote;
     if (m_stop)
         m_report.notes << QStringLiteral("The run was stopped before the end; rows not listed were not measured.");
     if (m_config.repeat > 1)
@@ -540,7 +553,8 @@ void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, c
         FloorResults floor;
         if (!floorId.isEmpty()) {
             step(QStringLiteral("%1: floor %2").arg(t.id, floorId));
-            floor = measureFloor(floorId, plan);
+            // A lossy mechanism's one-way rows are skipped (see measureTransport), so are its floor's.
+            floor = measureFloor(floorId, plan, t.plugin->metadata.capabilities.reliable);
             m_floorError = floor.error;
             if (!floor.error.isEmpty())
                 m_report.notes << QStringLiteral("The %1 floor failed: %2").arg(floorId, floor.error);
@@ -620,7 +634,7 @@ void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, c
     }
 }
 
-BenchRunner::FloorResults BenchRunner::measureFloor(const QString &floorId, const Plan &plan)
+BenchRunner::FloorResults BenchRunner::measureFloor(const QString &floorId, const Plan &plan, bool oneWay)
 {
     FloorResults r;
     r.streams.resize(plan.streams.size());
@@ -651,7 +665,7 @@ BenchRunner::FloorResults BenchRunner::measureFloor(const QString &floorId, cons
         // The warm-up round trips are in the CPU time too; spread it over all of them.
         r.cpuPerRoundTripUs[i] = cpu * 1e6 / double(m_profile.warmUp + m_profile.roundTrips);
     }
-    for (int i = 0; i < plan.streams.size(); ++i) {
+    for (int i = 0; oneWay && i < plan.streams.size(); ++i) {
         const Plan::Stream &s = plan.streams.at(i);
         const double self0 = BenchStats::selfCpuSeconds(), peer0 = peer.cpu();
         const ipcw::bench::ThroughputRun run = ipcw::bench::floorStream(*link, size_t(std::llround(s.frameBytes())), quint64(s.frames), FrameWindow);

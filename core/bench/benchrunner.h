@@ -101,7 +101,8 @@ private:
     QString addressFor(const QString &transportId);
 
     void measureRun(const QVector<Target> &targets, const Plan &plan, const QStringList &extraWaits);
-    FloorResults measureFloor(const QString &floorId, const Plan &plan);
+    // `oneWay`: also the one-way streams (not wanted where the mechanism's own are skipped).
+    FloorResults measureFloor(const QString &floorId, const Plan &plan, bool oneWay = true);
     void measureTransport(const QString &id, ITransport *transport, const TransportMetadata &meta, const Plan &plan,
                           const FloorResults *floor);
     void measureScaling(const QString &id, const TransportMetadata &meta, const FloorResults *floor, BenchLosses *losses);

@@ -27,6 +27,9 @@
 
 namespace {
 
+using AppProcess::linesWith;
+using AppProcess::spinUntil;
+
 const QByteArray Token = "handshake-test-token-0123456789";
 const QByteArray WrongToken = "not-the-receivers-token-42";
 
@@ -35,19 +38,6 @@ quint16 freePort()
     QTcpServer probe;
     probe.listen(QHostAddress::LocalHost, 0);
     return probe.serverPort();
-}
-
-// Runs this thread's event loop (the test's own sockets keep working) until `done` or the timeout.
-bool spinUntil(const std::function<bool()> &done, int timeoutMs)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!done()) {
-        if (clock.elapsed() > timeoutMs)
-            return false;
-        QTest::qWait(10);
-    }
-    return true;
 }
 
 struct SenderRun
@@ -125,15 +115,6 @@ private:
     quint16 m_targetPort;
     QByteArray m_captured;
 };
-
-QStringList linesWith(const QString &text, const QString &needle)
-{
-    QStringList found;
-    for (const QString &line : text.split(QLatin1Char('\n')))
-        if (line.contains(needle))
-            found << line;
-    return found;
-}
 
 } // namespace
 

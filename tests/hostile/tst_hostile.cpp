@@ -26,6 +26,11 @@
 
 namespace {
 
+using AppProcess::both;
+using AppProcess::errLinesWith;
+using AppProcess::linesWith;
+using AppProcess::spinUntil;
+
 constexpr qint64 MiB = 1024 * 1024;
 
 using Peer = std::unique_ptr<QIODevice>;
@@ -98,21 +103,6 @@ QByteArray headerAnnouncing(quint32 payloadBytes)
     return header;
 }
 
-// Runs this thread's event loop (the attackers' sockets keep working) until `done` or the timeout.
-bool spinUntil(const std::function<bool()> &done, int timeoutMs, const std::function<void()> &meanwhile = {})
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!done()) {
-        if (clock.elapsed() > timeoutMs)
-            return false;
-        if (meanwhile)
-            meanwhile();
-        QTest::qWait(10);
-    }
-    return true;
-}
-
 bool flushed(const std::vector<Peer> &peers)
 {
     return spinUntil([&] {
@@ -171,15 +161,6 @@ Memory memory(const QString &output)
     return m;
 }
 
-QStringList linesWith(const QString &text, const QString &needle)
-{
-    QStringList found;
-    for (const QString &line : text.split(QLatin1Char('\n')))
-        if (line.contains(needle))
-            found << line;
-    return found;
-}
-
 qint64 badFrames(const AppProcess::Result &r)
 {
     return AppProcess::summaryNumber(r.out, QStringLiteral("(\\d+) bad frames"));
@@ -188,20 +169,6 @@ qint64 badFrames(const AppProcess::Result &r)
 qint64 recordsReceived(const AppProcess::Result &r)
 {
     return AppProcess::summaryNumber(r.out, QStringLiteral("Received (\\d+) records"));
-}
-
-QString both(const AppProcess::Result &r)
-{
-    return r.out + r.err;
-}
-
-// How many lines of the process's stderr so far contain `needle` (nothing is consumed).
-int errLinesWith(QProcess &process, const QString &needle)
-{
-    process.setReadChannel(QProcess::StandardError);
-    const QString err = QString::fromUtf8(process.peek(process.bytesAvailable()));
-    process.setReadChannel(QProcess::StandardOutput);
-    return int(linesWith(err, needle).size());
 }
 
 // Waits for the receiver's end and checks its summary; the caller returns if the test failed.

@@ -31,6 +31,11 @@
 
 namespace {
 
+using AppProcess::both;
+using AppProcess::errLinesWith;
+using AppProcess::linesWith;
+using AppProcess::spinUntil;
+
 constexpr std::size_t MiB = 1024 * 1024;
 using Bytes = std::vector<std::uint8_t>;
 
@@ -258,19 +263,6 @@ struct Target
     QStringList arguments() const { return {QStringLiteral("--transport"), transport, QStringLiteral("--address"), address}; }
 };
 
-// Runs this thread's event loop until `done` or the timeout.
-bool spinUntil(const std::function<bool()> &done, int timeoutMs)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!done()) {
-        if (clock.elapsed() > timeoutMs)
-            return false;
-        QTest::qWait(10);
-    }
-    return true;
-}
-
 std::unique_ptr<QProcess> startReceiver(const Target &t, const QStringList &options, qint64 records)
 {
     return AppProcess::startReceiver(t.arguments() + options
@@ -283,29 +275,6 @@ AppProcess::Result runSender(const Target &t, qint64 records)
     return AppProcess::runSender(t.arguments() + QStringList{QStringLiteral("--generate"), QString::number(records),
                                                              QStringLiteral("--timeout"), QStringLiteral("60")},
                                  70000);
-}
-
-QStringList linesWith(const QString &text, const QString &needle)
-{
-    QStringList found;
-    for (const QString &line : text.split(QLatin1Char('\n')))
-        if (line.contains(needle))
-            found << line;
-    return found;
-}
-
-// How many lines of the receiver's stderr so far contain `needle` (nothing is consumed).
-int errLinesWith(QProcess &process, const QString &needle)
-{
-    process.setReadChannel(QProcess::StandardError);
-    const QString err = QString::fromUtf8(process.peek(process.bytesAvailable()));
-    process.setReadChannel(QProcess::StandardOutput);
-    return int(linesWith(err, needle).size());
-}
-
-QString both(const AppProcess::Result &r)
-{
-    return r.out + r.err;
 }
 
 // Waits for the receiver's end and checks its summary; the caller returns if the test failed.
@@ -378,6 +347,42 @@ void verifyAttackGrowth(QProcess &receiver, qint64 startKiB, const QString &what
 const QStringList BudgetOptions{QStringLiteral("--max-pending-mib"), QStringLiteral("32"), QStringLiteral("--peer-timeout"),
                                 QStringLiteral("1")};
 constexpr qint64 BudgetBoundMiB = 32 + 64;
+
+// The end of every budget test: a good sender still gets through, the receiver counted `bad`
+// refusals, at least one of them for the budget, and its memory stayed within the bound.
+AppProcess::Result budgetHeldAndSenderServed(QProcess &receiver, const Target &t, qint64 bad, const QString &what)
+{
+    const AppProcess::Result after = runSender(t, 2000);
+    if (after.exitCode != 0) {
+        QTest::qFail(qPrintable(QStringLiteral("The good sender failed: ") + both(after)), __FILE__, __LINE__);
+        return after;
+    }
+    const AppProcess::Result r = finishReceiver(receiver, 2000, bad);
+    if (QTest::currentTestFailed())
+        return r;
+    const QStringList overBudget = linesWith(r.err, QStringLiteral("budget (--max-pending-mib)"));
+    if (overBudget.isEmpty()) {
+        QTest::qFail(qPrintable(QStringLiteral("No refusal named the budget: ") + r.err), __FILE__, __LINE__);
+        return r;
+    }
+    qInfo("%s", qPrintable(overBudget.first()));
+    verifyPeakGrowth(r, what, BudgetBoundMiB);
+    return r;
+}
+
+// The end of every cap test (--max-peers 4, ten peers, the four served ones gone): a good
+// sender gets through and each of the six turned away got the cap's sentence.
+void sixRefusedAndSenderServed(QProcess &receiver, const Target &t)
+{
+    const AppProcess::Result sender = runSender(t, 1000);
+    QVERIFY2(sender.exitCode == 0, qPrintable(both(sender)));
+    const AppProcess::Result r = finishReceiver(receiver, 1000, 6);
+    if (QTest::currentTestFailed())
+        return;
+    const QStringList refusals = linesWith(r.err, QStringLiteral("already serves 4 senders, its limit (--max-peers)"));
+    QVERIFY2(refusals.size() == 6, qPrintable(r.err));
+    qInfo("%s", qPrintable(refusals.first()));
+}
 
 } // namespace
 
@@ -478,16 +483,12 @@ void TestHostileNative::namedPipeBudget()
     }, 15000));
     intruders.clear();
 
-    const AppProcess::Result after = runSender(t, 2000);
-    QVERIFY2(after.exitCode == 0, qPrintable(both(after)));
-    const AppProcess::Result r = finishReceiver(*receiver, 2000, 6);
+    const AppProcess::Result r = budgetHeldAndSenderServed(*receiver, t, 6, QStringLiteral("namedpipe budget"));
     if (QTest::currentTestFailed())
         return;
     const QStringList refused = linesWith(r.err, QStringLiteral("was refused and disconnected."));
     QVERIFY2(refused.size() == 6, qPrintable(r.err));
-    QVERIFY2(!linesWith(r.err, QStringLiteral("budget (--max-pending-mib)")).isEmpty(), qPrintable(r.err));
     qInfo("%s", qPrintable(refused.first()));
-    verifyPeakGrowth(r, QStringLiteral("namedpipe budget"), BudgetBoundMiB);
 }
 
 void TestHostileNative::namedPipeStall()
@@ -529,14 +530,7 @@ void TestHostileNative::namedPipeCap()
     intruders.clear(); // the served ones leave; the receiver must have seen it before the next comes
     QVERIFY(spinUntil([&] { return errLinesWith(*receiver, QStringLiteral("went away")) == 4; }, 10000));
 
-    const AppProcess::Result sender = runSender(t, 1000);
-    QVERIFY2(sender.exitCode == 0, qPrintable(both(sender)));
-    const AppProcess::Result r = finishReceiver(*receiver, 1000, 6);
-    if (QTest::currentTestFailed())
-        return;
-    const QStringList refusals = linesWith(r.err, QStringLiteral("already serves 4 senders, its limit (--max-peers)"));
-    QVERIFY2(refusals.size() == 6, qPrintable(r.err));
-    qInfo("%s", qPrintable(refusals.first()));
+    sixRefusedAndSenderServed(*receiver, t);
 }
 
 // Twelve channels of one process each begin a 16 MiB frame and send 15 MiB of it (180 MiB in
@@ -558,16 +552,7 @@ void TestHostileNative::mailslotBudget()
     if (QTest::currentTestFailed())
         return;
     QVERIFY(spinUntil([&] { return errLinesWith(*receiver, QStringLiteral("Dropped input from")) == 12; }, 15000));
-
-    const AppProcess::Result after = runSender(t, 2000);
-    QVERIFY2(after.exitCode == 0, qPrintable(both(after)));
-    const AppProcess::Result r = finishReceiver(*receiver, 2000, 12);
-    if (QTest::currentTestFailed())
-        return;
-    const QStringList overBudget = linesWith(r.err, QStringLiteral("budget (--max-pending-mib)"));
-    QVERIFY2(!overBudget.isEmpty(), qPrintable(r.err));
-    qInfo("%s", qPrintable(overBudget.first()));
-    verifyPeakGrowth(r, QStringLiteral("mailslot budget"), BudgetBoundMiB);
+    budgetHeldAndSenderServed(*receiver, t, 12, QStringLiteral("mailslot budget"));
 }
 
 void TestHostileNative::mailslotStall()
@@ -600,14 +585,7 @@ void TestHostileNative::mailslotCap()
     for (std::uint32_t slot = 1; slot <= 4; ++slot) // the served ones leave, before the good sender's hello
         QVERIFY(intruder.leave(slot));
 
-    const AppProcess::Result sender = runSender(t, 1000);
-    QVERIFY2(sender.exitCode == 0, qPrintable(both(sender)));
-    const AppProcess::Result r = finishReceiver(*receiver, 1000, 6);
-    if (QTest::currentTestFailed())
-        return;
-    const QStringList refusals = linesWith(r.err, QStringLiteral("already serves 4 senders, its limit (--max-peers)"));
-    QVERIFY2(refusals.size() == 6, qPrintable(r.err));
-    qInfo("%s", qPrintable(refusals.first()));
+    sixRefusedAndSenderServed(*receiver, t);
 }
 
 // Twelve senders of this process each begin a 16 MiB frame in the ring and write 15 MiB of it.
@@ -627,16 +605,7 @@ void TestHostileNative::fileMappingBudget()
     if (QTest::currentTestFailed())
         return;
     QVERIFY(spinUntil([&] { return errLinesWith(*receiver, QStringLiteral("Dropped input from")) == 12; }, 15000));
-
-    const AppProcess::Result after = runSender(t, 2000);
-    QVERIFY2(after.exitCode == 0, qPrintable(both(after)));
-    const AppProcess::Result r = finishReceiver(*receiver, 2000, 12);
-    if (QTest::currentTestFailed())
-        return;
-    const QStringList overBudget = linesWith(r.err, QStringLiteral("budget (--max-pending-mib)"));
-    QVERIFY2(!overBudget.isEmpty(), qPrintable(r.err));
-    qInfo("%s", qPrintable(overBudget.first()));
-    verifyPeakGrowth(r, QStringLiteral("filemapping budget"), BudgetBoundMiB);
+    budgetHeldAndSenderServed(*receiver, t, 12, QStringLiteral("filemapping budget"));
 }
 
 void TestHostileNative::fileMappingStall()
@@ -665,14 +634,7 @@ void TestHostileNative::fileMappingCap()
     for (int i = 0; i < 4; ++i) // the served ones leave, before the good sender's Connect
         intruders[std::size_t(i)]->close();
 
-    const AppProcess::Result sender = runSender(t, 1000);
-    QVERIFY2(sender.exitCode == 0, qPrintable(both(sender)));
-    const AppProcess::Result r = finishReceiver(*receiver, 1000, 6);
-    if (QTest::currentTestFailed())
-        return;
-    const QStringList refusals = linesWith(r.err, QStringLiteral("already serves 4 senders, its limit (--max-peers)"));
-    QVERIFY2(refusals.size() == 6, qPrintable(r.err));
-    qInfo("%s", qPrintable(refusals.first()));
+    sixRefusedAndSenderServed(*receiver, t);
 }
 
 QTEST_GUILESS_MAIN(TestHostileNative)

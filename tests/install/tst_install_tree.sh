@@ -36,12 +36,13 @@ case "$core" in
     *) fail "the installed program loads its core library from '$core', not from $prefix" ;;
 esac
 
-# A user with an empty home: only the installed plugins can be found. No display: every
-# mechanism but the clipboard is usable, and the clipboard says why it is not.
+# A user with an empty home: only the installed plugins can be found. No display and no session
+# bus: every mechanism but the clipboard and dbus is usable, and those two say why they are not.
 home="$work/home"
 mkdir -p "$home"
-listing=$(env -u DISPLAY -u WAYLAND_DISPLAY -u IPCW_PLUGIN_PATH HOME="$home" XDG_DATA_HOME="$home/.local/share" \
-    XDG_RUNTIME_DIR="$work" "$app" --list-transports 2>&1) || fail "--list-transports exited non-zero"
+listing=$(env -u DISPLAY -u WAYLAND_DISPLAY -u IPCW_PLUGIN_PATH -u DBUS_SESSION_BUS_ADDRESS HOME="$home" \
+    XDG_DATA_HOME="$home/.local/share" XDG_RUNTIME_DIR="$work" "$app" --list-transports 2>&1) \
+    || fail "--list-transports exited non-zero"
 echo "$listing"
 for plugin in $installed; do
     id=$(echo "$plugin" | sed -E 's/^libipcw_(.*)\.so$/\1/')
@@ -49,6 +50,14 @@ for plugin in $installed; do
     if [ "$id" = clipboard ]; then
         echo "$listing" | grep -Eq "^clipboard .* unavailable " && pass "clipboard listed, unavailable without a display" \
             || fail "clipboard is not listed as unavailable"
+    elif [ "$id" = dbus ]; then
+        echo "$listing" | grep -Eq "^dbus .* unavailable .*No D-Bus session bus" \
+            && pass "dbus listed, unavailable without a session bus" || fail "dbus is not listed as unavailable without a bus"
+        # With a bus of its own (dbus-daemon is one of install-deps.sh's packages) it is usable.
+        onbus=$(env -u DISPLAY -u WAYLAND_DISPLAY -u IPCW_PLUGIN_PATH -u DBUS_SESSION_BUS_ADDRESS HOME="$home" \
+            XDG_DATA_HOME="$home/.local/share" XDG_RUNTIME_DIR="$work" dbus-run-session -- "$app" --list-transports 2>&1)
+        echo "$onbus" | grep -Eq "^dbus .* ok " && pass "dbus usable on a session bus (dbus-run-session)" \
+            || fail "dbus is not usable on a session bus: $(echo "$onbus" | grep '^dbus')"
     else
         echo "$listing" | grep -Eq "^$id .* ok " && pass "$id listed and usable" || fail "$id is not listed as usable"
     fi

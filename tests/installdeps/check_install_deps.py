@@ -55,6 +55,7 @@ SCRIPT_PROGRAMS = {
     "import": "program for screenshots (install-deps.sh installs imagemagick for them)",
     "desktop-file-validate": "program for the desktop file check (install-deps.sh: desktop integration checks)",
     "appstreamcli": "program for the AppStream metadata check (install-deps.sh: desktop integration checks)",
+    "dbus-daemon": "program PrivateSessionBus (core/bench) starts for tst_dbus, the transfer matrix and the benchmark",
     "wine": "program the Wine tests run the Windows drivers with",
     "wineserver": "program wine and the wine_prefix tests run",
     "dpkg-shlibdeps": "program cpack -G DEB runs for the Depends, cmake/IpcwDebianPackages.cmake",

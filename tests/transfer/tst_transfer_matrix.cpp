@@ -7,6 +7,7 @@
 #include "employeegenerator.h"
 #include "framecodec.h"
 #include "pluginmanager.h"
+#include "privatesessionbus.h"
 
 #include <QDir>
 #include <QFile>
@@ -132,6 +133,7 @@ class TestTransferMatrix final : public QObject
 
     QTemporaryDir m_dir;
     QVector<Transport> m_transports;
+    PrivateSessionBus m_bus; // the dbus column's session bus: never the user's
 
     const Transport &transportNamed(const QString &id) const
     {
@@ -154,6 +156,10 @@ private slots:
         // Child processes pick their own platform (xcb under xvfb-run) for the clipboard.
         qunsetenv("QT_QPA_PLATFORM");
         m_transports = transportsFound();
+        if (std::any_of(m_transports.cbegin(), m_transports.cend(), [](const Transport &t) { return t.id == QLatin1String("dbus"); })) {
+            QString error; // children inherit the bus's address
+            QVERIFY2(m_bus.start(&error), qPrintable(QStringLiteral("the dbus column needs a private bus: %1").arg(error)));
+        }
         QStringList ids;
         for (const Transport &t : std::as_const(m_transports))
             ids << t.id;

@@ -3,18 +3,15 @@
 // test writes itself (abandoned fragments, garbage): what arrives, what is counted, what is said.
 
 #include "appprocess.h"
-#include "recordfiles.h"
-#include "csv.h"
 #include "employeegenerator.h"
 #include "framebuilder.h"
 #include "framecodec.h"
+#include "receivedcsv.h"
 #include "udpdatagram.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUdpSocket>
-
-#include <algorithm>
 
 namespace {
 
@@ -38,6 +35,8 @@ QStringList receiverArgs(const QString &address, const QString &csv)
     return udpArgs(address) << QStringLiteral("--senders") << QStringLiteral("1") << QStringLiteral("--export") << csv
                             << QStringLiteral("--timeout") << QStringLiteral("120");
 }
+
+using AppProcess::logLines;
 
 // Writes datagrams in the udp envelope as a sender process would, from this test's own socket.
 class RawSender
@@ -108,8 +107,8 @@ private slots:
         const AppProcess::Result sent = AppProcess::runSender(udpArgs(address) << QStringLiteral("--generate")
                                                               << QStringLiteral("100000"));
         const AppProcess::Result got = AppProcess::finish(*receiver, 120000);
-        RecordFiles::logLines(sent.out);
-        RecordFiles::logLines(got.out);
+        logLines(sent.out);
+        logLines(got.out);
         QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
         QVERIFY2(sent.out.contains(QStringLiteral("one to many")), qPrintable(sent.out));
@@ -117,7 +116,7 @@ private slots:
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames")), 0);
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 0);
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) duplicates")), 0);
-        QVERIFY(RecordFiles::importSortedById(csv) == EmployeeGenerator(1).take(100000));
+        QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(100000));
     }
 
     void fourMulticastReceiversGetEveryRecord()
@@ -131,20 +130,18 @@ private slots:
         }
         const AppProcess::Result sent = AppProcess::runSender(udpArgs(address) << QStringLiteral("--generate")
                                                               << QStringLiteral("100000"));
-        RecordFiles::logLines(sent.out);
+        logLines(sent.out);
         QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
         const qint64 framesSent = AppProcess::summaryNumber(sent.out, QStringLiteral("in (\\d+) frames"));
         QVERIFY(framesSent > 0);
         const EmployeeList generated = EmployeeGenerator(1).take(100000);
         for (int i = 0; i < 4; ++i) {
             const AppProcess::Result got = AppProcess::finish(*receivers[size_t(i)], 120000);
-            RecordFiles::logLines(got.out);
+            logLines(got.out);
             QVERIFY2(got.exitCode == 0, qPrintable(got.err));
-            const qint64 lost = AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames"));
-            const qint64 reordered = AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) reordered"));
-            const qint64 duplicates = AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) duplicates"));
-            QVERIFY2(lost >= 0 && reordered >= 0 && duplicates >= 0, "each receiver must report its losses");
-            const EmployeeList rows = RecordFiles::importSortedById(m_dir.filePath(QStringLiteral("multicast%1.csv").arg(i)));
+            const auto [lost, duplicates, reordered, bad] = AppProcess::receiverCounts(got.out);
+            QVERIFY2(lost >= 0 && reordered >= 0 && duplicates >= 0 && bad >= 0, "each receiver must report its losses");
+            const EmployeeList rows = ReceivedCsv::sortedById(m_dir.filePath(QStringLiteral("multicast%1.csv").arg(i)));
             qInfo("receiver %d: %lld of 100000 records, lost %lld of %lld frames, %lld reordered, %lld duplicates", i + 1,
                   qint64(rows.size()), lost, framesSent, reordered, duplicates);
             // Lossy by nature: a busy moment may drop a datagram, but what arrives is exact and
@@ -168,13 +165,13 @@ private slots:
                                                               << QStringLiteral("5000") << QStringLiteral("--batch")
                                                               << QStringLiteral("5000"));
         const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
-        RecordFiles::logLines(sent.out);
-        RecordFiles::logLines(got.out);
+        logLines(sent.out);
+        logLines(got.out);
         QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
         QCOMPARE(AppProcess::summaryNumber(sent.out, QStringLiteral("in (\\d+) frames")), 1);
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 0);
-        QVERIFY(RecordFiles::importSortedById(csv) == EmployeeGenerator(1).take(5000));
+        QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(5000));
     }
 
     void abandonedFragmentDoesNotBlockTheNextFrame()
@@ -194,12 +191,12 @@ private slots:
         raw.send(FrameCodec::encodeControl(Wire::FrameType::Bye, 3, 77)); // a frame without the envelope: garbage
         raw.fragments(3, FrameCodec::encodeControl(Wire::FrameType::Bye, 3, 77), 1024);
         const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
-        RecordFiles::logLines(got.out);
-        RecordFiles::logLines(got.err);
+        logLines(got.out);
+        logLines(got.err);
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
         // Frame 2 arrived whole; frame 1 was reported dropped, and counted lost (its sequence
         // never came) as well as bad (the partial frame the receiver threw away).
-        QVERIFY(RecordFiles::importSortedById(csv) == records.mid(100));
+        QVERIFY(ReceivedCsv::sortedById(csv) == records.mid(100));
         QVERIFY2(got.err.contains(QStringLiteral("left frame 1 unfinished (1984 of %1 bytes) and began frame 2").arg(first.size())),
                  qPrintable(got.err));
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames")), 1);
@@ -237,15 +234,15 @@ private slots:
         raw.fragments(2, whole, 1024);
         raw.fragments(3, FrameCodec::encodeControl(Wire::FrameType::Bye, 3, 88), 1024);
         const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
-        RecordFiles::logLines(got.out);
-        RecordFiles::logLines(got.err);
+        logLines(got.out);
+        logLines(got.err);
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
         QVERIFY2(got.err.contains(QStringLiteral("more than this receiver's whole budget for unfinished frames (1.0 MiB")),
                  qPrintable(got.err));
         QVERIFY2(got.err.contains(QStringLiteral("stopped in the middle of frame 1: 992 of its %1 bytes").arg(stalled.size())),
                  qPrintable(got.err));
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 2);
-        QVERIFY(RecordFiles::importSortedById(csv) == records.mid(50));
+        QVERIFY(ReceivedCsv::sortedById(csv) == records.mid(50));
     }
 
     void garbageIsCountedAndTheReceiverKeepsServing()
@@ -270,14 +267,14 @@ private slots:
         const AppProcess::Result sent = AppProcess::runSender(udpArgs(address) << QStringLiteral("--generate")
                                                               << QStringLiteral("1000"));
         const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
-        RecordFiles::logLines(got.out);
-        RecordFiles::logLines(got.err);
+        logLines(got.out);
+        logLines(got.err);
         QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 3);
         QCOMPARE(got.err.count(QStringLiteral("that no IPC Workshop udp sender wrote")), 2);
         QVERIFY2(got.err.contains(QStringLiteral("announced a frame of 4294967295 bytes")), qPrintable(got.err));
-        QVERIFY(RecordFiles::importSortedById(csv) == EmployeeGenerator(1).take(1000));
+        QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(1000));
     }
 
     void sentencesForWhatUsersGetWrong()

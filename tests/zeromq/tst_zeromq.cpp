@@ -3,7 +3,7 @@
 // libzmq peer of the test's own: what arrives, what is counted, what is said.
 
 #include "appprocess.h"
-#include "recordfiles.h"
+#include "receivedcsv.h"
 #include "csv.h"
 #include "employeegenerator.h"
 #include "handshake.h"
@@ -113,13 +113,13 @@ class TestZeroMq final : public QObject
         const AppProcess::Result sent = AppProcess::runSender(args(QStringLiteral("zeromq"), address)
                                                               << QStringLiteral("--generate") << QString::number(records));
         const AppProcess::Result got = AppProcess::finish(*receiver, 120000);
-        RecordFiles::logLines(sent.out);
-        RecordFiles::logLines(got.out);
+        AppProcess::logLines(sent.out);
+        AppProcess::logLines(got.out);
         QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames")), 0);
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 0);
-        QVERIFY(RecordFiles::importSortedById(csv) == EmployeeGenerator(1).take(records));
+        QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(records));
     }
 
 private slots:
@@ -145,16 +145,16 @@ private slots:
         }
         const AppProcess::Result sent = AppProcess::runSender(args(QStringLiteral("zeromq-pubsub"), address)
                                                               << QStringLiteral("--generate") << QStringLiteral("100000"));
-        RecordFiles::logLines(sent.out);
+        AppProcess::logLines(sent.out);
         QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
         const EmployeeList generated = EmployeeGenerator(1).take(100000);
         for (int i = 0; i < 4; ++i) {
             const AppProcess::Result got = AppProcess::finish(*receivers[size_t(i)], 120000);
-            RecordFiles::logLines(got.out);
+            AppProcess::logLines(got.out);
             QVERIFY2(got.exitCode == 0, qPrintable(got.err));
             const qint64 lost = AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames"));
             QVERIFY2(lost >= 0, "each receiver reports its losses");
-            const EmployeeList rows = RecordFiles::importSortedById(m_dir.filePath(QStringLiteral("%1-%2.csv").arg(address).arg(i)));
+            const EmployeeList rows = ReceivedCsv::sortedById(m_dir.filePath(QStringLiteral("%1-%2.csv").arg(address).arg(i)));
             qInfo("subscriber %d: %lld of 100000 records, lost %lld frames", i + 1, qint64(rows.size()), lost);
             QVERIFY2(!rows.isEmpty(), "a subscriber that was there before the sender must get records");
             for (const Employee &e : rows)
@@ -199,8 +199,8 @@ private slots:
         const AppProcess::Result sent = AppProcess::runSender(args(QStringLiteral("zeromq"), name)
                                                               << QStringLiteral("--generate") << QStringLiteral("1000"));
         const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
-        RecordFiles::logLines(got.out);
-        RecordFiles::logLines(got.err);
+        AppProcess::logLines(got.out);
+        AppProcess::logLines(got.err);
         QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
         QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 5);
@@ -208,7 +208,7 @@ private slots:
         QVERIFY2(got.err.contains(QStringLiteral("more than the 1048576 bytes this receiver takes in one frame")), qPrintable(got.err));
         QVERIFY2(got.err.contains(QStringLiteral("a sender sends each frame as a message of one part")), qPrintable(got.err));
         QVERIFY2(got.err.contains(QStringLiteral("raw test peer")), "the refused sender is named by its hello");
-        QVERIFY(RecordFiles::importSortedById(csv) == EmployeeGenerator(1).take(1000));
+        QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(1000));
     }
 
     void socketFileMustBePrivate()
@@ -259,7 +259,7 @@ private slots:
         QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
         const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
         QVERIFY2(got.exitCode == 0, qPrintable(got.err));
-        QVERIFY(RecordFiles::importSortedById(csv) == EmployeeGenerator(1).take(10));
+        QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(10));
 
         // A file that is not a socket is not ours to remove.
         QFile plain(QString::fromLocal8Bit(path));
