@@ -21,24 +21,14 @@ constexpr int FanOutBatch = 64;
 constexpr qint64 BaseTimeoutSeconds = 30;
 constexpr qint64 SlowestRecordsPerSecond = 5000;
 
-BenchFigure figure(const QString &name, const QString &unit, double value, bool lowerIsBetter)
-{
-    BenchFigure f;
-    f.name = name;
-    f.unit = unit;
-    f.value = value;
-    f.lowerIsBetter = lowerIsBetter;
-    return f;
-}
-
 // min, median (nearest rank) and max of the receivers' values, as three figures.
 void addSpread(BenchRow *row, const QString &name, const QString &unit, std::vector<double> values, bool lowerIsBetter)
 {
     const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
     const double min = *lo, max = *hi;
-    row->figures << figure(name + QStringLiteral(" min"), unit, min, lowerIsBetter)
-                 << figure(name + QStringLiteral(" median"), unit, BenchStats::median(std::move(values)), lowerIsBetter)
-                 << figure(name + QStringLiteral(" max"), unit, max, lowerIsBetter);
+    row->figures << BenchFigure::alone(name + QStringLiteral(" min"), unit, min, lowerIsBetter)
+                 << BenchFigure::alone(name + QStringLiteral(" median"), unit, BenchStats::median(std::move(values)), lowerIsBetter)
+                 << BenchFigure::alone(name + QStringLiteral(" max"), unit, max, lowerIsBetter);
 }
 
 // The headless sender's last line on its receivers ("At most 4 receivers known at once."); -1
@@ -124,14 +114,15 @@ BenchRow BenchFanout::measure(const TransportMetadata &transport, int receivers,
     addSpread(&row, QStringLiteral("rec/s"), QStringLiteral("rec/s"), rates, false);
     addSpread(&row, QStringLiteral("lost"), QStringLiteral("frames"), lost, true);
     // The fewest records any receiver got: 0 means one heard nothing at all.
-    row.figures << figure(QStringLiteral("received min"), QStringLiteral("records"), *std::min_element(received.begin(), received.end()), false);
+    row.figures << BenchFigure::alone(QStringLiteral("received min"), QStringLiteral("records"),
+                                      *std::min_element(received.begin(), received.end()), false);
     if (transport.capabilities.knowsReceivers) {
         const int known = receiversKnown(senderOutput);
         if (known < 0)
             row.floorNote += QStringLiteral("; the sender did not say how many receivers it knew of: ")
                              + senderOutput.trimmed().section(QLatin1Char('\n'), -1);
         else
-            row.figures << figure(QStringLiteral("receivers known"), QStringLiteral("receivers"), known, false);
+            row.figures << BenchFigure::alone(QStringLiteral("receivers known"), QStringLiteral("receivers"), known, false);
     } else {
         row.floorNote += QStringLiteral("; the sender cannot tell how many receivers listen");
     }
