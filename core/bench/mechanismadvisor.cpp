@@ -264,7 +264,7 @@ QVector<MechanismAdvisor::Entry> MechanismAdvisor::advise(Needs needs) const
             for (const TransportMetadata &m : std::as_const(mechanisms))
                 if (m.id == e.id)
                     parts << m.capabilities.summary();
-            parts << (oneToMany ? QStringLiteral("one to many not measured yet") : QStringLiteral("numbers after a benchmark run"));
+            parts << (oneToMany ? QStringLiteral("fan-out not measured yet") : QStringLiteral("numbers after a benchmark run"));
         } else {
             // One to many shows the fan-out figures, and beside them only what else is weighed.
             const Figures &f = e.figures;

@@ -242,7 +242,7 @@ void TestMechanismAdvisor::oneToManyWithoutFanOutRowsFallsBackToCapabilities()
     QCOMPARE(ids(entries, true), (QStringList{QStringLiteral("udp"), QStringLiteral("clipboard")}));
     QCOMPARE(ids(entries, false), QStringList{QStringLiteral("tcp")});
     QCOMPARE(entries.last().text, QStringLiteral("tcp: no — reaches one receiver at a time"));
-    QVERIFY2(entries.first().text.endsWith(QLatin1String("one to many not measured yet")), qPrintable(entries.first().text));
+    QVERIFY2(entries.first().text.endsWith(QLatin1String("fan-out not measured yet")), qPrintable(entries.first().text));
     QVERIFY(!entries.first().text.contains(QLatin1String("p50"))); // a round trip says nothing of fan-out
     QVERIFY(advisor.basis(MechanismAdvisor::OneToMany).startsWith(QLatin1String("One to many is not measured yet")));
     // Without the need, the same run ranks by its round trips as before.
