@@ -100,16 +100,6 @@ private:
     std::function<void(qint64)> m_onTick;
 };
 
-BenchFigure figure(const QString &name, const QString &unit, double value, bool lowerIsBetter)
-{
-    BenchFigure f;
-    f.name = name;
-    f.unit = unit;
-    f.value = value;
-    f.lowerIsBetter = lowerIsBetter;
-    return f;
-}
-
 // A row of the table's measurements, skipped with the reason when this thread has no widgets.
 BenchRow tableRow(const QString &test, const QString &label, const QString &note)
 {
@@ -185,10 +175,10 @@ BenchRow measure(bool sorted, bool quick, Frames &frames)
         row.skipped = QStringLiteral("the view showed %1 of %2 rows after %3 s").arg(viewModel.rowCount()).arg(rows).arg(limitSeconds);
         return row;
     }
-    BenchFigure maxLag = figure(QStringLiteral("max lag"), QStringLiteral("ms"), lag.maxMs(), true);
+    BenchFigure maxLag = BenchFigure::alone(QStringLiteral("max lag"), QStringLiteral("ms"), lag.maxMs(), true);
     maxLag.target = MaxLagTargetMs;
-    row.figures << maxLag << figure(QStringLiteral("p99 lag"), QStringLiteral("ms"), lag.p99Ms(), true)
-                << figure(QStringLiteral("records/s"), QStringLiteral("rec/s"), BenchStats::perSecond(double(rows), double(doneNs) / 1e9), false);
+    row.figures << maxLag << BenchFigure::alone(QStringLiteral("p99 lag"), QStringLiteral("ms"), lag.p99Ms(), true)
+                << BenchFigure::alone(QStringLiteral("records/s"), QStringLiteral("rec/s"), BenchStats::perSecond(double(rows), double(doneNs) / 1e9), false);
     return row;
 }
 
@@ -254,11 +244,11 @@ BenchRow measureSortAndFilter(bool quick, Frames &frames)
         row.skipped = QStringLiteral("the filter kept %1 of %2 rows: it did not filter").arg(viewModel.rowCount()).arg(rows);
         return row;
     }
-    BenchFigure sort = figure(QStringLiteral("sort"), QStringLiteral("s"), sortSeconds, true);
+    BenchFigure sort = BenchFigure::alone(QStringLiteral("sort"), QStringLiteral("s"), sortSeconds, true);
     sort.target = SortTargetSeconds;
-    BenchFigure filter = figure(QStringLiteral("filter"), QStringLiteral("s"), filterSeconds, true);
+    BenchFigure filter = BenchFigure::alone(QStringLiteral("filter"), QStringLiteral("s"), filterSeconds, true);
     filter.target = FilterTargetSeconds;
-    BenchFigure maxLag = figure(QStringLiteral("max lag"), QStringLiteral("ms"), maxLagMs, true);
+    BenchFigure maxLag = BenchFigure::alone(QStringLiteral("max lag"), QStringLiteral("ms"), maxLagMs, true);
     maxLag.target = MaxLagTargetMs;
     row.figures << sort << filter << maxLag;
     return row;

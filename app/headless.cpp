@@ -9,11 +9,13 @@
 #include "generatorsource.h"
 #include "itransport.h"
 #include "receiversession.h"
+#include "receivertally.h"
 #include "sendersession.h"
 #include "tlsidentity.h"
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QScopedPointer>
 #include <QTextStream>
@@ -258,7 +260,28 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
     SenderSession::Options sessionOptions = SenderSession::defaultOptionsFor(plugin->metadata.capabilities);
     if (options.batch > 0)
         sessionOptions.batchSize = options.batch;
+    // Before the session's own slot, which may send everything at once (one to many): this line first.
+    QObject::connect(endpoint.data(), &TransportEndpoint::stateChanged, qApp, [&](TransportEndpoint::State state) {
+        if (state != TransportEndpoint::State::Connected)
+            return;
+        // One to many: "connected" would claim a receiver answered, which nobody has to.
+        if (sessionOptions.fanOut)
+            out() << QStringLiteral("Sender ready on %1 %2, one to many (no receiver has to answer); sending %3 records")
+                         .arg(plugin->metadata.id, endpoint->address()).arg(total)
+                  << Qt::endl;
+        else
+            out() << QStringLiteral("Sender connected to %1 %2; sending %3 records")
+                         .arg(plugin->metadata.id, endpoint->address()).arg(total)
+                  << Qt::endl;
+    });
+
     SenderSession session(endpoint.data(), sessionOptions);
+    // Where one sender reaches many, say how many it knows of, or that the mechanism cannot tell.
+    const TransportCapabilities &caps = plugin->metadata.capabilities;
+    ReceiverTally receivers(endpoint.data(), plugin->metadata);
+    QObject::connect(&receivers, &ReceiverTally::changed, qApp, [&receivers] {
+        out() << receivers.sentence() << Qt::endl;
+    });
 
     // Once the session has finished (everything acknowledged, Bye queued), a receiver that
     // closes first is the normal end, not a failure.
@@ -284,18 +307,21 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
             out() << QStringLiteral("Acknowledged %1 of %2 records").arg(acked).arg(total) << Qt::endl;
         });
     }
+    // One to many: the session is done as soon as every frame is queued, but the frames leave at
+    // the endpoint's pace and receivers answer meanwhile, so the line waits for the queue to drain.
+    std::optional<SenderSession::Summary> fanOutSummary;
+    QElapsedTimer drainClock;
     QObject::connect(&session, &SenderSession::finished, qApp, [&](const SenderSession::Summary &s) {
-        if (sessionOptions.fanOut)
-            out() << QStringLiteral("Sent %1 records in %2 frames over %3 to %4, one to many: each receiver counts its own "
-                                    "losses; %5 records/s")
+        const QString many = caps.reachesManyReceivers() ? QLatin1Char(' ') + receivers.sentence() : QString();
+        if (sessionOptions.fanOut) {
+            fanOutSummary = s;
+            drainClock.start();
+        } else {
+            out() << QStringLiteral("Sent %1 records in %2 frames over %3 to %4; %5 frames acknowledged, %6 unacknowledged; %7 records/s.%8")
                          .arg(s.recordsSent).arg(s.framesSent).arg(plugin->metadata.id, endpoint->address())
-                         .arg(qint64(s.recordsPerSecond()))
+                         .arg(s.framesAcked).arg(s.framesUnacknowledged).arg(qint64(s.recordsPerSecond())).arg(many)
                   << Qt::endl;
-        else
-            out() << QStringLiteral("Sent %1 records in %2 frames over %3 to %4; %5 frames acknowledged, %6 unacknowledged; %7 records/s")
-                         .arg(s.recordsSent).arg(s.framesSent).arg(plugin->metadata.id, endpoint->address())
-                         .arg(s.framesAcked).arg(s.framesUnacknowledged).arg(qint64(s.recordsPerSecond()))
-                  << Qt::endl;
+        }
         const bool complete = (s.framesUnacknowledged == 0 || !sessionOptions.waitForAcks) && s.sourceError.isEmpty();
         finishedCode = complete ? Ok : Failed;
         // Let the Bye frame leave before closing.
@@ -306,13 +332,6 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
         QObject::connect(endpoint.data(), &TransportEndpoint::bytesWritten, qApp, drain);
         QTimer::singleShot(0, qApp, drain);
     });
-    QObject::connect(endpoint.data(), &TransportEndpoint::stateChanged, qApp, [&](TransportEndpoint::State state) {
-        if (state == TransportEndpoint::State::Connected)
-            out() << QStringLiteral("Sender connected to %1 %2; sending %3 records")
-                         .arg(plugin->metadata.id, endpoint->address()).arg(total)
-                  << Qt::endl;
-    });
-
     session.send(std::move(source));
     session.finish();
     armTimeout(options.timeoutSeconds);
@@ -320,6 +339,16 @@ int runSender(const PluginManager &plugins, const AppOptions &options)
     if (endpoint->state() == TransportEndpoint::State::Failed)
         return Failed;
     const int code = QCoreApplication::exec();
+    QObject::disconnect(&receivers, nullptr, qApp, nullptr); // closing forgets every receiver: not news
+    if (fanOutSummary) {
+        SenderSession::Summary s = *fanOutSummary;
+        s.elapsedMs += drainClock.elapsed();
+        out() << QStringLiteral("Sent %1 records in %2 frames over %3 to %4, one to many: each receiver counts its own "
+                                "losses; %5 records/s. %6")
+                     .arg(s.recordsSent).arg(s.framesSent).arg(plugin->metadata.id, endpoint->address())
+                     .arg(qint64(s.recordsPerSecond())).arg(receivers.peakSentence())
+              << Qt::endl;
+    }
     if (options.reportMemory)
         reportMemory();
     if (code == TimedOut)

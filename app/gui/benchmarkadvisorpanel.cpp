@@ -18,6 +18,7 @@ BenchmarkAdvisorPanel::BenchmarkAdvisorPanel(QWidget *parent) : QWidget(parent)
         {tr("Large messages (≥ 1 MiB)"), MechanismAdvisor::LargeMessages},
         {tr("No loss"), MechanismAdvisor::NoLoss},
         {tr("Several senders at once"), MechanismAdvisor::SeveralSenders},
+        {tr("One to many (one sender, many receivers)"), MechanismAdvisor::OneToMany},
         {tr("Lowest latency"), MechanismAdvisor::LowestLatency},
         {tr("Lowest CPU"), MechanismAdvisor::LowestCpu},
     };

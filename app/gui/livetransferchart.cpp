@@ -13,6 +13,9 @@
 #include <QFileInfo>
 #include <QGraphicsLayout>
 #include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
 #include <QPushButton>
 
 LiveTransferChart::LiveTransferChart(Role role, QWidget *parent)
@@ -43,8 +46,7 @@ LiveTransferChart::LiveTransferChart(Role role, QWidget *parent)
                                .arg(TransferPlot::latencyNote()));
         m_summary->setToolTip(TransferPlot::latencyNote());
     } else {
-        m_view->setToolTip(tr("Records sent and records the receiver acknowledged since sending began: "
-                              "the gap between them is what is still on its way."));
+        setOneToMany(false);
     }
 
     // The receiver's tab is roomy and its chart wide (an axis either side): the numbers go below.
@@ -67,6 +69,20 @@ LiveTransferChart::LiveTransferChart(Role role, QWidget *parent)
 }
 
 LiveTransferChart::~LiveTransferChart() = default;
+
+void LiveTransferChart::setOneToMany(bool oneToMany)
+{
+    if (m_role != Role::Sender)
+        return;
+    QLineSeries *acked = m_plot->series().constFirst();
+    acked->setVisible(!oneToMany);
+    for (QLegendMarker *marker : m_view->chart()->legend()->markers(acked))
+        marker->setVisible(!oneToMany);
+    m_view->setToolTip(oneToMany ? tr("Records sent since sending began. One to many: each receiver counts what it got, "
+                                      "and no receiver's acknowledgements speak for the others.")
+                                 : tr("Records sent and records the receiver acknowledged since sending began: "
+                                      "the gap between them is what is still on its way."));
+}
 
 void LiveTransferChart::watch(ReceiverSession *session, const QString &transportName)
 {

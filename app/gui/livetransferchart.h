@@ -38,6 +38,9 @@ public:
     // `transportName` titles a saved picture.
     void watch(ReceiverSession *session, const QString &transportName);
     void watch(SenderSession *session, const QString &transportName);
+    // Sender: one to many, no receiver's acknowledgements speak for the others, so only what
+    // was sent is drawn.
+    void setOneToMany(bool oneToMany);
 
     // Writes the latest transfer's chart and numbers: SVG for a .svg name, PNG otherwise. False
     // with a sentence in `error` when the file cannot be written.

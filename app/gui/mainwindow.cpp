@@ -345,7 +345,11 @@ void MainWindow::onStateChanged(TransportEndpoint::State state)
         m_messages->resolve(MessageBar::Subject::Connection);
         break;
     case State::Connected:
-        log(LogView::Severity::Info, tr("Connected to the receiver over %1.").arg(where), MessageBar::Subject::Connection);
+        // One to many: nobody had to answer, so no receiver is claimed.
+        log(LogView::Severity::Info,
+            m_transport.capabilities.fanOut ? tr("Ready to send over %1: one to many, no receiver has to answer first.").arg(where)
+                                            : tr("Connected to the receiver over %1.").arg(where),
+            MessageBar::Subject::Connection);
         m_messages->resolve(MessageBar::Subject::Connection);
         m_retrying = false;
         sendStartRecords();

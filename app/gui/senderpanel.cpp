@@ -7,6 +7,7 @@
 #include "generatorsource.h"
 #include "livetransferchart.h"
 #include "listsource.h"
+#include "receivertally.h"
 #include "recordtable.h"
 #include "recordtail.h"
 
@@ -77,8 +78,10 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
       m_loadCsvAction(new QAction(tr("Load CS&V and Send…"), this)),
       m_progress(new QProgressBar(this)),
       m_status(new QLabel(tr("Nothing sent yet."), this)),
+      m_receivers(new QLabel(this)),
       m_sentModel(new EmployeeTableModel(this)),
       m_sentTable(new QTableView(this)),
+      m_sentViews(new QTabWidget(this)),
       m_liveChart(new LiveTransferChart(LiveTransferChart::Role::Sender, this))
 {
     setObjectName(QStringLiteral("senderPanel"));
@@ -102,6 +105,9 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     m_status->setObjectName(QStringLiteral("sendStatus"));
     m_status->setWordWrap(true);
     m_status->setTextFormat(Qt::PlainText);
+    m_receivers->setObjectName(QStringLiteral("receiverCount"));
+    m_receivers->setTextFormat(Qt::PlainText);
+    m_receivers->setVisible(false);
 
     m_form->setNextId(firstId);
     m_form->addButton(m_sendButton);
@@ -122,6 +128,7 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     // No box of its own: the bar and its sentence need no title, and the window no more height.
     auto *transfer = new QVBoxLayout;
     transfer->setContentsMargins(6, 0, 6, 0);
+    transfer->addWidget(m_receivers);
     transfer->addWidget(m_progress);
     transfer->addWidget(m_status);
 
@@ -134,10 +141,9 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     // Known only on the receiving side.
     for (int column : {EmployeeTableModel::Sequence, EmployeeTableModel::ReceivedAt, EmployeeTableModel::LatencyUs})
         m_sentTable->setColumnHidden(column, true);
-    auto *sentViews = new QTabWidget(this);
-    sentViews->setObjectName(QStringLiteral("senderViews"));
-    sentViews->addTab(m_sentTable, tr("Sent rec&ords (the latest %1)").arg(number(MaxSentRows)));
-    sentViews->addTab(m_liveChart, tr("Live chart: ac&knowledged"));
+    m_sentViews->setObjectName(QStringLiteral("senderViews"));
+    m_sentViews->addTab(m_sentTable, tr("Sent rec&ords (the latest %1)").arg(number(MaxSentRows)));
+    m_sentViews->addTab(m_liveChart, tr("Live chart: ac&knowledged"));
 
     // One column of boxes, so the window fits half of a 1366-pixel screen.
     auto *layout = new QVBoxLayout(this);
@@ -145,7 +151,7 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
     layout->addWidget(m_form);
     layout->addWidget(bulk);
     layout->addLayout(transfer);
-    layout->addWidget(sentViews, 1);
+    layout->addWidget(m_sentViews, 1);
 
     m_progressTimer.setSingleShot(true);
     m_progressTimer.setInterval(100);
@@ -182,6 +188,15 @@ void SenderPanel::attach(TransportEndpoint *endpoint, const TransportMetadata &t
     if (m_batchSize > 0)
         m_sessionOptions.batchSize = m_batchSize;
     m_progress->setFormat(m_sessionOptions.waitForAcks ? tr("%p% acknowledged") : tr("%p% sent"));
+    // One to many: no receiver's acknowledgements speak for the others, so the chart shows what left.
+    m_sentViews->setTabText(m_sentViews->indexOf(m_liveChart),
+                            m_sessionOptions.fanOut ? tr("Live chart: sent, one to many (&K)") : tr("Live chart: ac&knowledged"));
+    m_liveChart->setOneToMany(m_sessionOptions.fanOut);
+    delete m_tally;
+    m_tally = new ReceiverTally(endpoint, transport, this);
+    connect(m_tally, &ReceiverTally::changed, this, &SenderPanel::showReceivers);
+    m_receivers->setVisible(transport.capabilities.reachesManyReceivers());
+    showReceivers();
     connect(endpoint, &TransportEndpoint::stateChanged, this, &SenderPanel::updateEnabled);
     updateEnabled();
 }
@@ -203,7 +218,15 @@ void SenderPanel::detach()
     if (m_endpoint)
         m_endpoint->disconnect(this);
     m_endpoint = nullptr;
+    delete m_tally;
+    m_receivers->setVisible(false);
     updateEnabled();
+}
+
+void SenderPanel::showReceivers()
+{
+    if (m_tally)
+        m_receivers->setText(m_tally->sentence());
 }
 
 void SenderPanel::updateEnabled()
@@ -401,10 +424,14 @@ void SenderPanel::showProgress()
 {
     const bool waits = m_sessionOptions.waitForAcks;
     showBar(waits ? m_acked : m_sent, m_total);
-    m_status->setText(waits ? tr("Sent %1 of %2; %3 acknowledged.").arg(number(m_sent), records(m_total), number(m_acked))
-                            : tr("Sent %1 of %2; %3 acknowledged so far. %4 may lose frames, so the sender does not "
-                                 "wait for acknowledgements.")
-                                  .arg(number(m_sent), records(m_total), number(m_acked), m_transport.name));
+    if (m_sessionOptions.fanOut)
+        m_status->setText(tr("Sent %1 of %2 to every receiver listening; one to many, so each receiver counts its own "
+                             "losses and none is waited for.").arg(number(m_sent), records(m_total)));
+    else
+        m_status->setText(waits ? tr("Sent %1 of %2; %3 acknowledged.").arg(number(m_sent), records(m_total), number(m_acked))
+                                : tr("Sent %1 of %2; %3 acknowledged so far. %4 may lose frames, so the sender does not "
+                                     "wait for acknowledgements.")
+                                      .arg(number(m_sent), records(m_total), number(m_acked), m_transport.name));
 }
 
 void SenderPanel::onFinished(const SenderSession::Summary &s)

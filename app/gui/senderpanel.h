@@ -18,6 +18,8 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
+class ReceiverTally;
 class QTableView;
 class QThread;
 
@@ -64,6 +66,7 @@ private:
     void showBar(qint64 done, qint64 total);
     void remember(const EmployeeList &records);
     void onFinished(const SenderSession::Summary &summary);
+    void showReceivers();
 
     EmployeeGenerator m_generator;
     const int m_batchSize;
@@ -89,7 +92,11 @@ private:
     QAction *m_loadCsvAction;
     QProgressBar *m_progress;
     QLabel *m_status;
+    // Where one sender reaches many: how many receivers the mechanism says it reaches, or that it cannot tell.
+    QLabel *m_receivers;
+    QPointer<ReceiverTally> m_tally;
     EmployeeTableModel *m_sentModel;
     QTableView *m_sentTable;
+    QTabWidget *m_sentViews;
     LiveTransferChart *m_liveChart;
 };

@@ -98,6 +98,16 @@ QString csvField(const QString &text)
 
 } // namespace
 
+BenchFigure BenchFigure::alone(const QString &name, const QString &unit, double value, bool lowerIsBetter)
+{
+    BenchFigure f;
+    f.name = name;
+    f.unit = unit;
+    f.value = value;
+    f.lowerIsBetter = lowerIsBetter;
+    return f;
+}
+
 double BenchFigure::min() const
 {
     return lowest(samples, value);

@@ -32,6 +32,9 @@ struct IPCWCORE_EXPORT BenchFigure
     QVector<double> samples;      // the value of each run that measured it, in run order
     QVector<double> floorSamples; // the floor's, likewise
 
+    // A figure with no floor to compare with.
+    static BenchFigure alone(const QString &name, const QString &unit, double value, bool lowerIsBetter);
+
     bool hasFloor() const { return !std::isnan(floor); }
     double ratio() const { return hasFloor() && floor != 0 ? value / floor : std::numeric_limits<double>::quiet_NaN(); }
     bool hasTarget() const { return !std::isnan(target); }

@@ -2,7 +2,9 @@
 #include "benchrunner.h"
 
 #include "benchfloor.h"
+#include "benchfanout.h"
 #include "benchmerge.h"
+#include "benchpeer.h"
 #include "benchsinkendpoint.h"
 #include "benchstats.h"
 #include "employeegenerator.h"
@@ -29,6 +31,11 @@
 
 #include <cmath>
 #include <unistd.h>
+
+using BenchProcess::execFor;
+using BenchProcess::parseReceiverSummary;
+using BenchProcess::ReceiverSummary;
+using Peer = BenchPeer; // the rows below were written when it was BenchRunner's own
 
 namespace {
 
@@ -77,16 +84,6 @@ double noFloor()
     return std::numeric_limits<double>::quiet_NaN();
 }
 
-// Turns the event loop until `loop` is quit, or gives up after `timeoutMs`; true when quit.
-bool execFor(QEventLoop &loop, int timeoutMs)
-{
-    QTimer timer;
-    timer.setSingleShot(true);
-    QObject::connect(&timer, &QTimer::timeout, &loop, [&loop] { loop.exit(1); });
-    timer.start(timeoutMs);
-    return loop.exec() == 0;
-}
-
 void settle(int ms)
 {
     QEventLoop loop;
@@ -115,36 +112,6 @@ bool waitConnected(TransportEndpoint *endpoint, QString *error)
     if (!ok && error->isEmpty())
         *error = QStringLiteral("The sender did not connect within %1 s.").arg(ConnectTimeoutMs / 1000);
     return ok;
-}
-
-struct ReceiverSummary
-{
-    bool known = false;
-    qint64 records = 0;
-    qint64 lost = 0;
-    qint64 duplicates = 0;
-    qint64 reordered = 0;
-    qint64 bad = 0;
-    double recordsPerSecond = 0;
-};
-
-ReceiverSummary parseReceiverSummary(const QString &output)
-{
-    static const QRegularExpression re(QStringLiteral(
-        "Received (\\d+) records in \\d+ frames from \\d+ sender\\(s\\) over \\S+; lost (-?\\d+) frames, "
-        "(\\d+) duplicates, (\\d+) reordered, (\\d+) bad frames; (\\d+) records/s"));
-    ReceiverSummary s;
-    const QRegularExpressionMatch m = re.match(output);
-    if (!m.hasMatch())
-        return s;
-    s.known = true;
-    s.records = m.captured(1).toLongLong();
-    s.lost = m.captured(2).toLongLong();
-    s.duplicates = m.captured(3).toLongLong();
-    s.reordered = m.captured(4).toLongLong();
-    s.bad = m.captured(5).toLongLong();
-    s.recordsPerSecond = m.captured(6).toDouble();
-    return s;
 }
 
 // The "Memory:" lines a headless process prints with --report-memory, in order.
@@ -183,70 +150,6 @@ void addSummary(BenchLosses *losses, const ReceiverSummary &s)
 }
 
 } // namespace
-
-// A peer process: started, waited for until it prints its ready line, killed if still running
-// when dropped.
-class BenchRunner::Peer
-{
-public:
-    ~Peer()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished(3000);
-        }
-    }
-    bool start(const QString &program, const QStringList &arguments, const QByteArray &marker, QString *error)
-    {
-        m_process.start(program, arguments);
-        if (!m_process.waitForStarted(10000)) {
-            *error = QStringLiteral("Cannot start %1: %2").arg(program, m_process.errorString());
-            return false;
-        }
-        if (marker.isEmpty())
-            return true; // nothing to wait for
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < ConnectTimeoutMs) {
-            m_process.waitForReadyRead(50);
-            m_output += m_process.readAllStandardOutput();
-            const qsizetype at = m_output.indexOf(marker);
-            if (at >= 0 && m_output.indexOf('\n', at) > at) {
-                m_readyLine = QString::fromUtf8(m_output.mid(at, m_output.indexOf('\n', at) - at)).trimmed();
-                return true;
-            }
-            if (m_process.state() == QProcess::NotRunning)
-                break;
-        }
-        *error = QStringLiteral("The peer \"%1 %2\" did not get ready: %3")
-                     .arg(program, arguments.join(QLatin1Char(' ')),
-                          QString::fromUtf8(m_output + m_process.readAllStandardError()).trimmed());
-        return false;
-    }
-    qint64 pid() const { return m_process.processId(); }
-    double cpu() const { return BenchStats::processCpuSeconds(pid()); }
-    QString readyLine() const { return m_readyLine; }
-    QProcess &process() { return m_process; }
-    // Waits (turning the event loop, so endpoints keep flushing) until the peer exits.
-    QString finish(int timeoutMs)
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            QEventLoop loop;
-            QObject::connect(&m_process, &QProcess::finished, &loop, [&loop] { loop.quit(); });
-            if (!execFor(loop, timeoutMs)) {
-                m_process.kill();
-                m_process.waitForFinished(3000);
-            }
-        }
-        m_output += m_process.readAllStandardOutput();
-        return QString::fromUtf8(m_output) + QString::fromUtf8(m_process.readAllStandardError());
-    }
-
-private:
-    QProcess m_process;
-    QByteArray m_output;
-    QString m_readyLine;
-};
 
 // A mechanism to measure, or the reason it cannot be.
 struct BenchRunner::Target
@@ -312,6 +215,7 @@ BenchRunner::Profile BenchRunner::profileFor(bool quick)
         p.receiverRows = 200000;
         p.senderRecords = 1000000;
         p.tableRows = 200000;
+        p.fanOutRecords = 16 * 1024;
     } else {
         p.warmUp = 1000;
         p.roundTrips = 10000;
@@ -325,6 +229,7 @@ BenchRunner::Profile BenchRunner::profileFor(bool quick)
         p.receiverRows = 10000000;
         p.senderRecords = 100000000;
         p.tableRows = 10000000;
+        p.fanOutRecords = 100000;
     }
     return p;
 }
@@ -502,7 +407,11 @@ BenchReport BenchRunner::run()
                 waits << QStringLiteral("shm-") + w;
         return waits;
     }();
-    const int stepsPerRun = int(targets.size()) * 11 + int(extraWaits.size()) + 4 + int(m_config.extras.size())
+    int fanOutSteps = 0;
+    for (const Target &t : std::as_const(targets))
+        if (t.skipped.isEmpty() && BenchFanout::applies(t.plugin->metadata))
+            fanOutSteps += int(BenchFanout::receiverCounts().size());
+    const int stepsPerRun = int(targets.size()) * 11 + fanOutSteps + int(extraWaits.size()) + 4 + int(m_config.extras.size())
         + int(std::count_if(targets.cbegin(), targets.cend(), [](const Target &t) { return !libraryFloorFor(t.id).isEmpty(); }));
     m_total = m_done + stepsPerRun * m_config.repeat;
 
@@ -569,6 +478,13 @@ void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, c
         idleTransports << t.id;
         if (const QString library = libraryFloorFor(t.id); !library.isEmpty() && !m_stop)
             measureLibraryFloor(library, floorId, plan, floorId.isEmpty() || !floor.error.isEmpty() ? nullptr : &floor);
+        if (BenchFanout::applies(t.plugin->metadata))
+            for (int receivers : BenchFanout::receiverCounts()) {
+                if (m_stop)
+                    break;
+                step(QStringLiteral("%1: one sender to %2 receivers").arg(t.id).arg(receivers));
+                addRow(BenchFanout::measure(t.plugin->metadata, receivers, {m_config.program, m_profile.fanOutRecords}));
+            }
     }
 
     // The wait strategies of the shared-memory floor, each beside the blocking one.
@@ -1291,7 +1207,7 @@ void BenchRunner::measureLibraryFloor(const QString &libraryFloorId, const QStri
                                       const FloorResults *bare)
 {
     step(QStringLiteral("floor %1").arg(libraryFloorId));
-    const FloorResults r = measureFloor(libraryFloorId, plan);
+    const FloorResults r = measureFloor(libraryFloorId, plan, false); // round trips only: its rows have no others
     const QString tests[2] = {QStringLiteral("latency-1"), QStringLiteral("latency-64k")};
     const qint64 sizes[2] = {plan.oneRecordFrameBytes, LargePingBytes};
     for (int i = 0; i < 2; ++i) {

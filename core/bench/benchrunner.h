@@ -71,6 +71,7 @@ public:
         qint64 receiverRows = 0;  // held by a headless receiver for its bytes per row
         qint64 senderRecords = 0; // sent by a headless sender for its peak memory
         qint64 tableRows = 0;     // streamed into a visible table (an Extra of app/)
+        qint64 fanOutRecords = 0; // sent once to every receiver of a fan-out row
     };
     static Profile profileFor(bool quick);
 
@@ -91,7 +92,6 @@ signals:
 private:
     struct FloorResults;
     struct Plan;
-    class Peer;
     struct MemoryTransfer;
     struct Target;
 

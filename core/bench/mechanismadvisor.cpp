@@ -64,12 +64,56 @@ bool MechanismAdvisor::hasMeasurements() const
     return false;
 }
 
+bool MechanismAdvisor::hasFanOutMeasurements() const
+{
+    for (const BenchRow &row : m_report.rows)
+        if (row.test.startsWith(QLatin1String("fanout-")) && row.skipped.isEmpty() && row.figure(QStringLiteral("rec/s median")))
+            return true;
+    return false;
+}
+
+// The row with the most receivers wins: one to many is about how a mechanism holds up as they grow.
+void MechanismAdvisor::readFanOut(const BenchRow &row, Figures *f)
+{
+    const int receivers = row.test.mid(int(qstrlen("fanout-"))).toInt();
+    const BenchFigure *rate = row.figure(QStringLiteral("rec/s median"));
+    if (!row.skipped.isEmpty() || !rate || receivers <= f->fanOutReceivers)
+        return;
+    const auto value = [&row](const char *name) {
+        const BenchFigure *figure = row.figure(QLatin1String(name));
+        return figure ? figure->value : std::numeric_limits<double>::quiet_NaN();
+    };
+    f->fanOutReceivers = receivers;
+    f->fanOutRate = rate->value;
+    f->fanOutRateMin = value("rec/s min");
+    f->fanOutLostMin = value("lost min");
+    f->fanOutLostMedian = value("lost median");
+    f->fanOutLostMax = value("lost max");
+}
+
+// "to 4 receivers: 0.25 M records/s each (median; slowest 0.24 M records/s), frames lost per receiver 0 / 0 / 2 (min / median / max)"
+QString MechanismAdvisor::fanOutText(const Figures &f)
+{
+    QString text = QStringLiteral("to %1 receivers: %2 each (median").arg(f.fanOutReceivers).arg(formatRate(f.fanOutRate));
+    if (known(f.fanOutRateMin))
+        text += QStringLiteral("; slowest %1").arg(formatRate(f.fanOutRateMin));
+    text += QLatin1Char(')');
+    if (known(f.fanOutLostMin) && known(f.fanOutLostMedian) && known(f.fanOutLostMax))
+        text += QStringLiteral(", frames lost per receiver %1 / %2 / %3 (min / median / max)")
+                    .arg(qint64(f.fanOutLostMin)).arg(qint64(f.fanOutLostMedian)).arg(qint64(f.fanOutLostMax));
+    return text;
+}
+
 MechanismAdvisor::Figures MechanismAdvisor::figuresFor(const QString &id) const
 {
     Figures f;
     for (const BenchRow &row : m_report.rows) {
         if (row.mechanism != id)
             continue;
+        if (row.test.startsWith(QLatin1String("fanout-"))) {
+            readFanOut(row, &f);
+            continue;
+        }
         const bool wanted = row.test == QLatin1String("latency-1") || row.test == QLatin1String("throughput-4096")
                             || row.test == QLatin1String("all");
         if (!wanted)
@@ -96,6 +140,14 @@ MechanismAdvisor::Figures MechanismAdvisor::figuresFor(const QString &id) const
 
 QString MechanismAdvisor::basis(Needs needs) const
 {
+    if ((needs & OneToMany) && !hasFanOutMeasurements())
+        return QStringLiteral("One to many is not measured yet: the last run has no fan-out rows (one sender to 1, 2 and "
+                              "4 receivers; run the benchmark with udp or the clipboard). Until then ranked by capabilities "
+                              "only (no loss, several senders, reach, message size).");
+    if (needs & OneToMany)
+        return QStringLiteral("Ranked by the last run's records/s per receiver with the most receivers it measured (the "
+                              "median over the receivers), relative to the best; the frames each receiver lost beside it. "
+                              "Mechanisms the run did not measure come last.");
     if (!hasMeasurements())
         return QStringLiteral("Ranked by capabilities only (no loss, several senders, reach, message size); "
                               "the measured numbers come after a benchmark run.");
@@ -114,7 +166,9 @@ QVector<MechanismAdvisor::Entry> MechanismAdvisor::advise(Needs needs) const
 {
     QVector<TransportMetadata> mechanisms = m_mechanisms;
     std::sort(mechanisms.begin(), mechanisms.end(), capabilityOrder);
-    const bool measured = hasMeasurements();
+    // One to many weighs the fan-out rows alone: without them the ranking falls back to capabilities.
+    const bool oneToMany = needs & OneToMany;
+    const bool measured = oneToMany ? hasFanOutMeasurements() : hasMeasurements();
 
     QVector<Entry> fitting;
     QVector<Entry> out;
@@ -132,6 +186,8 @@ QVector<MechanismAdvisor::Entry> MechanismAdvisor::advise(Needs needs) const
             e.whyNot << QStringLiteral("may lose messages (a newer one can replace one not yet read)");
         if ((needs & SeveralSenders) && !c.multipleSenders)
             e.whyNot << QStringLiteral("takes one sender at a time");
+        if (oneToMany && !c.reachesManyReceivers())
+            e.whyNot << QStringLiteral("reaches one receiver at a time");
         e.fits = e.whyNot.isEmpty();
         if (measured)
             e.figures = figuresFor(m.id);
@@ -144,8 +200,10 @@ QVector<MechanismAdvisor::Entry> MechanismAdvisor::advise(Needs needs) const
     }
 
     // What is weighed, each as "lower is better" after the transformation.
-    enum Criterion { Latency, Throughput, Cpu };
+    enum Criterion { Latency, Throughput, Cpu, FanOut };
     QVector<Criterion> criteria;
+    if (oneToMany)
+        criteria << FanOut;
     if (needs & LowestLatency)
         criteria << Latency;
     if (needs & LowestCpu)
@@ -157,9 +215,11 @@ QVector<MechanismAdvisor::Entry> MechanismAdvisor::advise(Needs needs) const
         case Latency: return f.p50Us;
         case Throughput: return f.recordsPerSecond;
         case Cpu: return f.cpuPerMillion;
+        case FanOut: return f.fanOutRate;
         }
         return std::numeric_limits<double>::quiet_NaN();
     };
+    auto higherIsBetter = [](Criterion c) { return c == Throughput || c == FanOut; };
     auto complete = [&](const Entry &e) {
         for (Criterion c : std::as_const(criteria))
             if (!known(value(e.figures, c)) || value(e.figures, c) <= 0)
@@ -175,7 +235,7 @@ QVector<MechanismAdvisor::Entry> MechanismAdvisor::advise(Needs needs) const
             if (!best.contains(c))
                 best[c] = v;
             else
-                best[c] = c == Throughput ? std::max(best[c], v) : std::min(best[c], v);
+                best[c] = higherIsBetter(c) ? std::max(best[c], v) : std::min(best[c], v);
         }
     }
     for (Entry &e : fitting) {
@@ -184,7 +244,7 @@ QVector<MechanismAdvisor::Entry> MechanismAdvisor::advise(Needs needs) const
         double sum = 0;
         for (Criterion c : std::as_const(criteria)) {
             const double v = value(e.figures, c);
-            sum += c == Throughput ? best[c] / v : v / best[c];
+            sum += higherIsBetter(c) ? best[c] / v : v / best[c];
         }
         e.score = sum / double(criteria.size());
     }
@@ -204,15 +264,18 @@ QVector<MechanismAdvisor::Entry> MechanismAdvisor::advise(Needs needs) const
             for (const TransportMetadata &m : std::as_const(mechanisms))
                 if (m.id == e.id)
                     parts << m.capabilities.summary();
-            parts << QStringLiteral("numbers after a benchmark run");
+            parts << (oneToMany ? QStringLiteral("fan-out not measured yet") : QStringLiteral("numbers after a benchmark run"));
         } else {
+            // One to many shows the fan-out figures, and beside them only what else is weighed.
             const Figures &f = e.figures;
-            if (known(f.p50Us))
+            if (oneToMany && f.fanOutReceivers > 0)
+                parts << fanOutText(f);
+            if (known(f.p50Us) && (!oneToMany || (needs & LowestLatency)))
                 parts << (known(f.p50FloorRatio) ? QStringLiteral("p50 %1 (%2x its floor)").arg(formatMicroseconds(f.p50Us), formatRatio(f.p50FloorRatio))
                                                  : QStringLiteral("p50 %1").arg(formatMicroseconds(f.p50Us)));
-            if (known(f.recordsPerSecond))
+            if (known(f.recordsPerSecond) && !oneToMany)
                 parts << formatRate(f.recordsPerSecond);
-            if (known(f.cpuPerMillion))
+            if (known(f.cpuPerMillion) && (!oneToMany || (needs & LowestCpu)))
                 parts << QStringLiteral("%1 s CPU per M records").arg(f.cpuPerMillion, 0, 'f', 2);
             if (!complete(e))
                 parts << QStringLiteral("not fully measured in the last run");

@@ -29,6 +29,7 @@ public:
         SeveralSenders = 0x08, // multipleSenders
         LowestLatency = 0x10,  // rank by p50 round trip of 1-record frames
         LowestCpu = 0x20,      // rank by CPU seconds per million records at 4,096 per frame
+        OneToMany = 0x40,      // one sender, many receivers: rank by the fan-out rows' records/s per receiver
     };
     Q_DECLARE_FLAGS(Needs, Need)
 
@@ -43,6 +44,14 @@ public:
         double recordsPerSecond = std::numeric_limits<double>::quiet_NaN(); // 4,096 records per frame
         double cpuPerMillion = std::numeric_limits<double>::quiet_NaN();    // seconds, both processes
         QString notMeasured; // why a figure is missing (the row's skip sentence), if known
+        // The fan-out row with the most receivers the run measured (0: none): per receiver,
+        // records/s (median and slowest) and frames lost (min, median, max).
+        int fanOutReceivers = 0;
+        double fanOutRate = std::numeric_limits<double>::quiet_NaN();
+        double fanOutRateMin = std::numeric_limits<double>::quiet_NaN();
+        double fanOutLostMin = std::numeric_limits<double>::quiet_NaN();
+        double fanOutLostMedian = std::numeric_limits<double>::quiet_NaN();
+        double fanOutLostMax = std::numeric_limits<double>::quiet_NaN();
     };
 
     struct Entry
@@ -61,6 +70,8 @@ public:
     // The last run; an empty report (no rows) means no run yet.
     void setReport(const BenchReport &report) { m_report = report; }
     bool hasMeasurements() const;
+    // The last run has a measured fan-out row (one sender to several receivers).
+    bool hasFanOutMeasurements() const;
 
     // Fitting mechanisms in rank order, then the others (with why not) in id order.
     QVector<Entry> advise(Needs needs) const;
@@ -72,6 +83,8 @@ public:
 
 private:
     Figures figuresFor(const QString &id) const;
+    static void readFanOut(const BenchRow &row, Figures *f);
+    static QString fanOutText(const Figures &f);
 
     QVector<TransportMetadata> m_mechanisms;
     BenchReport m_report;

@@ -47,6 +47,8 @@ QString TransportCapabilities::summary() const
         parts << QStringLiteral("several senders");
     if (fanOut)
         parts << QStringLiteral("one to many");
+    else if (multipleReceivers)
+        parts << QStringLiteral("many receivers");
     return parts.join(QStringLiteral(", "));
 }
 
@@ -82,6 +84,8 @@ QString TransportMetadata::fromJson(const QJsonObject &json, TransportMetadata *
     c.duplex = caps.value(QLatin1String("duplex")).toBool(true);
     c.multipleSenders = caps.value(QLatin1String("multipleSenders")).toBool(false);
     c.fanOut = caps.value(QLatin1String("fanOut")).toBool(false);
+    c.multipleReceivers = caps.value(QLatin1String("multipleReceivers")).toBool(false);
+    c.knowsReceivers = caps.value(QLatin1String("knowsReceivers")).toBool(false);
     const QString scope = caps.value(QLatin1String("scope")).toString(QStringLiteral("machine"));
     if (scope == QLatin1String("machine"))
         c.scope = TransportCapabilities::Scope::ThisMachine;

@@ -22,7 +22,14 @@ struct IPCWCORE_EXPORT TransportCapabilities
     bool duplex = true;
     bool multipleSenders = false;
     bool fanOut = false;          // one sender reaches many receivers: nobody's acks are waited for
+    // Several receivers can each get every frame one sender sends (udp multicast; the
+    // clipboard, which every receiver on the display reads); implied by fanOut.
+    bool multipleReceivers = false;
+    // The sender endpoint announces each receiver it hears from (peerConnected) and each that
+    // left (peerDisconnected), so a sender can say how many it knows of.
+    bool knowsReceivers = false;
 
+    bool reachesManyReceivers() const { return fanOut || multipleReceivers; }
     static QString scopeName(Scope scope);
     QString summary() const; // "reliable, ordered, stream, max 64 MiB, this machine, duplex"
 };

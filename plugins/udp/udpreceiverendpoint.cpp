@@ -140,24 +140,28 @@ void UdpReceiverEndpoint::handleDatagram(const QHostAddress &from, quint16 fromP
     const std::size_t payloadSize = size - ipcw::native::DatagramHeaderBytes;
     switch (h.kind) {
     case DatagramKind::Hello: {
-        if (it != m_peers.end())
-            forget(key, QStringLiteral("it said hello again, so its earlier conversation is over"));
-        const QString description = QString::fromUtf8(reinterpret_cast<const char *>(payload), qsizetype(std::min<std::size_t>(payloadSize, 200)));
-        Peer *peer = admit(key, from, fromPort, h, description);
-        if (!peer)
-            return;
-        // The answer tells a unicast sender that someone listens (its "connected").
-        const std::vector<std::uint8_t> hello = ipcw::native::controlDatagram(
-            ipcw::udp::DatagramMagic, DatagramKind::Hello, quint32(QCoreApplication::applicationPid()), 0,
-            "ipcworkshop udp receiver " + std::to_string(QCoreApplication::applicationPid()));
-        sendDatagram(*peer, hello.data(), hello.size());
+        // The same address, port, pid and slot is the same socket: a repeated Hello (a unicast
+        // sender's retry, a multicast sender's roll call) is answered and changes nothing else.
+        Peer *peer = it != m_peers.end() ? it->second.get() : nullptr;
+        if (peer) {
+            peer->lastHeardMs = m_clock.elapsed();
+        } else {
+            const QString description = QString::fromUtf8(reinterpret_cast<const char *>(payload), qsizetype(std::min<std::size_t>(payloadSize, 200)));
+            peer = admit(key, from, fromPort, h, description);
+        }
+        if (peer)
+            announceTo(*peer);
         return;
     }
     case DatagramKind::Fragment: {
         Peer *peer = it != m_peers.end() ? it->second.get() : nullptr;
-        // Its Hello may have been lost, or sent before this receiver joined: take it in anyway.
-        if (!peer)
+        // Its Hello may have been lost, or sent before this receiver joined: take it in anyway,
+        // and tell it this receiver is there.
+        if (!peer) {
             peer = admit(key, from, fromPort, h, QStringLiteral("udp sender pid %1 (its hello did not arrive)").arg(h.pid));
+            if (peer)
+                announceTo(*peer);
+        }
         if (peer)
             handleFragment(*peer, h, payload, payloadSize);
         return;
@@ -286,6 +290,16 @@ void UdpReceiverEndpoint::housekeep()
         forget(key, reason);
     if (next >= 0)
         m_housekeeping.start(int(std::min<qint64>(next - now + 1, 3'600'000)));
+}
+
+// Our Hello tells a unicast sender that someone listens (its "connected") and lets a multicast
+// sender count the receivers it reaches.
+void UdpReceiverEndpoint::announceTo(const Peer &peer)
+{
+    const std::vector<std::uint8_t> hello = ipcw::native::controlDatagram(
+        ipcw::udp::DatagramMagic, DatagramKind::Hello, quint32(QCoreApplication::applicationPid()), 0,
+        "ipcworkshop udp receiver " + std::to_string(QCoreApplication::applicationPid()));
+    sendDatagram(peer, hello.data(), hello.size());
 }
 
 void UdpReceiverEndpoint::sendDatagram(const Peer &peer, const std::uint8_t *data, std::size_t size)

@@ -23,7 +23,8 @@
 // back together within the receiver's limits (budget for unfinished frames, time in the
 // middle of a frame, number of senders). A sender that stays silent three times the peer
 // timeout is taken as gone (UDP has no connection to break). Replies go back to the address
-// each sender's datagrams came from.
+// each sender's datagrams came from, and so does this receiver's Hello, with which a sender
+// counts its receivers.
 class UdpReceiverEndpoint : public TransportEndpoint
 {
     Q_OBJECT
@@ -60,6 +61,7 @@ private:
     // Drops partial frames stalled past the time limit and senders silent too long, then arms
     // the timer for the next deadline (none while nothing is pending: an idle receiver sleeps).
     void housekeep();
+    void announceTo(const Peer &peer);
     void sendDatagram(const Peer &peer, const std::uint8_t *data, std::size_t size);
     QString senderName(const Peer &peer) const;
     QString placeName() const;

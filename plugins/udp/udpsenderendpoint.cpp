@@ -17,6 +17,12 @@ using ipcw::native::FragmentReassembly;
 
 namespace {
 constexpr int HelloRepeatMs = 300;
+// A multicast sender's roll call: its Hello again, so receivers that joined since answer; one
+// that misses this many in a row is taken as gone (killed receivers say no Leave).
+constexpr int RollCallMs = 2000;
+constexpr int MissedRollCalls = 3;
+// Receivers a sender keeps count of; more are not announced (the count only informs).
+constexpr std::size_t MaxReceivers = 1024;
 // Sources of replies a multicast sender puts together at once; more are dropped (acks only
 // feed its statistics).
 constexpr std::size_t MaxReplySources = 64;
@@ -90,7 +96,10 @@ void UdpSenderEndpoint::start()
     m_socket->setSocketOption(QAbstractSocket::MulticastTtlOption, QVariant(m_address.ttl));
     m_socket->setSocketOption(QAbstractSocket::MulticastLoopbackOption, QVariant(1));
     UdpSockets::enlargeReceiveBuffer(m_socket); // replies from every receiver
+    m_helloClock.start();
     sayHello();
+    m_helloTimer.setInterval(RollCallMs);
+    m_helloTimer.start();
     setState(State::Connected); // one to many: nobody has to answer
 }
 
@@ -104,9 +113,42 @@ void UdpSenderEndpoint::sayHello()
                  .arg(destination()).arg(m_helloTimeoutMs / 1000.0));
         return;
     }
+    if (m_address.multicast)
+        forgetReceivers(qint64(RollCallMs) * MissedRollCalls,
+                        QStringLiteral("it answered none of the last %1 roll calls").arg(MissedRollCalls));
     const std::vector<std::uint8_t> hello = ipcw::native::controlDatagram(
         ipcw::udp::DatagramMagic, DatagramKind::Hello, m_pid, m_slot, "ipcworkshop udp sender " + std::to_string(m_pid));
     writeDatagram(hello.data(), hello.size());
+}
+
+void UdpSenderEndpoint::noteReceiver(const QHostAddress &from, quint16 fromPort, quint32 pid)
+{
+    const auto key = std::make_tuple(from.toIPv4Address(), fromPort, pid);
+    const auto it = m_receivers.find(key);
+    if (it != m_receivers.end()) {
+        it->second.lastHeardMs = m_helloClock.elapsed();
+        return;
+    }
+    if (m_receivers.size() >= MaxReceivers)
+        return;
+    const Receiver receiver{m_nextReceiverId++, m_helloClock.elapsed()};
+    m_receivers.emplace(key, receiver);
+    emit peerConnected(receiver.id, QStringLiteral("udp receiver pid %1 at %2:%3").arg(pid).arg(from.toString()).arg(fromPort));
+}
+
+// Every receiver silent for `silentForMs` or longer (0: all of them).
+void UdpSenderEndpoint::forgetReceivers(qint64 silentForMs, const QString &reason)
+{
+    const qint64 now = m_helloClock.elapsed();
+    for (auto it = m_receivers.begin(); it != m_receivers.end();) {
+        if (now - it->second.lastHeardMs < silentForMs) {
+            ++it;
+            continue;
+        }
+        const PeerId id = it->second.id;
+        it = m_receivers.erase(it);
+        emit peerDisconnected(id, reason);
+    }
 }
 
 bool UdpSenderEndpoint::writeDatagram(const std::uint8_t *data, std::size_t size)
@@ -127,10 +169,11 @@ bool UdpSenderEndpoint::handleDatagram(const QHostAddress &from, quint16 fromPor
 {
     DatagramHeader h;
     // What is not a receiver's datagram is dropped: a sender's only errors are ones that end it.
-    if (!ipcw::native::readDatagramHeader(data, size, ipcw::udp::DatagramMagic, &h))
+    if (!ipcw::native::readDatagramHeader(data, size, ipcw::udp::DatagramMagic, &h) || h.pid == 0)
         return true;
     switch (h.kind) {
     case DatagramKind::Hello:
+        noteReceiver(from, fromPort, h.pid);
         if (state() == State::Opening) {
             m_helloTimer.stop();
             setState(State::Connected);
@@ -142,8 +185,14 @@ bool UdpSenderEndpoint::handleDatagram(const QHostAddress &from, quint16 fromPor
             fail(QStringLiteral("The udp receiver at %1 closed: start it again and reconnect.").arg(destination()));
             return false;
         }
+        if (const auto it = m_receivers.find(std::make_tuple(from.toIPv4Address(), fromPort, h.pid)); it != m_receivers.end()) {
+            const PeerId id = it->second.id;
+            m_receivers.erase(it);
+            emit peerDisconnected(id, QStringLiteral("it closed"));
+        }
         return true;
     case DatagramKind::Fragment: {
+        noteReceiver(from, fromPort, h.pid);
         const std::pair<quint32, quint16> source{from.toIPv4Address(), fromPort};
         auto it = m_replies.find(source);
         if (it == m_replies.end()) {
@@ -282,5 +331,6 @@ void UdpSenderEndpoint::close()
     m_sentOfFront = 0;
     m_queuedBytes = 0;
     m_replies.clear();
+    forgetReceivers(0, QString()); // closed by this sender: not news
     setState(State::Closed);
 }

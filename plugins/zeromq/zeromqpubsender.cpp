@@ -81,7 +81,13 @@ void ZeroMqPubSender::readMessages()
         const QByteArray &data = m.parts.front();
         // A subscription is one byte 1 (join) or 0 (leave) and the topic; frames begin "IPCW".
         if (!data.isEmpty() && (data.at(0) == 1 || data.at(0) == 0)) {
-            m_subscribers += data.at(0) == 1 ? 1 : (m_subscribers > 0 ? -1 : 0);
+            if (data.at(0) == 1) {
+                m_subscriberIds.append(++m_lastSubscriberId);
+                emit peerConnected(m_lastSubscriberId, QStringLiteral("a receiver subscribed at %1").arg(m_address.place()));
+            } else if (!m_subscriberIds.isEmpty()) {
+                emit peerDisconnected(m_subscriberIds.takeLast(), QStringLiteral("a receiver unsubscribed"));
+            }
+            m_subscribers = int(m_subscriberIds.size());
             if (state() == State::Opening && data.at(0) == 1)
                 m_settle.start(SettleMs); // each newcomer restarts the wait
             continue;

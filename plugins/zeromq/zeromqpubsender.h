@@ -5,6 +5,7 @@
 #include "zeromqaddress.h"
 
 #include <QTimer>
+#include <QVector>
 
 class ZeroMqSocket;
 
@@ -38,6 +39,10 @@ private:
     ZeroMqAddress m_address;
     ZeroMqSocket *m_socket = nullptr;
     int m_subscribers = 0;
+    // Subscriptions carry no identity: each join gets a number of its own for peerConnected, and
+    // a leave ends the latest, so the count a ReceiverTally keeps is right, if not the names.
+    QVector<quint64> m_subscriberIds;
+    quint64 m_lastSubscriberId = 0;
     QTimer m_settle;
     QTimer m_deadline;
 };

@@ -29,6 +29,7 @@ private:
         bool usable = false;
         bool reliable = false;
         bool multipleSenders = false;
+        bool manyReceivers = false; // one to many, or many receivers: the fan-out rows run
     };
 
     static QVector<Transport> transports()
@@ -45,6 +46,7 @@ private:
             t.usable = line.contains(QStringLiteral(" ok "));
             t.reliable = line.contains(QStringLiteral("reliable,"));
             t.multipleSenders = line.contains(QStringLiteral("several senders"));
+            t.manyReceivers = line.contains(QStringLiteral("one to many")) || line.contains(QStringLiteral("many receivers"));
             result << t;
         }
         return result;
@@ -111,6 +113,37 @@ private:
             QVERIFY(figureOf(lag, QStringLiteral("p99 lag")).value(QStringLiteral("value")).toDouble()
                     <= figureOf(lag, QStringLiteral("max lag")).value(QStringLiteral("value")).toDouble());
             QCOMPARE(figureOf(lag, QStringLiteral("max lag")).value(QStringLiteral("target")).toDouble(), 50.0);
+        }
+    }
+
+    // One sender to 1, 2 and 4 receiver processes: every receiver got records, each one's
+    // losses are numbers, and where the sender can count its receivers (udp) it knew of them all.
+    static void checkFanOutRows(const Transport &t, const QHash<QString, QJsonObject> &mine)
+    {
+        for (int receivers : {1, 2, 4}) {
+            const QString test = QStringLiteral("fanout-%1").arg(receivers);
+            const QJsonObject row = mine.value(test);
+            if (!t.manyReceivers) {
+                QVERIFY2(row.isEmpty(), qPrintable(t.id + QStringLiteral(" reaches one receiver but has ") + test));
+                continue;
+            }
+            QVERIFY2(!row.isEmpty() && !row.contains(QStringLiteral("skipped")),
+                     qPrintable(t.id + QLatin1Char('/') + test + QStringLiteral(": ") + row.value(QStringLiteral("skipped")).toString()));
+            for (const QString &spread : {QStringLiteral("rec/s"), QStringLiteral("lost")}) {
+                const bool lost = spread == QLatin1String("lost");
+                double previous = -1;
+                for (const QString &at : {QStringLiteral(" min"), QStringLiteral(" median"), QStringLiteral(" max")}) {
+                    checkFigure(row, spread + at, false, lost);
+                    if (QTest::currentTestFailed())
+                        return;
+                    const double value = figureOf(row, spread + at).value(QStringLiteral("value")).toDouble();
+                    QVERIFY2(value >= previous, qPrintable(t.id + QLatin1Char('/') + test + QStringLiteral(": min, median, max out of order")));
+                    previous = value;
+                }
+            }
+            checkFigure(row, QStringLiteral("received min"), false); // > 0: no receiver went without
+            if (t.id == QLatin1String("udp"))
+                QCOMPARE(figureOf(row, QStringLiteral("receivers known")).value(QStringLiteral("value")).toInt(-1), receivers);
         }
     }
 
@@ -264,6 +297,9 @@ private slots:
                 if (QTest::currentTestFailed())
                     return;
             }
+            checkFanOutRows(t, mine);
+            if (QTest::currentTestFailed())
+                return;
             const QJsonObject idle = mine.value(QStringLiteral("idle"));
             QVERIFY2(!idle.isEmpty() && !idle.contains(QStringLiteral("skipped")), qPrintable(t.id + QStringLiteral(": idle row")));
             checkFigure(idle, QStringLiteral("idle cpu"), hasFloor, true);

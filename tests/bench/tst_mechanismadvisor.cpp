@@ -15,8 +15,12 @@ private slots:
     void measuredFiguresRankAndJustify();
     void lowestCpuAndLowestLatencyReweigh();
     void wholeMechanismSkippedKeepsItsSentence();
+    void oneToManyWithoutFanOutRowsFallsBackToCapabilities();
+    void oneToManyRanksByRecordsPerReceiver();
 
 private:
+    static MechanismAdvisor oneToManyAdvisor();
+    static BenchRow fanOut(const QString &id, int receivers, double rateMedian, double lostMin, double lostMedian, double lostMax);
     static TransportMetadata mechanism(const QString &id, bool reliable, bool multipleSenders, TransportCapabilities::Scope scope,
                                        qint64 maxMessageBytes);
     static BenchRow latency(const QString &id, double p50, double floor);
@@ -188,6 +192,91 @@ void TestMechanismAdvisor::wholeMechanismSkippedKeepsItsSentence()
     QVERIFY(clipboard->fits);
     QCOMPARE(clipboard->figures.notMeasured, skipped.skipped);
     QCOMPARE(clipboard->text, QStringLiteral("clipboard: not fully measured in the last run"));
+}
+
+// tcp reaches one receiver; udp fans out (its sender waits for no ack); the clipboard is read
+// by every receiver on the display without fanOut's session rules.
+MechanismAdvisor TestMechanismAdvisor::oneToManyAdvisor()
+{
+    using Scope = TransportCapabilities::Scope;
+    TransportMetadata udp = mechanism(QStringLiteral("udp"), false, true, Scope::Lan, 16 * 1024 * 1024 + 40);
+    udp.capabilities.fanOut = true;
+    TransportMetadata clipboard = mechanism(QStringLiteral("clipboard"), false, false, Scope::ThisMachine, 16 * 1024 * 1024 + 40);
+    clipboard.capabilities.multipleReceivers = true;
+    MechanismAdvisor advisor;
+    advisor.setMechanisms({mechanism(QStringLiteral("tcp"), true, true, Scope::Internet, 64 * 1024 * 1024 + 40), udp, clipboard});
+    return advisor;
+}
+
+BenchRow TestMechanismAdvisor::fanOut(const QString &id, int receivers, double rateMedian, double lostMin, double lostMedian,
+                                      double lostMax)
+{
+    BenchRow row;
+    row.mechanism = id;
+    row.test = QStringLiteral("fanout-%1").arg(receivers);
+    const QList<QPair<QString, double>> figures{{QStringLiteral("rec/s min"), rateMedian * 0.9},
+                                               {QStringLiteral("rec/s median"), rateMedian},
+                                               {QStringLiteral("rec/s max"), rateMedian * 1.1},
+                                               {QStringLiteral("lost min"), lostMin},
+                                               {QStringLiteral("lost median"), lostMedian},
+                                               {QStringLiteral("lost max"), lostMax}};
+    for (const auto &[name, value] : figures) {
+        BenchFigure f;
+        f.name = name;
+        f.value = value;
+        row.figures << f;
+    }
+    return row;
+}
+
+void TestMechanismAdvisor::oneToManyWithoutFanOutRowsFallsBackToCapabilities()
+{
+    MechanismAdvisor advisor = oneToManyAdvisor();
+    BenchReport report;
+    report.rows << latency(QStringLiteral("tcp"), 52, 37) << latency(QStringLiteral("udp"), 60, 40);
+    advisor.setReport(report);
+    QVERIFY(advisor.hasMeasurements());
+    QVERIFY(!advisor.hasFanOutMeasurements());
+    const QVector<MechanismAdvisor::Entry> entries = advisor.advise(MechanismAdvisor::OneToMany);
+    // Both lossy; udp takes several senders, so it comes first by capabilities.
+    QCOMPARE(ids(entries, true), (QStringList{QStringLiteral("udp"), QStringLiteral("clipboard")}));
+    QCOMPARE(ids(entries, false), QStringList{QStringLiteral("tcp")});
+    QCOMPARE(entries.last().text, QStringLiteral("tcp: no — reaches one receiver at a time"));
+    QVERIFY2(entries.first().text.endsWith(QLatin1String("fan-out not measured yet")), qPrintable(entries.first().text));
+    QVERIFY(!entries.first().text.contains(QLatin1String("p50"))); // a round trip says nothing of fan-out
+    QVERIFY(advisor.basis(MechanismAdvisor::OneToMany).startsWith(QLatin1String("One to many is not measured yet")));
+    // Without the need, the same run ranks by its round trips as before.
+    QVERIFY(advisor.basis({}).contains(QLatin1String("p50 round trip")));
+}
+
+void TestMechanismAdvisor::oneToManyRanksByRecordsPerReceiver()
+{
+    MechanismAdvisor advisor = oneToManyAdvisor();
+    BenchReport report;
+    // udp is fastest to one receiver but slower than the clipboard to four: the most receivers measured decide.
+    report.rows << fanOut(QStringLiteral("udp"), 1, 900000, 0, 0, 0) << fanOut(QStringLiteral("udp"), 4, 200000, 0, 1, 3)
+                << fanOut(QStringLiteral("clipboard"), 2, 100000, 0, 0, 0) << fanOut(QStringLiteral("clipboard"), 4, 300000, 5, 10, 20);
+    advisor.setReport(report);
+    QVERIFY(advisor.hasFanOutMeasurements());
+    const QVector<MechanismAdvisor::Entry> entries = advisor.advise(MechanismAdvisor::OneToMany);
+    QCOMPARE(ids(entries, true), (QStringList{QStringLiteral("clipboard"), QStringLiteral("udp")}));
+    QCOMPARE(entries.at(0).figures.fanOutReceivers, 4);
+    QCOMPARE(entries.at(0).score, 1.0);
+    QCOMPARE(entries.at(1).score, 1.5); // 300,000 / 200,000
+    QCOMPARE(entries.at(0).text, QStringLiteral("clipboard: to 4 receivers: 0.30 M records/s each (median; slowest 0.27 M "
+                                                "records/s), frames lost per receiver 5 / 10 / 20 (min / median / max)"));
+    QVERIFY2(entries.at(1).text.contains(QLatin1String("frames lost per receiver 0 / 1 / 3")), qPrintable(entries.at(1).text));
+    QVERIFY(advisor.basis(MechanismAdvisor::OneToMany).contains(QLatin1String("records/s per receiver")));
+
+    // A mechanism whose fan-out rows all failed is not ranked on them.
+    BenchRow failed = fanOut(QStringLiteral("clipboard"), 4, 0, 0, 0, 0);
+    failed.figures.clear();
+    failed.skipped = QStringLiteral("receiver 3 of 4 gave no summary");
+    report.rows = {fanOut(QStringLiteral("udp"), 4, 200000, 0, 1, 3), failed};
+    advisor.setReport(report);
+    const QVector<MechanismAdvisor::Entry> again = advisor.advise(MechanismAdvisor::OneToMany);
+    QCOMPARE(ids(again, true), (QStringList{QStringLiteral("udp"), QStringLiteral("clipboard")}));
+    QCOMPARE(again.at(1).text, QStringLiteral("clipboard: not fully measured in the last run"));
 }
 
 QTEST_GUILESS_MAIN(TestMechanismAdvisor)

@@ -10,6 +10,7 @@
 #include "listsource.h"
 #include "manualendpoint.h"
 #include "receiversession.h"
+#include "receivertally.h"
 #include "sendersession.h"
 
 #include <QFile>
@@ -189,6 +190,48 @@ private slots:
         QCOMPARE(decoded(endpoint.sent.last()).header.type, Wire::FrameType::Bye);
         QCOMPARE(decoded(endpoint.sent.last()).header.sequence, 6u);
         QCOMPARE(finished.at(0).at(0).value<SenderSession::Summary>().framesUnacknowledged, 0);
+    }
+
+    void tallyCountsTheReceiversTheEndpointAnnounces()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        TransportMetadata udp;
+        udp.name = QStringLiteral("UDP");
+        udp.capabilities.fanOut = true;
+        udp.capabilities.knowsReceivers = true;
+        ReceiverTally tally(&endpoint, udp);
+        QSignalSpy changed(&tally, &ReceiverTally::changed);
+        QVERIFY(tally.known());
+        QCOMPARE(tally.count(), 0);
+        QCOMPARE(tally.sentence(), QStringLiteral("No receiver heard from yet."));
+        endpoint.connectPeer(1, QStringLiteral("receiver pid 10"));
+        endpoint.connectPeer(2, QStringLiteral("receiver pid 11"));
+        endpoint.connectPeer(2, QStringLiteral("receiver pid 11")); // announced twice: still one receiver
+        QCOMPARE(tally.count(), 2);
+        QCOMPARE(tally.sentence(), QStringLiteral("2 receivers known."));
+        endpoint.disconnectPeer(1, QStringLiteral("it closed"));
+        endpoint.disconnectPeer(7, QStringLiteral("never announced")); // not counted, so not uncounted
+        QCOMPARE(tally.count(), 1);
+        QCOMPARE(tally.sentence(), QStringLiteral("1 receiver known."));
+        QCOMPARE(tally.peak(), 2);
+        QCOMPARE(tally.peakSentence(), QStringLiteral("At most 2 receivers known at once."));
+        QCOMPARE(changed.count(), 3); // only real changes
+        QCOMPARE(changed.last().at(0).toInt(), 1);
+    }
+
+    void tallySaysWhenTheMechanismCannotTell()
+    {
+        ManualEndpoint endpoint(EndpointRole::Sender, QStringLiteral("x"));
+        TransportMetadata clipboard;
+        clipboard.name = QStringLiteral("Clipboard");
+        clipboard.capabilities.multipleReceivers = true;
+        ReceiverTally tally(&endpoint, clipboard);
+        endpoint.connectPeer(1, QStringLiteral("someone")); // ignored: the metadata says it cannot tell
+        QVERIFY(!tally.known());
+        QCOMPARE(tally.count(), -1);
+        QCOMPARE(tally.sentence(), QStringLiteral("Clipboard cannot tell how many receivers listen."));
+        QCOMPARE(tally.peakSentence(), tally.sentence());
+        QCOMPARE(tally.peak(), -1);
     }
 
     void frameTooLargeIsSplit()

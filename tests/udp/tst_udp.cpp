@@ -134,6 +134,9 @@ private slots:
         QVERIFY2(sent.exitCode == 0, qPrintable(sent.err));
         const qint64 framesSent = AppProcess::summaryNumber(sent.out, QStringLiteral("in (\\d+) frames"));
         QVERIFY(framesSent > 0);
+        // Every receiver answered the sender's Hello, so the sender knows of all four.
+        QVERIFY2(sent.out.contains(QStringLiteral("At most 4 receivers known at once.")), qPrintable(sent.out));
+        QVERIFY2(!sent.out.contains(QStringLiteral("connected")), qPrintable(sent.out));
         const EmployeeList generated = EmployeeGenerator(1).take(100000);
         for (int i = 0; i < 4; ++i) {
             const AppProcess::Result got = AppProcess::finish(*receivers[size_t(i)], 120000);

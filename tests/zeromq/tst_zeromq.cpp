@@ -274,6 +274,37 @@ private slots:
         QVERIFY(plain.remove());
     }
 
+    // A receiver given an access token (required beyond loopback, allowed on it) admits a
+    // sender that proves it knows the token and refuses one that does not, with a sentence and a
+    // bad frame, and goes on serving.
+    void accessTokenAdmitsOnlyWhoKnowsIt()
+    {
+        const QString address = QStringLiteral("tcp://127.0.0.1:%1").arg(freeTcpPort());
+        const QString csv = m_dir.filePath(uniqueName() + QStringLiteral(".csv"));
+        const QStringList token{QStringLiteral("--token"), QStringLiteral("zeromq-test-token-0123456789")};
+        auto receiver = AppProcess::startReceiver(args(QStringLiteral("zeromq"), address) + token
+                                                  << QStringLiteral("--expect") << QStringLiteral("500") << QStringLiteral("--export")
+                                                  << csv << QStringLiteral("--timeout") << QStringLiteral("60"));
+        QVERIFY(receiver);
+        const AppProcess::Result wrong = AppProcess::runSender(args(QStringLiteral("zeromq"), address)
+                                                               << QStringLiteral("--token") << QStringLiteral("a-wrong-token-9876543210")
+                                                               << QStringLiteral("--generate") << QStringLiteral("10"),
+                                                               60000);
+        QVERIFY2(wrong.exitCode != 0, qPrintable(AppProcess::both(wrong)));
+        const AppProcess::Result right = AppProcess::runSender(args(QStringLiteral("zeromq"), address) + token
+                                                               << QStringLiteral("--generate") << QStringLiteral("500"),
+                                                               60000);
+        QVERIFY2(right.exitCode == 0, qPrintable(AppProcess::both(right)));
+        const AppProcess::Result got = AppProcess::finish(*receiver, 60000);
+        AppProcess::logLines(got.out);
+        AppProcess::logLines(got.err);
+        QVERIFY2(got.exitCode == 0, qPrintable(got.err));
+        const QStringList refused = AppProcess::linesWith(got.err, QStringLiteral("does not know this receiver's token"));
+        QVERIFY2(refused.size() == 1, qPrintable(got.err));
+        QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) bad frames")), 1);
+        QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(500));
+    }
+
     void sentencesForWhatUsersGetWrong()
     {
         const QString name = uniqueName();
