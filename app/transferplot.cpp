@@ -219,7 +219,8 @@ QStringList TransferPlot::summaryLines(Role role, const Figures &f)
             lines << tr("Latency of the frames: p50 %1 ms, p99 %2 ms").arg(milliseconds(f.latencyP50Ms), milliseconds(f.latencyP99Ms));
     } else {
         lines << tr("%1 records sent in %2 frames over %3 s: %4 records/s").arg(number(f.records), number(f.frames), seconds, rate);
-        lines << tr("%1 records acknowledged by the receiver").arg(number(f.acked));
+        lines << (f.acked >= 0 ? tr("%1 records acknowledged by the receiver").arg(number(f.acked))
+                               : tr("One to many: each receiver counts what it got"));
     }
     return lines;
 }

@@ -27,7 +27,7 @@ public:
     {
         qint64 records = 0; // received, or sent
         qint64 frames = 0;
-        qint64 acked = -1;  // the sender's; -1 on the receiver
+        qint64 acked = -1;  // the sender's; -1 on the receiver and on a one-to-many sender (nobody acknowledges)
         double seconds = 0;
         double recordsPerSecond = 0;
         double latencyP50Ms = TransferMeter::NoValue;

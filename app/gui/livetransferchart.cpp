@@ -74,6 +74,7 @@ void LiveTransferChart::setOneToMany(bool oneToMany)
 {
     if (m_role != Role::Sender)
         return;
+    m_oneToMany = oneToMany;
     QLineSeries *acked = m_plot->series().constFirst();
     acked->setVisible(!oneToMany);
     for (QLegendMarker *marker : m_view->chart()->legend()->markers(acked))
@@ -195,7 +196,7 @@ TransferPlot::Figures LiveTransferChart::figures() const
     }
     f.records = m_senderSummary.recordsSent;
     f.frames = m_senderSummary.framesSent;
-    f.acked = m_senderSummary.recordsAcked;
+    f.acked = m_oneToMany ? -1 : m_senderSummary.recordsAcked;
     // Once finished, the session's own figures: the same as the status line says.
     f.seconds = m_senderFinished ? double(m_senderSummary.elapsedMs) / 1000.0 : totals.seconds;
     f.recordsPerSecond = m_senderFinished ? m_senderSummary.recordsPerSecond()

@@ -75,6 +75,7 @@ private:
     QPointer<SenderSession> m_sender;
     SenderSession::Summary m_senderSummary; // the latest, kept when the session is gone
     bool m_senderFinished = false;
+    bool m_oneToMany = false; // a fan-out sender: nobody acknowledges, so no acknowledged figure
     QTimer m_redrawTimer;
     QChartView *m_view;
     std::unique_ptr<TransferPlot> m_plot;

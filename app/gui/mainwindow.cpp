@@ -422,7 +422,8 @@ void MainWindow::updateStatus()
                                            : tr("Listening over %1 · %2 senders connected").arg(where).arg(m_peerNames.size());
             break;
         case State::Connected:
-            text = tr("Connected over %1").arg(where);
+            // A fan-out sender is connected to no one in particular: it publishes.
+            text = m_transport.capabilities.fanOut ? tr("Sending over %1: one to many").arg(where) : tr("Connected over %1").arg(where);
             break;
         case State::Failed:
             text = tr("Failed: see Events below");

@@ -207,8 +207,10 @@ void SenderPanel::detach()
         const SenderSession::Summary &s = m_session->summary();
         if (m_session->busy())
             emit logged(LogView::Severity::Warning,
-                        tr("Transfer stopped: %1 records sent, %2 acknowledged by the receiver.")
-                            .arg(number(s.recordsSent), number(s.recordsAcked)));
+                        m_sessionOptions.fanOut
+                            ? tr("Transfer stopped: %1 records sent, one to many; each receiver counts what it got.").arg(number(s.recordsSent))
+                            : tr("Transfer stopped: %1 records sent, %2 acknowledged by the receiver.")
+                                  .arg(number(s.recordsSent), number(s.recordsAcked)));
         m_session->disconnect(this);
         m_session->deleteLater();
         m_session = nullptr;

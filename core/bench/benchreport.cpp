@@ -49,7 +49,10 @@ QString formatSpread(double median, double low, double high)
 // One table cell: the plain value of a single run, or the median with its spread.
 QString formatCell(double value, const QVector<double> &samples, double low, double high)
 {
-    return samples.size() > 1 ? formatSpread(value, low, high) : format(value);
+    if (samples.size() > 1)
+        return formatSpread(value, low, high);
+    // A count (receivers, records) reads as one: "4", not "4.00".
+    return value == std::floor(value) && std::fabs(value) < 1e15 ? QString::number(qint64(value)) : format(value);
 }
 
 QString formatTarget(const BenchFigure &f)
@@ -259,15 +262,17 @@ QString BenchReport::toTable() const
                .arg(machine.cpuModel).arg(machine.cores).arg(machine.kernel, machine.qtVersion, machine.buildType,
                                                                    machine.date, machine.profile)
                .arg(machine.runs > 1 ? QStringLiteral(", %1 runs interleaved: median (min\u2013max)").arg(machine.runs) : QString());
-    // Value and floor columns as wide as their widest cell: a spread takes more than a number.
-    int valueWidth = 12, floorWidth = 12;
+    // Figure, value and floor columns as wide as their widest cell: a spread takes more than a
+    // number, and the fan-out rows' figures ("rec/s median rec/s") more than "p50 us".
+    int figureWidth = 12, valueWidth = 12, floorWidth = 12;
     for (const BenchRow &row : rows)
         for (const BenchFigure &f : row.figures) {
+            figureWidth = std::max(figureWidth, int(f.name.size() + 1 + f.unit.size()));
             valueWidth = std::max(valueWidth, int(formatCell(f.value, f.samples, f.min(), f.max()).size()));
             floorWidth = std::max(floorWidth, int(formatCell(f.floor, f.floorSamples, f.floorMin(), f.floorMax()).size()));
         }
     const QString line = QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n");
-    out << line.arg(QStringLiteral("mechanism"), -14).arg(QStringLiteral("test"), -40).arg(QStringLiteral("figure"), -12)
+    out << line.arg(QStringLiteral("mechanism"), -14).arg(QStringLiteral("test"), -40).arg(QStringLiteral("figure"), -figureWidth)
                .arg(QStringLiteral("value"), valueWidth).arg(QStringLiteral("floor"), floorWidth).arg(QStringLiteral("ratio"), 8)
                .arg(QStringLiteral("floor mechanism"));
     QString lastMechanism;
@@ -275,7 +280,7 @@ QString BenchReport::toTable() const
         const QString mechanism = row.mechanism == lastMechanism ? QString() : row.mechanism;
         lastMechanism = row.mechanism;
         if (!row.skipped.isEmpty()) {
-            out << line.arg(mechanism, -14).arg(row.label, -40).arg(QStringLiteral("skipped:"), -12)
+            out << line.arg(mechanism, -14).arg(row.label, -40).arg(QStringLiteral("skipped:"), -figureWidth)
                        .arg(QString(), valueWidth).arg(QString(), floorWidth).arg(QString(), 8).arg(row.skipped);
             continue;
         }
@@ -288,7 +293,7 @@ QString BenchReport::toTable() const
             if (f.hasTarget())
                 floorName += (floorName.isEmpty() ? QString() : QStringLiteral("; ")) + formatTarget(f);
             out << line.arg(first ? mechanism : QString(), -14).arg(first ? row.label : QString(), -40)
-                       .arg(f.name + QLatin1Char(' ') + f.unit, -12).arg(formatCell(f.value, f.samples, f.min(), f.max()), valueWidth)
+                       .arg(f.name + QLatin1Char(' ') + f.unit, -figureWidth).arg(formatCell(f.value, f.samples, f.min(), f.max()), valueWidth)
                        .arg(formatCell(f.floor, f.floorSamples, f.floorMin(), f.floorMax()), floorWidth).arg(ratio, 8).arg(floorName);
             first = false;
         }

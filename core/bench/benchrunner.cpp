@@ -751,7 +751,7 @@ void BenchRunner::measureTransport(const QString &id, ITransport *transport, con
             // One to many (udp) drops what a receiver cannot take; the clipboard keeps only the latest frame.
             row.skipped = meta.capabilities.fanOut
                 ? QStringLiteral("%1 has no flow control: one-way throughput would measure the sender's pacing and the "
-                                 "datagrams dropped, not delivery (latency above is measured with round trips)").arg(meta.name)
+                                 "frames dropped, not delivery (latency above is measured with round trips)").arg(meta.name)
                 : QStringLiteral("%1 keeps only the latest frame: one-way throughput would measure overwrites, "
                                  "not delivery (latency above is measured with acknowledged round trips)").arg(meta.name);
             addRow(row);
@@ -842,8 +842,12 @@ void BenchRunner::measureScaling(const QString &id, const TransportMetadata &met
         row.floorNote = floorNote;
         row.recordsPerFrame = 64;
         if (!meta.capabilities.multipleSenders || !meta.capabilities.reliable) {
-            row.skipped = !meta.capabilities.reliable ? QStringLiteral("lossy: concurrent senders would overwrite each other")
-                                                      : QStringLiteral("the mechanism takes one sender at a time");
+            const TransportCapabilities &c = meta.capabilities;
+            row.skipped = !c.reliable && !c.fanOut ? QStringLiteral("lossy: concurrent senders would overwrite each other")
+                          : !c.multipleSenders    ? QStringLiteral("the mechanism takes one sender at a time%1")
+                                                        .arg(c.fanOut ? QStringLiteral(" (one to many: see the fan-out rows)") : QString())
+                                                  : QStringLiteral("no flow control: several senders would measure what they "
+                                                                   "lose, not their throughput (one to many: see the fan-out rows)");
             addRow(row);
             continue;
         }
