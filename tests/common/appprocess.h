@@ -138,6 +138,21 @@ inline QString both(const Result &r)
     return r.out + r.err;
 }
 
+// Waits until the running process's stdout so far holds `needle` (nothing is consumed): for a
+// sender, "Sender connected" or "Sender ready", which may follow other lines (a fan-out sender
+// first says how many receivers it knows of).
+inline bool waitForOutput(QProcess &process, const QByteArray &needle, int timeoutMs)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (!process.peek(process.bytesAvailable()).contains(needle)) {
+        if (clock.elapsed() > timeoutMs || process.state() == QProcess::NotRunning)
+            return false;
+        process.waitForReadyRead(100);
+    }
+    return true;
+}
+
 // Runs this thread's event loop (the test's own sockets keep working) until `done` or the
 // timeout; `meanwhile`, if given, runs on every turn.
 inline bool spinUntil(const std::function<bool()> &done, int timeoutMs, const std::function<void()> &meanwhile = {})
