@@ -159,7 +159,9 @@ public:
                             QStringLiteral("type"), QStringLiteral("veth"), QStringLiteral("peer"), QStringLiteral("name"),
                             senderLink, QStringLiteral("netns"), sender});
         if (veth.exitCode != 0)
-            return QStringLiteral("`ip link add ... type veth` failed (%1): this kernel cannot make a veth pair here")
+            return QStringLiteral("`ip -n <namespace> link add ... type veth` failed (%1): namespaces cannot be entered here (a "
+                                  "chroot whose / is not a mount point, as in scripts/check-clean-debian.sh) or this "
+                                  "kernel has no veth")
                 .arg(veth.output);
         *unsupported = false;
         for (const auto &[name, link, address] : {std::tuple{receiver, receiverLink, ReceiverIp}, std::tuple{sender, senderLink, SenderIp}}) {
