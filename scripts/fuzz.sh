@@ -35,8 +35,8 @@ all=(decode streamframer mailslot namedpipe shmring clipboard csvreader pluginme
 # short enough to keep the executions fast.
 max_len() {
     case "$1" in
-        decode|streamframer|clipboard) echo 8192 ;;
-        shmring) echo 2048 ;;
+        decode|clipboard) echo 8192 ;;
+        shmring|csvreader) echo 2048 ;;
         *) echo 4096 ;;
     esac
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "frameheader.h"
+#include "native/receivelimits.h"
 
 #include <QByteArray>
 #include <QByteArrayList>
@@ -21,7 +22,7 @@ class QIODevice;
 class IPCWCORE_EXPORT FrameStreamReader
 {
 public:
-    static constexpr qsizetype InitialFrameBytes = 1024 * 1024;
+    static constexpr qsizetype InitialFrameBytes = qsizetype(ipcw::native::InitialFrameBytes);
 
     // Appends bytes; returns the frames completed by them (possibly none).
     QByteArrayList feed(const char *data, qsizetype size);

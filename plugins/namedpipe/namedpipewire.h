@@ -83,7 +83,7 @@ inline std::string checkOutgoingFrame(const std::uint8_t *data, std::size_t size
 class FrameCutter
 {
 public:
-    static constexpr std::size_t InitialFrameBytes = 1024 * 1024;
+    static constexpr std::size_t InitialFrameBytes = ipcw::native::InitialFrameBytes;
 
     // Takes `size` bytes of the stream and appends the frames they complete to `out`. Returns
     // "" or, for a header that is not a frame, why not (the end of a sentence): the stream is

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -27,6 +28,15 @@ struct ReceiveLimits
     // Simultaneous peers; the next one is refused at its hello.
     int maxPeers = 64;
 };
+
+// Memory committed to a stream frame once its header is accepted, before more of it arrived
+// (then doubling with what did): FrameStreamReader's and the named pipe's FrameCutter's. The
+// fuzzers build with 1 KiB (tests/fuzz/CMakeLists.txt): their inputs are that small, so only
+// then do they reach the doubling, and no run maps and zeroes a megabyte.
+#ifndef IPCW_INITIAL_FRAME_BYTES
+#define IPCW_INITIAL_FRAME_BYTES (1024 * 1024)
+#endif
+inline constexpr std::size_t InitialFrameBytes = IPCW_INITIAL_FRAME_BYTES;
 
 // "12.5"
 inline std::string mebibytesText(std::uint64_t bytes)
