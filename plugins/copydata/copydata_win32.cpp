@@ -4,10 +4,14 @@
 #include "native/registry.h"
 #include "native/win32text.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 using ipcw::native::Event;
+using ipcw::native::mebibytesText;
 using ipcw::native::Role;
+using ipcw::native::secondsText;
 using ipcw::native::validAddress;
 using ipcw::native::widen;
 
@@ -16,17 +20,18 @@ namespace {
 constexpr wchar_t ReceiverClass[] = L"IpcWorkshopCopyDataReceiver";
 constexpr wchar_t ReplyClass[] = L"IpcWorkshopCopyDataReply";
 
-// dwData of every IPC Workshop message: "IPCW" in the high half, the kind in the low half, so
-// WM_COPYDATA from unrelated programs is recognised and refused.
-constexpr ULONG_PTR Tag = ULONG_PTR(0x49504357) << 32;
-constexpr ULONG_PTR TagMask = ~ULONG_PTR(0xffffffff);
-enum Kind : ULONG_PTR {
-    Hello = 1, // empty; a sender introduces itself
-    Whole = 2, // one whole frame
-    Begin = 3, // u64 total size; fragments follow
-    Piece = 4, // the next fragment of the frame announced by Begin
-    Bye = 5,   // empty; the sender closes cleanly
-};
+constexpr ULONG_PTR Tag = CopyDataChannelWin32::Tag;
+constexpr ULONG_PTR TagMask = CopyDataChannelWin32::TagMask;
+using Kind = CopyDataChannelWin32::Kind;
+constexpr Kind Hello = CopyDataChannelWin32::Hello;
+constexpr Kind Whole = CopyDataChannelWin32::Whole;
+constexpr Kind Begin = CopyDataChannelWin32::Begin;
+constexpr Kind Piece = CopyDataChannelWin32::Piece;
+constexpr Kind Bye = CopyDataChannelWin32::Bye;
+
+// A fragmented frame's memory grows as its pieces arrive: this much first, then twice what
+// arrived, up to the frame's length (as the named pipe's FrameCutter does).
+constexpr std::size_t InitialFrameBytes = 1024 * 1024;
 
 // Sends that take longer than this mean the other side stopped pumping messages.
 constexpr UINT SendTimeoutMs = 30000;
@@ -79,6 +84,7 @@ std::string CopyDataChannelWin32::open(Role role, const std::string &address)
         return "The copydata address \"" + address
             + "\" is not usable: give 1 to 200 characters without backslashes or control characters.";
     const std::wstring name = widen(address);
+    m_budget.setLimit(receiveLimits().maxPendingBytes);
 
     if (role == Role::Receiver) {
         // The window name alone cannot be claimed atomically; this named object can, and it
@@ -135,6 +141,40 @@ CopyDataChannelWin32::Peer &CopyDataChannelWin32::peerFor(HWND window)
     return peer;
 }
 
+std::string CopyDataChannelWin32::senderName(HWND window) const
+{
+    char handle[32];
+    std::snprintf(handle, sizeof handle, "%llx", static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(window)));
+    DWORD pid = 0;
+    const auto found = m_peers.find(window);
+    if (found != m_peers.end())
+        pid = found->second.pid;
+    else
+        GetWindowThreadProcessId(window, &pid);
+    return "The copydata sender with window " + std::string(handle) + " (process " + std::to_string(pid) + ")";
+}
+
+void CopyDataChannelWin32::refuse(HWND from, const std::string &why)
+{
+    Event event;
+    event.kind = Event::Kind::Refused;
+    if (m_peers.count(from))
+        event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(from));
+    event.text = senderName(from) + " " + why;
+    m_window.push(std::move(event));
+}
+
+bool CopyDataChannelWin32::admit(HWND window)
+{
+    if (m_role != Role::Receiver || m_peers.count(window))
+        return true;
+    if (m_peers.size() < std::size_t(std::max(receiveLimits().maxPeers, 0)))
+        return true;
+    refuse(window, "was turned away: this receiver already serves " + std::to_string(m_peers.size())
+                       + " senders, its limit (--max-peers).");
+    return false;
+}
+
 void CopyDataChannelWin32::dropPeer(HWND window, const std::string &how)
 {
     auto found = m_peers.find(window);
@@ -181,6 +221,31 @@ void CopyDataChannelWin32::onSignalled(HANDLE handle)
     }
 }
 
+int CopyDataChannelWin32::expireStalled(int waitMs)
+{
+    const int timeoutMs = receiveLimits().peerTimeoutMs;
+    const auto now = std::chrono::steady_clock::now();
+    m_stalls.clear();
+    for (auto &entry : m_peers) {
+        Peer &peer = entry.second;
+        if (!peer.expected)
+            continue; // between frames a sender may stay idle as long as it likes
+        if (now - peer.lastProgress < std::chrono::milliseconds(timeoutMs)) {
+            m_stalls.note(peer.lastProgress, timeoutMs);
+            continue;
+        }
+        const long long idleMs = std::chrono::duration_cast<std::chrono::milliseconds>(now - peer.lastProgress).count();
+        refuse(entry.first, "stopped in the middle of a frame: " + std::to_string(peer.partial.size()) + " of its "
+                                + std::to_string(peer.expected) + " bytes had arrived, then nothing came for "
+                                + secondsText(idleMs) + " s (the limit is " + secondsText(timeoutMs)
+                                + " s, --peer-timeout): the partial frame was dropped, the sender stays.");
+        peer.expected = 0;
+        peer.partial = {};
+        peer.share.release();
+    }
+    return m_stalls.shorten(waitMs);
+}
+
 std::string CopyDataChannelWin32::waitFailed(DWORD error)
 {
     return "Waiting for copydata messages failed: " + lastErrorText(error) + ".";
@@ -199,7 +264,19 @@ LRESULT CopyDataChannelWin32::onCopyData(HWND from, const COPYDATASTRUCT *data)
     if (size && !bytes)
         return FALSE;
 
-    switch (data->dwData & ~TagMask) {
+    const Kind kind = Kind(data->dwData & ~TagMask);
+    if (kind == Hello || kind == Whole || kind == Begin) {
+        if (!admit(from))
+            return CopyDataChannelWin32::FullResult;
+    }
+    const auto frameEvent = [from](std::vector<std::uint8_t> &&frame) {
+        Event event;
+        event.kind = Event::Kind::Frame;
+        event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(from));
+        event.frame = std::move(frame);
+        return event;
+    };
+    switch (kind) {
     case Hello:
         peerFor(from);
         return TRUE;
@@ -208,16 +285,21 @@ LRESULT CopyDataChannelWin32::onCopyData(HWND from, const COPYDATASTRUCT *data)
                                                 : "The copydata receiver closed.");
         return TRUE;
     case Whole: {
-        if (size == 0 || size > MaxFrameBytes)
-            return FALSE;
         Peer &peer = peerFor(from);
+        if (size == 0 || size > FragmentBytes) {
+            refuse(from, "sent a whole-frame message of " + std::to_string(size) + " bytes; at most "
+                             + std::to_string(FragmentBytes) + " are allowed, larger frames come in pieces: it was "
+                             "dropped, the sender stays.");
+            return FALSE;
+        }
         if (peer.expected)
             return FALSE;
-        Event event;
-        event.kind = Event::Kind::Frame;
-        event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(from));
-        event.frame.assign(bytes, bytes + size);
-        m_window.push(std::move(event));
+        if (!m_delivered.resize(m_budget, m_delivered.bytes() + size)) {
+            refuse(from, "sent a frame of " + std::to_string(size) + " bytes when " + m_budget.describe()
+                             + ", frames not yet taken included: it was dropped, the sender stays.");
+            return FALSE;
+        }
+        m_window.push(frameEvent(std::vector<std::uint8_t>(bytes, bytes + size)));
         return TRUE;
     }
     case Begin: {
@@ -230,9 +312,17 @@ LRESULT CopyDataChannelWin32::onCopyData(HWND from, const COPYDATASTRUCT *data)
         Peer &peer = peerFor(from);
         if (peer.expected)
             return FALSE;
+        if (total > m_budget.limit()) {
+            refuse(from, "announced a frame of " + std::to_string(total)
+                             + " bytes, more than this receiver's whole budget for unfinished frames ("
+                             + mebibytesText(m_budget.limit()) + " MiB, --max-pending-mib): it was refused, the "
+                             "sender stays.");
+            return FALSE;
+        }
+        // Nothing is reserved on Begin's word: the memory comes with the pieces.
         peer.expected = std::size_t(total);
-        peer.partial.clear();
-        peer.partial.reserve(peer.expected);
+        peer.partial = {};
+        peer.lastProgress = std::chrono::steady_clock::now();
         return TRUE;
     }
     case Piece: {
@@ -241,20 +331,35 @@ LRESULT CopyDataChannelWin32::onCopyData(HWND from, const COPYDATASTRUCT *data)
             || size > found->second.expected - found->second.partial.size())
             return FALSE;
         Peer &peer = found->second;
+        const std::size_t need = peer.partial.size() + size;
+        if (need > peer.partial.capacity()) {
+            const std::size_t target = std::min(peer.expected, std::max({InitialFrameBytes, 2 * peer.partial.size(), need}));
+            if (!peer.share.resize(m_budget, target)) {
+                refuse(from, "needed " + mebibytesText(target - peer.share.bytes()) + " MiB more for its frame of "
+                                 + std::to_string(peer.expected) + " bytes (" + std::to_string(peer.partial.size())
+                                 + " had arrived) when " + m_budget.describe()
+                                 + ": the frame was dropped, the sender stays.");
+                peer.expected = 0;
+                peer.partial = {};
+                peer.share.release();
+                return FALSE;
+            }
+            peer.partial.reserve(target);
+        }
         peer.partial.insert(peer.partial.end(), bytes, bytes + size);
+        peer.lastProgress = std::chrono::steady_clock::now();
         if (peer.partial.size() == peer.expected) {
-            Event event;
-            event.kind = Event::Kind::Frame;
-            event.peer = std::uint64_t(reinterpret_cast<std::uintptr_t>(from));
-            event.frame.swap(peer.partial);
+            // Its share moves to the frames waiting for receive(): the same bytes, so it fits.
+            peer.share.release();
+            m_delivered.resize(m_budget, m_delivered.bytes() + peer.partial.size());
             peer.expected = 0;
-            m_window.push(std::move(event));
+            m_window.push(frameEvent(std::move(peer.partial)));
+            peer.partial = {};
         }
         return TRUE;
     }
-    default:
-        return FALSE;
     }
+    return FALSE;
 }
 
 std::string CopyDataChannelWin32::sendMessage(HWND target, ULONG_PTR kind, const void *data, std::size_t size)
@@ -278,6 +383,9 @@ std::string CopyDataChannelWin32::sendMessage(HWND target, ULONG_PTR kind, const
                                           : "The copydata sender has gone; its reply was dropped.";
         return "Sending WM_COPYDATA failed: " + lastErrorText(error) + ".";
     }
+    if (accepted == DWORD_PTR(FullResult))
+        return "The copydata receiver \"" + m_address
+            + "\" already serves as many senders as it allows (--max-peers): try again when one has finished.";
     if (!accepted)
         return "The copydata peer refused the message (not from a connected IPC Workshop peer, too large, or out "
                "of order).";
@@ -310,7 +418,10 @@ std::string CopyDataChannelWin32::send(const std::uint8_t *data, std::size_t siz
 
 Event CopyDataChannelWin32::receive(int timeoutMs)
 {
-    return m_window.receive(timeoutMs);
+    Event event = m_window.receive(timeoutMs);
+    if (event.kind == Event::Kind::Frame)
+        m_delivered.resize(m_budget, m_delivered.bytes() - std::min<std::uint64_t>(m_delivered.bytes(), event.frame.size()));
+    return event;
 }
 
 void CopyDataChannelWin32::interrupt()
@@ -323,6 +434,7 @@ void CopyDataChannelWin32::close()
     if (m_window.handle() && m_role == Role::Sender && m_receiverWindow && IsWindow(m_receiverWindow))
         sendMessage(m_receiverWindow, Bye, nullptr, 0);
     m_window.reset();
+    m_delivered.release();
     for (auto &entry : m_peers)
         if (entry.second.process)
             CloseHandle(entry.second.process);

@@ -10,6 +10,7 @@
 #include <aclapi.h>
 #include <sddl.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -22,6 +23,14 @@ using namespace namedpipe;
 constexpr DWORD PipeBufferBytes = 1 << 20;
 constexpr DWORD FirstReadBytes = 64 * 1024; // enough for a typical frame in one ReadFile
 constexpr int FramesPerRound = 16;          // per sender before the others get a turn
+constexpr std::size_t BytesPerRound = 1 << 20; // likewise: a big message is read over several rounds
+// Memory for a message is grown as it arrives: this much once it has more than the first read,
+// then twice what arrived, up to the frame's length (as namedpipe::FrameCutter does).
+constexpr std::size_t InitialFrameBytes = FrameCutter::InitialFrameBytes;
+// The handshake: the receiver's first message on a new instance.
+constexpr std::uint8_t WelcomeByte = 'W';
+constexpr std::uint8_t FullByte = 'F'; // it serves --max-peers senders already
+constexpr DWORD HandshakeTimeoutMs = 10000;
 // WaitForMultipleObjects takes 64 handles: the interrupt, the listening instance, the senders.
 constexpr std::size_t MaxSenders = MAXIMUM_WAIT_OBJECTS - 2;
 constexpr DWORD BusyWaitStepMs = 250;
@@ -101,6 +110,28 @@ bool brokenPipe(DWORD error)
     return error == ERROR_BROKEN_PIPE || error == ERROR_NO_DATA || error == ERROR_PIPE_NOT_CONNECTED;
 }
 
+// Writes one short message on a pipe instance nobody else writes to yet (the handshake byte).
+// A new instance's buffer is empty, so this finishes at once; a bounded wait all the same.
+bool writeHandshake(HANDLE pipe, std::uint8_t byte)
+{
+    OVERLAPPED overlapped{};
+    overlapped.hEvent = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+    if (!overlapped.hEvent)
+        return false;
+    DWORD written = 0;
+    bool ok = WriteFile(pipe, &byte, 1, nullptr, &overlapped) != 0;
+    if (!ok && GetLastError() == ERROR_IO_PENDING) {
+        if (WaitForSingleObject(overlapped.hEvent, 1000) == WAIT_OBJECT_0)
+            ok = GetOverlappedResult(pipe, &overlapped, &written, FALSE) != 0;
+        else
+            cancelAndWait(pipe, &overlapped);
+    } else if (ok) {
+        ok = GetOverlappedResult(pipe, &overlapped, &written, FALSE) != 0;
+    }
+    CloseHandle(overlapped.hEvent);
+    return ok;
+}
+
 } // namespace
 
 struct NamedPipeChannelWin32::Connection
@@ -126,9 +157,16 @@ struct NamedPipeChannelWin32::Connection
     OVERLAPPED readOverlapped{};
     OVERLAPPED writeOverlapped{}; // used by send() only, on the writer thread
     bool readPending = false;
-    std::vector<std::uint8_t> message; // the frame being read
+    std::vector<std::uint8_t> message; // the frame being read; its size is what is committed
     std::size_t have = 0;
     std::size_t expected = 0; // whole frame size once the header is in, else 0
+    bool skipping = false;    // reading the rest of a refused message into the first 64 KiB, to drop it
+    std::size_t skipped = 0;  // bytes of it dropped so far
+    PendingBudget::Share share; // what `message` holds of the receiver's budget
+    std::chrono::steady_clock::time_point lastProgress; // when bytes last came in
+
+    // In the middle of a message: only then does the time limit apply.
+    bool midMessage() const { return have > 0 || skipping; }
 };
 
 NamedPipeChannelWin32::NamedPipeChannelWin32()
@@ -169,6 +207,7 @@ std::string NamedPipeChannelWin32::open(Role role, const std::string &address)
     if (!m_interrupt || !m_connectEvent)
         return "Cannot create the events the named pipe waits on: " + systemMessage(GetLastError()) + ".";
     m_pipeName = L"\\\\.\\pipe\\ipcworkshop-" + widen(m_name);
+    m_budget.setLimit(receiveLimits().maxPendingBytes);
     const std::string error = role == Role::Receiver ? openReceiver() : openSender();
     if (!error.empty())
         close();
@@ -229,15 +268,31 @@ std::string NamedPipeChannelWin32::createListeningInstance(bool first)
 
 void NamedPipeChannelWin32::acceptListening()
 {
+    ULONG pid = 0;
+    GetNamedPipeClientProcessId(static_cast<HANDLE>(m_listen), &pid);
+    m_connectPending = false;
+    ResetEvent(m_connectEvent);
+    if (m_connections.size() >= std::size_t(std::max(receiveLimits().maxPeers, 0))) {
+        refuseListening(pid);
+        return;
+    }
     auto connection = std::make_shared<Connection>();
     connection->pipe = static_cast<HANDLE>(m_listen);
     connection->id = m_nextPeerId++;
-    ULONG pid = 0;
-    if (GetNamedPipeClientProcessId(connection->pipe, &pid))
-        connection->pid = pid;
+    connection->pid = pid;
+    connection->lastProgress = std::chrono::steady_clock::now();
     m_listen = nullptr;
-    m_connectPending = false;
-    ResetEvent(m_connectEvent);
+    if (!writeHandshake(connection->pipe, WelcomeByte)) {
+        // It went away before it was welcomed: nothing to announce, listen for the next one.
+        connection.reset();
+        if (std::string error = createListeningInstance(false); !error.empty()) {
+            Event failure;
+            failure.kind = Event::Kind::Error;
+            failure.text = error;
+            m_events.push_back(std::move(failure));
+        }
+        return;
+    }
     {
         SharedLock lock(m_lock);
         m_connections[connection->id] = connection;
@@ -255,6 +310,26 @@ void NamedPipeChannelWin32::acceptListening()
             failure.text = error;
             m_events.push_back(std::move(failure));
         }
+    }
+}
+
+void NamedPipeChannelWin32::refuseListening(unsigned long pid)
+{
+    const HANDLE pipe = static_cast<HANDLE>(m_listen);
+    m_listen = nullptr;
+    // Closed without DisconnectNamedPipe, which would throw the refusal away unread.
+    writeHandshake(pipe, FullByte);
+    CloseHandle(pipe);
+    Event event;
+    event.kind = Event::Kind::Refused;
+    event.text = "Sender process " + std::to_string(pid) + " was turned away as it connected: this receiver already "
+                 "serves " + std::to_string(m_connections.size()) + " senders, its limit (--max-peers).";
+    m_events.push_back(std::move(event));
+    if (std::string error = createListeningInstance(false); !error.empty()) {
+        Event failure;
+        failure.kind = Event::Kind::Error;
+        failure.text = error;
+        m_events.push_back(std::move(failure));
     }
 }
 
@@ -292,6 +367,34 @@ std::string NamedPipeChannelWin32::openSender()
     }
     auto connection = std::make_shared<Connection>();
     connection->pipe = pipe;
+    // The receiver's welcome, or its refusal: read before anything else, with a time limit.
+    std::uint8_t answer[16] = {};
+    DWORD got = 0;
+    DWORD e = 0;
+    if (!ReadFile(pipe, answer, sizeof answer, nullptr, &connection->readOverlapped)) {
+        e = GetLastError();
+        if (e == ERROR_IO_PENDING) {
+            HANDLE handles[2] = {connection->readOverlapped.hEvent, static_cast<HANDLE>(m_interrupt)};
+            const DWORD r = WaitForMultipleObjects(2, handles, FALSE, HandshakeTimeoutMs);
+            if (r != WAIT_OBJECT_0) {
+                cancelAndWait(pipe, &connection->readOverlapped);
+                return r == WAIT_OBJECT_0 + 1
+                           ? "Connecting to the named pipe '" + m_name + "' was cancelled."
+                           : "The receiver on '" + m_name + "' did not answer within "
+                                 + secondsText(HandshakeTimeoutMs) + " s: it may be stuck. Restart it and try again.";
+            }
+            e = 0;
+        }
+    }
+    if (e == 0 && !GetOverlappedResult(pipe, &connection->readOverlapped, &got, FALSE))
+        e = GetLastError();
+    if (e == 0 && got == 1 && answer[0] == FullByte)
+        return "The receiver on the named pipe '" + m_name
+               + "' already serves as many senders as it allows (--max-peers): try again when one has finished.";
+    if (e != 0 || got != 1 || answer[0] != WelcomeByte)
+        return brokenPipe(e) ? "The receiver on '" + m_name + "' stopped while we were connecting: start it again."
+                             : "The receiver on the named pipe '" + m_name
+                                   + "' did not answer as an IPC Workshop receiver of this version does.";
     {
         SharedLock lock(m_lock);
         m_connections[0] = connection;
@@ -307,16 +410,21 @@ std::shared_ptr<NamedPipeChannelWin32::Connection> NamedPipeChannelWin32::findCo
     return it == m_connections.end() ? nullptr : it->second;
 }
 
-void NamedPipeChannelWin32::dropConnection(const std::shared_ptr<Connection> &connection, const std::string &why)
+std::string NamedPipeChannelWin32::senderName(const Connection &c) const
+{
+    return "Sender " + std::to_string(c.id) + " (process " + std::to_string(c.pid) + ")";
+}
+
+void NamedPipeChannelWin32::dropConnection(const std::shared_ptr<Connection> &connection, const std::string &why,
+                                           Event::Kind kind)
 {
     Event event;
-    event.kind = Event::Kind::PeerGone;
+    event.kind = kind;
     event.peer = connection->id;
     if (m_role == Role::Sender)
         event.text = "The receiver on the named pipe '" + m_name + "' " + why;
     else
-        event.text = "Sender " + std::to_string(connection->id) + " (process " + std::to_string(connection->pid) + ") "
-                     + why;
+        event.text = senderName(*connection) + " " + why;
     if (connection->have > 0)
         event.text += " The " + std::to_string(connection->have)
                       + " bytes of the frame it was in the middle of sending were discarded.";
@@ -336,15 +444,69 @@ void NamedPipeChannelWin32::dropConnection(const std::shared_ptr<Connection> &co
     }
 }
 
+std::string NamedPipeChannelWin32::judgeMessage(Connection &c, bool moreData)
+{
+    if (!c.expected && c.have >= HeaderBytes) {
+        std::size_t frameBytes = 0;
+        if (const std::string bad = checkHeader(c.message.data(), &frameBytes); !bad.empty())
+            return "sent a message that is not a frame (" + bad + ")";
+        c.expected = frameBytes;
+    }
+    if (!moreData) {
+        if (c.have != c.expected)
+            return "sent a message of " + std::to_string(c.have) + " bytes, which is not a whole frame"
+                   + (c.expected ? " (its header announces " + std::to_string(c.expected) + " bytes)" : "");
+        return {};
+    }
+    if (!c.expected) // the first read holds 64 KiB, so a message that goes on has its header in
+        return "sent a message that is not a frame (it is too short for a frame header)";
+    if (c.have >= c.expected)
+        return "sent a message longer than the frame of " + std::to_string(c.expected)
+               + " bytes its header announces";
+    const bool budgeted = m_role == Role::Receiver;
+    if (budgeted && c.expected > m_budget.limit())
+        return "announced a frame of " + std::to_string(c.expected)
+               + " bytes, more than this receiver's whole budget for unfinished frames ("
+               + mebibytesText(m_budget.limit()) + " MiB, --max-pending-mib)";
+    if (c.have == c.message.size()) {
+        const std::size_t target = std::min(c.expected, std::max(InitialFrameBytes, 2 * c.have));
+        if (budgeted && !c.share.resize(m_budget, target))
+            return "needed " + mebibytesText(target - c.share.bytes()) + " MiB more for its frame of "
+                   + std::to_string(c.expected) + " bytes (" + std::to_string(c.have) + " had arrived) when "
+                   + m_budget.describe();
+        c.message.reserve(target); // exactly: resize() alone may take twice as much
+        c.message.resize(target);
+    }
+    return {};
+}
+
+void NamedPipeChannelWin32::refuseMessage(Connection &c, bool moreData, const std::string &why)
+{
+    Event event;
+    event.kind = Event::Kind::Refused;
+    event.peer = c.id;
+    event.text = m_role == Role::Sender
+                     ? "The receiver on the named pipe '" + m_name + "' " + why + ": the message was dropped."
+                     : senderName(c) + " " + why + ": the message was dropped, the sender stays.";
+    m_events.push_back(std::move(event));
+    c.message = {};
+    c.share.release();
+    c.have = 0;
+    c.expected = 0;
+    c.skipping = moreData;
+    c.skipped = 0;
+}
+
 // Finishes the read that completed (when `completed`), then keeps reading until a read is
-// pending, the connection is gone, or this round's share of frames is used up.
+// pending, the connection is gone, or this round's share of frames or bytes is used up.
 void NamedPipeChannelWin32::readFrom(const std::shared_ptr<Connection> &connection, bool completed)
 {
     Connection &c = *connection;
     const std::string gone = m_role == Role::Sender
                                  ? "closed the pipe: it stopped or crashed. Start it again and reconnect."
                                  : "closed its end of the pipe: it finished, stopped or was killed.";
-    for (int frames = 0; frames < FramesPerRound;) {
+    std::size_t roundBytes = 0;
+    for (int frames = 0; frames < FramesPerRound && roundBytes < BytesPerRound;) {
         DWORD got = 0;
         DWORD error = 0;
         if (completed) {
@@ -352,10 +514,13 @@ void NamedPipeChannelWin32::readFrom(const std::shared_ptr<Connection> &connecti
             if (!GetOverlappedResult(c.pipe, &c.readOverlapped, &got, FALSE))
                 error = GetLastError();
         } else {
-            const std::size_t want = c.expected ? c.expected - c.have : FirstReadBytes;
-            if (c.message.size() < c.have + want)
-                c.message.resize(c.have + want);
-            if (!ReadFile(c.pipe, c.message.data() + c.have, DWORD(want), nullptr, &c.readOverlapped)) {
+            // A new message (or the rest of a refused one) goes into the first 64 KiB; a message
+            // under way into the room judgeMessage() made for it.
+            const std::size_t at = c.skipping ? 0 : c.have;
+            if (at == 0 && c.message.size() < FirstReadBytes)
+                c.message.resize(FirstReadBytes);
+            const std::size_t want = at == 0 ? FirstReadBytes : c.message.size() - at;
+            if (!ReadFile(c.pipe, c.message.data() + at, DWORD(want), nullptr, &c.readOverlapped)) {
                 error = GetLastError();
                 if (error == ERROR_IO_PENDING) {
                     c.readPending = true;
@@ -371,23 +536,25 @@ void NamedPipeChannelWin32::readFrom(const std::shared_ptr<Connection> &connecti
             dropConnection(connection, brokenPipe(error) ? gone : "could not be read: " + systemMessage(error) + ".");
             return;
         }
-        c.have += got;
-        std::string bad;
-        if (!c.expected && c.have >= HeaderBytes) {
-            std::size_t frameBytes = 0;
-            bad = checkHeader(c.message.data(), &frameBytes);
-            c.expected = frameBytes;
-        }
+        roundBytes += got;
+        if (got > 0)
+            c.lastProgress = std::chrono::steady_clock::now();
         const bool moreData = error == ERROR_MORE_DATA;
-        if (bad.empty() && moreData && c.expected && c.have >= c.expected)
-            bad = "a message is longer than the frame its header describes";
-        if (bad.empty() && !moreData && c.have != c.expected)
-            bad = "a message of " + std::to_string(c.have) + " bytes is not a whole frame";
-        if (!bad.empty()) {
-            c.have = 0; // nothing half-received to report: the message itself was bad
-            dropConnection(connection, "sent bytes that are not a frame (" + bad
-                                           + "); it was disconnected. Frames before it were kept.");
-            return;
+        if (c.skipping) {
+            c.skipped += got;
+            if (!moreData) {
+                c.skipping = false;
+                c.skipped = 0;
+                ++frames;
+            }
+            continue;
+        }
+        c.have += got;
+        if (const std::string why = judgeMessage(c, moreData); !why.empty()) {
+            refuseMessage(c, moreData, why);
+            if (!moreData)
+                ++frames;
+            continue;
         }
         if (moreData)
             continue;
@@ -398,9 +565,42 @@ void NamedPipeChannelWin32::readFrom(const std::shared_ptr<Connection> &connecti
         event.frame = std::move(c.message);
         m_events.push_back(std::move(event));
         c.message = {};
+        c.share.release();
         c.have = 0;
         c.expected = 0;
         ++frames;
+    }
+}
+
+void NamedPipeChannelWin32::expireStalledConnections()
+{
+    const int timeoutMs = receiveLimits().peerTimeoutMs;
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::shared_ptr<Connection>> stalled;
+    m_stalls.clear();
+    for (const auto &entry : m_connections) {
+        const Connection &c = *entry.second;
+        if (!c.midMessage())
+            continue; // between frames a sender may stay idle as long as it likes
+        if (now - c.lastProgress >= std::chrono::milliseconds(timeoutMs))
+            stalled.push_back(entry.second);
+        else
+            m_stalls.note(c.lastProgress, timeoutMs);
+    }
+    for (const auto &connection : stalled) {
+        const long long idleMs
+            = std::chrono::duration_cast<std::chrono::milliseconds>(now - connection->lastProgress).count();
+        const std::string progress
+            = connection->skipping
+                  ? std::to_string(connection->skipped) + " bytes of the rest of a refused message had arrived"
+                  : std::to_string(connection->have) + " bytes of its "
+                        + (connection->expected ? std::to_string(connection->expected) + "-byte " : std::string())
+                        + "frame had arrived";
+        dropConnection(connection,
+                       "stopped in the middle of a message: " + progress + ", then nothing came for "
+                           + secondsText(idleMs) + " s (the limit is " + secondsText(timeoutMs)
+                           + " s, --peer-timeout); it was disconnected.",
+                       Event::Kind::PeerRefused);
     }
 }
 
@@ -420,6 +620,8 @@ Event NamedPipeChannelWin32::receive(int timeoutMs)
                 idle.push_back(entry.second);
         for (const auto &connection : idle)
             readFrom(connection, false);
+        if (m_role == Role::Receiver)
+            expireStalledConnections();
         if (!m_events.empty())
             continue;
 
@@ -431,14 +633,20 @@ Event NamedPipeChannelWin32::receive(int timeoutMs)
             handles.push_back(entry.second->readOverlapped.hEvent);
             waiting.push_back(entry.second);
         }
-        DWORD wait = INFINITE;
+        int wait = -1;
         if (timeoutMs >= 0) {
             const ULONGLONG now = GetTickCount64();
-            wait = now >= deadline ? 0 : DWORD(deadline - now);
+            wait = now >= deadline ? 0 : int(deadline - now);
         }
-        const DWORD r = WaitForMultipleObjects(DWORD(handles.size()), handles.data(), FALSE, wait);
-        if (r == WAIT_TIMEOUT)
-            return Event{};
+        // While a sender is in the middle of a message, wake when its time runs out.
+        const int limited = m_role == Role::Receiver ? m_stalls.shorten(wait) : wait;
+        const DWORD r = WaitForMultipleObjects(DWORD(handles.size()), handles.data(), FALSE,
+                                               limited < 0 ? INFINITE : DWORD(limited));
+        if (r == WAIT_TIMEOUT) {
+            if (timeoutMs >= 0 && GetTickCount64() >= deadline)
+                return Event{};
+            continue; // a sender's time ran out: expireStalledConnections() judges it
+        }
         if (r == WAIT_FAILED) {
             Event event;
             event.kind = Event::Kind::Error;

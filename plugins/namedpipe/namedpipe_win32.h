@@ -14,11 +14,35 @@
 //   so replies (sendFrame to a peer) go down that sender's own instance.
 // - Overlapped I/O everywhere: the reader thread waits on the listening instance, every
 //   sender's read and the interrupt event at once; the writer thread writes concurrently.
+// - Handshake: the receiver's first message on each new instance is one byte, 'W' (welcome) or
+//   'F' (full: it already serves --max-peers senders, and closes the instance). The sender's
+//   open() waits for it, so a sender says "connected" only once the receiver answered.
+//
+// The receiver enforces its ReceiveLimits (receivelimits.h), like the POSIX backend:
+// - Unfinished frames, all senders together (--max-pending-mib): a message is read in pieces
+//   (ERROR_MORE_DATA), and the memory for it is drawn from one PendingBudget as its bytes
+//   arrive, never on its header's word: the first 64 KiB piece, then 1 MiB, then doubling with
+//   what arrived, up to the frame's length. A sender is read at most 1 MiB per round, so a big
+//   message stays partial (and in the budget) while the others get their turn. A message whose
+//   header announces more than the wire format's limit or than the whole budget, one the budget
+//   has no room for, or one that is not exactly one frame is refused (Event::Kind::Refused, one
+//   bad frame) and the rest of it is read into a small buffer and dropped: message boundaries
+//   keep the pipe in step, so the sender stays. Not counted: each connection's 64 KiB buffer
+//   for its next read, and frames already whole, waiting for receive() (at most one round).
+// - Time in the middle of a message (--peer-timeout): a sender whose message stops arriving
+//   part way for that long is dropped (Event::Kind::PeerRefused). On a local pipe Windows holds
+//   a message's bytes as soon as it is written, so this guards the remote pipes (?remote=1),
+//   whose messages cross the network in pieces.
+// - Senders at once (--max-peers): the next sender to connect is answered 'F' and its
+//   instance closed (Event::Kind::Refused); it is never announced. Whatever the option, at most
+//   MAXIMUM_WAIT_OBJECTS - 2 (62) are served at once: beyond that no instance listens and the
+//   next sender waits as for a busy pipe (its open() says so after 10 s).
 //
 // Plain C++17 and Win32, no Qt, no std::thread/std::mutex (builds with either mingw thread model).
 
 #include "native/channel.h"
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -51,8 +75,20 @@ private:
     std::string createListeningInstance(bool first);
     void acceptListening();
     void readFrom(const std::shared_ptr<Connection> &connection, bool completed);
-    void dropConnection(const std::shared_ptr<Connection> &connection, const std::string &why);
+    // Forgets `connection` and says why, as PeerGone (it left) or PeerRefused (we dropped it).
+    void dropConnection(const std::shared_ptr<Connection> &connection, const std::string &why,
+                        Event::Kind kind = Event::Kind::PeerGone);
     std::shared_ptr<Connection> findConnection(std::uint64_t peer);
+    // "" when the message `c` is reading may go on; else why it is refused, ending a sentence
+    // that begins with the sender's name. Grows its buffer as its bytes arrive.
+    std::string judgeMessage(Connection &c, bool moreData);
+    void refuseMessage(Connection &c, bool moreData, const std::string &why);
+    // Turns away a sender that connected when --max-peers are served already.
+    void refuseListening(unsigned long pid);
+    // Drops the senders stopped in the middle of a message for longer than the time limit, and
+    // notes when the others' time runs out.
+    void expireStalledConnections();
+    std::string senderName(const Connection &c) const;
 
     Role m_role = Role::Receiver;
     std::string m_name;
@@ -66,6 +102,8 @@ private:
     void *m_connectOverlapped = nullptr; // OVERLAPPED, allocated in the .cpp
     bool m_connectPending = false;
 
+    PendingBudget m_budget; // before m_connections: their messages give their share back to it
+    StallWatch m_stalls;
     void *m_lock = nullptr; // SRWLOCK guarding m_connections against send() on the writer thread
     std::map<std::uint64_t, std::shared_ptr<Connection>> m_connections;
     std::uint64_t m_nextPeerId = 1;

@@ -8,6 +8,8 @@
 
 #include <windows.h>
 
+#include <psapi.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -43,13 +45,35 @@ const char Usage[] =
     "  ipcw-native.exe platform\n"
     "      Prints \"platform: wine <version>\" under Wine, \"platform: windows\" otherwise.\n"
     "  ipcw-native.exe receive <mechanism> <address> <out.bin> --frames N [--timeout S] [--ack]\n"
+    "                 [--refusals K] [--max-pending-mib M] [--peer-timeout-ms T] [--max-peers P] [--slow-ms D]\n"
     "      Opens a receiver, prints \"ready\" once it listens, writes every frame it receives back to\n"
     "      back to out.bin and exits 0 after N frames (2 on timeout, default 120 s; 1 on error).\n"
     "      --ack answers every frame with its 40-byte header, for senders that pace with --wait-ack.\n"
-    "  ipcw-native.exe send <mechanism> <address> <in.bin> [--wait-ack] [--timeout S]\n"
-    "      Opens a sender and sends the frames stored back to back in in.bin (each a 40-byte header\n"
-    "      whose u32 little-endian payload length sits at offset 28, then the payload).\n"
-    "      --wait-ack waits for the receiver's answer before sending the next frame.\n"
+    "      The limits options set the receiver's ReceiveLimits. Each refusal is printed as\n"
+    "      \"refused: <sentence>\" (the peer stays) or \"peer refused: <sentence>\" (it was dropped);\n"
+    "      with --refusals it exits only once K were seen too. Frames that do not start with the\n"
+    "      frame magic are counted (\"foreign frames: N\" at the end), not written or counted in N.\n"
+    "      At the end it prints \"peak-growth: B\", how much its peak working set grew after \"ready\".\n"
+    "      --slow-ms sleeps that long after each frame, as a busy receiver would.\n"
+    "  ipcw-native.exe send <mechanism> <address> <in.bin> [--wait-ack] [--timeout S] [--delay-ms D]\n"
+    "      Opens a sender, prints \"connected\" and sends the frames stored back to back in in.bin\n"
+    "      (each a 40-byte header whose u32 little-endian payload length sits at offset 28, then the\n"
+    "      payload), D ms apart. --wait-ack waits for the receiver's answer before the next frame.\n"
+    "  ipcw-native.exe hostile <mechanism> <address> <attack> [--count N] [--bytes B] [--hold-ms H]\n"
+    "      Attacks a receiver and prints what happened, one line per step:\n"
+    "      peers: opens N senders with the backend itself and holds them H ms (\"sender i: connected\"\n"
+    "        or \"sender i: refused: <sentence>\").\n"
+#ifdef IPCW_NATIVE_NAMEDPIPE
+    "      pipe-claims (namedpipe): N messages of B bytes on fresh connections, each with a header\n"
+    "        that announces 64 MiB of payload. pipe-big: one well-formed frame of B bytes.\n"
+    "        pipe-over-max: one B-byte message whose header announces more than the wire format allows.\n"
+#endif
+#ifdef IPCW_NATIVE_COPYDATA
+    "      copydata-stall (copydata): begins a 2 MiB frame, sends one 512 KiB piece, then holds H ms.\n"
+    "      copydata-budget: N sender windows each begin a 1.5 MiB frame and send 1 MiB of it, one\n"
+    "        more begins a 64 MiB frame; then holds H ms.\n"
+    "      copydata-flood: N threads, each with its own window, send 8 whole 512 KiB messages.\n"
+#endif
 #ifdef IPCW_NATIVE_NAMEDPIPE
     "  ipcw-native.exe pipe-security <address>\n"
     "      Opens a namedpipe receiver and prints the DACL of its pipe as read back with\n"
@@ -117,6 +141,15 @@ struct Options
     long timeoutSeconds = 120;
     bool ack = false;
     bool waitAck = false;
+    long refusals = 0;
+    double maxPendingMib = -1;
+    long peerTimeoutMs = -1;
+    long maxPeers = -1;
+    long slowMs = 0;
+    long delayMs = 0;
+    long count = 1;
+    long bytes = 100 * 1024;
+    long holdMs = 0;
     std::string error;
 };
 
@@ -132,6 +165,24 @@ Options parse(int argc, wchar_t **argv)
             options.timeoutSeconds = std::wcstol(argv[++i], nullptr, 10);
         else if (arg == "--ack")
             options.ack = true;
+        else if (arg == "--refusals" && hasValue)
+            options.refusals = std::wcstol(argv[++i], nullptr, 10);
+        else if (arg == "--max-pending-mib" && hasValue)
+            options.maxPendingMib = std::wcstod(argv[++i], nullptr);
+        else if (arg == "--peer-timeout-ms" && hasValue)
+            options.peerTimeoutMs = std::wcstol(argv[++i], nullptr, 10);
+        else if (arg == "--max-peers" && hasValue)
+            options.maxPeers = std::wcstol(argv[++i], nullptr, 10);
+        else if (arg == "--slow-ms" && hasValue)
+            options.slowMs = std::wcstol(argv[++i], nullptr, 10);
+        else if (arg == "--delay-ms" && hasValue)
+            options.delayMs = std::wcstol(argv[++i], nullptr, 10);
+        else if (arg == "--count" && hasValue)
+            options.count = std::wcstol(argv[++i], nullptr, 10);
+        else if (arg == "--bytes" && hasValue)
+            options.bytes = std::wcstol(argv[++i], nullptr, 10);
+        else if (arg == "--hold-ms" && hasValue)
+            options.holdMs = std::wcstol(argv[++i], nullptr, 10);
         else if (arg == "--wait-ack")
             options.waitAck = true;
         else if (arg.rfind("--", 0) == 0)
@@ -161,6 +212,18 @@ int remainingMs(ULONGLONG deadline)
     return now >= deadline ? 0 : int(deadline - now);
 }
 
+std::size_t peakWorkingSet()
+{
+    PROCESS_MEMORY_COUNTERS counters{};
+    counters.cb = sizeof counters;
+    return K32GetProcessMemoryInfo(GetCurrentProcess(), &counters, sizeof counters) ? counters.PeakWorkingSetSize : 0;
+}
+
+bool startsWithFrameMagic(const std::vector<std::uint8_t> &frame)
+{
+    return frame.size() >= HeaderBytes && frame[0] == 'I' && frame[1] == 'P' && frame[2] == 'C' && frame[3] == 'W';
+}
+
 int listBackends()
 {
     for (auto *r = ipcw::native::channelRegistrations(); r; r = r->next)
@@ -179,6 +242,14 @@ int receiveFrames(const Options &options)
     FILE *out = _wfopen(widen(options.positional[2]).c_str(), L"wb");
     if (!out)
         return fail("Cannot write " + options.positional[2] + ": " + std::strerror(errno) + ".");
+    ipcw::native::ReceiveLimits limits;
+    if (options.maxPendingMib >= 0)
+        limits.maxPendingBytes = std::uint64_t(options.maxPendingMib * double(ipcw::native::ReceiveLimits::MiB));
+    if (options.peerTimeoutMs >= 0)
+        limits.peerTimeoutMs = int(options.peerTimeoutMs);
+    if (options.maxPeers >= 0)
+        limits.maxPeers = int(options.maxPeers);
+    channel->setReceiveLimits(limits);
     // open() and receive() stay on this thread: backends that own a window only see its
     // messages on the thread that created it.
     error = channel->open(Role::Receiver, options.positional[1]);
@@ -188,15 +259,22 @@ int receiveFrames(const Options &options)
     }
     std::printf("ready\n");
     std::fflush(stdout);
+    const std::size_t peakAtReady = peakWorkingSet();
 
     const ULONGLONG deadline = deadlineAfter(options.timeoutSeconds);
     long received = 0;
+    long refusals = 0;
+    long foreign = 0;
     unsigned long long bytes = 0;
     int code = ExitOk;
-    while (received < options.frames) {
+    while (received < options.frames || refusals < options.refusals) {
         const int wait = remainingMs(deadline);
         Event event = wait > 0 ? channel->receive(wait) : Event{};
-        if (event.kind == Event::Kind::Frame) {
+        if (event.kind == Event::Kind::Frame && !startsWithFrameMagic(event.frame)) {
+            ++foreign;
+            if (options.slowMs > 0)
+                Sleep(DWORD(options.slowMs));
+        } else if (event.kind == Event::Kind::Frame) {
             if (std::fwrite(event.frame.data(), 1, event.frame.size(), out) != event.frame.size()) {
                 code = fail("Writing " + options.positional[2] + " failed: " + std::strerror(errno) + ".");
                 break;
@@ -213,14 +291,23 @@ int receiveFrames(const Options &options)
             }
         } else if (event.kind == Event::Kind::PeerConnected) {
             std::printf("peer connected: %s\n", event.text.c_str());
+            if (options.slowMs > 0)
+                Sleep(DWORD(options.slowMs));
         } else if (event.kind == Event::Kind::PeerGone) {
             std::printf("peer gone: %s\n", event.text.c_str());
+        } else if (event.kind == Event::Kind::Refused) {
+            ++refusals;
+            std::printf("refused: %s\n", event.text.c_str());
+        } else if (event.kind == Event::Kind::PeerRefused) {
+            ++refusals;
+            std::printf("peer refused: %s\n", event.text.c_str());
         } else if (event.kind == Event::Kind::Error) {
             code = fail(event.text);
             break;
         } else if (event.kind == Event::Kind::Timeout || remainingMs(deadline) == 0) {
             code = fail("Timed out after " + std::to_string(options.timeoutSeconds) + " s with "
-                            + std::to_string(received) + " of " + std::to_string(options.frames) + " frames received.",
+                            + std::to_string(received) + " of " + std::to_string(options.frames) + " frames received and "
+                            + std::to_string(refusals) + " of " + std::to_string(options.refusals) + " refusals seen.",
                         ExitTimedOut);
             break;
         }
@@ -231,6 +318,9 @@ int receiveFrames(const Options &options)
         code = fail("Closing " + options.positional[2] + " failed: " + std::strerror(errno) + ".");
     if (code == ExitOk)
         std::printf("received %ld frames, %llu bytes\n", received, bytes);
+    std::printf("refusals: %ld\nforeign frames: %ld\n", refusals, foreign);
+    const std::size_t peak = peakWorkingSet();
+    std::printf("peak-growth: %zu\n", peak > peakAtReady ? peak - peakAtReady : std::size_t(0));
     return code;
 }
 
@@ -281,11 +371,15 @@ int sendFrames(const Options &options)
     error = channel->open(Role::Sender, options.positional[1]);
     if (!error.empty())
         return fail(error);
+    std::printf("connected\n");
+    std::fflush(stdout);
 
     const ULONGLONG deadline = deadlineAfter(options.timeoutSeconds);
     const std::size_t frames = starts.size() - 1;
     int code = ExitOk;
     for (std::size_t i = 0; i < frames && code == ExitOk; ++i) {
+        if (i > 0 && options.delayMs > 0)
+            Sleep(DWORD(options.delayMs));
         error = channel->send(bytes.data() + starts[i], starts[i + 1] - starts[i], 0);
         if (!error.empty()) {
             code = fail("Sending frame " + std::to_string(i + 1) + " of " + std::to_string(frames) + " failed: " + error);
@@ -312,6 +406,232 @@ int sendFrames(const Options &options)
     if (code == ExitOk)
         std::printf("sent %zu frames, %zu bytes\n", frames, bytes.size());
     return code;
+}
+
+// Senders of the backend itself, more than the receiver allows (--max-peers): each says whether
+// it got in, and the ones that did stay connected for --hold-ms.
+int hostilePeers(const Options &options)
+{
+    std::vector<std::unique_ptr<Channel>> senders;
+    for (long i = 1; i <= options.count; ++i) {
+        std::string error;
+        std::unique_ptr<Channel> channel = channelFor(options.positional[0], &error);
+        if (!channel)
+            return fail(error);
+        error = channel->open(Role::Sender, options.positional[1]);
+        if (error.empty()) {
+            std::printf("sender %ld: connected\n", i);
+            senders.push_back(std::move(channel));
+        } else {
+            std::printf("sender %ld: refused: %s\n", i, error.c_str());
+        }
+        std::fflush(stdout);
+    }
+    Sleep(DWORD(options.holdMs));
+    for (auto &sender : senders)
+        sender->close();
+    return ExitOk;
+}
+
+// Raw bytes of a frame header: the magic and a payload length, the rest zero.
+std::vector<std::uint8_t> claimingMessage(std::size_t bytes, std::uint32_t payload)
+{
+    std::vector<std::uint8_t> message(bytes < HeaderBytes ? HeaderBytes : bytes, 0);
+    std::memcpy(message.data(), "IPCW", 4);
+    for (int i = 0; i < 4; ++i)
+        message[PayloadLengthOffset + std::size_t(i)] = std::uint8_t(payload >> (8 * i));
+    return message;
+}
+
+#ifdef IPCW_NATIVE_NAMEDPIPE
+// A client of the receiver's pipe that speaks no protocol: it writes raw messages.
+HANDLE openRawPipe(const std::string &address)
+{
+    const std::wstring name = L"\\\\.\\pipe\\ipcworkshop-" + widen(address);
+    for (int attempt = 0; attempt < 40; ++attempt) {
+        const HANDLE pipe = CreateFileW(name.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING, 0, nullptr);
+        if (pipe != INVALID_HANDLE_VALUE) {
+            DWORD mode = PIPE_READMODE_MESSAGE;
+            SetNamedPipeHandleState(pipe, &mode, nullptr, nullptr);
+            return pipe;
+        }
+        if (GetLastError() != ERROR_PIPE_BUSY)
+            break;
+        WaitNamedPipeW(name.c_str(), 250);
+    }
+    return INVALID_HANDLE_VALUE;
+}
+
+int hostilePipe(const Options &options, const std::string &attack)
+{
+    constexpr std::uint32_t MaxPayload = 64u * 1024u * 1024u;
+    const std::size_t bytes = std::size_t(options.bytes);
+    std::vector<std::uint8_t> message;
+    long messages = 1;
+    if (attack == "pipe-claims") {
+        message = claimingMessage(bytes, MaxPayload);
+        messages = options.count;
+    } else if (attack == "pipe-big") {
+        message = claimingMessage(bytes, std::uint32_t(bytes - HeaderBytes));
+    } else {
+        message = claimingMessage(bytes, 0xffffff00u);
+    }
+    // Every message on a connection of its own, all held until the end: a receiver that drops
+    // a sender for a bad message cannot lose the next one with it.
+    std::vector<HANDLE> pipes;
+    for (long i = 1; i <= messages; ++i) {
+        const HANDLE pipe = openRawPipe(options.positional[1]);
+        if (pipe == INVALID_HANDLE_VALUE) {
+            std::printf("message %ld: cannot connect: error %lu\n", i, GetLastError());
+            continue;
+        }
+        pipes.push_back(pipe);
+        DWORD written = 0;
+        const bool ok = WriteFile(pipe, message.data(), DWORD(message.size()), &written, nullptr) != 0;
+        if (ok)
+            std::printf("message %ld: wrote %lu bytes\n", i, written);
+        else
+            std::printf("message %ld: write failed: error %lu\n", i, GetLastError());
+        std::fflush(stdout);
+    }
+    Sleep(DWORD(options.holdMs));
+    for (const HANDLE pipe : pipes)
+        CloseHandle(pipe);
+    return ExitOk;
+}
+#endif
+
+#ifdef IPCW_NATIVE_COPYDATA
+// The copydata wire protocol, spelled out here as a hostile peer would have to.
+constexpr ULONG_PTR CopyDataTag = ULONG_PTR(0x49504357) << 32;
+enum CopyDataKind : ULONG_PTR { CdHello = 1, CdWhole = 2, CdBegin = 3, CdPiece = 4, CdBye = 5 };
+constexpr std::size_t CopyDataPiece = 512 * 1024;
+
+HWND hostileWindow()
+{
+    WNDCLASSEXW windowClass{};
+    windowClass.cbSize = sizeof windowClass;
+    windowClass.lpfnWndProc = DefWindowProcW;
+    windowClass.hInstance = GetModuleHandleW(nullptr);
+    windowClass.lpszClassName = L"IpcWorkshopHostile";
+    RegisterClassExW(&windowClass); // once per process; later calls fail harmlessly
+    return CreateWindowExW(0, L"IpcWorkshopHostile", L"", 0, 0, 0, 0, 0, HWND_MESSAGE, nullptr,
+                           GetModuleHandleW(nullptr), nullptr);
+}
+
+const char *sendCopyData(HWND target, HWND from, ULONG_PTR kind, const void *data, std::size_t size)
+{
+    COPYDATASTRUCT message{};
+    message.dwData = CopyDataTag | kind;
+    message.cbData = DWORD(size);
+    message.lpData = const_cast<void *>(data);
+    DWORD_PTR result = 0;
+    if (!SendMessageTimeoutW(target, WM_COPYDATA, reinterpret_cast<WPARAM>(from), reinterpret_cast<LPARAM>(&message),
+                             SMTO_ABORTIFHUNG, 30000, &result))
+        return "failed";
+    return result == 1 ? "accepted" : result == 0x46554c4c ? "full" : "refused";
+}
+
+struct FloodThread
+{
+    HWND receiver = nullptr;
+    long accepted = 0;
+    long refused = 0;
+};
+
+DWORD WINAPI floodThread(void *argument)
+{
+    auto *state = static_cast<FloodThread *>(argument);
+    const HWND window = hostileWindow();
+    const std::vector<std::uint8_t> zeros(CopyDataPiece, 0);
+    sendCopyData(state->receiver, window, CdHello, nullptr, 0);
+    for (int i = 0; i < 8; ++i) {
+        const std::string verdict = sendCopyData(state->receiver, window, CdWhole, zeros.data(), zeros.size());
+        ++(verdict == "accepted" ? state->accepted : state->refused);
+    }
+    sendCopyData(state->receiver, window, CdBye, nullptr, 0);
+    DestroyWindow(window);
+    return 0;
+}
+
+int hostileCopyData(const Options &options, const std::string &attack)
+{
+    const HWND receiver = FindWindowExW(HWND_MESSAGE, nullptr, L"IpcWorkshopCopyDataReceiver",
+                                        widen(options.positional[1]).c_str());
+    if (!receiver)
+        return fail("No copydata receiver on \"" + options.positional[1] + "\".");
+    const std::vector<std::uint8_t> zeros(CopyDataPiece, 0);
+    std::vector<HWND> windows;
+    if (attack == "copydata-stall") {
+        const HWND window = hostileWindow();
+        const std::uint64_t total = 2 * 1024 * 1024;
+        std::printf("hello: %s\n", sendCopyData(receiver, window, CdHello, nullptr, 0));
+        std::printf("begin: %s\n", sendCopyData(receiver, window, CdBegin, &total, sizeof total));
+        std::printf("piece: %s\n", sendCopyData(receiver, window, CdPiece, zeros.data(), zeros.size()));
+        windows.push_back(window);
+    } else if (attack == "copydata-budget") {
+        const std::uint64_t total = 3 * CopyDataPiece;
+        for (long i = 1; i <= options.count; ++i) {
+            const HWND window = hostileWindow();
+            windows.push_back(window);
+            std::printf("window %ld hello: %s\n", i, sendCopyData(receiver, window, CdHello, nullptr, 0));
+            std::printf("window %ld begin: %s\n", i, sendCopyData(receiver, window, CdBegin, &total, sizeof total));
+            for (int piece = 1; piece <= 2; ++piece)
+                std::printf("window %ld piece %d: %s\n", i, piece,
+                            sendCopyData(receiver, window, CdPiece, zeros.data(), zeros.size()));
+            std::fflush(stdout);
+        }
+        const HWND claimer = hostileWindow();
+        windows.push_back(claimer);
+        const std::uint64_t claim = 64u * 1024u * 1024u;
+        std::printf("claimer hello: %s\n", sendCopyData(receiver, claimer, CdHello, nullptr, 0));
+        std::printf("claimer begin: %s\n", sendCopyData(receiver, claimer, CdBegin, &claim, sizeof claim));
+    } else {
+        std::vector<FloodThread> states(std::size_t(options.count));
+        std::vector<HANDLE> threads;
+        for (FloodThread &state : states) {
+            state.receiver = receiver;
+            if (const HANDLE thread = CreateThread(nullptr, 0, floodThread, &state, 0, nullptr))
+                threads.push_back(thread);
+        }
+        for (const HANDLE thread : threads) {
+            WaitForSingleObject(thread, INFINITE);
+            CloseHandle(thread);
+        }
+        long accepted = 0;
+        long refused = 0;
+        for (const FloodThread &state : states) {
+            accepted += state.accepted;
+            refused += state.refused;
+        }
+        std::printf("whole accepted: %ld\nwhole refused: %ld\n", accepted, refused);
+    }
+    std::fflush(stdout);
+    Sleep(DWORD(options.holdMs));
+    for (const HWND window : windows) {
+        sendCopyData(receiver, window, CdBye, nullptr, 0);
+        DestroyWindow(window);
+    }
+    return ExitOk;
+}
+#endif
+
+int hostile(const Options &options)
+{
+    if (options.positional.size() != 3)
+        return fail(std::string("hostile needs <mechanism> <address> <attack>.\n") + Usage, ExitUsage);
+    const std::string &attack = options.positional[2];
+    if (attack == "peers")
+        return hostilePeers(options);
+#ifdef IPCW_NATIVE_NAMEDPIPE
+    if (attack == "pipe-claims" || attack == "pipe-big" || attack == "pipe-over-max")
+        return hostilePipe(options, attack);
+#endif
+#ifdef IPCW_NATIVE_COPYDATA
+    if (attack == "copydata-stall" || attack == "copydata-budget" || attack == "copydata-flood")
+        return hostileCopyData(options, attack);
+#endif
+    return fail("Unknown attack " + attack + " for this driver.\n" + Usage, ExitUsage);
 }
 
 #ifdef IPCW_NATIVE_NAMEDPIPE
@@ -530,6 +850,8 @@ int wmain(int argc, wchar_t **argv)
         return receiveFrames(options);
     if (command == "send")
         return sendFrames(options);
+    if (command == "hostile")
+        return hostile(options);
 #ifdef IPCW_NATIVE_NAMEDPIPE
     if (command == "pipe-security")
         return pipeSecurity(options);

@@ -31,8 +31,12 @@ private slots:
     void pipeFirstInstance();
     void mailslotLargeMessage();
     void mailslotMessageCount();
+    void namedPipeHostile();
+    void copyDataHostile();
 
 private:
+    class HostileRun;
+    void tooManyPeers(const QString &receiverSentence, const QString &senderSentence);
     QStringList driverArguments(const QStringList &arguments) const;
     bool runFacts(const QStringList &arguments, QMap<QString, QString> *facts, QString *report) const;
     QString address() const;
@@ -368,6 +372,307 @@ void WineTransferTest::mailslotMessageCount()
                                   QString::number(Messages - 1))));
     QCOMPARE(count, QString::number(Messages));
     QCOMPARE(countAfterRead, QString::number(Messages - 1));
+}
+
+namespace {
+
+// "key: value" of the last line that starts with "key: ", or "" when there is none.
+QString fact(const QString &output, const QString &key)
+{
+    QString value;
+    for (const QString &line : output.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        if (line.startsWith(key + QLatin1String(": ")))
+            value = line.mid(key.size() + 2).trimmed();
+    return value;
+}
+
+QStringList linesStarting(const QString &output, const QString &start)
+{
+    QStringList lines;
+    for (const QString &line : output.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        if (line.startsWith(start))
+            lines.append(line);
+    return lines;
+}
+
+QString cleaned(const QByteArray &bytes)
+{
+    return QString::fromUtf8(bytes).remove(QLatin1Char('\r'));
+}
+
+} // namespace
+
+// A receiver under attack and a good sender beside it: `good.bin` holds GoodFrames frames of
+// the real codec; out.bin must hold exactly them, whatever the attacks did.
+class WineTransferTest::HostileRun
+{
+public:
+    static constexpr int GoodFrames = 20;
+
+    HostileRun(const WineTransferTest &test, const QString &suffix) : m_test(test), m_suffix(suffix)
+    {
+        EmployeeGenerator generator(777);
+        const EmployeeList records = generator.take(GoodFrames * 50);
+        for (int i = 0; i < GoodFrames; ++i)
+            m_frames += FrameCodec::encodeRecords(records.constData() + i * 50, 50, quint64(i + 1), SenderId);
+        QFile in(m_dir.filePath(QStringLiteral("good.bin")));
+        m_ok = m_dir.isValid() && in.open(QIODevice::WriteOnly) && in.write(m_frames) == m_frames.size();
+    }
+    bool ok() const { return m_ok; }
+    QString address() const { return m_test.address() + m_suffix; }
+
+    // Starts the receiver with `limits` and waits for "ready".
+    bool startReceiver(const QStringList &limits, int refusals, QString *why)
+    {
+        m_receiver.setWorkingDirectory(m_dir.path());
+        m_receiver.start(m_test.m_wine,
+                         m_test.driverArguments(QStringList{QStringLiteral("receive"), m_test.m_mechanism, address(),
+                                                            QStringLiteral("out.bin"), QStringLiteral("--frames"),
+                                                            QString::number(GoodFrames), QStringLiteral("--refusals"),
+                                                            QString::number(refusals), QStringLiteral("--timeout"),
+                                                            QString::number(WineTimeoutSeconds)}
+                                                + limits));
+        QByteArray seen;
+        if (waitForLine(m_receiver, "ready", WineTimeoutSeconds * 1000, &seen))
+            return true;
+        *why = QStringLiteral("The Wine receiver never became ready: %1").arg(describe(m_receiver));
+        return false;
+    }
+
+    // Runs one attack to its end; its output.
+    QString attack(const QStringList &arguments)
+    {
+        QProcess attacker;
+        ProcessReaper reaper{attacker};
+        attacker.start(m_test.m_wine, m_test.driverArguments(QStringList{QStringLiteral("hostile"), m_test.m_mechanism,
+                                                                         address()}
+                                                             + arguments));
+        attacker.waitForFinished(WineTimeoutSeconds * 1000);
+        const QString output = cleaned(attacker.readAllStandardOutput()) + cleaned(attacker.readAllStandardError());
+        qInfo("hostile %s:\n%s", qPrintable(arguments.join(QLatin1Char(' '))), qPrintable(output.trimmed()));
+        return output;
+    }
+
+    // Starts the good sender, `delayMs` between frames, and waits until it is connected.
+    bool startSender(int delayMs, QString *why)
+    {
+        m_sender.setWorkingDirectory(m_dir.path());
+        m_sender.start(m_test.m_wine,
+                       m_test.driverArguments({QStringLiteral("send"), m_test.m_mechanism, address(),
+                                               QStringLiteral("good.bin"), QStringLiteral("--delay-ms"),
+                                               QString::number(delayMs), QStringLiteral("--timeout"),
+                                               QString::number(WineTimeoutSeconds)}));
+        QByteArray seen;
+        if (waitForLine(m_sender, "connected", WineTimeoutSeconds * 1000, &seen))
+            return true;
+        *why = QStringLiteral("The good sender did not connect: %1 %2").arg(QString::fromUtf8(seen), describe(m_sender));
+        return false;
+    }
+
+    // Waits for both; "" when the sender sent everything and the receiver got exactly the good
+    // frames, with its whole output in *receiverOutput.
+    QString finish(QString *receiverOutput)
+    {
+        const int waitMs = WineTimeoutSeconds * 1000 + GraceMs;
+        if (!m_sender.waitForFinished(waitMs) || m_sender.exitCode() != 0)
+            return QStringLiteral("The good sender failed: %1").arg(describe(m_sender));
+        const bool finished = m_receiver.waitForFinished(waitMs);
+        *receiverOutput = cleaned(m_receiver.readAllStandardOutput());
+        qInfo("receiver:\n%s", qPrintable(receiverOutput->trimmed()));
+        if (!finished || m_receiver.exitCode() != 0)
+            return QStringLiteral("The receiver did not end well (exit code %1): %2 %3")
+                .arg(m_receiver.exitCode())
+                .arg(*receiverOutput, cleaned(m_receiver.readAllStandardError()));
+        QFile out(m_dir.filePath(QStringLiteral("out.bin")));
+        if (!out.open(QIODevice::ReadOnly))
+            return QStringLiteral("No out.bin.");
+        const QByteArray received = out.readAll();
+        if (received != m_frames)
+            return QStringLiteral("out.bin holds %1 bytes, not the good sender's %2 bytes of frames in order.")
+                .arg(received.size())
+                .arg(m_frames.size());
+        return {};
+    }
+
+private:
+    const WineTransferTest &m_test;
+    QString m_suffix;
+    QTemporaryDir m_dir;
+    QByteArray m_frames;
+    bool m_ok = false;
+    QProcess m_receiver;
+    ProcessReaper m_receiverReaper{m_receiver};
+    QProcess m_sender;
+    ProcessReaper m_senderReaper{m_sender};
+};
+
+// A receiver that serves --max-peers senders turns the next ones away as they connect, with a
+// sentence on both sides, while a good sender connected before them goes on to the end.
+void WineTransferTest::tooManyPeers(const QString &receiverSentence, const QString &senderSentence)
+{
+    HostileRun run(*this, QStringLiteral("-peers"));
+    QVERIFY(run.ok());
+    QString why;
+    QVERIFY2(run.startReceiver({QStringLiteral("--max-peers"), QStringLiteral("3")}, 2, &why), qPrintable(why));
+    // 20 frames 150 ms apart: the sender is mid-transfer while the others knock.
+    QVERIFY2(run.startSender(150, &why), qPrintable(why));
+    const QString attack = run.attack({QStringLiteral("peers"), QStringLiteral("--count"), QStringLiteral("4"),
+                                       QStringLiteral("--hold-ms"), QStringLiteral("500")});
+    QString output;
+    why = run.finish(&output);
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    QCOMPARE(linesStarting(attack, QStringLiteral("sender ")).size(), 4);
+    const QStringList refusedSenders = linesStarting(attack, QStringLiteral("sender 3: refused: "))
+                                       + linesStarting(attack, QStringLiteral("sender 4: refused: "));
+    QCOMPARE(refusedSenders.size(), 2);
+    for (const QString &line : refusedSenders)
+        QVERIFY2(line.contains(senderSentence), qPrintable(line));
+    const QStringList refusals = linesStarting(output, QStringLiteral("refused: "));
+    QCOMPARE(refusals.size(), 2);
+    for (const QString &line : refusals)
+        QVERIFY2(line.contains(receiverSentence), qPrintable(line));
+    QCOMPARE(fact(output, QStringLiteral("refusals")), QStringLiteral("2"));
+}
+
+// Hostile clients of the Win32 named pipe: messages whose headers claim more than they carry,
+// a well-formed frame larger than the whole budget, a header beyond the wire format's limit,
+// and more senders than --max-peers. Each is refused with a sentence that names the sender and
+// counted, the receiver's memory stays small, and a good sender gets all its frames through.
+// Not here: a sender stopped in the middle of a message (--peer-timeout). On a local pipe the OS
+// holds a whole message as soon as it is written, on Windows and under Wine alike, so no local
+// client can leave one half sent; only a remote one (?remote=1, over the network) could.
+void WineTransferTest::namedPipeHostile()
+{
+    if (m_mechanism != QLatin1String("namedpipe"))
+        QSKIP("Runs with the namedpipe driver only.");
+    {
+        // Memory grows with what arrived: three 100 KiB messages claiming 64 MiB each cost
+        // the receiver about 1 MiB each, not 64 MiB.
+        HostileRun run(*this, QStringLiteral("-claims"));
+        QVERIFY(run.ok());
+        QString why;
+        QVERIFY2(run.startReceiver({}, 3, &why), qPrintable(why));
+        run.attack({QStringLiteral("pipe-claims"), QStringLiteral("--count"), QStringLiteral("3"), QStringLiteral("--bytes"),
+                    QStringLiteral("102400"), QStringLiteral("--hold-ms"), QStringLiteral("500")});
+        QVERIFY2(run.startSender(0, &why), qPrintable(why));
+        QString output;
+        why = run.finish(&output);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        const QStringList refusals = linesStarting(output, QStringLiteral("refused: Sender "));
+        QCOMPARE(refusals.size(), 3);
+        for (const QString &line : refusals)
+            QVERIFY2(line.contains(QLatin1String("sent a message of 102400 bytes, which is not a whole frame (its header "
+                                                 "announces 67108904 bytes): the message was dropped, the sender stays.")),
+                     qPrintable(line));
+        QCOMPARE(fact(output, QStringLiteral("refusals")), QStringLiteral("3"));
+        const qint64 growth = fact(output, QStringLiteral("peak-growth")).toLongLong();
+        QVERIFY2(growth < 16 * 1024 * 1024,
+                 qPrintable(QStringLiteral("The receiver's peak working set grew by %1 bytes.").arg(growth)));
+    }
+    {
+        HostileRun run(*this, QStringLiteral("-budget"));
+        QVERIFY(run.ok());
+        QString why;
+        QVERIFY2(run.startReceiver({QStringLiteral("--max-pending-mib"), QStringLiteral("4")}, 2, &why), qPrintable(why));
+        run.attack({QStringLiteral("pipe-big"), QStringLiteral("--bytes"), QStringLiteral("6291456"),
+                    QStringLiteral("--hold-ms"), QStringLiteral("300")});
+        run.attack({QStringLiteral("pipe-over-max"), QStringLiteral("--bytes"), QStringLiteral("102400"),
+                    QStringLiteral("--hold-ms"), QStringLiteral("300")});
+        QVERIFY2(run.startSender(0, &why), qPrintable(why));
+        QString output;
+        why = run.finish(&output);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        const QStringList refusals = linesStarting(output, QStringLiteral("refused: Sender "));
+        QCOMPARE(refusals.size(), 2);
+        QVERIFY2(refusals[0].contains(QLatin1String("announced a frame of 6291456 bytes, more than this receiver's whole "
+                                                    "budget for unfinished frames (4.0 MiB, --max-pending-mib)")),
+                 qPrintable(refusals[0]));
+        QVERIFY2(refusals[1].contains(QLatin1String("sent a message that is not a frame (its header announces 4294967040 "
+                                                    "payload bytes, more than the limit of 67108864)")),
+                 qPrintable(refusals[1]));
+        QCOMPARE(fact(output, QStringLiteral("refusals")), QStringLiteral("2"));
+    }
+    tooManyPeers(QStringLiteral("was turned away as it connected: this receiver already serves 3 senders, its limit "
+                                "(--max-peers)."),
+                 QStringLiteral("already serves as many senders as it allows (--max-peers)"));
+}
+
+// Hostile WM_COPYDATA senders: a frame begun and abandoned, frames that together outgrow the
+// budget, a Begin claiming 64 MiB, a flood of whole frames from many threads while the receiver
+// is slow, and more sender windows than --max-peers. Each is refused with a sentence and
+// counted, and a good sender gets all its frames through afterwards.
+void WineTransferTest::copyDataHostile()
+{
+    if (m_mechanism != QLatin1String("copydata"))
+        QSKIP("Runs with the copydata driver only.");
+    {
+        HostileRun run(*this, QStringLiteral("-budget"));
+        QVERIFY(run.ok());
+        QString why;
+        QVERIFY2(run.startReceiver({QStringLiteral("--max-pending-mib"), QStringLiteral("2"),
+                                    QStringLiteral("--peer-timeout-ms"), QStringLiteral("1000")},
+                                   3, &why),
+                 qPrintable(why));
+        const QString stall = run.attack({QStringLiteral("copydata-stall"), QStringLiteral("--hold-ms"), QStringLiteral("2500")});
+        QCOMPARE(fact(stall, QStringLiteral("piece")), QStringLiteral("accepted"));
+        // Two windows hold 1 MiB each of unfinished frames; the third finds the budget full.
+        const QString budget = run.attack({QStringLiteral("copydata-budget"), QStringLiteral("--count"), QStringLiteral("3"),
+                                           QStringLiteral("--hold-ms"), QStringLiteral("300")});
+        QCOMPARE(fact(budget, QStringLiteral("window 2 piece 2")), QStringLiteral("accepted"));
+        QCOMPARE(fact(budget, QStringLiteral("window 3 piece 1")), QStringLiteral("refused"));
+        QCOMPARE(fact(budget, QStringLiteral("claimer begin")), QStringLiteral("refused"));
+        QVERIFY2(run.startSender(0, &why), qPrintable(why));
+        QString output;
+        why = run.finish(&output);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        const QStringList refusals = linesStarting(output, QStringLiteral("refused: The copydata sender with window "));
+        QCOMPARE(refusals.size(), 3);
+        QVERIFY2(refusals[0].contains(QLatin1String("stopped in the middle of a frame: 524288 of its 2097152 bytes had "
+                                                    "arrived, then nothing came for"))
+                     && refusals[0].contains(QLatin1String("--peer-timeout): the partial frame was dropped")),
+                 qPrintable(refusals[0]));
+        QVERIFY2(refusals[1].contains(QLatin1String("needed 1.0 MiB more for its frame of 1572864 bytes (0 had arrived) "
+                                                    "when unfinished frames held 2.0 MiB of this receiver's 2.0 MiB budget "
+                                                    "(--max-pending-mib)")),
+                 qPrintable(refusals[1]));
+        QVERIFY2(refusals[2].contains(QLatin1String("announced a frame of 67108864 bytes, more than this receiver's whole "
+                                                    "budget for unfinished frames (2.0 MiB, --max-pending-mib)")),
+                 qPrintable(refusals[2]));
+        QCOMPARE(fact(output, QStringLiteral("refusals")), QStringLiteral("3"));
+        const qint64 growth = fact(output, QStringLiteral("peak-growth")).toLongLong();
+        QVERIFY2(growth < 16 * 1024 * 1024,
+                 qPrintable(QStringLiteral("The receiver's peak working set grew by %1 bytes.").arg(growth)));
+    }
+    {
+        // Six threads send whole 512 KiB frames while the receiver takes 100 ms over each: the
+        // frames handed over but not yet taken stay within the 1 MiB budget.
+        HostileRun run(*this, QStringLiteral("-flood"));
+        QVERIFY(run.ok());
+        QString why;
+        QVERIFY2(run.startReceiver({QStringLiteral("--max-pending-mib"), QStringLiteral("1"), QStringLiteral("--slow-ms"),
+                                    QStringLiteral("100")},
+                                   1, &why),
+                 qPrintable(why));
+        const QString flood = run.attack({QStringLiteral("copydata-flood"), QStringLiteral("--count"), QStringLiteral("6")});
+        QVERIFY2(run.startSender(0, &why), qPrintable(why));
+        QString output;
+        why = run.finish(&output);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        const int accepted = fact(flood, QStringLiteral("whole accepted")).toInt();
+        const int refused = fact(flood, QStringLiteral("whole refused")).toInt();
+        QCOMPARE(accepted + refused, 6 * 8);
+        QVERIFY2(refused > 0, "No whole frame of the flood was refused.");
+        QCOMPARE(fact(output, QStringLiteral("foreign frames")), QString::number(accepted));
+        QCOMPARE(fact(output, QStringLiteral("refusals")), QString::number(refused));
+        const QStringList refusals = linesStarting(output, QStringLiteral("refused: The copydata sender with window "));
+        QCOMPARE(refusals.size(), refused);
+        QVERIFY2(refusals[0].contains(QLatin1String("sent a frame of 524288 bytes when unfinished frames held"))
+                     && refusals[0].contains(QLatin1String("(--max-pending-mib), frames not yet taken included: it was "
+                                                           "dropped, the sender stays.")),
+                 qPrintable(refusals[0]));
+    }
+    tooManyPeers(QStringLiteral("was turned away: this receiver already serves 3 senders, its limit (--max-peers)."),
+                 QStringLiteral("already serves as many senders as it allows (--max-peers)"));
 }
 
 QTEST_GUILESS_MAIN(WineTransferTest)

@@ -80,17 +80,24 @@ Event Win32MessageWindow::receive(int timeoutMs)
             return event;
         }
 
+        int wait = -1;
+        if (timeoutMs >= 0) {
+            const ULONGLONG now = GetTickCount64();
+            wait = now >= deadline ? 0 : int(deadline - now);
+        }
+        const int limited = m_client->expireStalled(wait);
+        if (!m_pending.empty())
+            continue;
+
         // MsgWaitForMultipleObjectsEx takes at most MAXIMUM_WAIT_OBJECTS - 1 handles.
         HANDLE handles[MAXIMUM_WAIT_OBJECTS - 1];
         handles[0] = m_interrupt;
         const DWORD count = 1 + m_client->watchedHandles(handles + 1, MAXIMUM_WAIT_OBJECTS - 2);
-        DWORD wait = INFINITE;
-        if (timeoutMs >= 0) {
-            const ULONGLONG now = GetTickCount64();
-            wait = now >= deadline ? 0 : DWORD(deadline - now);
-        }
-        const DWORD result = MsgWaitForMultipleObjectsEx(count, handles, wait, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
+        const DWORD result = MsgWaitForMultipleObjectsEx(count, handles, limited < 0 ? INFINITE : DWORD(limited),
+                                                         QS_ALLINPUT, MWMO_INPUTAVAILABLE);
         if (result == WAIT_TIMEOUT) {
+            if (timeoutMs >= 0 && GetTickCount64() < deadline)
+                continue; // a time limit of the client ran out: expireStalled() judges it
             Event event;
             event.kind = Event::Kind::Timeout;
             return event;

@@ -35,6 +35,9 @@ public:
         }
         // One of the watched handles was signalled.
         virtual void onSignalled(HANDLE handle) { (void)handle; }
+        // Before each wait: drops what stayed unfinished past its time limit (pushing events)
+        // and returns `waitMs` (-1: no limit) shortened to when the next such limit runs out.
+        virtual int expireStalled(int waitMs) { return waitMs; }
         // The sentence for a failed wait.
         virtual std::string waitFailed(DWORD error) = 0;
     };
