@@ -78,7 +78,7 @@ for h in "${harnesses[@]}"; do
         failed=1
         echo "fuzz_$h broke a promise or crashed: see $dir/fuzz.log and the input(s) $dir/crash-* etc." >&2
     fi
-    seconds=$(( $(date +%s) - start ))
+    took=$(( $(date +%s) - start ))
     if [ "$merge" = 1 ] && [ "$status" = ok ]; then
         # A fresh folder holding only what adds coverage replaces the committed corpus.
         rm -rf "$dir/merged" && mkdir "$dir/merged"
@@ -92,7 +92,7 @@ for h in "${harnesses[@]}"; do
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
     files=$(find "$committed" -type f | wc -l)
     bytes=$(du -sb "$committed" | cut -f1)
-    summary+=$(printf '\n%-15s %12s %8s %6s %7s %8s %9s %s' "$h" "${execs:-?}" "$seconds" "${cov:-?}" "${ft:-?}" \
+    summary+=$(printf '\n%-15s %12s %8s %6s %7s %8s %9s %s' "$h" "${execs:-?}" "$took" "${cov:-?}" "${ft:-?}" \
         "$files" "$bytes" "$status")
 done
 echo "$summary"
