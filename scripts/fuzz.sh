@@ -36,7 +36,8 @@ all=(decode streamframer mailslot namedpipe shmring clipboard csvreader pluginme
 max_len() {
     case "$1" in
         decode|clipboard) echo 8192 ;;
-        shmring|csvreader) echo 2048 ;;
+        shmring) echo 2048 ;;
+        csvreader) echo 1024 ;;
         *) echo 4096 ;;
     esac
 }
