@@ -9,7 +9,7 @@
 # run a headless transfer with the installed program.
 #
 # Usage (as root): scripts/check-clean-debian.sh [work folder]    (default /var/tmp/ipcw-clean-debian)
-# Slow (15 to 25 minutes on two cores), so not part of .ci/run; run it before resolving a change
+# Slow (an hour or more on two cores, half of it the ASan+UBSan suite), so not part of .ci/run; run it before resolving a change
 # to the dependencies, the build or the scripts. Only committed work is tried: the clone takes HEAD.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
