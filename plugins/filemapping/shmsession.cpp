@@ -306,11 +306,11 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, Pe
     if (meta.flags & FirstChunk) {
         // A first chunk while another frame is unfinished: that sender was interrupted mid-frame.
         a = Assembly();
-        // No sender writes an empty frame, one over the limit or a chunk larger than its frame.
-        if (meta.frameBytes == 0 || meta.frameBytes > MaxFrameBytes || meta.chunkBytes > meta.frameBytes) {
+        // No sender writes a frame over the limit or a chunk larger than its frame.
+        if (meta.frameBytes > MaxFrameBytes || meta.chunkBytes > meta.frameBytes) {
             if (refusal)
                 *refusal = "wrote a chunk of " + std::to_string(meta.chunkBytes) + " bytes for a frame of "
-                           + std::to_string(meta.frameBytes) + " bytes, which is not a frame (at least 1 and at most "
+                           + std::to_string(meta.frameBytes) + " bytes, which no sender writes (the limit is "
                            + std::to_string(MaxFrameBytes) + " bytes): it was dropped, the sender stays.";
             ring.consume(meta, nullptr, m_waiter);
             return false;

@@ -392,12 +392,13 @@ void TestHostile::peerThatNeverReadsIsHeldBack()
     stopReading(attacker.get());
     const QByteArray ping = FrameCodec::encodeControl(Wire::FrameType::Ping, 1, 0xF100D, QByteArray(int(MiB), 'p'));
     qint64 queued = 0;
-    // As fast as the kernel takes them, with at most 4 MiB waiting in this process; once the
+    // As fast as the kernel takes them, with at most 4 MiB waiting in this process. Once the
     // receiver has ended (it may, before the good sender's process is seen to exit), a write
-    // fails and closes the socket, and writing on would never fill anything.
+    // fails: the socket may stay open, so a failed write ends the round, or it would spin here.
     const auto flood = [&] {
         while (attacker->isOpen() && attacker->bytesToWrite() < 4 * MiB) {
-            attacker->write(ping);
+            if (attacker->write(ping) != ping.size())
+                return;
             queued += ping.size();
         }
     };
