@@ -29,9 +29,9 @@ constexpr Kind Begin = CopyDataChannelWin32::Begin;
 constexpr Kind Piece = CopyDataChannelWin32::Piece;
 constexpr Kind Bye = CopyDataChannelWin32::Bye;
 
-// A fragmented frame's memory grows as its pieces arrive: this much first, then twice what
-// arrived, up to the frame's length (as the named pipe's FrameCutter does).
-constexpr std::size_t InitialFrameBytes = 1024 * 1024;
+// A fragmented frame's memory grows as its pieces arrive: InitialFrameBytes first, then twice
+// what arrived, up to the frame's length (as the named pipe's FrameCutter does).
+using ipcw::native::InitialFrameBytes;
 
 // Sends that take longer than this mean the other side stopped pumping messages.
 constexpr UINT SendTimeoutMs = 30000;

@@ -24,9 +24,9 @@ constexpr DWORD PipeBufferBytes = 1 << 20;
 constexpr DWORD FirstReadBytes = 64 * 1024; // enough for a typical frame in one ReadFile
 constexpr int FramesPerRound = 16;          // per sender before the others get a turn
 constexpr std::size_t BytesPerRound = 1 << 20; // likewise: a big message is read over several rounds
-// Memory for a message is grown as it arrives: this much once it has more than the first read,
-// then twice what arrived, up to the frame's length (as namedpipe::FrameCutter does).
-constexpr std::size_t InitialFrameBytes = FrameCutter::InitialFrameBytes;
+// Memory for a message is grown as it arrives: InitialFrameBytes (native/receivelimits.h) once it
+// has more than the first read, then twice what arrived, up to the frame's length (as
+// namedpipe::FrameCutter does).
 // The handshake: the receiver's first message on a new instance.
 constexpr std::uint8_t WelcomeByte = 'W';
 constexpr std::uint8_t FullByte = 'F'; // it serves --max-peers senders already
