@@ -26,6 +26,14 @@ const QSize ChartSize(1100, 650);
 constexpr double SpreadCapWidth = 0.06;
 constexpr double SpreadCapDecades = 0.03;
 // Benchmark lines show their measured points.
+// A mechanism's own line: not a floor row, and not a variant of a mechanism measured beside its
+// own floor (filemapping?wait=spin), which the table shows with the CPU it costs: its long name
+// would crowd the legend of every chart.
+bool isChartedMechanism(const BenchRow &row)
+{
+    return !row.mechanism.startsWith(QLatin1String("floor:")) && !row.mechanism.contains(QLatin1Char('?'));
+}
+
 QLineSeries *series(const QString &name, const QColor &color, bool floor)
 {
     QLineSeries *s = ChartStyle::lineSeries(name, color, floor);
@@ -147,7 +155,7 @@ QChart *latencyChart(const BenchReport &report, const QString &test)
     Span y;
     QStringList floorsDrawn;
     for (const BenchRow &row : report.rows) {
-        if (row.test != test || !row.skipped.isEmpty() || row.mechanism.startsWith(QLatin1String("floor:")))
+        if (row.test != test || !row.skipped.isEmpty() || !isChartedMechanism(row))
             continue;
         // Two mechanisms over one floor draw it once.
         const QString floorId = floorsDrawn.contains(row.floorId) ? QString() : row.floorId;
@@ -175,7 +183,7 @@ QChart *throughputChart(const BenchReport &report)
     chart->setTitle(chart->title() + spreadNote(report));
     QMap<QString, QVector<const BenchRow *>> byMechanism;
     for (const BenchRow &row : report.rows)
-        if (row.test.startsWith(QLatin1String("throughput-")) && row.skipped.isEmpty() && !row.mechanism.startsWith(QLatin1String("floor:")))
+        if (row.test.startsWith(QLatin1String("throughput-")) && row.skipped.isEmpty() && isChartedMechanism(row))
             byMechanism[row.mechanism].append(&row);
     Span x, y;
     for (auto it = byMechanism.begin(); it != byMechanism.end(); ++it) {

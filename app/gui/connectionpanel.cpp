@@ -3,6 +3,7 @@
 
 #include "itransport.h"
 #include "pluginmanager.h"
+#include "waitstrategyrow.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -22,6 +23,7 @@ ConnectionPanel::ConnectionPanel(EndpointRole role, PluginManager &plugins, QWid
       m_info(new QLabel(this)),
       m_securityRow(new QWidget(this)),
       m_token(new QLineEdit(m_securityRow)),
+      m_waitRow(new WaitStrategyRow(m_address, this)),
       m_open(new QPushButton(role == EndpointRole::Receiver ? tr("&Listen") : tr("&Connect"), this)),
       m_close(new QPushButton(tr("&Disconnect"), this))
 {
@@ -55,7 +57,9 @@ ConnectionPanel::ConnectionPanel(EndpointRole role, PluginManager &plugins, QWid
     layout->addWidget(m_address, 0, 3);
     layout->addWidget(m_open, 0, 4);
     layout->addWidget(m_close, 0, 5);
+    // One or neither of these two shows, as the transport asks.
     layout->addWidget(m_securityRow, 1, 0, 1, 6);
+    layout->addWidget(m_waitRow, 1, 0, 1, 6);
     layout->addWidget(m_info, 2, 0, 1, 6);
     layout->setColumnStretch(3, 1);
     buildSecurityRow();
@@ -243,6 +247,7 @@ void ConnectionPanel::showTransportInfo()
     // Tokens are checked by the stream transports' handshake; TLS is TCP's alone.
     const bool tcp = m.id == QLatin1String("tcp");
     m_securityRow->setVisible(tcp || m.id == QLatin1String("localsocket"));
+    m_waitRow->setVisible(m.id == QLatin1String("filemapping"));
     m_fingerprint->setVisible(tcp);
     if (m_tls)
         m_tls->setVisible(tcp);
@@ -261,6 +266,7 @@ void ConnectionPanel::updateButtons()
     m_transport->setEnabled(idle && m_transport->count() > 0);
     m_address->setEnabled(idle);
     m_token->setEnabled(idle);
+    m_waitRow->setEnabled(idle);
     if (m_tls)
         m_tls->setEnabled(idle);
     else

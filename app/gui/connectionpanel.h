@@ -14,6 +14,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class WaitStrategyRow;
 
 // Picks the transport (from the plugins actually loaded, with their capabilities and
 // description) and the address, and offers Listen/Connect and Disconnect. The choice is
@@ -59,6 +60,7 @@ private:
     QLabel *m_info;
     QWidget *m_securityRow;
     QLineEdit *m_token;
+    WaitStrategyRow *m_waitRow; // filemapping only
     QCheckBox *m_tls = nullptr;         // receiver
     QLineEdit *m_fingerprint = nullptr; // receiver: shown; sender: the pin
     QPushButton *m_open;

@@ -41,6 +41,7 @@ namespace {
 
 constexpr int FrameWindow = 16; // SenderSession's default window, used by the floors too
 constexpr qint64 LargePingBytes = 64 * 1024;
+constexpr quint32 PingerId = 0x42454e43; // "BENC": pings need no random id
 constexpr qint64 MiBFrameBytes = 1024 * 1024;
 constexpr int ConnectTimeoutMs = 15000;
 constexpr int RowTimeoutMs = 180000;
@@ -182,6 +183,20 @@ struct BenchRunner::MemoryTransfer
     QString error;
     QString receiverOutput;
     QString senderOutput;
+};
+
+// The two round-trip rows every mechanism and floor has: one-record frames and 64 KiB ones.
+struct BenchRunner::LatencyRows
+{
+    explicit LatencyRows(const Plan &plan)
+        : frameBytes{plan.oneRecordFrameBytes, LargePingBytes},
+          labels{QStringLiteral("round trip, 1-record frames, %1 B").arg(plan.oneRecordFrameBytes),
+                 QStringLiteral("round trip, 64 KiB frames")}
+    {
+    }
+    const qint64 frameBytes[2];
+    const QString tests[2] = {QStringLiteral("latency-1"), QStringLiteral("latency-64k")};
+    const QString labels[2];
 };
 
 struct BenchRunner::FloorResults
@@ -411,7 +426,11 @@ BenchReport BenchRunner::run()
     for (const Target &t : std::as_const(targets))
         if (t.skipped.isEmpty() && BenchFanout::applies(t.plugin->metadata))
             fanOutSteps += int(BenchFanout::receiverCounts().size());
-    const int stepsPerRun = int(targets.size()) * 11 + fanOutSteps + int(extraWaits.size()) + 4 + int(m_config.extras.size())
+    const bool fileMappingWaits = std::any_of(targets.cbegin(), targets.cend(), [](const Target &t) {
+        return t.id == QLatin1String("filemapping") && t.skipped.isEmpty();
+    });
+    const int stepsPerRun = int(targets.size()) * 11 + fanOutSteps + int(extraWaits.size()) * (fileMappingWaits ? 4 : 1) + 4
+        + int(m_config.extras.size())
         + int(std::count_if(targets.cbegin(), targets.cend(), [](const Target &t) { return !libraryFloorFor(t.id).isEmpty(); }));
     m_total = m_done + stepsPerRun * m_config.repeat;
 
@@ -487,7 +506,12 @@ void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, c
             }
     }
 
-    // The wait strategies of the shared-memory floor, each beside the blocking one.
+    // The wait strategies of the shared-memory floor, each beside the blocking one, and the
+    // shared-memory transport waiting the same way beside each.
+    const auto fileMappingTarget = std::find_if(targets.cbegin(), targets.cend(), [](const Target &t) {
+        return t.id == QLatin1String("filemapping") && t.skipped.isEmpty();
+    });
+    const Target *fileMapping = fileMappingTarget == targets.cend() ? nullptr : &*fileMappingTarget;
     if (!m_stop && !extraWaits.isEmpty()) {
         const FloorResults block = measureFloor(QStringLiteral("shm-block"), plan);
         if (!idleFloors.contains(QStringLiteral("shm-block")))
@@ -504,6 +528,7 @@ void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, c
             row.frameBytes = double(plan.oneRecordFrameBytes);
             if (!r.error.isEmpty() || !block.error.isEmpty()) {
                 row.skipped = r.error.isEmpty() ? block.error : r.error;
+                addRow(row);
             } else {
                 row.figures << figure(QStringLiteral("p50"), Us, r.latency[0].p50, block.latency[0].p50, true)
                             << figure(QStringLiteral("p99"), Us, r.latency[0].p99, block.latency[0].p99, true)
@@ -520,9 +545,9 @@ void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, c
                 if (!mib.figures.isEmpty())
                     addRow(mib);
                 idleFloors << id;
-                continue;
             }
-            addRow(row);
+            if (fileMapping && !m_stop)
+                measureFileMappingWait(*fileMapping, id.mid(4), plan, r.error.isEmpty() ? &r : nullptr);
         }
     }
 
@@ -663,82 +688,13 @@ void BenchRunner::measureTransport(const QString &id, ITransport *transport, con
         m_done += 9;
         return;
     }
-    const quint32 pingerId = 0x42454e43; // "BENC": pings need no random id
     quint64 sequence = 0;
-    const qint64 sizes[2] = {plan.oneRecordFrameBytes, LargePingBytes};
-    const QString latencyTests[2] = {QStringLiteral("latency-1"), QStringLiteral("latency-64k")};
-    const QString latencyLabels[2] = {QStringLiteral("round trip, 1-record frames, %1 B").arg(plan.oneRecordFrameBytes),
-                                      QStringLiteral("round trip, 64 KiB frames")};
+    const LatencyRows latencyRows(plan);
     for (int i = 0; i < 2 && !m_stop; ++i) {
-        step(QStringLiteral("%1: %2").arg(id, latencyLabels[i]));
-        QByteArray payload(int(sizes[i] - Wire::HeaderSize), Qt::Uninitialized);
-        for (int b = 0; b < payload.size(); ++b)
-            payload[b] = char(b * 131);
-        std::vector<double> samples;
-        samples.reserve(size_t(m_profile.roundTrips));
-        int done = 0;
-        double self0 = 0, peer0 = 0;
-        QElapsedTimer clock;
-        clock.start();
-        qint64 sentAtNs = 0;
-        QString pingError;
-        QEventLoop loop;
-        auto sendPing = [&] {
-            sentAtNs = clock.nsecsElapsed();
-            pinger->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Ping, ++sequence, pingerId, payload));
-        };
-        auto snapshot = [&] {
-            self0 = BenchStats::selfCpuSeconds();
-            peer0 = peer.cpu();
-        };
-        const auto onFrame = QObject::connect(pinger.get(), &TransportEndpoint::frameReceived, &loop, [&](const QByteArray &frame) {
-            DecodedFrame decoded;
-            if (FrameCodec::decode(frame, &decoded) != DecodeError::None) {
-                pingError = QStringLiteral("A bad pong came back.");
-                loop.exit(2);
-                return;
-            }
-            if (decoded.header.type != Wire::FrameType::Pong || decoded.header.sequence != sequence)
-                return;
-            const double us = double(clock.nsecsElapsed() - sentAtNs) / 1000.0;
-            if (done >= m_profile.warmUp)
-                samples.push_back(us);
-            ++done;
-            if (done == m_profile.warmUp)
-                snapshot();
-            if (done == m_profile.warmUp + m_profile.roundTrips)
-                loop.quit();
-            else
-                sendPing();
-        });
-        const auto onError = QObject::connect(pinger.get(), &TransportEndpoint::errorOccurred, &loop, [&](const QString &message) {
-            pingError = message;
-            loop.exit(2);
-        });
-        if (m_profile.warmUp == 0)
-            snapshot();
-        sendPing();
-        const bool ok = execFor(loop, RowTimeoutMs);
-        const double cpu = BenchStats::selfCpuSeconds() - self0 + peer.cpu() - peer0;
-        QObject::disconnect(onFrame);
-        QObject::disconnect(onError);
-        BenchRow row = baseRow(latencyTests[i], latencyLabels[i], double(sizes[i]), i == 0 ? 1 : 0);
-        if (!ok) {
-            row.skipped = pingError.isEmpty() ? QStringLiteral("no pong within %1 s after %2 round trips").arg(RowTimeoutMs / 1000).arg(done)
-                                              : pingError;
-            addRow(row);
-            continue;
-        }
-        const BenchStats::LatencySummary s = BenchStats::summarize(samples);
-        const BenchStats::LatencySummary f = floor ? floor->latency[i] : BenchStats::LatencySummary();
-        auto fl = [&](double v) { return floor ? v : noFloor(); };
-        row.figures << figure(QStringLiteral("p50"), Us, s.p50, fl(f.p50), true)
-                    << figure(QStringLiteral("p90"), Us, s.p90, fl(f.p90), true)
-                    << figure(QStringLiteral("p99"), Us, s.p99, fl(f.p99), true)
-                    << figure(QStringLiteral("p99.9"), Us, s.p999, fl(f.p999), true)
-                    << figure(QStringLiteral("max"), Us, s.max, fl(f.max), true)
-                    << figure(QStringLiteral("cpu/rt"), QStringLiteral("us cpu"), cpu * 1e6 / double(m_profile.roundTrips),
-                              floor ? floor->cpuPerRoundTripUs[i] : noFloor(), true);
+        step(QStringLiteral("%1: %2").arg(id, latencyRows.labels[i]));
+        const RoundTrips trips = measureRoundTrips(pinger.get(), peer, latencyRows.frameBytes[i], &sequence);
+        BenchRow row = baseRow(latencyRows.tests[i], latencyRows.labels[i], double(latencyRows.frameBytes[i]), i == 0 ? 1 : 0);
+        addLatencyFigures(&row, trips, floor, i);
         addRow(row);
     }
 
@@ -816,7 +772,7 @@ void BenchRunner::measureTransport(const QString &id, ITransport *transport, con
     // Goodbye from the pinger: the receiver has now seen every sender leave, prints its
     // counters and exits. Bye carries the next unused Records sequence, and the pinger sent no
     // Records frame: 1 (its ping count would be counted as that many frames lost).
-    pinger->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Bye, 1, pingerId));
+    pinger->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Bye, 1, PingerId));
     const ReceiverSummary summary = parseReceiverSummary(peer.finish(15000));
     pinger->close();
     addSummary(&losses, summary);
@@ -828,6 +784,151 @@ void BenchRunner::measureTransport(const QString &id, ITransport *transport, con
     step(QStringLiteral("%1: 1, 2, 4 senders").arg(id));
     measureScaling(id, meta, floor, &losses);
     m_report.losses.append(losses);
+}
+
+BenchRunner::RoundTrips BenchRunner::measureRoundTrips(TransportEndpoint *pinger, BenchPeer &peer, qint64 frameBytes,
+                                                       quint64 *sequenceCounter)
+{
+    quint64 &sequence = *sequenceCounter;
+    QByteArray payload(int(frameBytes - Wire::HeaderSize), Qt::Uninitialized);
+    for (int b = 0; b < payload.size(); ++b)
+        payload[b] = char(b * 131);
+    std::vector<double> samples;
+    samples.reserve(size_t(m_profile.roundTrips));
+    int done = 0;
+    double self0 = 0, peer0 = 0;
+    QElapsedTimer clock;
+    clock.start();
+    qint64 sentAtNs = 0;
+    QString pingError;
+    QEventLoop loop;
+    auto sendPing = [&] {
+        sentAtNs = clock.nsecsElapsed();
+        pinger->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Ping, ++sequence, PingerId, payload));
+    };
+    auto snapshot = [&] {
+        self0 = BenchStats::selfCpuSeconds();
+        peer0 = peer.cpu();
+    };
+    const auto onFrame = QObject::connect(pinger, &TransportEndpoint::frameReceived, &loop, [&](const QByteArray &frame) {
+        DecodedFrame decoded;
+        if (FrameCodec::decode(frame, &decoded) != DecodeError::None) {
+            pingError = QStringLiteral("A bad pong came back.");
+            loop.exit(2);
+            return;
+        }
+        if (decoded.header.type != Wire::FrameType::Pong || decoded.header.sequence != sequence)
+            return;
+        const double us = double(clock.nsecsElapsed() - sentAtNs) / 1000.0;
+        if (done >= m_profile.warmUp)
+            samples.push_back(us);
+        ++done;
+        if (done == m_profile.warmUp)
+            snapshot();
+        if (done == m_profile.warmUp + m_profile.roundTrips)
+            loop.quit();
+        else
+            sendPing();
+    });
+    const auto onError = QObject::connect(pinger, &TransportEndpoint::errorOccurred, &loop, [&](const QString &message) {
+        pingError = message;
+        loop.exit(2);
+    });
+    if (m_profile.warmUp == 0)
+        snapshot();
+    sendPing();
+    const bool ok = execFor(loop, RowTimeoutMs);
+    const double cpu = BenchStats::selfCpuSeconds() - self0 + peer.cpu() - peer0;
+    QObject::disconnect(onFrame);
+    QObject::disconnect(onError);
+    RoundTrips trips;
+    if (!ok) {
+        trips.error = pingError.isEmpty() ? QStringLiteral("no pong within %1 s after %2 round trips").arg(RowTimeoutMs / 1000).arg(done)
+                                          : pingError;
+        return trips;
+    }
+    trips.latency = BenchStats::summarize(samples);
+    trips.cpuPerRoundTripUs = cpu * 1e6 / double(m_profile.roundTrips);
+    return trips;
+}
+
+void BenchRunner::addLatencyFigures(BenchRow *row, const RoundTrips &trips, const FloorResults *floor, int size)
+{
+    if (!trips.error.isEmpty()) {
+        row->skipped = trips.error;
+        return;
+    }
+    const BenchStats::LatencySummary &s = trips.latency;
+    const BenchStats::LatencySummary f = floor ? floor->latency[size] : BenchStats::LatencySummary();
+    auto fl = [&](double v) { return floor ? v : noFloor(); };
+    row->figures << figure(QStringLiteral("p50"), Us, s.p50, fl(f.p50), true)
+                 << figure(QStringLiteral("p90"), Us, s.p90, fl(f.p90), true)
+                 << figure(QStringLiteral("p99"), Us, s.p99, fl(f.p99), true)
+                 << figure(QStringLiteral("p99.9"), Us, s.p999, fl(f.p999), true)
+                 << figure(QStringLiteral("max"), Us, s.max, fl(f.max), true)
+                 << figure(QStringLiteral("cpu/rt"), QStringLiteral("us cpu"), trips.cpuPerRoundTripUs,
+                           floor ? floor->cpuPerRoundTripUs[size] : noFloor(), true);
+}
+
+// The shared-memory transport with both ends waiting as `wait` says (spinblock, spin), beside
+// the floor that waits the same way: round trips only (rows "filemapping?wait=<wait>"), so the
+// latency a way of waiting buys stands next to the CPU it costs.
+void BenchRunner::measureFileMappingWait(const Target &target, const QString &wait, const Plan &plan,
+                                         const FloorResults *floor)
+{
+    const QString options = QStringLiteral("?wait=") + wait;
+    const QString mechanism = target.id + options;
+    const QString address = addressFor(target.id) + options;
+    const QString floorId = QStringLiteral("shm-") + wait;
+    const LatencyRows latencyRows(plan);
+    auto row = [&](int i) {
+        BenchRow r;
+        r.mechanism = mechanism;
+        r.test = latencyRows.tests[i];
+        r.label = latencyRows.labels[i];
+        r.floorId = floor ? floorId : QString();
+        r.floorNote = QString::fromStdString(ipcw::bench::floorDescription(floorId.toStdString()));
+        r.frameBytes = double(latencyRows.frameBytes[i]);
+        r.recordsPerFrame = i == 0 ? 1 : 0;
+        return r;
+    };
+    auto skipBoth = [&](const QString &reason) {
+        for (int i = 0; i < 2; ++i) {
+            BenchRow r = row(i);
+            r.skipped = reason;
+            addRow(r);
+        }
+        m_done += 2;
+    };
+
+    step(QStringLiteral("%1: starting the receiver").arg(mechanism));
+    Peer peer;
+    QString error;
+    if (!peer.start(m_config.program,
+                    {QStringLiteral("--headless"), QStringLiteral("--role"), QStringLiteral("receiver"),
+                     QStringLiteral("--transport"), target.id, QStringLiteral("--address"), address,
+                     QStringLiteral("--senders"), QStringLiteral("1"),
+                     QStringLiteral("--timeout"), QString::number(RowTimeoutMs / 1000 * 4)},
+                    "listening", &error)) {
+        skipBoth(error);
+        return;
+    }
+    std::unique_ptr<TransportEndpoint> pinger(target.plugin->transport->createEndpoint(EndpointRole::Sender, address));
+    if (!waitConnected(pinger.get(), &error)) {
+        skipBoth(error);
+        peer.finish(5000);
+        return;
+    }
+    quint64 sequence = 0;
+    for (int i = 0; i < 2 && !m_stop; ++i) {
+        step(QStringLiteral("%1: %2").arg(mechanism, latencyRows.labels[i]));
+        BenchRow r = row(i);
+        addLatencyFigures(&r, measureRoundTrips(pinger.get(), peer, latencyRows.frameBytes[i], &sequence), floor, i);
+        addRow(r);
+    }
+    pinger->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Bye, 1, PingerId));
+    peer.finish(15000);
+    pinger->close();
 }
 
 void BenchRunner::measureScaling(const QString &id, const TransportMetadata &meta, const FloorResults *floor, BenchLosses *losses)

@@ -7,6 +7,7 @@
 // mechanisms for what the user needs from the measured numbers.
 
 #include "benchreport.h"
+#include "benchstats.h"
 #include "employee.h"
 
 #include <QHash>
@@ -18,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+class BenchPeer;
 class PluginManager;
 class QProcess;
 class TransportEndpoint;
@@ -94,6 +96,14 @@ private:
     struct Plan;
     struct MemoryTransfer;
     struct Target;
+    struct LatencyRows;
+    // One mechanism's ping-pong at one frame size: the latency and the CPU of both processes.
+    struct RoundTrips
+    {
+        BenchStats::LatencySummary latency;
+        double cpuPerRoundTripUs = 0;
+        QString error; // the row is skipped with this
+    };
 
     void step(const QString &what);
     void addRow(BenchRow row);
@@ -105,6 +115,11 @@ private:
     FloorResults measureFloor(const QString &floorId, const Plan &plan, bool oneWay = true);
     void measureTransport(const QString &id, ITransport *transport, const TransportMetadata &meta, const Plan &plan,
                           const FloorResults *floor);
+    void measureFileMappingWait(const Target &target, const QString &wait, const Plan &plan, const FloorResults *floor);
+    // Round trips over `pinger` with frames of `frameBytes` to the receiver `peer`.
+    RoundTrips measureRoundTrips(TransportEndpoint *pinger, BenchPeer &peer, qint64 frameBytes, quint64 *sequence);
+    // p50 ... max and cpu/rt of `trips` on `row`, against the floor's frame size `size` (0, 1).
+    void addLatencyFigures(BenchRow *row, const RoundTrips &trips, const FloorResults *floor, int size);
     void measureScaling(const QString &id, const TransportMetadata &meta, const FloorResults *floor, BenchLosses *losses);
     void measureIdle(const QStringList &transportIds, const QStringList &floorIds);
     // A library's own loop (ZeroMQ's) beside the bare floor under it: rows "floor:<library>".

@@ -13,6 +13,19 @@ namespace {
 constexpr int PeerCheckMs = 1000;
 constexpr int LockSpinsBeforeYield = 64;
 constexpr int LockYieldsBeforeLivenessCheck = 1024;
+// How often a spinning reader reads the clock (and, spinning for good, yields): rarely enough
+// that polling stays cheap, often enough to keep SpinBeforeBlock to a few microseconds.
+constexpr std::uint32_t SpinRoundsPerClockRead = 16;
+
+// Tells the core this is a polling loop: it saves power and lets a sibling hyperthread run.
+void cpuRelax()
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+}
 } // namespace
 
 ShmRing::ShmRing(RingControl *control, std::uint8_t *data, std::uint64_t capacity)
@@ -256,8 +269,13 @@ void ShmRing::advanceTail(std::uint64_t newTail, ShmWaiter &waiter)
     }
 }
 
-ShmWaiter::Wait ShmRing::waitForData(ShmWaiter &waiter, int timeoutMs)
+ShmWaiter::Wait ShmRing::waitForData(ShmWaiter &waiter, int timeoutMs, WaitStrategy strategy)
 {
+    if (strategy != WaitStrategy::Block) {
+        const ShmWaiter::Wait spun = spinForData(waiter, timeoutMs, strategy);
+        if (spun != ShmWaiter::Wait::TimedOut || strategy == WaitStrategy::Spin)
+            return spun;
+    }
     m_control->readerWaiting.store(1, std::memory_order_seq_cst);
     const std::uint32_t seen = m_control->dataSeq.load(std::memory_order_seq_cst);
     RecordMeta meta;
@@ -267,6 +285,35 @@ ShmWaiter::Wait ShmRing::waitForData(ShmWaiter &waiter, int timeoutMs)
         result = waiter.wait(m_control->dataSeq, seen, timeoutMs);
     m_control->readerWaiting.store(0, std::memory_order_relaxed);
     return result;
+}
+
+ShmWaiter::Wait ShmRing::spinForData(ShmWaiter &waiter, int timeoutMs, WaitStrategy strategy)
+{
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point start = Clock::now();
+    Clock::duration limit = Clock::duration::max();
+    if (strategy == WaitStrategy::SpinThenBlock)
+        limit = SpinBeforeBlock;
+    if (timeoutMs >= 0)
+        limit = std::min<Clock::duration>(limit, std::chrono::milliseconds(timeoutMs));
+    for (std::uint32_t round = 1;; ++round) {
+        RecordMeta meta;
+        const Status status = peek(&meta);
+        // A record still being written (Pending) is worth polling for; anything else is news.
+        if (status != Status::Empty && status != Status::Pending)
+            return ShmWaiter::Wait::Changed;
+        if (waiter.interrupted())
+            return ShmWaiter::Wait::Interrupted;
+        cpuRelax();
+        if (round % SpinRoundsPerClockRead != 0)
+            continue;
+        if (Clock::now() - start >= limit)
+            return ShmWaiter::Wait::TimedOut;
+        // A spinner that never leaves the core would starve the writer it waits for when
+        // both share one.
+        if (strategy == WaitStrategy::Spin)
+            waiter.yield();
+    }
 }
 
 void ShmRing::discardAll()

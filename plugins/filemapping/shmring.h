@@ -22,6 +22,7 @@
 // A full ring makes writers sleep on spaceSeq (backpressure), never overwrite.
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,6 +33,16 @@ namespace ipcw::native::shm {
 
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free && std::atomic<std::uint64_t>::is_always_lock_free,
               "the ring keeps atomics in memory shared between processes: they must be lock-free");
+
+// How a reader waits for the next record (the filemapping address's ?wait=). Spinning polls the
+// ring without telling writers it waits, so a commit costs them no wake-up call and the reader
+// no trip through the scheduler: lower latency, bought with a busy core.
+enum class WaitStrategy {
+    Block,         // sleep in the kernel at once (futex / event): no CPU while idle
+    SpinThenBlock, // poll for SpinBeforeBlock, then sleep
+    Spin,          // poll until the wait's time is up, yielding the core now and then
+};
+constexpr std::chrono::microseconds SpinBeforeBlock{50};
 
 // What the platform supplies. One ShmWaiter per channel; its wait() is called by the channel's
 // reader and writer threads, interrupt() from anywhere.
@@ -149,8 +160,8 @@ public:
     void consume(const RecordMeta &meta, std::vector<std::uint8_t> *out, ShmWaiter &waiter);
     // After peek() said Pending for a while: skips the front record if its writer is dead.
     Status skipIfAbandoned(RecordMeta *meta, ShmWaiter &waiter);
-    // Sleeps until a commit may have happened (or timeout/interrupt).
-    ShmWaiter::Wait waitForData(ShmWaiter &waiter, int timeoutMs);
+    // Waits until a commit may have happened (or timeout/interrupt), as `strategy` says.
+    ShmWaiter::Wait waitForData(ShmWaiter &waiter, int timeoutMs, WaitStrategy strategy = WaitStrategy::Block);
     // Skips everything currently reserved (a new reader of a per-sender reply ring).
     void discardAll();
 
@@ -161,6 +172,9 @@ public:
 private:
     // tryReserve(), also telling "no room" from counters another process broke (`*broken`).
     bool reserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out, bool *broken);
+    // waitForData()'s polling: Changed, Interrupted, or TimedOut when its time is up; a
+    // SpinThenBlock whose SpinBeforeBlock passed gives TimedOut too, and then blocks.
+    ShmWaiter::Wait spinForData(ShmWaiter &waiter, int timeoutMs, WaitStrategy strategy);
     RecordHeader *headerAt(std::uint64_t position) const;
     bool lock(ShmWaiter &waiter);
     void unlock();

@@ -21,31 +21,17 @@ std::string pidText(std::uint32_t pid)
 }
 } // namespace
 
-std::string ShmSession::parseAddress(const std::string &address, std::string *name, std::uint64_t *dataCapacity)
+namespace {
+// "size=16M" -> the data ring's capacity, or a sentence.
+std::string parseSize(const std::string &option, std::uint64_t *dataCapacity)
 {
-    const std::size_t query = address.find('?');
-    *name = address.substr(0, query);
-    *dataCapacity = DefaultDataCapacity;
-    const bool nameOk = !name->empty() && name->size() <= 100
-                        && std::all_of(name->begin(), name->end(), [](char c) {
-                               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                                      || c == '-' || c == '_' || c == '.';
-                           });
-    if (!nameOk)
-        return "\"" + address + "\" is not a filemapping address: use a name of letters, digits, '-', '_' and '.' "
-               "(up to 100), optionally followed by ?size=8M.";
-    if (query == std::string::npos)
-        return {};
-    const std::string option = address.substr(query + 1);
     const std::string sizeError = "\"" + option + "\" is not a ring size: write size=<number> with K, M or G, "
                                   "between 64K and 1G, for example ?size=16M.";
-    if (option.compare(0, 5, "size=") != 0 || option.size() < 6)
-        return sizeError;
     std::uint64_t value = 0;
     std::size_t i = 5;
     for (; i < option.size() && option[i] >= '0' && option[i] <= '9'; ++i) {
         value = value * 10 + std::uint64_t(option[i] - '0');
-        if (value > MaxDataCapacity)
+        if (value > ShmSession::MaxDataCapacity)
             return sizeError;
     }
     if (i == 5)
@@ -59,9 +45,71 @@ std::string ShmSession::parseAddress(const std::string &address, std::string *na
         value <<= 30;
     else if (!unit.empty())
         return sizeError;
-    if (value < MinDataCapacity || value > MaxDataCapacity)
+    if (value < ShmSession::MinDataCapacity || value > ShmSession::MaxDataCapacity)
         return sizeError;
     *dataCapacity = (value + 4095) & ~std::uint64_t(4095);
+    return {};
+}
+
+// "wait=spin" -> the strategy, or a sentence.
+std::string parseWait(const std::string &option, WaitStrategy *wait)
+{
+    const std::string value = option.substr(5);
+    if (value == "block")
+        *wait = WaitStrategy::Block;
+    else if (value == "spinblock")
+        *wait = WaitStrategy::SpinThenBlock;
+    else if (value == "spin")
+        *wait = WaitStrategy::Spin;
+    else
+        return "\"" + option + "\" is not a way to wait: write wait=block (sleep, the default), wait=spinblock "
+               "(poll 50 us, then sleep) or wait=spin (poll, using a core).";
+    return {};
+}
+} // namespace
+
+std::string ShmSession::parseAddress(const std::string &address, std::string *name, std::uint64_t *dataCapacity,
+                                     WaitStrategy *wait)
+{
+    const std::size_t query = address.find('?');
+    *name = address.substr(0, query);
+    *dataCapacity = DefaultDataCapacity;
+    WaitStrategy strategy = WaitStrategy::Block;
+    const bool nameOk = !name->empty() && name->size() <= 100
+                        && std::all_of(name->begin(), name->end(), [](char c) {
+                               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                                      || c == '-' || c == '_' || c == '.';
+                           });
+    if (!nameOk)
+        return "\"" + address + "\" is not a filemapping address: use a name of letters, digits, '-', '_' and '.' "
+               "(up to 100), optionally followed by ?size=8M, ?wait=spin or both (?size=8M&wait=spin).";
+    if (query != std::string::npos) {
+        // Options joined by '&', each at most once.
+        bool sized = false, waited = false;
+        std::size_t from = query + 1;
+        for (;;) {
+            const std::size_t end = address.find('&', from);
+            const std::string option = address.substr(from, end == std::string::npos ? std::string::npos : end - from);
+            std::string error;
+            if (option.compare(0, 5, "size=") == 0 && !sized) {
+                error = parseSize(option, dataCapacity);
+                sized = true;
+            } else if (option.compare(0, 5, "wait=") == 0 && !waited) {
+                error = parseWait(option, &strategy);
+                waited = true;
+            } else {
+                error = "\"" + option + "\" is not a filemapping option: use size=<ring size> (for example size=16M) "
+                        "and wait=block, spinblock or spin, each at most once, joined by '&'.";
+            }
+            if (!error.empty())
+                return error;
+            if (end == std::string::npos)
+                break;
+            from = end + 1;
+        }
+    }
+    if (wait)
+        *wait = strategy;
     return {};
 }
 
@@ -88,6 +136,9 @@ ShmSession::ShmSession(ShmWaiter &waiter, std::string address, const ReceiveLimi
     : m_waiter(waiter), m_address(std::move(address)), m_limits(limits)
 {
     m_budget.setLimit(limits.maxPendingBytes);
+    std::string name;
+    std::uint64_t capacity = 0;
+    parseAddress(m_address, &name, &capacity, &m_waitStrategy); // the channel has checked it
 }
 
 std::uint64_t ShmSession::peerId(std::uint32_t slot, std::uint32_t generation)
@@ -273,31 +324,79 @@ std::string ShmSession::sendChunks(ShmRing &ring, std::uint32_t slot, std::uint3
     return {};
 }
 
-std::string ShmSession::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
+// Where a frame to `peer` goes: the data ring for a sender, the peer's reply ring for the
+// receiver. False with `*error` set, or with "" when the peer left and the frame has nobody to go to.
+bool ShmSession::sendTarget(std::size_t size, std::uint64_t peer, SendTarget *target, std::string *error)
 {
-    if (size > MaxFrameBytes)
-        return "A frame of " + std::to_string(size) + " bytes is larger than the " + std::to_string(MaxFrameBytes)
-               + " bytes the filemapping transport carries: send smaller batches.";
+    if (size > MaxFrameBytes) {
+        *error = "A frame of " + std::to_string(size) + " bytes is larger than the " + std::to_string(MaxFrameBytes)
+                 + " bytes the filemapping transport carries: send smaller batches.";
+        return false;
+    }
     if (m_role == Role::Sender) {
-        if (m_header->closed.load())
-            return receiverGone();
-        return sendChunks(m_data, std::uint32_t(m_slot), m_generation, data, size, [this] { return receiverGone(); });
+        if (m_header->closed.load()) {
+            *error = receiverGone();
+            return false;
+        }
+        *target = {m_data, std::uint32_t(m_slot), m_generation, [this] { return receiverGone(); }};
+        return true;
     }
     const std::uint32_t slot = std::uint32_t(peer & 0xffffffffu) - 1;
     const std::uint32_t generation = std::uint32_t(peer >> 32);
-    if (slot >= MaxSenders)
-        return "There is no filemapping sender with id " + std::to_string(peer) + ".";
+    if (slot >= MaxSenders) {
+        *error = "There is no filemapping sender with id " + std::to_string(peer) + ".";
+        return false;
+    }
     SenderSlot &s = m_slots[slot];
     auto departed = [&s, generation] { return s.generation.load() != generation || s.pid.load() == 0; };
     if (departed())
-        return {}; // it left: a reply has nobody to go to
-    ShmRing ring = replyRing(slot);
-    return sendChunks(ring, slot, generation, data, size, [this, &s, departed, peer] {
-        if (departed() || !m_waiter.isAlive(s.pid.load()))
-            return "Sender " + std::to_string(peer) + " on filemapping address " + m_address
-                   + " left before its reply could be delivered.";
-        return std::string();
-    });
+        return false; // it left: a reply has nobody to go to
+    *target = {replyRing(slot), slot, generation, [this, &s, departed, peer] {
+                   if (departed() || !m_waiter.isAlive(s.pid.load()))
+                       return "Sender " + std::to_string(peer) + " on filemapping address " + m_address
+                              + " left before its reply could be delivered.";
+                   return std::string();
+               }};
+    return true;
+}
+
+std::string ShmSession::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
+{
+    SendTarget target;
+    std::string error;
+    if (!sendTarget(size, peer, &target, &error))
+        return error;
+    return sendChunks(target.ring, target.slot, target.generation, data, size, target.peerGone);
+}
+
+bool ShmSession::trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error)
+{
+    SendTarget target;
+    error->clear();
+    if (!sendTarget(size, peer, &target, error))
+        return true;
+    if (size > target.ring.maxChunkBytes())
+        return false; // several records: the writer thread may have to wait between them
+    RecordMeta meta;
+    meta.slot = target.slot;
+    meta.generation = target.generation;
+    meta.kind = RecordKind::Chunk;
+    meta.chunkBytes = meta.frameBytes = std::uint32_t(size);
+    meta.flags = FirstChunk | LastChunk;
+    std::string why;
+    switch (target.ring.write(meta, data, m_waiter, target.peerGone, &why, false)) {
+    case ShmRing::Status::Ok:
+    case ShmRing::Status::Interrupted:
+        return true;
+    case ShmRing::Status::PeerGone:
+        if (why.empty())
+            return false; // the ring is full for now: the writer thread waits for room
+        *error = why;
+        return true;
+    default:
+        *error = why;
+        return true;
+    }
 }
 
 bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, PendingBudget *budget,
@@ -581,7 +680,9 @@ Event ShmSession::receive(int timeoutMs)
             waitMs = checkMs;
         if (stallWaitMs >= 0 && (waitMs < 0 || stallWaitMs < waitMs))
             waitMs = stallWaitMs; // a partial frame's time runs out then
-        const ShmWaiter::Wait result = ring.waitForData(m_waiter, waitMs);
+        // Spinning only while someone may send: a receiver without senders sleeps whatever the
+        // address asks, and its first sender's Connect wakes it.
+        const ShmWaiter::Wait result = ring.waitForData(m_waiter, waitMs, watching ? m_waitStrategy : WaitStrategy::Block);
         if (result == ShmWaiter::Wait::Interrupted)
             continue;
         if (result != ShmWaiter::Wait::TimedOut)

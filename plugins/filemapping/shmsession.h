@@ -72,8 +72,10 @@ public:
     enum class Existing { Live, Stale, Initializing };
     enum class Word { DataReady, DataSpace, ReplyReady, ReplySpace, Unknown };
 
-    // "name" or "name?size=16M" -> the name and the data ring's capacity, or a sentence.
-    static std::string parseAddress(const std::string &address, std::string *name, std::uint64_t *dataCapacity);
+    // "name", "name?size=16M", "name?wait=spin" or "name?size=16M&wait=spin" -> the name, the
+    // data ring's capacity and how this end waits for records (`wait` may be null), or a sentence.
+    static std::string parseAddress(const std::string &address, std::string *name, std::uint64_t *dataCapacity,
+                                    WaitStrategy *wait = nullptr);
     static std::uint64_t segmentBytes(std::uint64_t dataCapacity);
     // What a receiver finds at its name: a live receiver's segment, a stale one, or one whose
     // creator is still laying it out.
@@ -92,6 +94,8 @@ public:
     ShmRing dataRing() const { return m_data; }
 
     std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer);
+    // Channel::trySend(): a frame that fits one record, written only if the ring has room now.
+    bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error);
     Event receive(int timeoutMs);
     // Sender: says goodbye and frees its slot. Receiver: marks the segment closed and wakes
     // every sender so they notice at once. Never waits.
@@ -124,6 +128,14 @@ private:
         Assembly assembly;
     };
 
+    struct SendTarget
+    {
+        ShmRing ring;
+        std::uint32_t slot = 0;
+        std::uint32_t generation = 0;
+        std::function<std::string()> peerGone;
+    };
+    bool sendTarget(std::size_t size, std::uint64_t peer, SendTarget *target, std::string *error);
     void bind(void *base);
     ShmRing replyRing(std::uint32_t slot) const;
     static std::uint64_t peerId(std::uint32_t slot, std::uint32_t generation);
@@ -148,6 +160,7 @@ private:
 
     ShmWaiter &m_waiter;
     const std::string m_address;
+    WaitStrategy m_waitStrategy = WaitStrategy::Block; // the address's ?wait=, for this end's reads
     Role m_role = Role::Receiver;
     std::uint8_t *m_base = nullptr;
     SegmentHeader *m_header = nullptr;

@@ -163,6 +163,9 @@ private slots:
     void interruptWakesBlockedReceive();
     void interruptWakesBlockedSend();
     void idleReceiverSleeps();
+    void receiverWithoutSendersSleepsEvenIfToldToSpin();
+    void everyWaitCarriesFramesBothWays_data();
+    void everyWaitCarriesFramesBothWays();
     void severalSenderProcessesAtOnce();
     void senderKilledMidWriteLeavesRingUsable();
     void senderKilledWhileFloodingLosesNoWholeFrame();
@@ -328,6 +331,71 @@ void TestFileMapping::idleReceiverSleeps()
     QVERIFY(before >= 0 && after >= 0);
     QVERIFY2(after - before <= 10, qPrintable(QStringLiteral("the idle reader used %1 ticks in 2 s").arg(after - before)));
     QCOMPARE(events.load(), 1); // the sender's arrival, nothing else
+}
+
+// ?wait=spin spins only while a sender may send: without one, nothing is coming.
+void TestFileMapping::receiverWithoutSendersSleepsEvenIfToldToSpin()
+{
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, uniqueAddress("idle-spin", "?wait=spin")), std::string());
+    std::atomic<long> tid{0};
+    std::thread reader([&] {
+        tid = long(syscall(SYS_gettid));
+        while (receiver.receive(-1).kind != Event::Kind::Interrupted) {
+        }
+    });
+    QTRY_VERIFY(tid != 0);
+    QTest::qWait(100);
+    const long before = threadCpuTicks(tid);
+    QTest::qWait(1000);
+    const long after = threadCpuTicks(tid);
+    receiver.interrupt();
+    reader.join();
+    QVERIFY(before >= 0 && after >= 0);
+    QVERIFY2(after - before <= 5, qPrintable(QStringLiteral("the idle reader used %1 ticks in 1 s").arg(after - before)));
+}
+
+// Each way to wait carries frames of every size from another process and routes the replies
+// back; both ends wait as the address says. A receiver spinning for a connected, silent sender
+// still stops at once when interrupted.
+void TestFileMapping::everyWaitCarriesFramesBothWays_data()
+{
+    QTest::addColumn<QByteArray>("options");
+    QTest::newRow("block") << QByteArray("?wait=block");
+    QTest::newRow("spinblock") << QByteArray("?wait=spinblock");
+    QTest::newRow("spin") << QByteArray("?size=1M&wait=spin");
+}
+
+void TestFileMapping::everyWaitCarriesFramesBothWays()
+{
+    QFETCH(QByteArray, options);
+    const std::string address = uniqueAddress("wait", options.constData());
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    constexpr int Frames = 300;
+    std::unique_ptr<QProcess> helper = startHelper({"send", QString::fromStdString(address), QString::number(Frames), "300000", "7"});
+    QVERIFY(helper);
+    Collector c(receiver);
+    QElapsedTimer clock;
+    clock.start();
+    while (c.frames < Frames && clock.elapsed() < 60000)
+        QVERIFY2(c.take(receiver.receive(1000), true), c.failure.c_str());
+    QCOMPARE(c.frames, Frames);
+    QVERIFY(finishedCleanly(*helper)); // it got all its replies
+
+    FileMappingChannelPosix silent;
+    QCOMPARE(silent.open(Role::Sender, address), std::string());
+    Event::Kind kind = Event::Kind::Error;
+    std::thread reader([&] {
+        while ((kind = receiver.receive(-1).kind) != Event::Kind::Interrupted && kind != Event::Kind::Error) {
+        }
+    });
+    QTest::qWait(200);
+    clock.restart();
+    receiver.interrupt();
+    reader.join();
+    QVERIFY(clock.elapsed() < 1000);
+    QCOMPARE(kind, Event::Kind::Interrupted);
 }
 
 void TestFileMapping::severalSenderProcessesAtOnce()

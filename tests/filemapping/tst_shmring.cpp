@@ -98,6 +98,8 @@ bool readOne(ShmRing &ring, ShmWaiter &waiter, std::vector<std::uint8_t> *out, R
 
 } // namespace
 
+Q_DECLARE_METATYPE(WaitStrategy)
+
 class TestShmRing final : public QObject
 {
     Q_OBJECT
@@ -110,9 +112,14 @@ private slots:
     void deadWritersReservationIsSkipped();
     void deadLockHolderIsTakenOver();
     void concurrentWritersNeverTearRecords();
+    void framesOfManySizesThroughTheSession_data();
     void framesOfManySizesThroughTheSession();
     void repliesReachTheirOwnSender();
     void addressesAreParsed();
+    void spinningReaderCostsWritersNoWakeUp_data();
+    void spinningReaderCostsWritersNoWakeUp();
+    void spinEndsOnInterruptAndOnTime();
+    void trySendWritesOnlyWhatNeedsNoWaiting();
 };
 
 void TestShmRing::recordsWrapAroundTheEnd()
@@ -283,14 +290,23 @@ void TestShmRing::concurrentWritersNeverTearRecords()
         w.join();
 }
 
+void TestShmRing::framesOfManySizesThroughTheSession_data()
+{
+    QTest::addColumn<QByteArray>("address"); // both ends wait as it says
+    QTest::newRow("block") << QByteArray("test");
+    QTest::newRow("spinblock") << QByteArray("test?wait=spinblock");
+    QTest::newRow("spin") << QByteArray("test?size=64K&wait=spin");
+}
+
 void TestShmRing::framesOfManySizesThroughTheSession()
 {
+    QFETCH(QByteArray, address);
     const std::uint64_t capacity = 64u << 10;
     Memory memory(ShmSession::segmentBytes(capacity));
     TestWaiter receiverWaiter, senderWaiter;
-    ShmSession receiver(receiverWaiter, "test");
+    ShmSession receiver(receiverWaiter, address.toStdString());
     receiver.create(memory.data.get(), capacity);
-    ShmSession sender(senderWaiter, "test");
+    ShmSession sender(senderWaiter, address.toStdString());
     QCOMPARE(sender.attach(memory.data.get(), memory.size), std::string());
     QCOMPARE(sender.claimSlot(), std::string());
     QCOMPARE(sender.announce(), std::string());
@@ -376,8 +392,172 @@ void TestShmRing::addressesAreParsed()
     QCOMPARE(capacity, std::uint64_t(16u << 20));
     QCOMPARE(ShmSession::parseAddress("x?size=100000", &name, &capacity), std::string());
     QCOMPARE(capacity, std::uint64_t(102400)); // rounded up to whole pages
-    for (const char *bad : {"", "a/b", "../x", "x?size=", "x?size=1K", "x?size=2G", "x?size=12Q", "x?colour=red"})
-        QVERIFY2(!ShmSession::parseAddress(bad, &name, &capacity).empty(), bad);
+
+    WaitStrategy wait = WaitStrategy::Spin;
+    QCOMPARE(ShmSession::parseAddress("records", &name, &capacity, &wait), std::string());
+    QCOMPARE(wait, WaitStrategy::Block);
+    QCOMPARE(ShmSession::parseAddress("records?wait=spinblock", &name, &capacity, &wait), std::string());
+    QCOMPARE(name, std::string("records"));
+    QCOMPARE(wait, WaitStrategy::SpinThenBlock);
+    QCOMPARE(capacity, ShmSession::DefaultDataCapacity);
+    QCOMPARE(ShmSession::parseAddress("r?wait=spin&size=1M", &name, &capacity, &wait), std::string());
+    QCOMPARE(wait, WaitStrategy::Spin);
+    QCOMPARE(capacity, std::uint64_t(1u << 20));
+    QCOMPARE(ShmSession::parseAddress("r?size=2M&wait=block", &name, &capacity, &wait), std::string());
+    QCOMPARE(wait, WaitStrategy::Block);
+    QCOMPARE(capacity, std::uint64_t(2u << 20));
+
+    for (const char *bad : {"", "a/b", "../x", "x?size=", "x?size=1K", "x?size=2G", "x?size=12Q", "x?colour=red", "x?",
+                            "x?wait=", "x?wait=fast", "x?wait=spin&wait=block", "x?size=1M&size=2M", "x?size=1M&",
+                            "x?&wait=spin", "x?wait=spin?size=1M"})
+        QVERIFY2(!ShmSession::parseAddress(bad, &name, &capacity, &wait).empty(), bad);
+    QCOMPARE(ShmSession::parseAddress("x?wait=fast", &name, &capacity),
+             std::string("\"wait=fast\" is not a way to wait: write wait=block (sleep, the default), wait=spinblock "
+                         "(poll 50 us, then sleep) or wait=spin (poll, using a core)."));
+}
+
+namespace {
+// Counts the wake-up calls a writer makes: each is a system call a sleeping reader costs it.
+class WakeCountingWaiter final : public ShmWaiter
+{
+public:
+    Wait wait(std::atomic<std::uint32_t> &word, std::uint32_t expected, int timeoutMs) override
+    {
+        return m_inner.wait(word, expected, timeoutMs);
+    }
+    void wake(std::atomic<std::uint32_t> &word) override
+    {
+        ++wakes;
+        m_inner.wake(word);
+    }
+    bool isAlive(std::uint32_t pid) override { return m_inner.isAlive(pid); }
+    std::uint32_t selfPid() override { return m_inner.selfPid(); }
+    void yield() override { m_inner.yield(); }
+    void sleepMs(int ms) override { m_inner.sleepMs(ms); }
+    bool interrupted() const override { return m_inner.interrupted(); }
+
+    std::atomic<int> wakes{0};
+
+private:
+    TestWaiter m_inner;
+};
+} // namespace
+
+// The point of spinning: a reader that polls never tells writers it sleeps, so their commits
+// make no wake-up call. A blocking reader, idle between records, costs one per record.
+void TestShmRing::spinningReaderCostsWritersNoWakeUp_data()
+{
+    QTest::addColumn<WaitStrategy>("strategy");
+    QTest::newRow("block") << WaitStrategy::Block;
+    QTest::newRow("spin") << WaitStrategy::Spin;
+}
+
+void TestShmRing::spinningReaderCostsWritersNoWakeUp()
+{
+    QFETCH(WaitStrategy, strategy);
+    constexpr int Records = 50;
+    TestRing t(64u << 10);
+    TestWaiter readerWaiter;
+    WakeCountingWaiter writerWaiter;
+    std::atomic<int> read{0};
+    std::atomic<bool> waiting{false};
+    std::thread reader([&] {
+        std::vector<std::uint8_t> out;
+        RecordMeta meta;
+        while (read < Records) {
+            if (t.ring.peek(&meta) == ShmRing::Status::Ok) {
+                t.ring.consume(meta, &out, readerWaiter);
+                ++read;
+                continue;
+            }
+            waiting = true;
+            if (t.ring.waitForData(readerWaiter, 10000, strategy) == ShmWaiter::Wait::TimedOut)
+                return;
+        }
+    });
+    const std::vector<std::uint8_t> payload(100, 7);
+    for (int i = 0; i < Records; ++i) {
+        // Each record finds the reader idle: waiting, and with time to fall asleep if it blocks.
+        QTRY_VERIFY(waiting.load());
+        waiting = false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        std::string why;
+        QCOMPARE(t.ring.write(chunk(100), payload.data(), writerWaiter, [] { return std::string(); }, &why),
+                 ShmRing::Status::Ok);
+    }
+    reader.join();
+    QCOMPARE(read.load(), Records);
+    if (strategy == WaitStrategy::Spin)
+        QCOMPARE(writerWaiter.wakes.load(), 0);
+    else
+        QVERIFY2(writerWaiter.wakes >= Records / 2, qPrintable(QString::number(writerWaiter.wakes)));
+}
+
+void TestShmRing::spinEndsOnInterruptAndOnTime()
+{
+    TestRing t(64u << 10);
+    QElapsedTimer clock;
+    clock.start();
+    TestWaiter waiter;
+    QCOMPARE(t.ring.waitForData(waiter, 200, WaitStrategy::Spin), ShmWaiter::Wait::TimedOut);
+    QVERIFY2(clock.elapsed() >= 190 && clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+
+    ShmWaiter::Wait result = ShmWaiter::Wait::TimedOut;
+    std::thread spinner([&] { result = t.ring.waitForData(waiter, -1, WaitStrategy::Spin); });
+    QTest::qWait(100);
+    clock.restart();
+    waiter.interrupt();
+    spinner.join();
+    QCOMPARE(result, ShmWaiter::Wait::Interrupted);
+    QVERIFY(clock.elapsed() < 1000);
+}
+
+// trySend(), the caller's-thread path: a frame of one record goes if the ring has room now; a
+// frame of several records, or one facing a full ring, is left to send(), with nothing written.
+void TestShmRing::trySendWritesOnlyWhatNeedsNoWaiting()
+{
+    const std::uint64_t capacity = 64u << 10;
+    Memory memory(ShmSession::segmentBytes(capacity));
+    TestWaiter receiverWaiter, senderWaiter;
+    ShmSession receiver(receiverWaiter, "test");
+    receiver.create(memory.data.get(), capacity);
+    ShmSession sender(senderWaiter, "test");
+    QCOMPARE(sender.attach(memory.data.get(), memory.size), std::string());
+    QCOMPARE(sender.claimSlot(), std::string());
+    QCOMPARE(sender.announce(), std::string());
+    Event e = receiver.receive(5000);
+    QCOMPARE(e.kind, Event::Kind::PeerConnected);
+    const std::uint64_t peer = e.peer;
+
+    std::string error = "not cleared";
+    const std::vector<std::uint8_t> small = TestFrames::make(1, 0, 1000);
+    QVERIFY(sender.trySend(small.data(), small.size(), 0, &error));
+    QCOMPARE(error, std::string());
+    const std::vector<std::uint8_t> large = TestFrames::make(1, 1, 40000); // over the 16 KiB chunk limit
+    QVERIFY(!sender.trySend(large.data(), large.size(), 0, &error));
+    e = receiver.receive(5000);
+    QCOMPARE(e.kind, Event::Kind::Frame);
+    QCOMPARE(e.frame, small);
+    QCOMPARE(receiver.receive(0).kind, Event::Kind::Timeout); // the large one was not written
+
+    // Filled up, the ring takes nothing more until the receiver reads.
+    int sent = 0;
+    while (sender.trySend(small.data(), small.size(), 0, &error)) {
+        QCOMPARE(error, std::string());
+        QVERIFY(++sent < 1000);
+    }
+    QVERIFY(sent > 10);
+    for (int i = 0; i < sent; ++i)
+        QCOMPARE(receiver.receive(5000).frame, small);
+    QVERIFY(sender.trySend(small.data(), small.size(), 0, &error));
+
+    // The receiver answers on the sender's reply ring the same way.
+    const std::vector<std::uint8_t> reply = TestFrames::make(2, 0, 16);
+    QVERIFY(receiver.trySend(reply.data(), reply.size(), peer, &error));
+    QCOMPARE(error, std::string());
+    e = sender.receive(5000);
+    QCOMPARE(e.kind, Event::Kind::Frame);
+    QCOMPARE(e.frame, reply);
 }
 
 QTEST_GUILESS_MAIN(TestShmRing)

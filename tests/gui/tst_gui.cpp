@@ -50,6 +50,7 @@ private slots:
     void droppedTextFileChangesNothing();
     void pluginsDialogListsEveryFile();
     void csvFileIsCheckedWholeThenSent();
+    void sharedMemoryWaitIsChosenInTheWindow();
     void cleanupTestCase();
 
 private:
@@ -326,6 +327,53 @@ void TestGui::csvFileIsCheckedWholeThenSent()
     // The sender's preview ends with the file's last record.
     QAbstractItemModel *sent = child<QTableView>(m_sender.get(), "sentTable")->model();
     QCOMPARE(sent->index(sent->rowCount() - 1, EmployeeTableModel::Id).data().toUInt(), employees.last().id);
+}
+
+// The filemapping transport's way to wait: a choice under the address, kept in the address
+// (?wait=), reachable from the keyboard, and records cross with both ends spinning.
+void TestGui::sharedMemoryWaitIsChosenInTheWindow()
+{
+    const QString name = QStringLiteral("gui-wait-%1").arg(QCoreApplication::applicationPid());
+    for (MainWindow *window : {m_receiver.get(), m_sender.get()}) {
+        ConnectionPanel *connection = window->connectionPanel();
+        QTest::mouseClick(connection->closeButton(), Qt::LeftButton);
+        QVERIFY(connection->selectTransport(QStringLiteral("filemapping"), name));
+        auto *wait = child<QComboBox>(window, "waitCombo");
+        QVERIFY(wait->isVisible());
+        QCOMPARE(wait->currentData().toString(), QStringLiteral("block"));
+        window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(window));
+        QTest::keyClick(window, Qt::Key_W, Qt::AltModifier); // the label's mnemonic
+        QTRY_VERIFY(wait->hasFocus());
+        QTest::keyClick(wait, Qt::Key_End);
+        QCOMPARE(wait->currentData().toString(), QStringLiteral("spin"));
+        QCOMPARE(child<QLineEdit>(window, "addressEdit")->text(), name + QStringLiteral("?wait=spin"));
+    }
+    // Typed into the address, the choice follows; back to blocking, the option goes.
+    auto *edit = child<QLineEdit>(m_sender.get(), "addressEdit");
+    auto *senderWait = child<QComboBox>(m_sender.get(), "waitCombo");
+    edit->setText(name + QStringLiteral("?size=1M&wait=spinblock"));
+    QCOMPARE(senderWait->currentData().toString(), QStringLiteral("spinblock"));
+    senderWait->setCurrentIndex(senderWait->findData(QStringLiteral("block")));
+    QCOMPARE(edit->text(), name + QStringLiteral("?size=1M"));
+    senderWait->setCurrentIndex(senderWait->findData(QStringLiteral("spin")));
+    QCOMPARE(edit->text(), name + QStringLiteral("?size=1M&wait=spin"));
+
+    QTest::mouseClick(m_receiver->connectionPanel()->openButton(), Qt::LeftButton);
+    QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
+    QTest::mouseClick(m_sender->connectionPanel()->openButton(), Qt::LeftButton);
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+    QVERIFY(!senderWait->isEnabled()); // locked with the address while connected
+    EmployeeTableModel *model = m_receiver->receiverPanel()->model();
+    const int before = model->rowCount();
+    QVERIFY(m_sender->senderPanel()->sendGenerated(200));
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), before + 200, 20000);
+    QCOMPARE(model->store().locate(before).batch->transport, QStringLiteral("filemapping"));
+
+    // Only the shared-memory transport offers it.
+    QTest::mouseClick(m_sender->connectionPanel()->closeButton(), Qt::LeftButton);
+    QVERIFY(m_sender->connectionPanel()->selectTransport(QStringLiteral("tcp")));
+    QVERIFY(!senderWait->isVisible());
 }
 
 void TestGui::cleanupTestCase()
