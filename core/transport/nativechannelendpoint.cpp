@@ -91,17 +91,9 @@ void NativeChannelEndpoint::writeLoop()
             if (m_queue.isEmpty())
                 m_queueDrained.wakeAll();
         }
-        QMetaObject::invokeMethod(
-            this,
-            [this, e = QString::fromStdString(error)] {
-                if (!e.isEmpty()) {
-                    emit errorOccurred(e);
-                    if (role() == EndpointRole::Sender)
-                        setState(State::Failed);
-                }
-                emit bytesWritten();
-            },
-            Qt::QueuedConnection);
+        if (!error.empty())
+            reportSendError(error);
+        QMetaObject::invokeMethod(this, [this] { emit bytesWritten(); }, Qt::QueuedConnection);
     }
 }
 
@@ -153,10 +145,42 @@ void NativeChannelEndpoint::sendFrame(const QByteArray &frame, PeerId peer)
 {
     if (state() != State::Connected && state() != State::Listening)
         return;
-    m_queuedBytes += frame.size();
     QMutexLocker lock(&m_queueMutex);
+    if (m_writer && m_queue.isEmpty() && !m_writing) {
+        // Nothing waits to go before it: try it from this thread, saving the writer thread's
+        // wake-up. Holding m_writing keeps the writer off the channel meanwhile; it could only
+        // take something queued, and only this thread queues.
+        m_writing = true;
+        lock.unlock();
+        std::string error;
+        const bool done = m_channel->trySend(reinterpret_cast<const std::uint8_t *>(frame.constData()),
+                                             std::size_t(frame.size()), peer, &error);
+        lock.relock();
+        m_writing = false;
+        if (done) {
+            m_queueDrained.wakeAll();
+            lock.unlock();
+            if (!error.empty())
+                reportSendError(error);
+            return;
+        }
+    }
+    m_queuedBytes += frame.size();
     m_queue.enqueue({frame, peer});
     m_queueNotEmpty.wakeOne();
+}
+
+void NativeChannelEndpoint::reportSendError(const std::string &error)
+{
+    // Queued like every other news from a send, so no slot runs inside sendFrame().
+    QMetaObject::invokeMethod(
+        this,
+        [this, e = QString::fromStdString(error)] {
+            emit errorOccurred(e);
+            if (role() == EndpointRole::Sender)
+                setState(State::Failed);
+        },
+        Qt::QueuedConnection);
 }
 
 void NativeChannelEndpoint::drainQueue(int ms)

@@ -14,7 +14,9 @@
 class QThread;
 
 // Turns a blocking, Qt-free ipcw::native::Channel into a TransportEndpoint: one thread opens
-// the channel and then waits in receive(), another drains the send queue through send().
+// the channel and then waits in receive(), another drains the send queue through send(). A
+// frame with nothing queued before it is first offered to the channel's trySend() on the
+// caller's thread; only what would have to wait goes to the writer thread.
 // Neither ever touches this QObject directly; results come back as queued calls, so every
 // signal is emitted in the endpoint's own thread.
 class IPCWCORE_EXPORT NativeChannelEndpoint : public TransportEndpoint
@@ -41,6 +43,8 @@ private:
     void writeLoop();
     void onOpened(const QString &error);
     void onEvent(int kind, const QByteArray &frame, quint64 peer, const QString &text);
+    // errorOccurred(error) and, for a sender, State::Failed: emitted from the event loop.
+    void reportSendError(const std::string &error);
     // Gives the writer up to `ms` to send what is queued (a receiver's last Ack), so close()
     // does not take back answers already given, as the stream transports flush theirs.
     void drainQueue(int ms);

@@ -193,6 +193,11 @@ std::string FileMappingChannelPosix::send(const std::uint8_t *data, std::size_t 
     return m_session->send(data, size, peer);
 }
 
+bool FileMappingChannelPosix::trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error)
+{
+    return m_session && m_session->trySend(data, size, peer, error);
+}
+
 Event FileMappingChannelPosix::receive(int timeoutMs)
 {
     if (!m_session) {

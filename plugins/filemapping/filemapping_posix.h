@@ -22,6 +22,7 @@ public:
 
     std::string open(ipcw::native::Role role, const std::string &address) override;
     std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override;
+    bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error) override;
     ipcw::native::Event receive(int timeoutMs) override;
     void interrupt() override;
     void close() override;

@@ -287,6 +287,11 @@ std::string FileMappingChannelWin32::send(const std::uint8_t *data, std::size_t 
     return m_session->send(data, size, peer);
 }
 
+bool FileMappingChannelWin32::trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error)
+{
+    return m_session && m_session->trySend(data, size, peer, error);
+}
+
 Event FileMappingChannelWin32::receive(int timeoutMs)
 {
     if (!m_session) {

@@ -35,9 +35,21 @@ public:
         limitsAtOpen = receiveLimits();
         return openError;
     }
+    // With directSends, an unblocked channel takes a frame at once from whichever thread asks.
+    bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error) override
+    {
+        std::unique_lock lock(m_mutex);
+        if (!directSends || m_sendBlocked)
+            return false;
+        sent.emplace_back(std::vector<std::uint8_t>(data, data + size), peer);
+        senders.push_back(std::this_thread::get_id());
+        *error = directError;
+        return true;
+    }
     std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override
     {
         std::unique_lock lock(m_mutex);
+        senders.push_back(std::this_thread::get_id());
         m_changed.wait(lock, [&] { return !m_sendBlocked || m_interrupted; });
         sent.emplace_back(std::vector<std::uint8_t>(data, data + size), peer);
         m_changed.notify_all();
@@ -90,6 +102,9 @@ public:
     std::string openedAddress;
     ipcw::native::ReceiveLimits limitsAtOpen;
     std::vector<std::pair<std::vector<std::uint8_t>, std::uint64_t>> sent;
+    std::vector<std::thread::id> senders; // the thread of each send, in order
+    bool directSends = false;             // set before open()
+    std::string directError;
 
 private:
     std::mutex m_mutex;
@@ -201,6 +216,71 @@ private slots:
         QCOMPARE(channel->sentCount(), size_t(10));
         QTRY_COMPARE(written.count(), 10);
         QCOMPARE(channel->sent.at(9).first, std::vector<std::uint8_t>(100, 'j'));
+    }
+
+    // With nothing queued, a frame goes out on the caller's thread: no hop, nothing counted
+    // as queued, no bytesWritten to wait for.
+    void idleChannelSendsOnTheCallersThread()
+    {
+        auto *channel = new ScriptedChannel;
+        channel->directSends = true;
+        NativeChannelEndpoint endpoint(EndpointRole::Sender, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QSignalSpy written(&endpoint, &TransportEndpoint::bytesWritten);
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Connected);
+        for (int i = 0; i < 3; ++i) {
+            endpoint.sendFrame(QByteArray(10, char('a' + i)), 0);
+            QCOMPARE(channel->sentCount(), size_t(i + 1)); // before sendFrame() returned
+            QCOMPARE(endpoint.queuedBytes(), 0);
+        }
+        for (const std::thread::id &id : channel->senders)
+            QVERIFY(id == std::this_thread::get_id());
+        QTest::qWait(20);
+        QCOMPARE(written.count(), 0);
+    }
+
+    // A frame that would wait goes to the writer thread, and every later one queues behind it:
+    // the order holds across the two paths.
+    void framesThatWouldWaitQueueAndKeepTheirOrder()
+    {
+        auto *channel = new ScriptedChannel;
+        channel->directSends = true;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        endpoint.sendFrame(QByteArray("A"), 7);
+        channel->blockSends(true);
+        endpoint.sendFrame(QByteArray("B"), 7);
+        endpoint.sendFrame(QByteArray("C"), 7);
+        QCOMPARE(endpoint.queuedBytes(), 2);
+        channel->blockSends(false);
+        endpoint.sendFrame(QByteArray("D"), 7); // behind B and C, whichever path it takes
+        QTRY_COMPARE(channel->sentCount(), size_t(4));
+        QTRY_COMPARE(endpoint.queuedBytes(), 0);
+        std::string order;
+        for (const auto &frame : channel->sent)
+            order += std::string(frame.first.begin(), frame.first.end());
+        QCOMPARE(order, std::string("ABCD"));
+        QVERIFY(channel->senders.at(0) == std::this_thread::get_id());
+        QVERIFY(channel->senders.at(1) != std::this_thread::get_id()); // B waited: the writer sent it
+    }
+
+    // A direct send that fails is reported from the event loop, never inside sendFrame().
+    void failedDirectSendIsReportedLater()
+    {
+        auto *channel = new ScriptedChannel;
+        channel->directSends = true;
+        channel->directError = "The receiver left.";
+        NativeChannelEndpoint endpoint(EndpointRole::Sender, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QSignalSpy errors(&endpoint, &TransportEndpoint::errorOccurred);
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Connected);
+        endpoint.sendFrame(QByteArray("x"), 0);
+        QCOMPARE(errors.count(), 0);
+        QCOMPARE(endpoint.state(), TransportEndpoint::State::Connected);
+        QTRY_COMPARE(errors.count(), 1);
+        QCOMPARE(errors.at(0).at(0).toString(), QStringLiteral("The receiver left."));
+        QCOMPARE(endpoint.state(), TransportEndpoint::State::Failed);
     }
 
     // A receiver that closes right after answering (the headless one at --expect) still sends

@@ -7,9 +7,10 @@
 // <mechanism>_win32.cpp); NativeChannelEndpoint (core) puts any Channel on worker threads and
 // turns it into a TransportEndpoint.
 //
-// Threading contract: receive() is called on one thread and send() on another, concurrently;
-// interrupt() may be called from any thread at any time; open() and close() are never called
-// while send() or receive() runs.
+// Threading contract: receive() is called on one thread while send() or trySend() runs on
+// another, concurrently; sends never overlap each other (they may come from two threads, one at
+// a time); interrupt() may be called from any thread at any time; open() and close() are never
+// called while a send or receive() runs.
 
 #include "receivelimits.h"
 
@@ -56,6 +57,16 @@ public:
     // object is full: that is the backpressure. A receiver sends to `peer`; a sender's `peer`
     // is ignored. Returns "" or a sentence; "" also after interrupt() cut it short.
     virtual std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) = 0;
+
+    // Sends one whole frame only if that needs no waiting, so the caller's thread can send into
+    // an idle channel without a hop to a writer thread. Returns false, having sent nothing, when
+    // it would have to wait (the OS object is full, the frame needs several messages) or the
+    // backend cannot tell (this default); true when done, with *error "" or a sentence.
+    virtual bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error)
+    {
+        (void)data, (void)size, (void)peer, (void)error;
+        return false;
+    }
 
     // Blocks for the next event, at most `timeoutMs` (-1: no limit). Must not spin: an idle
     // receiver sleeps in the kernel.
