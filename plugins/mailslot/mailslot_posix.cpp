@@ -408,6 +408,11 @@ bool MailslotChannelPosix::sendControl(mqd_t queue, DatagramKind kind, std::uint
     }
 }
 
+std::string MailslotChannelPosix::receiverGoneSentence() const
+{
+    return "The receiver on the mailslot \"" + m_name + "\" is gone: start it again and reconnect.";
+}
+
 std::string MailslotChannelPosix::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
 {
     if (m_interrupted)
@@ -415,7 +420,7 @@ std::string MailslotChannelPosix::send(const std::uint8_t *data, std::size_t siz
     bool gone = false;
     if (m_role == Role::Sender) {
         if (m_receiverGone)
-            return "The receiver on the mailslot \"" + m_name + "\" is gone: start it again and reconnect.";
+            return receiverGoneSentence();
         const std::string error = sendFrame(m_queue, m_datagramBytes, m_slot, data, size,
                                             {m_receiverPid, m_receiverPidfd, -1}, &gone);
         if (gone)
@@ -430,6 +435,42 @@ std::string MailslotChannelPosix::send(const std::uint8_t *data, std::size_t siz
         return {};
     return sendFrame(target->reply, target->replyDatagramBytes, 0, data, size,
                      {pid_t(target->pid), target->pidfd, target->goneFd}, &gone);
+}
+
+bool MailslotChannelPosix::trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error)
+{
+    error->clear();
+    if (m_interrupted)
+        return true;
+    mqd_t queue = m_queue;
+    std::size_t datagramBytes = m_datagramBytes;
+    std::uint32_t slot = m_slot;
+    if (m_role == Role::Sender) {
+        if (m_receiverGone) {
+            *error = receiverGoneSentence();
+            return true;
+        }
+    } else {
+        const auto target = std::static_pointer_cast<QueuePeer>(replyTarget(peer));
+        if (!target || target->reply == NoQueue)
+            return true; // as send(): the reply has nobody to go to
+        queue = target->reply;
+        datagramBytes = target->replyDatagramBytes;
+        slot = 0;
+    }
+    // The queues are non-blocking: a full one says EAGAIN, and the writer thread waits for room.
+    const auto tryPut = [queue](const std::uint8_t *datagram, std::size_t bytes) -> std::optional<std::string> {
+        for (;;) {
+            if (mq_send(queue, reinterpret_cast<const char *>(datagram), bytes, 0) == 0)
+                return std::string();
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return std::nullopt;
+            return "Sending to the message queue failed: " + errnoText(errno) + ".";
+        }
+    };
+    return sendWhole(std::uint32_t(getpid()), slot, datagramBytes, data, size, tryPut, error);
 }
 
 Event MailslotChannelPosix::receive(int timeoutMs)

@@ -35,6 +35,7 @@ public:
 
     std::string open(ipcw::native::Role role, const std::string &address) override;
     std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override;
+    bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error) override;
     ipcw::native::Event receive(int timeoutMs) override;
     void interrupt() override;
     void close() override;
@@ -67,6 +68,7 @@ private:
     std::string openSender();
     Wait waitFor(int fd, short events, const Watch &watch, bool wakeable, int timeoutMs);
     // Sends one frame as fragments; `peerGone` is set when the other end vanished meanwhile.
+    std::string receiverGoneSentence() const;
     std::string sendFrame(mqd_t queue, std::size_t datagramBytes, std::uint32_t slot, const std::uint8_t *data,
                           std::size_t size, const Watch &watch, bool *peerGone);
     bool sendControl(mqd_t queue, ipcw::mailslot::DatagramKind kind, std::uint32_t slot, const std::string &text,

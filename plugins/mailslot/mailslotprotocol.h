@@ -21,6 +21,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,35 @@ protected:
                                    [&](const std::uint8_t *datagram, std::size_t bytes) { return put(datagram, bytes, &error); });
         return error;
     }
+    // Channel::trySend()'s part: a frame that fits one datagram goes to `tryPut(data, size)`,
+    // which returns "" (sent), a sentence (failed) or nothing (it would have to wait: then
+    // nothing was sent and the frame number is not used up). False, with nothing sent, for that
+    // and for a frame of several datagrams, which only send() may cut. Writer or caller's thread.
+    template <typename TryPut>
+    bool sendWhole(std::uint32_t pid, std::uint32_t slot, std::size_t datagramBytes, const std::uint8_t *data,
+                   std::size_t size, TryPut tryPut, std::string *error)
+    {
+        if (size == 0 || size > datagramBytes - ipcw::native::DatagramHeaderBytes)
+            return false;
+        if (*error = checkFrameSize(size); !error->empty())
+            return true;
+        DatagramHeader h;
+        h.pid = pid;
+        h.slot = slot;
+        h.frameNumber = m_sendFrameNumber + 1;
+        std::optional<std::string> result;
+        std::size_t offset = 0;
+        ipcw::native::putFragments(DatagramMagic, h, datagramBytes, data, size, &offset, m_sendBuffer,
+                                   [&](const std::uint8_t *datagram, std::size_t bytes) {
+                                       result = tryPut(datagram, bytes);
+                                       return result.has_value();
+                                   });
+        if (!result)
+            return false;
+        ++m_sendFrameNumber;
+        *error = *result;
+        return true;
+    }
     // A Hello, Leave or Wake datagram with `text` (at most 200 bytes of it) as payload.
     static std::vector<std::uint8_t> controlDatagram(DatagramKind kind, std::uint32_t pid, std::uint32_t slot,
                                                      const std::string &text);
@@ -158,7 +188,7 @@ private:
     ipcw::native::PendingBudget m_budget; // before m_peers: their frames give their share back to it
     std::deque<ipcw::native::Event> m_pending; // receive thread
     Reassembly m_fromReceiver;                 // sender
-    std::vector<std::uint8_t> m_sendBuffer;    // writer thread (and open/close)
+    std::vector<std::uint8_t> m_sendBuffer;    // the sending thread (and open/close)
     std::uint32_t m_sendFrameNumber = 0;
     // Receiver: the receive thread adds and removes peers, the writer thread looks them up.
     std::map<std::uint64_t, std::shared_ptr<Peer>> m_peers;

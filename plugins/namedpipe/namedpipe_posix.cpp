@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstring>
 #include <dirent.h>
@@ -614,17 +615,17 @@ std::string NamedPipeChannelPosix::writeAll(int fd, const std::uint8_t *data, st
     return {};
 }
 
-std::string NamedPipeChannelPosix::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
+bool NamedPipeChannelPosix::writeTarget(std::uint64_t peer, int *fd, std::string *whoIsGone, std::string *error)
 {
-    if (std::string error = namedpipe::checkOutgoingFrame(data, size); !error.empty())
-        return error;
     if (m_role == Role::Sender) {
-        if (m_upFd < 0)
-            return "The named pipe '" + m_name + "' is not connected: the receiver has gone. Reconnect.";
-        return writeAll(m_upFd, data, size,
-                        "The receiver on the named pipe '" + m_name
-                            + "' has gone (it stopped or crashed): the frame was not delivered. Start a receiver "
-                              "and send again.");
+        if (m_upFd < 0) {
+            *error = "The named pipe '" + m_name + "' is not connected: the receiver has gone. Reconnect.";
+            return false;
+        }
+        *fd = m_upFd;
+        *whoIsGone = "The receiver on the named pipe '" + m_name
+                     + "' has gone (it stopped or crashed): the frame was not delivered. Start a receiver and send again.";
+        return true;
     }
     std::shared_ptr<Peer> target;
     {
@@ -633,12 +634,55 @@ std::string NamedPipeChannelPosix::send(const std::uint8_t *data, std::size_t si
         if (it != m_peers.end())
             target = it->second;
     }
-    if (!target)
-        return "Sender " + std::to_string(peer) + " is no longer connected to the named pipe '" + m_name
-               + "'; the reply to it was dropped.";
-    return writeAll(target->downFd, data, size,
-                    "Sender " + std::to_string(peer) + " (process " + std::to_string(target->pid)
-                        + ") has gone; the reply to it was dropped.");
+    if (!target) {
+        *error = "Sender " + std::to_string(peer) + " is no longer connected to the named pipe '" + m_name
+                 + "'; the reply to it was dropped.";
+        return false;
+    }
+    *fd = target->downFd;
+    *whoIsGone = "Sender " + std::to_string(peer) + " (process " + std::to_string(target->pid)
+                 + ") has gone; the reply to it was dropped.";
+    return true;
+}
+
+std::string NamedPipeChannelPosix::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
+{
+    if (std::string error = namedpipe::checkOutgoingFrame(data, size); !error.empty())
+        return error;
+    int fd = -1;
+    std::string whoIsGone, error;
+    if (!writeTarget(peer, &fd, &whoIsGone, &error))
+        return error;
+    return writeAll(fd, data, size, whoIsGone);
+}
+
+bool NamedPipeChannelPosix::trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error)
+{
+    // Up to PIPE_BUF bytes a non-blocking write is all or nothing; a longer one may be cut
+    // short, and only send() may wait to finish it.
+    if (size > PIPE_BUF)
+        return false;
+    *error = namedpipe::checkOutgoingFrame(data, size);
+    int fd = -1;
+    std::string whoIsGone;
+    if (!error->empty() || !writeTarget(peer, &fd, &whoIsGone, error))
+        return true;
+    SigpipeBlocker guard;
+    for (;;) {
+        if (::write(fd, data, size) == ssize_t(size))
+            return true;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN)
+            return false; // the FIFO is full: the writer thread waits for room
+        if (errno == EPIPE) {
+            guard.sawEpipe();
+            *error = whoIsGone;
+        } else {
+            *error = "Writing to the named pipe '" + m_name + "' failed: " + errnoText(errno) + ".";
+        }
+        return true;
+    }
 }
 
 void NamedPipeChannelPosix::interrupt()

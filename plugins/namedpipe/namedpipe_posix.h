@@ -50,6 +50,7 @@ public:
 
     std::string open(Role role, const std::string &address) override;
     std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override;
+    bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error) override;
     Event receive(int timeoutMs) override;
     void interrupt() override;
     void close() override;
@@ -105,6 +106,9 @@ private:
     // notes when the others' time runs out.
     void expireStalledPeers();
     std::string writeAll(int fd, const std::uint8_t *data, std::size_t size, const std::string &whoIsGone);
+    // The FIFO a frame to `peer` goes to, and the sentence for when its reader has gone; false
+    // with `*error` when there is none.
+    bool writeTarget(std::uint64_t peer, int *fd, std::string *whoIsGone, std::string *error);
     void cleanStaleSenderPairs();
 
     Role m_role = Role::Receiver;
@@ -122,7 +126,7 @@ private:
     std::string m_connectLine;
     PendingBudget m_budget;  // before m_peers: their frames give their share back to it
     StallWatch m_stalls;
-    std::mutex m_peersMutex; // guards m_peers against send() on the writer thread
+    std::mutex m_peersMutex; // guards m_peers against sends on the writer (or caller's) thread
     std::map<std::uint64_t, std::shared_ptr<Peer>> m_peers;
     std::uint64_t m_nextPeerId = 1;
     std::deque<Event> m_events; // produced by one poll round, handed out one per receive()

@@ -125,6 +125,7 @@ private slots:
     void fragmentOutOfStepIsRefused();
     void abandonedFrameDoesNotBlockTheNext();
     void fullQueueBlocksThenDrainsWithNothingLost();
+    void trySendPutsOnlyWhatNeedsNoWaiting();
     void senderGoneBeforeItsHelloIsReadStillCounts();
     void repliesReachTheRightSender();
     void staleQueueOfCrashedReceiverIsReplaced();
@@ -412,6 +413,50 @@ void TestMailslot::fullQueueBlocksThenDrainsWithNothingLost()
     QCOMPARE(writer.get(), std::string());
     QCOMPARE(done.load(), Frames);
     QCOMPARE(receiver.receive(100).kind, Event::Kind::Timeout);
+}
+
+// trySend(), the caller's-thread path: a frame of one datagram goes if the queue has room; a
+// frame of several, or one facing a full queue, is left to send() with nothing put and no frame
+// number used up, so the receiver sees no gap and refuses nothing.
+void TestMailslot::trySendPutsOnlyWhatNeedsNoWaiting()
+{
+    const std::string name = uniqueName("try").toStdString();
+    MailslotChannelPosix receiver, sender;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    QCOMPARE(sender.open(Role::Sender, name), std::string());
+    const Event hello = nextEvent(receiver);
+    QCOMPARE(hello.kind, Event::Kind::PeerConnected);
+
+    std::string error = "not cleared";
+    const Bytes small = toBytes(FrameCodec::encodeControl(Wire::FrameType::Ping, 1, 5, "one datagram"));
+    const Bytes large = toBytes(FrameCodec::encodeControl(Wire::FrameType::Ping, 2, 5, QByteArray(20000, 'l')));
+    QVERIFY(sender.trySend(small.data(), small.size(), 0, &error));
+    QCOMPARE(error, std::string());
+    QVERIFY(!sender.trySend(large.data(), large.size(), 0, &error));
+    int sent = 1;
+    while (sender.trySend(small.data(), small.size(), 0, &error)) {
+        QCOMPARE(error, std::string());
+        QVERIFY(++sent < 10000);
+    }
+    QVERIFY(sent >= 2); // the queue holds a few; then it is full
+    auto writer = std::async(std::launch::async, [&] { return send(sender, large); }); // waits for room
+    for (int i = 0; i < sent; ++i) {
+        const Event e = nextEvent(receiver);
+        QCOMPARE(e.kind, Event::Kind::Frame);
+        QVERIFY(e.frame == small);
+    }
+    const Event last = nextEvent(receiver);
+    QCOMPARE(last.kind, Event::Kind::Frame);
+    QVERIFY(last.frame == large);
+    QCOMPARE(writer.get(), std::string());
+    QCOMPARE(receiver.receive(100).kind, Event::Kind::Timeout); // nothing refused
+
+    const Bytes ack = toBytes(FrameCodec::encodeAck(1, 5, 1, 0));
+    QVERIFY(receiver.trySend(ack.data(), ack.size(), hello.peer, &error));
+    QCOMPARE(error, std::string());
+    const Event reply = nextEvent(sender);
+    QCOMPARE(reply.kind, Event::Kind::Frame);
+    QVERIFY(reply.frame == ack);
 }
 
 void TestMailslot::senderGoneBeforeItsHelloIsReadStillCounts()

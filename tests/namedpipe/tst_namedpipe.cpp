@@ -15,6 +15,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <climits>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -168,6 +169,7 @@ private slots:
     void nobodyReceiving();
     void interruptWakesReceiveAndSend();
     void backpressureLosesNothing();
+    void trySendWritesOnlyWhatNeedsNoWaiting();
     void receiverGoneIsReportedToSender();
     void hostileBytesDisconnectOnlyThatSender();
     void senderBeyondTheCapIsTurnedAway();
@@ -585,6 +587,53 @@ void TestNamedPipe::backpressureLosesNothing()
     }
     writer.join();
     QCOMPARE(sent.load(), Frames);
+}
+
+// trySend(), the caller's-thread path: a frame of up to PIPE_BUF bytes goes in one write if the
+// FIFO has room; a longer one, or one facing a full FIFO, is left to send(), nothing written.
+void TestNamedPipe::trySendWritesOnlyWhatNeedsNoWaiting()
+{
+    const std::string name = uniqueName("try");
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    NamedPipeChannelPosix sender;
+    Event hello;
+    const std::string connectError = connectSender(receiver, sender, name, &hello);
+    QVERIFY2(connectError.empty(), connectError.c_str());
+
+    std::string error = "not cleared";
+    const Bytes small = makeFrame(1000, 1);
+    QVERIFY(sender.trySend(small.data(), small.size(), 0, &error));
+    QCOMPARE(error, std::string());
+    const Bytes large = makeFrame(PIPE_BUF, 2); // with its header, over PIPE_BUF
+    QVERIFY(!sender.trySend(large.data(), large.size(), 0, &error));
+    Event e = nextEvent(receiver);
+    QCOMPARE(int(e.kind), int(Event::Kind::Frame));
+    QVERIFY(e.frame == small);
+    QCOMPARE(int(receiver.receive(100).kind), int(Event::Kind::Timeout)); // the large one was not written
+
+    // A full FIFO takes nothing more, and what was taken arrives whole and in order.
+    int sent = 0;
+    while (sender.trySend(small.data(), small.size(), 0, &error)) {
+        QCOMPARE(error, std::string());
+        QVERIFY(++sent < 100000);
+    }
+    QVERIFY(sent > 10);
+    for (int i = 0; i < sent; ++i) {
+        e = nextEvent(receiver);
+        QCOMPARE(int(e.kind), int(Event::Kind::Frame));
+        QVERIFY(e.frame == small);
+    }
+
+    // The receiver answers the same way, and a reply to nobody is a sentence.
+    const Bytes reply = makeFrame(16, 3);
+    QVERIFY(receiver.trySend(reply.data(), reply.size(), hello.peer, &error));
+    QCOMPARE(error, std::string());
+    e = nextEvent(sender);
+    QCOMPARE(int(e.kind), int(Event::Kind::Frame));
+    QVERIFY(e.frame == reply);
+    QVERIFY(receiver.trySend(reply.data(), reply.size(), hello.peer + 1000, &error));
+    QVERIFY2(error.find("no longer connected") != std::string::npos, error.c_str());
 }
 
 void TestNamedPipe::receiverGoneIsReportedToSender()
