@@ -198,6 +198,7 @@ bool ConnectionPanel::selectTransport(const QString &id, const QString &address)
 void ConnectionPanel::setState(TransportEndpoint::State state)
 {
     m_state = state;
+    showTransportInfo();
     updateButtons();
 }
 
@@ -238,9 +239,14 @@ void ConnectionPanel::showTransportInfo()
         return;
     }
     const TransportMetadata &m = p->metadata;
-    QString text = QStringLiteral("<b>%1</b> %2 &nbsp;·&nbsp; %3<br>%4")
-                       .arg(m.name.toHtmlEscaped(), m.version.toHtmlEscaped(),
-                            m.capabilities.summary().toHtmlEscaped(), m.description.toHtmlEscaped());
+    QString text = QStringLiteral("<b>%1</b> %2 &nbsp;·&nbsp; %3")
+                       .arg(m.name.toHtmlEscaped(), m.version.toHtmlEscaped(), m.capabilities.summary().toHtmlEscaped());
+    // The description explains the choice; once an endpoint is open the choice is made, and
+    // on a small screen its lines are worth more to the table below (the tooltip keeps it).
+    const bool open = m_state != TransportEndpoint::State::Closed && m_state != TransportEndpoint::State::Failed;
+    if (!open)
+        text += QStringLiteral("<br>") + m.description.toHtmlEscaped();
+    m_info->setToolTip(open ? m.description : QString());
     if (const QString reason = p->transport->unavailableReason(); !reason.isEmpty())
         text += QStringLiteral("<br><span style=\"color:#b00020\">%1</span>").arg(reason.toHtmlEscaped());
     m_info->setText(text);

@@ -570,8 +570,9 @@ void MainWindow::showEvent(QShowEvent *event)
     if (m_shown)
         return;
     m_shown = true;
-    // Once the window has its size: the tables get the room, the events a few lines.
-    QTimer::singleShot(0, this, [this] { resizeDocks({m_eventsDock}, {120}, Qt::Vertical); });
+    // Once the window has its size: the tables get the room, the events about five lines
+    // (on half of a 1366x768 screen every line here is one less row of records).
+    QTimer::singleShot(0, this, [this] { resizeDocks({m_eventsDock}, {100}, Qt::Vertical); });
 }
 
 void MainWindow::showPluginsDialog()

@@ -62,6 +62,7 @@ private slots:
     void peersHaveReadableNamesAndSentencesOneFullStop();
     void exportShortcutWorksFromTheFilterField();
     void sentTableShowsWholeIds();
+    void connectedWindowsGiveTheirTablesTheRoom();
     void progressBarAgreesWithTheResult();
     void droppedCsvLoadsIntoTheSender();
     void droppedRefusalsSayWhyAndRescanForgetsThem();
@@ -395,6 +396,32 @@ void TestNewUser::sentTableShowsWholeIds()
     auto *table = child<QTableView>(m_sender.get(), "sentTable");
     const int width = table->horizontalHeader()->sectionSize(EmployeeTableModel::Id);
     QVERIFY2(width >= table->fontMetrics().horizontalAdvance(QStringLiteral("4294967295")), qPrintable(QString::number(width)));
+}
+
+// Once connected, a window on half of a 1366x768 screen folds the transport's description
+// (its tooltip keeps it) so that the records table shows rows, not a sliver.
+void TestNewUser::connectedWindowsGiveTheirTablesTheRoom()
+{
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
+    QTRY_COMPARE(m_receiver->connectionState(), TransportEndpoint::State::Listening);
+    const QSize room = WindowPlacement::halfFor(EndpointRole::Sender, QRect(0, 0, 1366, 768)).size() - QSize(10, 64);
+    const QString description = m_plugins->findById(QStringLiteral("tcp"))->metadata.description;
+    for (MainWindow *window : {m_sender.get(), m_receiver.get()}) {
+        window->resize(room);
+        QTest::qWait(100);
+        auto *info = child<QLabel>(window, "transportInfo");
+        QVERIFY(!info->text().contains(description.toHtmlEscaped()));
+        QCOMPARE(info->toolTip(), description);
+        auto *table = child<QTableView>(window, window == m_sender.get() ? "sentTable" : "receivedTable");
+        const int rows = table->viewport()->height() / table->verticalHeader()->defaultSectionSize();
+        qInfo("%s: %d rows of the table in view", qPrintable(window->objectName()), rows);
+        QVERIFY2(rows >= 3, qPrintable(QString::number(rows)));
+    }
+    // Closed, the description is back where a user choosing a mechanism reads it.
+    QTest::mouseClick(m_sender->connectionPanel()->closeButton(), Qt::LeftButton);
+    QVERIFY(child<QLabel>(m_sender.get(), "transportInfo")->text().contains(description.toHtmlEscaped()));
+    QTest::mouseClick(m_sender->connectionPanel()->openButton(), Qt::LeftButton);
+    QTRY_COMPARE(m_sender->connectionState(), TransportEndpoint::State::Connected);
 }
 
 void TestNewUser::progressBarAgreesWithTheResult()
