@@ -11,6 +11,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QHash>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
@@ -248,6 +249,7 @@ private slots:
     void severalSendersAtOnce()
     {
         QFETCH(QString, transport);
+        QFETCH(bool, reliable);
         const auto it = std::find_if(m_transports.cbegin(), m_transports.cend(), [&](const Transport &t) { return t.id == transport; });
         if (!it->multipleSenders)
             QSKIP("This mechanism's metadata says it takes one sender at a time.");
@@ -277,7 +279,25 @@ private slots:
         EmployeeList expected;
         for (int i = 0; i < 3; ++i)
             expected += EmployeeGenerator(1, quint32(1 + i * 1000000)).take(20000);
-        QVERIFY(sortedById(importCsv(csv)) == sortedById(expected));
+        const EmployeeList arrived = sortedById(importCsv(csv));
+        const qint64 lost = AppProcess::summaryNumber(got.out, QStringLiteral("lost (\\d+) frames"));
+        QCOMPARE(AppProcess::summaryNumber(got.out, QStringLiteral("(\\d+) duplicates")), 0);
+        if (reliable) {
+            QCOMPARE(lost, 0);
+            QVERIFY(arrived == sortedById(expected));
+            return;
+        }
+        // Lossy (udp): three senders may outrun the receiver (slower under ASan, on a busy
+        // machine), and a full receive buffer drops datagrams. What arrived is still exactly
+        // what was sent, and every record missing is in a frame the receiver counted as lost.
+        QHash<quint32, const Employee *> sent;
+        for (const Employee &e : expected)
+            sent.insert(e.id, &e);
+        for (const Employee &e : arrived)
+            QVERIFY2(sent.contains(e.id) && *sent.value(e.id) == e, qPrintable(QString::number(e.id)));
+        qInfo("%s: %lld frames lost, %lld of %lld records arrived", qPrintable(transport), lost, qint64(arrived.size()),
+              qint64(expected.size()));
+        QCOMPARE(qint64(arrived.size()) + lost * 100, qint64(expected.size())); // --batch 100
     }
 
     void killedSenderLeavesReceiverWhole_data() { addRowsPerTransport(); }
