@@ -77,7 +77,10 @@ struct alignas(64) RingControl
 };
 static_assert(sizeof(RingControl) == 128, "RingControl is part of the shared layout");
 
-enum class RecordKind : std::uint16_t { Chunk = 1, Connect = 2, Disconnect = 3 };
+// Refusal: the receiver's answer, in the reply ring, to a sender it turns away (--max-peers);
+// the payload is a sentence for that sender (UTF-8, at most RefusalTextBytes).
+enum class RecordKind : std::uint16_t { Chunk = 1, Connect = 2, Disconnect = 3, Refusal = 4 };
+constexpr std::uint32_t RefusalTextBytes = 400;
 enum RecordFlag : std::uint16_t { FirstChunk = 1, LastChunk = 2 };
 
 // Who wrote a record and what it is; everything but the state word of a RecordHeader.

@@ -510,13 +510,30 @@ void ShmSession::admitPeer(std::uint32_t slot, const RecordMeta &meta, const std
     p.pid = meta.writerPid;
     if (served >= std::size_t(std::max(m_limits.maxPeers, 0))) {
         p.refused = true;
+        const std::string servedText = std::to_string(served) + (served == 1 ? " sender" : " senders");
         pushEvent(Event::Kind::Refused, peerId(slot, meta.generation),
-                  "Sender " + pidText(p.pid) + " was turned away: this receiver already serves " + std::to_string(served)
-                      + " senders, its limit (--max-peers). What it sends is dropped.");
+                  "Sender " + pidText(p.pid) + " was turned away: this receiver already serves " + servedText
+                      + ", its limit (--max-peers). What it sends is dropped.");
+        tellRefused(slot, meta.generation,
+                    "it already serves " + servedText + ", its limit (--max-peers). Try again once one has finished.");
         return;
     }
     if (meta.kind == RecordKind::Connect)
         pushEvent(Event::Kind::PeerConnected, peerId(slot, meta.generation), description);
+}
+
+void ShmSession::tellRefused(std::uint32_t slot, std::uint32_t generation, const std::string &why)
+{
+    // Without waiting: a sender that has just connected has nothing in its reply ring yet, and
+    // one that does not read it gets no more of this receiver's time.
+    RecordMeta meta;
+    meta.slot = slot;
+    meta.generation = generation;
+    meta.kind = RecordKind::Refusal;
+    meta.flags = FirstChunk | LastChunk;
+    meta.chunkBytes = meta.frameBytes = std::uint32_t(std::min<std::size_t>(why.size(), RefusalTextBytes));
+    ShmRing ring = replyRing(slot);
+    ring.write(meta, reinterpret_cast<const std::uint8_t *>(why.data()), m_waiter, {}, nullptr, false);
 }
 
 int ShmSession::expireStalledFrames(int waitMs)
@@ -603,6 +620,23 @@ void ShmSession::releaseDepartedSenders()
 
 void ShmSession::takeReply(ShmRing &ring, const RecordMeta &meta)
 {
+    if (meta.kind == RecordKind::Refusal && meta.generation == m_generation && !m_reportedGone) {
+        // Another process's bytes: at most RefusalTextBytes of them, control characters shown as '?'.
+        std::vector<std::uint8_t> text;
+        if (meta.chunkBytes <= RefusalTextBytes)
+            ring.consume(meta, &text, m_waiter);
+        else
+            ring.consume(meta, nullptr, m_waiter);
+        std::string why(text.begin(), text.end());
+        std::replace_if(why.begin(), why.end(), [](char c) { return std::uint8_t(c) < 0x20 || c == 0x7f; }, '?');
+        m_reportedGone = true;
+        Event e;
+        e.kind = Event::Kind::PeerGone;
+        e.text = "The receiver on filemapping address " + m_address + " turned this sender away"
+                 + (why.empty() ? std::string(".") : ": " + why);
+        m_events.push_back(std::move(e));
+        return;
+    }
     if (meta.kind != RecordKind::Chunk || meta.generation != m_generation) {
         ring.consume(meta, nullptr, m_waiter);
         return;

@@ -14,7 +14,8 @@
 // and are put back together per slot by the reader.
 //
 // Limits (receivelimits.h): the slots bound the senders to MaxSenders, and --max-peers below
-// that turns the next ones away at their Connect record (their records are then dropped). A
+// that turns the next ones away at their Connect record (their records are then dropped; a
+// Refusal record in the sender's reply ring tells it why, and its receive() says PeerGone). A
 // frame draws its whole length from the budget for unfinished frames with its first chunk; a
 // frame that does not fit, or whose sender stops in the middle of it for longer than the time
 // limit, is dropped with a sentence, and the sender's next frame goes through.
@@ -148,6 +149,8 @@ private:
     // A sender new in `slot` (its Connect, or its first chunk when that was lost): served, or
     // turned away when --max-peers are served already.
     void admitPeer(std::uint32_t slot, const RecordMeta &meta, const std::string &description);
+    // Puts a Refusal record with `why` (the end of a sentence) in the sender's reply ring.
+    void tellRefused(std::uint32_t slot, std::uint32_t generation, const std::string &why);
     // Drops the partial frames of senders stopped mid-frame past the time limit; returns
     // `waitMs` shortened to when the next one's time runs out.
     int expireStalledFrames(int waitMs);

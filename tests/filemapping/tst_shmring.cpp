@@ -120,6 +120,7 @@ private slots:
     void spinningReaderCostsWritersNoWakeUp();
     void spinEndsOnInterruptAndOnTime();
     void trySendWritesOnlyWhatNeedsNoWaiting();
+    void senderTurnedAwayIsToldWhy();
 };
 
 void TestShmRing::recordsWrapAroundTheEnd()
@@ -558,6 +559,37 @@ void TestShmRing::trySendWritesOnlyWhatNeedsNoWaiting()
     e = sender.receive(5000);
     QCOMPARE(e.kind, Event::Kind::Frame);
     QCOMPARE(e.frame, reply);
+}
+
+// Beyond --max-peers a sender is turned away: the receiver counts and reports it, and the
+// sender learns it from a Refusal record in its reply ring, with the reason, instead of
+// waiting for acknowledgements that never come.
+void TestShmRing::senderTurnedAwayIsToldWhy()
+{
+    const std::uint64_t capacity = 64u << 10;
+    Memory memory(ShmSession::segmentBytes(capacity));
+    ReceiveLimits limits;
+    limits.maxPeers = 1;
+    TestWaiter receiverWaiter, firstWaiter, secondWaiter(4242);
+    ShmSession receiver(receiverWaiter, "test", limits);
+    receiver.create(memory.data.get(), capacity);
+    ShmSession first(firstWaiter, "test"), second(secondWaiter, "test");
+    for (ShmSession *sender : {&first, &second}) {
+        QCOMPARE(sender->attach(memory.data.get(), memory.size), std::string());
+        QCOMPARE(sender->claimSlot(), std::string());
+        QCOMPARE(sender->announce(), std::string());
+    }
+    QCOMPARE(receiver.receive(5000).kind, Event::Kind::PeerConnected);
+    const Event refused = receiver.receive(5000);
+    QCOMPARE(refused.kind, Event::Kind::Refused);
+    QVERIFY2(refused.text.find("was turned away") != std::string::npos, refused.text.c_str());
+
+    const Event told = second.receive(5000);
+    QCOMPARE(told.kind, Event::Kind::PeerGone);
+    QCOMPARE(told.text, std::string("The receiver on filemapping address test turned this sender away: it already serves 1 "
+                                    "sender, its limit (--max-peers). Try again once one has finished."));
+    QCOMPARE(second.receive(0).kind, Event::Kind::Timeout); // said once
+    QCOMPARE(first.receive(0).kind, Event::Kind::Timeout);  // the served one hears nothing of it
 }
 
 QTEST_GUILESS_MAIN(TestShmRing)
