@@ -67,8 +67,8 @@ private:
     std::string openReceiver();
     std::string openSender();
     Wait waitFor(int fd, short events, const Watch &watch, bool wakeable, int timeoutMs);
-    // Sends one frame as fragments; `peerGone` is set when the other end vanished meanwhile.
     std::string receiverGoneSentence() const;
+    // Sends one frame as fragments; `peerGone` is set when the other end vanished meanwhile.
     std::string sendFrame(mqd_t queue, std::size_t datagramBytes, std::uint32_t slot, const std::uint8_t *data,
                           std::size_t size, const Watch &watch, bool *peerGone);
     bool sendControl(mqd_t queue, ipcw::mailslot::DatagramKind kind, std::uint32_t slot, const std::string &text,
