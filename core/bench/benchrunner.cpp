@@ -426,9 +426,7 @@ BenchReport BenchRunner::run()
     for (const Target &t : std::as_const(targets))
         if (t.skipped.isEmpty() && BenchFanout::applies(t.plugin->metadata))
             fanOutSteps += int(BenchFanout::receiverCounts().size());
-    const bool fileMappingWaits = std::any_of(targets.cbegin(), targets.cend(), [](const Target &t) {
-        return t.id == QLatin1String("filemapping") && t.skipped.isEmpty();
-    });
+    const bool fileMappingWaits = measuredFileMapping(targets) != nullptr;
     const int stepsPerRun = int(targets.size()) * 11 + fanOutSteps + int(extraWaits.size()) * (fileMappingWaits ? 4 : 1) + 4
         + int(m_config.extras.size())
         + int(std::count_if(targets.cbegin(), targets.cend(), [](const Target &t) { return !libraryFloorFor(t.id).isEmpty(); }));
@@ -455,6 +453,14 @@ BenchReport BenchRunner::run()
     emit progress(m_total, m_total, QStringLiteral("done"));
     emit finished(m_report);
     return m_report;
+}
+
+const BenchRunner::Target *BenchRunner::measuredFileMapping(const QVector<Target> &targets)
+{
+    const auto it = std::find_if(targets.cbegin(), targets.cend(), [](const Target &t) {
+        return t.id == QLatin1String("filemapping") && t.skipped.isEmpty();
+    });
+    return it == targets.cend() ? nullptr : &*it;
 }
 
 void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, const QStringList &extraWaits)
@@ -508,10 +514,7 @@ void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, c
 
     // The wait strategies of the shared-memory floor, each beside the blocking one, and the
     // shared-memory transport waiting the same way beside each.
-    const auto fileMappingTarget = std::find_if(targets.cbegin(), targets.cend(), [](const Target &t) {
-        return t.id == QLatin1String("filemapping") && t.skipped.isEmpty();
-    });
-    const Target *fileMapping = fileMappingTarget == targets.cend() ? nullptr : &*fileMappingTarget;
+    const Target *fileMapping = measuredFileMapping(targets);
     if (!m_stop && !extraWaits.isEmpty()) {
         const FloorResults block = measureFloor(QStringLiteral("shm-block"), plan);
         if (!idleFloors.contains(QStringLiteral("shm-block")))

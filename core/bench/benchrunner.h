@@ -115,6 +115,8 @@ private:
     FloorResults measureFloor(const QString &floorId, const Plan &plan, bool oneWay = true);
     void measureTransport(const QString &id, ITransport *transport, const TransportMetadata &meta, const Plan &plan,
                           const FloorResults *floor);
+    // The filemapping transport among `targets`, if it is measured: its ways to wait get rows too.
+    static const Target *measuredFileMapping(const QVector<Target> &targets);
     void measureFileMappingWait(const Target &target, const QString &wait, const Plan &plan, const FloorResults *floor);
     // Round trips over `pinger` with frames of `frameBytes` to the receiver `peer`.
     RoundTrips measureRoundTrips(TransportEndpoint *pinger, BenchPeer &peer, qint64 frameBytes, quint64 *sequence);
