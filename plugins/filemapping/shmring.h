@@ -113,8 +113,8 @@ class ShmRing
 {
 public:
     static constexpr std::uint32_t HeaderBytes = sizeof(RecordHeader);
-    static constexpr std::uint32_t Reserved = 0x52455356; // "RESV"
-    static constexpr std::uint32_t Committed = 0x434f4d54; // "COMT"
+    static constexpr std::uint32_t Reserved = 0x52455356; // "RESV" as a number; in memory (little-endian) "VSER"
+    static constexpr std::uint32_t Committed = 0x434f4d54; // "COMT" as a number; in memory "TMOC"
 
     enum class Status {
         Ok,          // done (read: `meta` and payload delivered)

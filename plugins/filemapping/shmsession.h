@@ -4,7 +4,7 @@
 // The filemapping protocol over one mapped segment, shared by the POSIX and Win32 backends
 // (plain C++17, no OS calls: the platform maps the memory and lends a ShmWaiter).
 //
-// Segment layout (all offsets fixed by the data ring's capacity):
+// Segment layout (only the reply rings move with the data ring's capacity; docs/filemapping-format.md):
 //   SegmentHeader | RingControl of the data ring | MaxSenders SenderSlots | data ring bytes |
 //   MaxSenders reply rings of ReplyCapacity bytes
 // Senders share the data ring (several writers, one reader: the receiver). Each sender claims
@@ -14,8 +14,9 @@
 // and are put back together per slot by the reader.
 //
 // Limits (receivelimits.h): the slots bound the senders to MaxSenders, and --max-peers below
-// that turns the next ones away at their Connect record (their records are then dropped; a
-// Refusal record in the sender's reply ring tells it why, and its receive() says PeerGone). A
+// that turns the next ones away at their Connect record, or their first chunk if that was lost
+// (their records are then dropped; a Refusal record in the sender's reply ring tells it why,
+// and its receive() says PeerGone). A
 // frame draws its whole length from the budget for unfinished frames with its first chunk; a
 // frame that does not fit, or whose sender stops in the middle of it for longer than the time
 // limit, is dropped with a sentence, and the sender's next frame goes through.
