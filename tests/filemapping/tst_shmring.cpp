@@ -57,6 +57,16 @@ struct Memory
     std::unique_ptr<std::uint8_t, decltype(&std::free)> data;
 };
 
+// A sender joining the segment in `memory` as the channel does: "" or the first sentence.
+std::string joinSegment(ShmSession &sender, const Memory &memory)
+{
+    if (std::string error = sender.attach(memory.data.get(), memory.size); !error.empty())
+        return error;
+    if (std::string error = sender.claimSlot(); !error.empty())
+        return error;
+    return sender.announce();
+}
+
 // A ring of `capacity` bytes on the heap.
 struct TestRing
 {
@@ -308,9 +318,7 @@ void TestShmRing::framesOfManySizesThroughTheSession()
     ShmSession receiver(receiverWaiter, address.toStdString());
     receiver.create(memory.data.get(), capacity);
     ShmSession sender(senderWaiter, address.toStdString());
-    QCOMPARE(sender.attach(memory.data.get(), memory.size), std::string());
-    QCOMPARE(sender.claimSlot(), std::string());
-    QCOMPARE(sender.announce(), std::string());
+    QCOMPARE(joinSegment(sender, memory), std::string());
 
     // Sizes around the chunk limit (a quarter of the ring), past half the ring, past the ring.
     const std::vector<std::size_t> sizes = {0,     1,     12,         31,          32,         33,
@@ -356,9 +364,7 @@ void TestShmRing::repliesReachTheirOwnSender()
     for (int i = 0; i < Senders; ++i) {
         waiters.push_back(std::make_unique<TestWaiter>());
         senders.push_back(std::make_unique<ShmSession>(*waiters.back(), "test"));
-        QCOMPARE(senders.back()->attach(memory.data.get(), memory.size), std::string());
-        QCOMPARE(senders.back()->claimSlot(), std::string());
-        QCOMPARE(senders.back()->announce(), std::string());
+        QCOMPARE(joinSegment(*senders.back(), memory), std::string());
         const std::vector<std::uint8_t> frame = TestFrames::make(std::uint32_t(i), 0, 100);
         QCOMPARE(senders.back()->send(frame.data(), frame.size(), 0), std::string());
     }
@@ -524,9 +530,7 @@ void TestShmRing::trySendWritesOnlyWhatNeedsNoWaiting()
     ShmSession receiver(receiverWaiter, "test");
     receiver.create(memory.data.get(), capacity);
     ShmSession sender(senderWaiter, "test");
-    QCOMPARE(sender.attach(memory.data.get(), memory.size), std::string());
-    QCOMPARE(sender.claimSlot(), std::string());
-    QCOMPARE(sender.announce(), std::string());
+    QCOMPARE(joinSegment(sender, memory), std::string());
     Event e = receiver.receive(5000);
     QCOMPARE(e.kind, Event::Kind::PeerConnected);
     const std::uint64_t peer = e.peer;
@@ -576,9 +580,7 @@ void TestShmRing::senderTurnedAwayIsToldWhy()
     receiver.create(memory.data.get(), capacity);
     ShmSession first(firstWaiter, "test"), second(secondWaiter, "test");
     for (ShmSession *sender : {&first, &second}) {
-        QCOMPARE(sender->attach(memory.data.get(), memory.size), std::string());
-        QCOMPARE(sender->claimSlot(), std::string());
-        QCOMPARE(sender->announce(), std::string());
+        QCOMPARE(joinSegment(*sender, memory), std::string());
     }
     QCOMPARE(receiver.receive(5000).kind, Event::Kind::PeerConnected);
     const Event refused = receiver.receive(5000);
