@@ -47,7 +47,9 @@ public:
     std::uint32_t selfPid() override { return m_pid; }
     void yield() override { ++m_waits; }
     void sleepMs(int) override { ++m_waits; }
-    bool interrupted() const override { return m_waits > 2048; }
+    // Just past the 64 spins and 1,024 yields after which ShmRing::lock() takes a dead holder's
+    // lock over: a live holder costs no more rounds than that check needs.
+    bool interrupted() const override { return m_waits > 1100; }
     void startCall() { m_waits = 0; }
 
 private:
