@@ -161,9 +161,9 @@ void Protocol::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t 
     }
 }
 
-// The reassembly reserves a frame's whole announced size with its first fragment, so that is
-// when the budget is drawn on too, for the whole frame: the refusal comes before anything is
-// reserved, and a frame taken in is never cut short half way for want of room. What a sender
+// The budget is drawn on for a frame's whole announced size with its first fragment (the
+// reassembly's memory then grows with the bytes that arrive): the refusal comes before
+// anything is allocated, and a frame taken in is never cut short half way for want of room. What a sender
 // can hold without sending the bytes is bounded by the time limit and the number of senders.
 bool Protocol::reserveFrame(std::uint64_t id, Peer &peer, const DatagramHeader &h, const std::string &who)
 {

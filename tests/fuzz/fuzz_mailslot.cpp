@@ -29,6 +29,12 @@ public:
         m_role = role;
         m_name = "fuzz";
         m_place = "the mailslot \"fuzz\"";
+        // With the default 256 MiB, only a score of senders could run out of budget. No input
+        // finishes a frame of more than a few KiB anyway, so 64 KiB loses no path and lets a
+        // single frame announced larger reach the refusal.
+        ipcw::native::ReceiveLimits limits;
+        limits.maxPendingBytes = 64 * 1024;
+        applyLimits(limits);
     }
     void receive(const std::uint8_t *data, std::size_t size) { handleDatagram(data, size); }
     bool next(Event *event) { return takeEvent(event); }

@@ -10,7 +10,9 @@
 // sender's next frame goes through. Header-only and Qt-free, like the envelope.
 
 #include "datagramenvelope.h"
+#include "receivelimits.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -54,7 +56,9 @@ public:
             m_frameNumber = h.frameNumber;
             m_total = h.total;
             m_buffer.clear();
-            m_buffer.reserve(h.total);
+            // Memory follows the bytes that arrived, not the header's word: a sender that
+            // announces megabytes and sends one fragment holds what it sent.
+            m_buffer.reserve(std::min<std::size_t>(h.total, InitialFrameBytes));
         } else if (!partial() || h.frameNumber != m_frameNumber || h.total != m_total || h.offset != m_buffer.size()) {
             return refuse(h, "sent a fragment of frame " + std::to_string(h.frameNumber) + " at offset " + std::to_string(h.offset)
                                  + " that does not follow on from what arrived before; the frame was dropped.",

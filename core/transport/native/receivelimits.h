@@ -30,7 +30,8 @@ struct ReceiveLimits
 };
 
 // Memory committed to a stream frame once its header is accepted, before more of it arrived
-// (then doubling with what did): FrameStreamReader's and the named pipe's FrameCutter's. The
+// (then doubling with what did): FrameStreamReader's, the named pipe's FrameCutter's and
+// FragmentReassembly's (mailslot, udp). The
 // fuzzers build with 1 KiB (tests/fuzz/CMakeLists.txt): their inputs are that small, so only
 // then do they reach the doubling, and no run maps and zeroes a megabyte.
 #ifndef IPCW_INITIAL_FRAME_BYTES
