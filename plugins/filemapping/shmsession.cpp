@@ -449,6 +449,10 @@ void ShmSession::takeRecord(const RecordMeta &meta)
 {
     if (meta.slot >= MaxSenders) {
         m_data.consume(meta, nullptr, m_waiter);
+        pushEvent(Event::Kind::Refused, 0,
+                  "A record for sender slot " + std::to_string(meta.slot) + " (there are " + std::to_string(MaxSenders)
+                      + ") was found in the data ring of filemapping address " + m_address
+                      + " and dropped: a process other than an IPC Workshop sender wrote it.");
         return;
     }
     Peer &p = m_peers[meta.slot];
@@ -495,8 +499,13 @@ void ShmSession::takeRecord(const RecordMeta &meta)
         }
         return;
     }
+    case RecordKind::Refusal: // only the receiver writes one, into a reply ring
+        break;
     }
     m_data.consume(meta, nullptr, m_waiter);
+    pushEvent(Event::Kind::Refused, p.known && p.generation == meta.generation ? peer : 0,
+              "A record of kind " + std::to_string(unsigned(meta.kind)) + ", which senders never write, was found in the data ring of filemapping address "
+                  + m_address + " (from slot " + std::to_string(meta.slot) + ", " + pidText(meta.writerPid) + ") and dropped.");
 }
 
 void ShmSession::admitPeer(std::uint32_t slot, const RecordMeta &meta, const std::string &description)

@@ -131,6 +131,7 @@ private slots:
     void spinEndsOnInterruptAndOnTime();
     void trySendWritesOnlyWhatNeedsNoWaiting();
     void senderTurnedAwayIsToldWhy();
+    void recordsNoSenderWritesAreReported();
 };
 
 void TestShmRing::recordsWrapAroundTheEnd()
@@ -593,6 +594,50 @@ void TestShmRing::senderTurnedAwayIsToldWhy()
                                     "sender, its limit (--max-peers). Try again once one has finished."));
     QCOMPARE(second.receive(0).kind, Event::Kind::Timeout); // said once
     QCOMPARE(first.receive(0).kind, Event::Kind::Timeout);  // the served one hears nothing of it
+}
+
+// Another process of the same user can write any record into the data ring. One that names a
+// slot that does not exist, or is of a kind senders never write, is dropped with a sentence and
+// counted (a Refused event), and the sender beside it carries on.
+void TestShmRing::recordsNoSenderWritesAreReported()
+{
+    const std::uint64_t capacity = 64u << 10;
+    Memory memory(ShmSession::segmentBytes(capacity));
+    TestWaiter receiverWaiter, senderWaiter;
+    ShmSession receiver(receiverWaiter, "test");
+    receiver.create(memory.data.get(), capacity);
+    ShmSession sender(senderWaiter, "test");
+    QCOMPARE(joinSegment(sender, memory), std::string());
+    const Event connected = receiver.receive(5000);
+    QCOMPARE(connected.kind, Event::Kind::PeerConnected);
+
+    ShmRing data = sender.dataRing();
+    const std::uint8_t payload[4] = {1, 2, 3, 4};
+    std::string why;
+    RecordMeta noSuchSlot = chunk(sizeof payload, 40);
+    RecordMeta unknownKind = chunk(sizeof payload, std::uint32_t(sender.slot()));
+    unknownKind.generation = sender.generation();
+    unknownKind.kind = RecordKind(9);
+    RecordMeta refusal = unknownKind;
+    refusal.kind = RecordKind::Refusal;
+    for (const RecordMeta &meta : {noSuchSlot, unknownKind, refusal})
+        QCOMPARE(data.write(meta, payload, senderWaiter, {}, &why), ShmRing::Status::Ok);
+    const std::vector<std::uint8_t> frame = TestFrames::make(1, 0, 16);
+    QCOMPARE(sender.send(frame.data(), frame.size(), 0), std::string());
+
+    const Event slot = receiver.receive(5000);
+    QCOMPARE(slot.kind, Event::Kind::Refused);
+    QCOMPARE(slot.peer, std::uint64_t(0));
+    QVERIFY2(slot.text.find("sender slot 40") != std::string::npos, slot.text.c_str());
+    for (const char *kind : {"kind 9", "kind 4"}) {
+        const Event e = receiver.receive(5000);
+        QCOMPARE(e.kind, Event::Kind::Refused);
+        QCOMPARE(e.peer, connected.peer);
+        QVERIFY2(e.text.find(kind) != std::string::npos, e.text.c_str());
+    }
+    const Event delivered = receiver.receive(5000);
+    QCOMPARE(delivered.kind, Event::Kind::Frame);
+    QCOMPARE(delivered.frame, frame);
 }
 
 QTEST_GUILESS_MAIN(TestShmRing)
