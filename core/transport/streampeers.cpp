@@ -129,9 +129,9 @@ StreamPeers::PeerId StreamPeers::add(QIODevice *socket, const QString &descripti
     if (count() >= m_state->limits.maxPeers) {
         abortSocket(socket);
         socket->deleteLater();
-        emit m_endpoint->streamRefused(peer, QStringLiteral("This receiver already serves %1 senders, its limit "
+        emit m_endpoint->streamRefused(peer, QStringLiteral("This receiver already serves %1, its limit "
                                                             "(--max-peers); the connection from %2 was closed at once.")
-                                                 .arg(m_state->limits.maxPeers).arg(description));
+                                                 .arg(QString::fromStdString(ipcw::native::sendersText(std::size_t(m_state->limits.maxPeers))), description));
         return peer;
     }
     setReadBufferSize(socket, PeerReadBufferBytes);

@@ -170,8 +170,8 @@ bool CopyDataChannelWin32::admit(HWND window)
         return true;
     if (m_peers.size() < std::size_t(std::max(receiveLimits().maxPeers, 0)))
         return true;
-    refuse(window, "was turned away: this receiver already serves " + std::to_string(m_peers.size())
-                       + " senders, its limit (--max-peers).");
+    refuse(window, "was turned away: this receiver already serves " + ipcw::native::sendersText(m_peers.size())
+                       + ", its limit (--max-peers).");
     return false;
 }
 

@@ -519,7 +519,7 @@ void ShmSession::admitPeer(std::uint32_t slot, const RecordMeta &meta, const std
     p.pid = meta.writerPid;
     if (served >= std::size_t(std::max(m_limits.maxPeers, 0))) {
         p.refused = true;
-        const std::string servedText = std::to_string(served) + (served == 1 ? " sender" : " senders");
+        const std::string servedText = ipcw::native::sendersText(served);
         pushEvent(Event::Kind::Refused, peerId(slot, meta.generation),
                   "Sender " + pidText(p.pid) + " was turned away: this receiver already serves " + servedText
                       + ", its limit (--max-peers). What it sends is dropped.");

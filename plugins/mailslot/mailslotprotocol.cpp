@@ -57,8 +57,8 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
             forgetPeer(id, who + " said hello again; its earlier connection is closed.", false);
         if (std::size_t served = peerCount(); served >= std::size_t(std::max(m_limits.maxPeers, 0))) {
             pushEvent(Event::Kind::Refused, id,
-                      who + " said hello, but this receiver already serves " + std::to_string(served)
-                          + " senders, its limit (--max-peers): it was turned away, and what it sends is dropped "
+                      who + " said hello, but this receiver already serves " + ipcw::native::sendersText(served)
+                          + ", its limit (--max-peers): it was turned away, and what it sends is dropped "
                             "until it says hello again when a place is free.");
             return;
         }

@@ -403,7 +403,7 @@ void NamedPipeChannelPosix::acceptHello(const namedpipe::HelloLine &hello)
         Event event;
         event.kind = Event::Kind::Refused;
         event.text = "Sender process " + pidText + " was turned away at its hello: this receiver already serves "
-                     + std::to_string(m_peers.size()) + " senders, its limit (--max-peers).";
+                     + ipcw::native::sendersText(m_peers.size()) + ", its limit (--max-peers).";
         m_events.push_back(std::move(event));
         return;
     }

@@ -323,7 +323,7 @@ void NamedPipeChannelWin32::refuseListening(unsigned long pid)
     Event event;
     event.kind = Event::Kind::Refused;
     event.text = "Sender process " + std::to_string(pid) + " was turned away as it connected: this receiver already "
-                 "serves " + std::to_string(m_connections.size()) + " senders, its limit (--max-peers).";
+                 "serves " + ipcw::native::sendersText(m_connections.size()) + ", its limit (--max-peers).";
     m_events.push_back(std::move(event));
     if (std::string error = createListeningInstance(false); !error.empty()) {
         Event failure;

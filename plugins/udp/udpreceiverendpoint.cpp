@@ -189,9 +189,12 @@ UdpReceiverEndpoint::Peer *UdpReceiverEndpoint::admit(const PeerKey &key, const 
         // Not remembered, so each frame it begins (or each hello) gets its sentence.
         if (h.kind == DatagramKind::Hello || h.offset == 0)
             emit messageRefused(0, QStringLiteral("A udp sender (pid %1 at %2:%3) was turned away: this receiver already "
-                                                  "serves %4 senders, its limit (--max-peers). What it sends is dropped "
+                                                  "serves %4, its limit (--max-peers). What it sends is dropped "
                                                   "until a place is free.")
-                                       .arg(h.pid).arg(from.toString()).arg(fromPort).arg(m_peers.size()));
+                                       .arg(h.pid)
+                                       .arg(from.toString())
+                                       .arg(fromPort)
+                                       .arg(QString::fromStdString(ipcw::native::sendersText(m_peers.size()))));
         return nullptr;
     }
     auto peer = std::make_unique<Peer>();

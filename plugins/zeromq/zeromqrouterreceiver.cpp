@@ -5,6 +5,7 @@
 #include "zeromqsocket.h"
 #include "wireformat.h"
 #include "zeromqwire.h"
+#include "native/receivelimits.h"
 
 #include <QFile>
 
@@ -136,9 +137,9 @@ void ZeroMqRouterReceiver::admit(const QByteArray &routingId, const QByteArray &
         return;
     }
     if (m_peers.size() >= std::max(m_limits.maxPeers, 0)) {
-        emit streamRefused(m_nextPeerId++, QStringLiteral("This receiver already serves %1 senders, its limit (--max-peers); "
+        emit streamRefused(m_nextPeerId++, QStringLiteral("This receiver already serves %1, its limit (--max-peers); "
                                                           "%2 was turned away and will not be answered.")
-                                               .arg(m_peers.size()).arg(from));
+                                               .arg(QString::fromStdString(ipcw::native::sendersText(m_peers.size())), from));
         return;
     }
     Peer p;

@@ -726,7 +726,7 @@ void TestNamedPipe::senderBeyondTheCapIsTurnedAway()
     const Event refused = nextEvent(receiver);
     connect.join();
     QCOMPARE(int(refused.kind), int(Event::Kind::Refused));
-    QVERIFY2(refused.text.find("already serves 1 senders, its limit (--max-peers)") != std::string::npos, refused.text.c_str());
+    QVERIFY2(refused.text.find("already serves 1 sender, its limit (--max-peers)") != std::string::npos, refused.text.c_str());
     QVERIFY2(openError.find("(--max-peers)") != std::string::npos, openError.c_str());
 }
 

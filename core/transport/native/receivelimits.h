@@ -39,6 +39,12 @@ struct ReceiveLimits
 #endif
 inline constexpr std::size_t InitialFrameBytes = IPCW_INITIAL_FRAME_BYTES;
 
+// "1 sender", "3 senders": the count in every --max-peers sentence.
+inline std::string sendersText(std::size_t count)
+{
+    return std::to_string(count) + (count == 1 ? " sender" : " senders");
+}
+
 // "12.5"
 inline std::string mebibytesText(std::uint64_t bytes)
 {
