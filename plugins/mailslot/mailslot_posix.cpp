@@ -590,6 +590,18 @@ std::string MailslotChannelPosix::openReply(Peer &entry)
     return {};
 }
 
+void MailslotChannelPosix::turnAway(std::uint32_t pid, std::uint32_t slot, const std::string &reason)
+{
+    const std::string name = ipcw::native::userScopedObjectName(ipcw::mailslot::replyName(m_name, pid, slot));
+    mqd_t reply = mq_open(name.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (reply == NoQueue)
+        return;
+    const std::vector<std::uint8_t> datagram = controlDatagram(DatagramKind::Leave, std::uint32_t(getpid()), 0, reason);
+    if (datagram.size() <= messageBytes(reply))
+        mq_send(reply, reinterpret_cast<const char *>(datagram.data()), datagram.size(), 0); // full: it is not read anyway
+    closeQueue(reply);
+}
+
 bool MailslotChannelPosix::peerExited(const Peer &entry)
 {
     const auto &peer = static_cast<const QueuePeer &>(entry);

@@ -82,6 +82,7 @@ private:
     std::string openReply(Peer &peer) override;
     bool peerExited(const Peer &peer) override;
     void peerForgotten(Peer &peer, bool exited) override;
+    void turnAway(std::uint32_t pid, std::uint32_t slot, const std::string &reason) override;
     void lockPeers() override { m_peersMutex.lock(); }
     void unlockPeers() override { m_peersMutex.unlock(); }
 

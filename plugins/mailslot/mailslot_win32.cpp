@@ -368,6 +368,17 @@ std::string MailslotChannelWin32::openReply(Peer &entry)
     return {};
 }
 
+void MailslotChannelWin32::turnAway(std::uint32_t pid, std::uint32_t slot, const std::string &reason)
+{
+    const std::wstring replyPath = slotPath(ipcw::mailslot::replyName(m_name, pid, slot));
+    const HANDLE reply = CreateFileW(replyPath.c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                                     OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (reply == INVALID_HANDLE_VALUE)
+        return;
+    writeControl(reply, DatagramKind::Leave, 0, reason); // a mailslot write never waits for its reader
+    CloseHandle(reply);
+}
+
 bool MailslotChannelWin32::peerExited(const Peer &entry)
 {
     const auto &peer = static_cast<const SlotPeer &>(entry);

@@ -69,6 +69,7 @@ private:
     std::string openReply(Peer &peer) override;
     bool peerExited(const Peer &peer) override;
     void receiverSaidHello(std::uint32_t pid) override;
+    void turnAway(std::uint32_t pid, std::uint32_t slot, const std::string &reason) override;
     // Everything a peer wrote before it died came before the Wake: now it can be judged.
     void wakeReceived() override { reapDeadPeers(); }
     void lockPeers() override { AcquireSRWLockExclusive(&m_peersLock); }

@@ -56,10 +56,12 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
         if (peer)
             forgetPeer(id, who + " said hello again; its earlier connection is closed.", false);
         if (std::size_t served = peerCount(); served >= std::size_t(std::max(m_limits.maxPeers, 0))) {
+            const std::string limit = ipcw::native::sendersText(served) + ", its limit (--max-peers)";
             pushEvent(Event::Kind::Refused, id,
-                      who + " said hello, but this receiver already serves " + ipcw::native::sendersText(served)
-                          + ", its limit (--max-peers): it was turned away, and what it sends is dropped "
+                      who + " said hello, but this receiver already serves " + limit
+                          + ": it was turned away, and what it sends is dropped "
                             "until it says hello again when a place is free.");
+            turnAway(h.pid, h.slot, "turned this sender away: it already serves " + limit + ". Try again once one has finished.");
             return;
         }
         std::shared_ptr<Peer> fresh = watchPeer(h.pid);
@@ -74,7 +76,7 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
         }
         // The peer's name ("ipcworkshop (pid 965)"), as the Channel contract asks: the session
         // says "connected" itself. A hello without one is named by its pid.
-        std::string description(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, 200));
+        std::string description(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, ipcw::native::MaxControlTextBytes));
         if (description.empty())
             description = "pid " + std::to_string(h.pid) + (h.slot ? " (channel " + std::to_string(h.slot) + ")" : "");
         pushEvent(Event::Kind::PeerConnected, id, description + replyNote);
@@ -152,12 +154,18 @@ void Protocol::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t 
         }
         return;
     }
-    case DatagramKind::Leave:
+    case DatagramKind::Leave: {
         if (m_receiverGone.exchange(true))
             return;
+        // Why it ended the conversation, if it said: another process's bytes, so at most a
+        // control datagram's 200 of them, control characters shown as '?'.
+        std::string why(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, ipcw::native::MaxControlTextBytes));
+        std::replace_if(why.begin(), why.end(), [](char c) { return std::uint8_t(c) < 0x20 || c == 0x7f; }, '?');
         pushEvent(Event::Kind::PeerGone, 0,
-                  "The receiver closed the mailslot \"" + m_name + "\": start it again and reconnect.");
+                  why.empty() ? "The receiver closed the mailslot \"" + m_name + "\": start it again and reconnect."
+                              : "The receiver on the mailslot \"" + m_name + "\" " + why);
         return;
+    }
     }
 }
 

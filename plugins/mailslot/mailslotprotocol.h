@@ -128,7 +128,7 @@ protected:
         *error = *result;
         return true;
     }
-    // A Hello, Leave or Wake datagram with `text` (at most 200 bytes of it) as payload.
+    // A Hello, Leave or Wake datagram with `text` (at most MaxControlTextBytes of it) as payload.
     static std::vector<std::uint8_t> controlDatagram(DatagramKind kind, std::uint32_t pid, std::uint32_t slot,
                                                      const std::string &text);
 
@@ -148,6 +148,13 @@ protected:
     virtual void peerForgotten(Peer &peer, bool exited) { (void)peer, (void)exited; }
     // Sender: the receiver answered our Hello with its own.
     virtual void receiverSaidHello(std::uint32_t pid) { (void)pid; }
+    // Receiver: tells a sender turned away at its Hello why, as a Leave datagram whose payload
+    // is `reason`, on that sender's reply path and without waiting. Nothing if the path cannot
+    // be opened at once or is full: the sender then only learns that nobody answers.
+    virtual void turnAway(std::uint32_t pid, std::uint32_t slot, const std::string &reason)
+    {
+        (void)pid, (void)slot, (void)reason;
+    }
     // A Wake datagram arrived.
     virtual void wakeReceived() {}
     virtual void lockPeers() = 0;

@@ -128,6 +128,7 @@ private slots:
     void trySendPutsOnlyWhatNeedsNoWaiting();
     void senderGoneBeforeItsHelloIsReadStillCounts();
     void repliesReachTheRightSender();
+    void senderTurnedAwayIsToldWhy();
     void staleQueueOfCrashedReceiverIsReplaced();
     void liveQueueIsNotStolen();
     void interruptWakesReceiveAndSend();
@@ -528,6 +529,32 @@ void TestMailslot::repliesReachTheRightSender()
     receiver.close();
     QCOMPARE(nextEvent(alice).kind, Event::Kind::PeerGone);
     QCOMPARE(nextEvent(bob).kind, Event::Kind::PeerGone);
+}
+
+// Beyond --max-peers a sender is turned away at its Hello: the receiver counts and reports it,
+// and the sender hears why on its reply queue (a Leave with the reason) instead of waiting for
+// answers that never come.
+void TestMailslot::senderTurnedAwayIsToldWhy()
+{
+    const std::string name = uniqueName("cap").toStdString();
+    MailslotChannelPosix receiver, served, turnedAway;
+    ipcw::native::ReceiveLimits limits;
+    limits.maxPeers = 1;
+    receiver.setReceiveLimits(limits);
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    QCOMPARE(served.open(Role::Sender, name), std::string());
+    QCOMPARE(nextEvent(receiver).kind, Event::Kind::PeerConnected);
+    QCOMPARE(turnedAway.open(Role::Sender, name), std::string());
+    const Event refused = nextEvent(receiver);
+    QCOMPARE(refused.kind, Event::Kind::Refused);
+    QVERIFY2(refused.text.find("already serves 1 sender, its limit (--max-peers)") != std::string::npos, refused.text.c_str());
+
+    const Event told = nextEvent(turnedAway);
+    QCOMPARE(told.kind, Event::Kind::PeerGone);
+    QCOMPARE(told.text, "The receiver on the mailslot \"" + name + "\" turned this sender away: it already serves 1 sender, "
+                        "its limit (--max-peers). Try again once one has finished.");
+    QCOMPARE(served.receive(100).kind, Event::Kind::Timeout); // the served one hears nothing of it
+    QVERIFY(!send(turnedAway, toBytes(FrameCodec::encodeControl(Wire::FrameType::Ping, 1, 1, "x"))).empty());
 }
 
 void TestMailslot::staleQueueOfCrashedReceiverIsReplaced()

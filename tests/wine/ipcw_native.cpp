@@ -62,7 +62,8 @@ const char Usage[] =
     "  ipcw-native.exe hostile <mechanism> <address> <attack> [--count N] [--bytes B] [--hold-ms H]\n"
     "      Attacks a receiver and prints what happened, one line per step:\n"
     "      peers: opens N senders with the backend itself and holds them H ms (\"sender i: connected\"\n"
-    "        or \"sender i: refused: <sentence>\").\n"
+    "        or \"sender i: refused: <sentence>\"); one the receiver turned away after it opened\n"
+    "        (mailslot) then prints \"sender i: refused: <sentence>\" too.\n"
 #ifdef IPCW_NATIVE_NAMEDPIPE
     "      pipe-claims (namedpipe): N messages of B bytes on fresh connections, each with a header\n"
     "        that announces 64 MiB of payload. pipe-big: one well-formed frame of B bytes.\n"
@@ -412,7 +413,7 @@ int sendFrames(const Options &options)
 // it got in, and the ones that did stay connected for --hold-ms.
 int hostilePeers(const Options &options)
 {
-    std::vector<std::unique_ptr<Channel>> senders;
+    std::vector<std::pair<long, std::unique_ptr<Channel>>> senders;
     for (long i = 1; i <= options.count; ++i) {
         std::string error;
         std::unique_ptr<Channel> channel = channelFor(options.positional[0], &error);
@@ -421,15 +422,22 @@ int hostilePeers(const Options &options)
         error = channel->open(Role::Sender, options.positional[1]);
         if (error.empty()) {
             std::printf("sender %ld: connected\n", i);
-            senders.push_back(std::move(channel));
+            senders.emplace_back(i, std::move(channel));
         } else {
             std::printf("sender %ld: refused: %s\n", i, error.c_str());
         }
         std::fflush(stdout);
     }
     Sleep(DWORD(options.holdMs));
+    // A mailslot sender's open() waits for nobody: it hears afterwards that it was turned away.
+    for (auto &[number, sender] : senders) {
+        const Event event = sender->receive(100);
+        if (event.kind == Event::Kind::PeerGone)
+            std::printf("sender %ld: refused: %s\n", number, event.text.c_str());
+    }
+    std::fflush(stdout);
     for (auto &sender : senders)
-        sender->close();
+        sender.second->close();
     return ExitOk;
 }
 

@@ -90,11 +90,14 @@ inline bool readDatagramHeader(const std::uint8_t *data, std::size_t size, std::
     return true;
 }
 
-// A Hello, Leave or Wake datagram with `text` (at most 200 bytes of it) as payload.
+// The most of a control datagram's text that is sent, or believed.
+constexpr std::size_t MaxControlTextBytes = 200;
+
+// A Hello, Leave or Wake datagram with `text` (at most MaxControlTextBytes of it) as payload.
 inline std::vector<std::uint8_t> controlDatagram(std::uint32_t magic, DatagramKind kind, std::uint32_t pid,
                                                  std::uint32_t slot, const std::string &text)
 {
-    const std::size_t textBytes = std::min<std::size_t>(text.size(), 200);
+    const std::size_t textBytes = std::min<std::size_t>(text.size(), MaxControlTextBytes);
     std::vector<std::uint8_t> datagram(DatagramHeaderBytes + textBytes);
     DatagramHeader h;
     h.kind = kind;
