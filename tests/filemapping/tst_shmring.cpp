@@ -67,6 +67,30 @@ std::string joinSegment(ShmSession &sender, const Memory &memory)
     return sender.announce();
 }
 
+// A receiver on a fresh 64 KiB segment and one sender joined to it.
+struct OneSender
+{
+    static constexpr std::uint64_t Capacity = 64u << 10;
+    Memory memory{ShmSession::segmentBytes(Capacity)};
+    TestWaiter receiverWaiter, senderWaiter;
+    ShmSession receiver{receiverWaiter, "test"};
+    ShmSession sender{senderWaiter, "test"};
+    std::uint64_t peer = 0; // the sender, as the receiver names it
+
+    // "" once the receiver has seen the sender connect, or what went wrong.
+    std::string connect()
+    {
+        receiver.create(memory.data.get(), Capacity);
+        if (std::string error = joinSegment(sender, memory); !error.empty())
+            return error;
+        const Event e = receiver.receive(5000);
+        if (e.kind != Event::Kind::PeerConnected)
+            return "the receiver saw no connect, but: " + e.text;
+        peer = e.peer;
+        return {};
+    }
+};
+
 // A ring of `capacity` bytes on the heap.
 struct TestRing
 {
@@ -525,16 +549,11 @@ void TestShmRing::spinEndsOnInterruptAndOnTime()
 // frame of several records, or one facing a full ring, is left to send(), with nothing written.
 void TestShmRing::trySendWritesOnlyWhatNeedsNoWaiting()
 {
-    const std::uint64_t capacity = 64u << 10;
-    Memory memory(ShmSession::segmentBytes(capacity));
-    TestWaiter receiverWaiter, senderWaiter;
-    ShmSession receiver(receiverWaiter, "test");
-    receiver.create(memory.data.get(), capacity);
-    ShmSession sender(senderWaiter, "test");
-    QCOMPARE(joinSegment(sender, memory), std::string());
-    Event e = receiver.receive(5000);
-    QCOMPARE(e.kind, Event::Kind::PeerConnected);
-    const std::uint64_t peer = e.peer;
+    OneSender pair;
+    QCOMPARE(pair.connect(), std::string());
+    ShmSession &receiver = pair.receiver, &sender = pair.sender;
+    const std::uint64_t peer = pair.peer;
+    Event e;
 
     std::string error = "not cleared";
     const std::vector<std::uint8_t> small = TestFrames::make(1, 0, 1000);
@@ -601,15 +620,9 @@ void TestShmRing::senderTurnedAwayIsToldWhy()
 // counted (a Refused event), and the sender beside it carries on.
 void TestShmRing::recordsNoSenderWritesAreReported()
 {
-    const std::uint64_t capacity = 64u << 10;
-    Memory memory(ShmSession::segmentBytes(capacity));
-    TestWaiter receiverWaiter, senderWaiter;
-    ShmSession receiver(receiverWaiter, "test");
-    receiver.create(memory.data.get(), capacity);
-    ShmSession sender(senderWaiter, "test");
-    QCOMPARE(joinSegment(sender, memory), std::string());
-    const Event connected = receiver.receive(5000);
-    QCOMPARE(connected.kind, Event::Kind::PeerConnected);
+    OneSender pair;
+    QCOMPARE(pair.connect(), std::string());
+    ShmSession &receiver = pair.receiver, &sender = pair.sender;
 
     ShmRing data = sender.dataRing();
     const std::uint8_t payload[4] = {1, 2, 3, 4};
@@ -621,7 +634,7 @@ void TestShmRing::recordsNoSenderWritesAreReported()
     RecordMeta refusal = unknownKind;
     refusal.kind = RecordKind::Refusal;
     for (const RecordMeta &meta : {noSuchSlot, unknownKind, refusal})
-        QCOMPARE(data.write(meta, payload, senderWaiter, {}, &why), ShmRing::Status::Ok);
+        QCOMPARE(data.write(meta, payload, pair.senderWaiter, {}, &why), ShmRing::Status::Ok);
     const std::vector<std::uint8_t> frame = TestFrames::make(1, 0, 16);
     QCOMPARE(sender.send(frame.data(), frame.size(), 0), std::string());
 
@@ -632,7 +645,7 @@ void TestShmRing::recordsNoSenderWritesAreReported()
     for (const char *kind : {"kind 9", "kind 4"}) {
         const Event e = receiver.receive(5000);
         QCOMPARE(e.kind, Event::Kind::Refused);
-        QCOMPARE(e.peer, connected.peer);
+        QCOMPARE(e.peer, pair.peer);
         QVERIFY2(e.text.find(kind) != std::string::npos, e.text.c_str());
     }
     const Event delivered = receiver.receive(5000);
