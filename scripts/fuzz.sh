@@ -58,6 +58,11 @@ targets=(fuzz_seeds)
 for h in "${harnesses[@]}"; do targets+=("fuzz_$h"); done
 nice cmake --build "$build" -j "${IPCW_FUZZ_BUILD_JOBS:-2}" --target "${targets[@]}"
 
+# ASan keeps 256 MiB of freed blocks in quarantine by default, so nearly every allocation of a
+# run maps fresh pages: two fifths of fuzz_shmring's time went to page faults. 16 MiB still
+# holds what one input frees, and nearly doubled that rate (950 against 520 a second).
+export ASAN_OPTIONS="quarantine_size_mb=16${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+
 work=$build/fuzz-work
 rm -rf "$work/seeds"
 "$build/bin/fuzz_seeds" "$work/seeds" >/dev/null
