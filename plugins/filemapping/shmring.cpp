@@ -114,12 +114,20 @@ void ShmRing::unlock()
 bool ShmRing::tryReserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out)
 {
     bool broken = false;
-    return reserve(meta, waiter, out, &broken);
+    return reserve(&meta, 1, waiter, out, &broken);
 }
 
-bool ShmRing::reserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out, bool *broken)
+bool ShmRing::tryReserveAll(const RecordMeta *metas, std::size_t count, ShmWaiter &waiter, Reservation *out)
 {
-    const std::uint64_t need = recordBytes(meta.chunkBytes);
+    bool broken = false;
+    return reserve(metas, count, waiter, out, &broken);
+}
+
+bool ShmRing::reserve(const RecordMeta *metas, std::size_t count, ShmWaiter &waiter, Reservation *out, bool *broken)
+{
+    std::uint64_t need = 0;
+    for (std::size_t i = 0; i < count; ++i)
+        need += recordBytes(metas[i].chunkBytes);
     if (!lock(waiter))
         return false;
     const std::uint64_t head = m_control->head.load(std::memory_order_relaxed);
@@ -131,20 +139,25 @@ bool ShmRing::reserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *ou
         unlock();
         return false;
     }
-    RecordHeader *h = headerAt(head);
-    h->state.store(Reserved, std::memory_order_relaxed);
-    h->writerPid = waiter.selfPid();
-    h->slot = meta.slot;
-    h->generation = meta.generation;
-    h->kind = std::uint16_t(meta.kind);
-    h->flags = meta.flags;
-    h->chunkBytes = meta.chunkBytes;
-    h->frameBytes = meta.frameBytes;
-    h->unused = 0;
+    std::uint64_t position = head;
+    for (std::size_t i = 0; i < count; ++i) {
+        const RecordMeta &meta = metas[i];
+        RecordHeader *h = headerAt(position);
+        h->state.store(Reserved, std::memory_order_relaxed);
+        h->writerPid = waiter.selfPid();
+        h->slot = meta.slot;
+        h->generation = meta.generation;
+        h->kind = std::uint16_t(meta.kind);
+        h->flags = meta.flags;
+        h->chunkBytes = meta.chunkBytes;
+        h->frameBytes = meta.frameBytes;
+        h->unused = 0;
+        out[i].position = position;
+        out[i].chunkBytes = meta.chunkBytes;
+        position += recordBytes(meta.chunkBytes);
+    }
     m_control->head.store(head + need, std::memory_order_release);
     unlock();
-    out->position = head;
-    out->chunkBytes = meta.chunkBytes;
     return true;
 }
 
@@ -171,7 +184,7 @@ ShmRing::Status ShmRing::write(const RecordMeta &meta, const std::uint8_t *data,
         if (waiter.interrupted())
             return Status::Interrupted;
         bool broken = false;
-        if (reserve(meta, waiter, &r, &broken))
+        if (reserve(&meta, 1, waiter, &r, &broken))
             break;
         if (broken) {
             // Waiting would never make room: say so instead of spinning.

@@ -146,6 +146,10 @@ public:
         std::uint32_t chunkBytes = 0;
     };
     bool tryReserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out);
+    // The records of a whole frame at once, back to back, all or none: false when the ring has
+    // no room for every one of them now. For a ring with a single writer (a reply ring), which
+    // need not leave room for others between a frame's records.
+    bool tryReserveAll(const RecordMeta *metas, std::size_t count, ShmWaiter &waiter, Reservation *out);
     void fill(const Reservation &r, std::uint32_t offset, const std::uint8_t *data, std::uint32_t bytes);
     void commit(const Reservation &r, ShmWaiter &waiter);
     // Reserve + fill + commit, sleeping while the ring is full. `peerGone` is asked once per
@@ -174,7 +178,7 @@ public:
 
 private:
     // tryReserve(), also telling "no room" from counters another process broke (`*broken`).
-    bool reserve(const RecordMeta &meta, ShmWaiter &waiter, Reservation *out, bool *broken);
+    bool reserve(const RecordMeta *metas, std::size_t count, ShmWaiter &waiter, Reservation *out, bool *broken);
     // waitForData()'s polling: Changed, Interrupted, or TimedOut when its time is up; a
     // SpinThenBlock whose SpinBeforeBlock passed gives TimedOut too, and then blocks.
     ShmWaiter::Wait spinForData(ShmWaiter &waiter, int timeoutMs, WaitStrategy strategy);

@@ -295,6 +295,22 @@ ShmSession::Word ShmSession::classify(const std::atomic<std::uint32_t> *word, st
     return Word::Unknown;
 }
 
+namespace {
+// The record that carries a frame's bytes from `offset` on: as many as one record takes.
+RecordMeta chunkAt(std::uint32_t slot, std::uint32_t generation, std::size_t size, std::size_t offset,
+                   std::uint32_t maxChunk)
+{
+    RecordMeta meta;
+    meta.slot = slot;
+    meta.generation = generation;
+    meta.kind = RecordKind::Chunk;
+    meta.chunkBytes = std::uint32_t(std::min<std::size_t>(maxChunk, size - offset));
+    meta.frameBytes = std::uint32_t(size);
+    meta.flags = std::uint16_t((offset == 0 ? FirstChunk : 0) | (offset + meta.chunkBytes == size ? LastChunk : 0));
+    return meta;
+}
+} // namespace
+
 std::string ShmSession::sendChunks(ShmRing &ring, std::uint32_t slot, std::uint32_t generation,
                                    const std::uint8_t *data, std::size_t size,
                                    const std::function<std::string()> &peerGone)
@@ -302,14 +318,7 @@ std::string ShmSession::sendChunks(ShmRing &ring, std::uint32_t slot, std::uint3
     const std::uint32_t maxChunk = ring.maxChunkBytes();
     std::size_t offset = 0;
     do {
-        RecordMeta meta;
-        meta.slot = slot;
-        meta.generation = generation;
-        meta.kind = RecordKind::Chunk;
-        meta.chunkBytes = std::uint32_t(std::min<std::size_t>(maxChunk, size - offset));
-        meta.frameBytes = std::uint32_t(size);
-        meta.flags = std::uint16_t((offset == 0 ? FirstChunk : 0)
-                                   | (offset + meta.chunkBytes == size ? LastChunk : 0));
+        const RecordMeta meta = chunkAt(slot, generation, size, offset, maxChunk);
         std::string why;
         switch (ring.write(meta, data + offset, m_waiter, peerGone, &why)) {
         case ShmRing::Status::Ok:
@@ -376,13 +385,8 @@ bool ShmSession::trySend(const std::uint8_t *data, std::size_t size, std::uint64
     if (!sendTarget(size, peer, &target, error))
         return true;
     if (size > target.ring.maxChunkBytes())
-        return false; // several records: the writer thread may have to wait between them
-    RecordMeta meta;
-    meta.slot = target.slot;
-    meta.generation = target.generation;
-    meta.kind = RecordKind::Chunk;
-    meta.chunkBytes = meta.frameBytes = std::uint32_t(size);
-    meta.flags = FirstChunk | LastChunk;
+        return m_role == Role::Receiver && tryWriteWhole(target, data, size);
+    const RecordMeta meta = chunkAt(target.slot, target.generation, size, 0, target.ring.maxChunkBytes());
     std::string why;
     switch (target.ring.write(meta, data, m_waiter, target.peerGone, &why, false)) {
     case ShmRing::Status::Ok:
@@ -397,6 +401,28 @@ bool ShmSession::trySend(const std::uint8_t *data, std::size_t size, std::uint64
         *error = why;
         return true;
     }
+}
+
+// A reply ring has one writer, this receiver, so a frame of several records may take them all
+// at once: it goes now if every one fits now. Otherwise (or when the counters are broken, which
+// the writer thread then reports) nothing is written.
+bool ShmSession::tryWriteWhole(const SendTarget &target, const std::uint8_t *data, std::size_t size)
+{
+    ShmRing ring = target.ring;
+    const std::uint32_t maxChunk = ring.maxChunkBytes();
+    std::vector<RecordMeta> metas;
+    for (std::size_t offset = 0; offset < size; offset += metas.back().chunkBytes)
+        metas.push_back(chunkAt(target.slot, target.generation, size, offset, maxChunk));
+    std::vector<ShmRing::Reservation> reservations(metas.size());
+    if (!ring.tryReserveAll(metas.data(), metas.size(), m_waiter, reservations.data()))
+        return false;
+    std::size_t offset = 0;
+    for (const ShmRing::Reservation &r : reservations) {
+        ring.fill(r, 0, data + offset, r.chunkBytes);
+        ring.commit(r, m_waiter);
+        offset += r.chunkBytes;
+    }
+    return true;
 }
 
 bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, PendingBudget *budget,

@@ -96,7 +96,9 @@ public:
     ShmRing dataRing() const { return m_data; }
 
     std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer);
-    // Channel::trySend(): a frame that fits one record, written only if the ring has room now.
+    // Channel::trySend(): a frame that fits one record, written only if the ring has room now;
+    // on the receiver (a reply ring has no other writer) a frame of several records too, if all
+    // of them fit now.
     bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error);
     Event receive(int timeoutMs);
     // Sender: says goodbye and frees its slot. Receiver: marks the segment closed and wakes
@@ -138,6 +140,7 @@ private:
         std::function<std::string()> peerGone;
     };
     bool sendTarget(std::size_t size, std::uint64_t peer, SendTarget *target, std::string *error);
+    bool tryWriteWhole(const SendTarget &target, const std::uint8_t *data, std::size_t size);
     void bind(void *base);
     ShmRing replyRing(std::uint32_t slot) const;
     static std::uint64_t peerId(std::uint32_t slot, std::uint32_t generation);

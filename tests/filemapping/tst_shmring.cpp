@@ -547,6 +547,7 @@ void TestShmRing::spinEndsOnInterruptAndOnTime()
 
 // trySend(), the caller's-thread path: a frame of one record goes if the ring has room now; a
 // frame of several records, or one facing a full ring, is left to send(), with nothing written.
+// On a reply ring, which has one writer, a frame of several records goes if all of them fit.
 void TestShmRing::trySendWritesOnlyWhatNeedsNoWaiting()
 {
     OneSender pair;
@@ -584,6 +585,19 @@ void TestShmRing::trySendWritesOnlyWhatNeedsNoWaiting()
     e = sender.receive(5000);
     QCOMPARE(e.kind, Event::Kind::Frame);
     QCOMPARE(e.frame, reply);
+
+    // A 64 KiB answer (a Pong) takes three of the 128 KiB reply ring's records: all at once.
+    const std::vector<std::uint8_t> pong = TestFrames::make(3, 0, 64 * 1024);
+    QVERIFY(receiver.trySend(pong.data(), pong.size(), peer, &error));
+    QCOMPARE(error, std::string());
+    // A second one finds no room for all three until the sender reads: nothing of it is written.
+    QVERIFY(!receiver.trySend(pong.data(), pong.size(), peer, &error));
+    e = sender.receive(5000);
+    QCOMPARE(e.kind, Event::Kind::Frame);
+    QCOMPARE(e.frame, pong);
+    QCOMPARE(sender.receive(0).kind, Event::Kind::Timeout);
+    QVERIFY(receiver.trySend(pong.data(), pong.size(), peer, &error));
+    QCOMPARE(sender.receive(5000).frame, pong);
 }
 
 // Beyond --max-peers a sender is turned away: the receiver counts and reports it, and the
