@@ -60,6 +60,12 @@ QString seconds(qint64 ms)
     return QString::number(double(ms) / 1000.0, 'f', 1);
 }
 
+// "1 sender", "3 senders"
+QString servedText(int senders)
+{
+    return QString::fromStdString(ipcw::native::sendersText(std::size_t(std::max(senders, 0))));
+}
+
 } // namespace
 
 struct StreamPeers::State
@@ -131,7 +137,7 @@ StreamPeers::PeerId StreamPeers::add(QIODevice *socket, const QString &descripti
         socket->deleteLater();
         emit m_endpoint->streamRefused(peer, QStringLiteral("This receiver already serves %1, its limit "
                                                             "(--max-peers); the connection from %2 was closed at once.")
-                                                 .arg(QString::fromStdString(ipcw::native::sendersText(std::size_t(m_state->limits.maxPeers))), description));
+                                                 .arg(servedText(m_state->limits.maxPeers), description));
         return peer;
     }
     setReadBufferSize(socket, PeerReadBufferBytes);

@@ -530,8 +530,9 @@ void ShmSession::takeRecord(const RecordMeta &meta)
     }
     m_data.consume(meta, nullptr, m_waiter);
     pushEvent(Event::Kind::Refused, p.known && p.generation == meta.generation ? peer : 0,
-              "A record of kind " + std::to_string(unsigned(meta.kind)) + ", which senders never write, was found in the data ring of filemapping address "
-                  + m_address + " (from slot " + std::to_string(meta.slot) + ", " + pidText(meta.writerPid) + ") and dropped.");
+              "A record of kind " + std::to_string(unsigned(meta.kind)) + ", which senders never write, was found in "
+                  + "the data ring of filemapping address " + m_address + " (from slot " + std::to_string(meta.slot)
+                  + ", " + pidText(meta.writerPid) + ") and dropped.");
 }
 
 void ShmSession::admitPeer(std::uint32_t slot, const RecordMeta &meta, const std::string &description)

@@ -597,8 +597,9 @@ void MailslotChannelPosix::turnAway(std::uint32_t pid, std::uint32_t slot, const
     if (reply == NoQueue)
         return;
     const std::vector<std::uint8_t> datagram = controlDatagram(DatagramKind::Leave, std::uint32_t(getpid()), 0, reason);
+    // Non-blocking: a full reply queue is one nobody reads, so there is nobody to tell.
     if (datagram.size() <= messageBytes(reply))
-        mq_send(reply, reinterpret_cast<const char *>(datagram.data()), datagram.size(), 0); // full: it is not read anyway
+        mq_send(reply, reinterpret_cast<const char *>(datagram.data()), datagram.size(), 0);
     closeQueue(reply);
 }
 

@@ -7,6 +7,12 @@ using ipcw::native::Event;
 using ipcw::native::Role;
 
 namespace {
+// How much of a control datagram's payload of `size` bytes is believed as its text.
+std::size_t controlTextBytes(std::size_t size)
+{
+    return std::min<std::size_t>(size, ipcw::native::MaxControlTextBytes);
+}
+
 // How every sentence names a sender: "The sender pid 1234 (channel 2)".
 std::string senderName(std::uint32_t pid, std::uint32_t slot)
 {
@@ -61,7 +67,8 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
                       who + " said hello, but this receiver already serves " + limit
                           + ": it was turned away, and what it sends is dropped "
                             "until it says hello again when a place is free.");
-            turnAway(h.pid, h.slot, "turned this sender away: it already serves " + limit + ". Try again once one has finished.");
+            turnAway(h.pid, h.slot,
+                     "turned this sender away: it already serves " + limit + ". Try again once one has finished.");
             return;
         }
         std::shared_ptr<Peer> fresh = watchPeer(h.pid);
@@ -76,7 +83,7 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
         }
         // The peer's name ("ipcworkshop (pid 965)"), as the Channel contract asks: the session
         // says "connected" itself. A hello without one is named by its pid.
-        std::string description(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, ipcw::native::MaxControlTextBytes));
+        std::string description(reinterpret_cast<const char *>(payload), controlTextBytes(size));
         if (description.empty())
             description = "pid " + std::to_string(h.pid) + (h.slot ? " (channel " + std::to_string(h.slot) + ")" : "");
         pushEvent(Event::Kind::PeerConnected, id, description + replyNote);
@@ -159,7 +166,7 @@ void Protocol::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t 
             return;
         // Why it ended the conversation, if it said: another process's bytes, so at most a
         // control datagram's 200 of them, control characters shown as '?'.
-        std::string why(reinterpret_cast<const char *>(payload), std::min<std::size_t>(size, ipcw::native::MaxControlTextBytes));
+        std::string why(reinterpret_cast<const char *>(payload), controlTextBytes(size));
         std::replace_if(why.begin(), why.end(), [](char c) { return std::uint8_t(c) < 0x20 || c == 0x7f; }, '?');
         pushEvent(Event::Kind::PeerGone, 0,
                   why.empty() ? "The receiver closed the mailslot \"" + m_name + "\": start it again and reconnect."
@@ -170,9 +177,10 @@ void Protocol::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t 
 }
 
 // The budget is drawn on for a frame's whole announced size with its first fragment (the
-// reassembly's memory then grows with the bytes that arrive): the refusal comes before
-// anything is allocated, and a frame taken in is never cut short half way for want of room. What a sender
-// can hold without sending the bytes is bounded by the time limit and the number of senders.
+// reassembly's memory then grows with the bytes that arrive): the refusal comes before anything
+// is allocated, and a frame taken in is never cut short half way for want of room. What a
+// sender can hold without sending the bytes is bounded by the time limit and the number of
+// senders.
 bool Protocol::reserveFrame(std::uint64_t id, Peer &peer, const DatagramHeader &h, const std::string &who)
 {
     const bool begins = h.offset == 0 && h.total > 0 && h.total <= MaxFrameBytes;

@@ -139,7 +139,8 @@ void ZeroMqRouterReceiver::admit(const QByteArray &routingId, const QByteArray &
     if (m_peers.size() >= std::max(m_limits.maxPeers, 0)) {
         emit streamRefused(m_nextPeerId++, QStringLiteral("This receiver already serves %1, its limit (--max-peers); "
                                                           "%2 was turned away and will not be answered.")
-                                               .arg(QString::fromStdString(ipcw::native::sendersText(m_peers.size())), from));
+                                               .arg(QString::fromStdString(ipcw::native::sendersText(m_peers.size())),
+                                                    from));
         return;
     }
     Peer p;
