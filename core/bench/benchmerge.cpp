@@ -79,7 +79,10 @@ BenchReport combine(const QVector<BenchReport> &runs)
         for (const BenchLosses &l : report.losses) {
             if (!losses.contains(l.mechanism)) {
                 lossOrder << l.mechanism;
-                losses.insert(l.mechanism, BenchLosses{l.mechanism, true});
+                BenchLosses sum;
+                sum.mechanism = l.mechanism;
+                sum.known = true;
+                losses.insert(l.mechanism, sum);
             }
             BenchLosses &sum = losses[l.mechanism];
             sum.known = sum.known && l.known; // a run whose counters are unknown leaves the sum unknown
@@ -88,6 +91,8 @@ BenchReport combine(const QVector<BenchReport> &runs)
             sum.reorderedFrames += l.reorderedFrames;
             sum.badFrames += l.badFrames;
             sum.overwrittenFrames += l.overwrittenFrames;
+            if (sum.firstBadFrame.isEmpty())
+                sum.firstBadFrame = l.firstBadFrame;
         }
         out.notes << report.notes;
     }

@@ -35,6 +35,11 @@ ReceiverSummary parseReceiverSummary(const QString &output)
     s.reordered = m.captured(4).toLongLong();
     s.bad = m.captured(5).toLongLong();
     s.recordsPerSecond = m.captured(6).toDouble();
+    // ReceiverSession::problem's sentences for what it counts as bad.
+    static const QRegularExpression bad(QStringLiteral("^(Dropped .*|.* was refused and disconnected\\. .*)$"),
+                                        QRegularExpression::MultilineOption);
+    if (s.bad > 0)
+        s.firstBad = bad.match(output).captured(1);
     return s;
 }
 

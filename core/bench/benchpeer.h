@@ -4,6 +4,8 @@
 // A process the benchmark starts as a peer (a headless receiver or sender, a floor's peer) and
 // what a headless receiver prints at its end. Shared by the rows of BenchRunner and BenchFanout.
 
+#include "ipcwcore_export.h"
+
 #include <QByteArray>
 #include <QProcess>
 #include <QString>
@@ -30,8 +32,9 @@ struct ReceiverSummary
     qint64 reordered = 0;
     qint64 bad = 0;
     double recordsPerSecond = 0;
+    QString firstBad; // the receiver's sentence for its first bad frame or refused sender
 };
-ReceiverSummary parseReceiverSummary(const QString &output);
+IPCWCORE_EXPORT ReceiverSummary parseReceiverSummary(const QString &output);
 
 } // namespace BenchProcess
 

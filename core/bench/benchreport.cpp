@@ -220,6 +220,7 @@ QJsonObject BenchReport::toJson() const
             {QStringLiteral("reorderedFrames"), l.reorderedFrames},
             {QStringLiteral("badFrames"), l.badFrames},
             {QStringLiteral("overwrittenFrames"), l.overwrittenFrames},
+            {QStringLiteral("firstBadFrame"), l.firstBadFrame},
         });
     return QJsonObject{
         {QStringLiteral("machine"), machineJson},
@@ -308,6 +309,8 @@ QString BenchReport::toTable() const
             out << QStringLiteral("  %1: %2 lost, %3 duplicate, %4 reordered, %5 bad frames, %6 overwritten\n")
                        .arg(l.mechanism, -12).arg(l.lostFrames).arg(l.duplicateFrames).arg(l.reorderedFrames)
                        .arg(l.badFrames).arg(l.overwrittenFrames);
+            if (!l.firstBadFrame.isEmpty())
+                out << QStringLiteral("    the first bad frame: %1\n").arg(l.firstBadFrame);
         }
     }
     if (!notes.isEmpty()) {

@@ -76,6 +76,7 @@ struct IPCWCORE_EXPORT BenchLosses
     qint64 reorderedFrames = 0;
     qint64 badFrames = 0;
     qint64 overwrittenFrames = 0;
+    QString firstBadFrame; // what the receiver said of the first one, when it said
 };
 
 struct IPCWCORE_EXPORT BenchMachine

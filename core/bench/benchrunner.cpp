@@ -148,6 +148,8 @@ void addSummary(BenchLosses *losses, const ReceiverSummary &s)
     losses->duplicateFrames += s.duplicates;
     losses->reorderedFrames += s.reordered;
     losses->badFrames += s.bad;
+    if (losses->firstBadFrame.isEmpty())
+        losses->firstBadFrame = s.firstBad;
 }
 
 } // namespace

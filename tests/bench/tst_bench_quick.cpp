@@ -343,7 +343,9 @@ private slots:
             QVERIFY2(l.value(QStringLiteral("known")).toBool(), qPrintable(t.id + QStringLiteral(": receiver summary not read")));
             if (t.reliable)
                 for (const char *key : {"lostFrames", "duplicateFrames", "badFrames", "overwrittenFrames"})
-                    QVERIFY2(l.value(QLatin1String(key)).toInteger(-1) == 0, qPrintable(t.id + QLatin1Char(' ') + QLatin1String(key)));
+                    QVERIFY2(l.value(QLatin1String(key)).toInteger(-1) == 0,
+                             qPrintable(t.id + QLatin1Char(' ') + QLatin1String(key) + QLatin1String(": ")
+                                        + l.value(QStringLiteral("firstBadFrame")).toString()));
         }
 
         QFile csv(out.filePath(QStringLiteral("bench.csv")));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "benchmerge.h"
+#include "benchpeer.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -33,12 +34,45 @@ private:
         BenchReport report;
         report.machine.profile = QStringLiteral("quick");
         report.rows = rows;
-        report.losses << BenchLosses{QStringLiteral("tcp"), true, lost};
+        BenchLosses losses;
+        losses.mechanism = QStringLiteral("tcp");
+        losses.known = true;
+        losses.lostFrames = lost;
+        report.losses << losses;
         report.notes << QStringLiteral("clipboard was not measured: no display");
         return report;
     }
 
 private slots:
+    // A receiver that counted bad frames: the bench keeps its first sentence about one, and the
+    // merged report the first run's that had one.
+    void firstBadFrameIsKeptWithTheCounts()
+    {
+        const QString output = QStringLiteral(
+            "Receiver listening on zeromq bench-1\n"
+            "Dropped input from sender #2 (ipcworkshop 77). A message of 19 bytes is not one whole frame.\n"
+            "Sender #3 (ipcworkshop 78) was refused and disconnected. It sent too much.\n"
+            "Received 100 records in 2 frames from 1 sender(s) over zeromq; lost 0 frames, 0 duplicates, "
+            "0 reordered, 2 bad frames; 5000 records/s\n");
+        const BenchProcess::ReceiverSummary s = BenchProcess::parseReceiverSummary(output);
+        QVERIFY(s.known);
+        QCOMPARE(s.bad, 2);
+        QCOMPARE(s.firstBad, QStringLiteral("Dropped input from sender #2 (ipcworkshop 77). A message of 19 bytes is not one "
+                                            "whole frame."));
+        QCOMPARE(BenchProcess::parseReceiverSummary(QString(output).replace(QLatin1String("2 bad"), QLatin1String("0 bad")))
+                     .firstBad,
+                 QString());
+
+        BenchReport clean = run({}, 0), bad = run({}, 0);
+        bad.losses.first().badFrames = 2;
+        bad.losses.first().firstBadFrame = s.firstBad;
+        const BenchReport combined = BenchMerge::combine({clean, bad});
+        QCOMPARE(combined.losses.first().badFrames, 2);
+        QCOMPARE(combined.losses.first().firstBadFrame, s.firstBad);
+        QVERIFY(combined.toJson().value(QStringLiteral("losses")).toArray().first().toObject()
+                    .value(QStringLiteral("firstBadFrame")).toString() == s.firstBad);
+    }
+
     void figuresBecomeMediansWithTheirRuns()
     {
         const BenchReport combined = BenchMerge::combine({run({row("tcp", "throughput-64", 8.4e6, 40e6)}, 1),
