@@ -136,6 +136,12 @@ void ZeroMqRouterReceiver::admit(const QByteArray &routingId, const QByteArray &
                                    .arg(hello.size()).arg(from, problem.isEmpty() ? QStringLiteral("this was another frame") : problem));
         return;
     }
+    // Senders are told apart at their close by their file descriptor, which the OS hands to the
+    // next connection once the last one on it closed. libzmq queues the monitor's "closed"
+    // before it frees the descriptor, but a busy event loop may read this hello first: take
+    // every queued close now, or the previous holder's would be taken for this sender's (and
+    // the places it frees under --max-peers would be counted as taken).
+    m_socket->readPeerEventsNow();
     if (m_peers.size() >= std::max(m_limits.maxPeers, 0)) {
         emit streamRefused(m_nextPeerId++, QStringLiteral("This receiver already serves %1, its limit (--max-peers); "
                                                           "%2 was turned away and will not be answered.")

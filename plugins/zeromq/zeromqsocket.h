@@ -34,6 +34,9 @@ public:
     bool bind(const QByteArray &endpoint);
     bool connect(const QByteArray &endpoint);
     bool watchPeers(int events);
+    // Emits peerEvent() for every monitor event already queued, now, whatever the notifiers'
+    // order: a ROUTER calls it before it takes a new sender's hello (see ZeroMqRouterReceiver).
+    void readPeerEventsNow() { readMonitor(); }
     // Binds where `address` says as `owner` ("zeromq receiver") would: an ipc socket file is
     // claimed first (a stale one replaced, a live one refused) and made 0600 after. "" or a
     // sentence; on failure the socket is closed and no file of anyone's was touched.

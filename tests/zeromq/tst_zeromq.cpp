@@ -8,12 +8,15 @@
 #include "employeegenerator.h"
 #include "handshake.h"
 #include "zeromqaddress.h"
+#include "zeromqrouterreceiver.h"
 #include "zeromqwire.h"
 
 #include <QFile>
+#include <QSignalSpy>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <zmq.h>
 
@@ -209,6 +212,39 @@ private slots:
         QVERIFY2(got.err.contains(QStringLiteral("a sender sends each frame as a message of one part")), qPrintable(got.err));
         QVERIFY2(got.err.contains(QStringLiteral("raw test peer")), "the refused sender is named by its hello");
         QVERIFY(ReceivedCsv::sortedById(csv) == EmployeeGenerator(1).take(1000));
+    }
+
+    // A sender's connection closing and the next sender's hello on the same file descriptor can
+    // both be waiting when a busy receiver next looks. The close must not be taken for the new
+    // sender's, or everything that sender sends is dropped as a stranger's.
+    void closedConnectionIsNotTakenForTheNextOnItsDescriptor()
+    {
+        const QString name = uniqueName();
+        ZeroMqRouterReceiver receiver(name);
+        QSignalSpy connected(&receiver, &TransportEndpoint::peerConnected);
+        QSignalSpy gone(&receiver, &TransportEndpoint::peerDisconnected);
+        QSignalSpy refused(&receiver, &TransportEndpoint::messageRefused);
+        QSignalSpy frames(&receiver, &TransportEndpoint::frameReceived);
+        receiver.open();
+        QTRY_COMPARE(receiver.state(), TransportEndpoint::State::Listening);
+        const QByteArray endpoint = "ipc://" + socketPathOf(name).toLocal8Bit();
+        {
+            RawDealer first(endpoint);
+            first.send(ZeroMqWire::senderHello(QStringLiteral("first")));
+            QTRY_COMPARE(connected.size(), 1);
+        }
+        // Busy: this thread runs none of the receiver while libzmq notices the close, frees the
+        // descriptor, and takes the second sender's connection on it with its hello and a frame.
+        QThread::msleep(300);
+        RawDealer second(endpoint);
+        second.send(ZeroMqWire::senderHello(QStringLiteral("second")));
+        second.send(ZeroMqWire::senderHello(QStringLiteral("a frame like any other")));
+        QThread::msleep(300);
+        QTRY_COMPARE(frames.size(), 1);
+        QCOMPARE(refused.size(), 0);
+        QCOMPARE(connected.size(), 2);
+        QCOMPARE(gone.size(), 1);
+        QCOMPARE(gone.first().first(), connected.first().first());
     }
 
     void socketFileMustBePrivate()
