@@ -142,6 +142,8 @@ void ZeroMqRouterReceiver::admit(const QByteArray &routingId, const QByteArray &
     // every queued close now, or the previous holder's would be taken for this sender's (and
     // the places it frees under --max-peers would be counted as taken).
     m_socket->readPeerEventsNow();
+    if (!m_socket)
+        return; // a slot of a departed sender's closed this receiver
     if (m_peers.size() >= std::max(m_limits.maxPeers, 0)) {
         emit streamRefused(m_nextPeerId++, QStringLiteral("This receiver already serves %1, its limit (--max-peers); "
                                                           "%2 was turned away and will not be answered.")
