@@ -663,8 +663,7 @@ void ShmSession::takeReply(ShmRing &ring, const RecordMeta &meta)
             ring.consume(meta, &text, m_waiter);
         else
             ring.consume(meta, nullptr, m_waiter);
-        std::string why(text.begin(), text.end());
-        std::replace_if(why.begin(), why.end(), [](char c) { return std::uint8_t(c) < 0x20 || c == 0x7f; }, '?');
+        const std::string why = ipcw::native::printableText(std::string(text.begin(), text.end()));
         m_reportedGone = true;
         Event e;
         e.kind = Event::Kind::PeerGone;

@@ -574,8 +574,7 @@ std::string MailslotChannelPosix::openReply(Peer &entry)
 {
     auto &peer = static_cast<QueuePeer &>(entry);
     peer.goneFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    peer.replyQueue = ipcw::native::userScopedObjectName(ipcw::mailslot::replyName(m_name, peer.pid, peer.slot));
-    peer.reply = mq_open(peer.replyQueue.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    peer.reply = openReplyQueue(peer.pid, peer.slot, &peer.replyQueue);
     const int replyError = errno;
     if (peer.reply == NoQueue)
         return ", but its reply queue " + peer.replyQueue + " cannot be opened (" + errnoText(replyError)
@@ -590,16 +589,20 @@ std::string MailslotChannelPosix::openReply(Peer &entry)
     return {};
 }
 
+mqd_t MailslotChannelPosix::openReplyQueue(std::uint32_t pid, std::uint32_t slot, std::string *name) const
+{
+    *name = ipcw::native::userScopedObjectName(ipcw::mailslot::replyName(m_name, pid, slot));
+    return mq_open(name->c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+}
+
 void MailslotChannelPosix::turnAway(std::uint32_t pid, std::uint32_t slot, const std::string &reason)
 {
-    const std::string name = ipcw::native::userScopedObjectName(ipcw::mailslot::replyName(m_name, pid, slot));
-    mqd_t reply = mq_open(name.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    std::string name;
+    mqd_t reply = openReplyQueue(pid, slot, &name);
     if (reply == NoQueue)
         return;
-    const std::vector<std::uint8_t> datagram = controlDatagram(DatagramKind::Leave, std::uint32_t(getpid()), 0, reason);
-    // Non-blocking: a full reply queue is one nobody reads, so there is nobody to tell.
-    if (datagram.size() <= messageBytes(reply))
-        mq_send(reply, reinterpret_cast<const char *>(datagram.data()), datagram.size(), 0);
+    // No waiting: a full reply queue is one nobody reads, so there is nobody to tell.
+    sendControl(reply, DatagramKind::Leave, 0, reason, {}, 0);
     closeQueue(reply);
 }
 

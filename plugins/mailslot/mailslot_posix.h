@@ -83,6 +83,8 @@ private:
     bool peerExited(const Peer &peer) override;
     void peerForgotten(Peer &peer, bool exited) override;
     void turnAway(std::uint32_t pid, std::uint32_t slot, const std::string &reason) override;
+    // A sender's reply queue, opened for writing without blocking; `name` receives its name.
+    mqd_t openReplyQueue(std::uint32_t pid, std::uint32_t slot, std::string *name) const;
     void lockPeers() override { m_peersMutex.lock(); }
     void unlockPeers() override { m_peersMutex.unlock(); }
 

@@ -357,9 +357,7 @@ std::shared_ptr<ipcw::mailslot::Protocol::Peer> MailslotChannelWin32::watchPeer(
 std::string MailslotChannelWin32::openReply(Peer &entry)
 {
     auto &peer = static_cast<SlotPeer &>(entry);
-    const std::wstring replyPath = slotPath(ipcw::mailslot::replyName(m_name, peer.pid, peer.slot));
-    peer.reply = CreateFileW(replyPath.c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING,
-                             FILE_ATTRIBUTE_NORMAL, nullptr);
+    peer.reply = openReplySlot(peer.pid, peer.slot);
     if (peer.reply == INVALID_HANDLE_VALUE)
         return ", but its reply mailslot cannot be opened (" + systemMessage(GetLastError())
             + "), so nothing can be sent back to it";
@@ -368,11 +366,16 @@ std::string MailslotChannelWin32::openReply(Peer &entry)
     return {};
 }
 
-void MailslotChannelWin32::turnAway(std::uint32_t pid, std::uint32_t slot, const std::string &reason)
+HANDLE MailslotChannelWin32::openReplySlot(std::uint32_t pid, std::uint32_t slot) const
 {
     const std::wstring replyPath = slotPath(ipcw::mailslot::replyName(m_name, pid, slot));
-    const HANDLE reply = CreateFileW(replyPath.c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
-                                     OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    return CreateFileW(replyPath.c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING,
+                       FILE_ATTRIBUTE_NORMAL, nullptr);
+}
+
+void MailslotChannelWin32::turnAway(std::uint32_t pid, std::uint32_t slot, const std::string &reason)
+{
+    const HANDLE reply = openReplySlot(pid, slot);
     if (reply == INVALID_HANDLE_VALUE)
         return;
     writeControl(reply, DatagramKind::Leave, 0, reason); // a mailslot write never waits for its reader

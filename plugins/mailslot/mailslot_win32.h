@@ -70,6 +70,8 @@ private:
     bool peerExited(const Peer &peer) override;
     void receiverSaidHello(std::uint32_t pid) override;
     void turnAway(std::uint32_t pid, std::uint32_t slot, const std::string &reason) override;
+    // A sender's reply mailslot, opened for writing.
+    HANDLE openReplySlot(std::uint32_t pid, std::uint32_t slot) const;
     // Everything a peer wrote before it died came before the Wake: now it can be judged.
     void wakeReceived() override { reapDeadPeers(); }
     void lockPeers() override { AcquireSRWLockExclusive(&m_peersLock); }

@@ -166,8 +166,8 @@ void Protocol::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t 
             return;
         // Why it ended the conversation, if it said: another process's bytes, so at most a
         // control datagram's 200 of them, control characters shown as '?'.
-        std::string why(reinterpret_cast<const char *>(payload), controlTextBytes(size));
-        std::replace_if(why.begin(), why.end(), [](char c) { return std::uint8_t(c) < 0x20 || c == 0x7f; }, '?');
+        const std::string why = ipcw::native::printableText(
+            std::string(reinterpret_cast<const char *>(payload), controlTextBytes(size)));
         pushEvent(Event::Kind::PeerGone, 0,
                   why.empty() ? "The receiver closed the mailslot \"" + m_name + "\": start it again and reconnect."
                               : "The receiver on the mailslot \"" + m_name + "\" " + why);

@@ -8,6 +8,7 @@
 // --peer-timeout and --max-peers reach these mechanisms too. PendingBudget is the one account
 // of "bytes of unfinished frames, all peers together" that every backend draws on.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -38,6 +39,13 @@ struct ReceiveLimits
 #define IPCW_INITIAL_FRAME_BYTES (1024 * 1024)
 #endif
 inline constexpr std::size_t InitialFrameBytes = IPCW_INITIAL_FRAME_BYTES;
+
+// Another process's text, fit for a sentence: control characters (below 0x20, and 0x7F) as '?'.
+inline std::string printableText(std::string text)
+{
+    std::replace_if(text.begin(), text.end(), [](char c) { return std::uint8_t(c) < 0x20 || c == 0x7f; }, '?');
+    return text;
+}
 
 // "1 sender", "3 senders": the count in every --max-peers sentence.
 inline std::string sendersText(std::size_t count)
