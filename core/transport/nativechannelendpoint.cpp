@@ -5,7 +5,9 @@
 
 #include <QDeadlineTimer>
 #include <QMetaObject>
+#include <QSocketNotifier>
 #include <QThread>
+#include <QTimer>
 
 using ipcw::native::Event;
 
@@ -13,11 +15,15 @@ namespace {
 // How long close() lets queued frames leave: the last Ack takes microseconds; a peer whose OS
 // object is full (it stopped reading) only delays a Disconnect this long.
 constexpr int DrainOnCloseMs = 500;
+// Events the event loop takes from a ready channel before it lets the rest of the program run:
+// enough for what one read of a busy pipe brings, few enough to keep the window responsive.
+constexpr int MaxEventsPerTurn = 64;
 } // namespace
 
 NativeChannelEndpoint::NativeChannelEndpoint(EndpointRole role, const QString &address,
                                              std::unique_ptr<ipcw::native::Channel> channel, QObject *parent)
-    : TransportEndpoint(role, address, parent), m_channel(std::move(channel))
+    : TransportEndpoint(role, address, parent), m_channel(std::move(channel)),
+      m_watchable(dynamic_cast<ipcw::native::Watchable *>(m_channel.get()))
 {
 }
 
@@ -50,7 +56,8 @@ void NativeChannelEndpoint::readLoop()
                                                                                : ipcw::native::Role::Sender,
                                               address().toStdString());
     QMetaObject::invokeMethod(this, [this, e = QString::fromStdString(error)] { onOpened(e); }, Qt::QueuedConnection);
-    if (!error.empty())
+    // A channel with a readiness descriptor is read by the event loop from now on (onOpened).
+    if (!error.empty() || readByEventLoop())
         return;
     while (!m_stopping) {
         Event event = m_channel->receive(-1);
@@ -108,11 +115,71 @@ void NativeChannelEndpoint::onOpened(const QString &error)
     m_writer = QThread::create([this] { writeLoop(); });
     m_writer->setObjectName(QStringLiteral("ipcw-writer"));
     m_writer->start();
+    if (readByEventLoop())
+        watchReadiness();
     setState(role() == EndpointRole::Receiver ? State::Listening : State::Connected);
+}
+
+bool NativeChannelEndpoint::readByEventLoop() const
+{
+    return m_watchable && m_watchable->readinessDescriptor() >= 0;
+}
+
+void NativeChannelEndpoint::watchReadiness()
+{
+    m_readiness = new QSocketNotifier(qintptr(m_watchable->readinessDescriptor()), QSocketNotifier::Read, this);
+    connect(m_readiness, &QSocketNotifier::activated, this, &NativeChannelEndpoint::takeReadyEvents);
+    m_deadline = new QTimer(this);
+    m_deadline->setSingleShot(true);
+    connect(m_deadline, &QTimer::timeout, this, &NativeChannelEndpoint::takeReadyEvents);
+    m_deadline->start(0); // what arrived while the channel was opening may already be inside it
+}
+
+void NativeChannelEndpoint::takeReadyEvents()
+{
+    for (int taken = 0; taken < MaxEventsPerTurn; ++taken) {
+        Event event = m_channel->receive(0);
+        if (event.kind == Event::Kind::Timeout || event.kind == Event::Kind::Interrupted) {
+            const int wait = m_watchable->nextDeadlineMs();
+            if (wait >= 0)
+                m_deadline->start(wait);
+            else
+                m_deadline->stop();
+            return;
+        }
+        const bool fatal = event.kind == Event::Kind::Error;
+        if (fatal)
+            stopWatching();
+        onEvent(int(event.kind),
+                QByteArray(reinterpret_cast<const char *>(event.frame.data()), qsizetype(event.frame.size())),
+                event.peer, QString::fromStdString(event.text));
+        if (!m_readiness)
+            return; // the channel failed, or a slot closed this endpoint
+    }
+    // More may wait inside the channel, where the descriptor does not show it.
+    m_deadline->start(0);
+}
+
+void NativeChannelEndpoint::stopWatching()
+{
+    // Deleted later, not now: this may run inside the notifier's own activation. Disabled now,
+    // before the channel closes the descriptor under it.
+    if (m_readiness) {
+        m_readiness->setEnabled(false);
+        m_readiness->deleteLater();
+        m_readiness = nullptr;
+    }
+    if (m_deadline) {
+        m_deadline->stop();
+        m_deadline->deleteLater();
+        m_deadline = nullptr;
+    }
 }
 
 void NativeChannelEndpoint::onEvent(int kind, const QByteArray &frame, quint64 peer, const QString &text)
 {
+    if (m_stopping)
+        return; // closed: news the reader queued before close() is stale
     switch (Event::Kind(kind)) {
     case Event::Kind::Frame:
         emit frameReceived(frame, peer);
@@ -215,6 +282,7 @@ void NativeChannelEndpoint::close()
         return;
     drainQueue(DrainOnCloseMs);
     stopThreads();
+    stopWatching();
     m_channel->close();
     {
         QMutexLocker lock(&m_queueMutex);

@@ -11,13 +11,18 @@
 #include <atomic>
 #include <memory>
 
+class QSocketNotifier;
 class QThread;
+class QTimer;
 
 // Turns a blocking, Qt-free ipcw::native::Channel into a TransportEndpoint: one thread opens
 // the channel and then waits in receive(), another drains the send queue through send(). A
 // frame with nothing queued before it is first offered to the channel's trySend() on the
 // caller's thread; only what would have to wait goes to the writer thread.
-// Neither ever touches this QObject directly; results come back as queued calls, so every
+// A channel that is also a Watchable (a readiness descriptor) is not read on a thread: the event
+// loop watches the descriptor and takes what is ready with receive(0), saving two thread
+// wake-ups on every frame that arrives. The opening thread then ends once the channel is open.
+// The threads never touch this QObject directly; results come back as queued calls, so every
 // signal is emitted in the endpoint's own thread.
 class IPCWCORE_EXPORT NativeChannelEndpoint : public TransportEndpoint
 {
@@ -40,6 +45,13 @@ private:
     };
 
     void readLoop();
+    // Whether the opened channel is read by the event loop (m_watchable with a descriptor).
+    bool readByEventLoop() const;
+    // The event loop's reader, for a channel with a readiness descriptor: takes the events
+    // receive(0) has, a bounded number per turn, then waits for the descriptor or a deadline.
+    void watchReadiness();
+    void takeReadyEvents();
+    void stopWatching();
     void writeLoop();
     void onOpened(const QString &error);
     void onEvent(int kind, const QByteArray &frame, quint64 peer, const QString &text);
@@ -51,8 +63,11 @@ private:
     void stopThreads();
 
     std::unique_ptr<ipcw::native::Channel> m_channel;
+    ipcw::native::Watchable *m_watchable = nullptr; // m_channel, when it can be watched
     QThread *m_reader = nullptr;
     QThread *m_writer = nullptr;
+    QSocketNotifier *m_readiness = nullptr; // with m_deadline, replaces m_reader once open
+    QTimer *m_deadline = nullptr;
     std::atomic<bool> m_stopping{false};
     std::atomic<qint64> m_queuedBytes{0};
     QMutex m_queueMutex;

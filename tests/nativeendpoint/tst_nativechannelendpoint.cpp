@@ -15,15 +15,31 @@
 #include <mutex>
 #include <thread>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 using ipcw::native::Event;
 
 namespace {
 
 // A channel whose "OS" is two queues the test fills and drains; receive() and send() block
-// like real ones, and interrupt() is sticky as the contract says.
-class ScriptedChannel final : public ipcw::native::Channel
+// like real ones, and interrupt() is sticky as the contract says. With `pollable` (set before
+// open()) it has a readiness descriptor (Watchable), as the POSIX named pipe has: a pipe that holds a byte
+// while pushed events wait, and receive(0) never blocks.
+class ScriptedChannel final : public ipcw::native::Channel, public ipcw::native::Watchable
 {
 public:
+    ScriptedChannel()
+    {
+        if (pipe2(m_ready, O_NONBLOCK | O_CLOEXEC) != 0)
+            qFatal("pipe2 failed");
+    }
+    ~ScriptedChannel() override
+    {
+        ::close(m_ready[0]);
+        ::close(m_ready[1]);
+    }
+
     std::string openError;
     std::atomic<int> opens{0};
     std::atomic<int> closes{0};
@@ -55,9 +71,23 @@ public:
         m_changed.notify_all();
         return {};
     }
-    Event receive(int) override
+    int readinessDescriptor() const override { return pollable ? m_ready[0] : -1; }
+    int nextDeadlineMs() const override { return deadlineMs; }
+    Event receive(int timeoutMs) override
     {
         std::unique_lock lock(m_mutex);
+        receivers.push_back(std::this_thread::get_id());
+        if (pollable) {
+            // The byte only says "look"; what is left inside after a read is for the caller to
+            // come back for, as with a real pipe's second frame in one read.
+            char byte;
+            while (::read(m_ready[0], &byte, 1) == 1) {
+            }
+            if (timeoutMs != 0)
+                qFatal("a pollable channel was asked to wait in receive()");
+            if (m_incoming.empty())
+                return Event{};
+        }
         m_changed.wait(lock, [&] { return !m_incoming.empty() || m_interrupted; });
         if (m_interrupted) {
             Event e;
@@ -81,11 +111,21 @@ public:
         m_interrupted = false; // sticky until close(), as the contract says
     }
 
-    void push(Event e)
+    void push(Event e) { pushAll({std::move(e)}); }
+    // Events that arrive together, behind one readiness byte.
+    void pushAll(std::vector<Event> events, bool signalReadiness = true)
     {
         std::unique_lock lock(m_mutex);
-        m_incoming.push_back(std::move(e));
+        for (Event &e : events)
+            m_incoming.push_back(std::move(e));
+        if (signalReadiness && pollable)
+            (void)!::write(m_ready[1], "x", 1);
         m_changed.notify_all();
+    }
+    std::vector<std::thread::id> receiveThreads()
+    {
+        std::unique_lock lock(m_mutex);
+        return receivers;
     }
     void blockSends(bool blocked)
     {
@@ -105,13 +145,18 @@ public:
     std::vector<std::thread::id> senders; // the thread of each send, in order
     bool directSends = false;             // set before open()
     std::string directError;
+    bool pollable = false;                // set before open()
+    std::atomic<int> deadlineMs{-1};
 
 private:
+    std::vector<std::thread::id> receivers; // the thread of each receive(), in order
+
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<Event> m_incoming;
     bool m_interrupted = false;
     bool m_sendBlocked = false;
+    int m_ready[2] = {-1, -1};
 };
 
 Event frameEvent(const QByteArray &bytes, std::uint64_t peer)
@@ -121,6 +166,15 @@ Event frameEvent(const QByteArray &bytes, std::uint64_t peer)
     e.frame.assign(bytes.begin(), bytes.end());
     e.peer = peer;
     return e;
+}
+
+// The two ways an endpoint reads a channel: a thread blocked in receive(), or its own event
+// loop watching the channel's readiness descriptor.
+void addReadModes()
+{
+    QTest::addColumn<bool>("pollable");
+    QTest::newRow("reader thread") << false;
+    QTest::newRow("event loop") << true;
 }
 
 } // namespace
@@ -156,9 +210,12 @@ private slots:
         QCOMPARE(errors.at(0).at(0).toString(), QStringLiteral("Nobody is receiving on x: start a receiver first."));
     }
 
+    void framesAndPeersArriveInTheOwnersThread_data() { addReadModes(); }
     void framesAndPeersArriveInTheOwnersThread()
     {
+        QFETCH(bool, pollable);
         auto *channel = new ScriptedChannel;
+        channel->pollable = pollable;
         NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
         QList<Qt::HANDLE> threads;
         QByteArrayList frames;
@@ -194,6 +251,107 @@ private slots:
         for (Qt::HANDLE t : std::as_const(threads))
             QCOMPARE(t, QThread::currentThreadId());
         QCOMPARE(endpoint.state(), TransportEndpoint::State::Listening); // a receiver outlives its peers
+        for (const std::thread::id &id : channel->receiveThreads())
+            QCOMPARE(id == std::this_thread::get_id(), pollable);
+    }
+
+    // Read by the event loop, every receive() runs on the owner's thread, and a batch larger
+    // than one turn of the loop takes, announced by a single readiness byte, arrives whole and
+    // in order.
+    void pollableChannelIsReadOnTheOwnersThread()
+    {
+        auto *channel = new ScriptedChannel;
+        channel->pollable = true;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QByteArrayList frames;
+        connect(&endpoint, &TransportEndpoint::frameReceived, this,
+                [&](const QByteArray &frame, quint64) { frames << frame; });
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        std::vector<Event> batch;
+        for (int i = 0; i < 1000; ++i)
+            batch.push_back(frameEvent(QByteArray::number(i), 7));
+        channel->pushAll(std::move(batch));
+        QTRY_COMPARE(frames.size(), 1000);
+        for (int i = 0; i < 1000; ++i)
+            QCOMPARE(frames.at(i), QByteArray::number(i));
+        const std::vector<std::thread::id> threads = channel->receiveThreads();
+        QVERIFY(!threads.empty());
+        for (const std::thread::id &id : threads)
+            QVERIFY(id == std::this_thread::get_id());
+    }
+
+    // A time limit inside the channel (a peer stopped mid-frame) is judged though its
+    // descriptor stays quiet: the endpoint calls receive(0) again when nextDeadlineMs() says.
+    void pollableChannelIsAskedAgainAtItsDeadline()
+    {
+        auto *channel = new ScriptedChannel;
+        channel->pollable = true;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QSignalSpy refused(&endpoint, &TransportEndpoint::messageRefused);
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        Event e;
+        e.kind = Event::Kind::Refused;
+        e.text = "A partial frame ran out of time.";
+        // Without a deadline, an event the descriptor does not announce waits: nobody looks.
+        channel->pushAll({e}, false);
+        QTest::qWait(200);
+        QCOMPARE(refused.count(), 0);
+        // With one, the next receive() (here after an announced event) arms the timer.
+        channel->deadlineMs = 20;
+        channel->push(e);
+        QTRY_COMPARE(refused.count(), 2);
+        channel->pushAll({e}, false);
+        QTRY_COMPARE(refused.count(), 3);
+    }
+
+    // A channel's fatal error fails the endpoint, read either way.
+    void channelErrorFailsTheEndpoint_data() { addReadModes(); }
+    void channelErrorFailsTheEndpoint()
+    {
+        QFETCH(bool, pollable);
+        auto *channel = new ScriptedChannel;
+        channel->pollable = pollable;
+        NativeChannelEndpoint endpoint(EndpointRole::Sender, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QSignalSpy errors(&endpoint, &TransportEndpoint::errorOccurred);
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Connected);
+        Event e;
+        e.kind = Event::Kind::Error;
+        e.text = "Waiting on the named pipe failed.";
+        channel->pushAll({e, frameEvent("after the error", 0)});
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Failed);
+        QCOMPARE(errors.count(), 1);
+        QCOMPARE(errors.at(0).at(0).toString(), QStringLiteral("Waiting on the named pipe failed."));
+        endpoint.close();
+        QCOMPARE(channel->closes.load(), 1);
+    }
+
+    // A slot may close the endpoint in the middle of a batch: nothing more is delivered from a
+    // closed endpoint, whichever way it was read.
+    void closeFromASlotStopsDelivery_data() { addReadModes(); }
+    void closeFromASlotStopsDelivery()
+    {
+        QFETCH(bool, pollable);
+        auto *channel = new ScriptedChannel;
+        channel->pollable = pollable;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        int frames = 0;
+        connect(&endpoint, &TransportEndpoint::frameReceived, this, [&] {
+            ++frames;
+            endpoint.close();
+        });
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        std::vector<Event> batch;
+        for (int i = 0; i < 10; ++i)
+            batch.push_back(frameEvent(QByteArray::number(i), 7));
+        channel->pushAll(std::move(batch));
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Closed);
+        QTest::qWait(50);
+        QCOMPARE(frames, 1);
+        QCOMPARE(channel->closes.load(), 1);
     }
 
     void sendsGoThroughTheWriterAndCountAsQueued()
@@ -323,9 +481,12 @@ private slots:
         QVERIFY(channel->sentCount() <= 1); // the one interrupted in send(), at most
     }
 
+    void senderFailsWhenTheReceiverGoes_data() { addReadModes(); }
     void senderFailsWhenTheReceiverGoes()
     {
+        QFETCH(bool, pollable);
         auto *channel = new ScriptedChannel;
+        channel->pollable = pollable;
         NativeChannelEndpoint endpoint(EndpointRole::Sender, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
         QSignalSpy errors(&endpoint, &TransportEndpoint::errorOccurred);
         endpoint.open();
@@ -359,9 +520,12 @@ private slots:
 
     // A peer the channel refused and dropped is reported as on the stream transports: refused
     // (the session counts a bad frame), then disconnected.
+    void refusedPeerIsRefusedThenDisconnected_data() { addReadModes(); }
     void refusedPeerIsRefusedThenDisconnected()
     {
+        QFETCH(bool, pollable);
         auto *channel = new ScriptedChannel;
+        channel->pollable = pollable;
         NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
         QSignalSpy refused(&endpoint, &TransportEndpoint::streamRefused);
         QSignalSpy gone(&endpoint, &TransportEndpoint::peerDisconnected);
@@ -379,9 +543,12 @@ private slots:
         QCOMPARE(gone.at(0).at(0).toULongLong(), 4u);
     }
 
+    void closeWhileOpeningLeavesItClosed_data() { addReadModes(); }
     void closeWhileOpeningLeavesItClosed()
     {
+        QFETCH(bool, pollable);
         auto *channel = new ScriptedChannel;
+        channel->pollable = pollable;
         NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
         endpoint.open();
         endpoint.close(); // before the queued "opened" news is delivered
@@ -393,9 +560,12 @@ private slots:
         QCOMPARE(channel->opens.load(), 2);
     }
 
+    void destroyingAnOpenEndpointStopsItsThreads_data() { addReadModes(); }
     void destroyingAnOpenEndpointStopsItsThreads()
     {
+        QFETCH(bool, pollable);
         auto *channel = new ScriptedChannel;
+        channel->pollable = pollable;
         {
             NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
             endpoint.open();

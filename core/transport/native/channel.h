@@ -89,4 +89,23 @@ private:
     ReceiveLimits m_receiveLimits;
 };
 
+// A Channel that can be watched instead of blocked on: NativeChannelEndpoint reads a channel
+// that also derives from this on its own event loop, with no reader thread. A separate
+// interface, so that Channel's virtual table, which plugins built against the SDK depend on,
+// stays as it was.
+class Watchable
+{
+public:
+    virtual ~Watchable() = default;
+
+    // A descriptor to watch for reading (poll, epoll, QSocketNotifier) instead of blocking in
+    // receive(): after open() succeeded, it polls readable whenever receive(0) may have an
+    // event, and receive(0) never waits. -1: none (then receive() needs a thread that may block).
+    virtual int readinessDescriptor() const = 0;
+
+    // In how many milliseconds receive(0) must be called even if the descriptor stays quiet (a
+    // peer's time limit runs out), -1 if never.
+    virtual int nextDeadlineMs() const = 0;
+};
+
 } // namespace ipcw::native
