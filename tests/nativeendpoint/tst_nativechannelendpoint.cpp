@@ -177,6 +177,15 @@ void addReadModes()
     QTest::newRow("event loop") << true;
 }
 
+// A channel to be read the way the current row of addReadModes() says.
+ScriptedChannel *channelForThisRow()
+{
+    QFETCH(bool, pollable);
+    auto *channel = new ScriptedChannel;
+    channel->pollable = pollable;
+    return channel;
+}
+
 } // namespace
 
 class TestNativeChannelEndpoint final : public QObject
@@ -213,9 +222,7 @@ private slots:
     void framesAndPeersArriveInTheOwnersThread_data() { addReadModes(); }
     void framesAndPeersArriveInTheOwnersThread()
     {
-        QFETCH(bool, pollable);
-        auto *channel = new ScriptedChannel;
-        channel->pollable = pollable;
+        auto *channel = channelForThisRow();
         NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
         QList<Qt::HANDLE> threads;
         QByteArrayList frames;
@@ -252,7 +259,7 @@ private slots:
             QCOMPARE(t, QThread::currentThreadId());
         QCOMPARE(endpoint.state(), TransportEndpoint::State::Listening); // a receiver outlives its peers
         for (const std::thread::id &id : channel->receiveThreads())
-            QCOMPARE(id == std::this_thread::get_id(), pollable);
+            QCOMPARE(id == std::this_thread::get_id(), channel->pollable);
     }
 
     // Read by the event loop, every receive() runs on the owner's thread, and a batch larger
@@ -310,9 +317,7 @@ private slots:
     void channelErrorFailsTheEndpoint_data() { addReadModes(); }
     void channelErrorFailsTheEndpoint()
     {
-        QFETCH(bool, pollable);
-        auto *channel = new ScriptedChannel;
-        channel->pollable = pollable;
+        auto *channel = channelForThisRow();
         NativeChannelEndpoint endpoint(EndpointRole::Sender, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
         QSignalSpy errors(&endpoint, &TransportEndpoint::errorOccurred);
         endpoint.open();
@@ -333,9 +338,7 @@ private slots:
     void closeFromASlotStopsDelivery_data() { addReadModes(); }
     void closeFromASlotStopsDelivery()
     {
-        QFETCH(bool, pollable);
-        auto *channel = new ScriptedChannel;
-        channel->pollable = pollable;
+        auto *channel = channelForThisRow();
         NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
         int frames = 0;
         connect(&endpoint, &TransportEndpoint::frameReceived, this, [&] {
@@ -484,9 +487,7 @@ private slots:
     void senderFailsWhenTheReceiverGoes_data() { addReadModes(); }
     void senderFailsWhenTheReceiverGoes()
     {
-        QFETCH(bool, pollable);
-        auto *channel = new ScriptedChannel;
-        channel->pollable = pollable;
+        auto *channel = channelForThisRow();
         NativeChannelEndpoint endpoint(EndpointRole::Sender, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
         QSignalSpy errors(&endpoint, &TransportEndpoint::errorOccurred);
         endpoint.open();
@@ -523,9 +524,7 @@ private slots:
     void refusedPeerIsRefusedThenDisconnected_data() { addReadModes(); }
     void refusedPeerIsRefusedThenDisconnected()
     {
-        QFETCH(bool, pollable);
-        auto *channel = new ScriptedChannel;
-        channel->pollable = pollable;
+        auto *channel = channelForThisRow();
         NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
         QSignalSpy refused(&endpoint, &TransportEndpoint::streamRefused);
         QSignalSpy gone(&endpoint, &TransportEndpoint::peerDisconnected);
@@ -546,9 +545,7 @@ private slots:
     void closeWhileOpeningLeavesItClosed_data() { addReadModes(); }
     void closeWhileOpeningLeavesItClosed()
     {
-        QFETCH(bool, pollable);
-        auto *channel = new ScriptedChannel;
-        channel->pollable = pollable;
+        auto *channel = channelForThisRow();
         NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
         endpoint.open();
         endpoint.close(); // before the queued "opened" news is delivered
@@ -563,9 +560,7 @@ private slots:
     void destroyingAnOpenEndpointStopsItsThreads_data() { addReadModes(); }
     void destroyingAnOpenEndpointStopsItsThreads()
     {
-        QFETCH(bool, pollable);
-        auto *channel = new ScriptedChannel;
-        channel->pollable = pollable;
+        auto *channel = channelForThisRow();
         {
             NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
             endpoint.open();
