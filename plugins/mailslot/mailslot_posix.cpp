@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -237,6 +238,9 @@ std::string MailslotChannelPosix::open(Role role, const std::string &address)
     m_runtimeDir = dir;
     m_lockPath = dir + "/mailslot-" + m_name + ".lock";
     sweepStaleQueues(dir);
+    m_readyFd = epoll_create1(EPOLL_CLOEXEC);
+    if (m_readyFd < 0)
+        return "Cannot create the readiness set for the mailslot: " + errnoText(errno) + ".";
     error = role == Role::Receiver ? openReceiver() : openSender();
     if (!error.empty())
         close();
@@ -264,6 +268,7 @@ std::string MailslotChannelPosix::openReceiver()
     if (m_queue == NoQueue)
         return error;
     m_receiveBuffer.assign(messageBytes(m_queue), 0);
+    watch(m_queue);
     const std::string pid = std::to_string(getpid());
     if (ftruncate(m_lockFd, 0) != 0 || pwrite(m_lockFd, pid.data(), pid.size(), 0) != ssize_t(pid.size()))
         return "Cannot write the lock file " + m_lockPath + ": " + errnoText(errno) + ".";
@@ -315,6 +320,9 @@ std::string MailslotChannelPosix::openSender()
     if (m_replyQueue == NoQueue)
         return error;
     m_receiveBuffer.assign(messageBytes(m_replyQueue), 0);
+    watch(m_replyQueue);
+    watch(m_receiverPidfd);
+    m_watchingReceiver = m_receiverPidfd >= 0;
 
     const Watch watch{m_receiverPid, m_receiverPidfd, -1};
     if (!sendControl(m_queue, DatagramKind::Hello, m_slot, processDescription(), watch, -1))
@@ -479,6 +487,12 @@ Event MailslotChannelPosix::receive(int timeoutMs)
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs < 0 ? 0 : timeoutMs);
     const mqd_t queue = m_role == Role::Receiver ? m_queue : m_replyQueue;
     for (;;) {
+        if (m_watchingReceiver && m_receiverGone) {
+            // Its pidfd stays readable once it exited: watched any longer, it would wake the
+            // event loop for nothing, over and over.
+            unwatch(m_receiverPidfd);
+            m_watchingReceiver = false;
+        }
         if (Event event; takeEvent(&event))
             return event;
         if (m_interrupted) {
@@ -526,6 +540,9 @@ Event MailslotChannelPosix::receive(int timeoutMs)
             slice = LivenessCheckMs;
         if (stallWait >= 0 && (slice < 0 || stallWait < slice))
             slice = stallWait;
+        m_idleWaitMs = checkByKill ? LivenessCheckMs : -1;
+        if (stallWait >= 0 && (m_idleWaitMs < 0 || stallWait < m_idleWaitMs))
+            m_idleWaitMs = stallWait;
         if (poll(fds.data(), fds.size(), slice) < 0 && errno != EINTR) {
             m_queueError = "Waiting on the message queue failed: " + errnoText(errno) + ".";
             continue;
@@ -563,10 +580,26 @@ bool MailslotChannelPosix::drainQueue()
     return true;
 }
 
+void MailslotChannelPosix::watch(int fd)
+{
+    epoll_event interest{};
+    interest.events = EPOLLIN;
+    interest.data.fd = fd;
+    if (m_readyFd >= 0 && fd >= 0)
+        epoll_ctl(m_readyFd, EPOLL_CTL_ADD, fd, &interest);
+}
+
+void MailslotChannelPosix::unwatch(int fd)
+{
+    if (m_readyFd >= 0 && fd >= 0)
+        epoll_ctl(m_readyFd, EPOLL_CTL_DEL, fd, nullptr);
+}
+
 std::shared_ptr<ipcw::mailslot::Protocol::Peer> MailslotChannelPosix::watchPeer(std::uint32_t pid)
 {
     auto peer = std::make_shared<QueuePeer>();
     peer->pidfd = openPidfd(pid_t(pid));
+    watch(peer->pidfd);
     return peer;
 }
 
@@ -616,6 +649,8 @@ bool MailslotChannelPosix::peerExited(const Peer &entry)
 void MailslotChannelPosix::peerForgotten(Peer &entry, bool exited)
 {
     auto &peer = static_cast<QueuePeer &>(entry);
+    // Now, though a send on the writer thread may keep the peer (and its pidfd) a moment longer.
+    unwatch(peer.pidfd);
     // Wakes a writer blocked on this peer's full reply queue.
     if (peer.goneFd >= 0) {
         const std::uint64_t one = 1;
@@ -682,6 +717,9 @@ void MailslotChannelPosix::close()
     closeFd(m_replyLockFd);
     closeFd(m_lockFd);
     closeFd(m_receiverPidfd);
+    m_watchingReceiver = false;
+    closeFd(m_readyFd);
+    m_idleWaitMs = -1;
     m_receiverPid = 0;
     resetProtocol();
     m_queueError.clear();

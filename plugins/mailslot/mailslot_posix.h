@@ -27,7 +27,9 @@
 // file descriptor), an eventfd for interrupt(), and a pidfd per peer, so a peer that dies is
 // noticed at once, including one that dies in the middle of a frame. A full queue makes send()
 // wait in poll() for room: backpressure, never a dropped datagram.
-class MailslotChannelPosix final : public ipcw::native::Channel, private ipcw::mailslot::Protocol
+class MailslotChannelPosix final : public ipcw::native::Channel,
+                                   public ipcw::native::Watchable,
+                                   private ipcw::mailslot::Protocol
 {
 public:
     MailslotChannelPosix();
@@ -37,6 +39,8 @@ public:
     std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override;
     bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error) override;
     ipcw::native::Event receive(int timeoutMs) override;
+    int readinessDescriptor() const override { return m_readyFd; } // Watchable
+    int nextDeadlineMs() const override { return m_idleWaitMs; }
     void interrupt() override;
     void close() override;
 
@@ -77,6 +81,9 @@ private:
     bool drainQueue();
     // Finds peers whose process has ended and, once everything they sent is read, reports them.
     void reapDeadPeers();
+    // Adds `fd` to, or takes it from, the set m_readyFd reports on.
+    void watch(int fd);
+    void unwatch(int fd);
 
     std::shared_ptr<Peer> watchPeer(std::uint32_t pid) override;
     std::string openReply(Peer &peer) override;
@@ -96,6 +103,10 @@ private:
     int m_lockFd = -1;
     std::string m_lockPath;
     int m_wakeFd = -1;
+    int m_readyFd = -1; // epoll over the queue receive() reads and the pidfds it watches
+    // When receive(0) must look again though nothing is ready (a stalled frame's time, a
+    // process without a pidfd to check), -1: never. Set by each receive().
+    int m_idleWaitMs = -1;
     std::atomic<bool> m_interrupted{false};
     std::vector<std::uint8_t> m_receiveBuffer;
     std::string m_queueError;                  // set when the queue itself failed
@@ -108,6 +119,7 @@ private:
     mqd_t m_replyQueue = mqd_t(-1);
     pid_t m_receiverPid = 0;
     int m_receiverPidfd = -1;
+    bool m_watchingReceiver = false; // m_receiverPidfd is in m_readyFd's set
 
     // Receiver: guards the protocol's table of peers.
     std::mutex m_peersMutex;

@@ -23,6 +23,7 @@
 
 #include <fcntl.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -134,6 +135,8 @@ private slots:
     void interruptWakesReceiveAndSend();
     void senderKilledMidFrameIsReportedAndDropped();
     void senderNoticesReceiverDeath();
+    void readinessQuietsOnceTheReceiverIsGone();
+    void readinessQuietsOnceASenderIsForgotten();
 };
 
 void TestMailslot::senderWithoutReceiverIsToldToStartOne()
@@ -687,6 +690,77 @@ void TestMailslot::senderNoticesReceiverDeath()
     QVERIFY2(e.text.find("exited") != std::string::npos, e.text.c_str());
     const std::string error = send(sender, Bytes{1});
     QVERIFY2(error.find("start it again") != std::string::npos, error.c_str());
+}
+
+namespace {
+
+// Whether `fd` polls readable within `ms`.
+bool readableWithin(int fd, int ms)
+{
+    pollfd p{fd, POLLIN, 0};
+    return poll(&p, 1, ms) > 0;
+}
+
+// Takes what receive(0) has until it has nothing, as the endpoint's event loop does.
+std::vector<Event> takeReady(MailslotChannelPosix &channel)
+{
+    std::vector<Event> events;
+    for (Event e = channel.receive(0); e.kind != Event::Kind::Timeout; e = channel.receive(0))
+        events.push_back(std::move(e));
+    return events;
+}
+
+} // namespace
+
+// Read by an event loop (Watchable), a sender's descriptor wakes it when the receiver dies, and
+// is quiet again once that was reported: the dead receiver's pidfd stays readable for ever, and
+// still watched it would wake the loop for nothing, over and over.
+void TestMailslot::readinessQuietsOnceTheReceiverIsGone()
+{
+    const std::string name = uniqueName("rquiet").toStdString();
+    Child receiver;
+    QVERIFY(receiver.start({QStringLiteral("receiver"), QString::fromStdString(name)}));
+    MailslotChannelPosix sender;
+    QCOMPARE(sender.open(Role::Sender, name), std::string());
+    const int fd = sender.readinessDescriptor();
+    QVERIFY(fd >= 0);
+    QVERIFY(!readableWithin(fd, 100));
+    receiver.killHard();
+    QVERIFY(readableWithin(fd, 3000));
+    const std::vector<Event> events = takeReady(sender);
+    QCOMPARE(events.size(), std::size_t(1));
+    QCOMPARE(events[0].kind, Event::Kind::PeerGone);
+    QVERIFY(!readableWithin(fd, 300));
+    QCOMPARE(sender.nextDeadlineMs(), -1);
+}
+
+// The same on a receiver: a sender that died is reported once, and its pidfd leaves the set.
+void TestMailslot::readinessQuietsOnceASenderIsForgotten()
+{
+    const std::string name = uniqueName("squiet").toStdString();
+    MailslotChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    const int fd = receiver.readinessDescriptor();
+    QVERIFY(fd >= 0);
+    Child sender;
+    QVERIFY(sender.start({QStringLiteral("sender"), QString::fromStdString(name), QStringLiteral("100")}));
+    QVERIFY(readableWithin(fd, 3000));
+    std::vector<Event> events;
+    QElapsedTimer clock;
+    clock.start();
+    while (events.size() < 2 && clock.elapsed() < 5000 && readableWithin(fd, 1000))
+        for (Event &e : takeReady(receiver))
+            events.push_back(std::move(e));
+    QCOMPARE(events.size(), std::size_t(2));
+    QCOMPARE(events[0].kind, Event::Kind::PeerConnected);
+    QCOMPARE(events[1].kind, Event::Kind::Frame);
+    QVERIFY(!readableWithin(fd, 100));
+    sender.killHard();
+    QVERIFY(readableWithin(fd, 3000));
+    events = takeReady(receiver);
+    QCOMPARE(events.size(), std::size_t(1));
+    QCOMPARE(events[0].kind, Event::Kind::PeerGone);
+    QVERIFY(!readableWithin(fd, 300));
 }
 
 int main(int argc, char **argv)
