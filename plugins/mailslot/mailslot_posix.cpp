@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -238,9 +237,8 @@ std::string MailslotChannelPosix::open(Role role, const std::string &address)
     m_runtimeDir = dir;
     m_lockPath = dir + "/mailslot-" + m_name + ".lock";
     sweepStaleQueues(dir);
-    m_readyFd = epoll_create1(EPOLL_CLOEXEC);
-    if (m_readyFd < 0)
-        return "Cannot create the readiness set for the mailslot: " + errnoText(errno) + ".";
+    if (std::string failed = m_ready.open("mailslot"); !failed.empty())
+        return failed;
     error = role == Role::Receiver ? openReceiver() : openSender();
     if (!error.empty())
         close();
@@ -268,7 +266,7 @@ std::string MailslotChannelPosix::openReceiver()
     if (m_queue == NoQueue)
         return error;
     m_receiveBuffer.assign(messageBytes(m_queue), 0);
-    watch(m_queue);
+    m_ready.add(m_queue);
     const std::string pid = std::to_string(getpid());
     if (ftruncate(m_lockFd, 0) != 0 || pwrite(m_lockFd, pid.data(), pid.size(), 0) != ssize_t(pid.size()))
         return "Cannot write the lock file " + m_lockPath + ": " + errnoText(errno) + ".";
@@ -320,9 +318,8 @@ std::string MailslotChannelPosix::openSender()
     if (m_replyQueue == NoQueue)
         return error;
     m_receiveBuffer.assign(messageBytes(m_replyQueue), 0);
-    watch(m_replyQueue);
-    watch(m_receiverPidfd);
-    m_watchingReceiver = m_receiverPidfd >= 0;
+    m_ready.add(m_replyQueue);
+    m_watchingReceiver = m_ready.add(m_receiverPidfd);
 
     const Watch watch{m_receiverPid, m_receiverPidfd, -1};
     if (!sendControl(m_queue, DatagramKind::Hello, m_slot, processDescription(), watch, -1))
@@ -490,7 +487,7 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         if (m_watchingReceiver && m_receiverGone) {
             // Its pidfd stays readable once it exited: watched any longer, it would wake the
             // event loop for nothing, over and over.
-            unwatch(m_receiverPidfd);
+            m_ready.remove(m_receiverPidfd);
             m_watchingReceiver = false;
         }
         if (Event event; takeEvent(&event))
@@ -580,26 +577,11 @@ bool MailslotChannelPosix::drainQueue()
     return true;
 }
 
-void MailslotChannelPosix::watch(int fd)
-{
-    epoll_event interest{};
-    interest.events = EPOLLIN;
-    interest.data.fd = fd;
-    if (m_readyFd >= 0 && fd >= 0)
-        epoll_ctl(m_readyFd, EPOLL_CTL_ADD, fd, &interest);
-}
-
-void MailslotChannelPosix::unwatch(int fd)
-{
-    if (m_readyFd >= 0 && fd >= 0)
-        epoll_ctl(m_readyFd, EPOLL_CTL_DEL, fd, nullptr);
-}
-
 std::shared_ptr<ipcw::mailslot::Protocol::Peer> MailslotChannelPosix::watchPeer(std::uint32_t pid)
 {
     auto peer = std::make_shared<QueuePeer>();
     peer->pidfd = openPidfd(pid_t(pid));
-    watch(peer->pidfd);
+    m_ready.add(peer->pidfd);
     return peer;
 }
 
@@ -650,7 +632,7 @@ void MailslotChannelPosix::peerForgotten(Peer &entry, bool exited)
 {
     auto &peer = static_cast<QueuePeer &>(entry);
     // Now, though a send on the writer thread may keep the peer (and its pidfd) a moment longer.
-    unwatch(peer.pidfd);
+    m_ready.remove(peer.pidfd);
     // Wakes a writer blocked on this peer's full reply queue.
     if (peer.goneFd >= 0) {
         const std::uint64_t one = 1;
@@ -718,7 +700,7 @@ void MailslotChannelPosix::close()
     closeFd(m_lockFd);
     closeFd(m_receiverPidfd);
     m_watchingReceiver = false;
-    closeFd(m_readyFd);
+    m_ready.close();
     m_idleWaitMs = -1;
     m_receiverPid = 0;
     resetProtocol();

@@ -3,6 +3,7 @@
 
 #include "mailslotprotocol.h"
 #include "native/channel.h"
+#include "native/readinessset.h"
 
 #include <atomic>
 #include <mutex>
@@ -39,7 +40,7 @@ public:
     std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override;
     bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error) override;
     ipcw::native::Event receive(int timeoutMs) override;
-    int readinessDescriptor() const override { return m_readyFd; } // Watchable
+    int readinessDescriptor() const override { return m_ready.descriptor(); } // Watchable
     int nextDeadlineMs() const override { return m_idleWaitMs; }
     void interrupt() override;
     void close() override;
@@ -81,9 +82,6 @@ private:
     bool drainQueue();
     // Finds peers whose process has ended and, once everything they sent is read, reports them.
     void reapDeadPeers();
-    // Adds `fd` to, or takes it from, the set m_readyFd reports on.
-    void watch(int fd);
-    void unwatch(int fd);
 
     std::shared_ptr<Peer> watchPeer(std::uint32_t pid) override;
     std::string openReply(Peer &peer) override;
@@ -103,7 +101,8 @@ private:
     int m_lockFd = -1;
     std::string m_lockPath;
     int m_wakeFd = -1;
-    int m_readyFd = -1; // epoll over the queue receive() reads and the pidfds it watches
+    // The queue receive() reads and the pidfds it watches, in one descriptor.
+    ipcw::native::ReadinessSet m_ready;
     // When receive(0) must look again though nothing is ready (a stalled frame's time, a
     // process without a pidfd to check), -1: never. Set by each receive().
     int m_idleWaitMs = -1;
@@ -119,7 +118,7 @@ private:
     mqd_t m_replyQueue = mqd_t(-1);
     pid_t m_receiverPid = 0;
     int m_receiverPidfd = -1;
-    bool m_watchingReceiver = false; // m_receiverPidfd is in m_readyFd's set
+    bool m_watchingReceiver = false; // m_receiverPidfd is in m_ready
 
     // Receiver: guards the protocol's table of peers.
     std::mutex m_peersMutex;

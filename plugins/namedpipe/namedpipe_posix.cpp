@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -166,21 +165,6 @@ int NamedPipeChannelPosix::nextDeadlineMs() const
     return m_role == Role::Receiver ? m_stalls.shorten(-1) : -1;
 }
 
-void NamedPipeChannelPosix::watch(int fd)
-{
-    epoll_event interest{};
-    interest.events = EPOLLIN;
-    interest.data.fd = fd;
-    if (m_readyFd >= 0 && fd >= 0)
-        epoll_ctl(m_readyFd, EPOLL_CTL_ADD, fd, &interest);
-}
-
-void NamedPipeChannelPosix::unwatch(int fd)
-{
-    if (m_readyFd >= 0 && fd >= 0)
-        epoll_ctl(m_readyFd, EPOLL_CTL_DEL, fd, nullptr);
-}
-
 NamedPipeChannelPosix::Peer::~Peer()
 {
     closeFd(upFd);
@@ -213,9 +197,8 @@ std::string NamedPipeChannelPosix::open(Role role, const std::string &address)
         return error;
     m_prefix = m_dir + "/namedpipe-" + m_name;
     m_budget.setLimit(receiveLimits().maxPendingBytes);
-    m_readyFd = epoll_create1(EPOLL_CLOEXEC);
-    if (m_readyFd < 0)
-        return "Cannot create the readiness set for the named pipe: " + errnoText(errno) + ".";
+    if (std::string failed = m_ready.open("named pipe"); !failed.empty())
+        return failed;
     error = role == Role::Receiver ? openReceiver() : openSender();
     if (!error.empty())
         close();
@@ -261,7 +244,7 @@ std::string NamedPipeChannelPosix::openReceiver()
         m_connectKeepFd = ::open(connectPath.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     if (m_connectFd < 0 || m_connectKeepFd < 0)
         return "Cannot open the FIFO " + connectPath + ": " + errnoText(errno) + ".";
-    watch(m_connectFd);
+    m_ready.add(m_connectFd);
     cleanStaleSenderPairs();
     return {};
 }
@@ -388,7 +371,7 @@ std::string NamedPipeChannelPosix::openSender()
     // later leaves nothing behind.
     fail({});
     fcntl(m_upFd, F_SETPIPE_SZ, PipeBytes);
-    watch(m_downFd);
+    m_ready.add(m_downFd);
     return {};
 }
 
@@ -443,7 +426,7 @@ void NamedPipeChannelPosix::acceptHello(const namedpipe::HelloLine &hello)
         std::lock_guard<std::mutex> lock(m_peersMutex);
         m_peers[peer->id] = peer;
     }
-    watch(peer->upFd);
+    m_ready.add(peer->upFd);
     Event event;
     event.kind = Event::Kind::PeerConnected;
     event.peer = peer->id;
@@ -461,7 +444,7 @@ Event NamedPipeChannelPosix::dropPeer(const std::shared_ptr<Peer> &peer, Event::
         event.text += " The " + std::to_string(peer->assembler.pendingBytes())
                       + " bytes of the frame it was in the middle of sending were discarded.";
     // Now, though a send on the writer thread may keep the descriptor open a moment longer.
-    unwatch(peer->upFd);
+    m_ready.remove(peer->upFd);
     std::lock_guard<std::mutex> lock(m_peersMutex);
     m_peers.erase(peer->id);
     return event;
@@ -570,7 +553,7 @@ Event NamedPipeChannelPosix::receive(int timeoutMs)
                                           + "' closed its end: it stopped or crashed. Start it again and reconnect."
                                     : "The receiver on the named pipe '" + m_name + "' sent bytes that are not a frame ("
                                           + (why.empty() ? errnoText(errno) : why) + "); the connection was dropped.";
-                unwatch(m_downFd);
+                m_ready.remove(m_downFd);
                 closeFd(m_downFd);
                 m_events.push_back(std::move(event));
             }
@@ -735,7 +718,7 @@ void NamedPipeChannelPosix::close()
     closeFd(m_connectKeepFd);
     closeFd(m_upFd);
     closeFd(m_downFd);
-    closeFd(m_readyFd);
+    m_ready.close();
     m_downAssembler = FrameAssembler();
     if (m_createdConnect) {
         ::unlink((m_prefix + ".connect").c_str());

@@ -29,6 +29,7 @@
 #include "namedpipehello.h"
 #include "namedpipewire.h"
 #include "native/channel.h"
+#include "native/readinessset.h"
 
 #include <atomic>
 #include <chrono>
@@ -52,7 +53,7 @@ public:
     std::string send(const std::uint8_t *data, std::size_t size, std::uint64_t peer) override;
     bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error) override;
     Event receive(int timeoutMs) override;
-    int readinessDescriptor() const override { return m_readyFd; } // Watchable
+    int readinessDescriptor() const override { return m_ready.descriptor(); } // Watchable
     int nextDeadlineMs() const override;
     void interrupt() override;
     void close() override;
@@ -112,16 +113,14 @@ private:
     // with `*error` when there is none.
     bool writeTarget(std::uint64_t peer, int *fd, std::string *whoIsGone, std::string *error);
     void cleanStaleSenderPairs();
-    // Adds `fd` to, or takes it from, the set m_readyFd reports on.
-    void watch(int fd);
-    void unwatch(int fd);
 
     Role m_role = Role::Receiver;
     std::string m_name;
     std::string m_dir;
     std::string m_prefix; // m_dir + "/namedpipe-" + m_name
     int m_interruptFd = -1;
-    int m_readyFd = -1; // epoll over every descriptor receive() reads: readable when it has work
+    // Every descriptor receive() reads, in one: readable when it has work.
+    ipcw::native::ReadinessSet m_ready;
     int m_handshakeTimeoutMs = 10000;
 
     // Receiver
