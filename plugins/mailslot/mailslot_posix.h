@@ -41,7 +41,7 @@ public:
     bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error) override;
     ipcw::native::Event receive(int timeoutMs) override;
     int readinessDescriptor() const override { return m_ready.descriptor(); } // Watchable
-    int nextDeadlineMs() const override { return m_idleWaitMs; }
+    int nextDeadlineMs() const override { return m_ready.deadlineMs(m_idleWaitMs); }
     void interrupt() override;
     void close() override;
 

@@ -162,7 +162,7 @@ long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t readByt
 
 int NamedPipeChannelPosix::nextDeadlineMs() const
 {
-    return m_role == Role::Receiver ? m_stalls.shorten(-1) : -1;
+    return m_ready.deadlineMs(m_role == Role::Receiver ? m_stalls.shorten(-1) : -1);
 }
 
 NamedPipeChannelPosix::Peer::~Peer()

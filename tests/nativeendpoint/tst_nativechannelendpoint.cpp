@@ -4,9 +4,13 @@
 
 #include "nativechannelendpoint.h"
 #include "receiverlimits.h"
+#if defined(__linux__)
+#include "native/readinessset.h"
+#endif
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QTemporaryFile>
 #include <QTest>
 #include <QThread>
 
@@ -16,6 +20,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 using ipcw::native::Event;
@@ -311,6 +316,41 @@ private slots:
         QTRY_COMPARE(refused.count(), 2);
         channel->pushAll({e}, false);
         QTRY_COMPARE(refused.count(), 3);
+    }
+
+    // The epoll set a Linux channel hands to the loop: readable while a member is, and a
+    // descriptor the kernel will not take (here a regular file, EPERM) turns into polling.
+    void readinessSetPollsWhatItCannotWatch()
+    {
+#if defined(__linux__)
+        using ipcw::native::ReadinessSet;
+        ReadinessSet set;
+        QCOMPARE(QString::fromStdString(set.open("test")), QString());
+        int pipeFds[2];
+        QCOMPARE(pipe(pipeFds), 0);
+        QVERIFY(set.add(pipeFds[0]));
+        QVERIFY(!set.add(-1)); // nothing to watch is not a miss
+        QCOMPARE(set.deadlineMs(-1), -1);
+        pollfd ready{set.descriptor(), POLLIN, 0};
+        QCOMPARE(poll(&ready, 1, 0), 0);
+        QCOMPARE(write(pipeFds[1], "x", 1), ssize_t(1));
+        QCOMPARE(poll(&ready, 1, 1000), 1);
+        set.remove(pipeFds[0]);
+        QCOMPARE(poll(&ready, 1, 0), 0);
+
+        QTemporaryFile file;
+        QVERIFY(file.open());
+        QVERIFY(!set.add(file.handle()));
+        QCOMPARE(set.deadlineMs(-1), ReadinessSet::FallbackPollMs);
+        QCOMPARE(set.deadlineMs(5), 5);
+        QCOMPARE(set.deadlineMs(60000), ReadinessSet::FallbackPollMs);
+        QCOMPARE(QString::fromStdString(set.open("test")), QString()); // a new set starts clean
+        QCOMPARE(set.deadlineMs(-1), -1);
+        ::close(pipeFds[0]);
+        ::close(pipeFds[1]);
+#else
+        QSKIP("ReadinessSet is an epoll set, Linux only");
+#endif
     }
 
     // A channel's fatal error fails the endpoint, read either way.
