@@ -440,9 +440,9 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, Pe
             ring.consume(meta, nullptr, m_waiter);
             return false;
         }
-        // The whole frame is reserved below, so that is what it draws from the budget: refused
-        // before anything is reserved, and never cut short half way for want of room. A sender
-        // that announces much and sends little is bounded by the time limit and the slots.
+        // The whole frame draws from the budget at once: refused before anything is held, and
+        // never cut short half way for want of room. A sender that announces much and sends
+        // little is bounded by the time limit and the slots.
         if (budget && !a.share.resize(*budget, meta.frameBytes)) {
             *refusal = "began a frame of " + std::to_string(meta.frameBytes) + " bytes, but "
                        + (meta.frameBytes > budget->limit()
@@ -455,7 +455,9 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, Pe
         }
         a.frameBytes = meta.frameBytes;
         a.active = true;
-        a.bytes.reserve(meta.frameBytes);
+        // Memory follows the bytes that arrived, not the header's word, as on every mechanism:
+        // a hostile writer announcing 64 MiB frames and writing one chunk each holds little.
+        a.bytes.reserve(std::min<std::size_t>(meta.frameBytes, ipcw::native::InitialFrameBytes));
     } else if (!a.active || meta.frameBytes != a.frameBytes || a.bytes.size() + meta.chunkBytes > a.frameBytes) {
         a = Assembly();
         ring.consume(meta, nullptr, m_waiter);

@@ -8,6 +8,7 @@
 #include "testframes.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QTest>
 
 #include <atomic>
@@ -156,6 +157,7 @@ private slots:
     void trySendWritesOnlyWhatNeedsNoWaiting();
     void senderTurnedAwayIsToldWhy();
     void recordsNoSenderWritesAreReported();
+    void announcedFrameHoldsOnlyWhatArrived();
 };
 
 void TestShmRing::recordsWrapAroundTheEnd()
@@ -665,6 +667,43 @@ void TestShmRing::recordsNoSenderWritesAreReported()
     const Event delivered = receiver.receive(5000);
     QCOMPARE(delivered.kind, Event::Kind::Frame);
     QCOMPARE(delivered.frame, frame);
+}
+
+// This process's address space in KiB (VmSize), or -1.
+qint64 virtualKiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n'))
+        if (line.startsWith("VmSize:"))
+            return line.mid(7).trimmed().split(' ').value(0).toLongLong();
+    return -1;
+}
+
+// A writer that announces 64 MiB frames and writes one chunk of each used to make the receiver
+// reserve the whole announced frame at once; now it holds what arrived, like every mechanism.
+void TestShmRing::announcedFrameHoldsOnlyWhatArrived()
+{
+    OneSender pair;
+    QCOMPARE(pair.connect(), std::string());
+    ShmRing data = pair.sender.dataRing();
+    const std::uint8_t payload[4] = {1, 2, 3, 4};
+    RecordMeta first = chunk(sizeof payload, std::uint32_t(pair.sender.slot()));
+    first.generation = pair.sender.generation();
+    first.flags = FirstChunk;
+    first.frameBytes = std::uint32_t(ShmSession::MaxFrameBytes);
+    const qint64 before = virtualKiB();
+    QVERIFY(before > 0);
+    std::string why;
+    // Each first chunk drops the unfinished frame before it: at most one is held at a time.
+    for (int frame = 0; frame < 3; ++frame) {
+        QCOMPARE(data.write(first, payload, pair.senderWaiter, {}, &why), ShmRing::Status::Ok);
+        const Event e = pair.receiver.receive(200);
+        QVERIFY2(e.kind == Event::Kind::Timeout, e.text.c_str());
+        const qint64 grown = virtualKiB() - before;
+        QVERIFY2(grown < 16 * 1024, qPrintable(QStringLiteral("address space grew by %1 KiB").arg(grown)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestShmRing)
