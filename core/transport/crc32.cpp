@@ -3,9 +3,11 @@
 // once on each side, so at millions of records per second zlib's table method was the largest
 // single cost of receiving (about 3.9 instructions per byte). On x86-64 processors with
 // carry-less multiplication (PCLMULQDQ, every one since 2010) the bulk is folded 64 bytes at a
-// time instead: the method of Intel's "Fast CRC Computation for Generic Polynomials Using
-// PCLMULQDQ Instruction" (Gopal et al., 2009), with the constants Chromium's zlib uses. The
-// head and tail shorter than a 16-byte block, and every other processor, go through zlib.
+// time instead, or 256 where VPCLMULQDQ and AVX-512 exist: the method of Intel's "Fast CRC
+// Computation for Generic Polynomials Using PCLMULQDQ Instruction" (Gopal et al., 2009), with
+// the constants Chromium's zlib uses (those for 256-byte steps are x^2080 and x^2016 modulo the
+// polynomial, bit-reflected, as zlib-ng's). The tail shorter than a 16-byte block, and every
+// other processor, go through zlib.
 #include "frameheader.h"
 
 #include <zlib.h>
@@ -44,18 +46,14 @@ IPCW_FOLD_TARGET inline __m128i fold(__m128i x, __m128i k, __m128i next)
     return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x11), _mm_clmulepi64_si128(x, k, 0x00)), next);
 }
 
-// Folds `size` bytes (a multiple of 16, at least 64) into the CRC. `crc` and the result are in
-// the inverted form the folding works with (~ of zlib's value).
-IPCW_FOLD_TARGET quint32 crc32Fold(const unsigned char *buf, size_t size, quint32 crc)
+// Folds the 64 bytes held in x1..x4 and the `size` bytes after them (a multiple of 16) into the
+// CRC, in the inverted form the folding works with (~ of zlib's value).
+IPCW_FOLD_TARGET quint32 crc32FoldRest(__m128i x1, __m128i x2, __m128i x3, __m128i x4, const unsigned char *buf, size_t size)
 {
-    alignas(16) static const quint64 k1k2[] = {0x0154442bd4, 0x01c6e41596};
-    alignas(16) static const quint64 k3k4[] = {0x01751997d0, 0x00ccaa009e};
+    alignas(16) static const quint64 k1k2[] = {0x0154442bd4, 0x01c6e41596}; // fold by 512 bits
+    alignas(16) static const quint64 k3k4[] = {0x01751997d0, 0x00ccaa009e}; // fold by 128 bits
     alignas(16) static const quint64 k5k0[] = {0x0163cd6124, 0x0000000000};
     alignas(16) static const quint64 poly[] = {0x01db710641, 0x01f7011641};
-    __m128i x1 = _mm_xor_si128(load(buf), _mm_cvtsi32_si128(int(crc)));
-    __m128i x2 = load(buf + 16), x3 = load(buf + 32), x4 = load(buf + 48);
-    buf += 64;
-    size -= 64;
     __m128i k = _mm_load_si128(reinterpret_cast<const __m128i *>(k1k2));
     for (; size >= 64; buf += 64, size -= 64) {
         x1 = fold(x1, k, load(buf));
@@ -85,11 +83,71 @@ IPCW_FOLD_TARGET quint32 crc32Fold(const unsigned char *buf, size_t size, quint3
     return quint32(_mm_extract_epi32(x1, 1));
 }
 
+// Folds `size` bytes (a multiple of 16, at least 64) into the CRC (inverted form, as above).
+IPCW_FOLD_TARGET quint32 crc32Fold(const unsigned char *buf, size_t size, quint32 crc)
+{
+    const __m128i x1 = _mm_xor_si128(load(buf), _mm_cvtsi32_si128(int(crc)));
+    return crc32FoldRest(x1, load(buf + 16), load(buf + 32), load(buf + 48), buf + 64, size - 64);
+}
+
 bool cpuCanFold()
 {
     static const bool can = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
     return can;
 }
+
+// The same folding four 512-bit registers at a time (256 bytes a step) with VPCLMULQDQ, where
+// the processor has it with AVX-512 (Intel since Ice Lake, AMD since Zen 4): sixteen 128-bit
+// chains instead of four keep the multiplier busy. On the test machine a 64 KiB frame takes
+// 1.25 µs instead of 8.3 (docs/benchmarks.md), and even 256 bytes go 3.6 times as fast. The
+// bulk ends with the four registers folded into one, whose four 128-bit lanes go on through the
+// code above.
+#define IPCW_WIDE_TARGET __attribute__((target("vpclmulqdq,avx512f,pclmul,sse4.1")))
+
+IPCW_WIDE_TARGET inline __m512i loadWide(const unsigned char *p)
+{
+    return _mm512_loadu_si512(p);
+}
+
+IPCW_WIDE_TARGET inline __m512i foldWide(__m512i x, __m512i k, __m512i next)
+{
+    // 0x96: the exclusive or of all three operands.
+    return _mm512_ternarylogic_epi32(_mm512_clmulepi64_epi128(x, k, 0x11), _mm512_clmulepi64_epi128(x, k, 0x00), next, 0x96);
+}
+
+// Folds `size` bytes (a multiple of 16, at least 256) into the CRC (inverted form, as above).
+IPCW_WIDE_TARGET quint32 crc32FoldWide(const unsigned char *buf, size_t size, quint32 crc)
+{
+    alignas(16) static const quint64 by2048[] = {0x011542778a, 0x01322d1430};
+    alignas(16) static const quint64 by512[] = {0x0154442bd4, 0x01c6e41596};
+    __m512i x1 = _mm512_xor_si512(loadWide(buf), _mm512_zextsi128_si512(_mm_cvtsi32_si128(int(crc))));
+    __m512i x2 = loadWide(buf + 64), x3 = loadWide(buf + 128), x4 = loadWide(buf + 192);
+    buf += 256;
+    size -= 256;
+    __m512i k = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i *>(by2048)));
+    for (; size >= 256; buf += 256, size -= 256) {
+        x1 = foldWide(x1, k, loadWide(buf));
+        x2 = foldWide(x2, k, loadWide(buf + 64));
+        x3 = foldWide(x3, k, loadWide(buf + 128));
+        x4 = foldWide(x4, k, loadWide(buf + 192));
+    }
+    k = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i *>(by512)));
+    x1 = foldWide(x1, k, x2);
+    x1 = foldWide(x1, k, x3);
+    x1 = foldWide(x1, k, x4);
+    return crc32FoldRest(_mm512_extracti32x4_epi32(x1, 0), _mm512_extracti32x4_epi32(x1, 1),
+                         _mm512_extracti32x4_epi32(x1, 2), _mm512_extracti32x4_epi32(x1, 3), buf, size);
+}
+
+bool cpuCanFoldWide()
+{
+    // __builtin_cpu_supports("avx512f") also checks that the system saves the 512-bit registers.
+    static const bool can = cpuCanFold() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq");
+    return can;
+}
+
+// The wide fold starts from four full registers.
+constexpr qsizetype WideFoldMinBytes = 256;
 
 #endif
 
@@ -102,7 +160,9 @@ quint32 crc32(const char *data, qsizetype size, quint32 previous)
 #if IPCW_CRC32_PCLMUL
     if (size >= 64 && cpuCanFold()) {
         const size_t bulk = size_t(size) & ~size_t(15);
-        const quint32 crc = ~crc32Fold(reinterpret_cast<const unsigned char *>(data), bulk, ~previous);
+        const auto *bytes = reinterpret_cast<const unsigned char *>(data);
+        const quint32 crc = ~(size >= WideFoldMinBytes && cpuCanFoldWide() ? crc32FoldWide(bytes, bulk, ~previous)
+                                                                           : crc32Fold(bytes, bulk, ~previous));
         return crc32Zlib(data + bulk, size - qsizetype(bulk), crc);
     }
 #endif
