@@ -35,6 +35,10 @@ quint32 crc32Zlib(const char *data, qsizetype size, quint32 crc)
 
 #define IPCW_FOLD_TARGET __attribute__((target("pclmul,sse4.1")))
 
+// The multipliers that fold a 128-bit lane forward by 512 bits: across the four lanes of the
+// 64-byte step, and across the four registers of the 256-byte one.
+alignas(16) const quint64 FoldBy512[] = {0x0154442bd4, 0x01c6e41596};
+
 IPCW_FOLD_TARGET inline __m128i load(const unsigned char *p)
 {
     return _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
@@ -50,11 +54,10 @@ IPCW_FOLD_TARGET inline __m128i fold(__m128i x, __m128i k, __m128i next)
 // CRC, in the inverted form the folding works with (~ of zlib's value).
 IPCW_FOLD_TARGET quint32 crc32FoldRest(__m128i x1, __m128i x2, __m128i x3, __m128i x4, const unsigned char *buf, size_t size)
 {
-    alignas(16) static const quint64 k1k2[] = {0x0154442bd4, 0x01c6e41596}; // fold by 512 bits
     alignas(16) static const quint64 k3k4[] = {0x01751997d0, 0x00ccaa009e}; // fold by 128 bits
     alignas(16) static const quint64 k5k0[] = {0x0163cd6124, 0x0000000000};
     alignas(16) static const quint64 poly[] = {0x01db710641, 0x01f7011641};
-    __m128i k = _mm_load_si128(reinterpret_cast<const __m128i *>(k1k2));
+    __m128i k = _mm_load_si128(reinterpret_cast<const __m128i *>(FoldBy512));
     for (; size >= 64; buf += 64, size -= 64) {
         x1 = fold(x1, k, load(buf));
         x2 = fold(x2, k, load(buf + 16));
@@ -119,7 +122,6 @@ IPCW_WIDE_TARGET inline __m512i foldWide(__m512i x, __m512i k, __m512i next)
 IPCW_WIDE_TARGET quint32 crc32FoldWide(const unsigned char *buf, size_t size, quint32 crc)
 {
     alignas(16) static const quint64 by2048[] = {0x011542778a, 0x01322d1430};
-    alignas(16) static const quint64 by512[] = {0x0154442bd4, 0x01c6e41596};
     __m512i x1 = _mm512_xor_si512(loadWide(buf), _mm512_zextsi128_si512(_mm_cvtsi32_si128(int(crc))));
     __m512i x2 = loadWide(buf + 64), x3 = loadWide(buf + 128), x4 = loadWide(buf + 192);
     buf += 256;
@@ -131,7 +133,7 @@ IPCW_WIDE_TARGET quint32 crc32FoldWide(const unsigned char *buf, size_t size, qu
         x3 = foldWide(x3, k, loadWide(buf + 128));
         x4 = foldWide(x4, k, loadWide(buf + 192));
     }
-    k = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i *>(by512)));
+    k = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i *>(FoldBy512)));
     x1 = foldWide(x1, k, x2);
     x1 = foldWide(x1, k, x3);
     x1 = foldWide(x1, k, x4);
