@@ -7,6 +7,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -49,7 +50,15 @@ std::string FileMappingChannelPosix::open(Role role, const std::string &address)
     m_address = address;
     m_objectName = ipcw::native::userScopedObjectName(name);
     m_session = std::make_unique<ShmSession>(m_waiter, address, receiveLimits());
-    return role == Role::Receiver ? openReceiver(name, capacity) : openSender();
+    if (std::string error = role == Role::Receiver ? openReceiver(name, capacity) : openSender(); !error.empty())
+        return error;
+    if (m_session->waitStrategy() == ipcw::native::shm::WaitStrategy::Spin) {
+        // Watchers need a descriptor; an eventfd nobody writes is one that stays quiet.
+        m_pollOnlyFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (m_pollOnlyFd < 0)
+            return failOpen("Cannot create an eventfd for the filemapping channel: " + errnoText() + ".");
+    }
+    return {};
 }
 
 std::string FileMappingChannelPosix::failOpen(const std::string &sentence)
@@ -235,5 +244,8 @@ void FileMappingChannelPosix::close()
         ::close(m_lockFd);
     }
     m_lockFd = -1;
+    if (m_pollOnlyFd >= 0)
+        ::close(m_pollOnlyFd);
+    m_pollOnlyFd = -1;
     m_waiter.reset();
 }

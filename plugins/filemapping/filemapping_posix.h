@@ -15,7 +15,12 @@
 // found while we hold the lock is a crashed receiver's and is replaced; a lock we cannot get
 // means a live receiver, whose segment is never touched. A receiver also sweeps away segments
 // that crashed receivers left under other names, and removes its own lock file when it closes.
-class FileMappingChannelPosix final : public ipcw::native::Channel
+//
+// With ?wait=spin the end is polled by its owner's event loop (Watchable: receive(0) again at
+// once while a peer may send) instead of spinning on a reader thread, so a record is taken on
+// the thread that handles it, without a wake-up in between. A futex is not pollable, so the
+// other ways to wait keep a reader thread that sleeps on it.
+class FileMappingChannelPosix final : public ipcw::native::Channel, public ipcw::native::Watchable
 {
 public:
     ~FileMappingChannelPosix() override;
@@ -26,6 +31,11 @@ public:
     ipcw::native::Event receive(int timeoutMs) override;
     void interrupt() override;
     void close() override;
+
+    // ?wait=spin: a descriptor that never becomes readable (the polling is nextDeadlineMs()'s);
+    // otherwise -1, and a reader thread waits in receive().
+    int readinessDescriptor() const override { return m_pollOnlyFd; }
+    int nextDeadlineMs() const override { return m_session ? m_session->nextPollMs() : -1; }
 
     // The shm_open name for an address ("" when the address is not valid).
     static std::string objectName(const std::string &address);
@@ -48,6 +58,7 @@ private:
     bool m_owner = false;
     int m_fd = -1;
     int m_lockFd = -1;
+    int m_pollOnlyFd = -1;
     void *m_base = nullptr;
     std::size_t m_bytes = 0;
 };

@@ -738,14 +738,19 @@ Event ShmSession::receive(int timeoutMs)
         if (timeoutMs >= 0) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
             if (left <= 0) {
+                // A caller that polls never waits, so it makes here the checks a wait that timed
+                // out would make, as often as such a wait would time out.
+                if (timeoutMs == 0 && pollCheckDue(status)) {
+                    if (checkQuietRing(ring, status, meta, &event))
+                        return event;
+                    continue;
+                }
                 event.kind = Event::Kind::Timeout;
                 return event;
             }
             waitMs = int(left);
         }
-        const bool watching = m_role == Role::Receiver
-                                  ? std::any_of(m_peers.begin(), m_peers.end(), [](const Peer &p) { return p.known; })
-                                  : !m_reportedGone;
+        const bool watching = mayBeSentTo();
         const int checkMs = status == ShmRing::Status::Pending ? PendingCheckMs : watching ? LivenessCheckMs : -1;
         if (checkMs >= 0 && (waitMs < 0 || checkMs < waitMs))
             waitMs = checkMs;
@@ -758,26 +763,58 @@ Event ShmSession::receive(int timeoutMs)
             continue;
         if (result != ShmWaiter::Wait::TimedOut)
             continue;
-        if (status == ShmRing::Status::Pending && ring.skipIfAbandoned(&meta, m_waiter) == ShmRing::Status::Abandoned) {
-            // Its writer died mid-record: whatever it had of that frame is gone.
-            if (m_role == Role::Receiver && meta.slot < MaxSenders && m_peers[meta.slot].generation == meta.generation) {
-                m_peers[meta.slot].assembly = Assembly();
-                m_peers[meta.slot].droppedUnfinished = true;
-            }
-            continue;
-        }
-        if (m_role == Role::Receiver) {
-            scanSenders(true);
-        } else if (!m_reportedGone) {
-            const std::string gone = receiverGone();
-            if (!gone.empty()) {
-                m_reportedGone = true;
-                event.kind = Event::Kind::PeerGone;
-                event.text = gone;
-                return event;
-            }
-        }
+        if (checkQuietRing(ring, status, meta, &event))
+            return event;
     }
+}
+
+bool ShmSession::mayBeSentTo() const
+{
+    if (m_role == Role::Receiver)
+        return std::any_of(m_peers.begin(), m_peers.end(), [](const Peer &p) { return p.known; });
+    return !m_reportedGone;
+}
+
+bool ShmSession::pollCheckDue(ShmRing::Status status)
+{
+    const auto now = std::chrono::steady_clock::now();
+    const auto every = std::chrono::milliseconds(status == ShmRing::Status::Pending ? PendingCheckMs : LivenessCheckMs);
+    if (now < m_lastPollCheck + every)
+        return false;
+    m_lastPollCheck = now;
+    return true;
+}
+
+bool ShmSession::checkQuietRing(ShmRing &ring, ShmRing::Status status, RecordMeta &meta, Event *event)
+{
+    if (status == ShmRing::Status::Pending && ring.skipIfAbandoned(&meta, m_waiter) == ShmRing::Status::Abandoned) {
+        // Its writer died mid-record: whatever it had of that frame is gone.
+        if (m_role == Role::Receiver && meta.slot < MaxSenders && m_peers[meta.slot].generation == meta.generation) {
+            m_peers[meta.slot].assembly = Assembly();
+            m_peers[meta.slot].droppedUnfinished = true;
+        }
+        return false;
+    }
+    if (m_role == Role::Receiver) {
+        scanSenders(true);
+        return false;
+    }
+    if (m_reportedGone)
+        return false;
+    const std::string gone = receiverGone();
+    if (gone.empty())
+        return false;
+    m_reportedGone = true;
+    event->kind = Event::Kind::PeerGone;
+    event->text = gone;
+    return true;
+}
+
+int ShmSession::nextPollMs() const
+{
+    if (m_role == Role::Sender && m_reportedGone)
+        return -1; // nothing more can come
+    return m_waitStrategy == WaitStrategy::Spin && mayBeSentTo() ? 0 : IdlePollMs;
 }
 
 void ShmSession::leave()

@@ -70,6 +70,8 @@ public:
     static constexpr std::uint64_t MaxFrameBytes = (64u << 20) + 40; // the wire format's largest frame
     static constexpr int LivenessCheckMs = 1000;
     static constexpr int PendingCheckMs = 100;
+    // How often a polled end with nothing to spin for looks for a first sender's Connect.
+    static constexpr int IdlePollMs = 100;
 
     enum class Existing { Live, Stale, Initializing };
     enum class Word { DataReady, DataSpace, ReplyReady, ReplySpace, Unknown };
@@ -100,7 +102,13 @@ public:
     // on the receiver (a reply ring has no other writer) a frame of several records too, if all
     // of them fit now.
     bool trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error);
+    // timeoutMs 0 polls: never waits, and makes the checks on peers a wait would make when it
+    // timed out (a dead peer, a record its writer abandoned) as often as such a wait times out.
     Event receive(int timeoutMs);
+    // For a caller that polls receive(0) instead of letting it wait: in how many milliseconds to
+    // poll next, -1 when nothing can come any more. With ?wait=spin, 0 while a peer may send.
+    int nextPollMs() const;
+    WaitStrategy waitStrategy() const { return m_waitStrategy; }
     // Sender: says goodbye and frees its slot. Receiver: marks the segment closed and wakes
     // every sender so they notice at once. Never waits.
     void leave();
@@ -162,12 +170,20 @@ private:
     void takeRecord(const RecordMeta &meta);
     void takeReply(ShmRing &ring, const RecordMeta &meta);
     void scanSenders(bool force);
+    // Receiver: some sender is connected. Sender: the receiver has not gone.
+    bool mayBeSentTo() const;
+    // receive(0): whether the checks of a quiet ring are due again.
+    bool pollCheckDue(ShmRing::Status status);
+    // After a wait that timed out: skips a record its writer abandoned, looks for dead senders
+    // (receiver) or a receiver that has gone (sender, then true with `event` to return).
+    bool checkQuietRing(ShmRing &ring, ShmRing::Status status, RecordMeta &meta, Event *event);
     void releaseDepartedSenders();
     void forgetPeer(std::uint32_t slot, const std::string &how);
 
     ShmWaiter &m_waiter;
     const std::string m_address;
     WaitStrategy m_waitStrategy = WaitStrategy::Block; // the address's ?wait=, for this end's reads
+    std::chrono::steady_clock::time_point m_lastPollCheck; // receive(0)'s last checks of a quiet ring
     Role m_role = Role::Receiver;
     std::uint8_t *m_base = nullptr;
     SegmentHeader *m_header = nullptr;

@@ -16,6 +16,7 @@
 #include <csignal>
 #include <map>
 #include <memory>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <thread>
@@ -170,6 +171,8 @@ private slots:
     void senderKilledMidWriteLeavesRingUsable();
     void senderKilledWhileFloodingLosesNoWholeFrame();
     void senderLearnsTheReceiverLeft();
+    void onlySpinningEndsArePolled();
+    void polledEndsNoticeDeadPeers();
 };
 
 void TestFileMapping::segmentIsPrivateAndRemovedOnClose()
@@ -525,6 +528,84 @@ void TestFileMapping::senderLearnsTheReceiverLeft()
     QVERIFY2(e.text.find("has gone away") != std::string::npos, e.text.c_str());
     sender.close();
     QCOMPARE(FileMappingChannelPosix().open(Role::Receiver, killedAddress), std::string()); // and it is replaced
+}
+
+// ?wait=spin ends are polled by their owner's event loop (Watchable) and spin there while a
+// peer may send; the other ways to wait keep a reader thread that sleeps on the futex.
+void TestFileMapping::onlySpinningEndsArePolled()
+{
+    for (const char *options : {"?wait=block", "?wait=spinblock"}) {
+        FileMappingChannelPosix receiver;
+        QCOMPARE(receiver.open(Role::Receiver, uniqueAddress("threaded", options)), std::string());
+        QCOMPARE(receiver.readinessDescriptor(), -1);
+    }
+    const std::string address = uniqueAddress("polled", "?wait=spin");
+    FileMappingChannelPosix receiver, sender;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    QVERIFY(receiver.readinessDescriptor() >= 0);
+    pollfd quiet{receiver.readinessDescriptor(), POLLIN, 0};
+    QCOMPARE(poll(&quiet, 1, 0), 0); // the polling is nextDeadlineMs()'s: the descriptor stays quiet
+    QCOMPARE(receiver.nextDeadlineMs(), ipcw::native::shm::ShmSession::IdlePollMs); // nobody to spin for
+
+    QCOMPARE(sender.open(Role::Sender, address), std::string());
+    QCOMPARE(sender.nextDeadlineMs(), 0);
+    QCOMPARE(receiver.receive(0).kind, Event::Kind::PeerConnected);
+    QCOMPARE(receiver.nextDeadlineMs(), 0);
+
+    receiver.close();
+    QCOMPARE(sender.receive(0).kind, Event::Kind::PeerGone);
+    QCOMPARE(sender.nextDeadlineMs(), -1); // nothing more can come
+}
+
+// receive(0) never waits, so it must make the checks a wait that timed out would: an end polled
+// by its event loop still learns that its peer was killed.
+void TestFileMapping::polledEndsNoticeDeadPeers()
+{
+    const auto pollUntil = [](FileMappingChannelPosix &channel, Event::Kind kind, Collector *collector) {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 5000) {
+            Event e = channel.receive(0);
+            if (e.kind == kind)
+                return e;
+            if (collector && !collector->take(e, false))
+                break;
+            if (e.kind == Event::Kind::Timeout)
+                usleep(1000);
+        }
+        return Event{};
+    };
+
+    // A sender killed in the middle of a record: the receiver skips it and reports the sender.
+    const std::string address = uniqueAddress("polled-killed", "?wait=spin");
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    auto hung = startHelper({"hang", QString::fromStdString(address)}, "reserved");
+    QVERIFY(hung);
+    Collector c(receiver);
+    QElapsedTimer clock;
+    clock.start();
+    while (c.frames < 3 && clock.elapsed() < 5000)
+        QVERIFY2(c.take(receiver.receive(0), false), c.failure.c_str());
+    QCOMPARE(c.frames, 3);
+    killHard(*hung);
+    Event e = pollUntil(receiver, Event::Kind::PeerGone, &c);
+    QVERIFY2(c.failure.empty(), c.failure.c_str());
+    QCOMPARE(e.kind, Event::Kind::PeerGone);
+    QVERIFY2(e.text.find("killed") != std::string::npos && e.text.find("unfinished frame") != std::string::npos, e.text.c_str());
+
+    // A receiver killed with SIGKILL: its polled sender hears within a couple of seconds.
+    const std::string killedAddress = uniqueAddress("polled-left", "?wait=spin");
+    auto helper = startHelper({"receive", QString::fromStdString(killedAddress)}, "listening");
+    QVERIFY(helper);
+    FileMappingChannelPosix sender;
+    QCOMPARE(sender.open(Role::Sender, killedAddress), std::string());
+    killHard(*helper);
+    clock.restart();
+    e = pollUntil(sender, Event::Kind::PeerGone, nullptr);
+    QCOMPARE(e.kind, Event::Kind::PeerGone);
+    QVERIFY(clock.elapsed() < 3000);
+    QVERIFY2(e.text.find("has gone away") != std::string::npos, e.text.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestFileMapping)
