@@ -9,6 +9,8 @@
 #include <QThread>
 #include <QTimer>
 
+#include <chrono>
+
 using ipcw::native::Event;
 
 namespace {
@@ -18,6 +20,10 @@ constexpr int DrainOnCloseMs = 500;
 // Events the event loop takes from a ready channel before it lets the rest of the program run:
 // enough for what one read of a busy pipe brings, few enough to keep the window responsive.
 constexpr int MaxEventsPerTurn = 64;
+// A channel that asks to be polled again at once (nextDeadlineMs() 0: a spinning shared-memory
+// end) is polled in place this long before the event loop gets its turn: one turn of the loop
+// costs more than the record it waits for.
+constexpr std::chrono::microseconds PollInPlace{20};
 } // namespace
 
 NativeChannelEndpoint::NativeChannelEndpoint(EndpointRole role, const QString &address,
@@ -137,10 +143,13 @@ void NativeChannelEndpoint::watchReadiness()
 
 void NativeChannelEndpoint::takeReadyEvents()
 {
-    for (int taken = 0; taken < MaxEventsPerTurn; ++taken) {
+    const auto pollUntil = std::chrono::steady_clock::now() + PollInPlace;
+    for (int taken = 0; taken < MaxEventsPerTurn;) {
         Event event = m_channel->receive(0);
         if (event.kind == Event::Kind::Timeout || event.kind == Event::Kind::Interrupted) {
             const int wait = m_watchable->nextDeadlineMs();
+            if (wait == 0 && event.kind == Event::Kind::Timeout && std::chrono::steady_clock::now() < pollUntil)
+                continue;
             if (wait >= 0)
                 m_deadline->start(wait);
             else
@@ -155,6 +164,7 @@ void NativeChannelEndpoint::takeReadyEvents()
                 event.peer, QString::fromStdString(event.text));
         if (!m_readiness)
             return; // the channel failed, or a slot closed this endpoint
+        ++taken;
     }
     // More may wait inside the channel, where the descriptor does not show it.
     m_deadline->start(0);

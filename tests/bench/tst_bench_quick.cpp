@@ -315,6 +315,16 @@ private slots:
             checkFigure(rows.value(floor).value(QStringLiteral("latency-1")), QStringLiteral("cpu/rt"), true);
             checkFigure(rows.value(floor).value(QStringLiteral("idle")), QStringLiteral("idle cpu"), true, true);
         }
+        // The filemapping transport waiting each way, each beside the floor that waits the same way
+        // (spin is polled by the owner's event loop: a round trip that never came back fails here).
+        if (std::any_of(found.cbegin(), found.cend(), [](const Transport &t) { return t.id == QLatin1String("filemapping") && t.usable; }))
+            for (const QString &wait : {QStringLiteral("spinblock"), QStringLiteral("spin")})
+                for (const QString &test : {QStringLiteral("latency-1"), QStringLiteral("latency-64k")}) {
+                    const QJsonObject row = rows.value(QStringLiteral("filemapping?wait=") + wait).value(test);
+                    QCOMPARE(row.value(QStringLiteral("floorId")).toString(), QStringLiteral("shm-") + wait);
+                    checkFigure(row, QStringLiteral("p50"), true);
+                    checkFigure(row, QStringLiteral("cpu/rt"), true);
+                }
         // ZeroMQ's own loop, measured beside the bare Unix socket it runs over.
         if (std::any_of(found.cbegin(), found.cend(), [](const Transport &t) { return t.id == QLatin1String("zeromq") && t.usable; }))
             for (const QString &test : {QStringLiteral("latency-1"), QStringLiteral("latency-64k")}) {

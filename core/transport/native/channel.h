@@ -104,7 +104,8 @@ public:
     virtual int readinessDescriptor() const = 0;
 
     // In how many milliseconds receive(0) must be called even if the descriptor stays quiet (a
-    // peer's time limit runs out), -1 if never.
+    // peer's time limit runs out), -1 if never. 0 asks to be polled again at once: a channel
+    // that spins (filemapping's ?wait=spin) is polled by the event loop for as long as it says 0.
     virtual int nextDeadlineMs() const = 0;
 };
 
