@@ -4,13 +4,15 @@
 #include "native/posixpaths.h"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 using ipcw::native::Event;
@@ -50,15 +52,83 @@ std::string FileMappingChannelPosix::open(Role role, const std::string &address)
     m_address = address;
     m_objectName = ipcw::native::userScopedObjectName(name);
     m_session = std::make_unique<ShmSession>(m_waiter, address, receiveLimits());
+    // Every end rings its peers' doorbells, whichever way it waits itself: from its very first
+    // record on (a sender's Connect wakes a receiver that sleeps until rung).
+    m_ringFd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (m_ringFd < 0)
+        return failOpen("Cannot create a socket for the filemapping channel's wake-ups: " + errnoText() + ".");
+    m_waiter.setRinger([this](const std::atomic<std::uint32_t> &word) { ringDoorbell(word); });
     if (std::string error = role == Role::Receiver ? openReceiver(name, capacity) : openSender(); !error.empty())
         return error;
-    if (m_session->waitStrategy() == ipcw::native::shm::WaitStrategy::Spin) {
-        // Watchers need a descriptor; an eventfd nobody writes is one that stays quiet.
-        m_pollOnlyFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (m_pollOnlyFd < 0)
-            return failOpen("Cannot create an eventfd for the filemapping channel: " + errnoText() + ".");
-    }
+    bindDoorbell(role);
     return {};
+}
+
+std::string FileMappingChannelPosix::doorbellName() const
+{
+    return m_objectName.substr(1) + "-bell";
+}
+
+std::string FileMappingChannelPosix::doorbellName(std::uint32_t slot, std::uint32_t generation) const
+{
+    return doorbellName() + "-" + std::to_string(slot) + "-" + std::to_string(generation);
+}
+
+namespace {
+// An abstract-namespace address: no file to leave behind, gone with its process. 0 when the
+// name does not fit (a long NAME): that reader has no doorbell and nobody rings one.
+socklen_t abstractAddress(const std::string &name, sockaddr_un *address)
+{
+    *address = sockaddr_un{};
+    address->sun_family = AF_UNIX;
+    if (name.size() > sizeof address->sun_path - 1)
+        return 0;
+    std::memcpy(address->sun_path + 1, name.data(), name.size());
+    return socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+}
+} // namespace
+
+void FileMappingChannelPosix::bindDoorbell(Role role)
+{
+    if (m_session->waitStrategy() == ipcw::native::shm::WaitStrategy::SpinThenBlock)
+        return;
+    const std::string name = role == Role::Receiver
+                                 ? doorbellName()
+                                 : doorbellName(std::uint32_t(m_session->slot()), m_session->generation());
+    sockaddr_un address;
+    const socklen_t length = abstractAddress(name, &address);
+    if (length == 0)
+        return;
+    m_bellFd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (m_bellFd >= 0 && bind(m_bellFd, reinterpret_cast<const sockaddr *>(&address), length) != 0) {
+        // Taken (by another user: abstract names have no owner): wait on the futex instead.
+        ::close(m_bellFd);
+        m_bellFd = -1;
+    }
+    m_session->setDoorbell(m_bellFd >= 0);
+}
+
+void FileMappingChannelPosix::ringDoorbell(const std::atomic<std::uint32_t> &word)
+{
+    std::uint32_t slot = 0;
+    std::string name;
+    switch (m_session->classify(&word, &slot)) {
+    case ShmSession::Word::DataReady:
+        name = doorbellName();
+        break;
+    case ShmSession::Word::ReplyReady:
+        name = doorbellName(slot, m_session->slotGeneration(slot));
+        break;
+    default:
+        return;
+    }
+    sockaddr_un address;
+    const socklen_t length = abstractAddress(name, &address);
+    if (length == 0)
+        return;
+    const char bell = 1;
+    // A full doorbell is one that rang already; a missing one belongs to a reader that left.
+    sendto(m_ringFd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<const sockaddr *>(&address), length);
 }
 
 std::string FileMappingChannelPosix::failOpen(const std::string &sentence)
@@ -215,6 +285,12 @@ Event FileMappingChannelPosix::receive(int timeoutMs)
         event.text = "The filemapping channel is not open.";
         return event;
     }
+    if (m_bellFd >= 0 && timeoutMs == 0) {
+        // Rings are only news that the ring changed: drop them, then read the ring itself.
+        char bells[64];
+        while (recv(m_bellFd, bells, sizeof bells, MSG_DONTWAIT) > 0) {
+        }
+    }
     return m_session->receive(timeoutMs);
 }
 
@@ -227,6 +303,7 @@ void FileMappingChannelPosix::close()
 {
     if (m_session && m_base)
         m_session->leave();
+    m_waiter.setRinger(nullptr);
     m_session.reset();
     // Unlink before letting go of the lock, so we never remove a successor's segment or file.
     if (m_owner)
@@ -244,8 +321,10 @@ void FileMappingChannelPosix::close()
         ::close(m_lockFd);
     }
     m_lockFd = -1;
-    if (m_pollOnlyFd >= 0)
-        ::close(m_pollOnlyFd);
-    m_pollOnlyFd = -1;
+    for (int *fd : {&m_bellFd, &m_ringFd}) {
+        if (*fd >= 0)
+            ::close(*fd);
+        *fd = -1;
+    }
     m_waiter.reset();
 }

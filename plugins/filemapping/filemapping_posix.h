@@ -16,10 +16,14 @@
 // means a live receiver, whose segment is never touched. A receiver also sweeps away segments
 // that crashed receivers left under other names, and removes its own lock file when it closes.
 //
-// With ?wait=spin the end is polled by its owner's event loop (Watchable: receive(0) again at
-// once while a peer may send) instead of spinning on a reader thread, so a record is taken on
-// the thread that handles it, without a wake-up in between. A futex is not pollable, so the
-// other ways to wait keep a reader thread that sleeps on it.
+// Doorbells: a futex cannot be watched by an event loop, so each end that waits with block or
+// spin binds a datagram socket in the abstract namespace (its doorbell) and is Watchable: the
+// owner's event loop watches the doorbell, and writers ring it (one byte) after a commit while
+// the ring says the reader watches it (ReaderOnDoorbell). A record is then taken on the thread
+// that handles it, with no reader thread to hand it over. With spin, the event loop polls
+// again at once while a peer may send (nextDeadlineMs() 0) and the doorbell only wakes a
+// receiver's first sender. spinblock, and an end whose doorbell name is taken, keep a reader
+// thread that sleeps on the futex (receive(-1)).
 class FileMappingChannelPosix final : public ipcw::native::Channel, public ipcw::native::Watchable
 {
 public:
@@ -32,10 +36,14 @@ public:
     void interrupt() override;
     void close() override;
 
-    // ?wait=spin: a descriptor that never becomes readable (the polling is nextDeadlineMs()'s);
-    // otherwise -1, and a reader thread waits in receive().
-    int readinessDescriptor() const override { return m_pollOnlyFd; }
+    // The doorbell, or -1 (spinblock, or no doorbell): then a reader thread waits in receive().
+    int readinessDescriptor() const override { return m_bellFd; }
     int nextDeadlineMs() const override { return m_session ? m_session->nextPollMs() : -1; }
+
+    // The abstract socket name ("\0" not included) of the doorbell of the data ring's reader
+    // (the receiver), or of the reader of `slot`'s reply ring while it holds `generation`.
+    std::string doorbellName() const;
+    std::string doorbellName(std::uint32_t slot, std::uint32_t generation) const;
 
     // The shm_open name for an address ("" when the address is not valid).
     static std::string objectName(const std::string &address);
@@ -49,6 +57,9 @@ private:
     std::string failOpen(const std::string &sentence);
     static int lockName(const std::string &path, bool *busy, std::string *error);
     static void removeStaleSegments(const std::string &dir, const std::string &ownName);
+    // This end's doorbell, where it waits with block or spin and the name fits and is free.
+    void bindDoorbell(ipcw::native::Role role);
+    void ringDoorbell(const std::atomic<std::uint32_t> &word);
 
     ipcw::native::shm::FutexWaiter m_waiter;
     std::unique_ptr<ipcw::native::shm::ShmSession> m_session;
@@ -58,7 +69,8 @@ private:
     bool m_owner = false;
     int m_fd = -1;
     int m_lockFd = -1;
-    int m_pollOnlyFd = -1;
+    int m_bellFd = -1; // our doorbell: readable once a writer rang it
+    int m_ringFd = -1; // an unbound datagram socket that rings the peers' doorbells
     void *m_base = nullptr;
     std::size_t m_bytes = 0;
 };

@@ -55,6 +55,12 @@ void FutexWaiter::wake(std::atomic<std::uint32_t> &word)
     futex(word, FUTEX_WAKE, INT_MAX, nullptr);
 }
 
+void FutexWaiter::ring(std::atomic<std::uint32_t> &word)
+{
+    if (m_ringer)
+        m_ringer(word);
+}
+
 void FutexWaiter::interrupt()
 {
     m_interrupted = true;

@@ -3,6 +3,7 @@
 
 #include "shmring.h"
 
+#include <functional>
 #include <mutex>
 
 namespace ipcw::native::shm {
@@ -16,6 +17,8 @@ class FutexWaiter final : public ShmWaiter
 public:
     Wait wait(std::atomic<std::uint32_t> &word, std::uint32_t expected, int timeoutMs) override;
     void wake(std::atomic<std::uint32_t> &word) override;
+    // Hands the ring to setRinger()'s function; nothing without one.
+    void ring(std::atomic<std::uint32_t> &word) override;
     bool isAlive(std::uint32_t pid) override;
     std::uint32_t selfPid() override;
     void yield() override;
@@ -24,8 +27,12 @@ public:
 
     void interrupt();
     void reset() { m_interrupted = false; }
+    // Who rings the doorbell of the reader of the ring whose dataSeq is `word` (the channel,
+    // which knows the names). Set while no thread uses this waiter.
+    void setRinger(std::function<void(const std::atomic<std::uint32_t> &word)> ringer) { m_ringer = std::move(ringer); }
 
 private:
+    std::function<void(const std::atomic<std::uint32_t> &)> m_ringer;
     static constexpr int MaxSleepers = 8;
     std::atomic<bool> m_interrupted{false};
     std::mutex m_mutex;

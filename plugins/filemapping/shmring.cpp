@@ -172,8 +172,31 @@ void ShmRing::commit(const Reservation &r, ShmWaiter &waiter)
     // commit or we see it waiting: no lost wake-up.
     headerAt(r.position)->state.store(Committed, std::memory_order_seq_cst);
     m_control->dataSeq.fetch_add(1, std::memory_order_seq_cst);
-    if (m_control->readerWaiting.load(std::memory_order_seq_cst))
+    wakeReader(waiter);
+}
+
+void ShmRing::wakeReader(ShmWaiter &waiter)
+{
+    const std::uint32_t waiting = m_control->readerWaiting.load(std::memory_order_seq_cst);
+    if (waiting == ReaderOnDoorbell)
+        waiter.ring(m_control->dataSeq);
+    else if (waiting != ReaderBusy)
         waiter.wake(m_control->dataSeq);
+}
+
+bool ShmRing::armDoorbell()
+{
+    // As in waitForData: announced first (seq_cst), then looked again, so a commit in between
+    // is either seen here or rings.
+    m_control->readerWaiting.store(ReaderOnDoorbell, std::memory_order_seq_cst);
+    RecordMeta meta;
+    const Status status = peek(&meta);
+    return status == Status::Empty || status == Status::Pending;
+}
+
+void ShmRing::disarmDoorbell()
+{
+    m_control->readerWaiting.store(ReaderBusy, std::memory_order_relaxed);
 }
 
 ShmRing::Status ShmRing::write(const RecordMeta &meta, const std::uint8_t *data, ShmWaiter &waiter,
@@ -289,14 +312,14 @@ ShmWaiter::Wait ShmRing::waitForData(ShmWaiter &waiter, int timeoutMs, WaitStrat
         if (spun != ShmWaiter::Wait::TimedOut || strategy == WaitStrategy::Spin)
             return spun;
     }
-    m_control->readerWaiting.store(1, std::memory_order_seq_cst);
+    m_control->readerWaiting.store(ReaderOnWord, std::memory_order_seq_cst);
     const std::uint32_t seen = m_control->dataSeq.load(std::memory_order_seq_cst);
     RecordMeta meta;
     ShmWaiter::Wait result = ShmWaiter::Wait::Changed;
     // Re-check after announcing ourselves: a commit that landed in between is not slept through.
     if (peek(&meta) != Status::Ok)
         result = waiter.wait(m_control->dataSeq, seen, timeoutMs);
-    m_control->readerWaiting.store(0, std::memory_order_relaxed);
+    m_control->readerWaiting.store(ReaderBusy, std::memory_order_relaxed);
     return result;
 }
 

@@ -56,6 +56,10 @@ public:
     virtual Wait wait(std::atomic<std::uint32_t> &word, std::uint32_t expected, int timeoutMs) = 0;
     // Wakes whoever sleeps on `word`, in any process.
     virtual void wake(std::atomic<std::uint32_t> &word) = 0;
+    // Rings the doorbell of the reader that watches for the ring whose dataSeq is `word` from
+    // an event loop instead of sleeping on it (readerWaiting == ReaderOnDoorbell). Platforms
+    // without doorbells (Windows) never have such readers.
+    virtual void ring(std::atomic<std::uint32_t> &word) { (void)word; }
     virtual bool isAlive(std::uint32_t pid) = 0;
     virtual std::uint32_t selfPid() = 0;
     virtual void yield() = 0;
@@ -70,12 +74,20 @@ struct alignas(64) RingControl
     std::atomic<std::uint64_t> head;            // bytes reserved since creation
     std::atomic<std::uint32_t> lock;            // pid of the writer reserving right now, 0 free
     std::atomic<std::uint32_t> dataSeq;         // bumped on every commit; the reader sleeps on it
-    std::atomic<std::uint32_t> readerWaiting;   // the reader is (about to be) asleep on dataSeq
+    std::atomic<std::uint32_t> readerWaiting;   // how the reader waits for a commit: ReaderWaiting
     alignas(64) std::atomic<std::uint64_t> tail; // bytes consumed since creation
     std::atomic<std::uint32_t> spaceSeq;        // bumped when bytes are freed while writers wait
     std::atomic<std::uint32_t> spaceWaiters;    // writers (about to be) asleep on spaceSeq
 };
 static_assert(sizeof(RingControl) == 128, "RingControl is part of the shared layout");
+
+// RingControl::readerWaiting: what a writer does after a commit. Any other nonzero value is
+// taken as ReaderOnWord.
+enum ReaderWaiting : std::uint32_t {
+    ReaderBusy = 0,       // nothing: the reader will look at the ring again by itself
+    ReaderOnWord = 1,     // the reader is (about to be) asleep on dataSeq: wake it (futex, event)
+    ReaderOnDoorbell = 2, // the reader watches its doorbell from an event loop: ring it (Linux)
+};
 
 // Refusal: the receiver's answer, in the reply ring, to a sender it turns away (--max-peers);
 // the payload is a sentence for that sender (UTF-8, at most RefusalTextBytes).
@@ -169,6 +181,14 @@ public:
     Status skipIfAbandoned(RecordMeta *meta, ShmWaiter &waiter);
     // Waits until a commit may have happened (or timeout/interrupt), as `strategy` says.
     ShmWaiter::Wait waitForData(ShmWaiter &waiter, int timeoutMs, WaitStrategy strategy = WaitStrategy::Block);
+    // For a reader that returns to its event loop instead of waiting: asks writers to ring its
+    // doorbell from now on. False if a record came in meanwhile (read it; the request stands
+    // until disarmDoorbell()).
+    bool armDoorbell();
+    void disarmDoorbell();
+    // After a commit, or when the ring's writer side goes away: wakes or rings the reader if
+    // it waits, as readerWaiting says.
+    void wakeReader(ShmWaiter &waiter);
     // Skips everything currently reserved (a new reader of a per-sender reply ring).
     void discardAll();
 

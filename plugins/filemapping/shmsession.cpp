@@ -692,6 +692,8 @@ Event ShmSession::receive(int timeoutMs)
     using Clock = std::chrono::steady_clock;
     const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(std::max(0, timeoutMs));
     ShmRing ring = m_role == Role::Receiver ? m_data : replyRing(std::uint32_t(m_slot));
+    if (m_doorbell)
+        ring.disarmDoorbell(); // while we read, writers need not ring
     for (;;) {
         Event event;
         int stallWaitMs = -1;
@@ -740,10 +742,18 @@ Event ShmSession::receive(int timeoutMs)
             if (left <= 0) {
                 // A caller that polls never waits, so it makes here the checks a wait that timed
                 // out would make, as often as such a wait would time out.
-                if (timeoutMs == 0 && pollCheckDue(status)) {
+                // A receiver that closed says so in the header (and rings): no need to wait
+                // for the next check.
+                const bool receiverClosed = m_role == Role::Sender && !m_reportedGone && m_header->closed.load();
+                if (timeoutMs == 0 && (receiverClosed || pollCheckDue(status))) {
                     if (checkQuietRing(ring, status, meta, &event))
                         return event;
                     continue;
+                }
+                if (timeoutMs == 0 && m_doorbell && (m_waitStrategy != WaitStrategy::Spin || !mayBeSentTo())
+                    && !ring.armDoorbell()) {
+                    ring.disarmDoorbell();
+                    continue; // a record came in while we armed it
                 }
                 event.kind = Event::Kind::Timeout;
                 return event;
@@ -814,7 +824,25 @@ int ShmSession::nextPollMs() const
 {
     if (m_role == Role::Sender && m_reportedGone)
         return -1; // nothing more can come
-    return m_waitStrategy == WaitStrategy::Spin && mayBeSentTo() ? 0 : IdlePollMs;
+    const bool peer = mayBeSentTo();
+    if (m_waitStrategy == WaitStrategy::Spin && peer)
+        return 0;
+    const auto earlier = [](int a, int b) { return a < 0 ? b : b < 0 ? a : std::min(a, b); };
+    int ms = peer ? LivenessCheckMs : -1;
+    RecordMeta meta;
+    const ShmRing ring = m_role == Role::Receiver ? m_data : replyRing(std::uint32_t(m_slot));
+    if (ring.peek(&meta) == ShmRing::Status::Pending)
+        ms = earlier(ms, PendingCheckMs); // its writer may have died: nobody would ring
+    if (m_role == Role::Receiver && m_stallCheckAt != std::chrono::steady_clock::time_point::max()) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(m_stallCheckAt - std::chrono::steady_clock::now());
+        ms = earlier(ms, int(std::max<long long>(1, left.count()))); // a partial frame's time runs out
+    }
+    return ms;
+}
+
+std::uint32_t ShmSession::slotGeneration(std::uint32_t slot) const
+{
+    return slot < MaxSenders && m_slots ? m_slots[slot].generation.load() : 0;
 }
 
 void ShmSession::leave()
@@ -829,6 +857,8 @@ void ShmSession::leave()
         for (std::uint32_t i = 0; i < MaxSenders; ++i) {
             m_slots[i].reply.dataSeq.fetch_add(1);
             m_waiter.wake(m_slots[i].reply.dataSeq);
+            if (m_slots[i].pid.load() != 0 && m_slots[i].reply.readerWaiting.load() == ReaderOnDoorbell)
+                m_waiter.ring(m_slots[i].reply.dataSeq);
         }
         return;
     }

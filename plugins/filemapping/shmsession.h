@@ -61,7 +61,7 @@ class ShmSession
 {
 public:
     static constexpr std::uint32_t Magic = 0x46435049; // "IPCF"
-    static constexpr std::uint32_t LayoutVersion = 1;
+    static constexpr std::uint32_t LayoutVersion = 2; // 2: readers may wait on a doorbell (ReaderOnDoorbell)
     static constexpr std::uint32_t MaxSenders = 32;
     static constexpr std::uint64_t DefaultDataCapacity = 8u << 20;
     static constexpr std::uint64_t MinDataCapacity = 64u << 10;
@@ -70,8 +70,6 @@ public:
     static constexpr std::uint64_t MaxFrameBytes = (64u << 20) + 40; // the wire format's largest frame
     static constexpr int LivenessCheckMs = 1000;
     static constexpr int PendingCheckMs = 100;
-    // How often a polled end with nothing to spin for looks for a first sender's Connect.
-    static constexpr int IdlePollMs = 100;
 
     enum class Existing { Live, Stale, Initializing };
     enum class Word { DataReady, DataSpace, ReplyReady, ReplySpace, Unknown };
@@ -105,10 +103,17 @@ public:
     // timeoutMs 0 polls: never waits, and makes the checks on peers a wait would make when it
     // timed out (a dead peer, a record its writer abandoned) as often as such a wait times out.
     Event receive(int timeoutMs);
-    // For a caller that polls receive(0) instead of letting it wait: in how many milliseconds to
-    // poll next, -1 when nothing can come any more. With ?wait=spin, 0 while a peer may send.
+    // A caller that polls receive(0) from an event loop, watching a doorbell that writers ring
+    // (ShmWaiter::ring) while receive(0) has nothing: receive(0) arms it before it says Timeout.
+    // With ?wait=spin it is armed only while no peer may send (there is nothing to spin for).
+    void setDoorbell(bool watched) { m_doorbell = watched; }
+    // For that caller: in how many milliseconds receive(0) must run even if the doorbell stays
+    // quiet (a peer's liveness, a pending record, a partial frame's time limit), -1 if never.
+    // With ?wait=spin, 0 while a peer may send.
     int nextPollMs() const;
     WaitStrategy waitStrategy() const { return m_waitStrategy; }
+    // The generation a sender slot holds now.
+    std::uint32_t slotGeneration(std::uint32_t slot) const;
     // Sender: says goodbye and frees its slot. Receiver: marks the segment closed and wakes
     // every sender so they notice at once. Never waits.
     void leave();
@@ -183,6 +188,7 @@ private:
     ShmWaiter &m_waiter;
     const std::string m_address;
     WaitStrategy m_waitStrategy = WaitStrategy::Block; // the address's ?wait=, for this end's reads
+    bool m_doorbell = false; // setDoorbell()
     std::chrono::steady_clock::time_point m_lastPollCheck; // receive(0)'s last checks of a quiet ring
     Role m_role = Role::Receiver;
     std::uint8_t *m_base = nullptr;

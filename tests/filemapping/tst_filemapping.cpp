@@ -16,9 +16,13 @@
 #include <csignal>
 #include <map>
 #include <memory>
+#include <cstddef>
+#include <cstring>
 #include <poll.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <thread>
 #include <unistd.h>
 
@@ -171,7 +175,10 @@ private slots:
     void senderKilledMidWriteLeavesRingUsable();
     void senderKilledWhileFloodingLosesNoWholeFrame();
     void senderLearnsTheReceiverLeft();
-    void onlySpinningEndsArePolled();
+    void waitingEndsWatchADoorbell_data();
+    void waitingEndsWatchADoorbell();
+    void doorbellCarriesFramesFromAnotherProcess();
+    void takenOrLongDoorbellNamesFallBackToTheFutex();
     void polledEndsNoticeDeadPeers();
 };
 
@@ -530,31 +537,124 @@ void TestFileMapping::senderLearnsTheReceiverLeft()
     QCOMPARE(FileMappingChannelPosix().open(Role::Receiver, killedAddress), std::string()); // and it is replaced
 }
 
-// ?wait=spin ends are polled by their owner's event loop (Watchable) and spin there while a
-// peer may send; the other ways to wait keep a reader thread that sleeps on the futex.
-void TestFileMapping::onlySpinningEndsArePolled()
+// block and spin ends are watched by their owner's event loop through a doorbell that writers
+// ring while the end has nothing to read (spin: only while no peer may send, else it is polled
+// at once again); spinblock keeps a reader thread that sleeps on the futex.
+void TestFileMapping::waitingEndsWatchADoorbell_data()
 {
-    for (const char *options : {"?wait=block", "?wait=spinblock"}) {
-        FileMappingChannelPosix receiver;
-        QCOMPARE(receiver.open(Role::Receiver, uniqueAddress("threaded", options)), std::string());
-        QCOMPARE(receiver.readinessDescriptor(), -1);
+    QTest::addColumn<QByteArray>("options");
+    QTest::newRow("block") << QByteArray("?wait=block");
+    QTest::newRow("spin") << QByteArray("?wait=spin");
+}
+
+void TestFileMapping::waitingEndsWatchADoorbell()
+{
+    QFETCH(QByteArray, options);
+    const bool spin = options.endsWith("spin");
+    const auto rings = [](const FileMappingChannelPosix &channel, int timeoutMs) {
+        pollfd bell{channel.readinessDescriptor(), POLLIN, 0};
+        return poll(&bell, 1, timeoutMs) == 1;
+    };
+    {
+        FileMappingChannelPosix threaded;
+        QCOMPARE(threaded.open(Role::Receiver, uniqueAddress("threaded", "?wait=spinblock")), std::string());
+        QCOMPARE(threaded.readinessDescriptor(), -1);
     }
-    const std::string address = uniqueAddress("polled", "?wait=spin");
+    const std::string address = uniqueAddress("bell", options.constData());
     FileMappingChannelPosix receiver, sender;
     QCOMPARE(receiver.open(Role::Receiver, address), std::string());
     QVERIFY(receiver.readinessDescriptor() >= 0);
-    pollfd quiet{receiver.readinessDescriptor(), POLLIN, 0};
-    QCOMPARE(poll(&quiet, 1, 0), 0); // the polling is nextDeadlineMs()'s: the descriptor stays quiet
-    QCOMPARE(receiver.nextDeadlineMs(), ipcw::native::shm::ShmSession::IdlePollMs); // nobody to spin for
+    QCOMPARE(receiver.receive(0).kind, Event::Kind::Timeout);
+    QCOMPARE(receiver.nextDeadlineMs(), -1); // nobody to check on: it sleeps until rung
+    QVERIFY(!rings(receiver, 0));
 
     QCOMPARE(sender.open(Role::Sender, address), std::string());
-    QCOMPARE(sender.nextDeadlineMs(), 0);
+    QVERIFY(rings(receiver, 2000)); // the sender's Connect rang
     QCOMPARE(receiver.receive(0).kind, Event::Kind::PeerConnected);
-    QCOMPARE(receiver.nextDeadlineMs(), 0);
+    QCOMPARE(receiver.receive(0).kind, Event::Kind::Timeout);
+    QCOMPARE(receiver.nextDeadlineMs(), spin ? 0 : ipcw::native::shm::ShmSession::LivenessCheckMs);
 
+    const std::vector<std::uint8_t> frame = TestFrames::make(5, 0, 300);
+    QCOMPARE(sender.send(frame.data(), frame.size(), 0), std::string());
+    if (!spin)
+        QVERIFY(rings(receiver, 2000));
+    Event e = receiver.receive(0);
+    QCOMPARE(e.kind, Event::Kind::Frame);
+    QCOMPARE(e.frame, frame);
+
+    // Replies ring the sender's own doorbell.
+    QCOMPARE(sender.receive(0).kind, Event::Kind::Timeout);
+    QVERIFY(!rings(sender, 0));
+    QCOMPARE(receiver.send(frame.data(), 40, e.peer), std::string());
+    if (!spin)
+        QVERIFY(rings(sender, 2000));
+    QCOMPARE(sender.receive(0).kind, Event::Kind::Frame);
+
+    QCOMPARE(sender.receive(0).kind, Event::Kind::Timeout);
     receiver.close();
+    if (!spin)
+        QVERIFY(rings(sender, 2000));
     QCOMPARE(sender.receive(0).kind, Event::Kind::PeerGone);
     QCOMPARE(sender.nextDeadlineMs(), -1); // nothing more can come
+}
+
+// A receiver that only reads when its doorbell rings gets every frame another process sends,
+// promptly: 300 frames with a reply each, where a missed ring costs a second.
+void TestFileMapping::doorbellCarriesFramesFromAnotherProcess()
+{
+    const std::string address = uniqueAddress("bell-helper");
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    constexpr int Frames = 300;
+    std::unique_ptr<QProcess> helper = startHelper({"send", QString::fromStdString(address), QString::number(Frames), "300000", "8"});
+    QVERIFY(helper);
+    Collector c(receiver);
+    QElapsedTimer clock;
+    clock.start();
+    while (c.frames < Frames && clock.elapsed() < 20000) {
+        const Event e = receiver.receive(0);
+        if (e.kind == Event::Kind::Timeout) {
+            pollfd bell{receiver.readinessDescriptor(), POLLIN, 0};
+            poll(&bell, 1, receiver.nextDeadlineMs());
+            continue;
+        }
+        QVERIFY2(c.take(e, true), c.failure.c_str());
+    }
+    QCOMPARE(c.frames, Frames);
+    QVERIFY2(clock.elapsed() < 10000, qPrintable(QStringLiteral("%1 ms for %2 frames").arg(clock.elapsed()).arg(Frames)));
+    QVERIFY(finishedCleanly(*helper)); // it got all its replies
+}
+
+// Abstract socket names have no owner: a doorbell name another process holds, or one too long
+// for sun_path, leaves that end on a reader thread and the futex, and frames still flow.
+void TestFileMapping::takenOrLongDoorbellNamesFallBackToTheFutex()
+{
+    const std::string address = uniqueAddress("taken");
+    const std::string bellName = ipcw::native::userScopedObjectName(address).substr(1) + "-bell";
+    const int squatter = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un taken{};
+    taken.sun_family = AF_UNIX;
+    std::memcpy(taken.sun_path + 1, bellName.data(), bellName.size());
+    QCOMPARE(bind(squatter, reinterpret_cast<const sockaddr *>(&taken),
+                  socklen_t(offsetof(sockaddr_un, sun_path) + 1 + bellName.size())),
+             0);
+    FileMappingChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    QCOMPARE(receiver.readinessDescriptor(), -1);
+    std::unique_ptr<QProcess> helper = startHelper({"send", QString::fromStdString(address), "20", "5000", "4"});
+    QVERIFY(helper);
+    Collector c(receiver);
+    QElapsedTimer clock;
+    clock.start();
+    while (c.frames < 20 && clock.elapsed() < 20000)
+        QVERIFY2(c.take(receiver.receive(1000), true), c.failure.c_str());
+    QCOMPARE(c.frames, 20);
+    QVERIFY(finishedCleanly(*helper));
+    ::close(squatter);
+
+    FileMappingChannelPosix longName;
+    QCOMPARE(longName.open(Role::Receiver, std::string(100, 'n')), std::string());
+    QCOMPARE(longName.readinessDescriptor(), -1);
 }
 
 // receive(0) never waits, so it must make the checks a wait that timed out would: an end polled
