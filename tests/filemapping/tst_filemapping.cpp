@@ -112,6 +112,29 @@ long threadCpuTicks(long tid)
     return fields.size() > 12 ? fields[11].toLong() + fields[12].toLong() : -1;
 }
 
+// The next event within timeoutMs (Timeout if none) the way the program gets it: waiting in
+// receive() on a reader thread, or `polled` as its event loop does, receive(0) between waits
+// for the doorbell (or a moment, without one) as long as nextDeadlineMs() allows.
+Event nextEvent(FileMappingChannelPosix &channel, bool polled, int timeoutMs)
+{
+    if (!polled)
+        return channel.receive(timeoutMs);
+    QElapsedTimer clock;
+    clock.start();
+    for (;;) {
+        Event e = channel.receive(0);
+        const int left = timeoutMs - int(clock.elapsed());
+        if (e.kind != Event::Kind::Timeout || left <= 0)
+            return e;
+        const int deadline = channel.nextDeadlineMs();
+        pollfd bell{channel.readinessDescriptor(), POLLIN, 0};
+        if (bell.fd < 0)
+            usleep(1000);
+        else
+            poll(&bell, 1, deadline < 0 ? left : std::min(deadline, left));
+    }
+}
+
 // Reads frames from several senders, checks each, and answers each with a small frame
 // carrying its tag; returns false at the first torn or out-of-order frame.
 struct Collector
@@ -172,14 +195,15 @@ private slots:
     void everyWaitCarriesFramesBothWays_data();
     void everyWaitCarriesFramesBothWays();
     void severalSenderProcessesAtOnce();
+    void senderKilledMidWriteLeavesRingUsable_data();
     void senderKilledMidWriteLeavesRingUsable();
     void senderKilledWhileFloodingLosesNoWholeFrame();
+    void senderLearnsTheReceiverLeft_data();
     void senderLearnsTheReceiverLeft();
     void waitingEndsWatchADoorbell_data();
     void waitingEndsWatchADoorbell();
     void doorbellCarriesFramesFromAnotherProcess();
     void takenOrLongDoorbellNamesFallBackToTheFutex();
-    void polledEndsNoticeDeadPeers();
 };
 
 void TestFileMapping::segmentIsPrivateAndRemovedOnClose()
@@ -439,8 +463,18 @@ void TestFileMapping::severalSenderProcessesAtOnce()
         QVERIFY(finishedCleanly(*helper)); // each got exactly its own replies
 }
 
+// Waiting or polled (receive(0) makes the checks a wait that timed out would), an end learns
+// that its peer was killed.
+void TestFileMapping::senderKilledMidWriteLeavesRingUsable_data()
+{
+    QTest::addColumn<bool>("polled");
+    QTest::newRow("waiting") << false;
+    QTest::newRow("polled") << true;
+}
+
 void TestFileMapping::senderKilledMidWriteLeavesRingUsable()
 {
+    QFETCH(bool, polled);
     const std::string address = uniqueAddress("killed");
     FileMappingChannelPosix receiver;
     QCOMPARE(receiver.open(Role::Receiver, address), std::string());
@@ -450,15 +484,15 @@ void TestFileMapping::senderKilledMidWriteLeavesRingUsable()
     QElapsedTimer clock;
     clock.start();
     while (c.frames < 3 && clock.elapsed() < 5000)
-        QVERIFY2(c.take(receiver.receive(200), false), c.failure.c_str());
+        QVERIFY2(c.take(nextEvent(receiver, polled, 200), false), c.failure.c_str());
     QCOMPARE(c.frames, 3);
-    QCOMPARE(receiver.receive(300).kind, Event::Kind::Timeout); // the half-written frame is not read
+    QCOMPARE(nextEvent(receiver, polled, 300).kind, Event::Kind::Timeout); // the half-written frame is not read
     killHard(*hung);
 
     Event e;
     clock.restart();
     do
-        e = receiver.receive(500);
+        e = nextEvent(receiver, polled, 500);
     while (e.kind == Event::Kind::Timeout && clock.elapsed() < 5000);
     QCOMPARE(e.kind, Event::Kind::PeerGone);
     QVERIFY2(e.text.find("killed") != std::string::npos && e.text.find("unfinished frame") != std::string::npos, e.text.c_str());
@@ -467,7 +501,7 @@ void TestFileMapping::senderKilledMidWriteLeavesRingUsable()
     QVERIFY(next);
     clock.restart();
     while (c.frames < 13 && clock.elapsed() < 20000)
-        QVERIFY2(c.take(receiver.receive(1000), true), c.failure.c_str());
+        QVERIFY2(c.take(nextEvent(receiver, polled, 1000), true), c.failure.c_str());
     QCOMPARE(c.nextIndex[77], 3u);
     QCOMPARE(c.nextIndex[2], 10u);
     QVERIFY(finishedCleanly(*next));
@@ -505,15 +539,21 @@ void TestFileMapping::senderKilledWhileFloodingLosesNoWholeFrame()
     QVERIFY(finishedCleanly(*next));
 }
 
+void TestFileMapping::senderLearnsTheReceiverLeft_data()
+{
+    senderKilledMidWriteLeavesRingUsable_data();
+}
+
 void TestFileMapping::senderLearnsTheReceiverLeft()
 {
+    QFETCH(bool, polled);
     // A receiver that closes cleanly: its senders hear at once.
     const std::string address = uniqueAddress("left");
     FileMappingChannelPosix receiver, sender;
     QCOMPARE(receiver.open(Role::Receiver, address), std::string());
     QCOMPARE(sender.open(Role::Sender, address), std::string());
     Event e;
-    std::thread reader([&] { e = sender.receive(-1); });
+    std::thread reader([&] { e = nextEvent(sender, polled, 5000); });
     QTest::qWait(100);
     receiver.close();
     reader.join();
@@ -529,7 +569,7 @@ void TestFileMapping::senderLearnsTheReceiverLeft()
     killHard(*helper);
     QElapsedTimer clock;
     clock.start();
-    e = sender.receive(5000);
+    e = nextEvent(sender, polled, 5000);
     QCOMPARE(e.kind, Event::Kind::PeerGone);
     QVERIFY(clock.elapsed() < 3000);
     QVERIFY2(e.text.find("has gone away") != std::string::npos, e.text.c_str());
@@ -655,57 +695,6 @@ void TestFileMapping::takenOrLongDoorbellNamesFallBackToTheFutex()
     FileMappingChannelPosix longName;
     QCOMPARE(longName.open(Role::Receiver, std::string(100, 'n')), std::string());
     QCOMPARE(longName.readinessDescriptor(), -1);
-}
-
-// receive(0) never waits, so it must make the checks a wait that timed out would: an end polled
-// by its event loop still learns that its peer was killed.
-void TestFileMapping::polledEndsNoticeDeadPeers()
-{
-    const auto pollUntil = [](FileMappingChannelPosix &channel, Event::Kind kind, Collector *collector) {
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < 5000) {
-            Event e = channel.receive(0);
-            if (e.kind == kind)
-                return e;
-            if (collector && !collector->take(e, false))
-                break;
-            if (e.kind == Event::Kind::Timeout)
-                usleep(1000);
-        }
-        return Event{};
-    };
-
-    // A sender killed in the middle of a record: the receiver skips it and reports the sender.
-    const std::string address = uniqueAddress("polled-killed", "?wait=spin");
-    FileMappingChannelPosix receiver;
-    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
-    auto hung = startHelper({"hang", QString::fromStdString(address)}, "reserved");
-    QVERIFY(hung);
-    Collector c(receiver);
-    QElapsedTimer clock;
-    clock.start();
-    while (c.frames < 3 && clock.elapsed() < 5000)
-        QVERIFY2(c.take(receiver.receive(0), false), c.failure.c_str());
-    QCOMPARE(c.frames, 3);
-    killHard(*hung);
-    Event e = pollUntil(receiver, Event::Kind::PeerGone, &c);
-    QVERIFY2(c.failure.empty(), c.failure.c_str());
-    QCOMPARE(e.kind, Event::Kind::PeerGone);
-    QVERIFY2(e.text.find("killed") != std::string::npos && e.text.find("unfinished frame") != std::string::npos, e.text.c_str());
-
-    // A receiver killed with SIGKILL: its polled sender hears within a couple of seconds.
-    const std::string killedAddress = uniqueAddress("polled-left", "?wait=spin");
-    auto helper = startHelper({"receive", QString::fromStdString(killedAddress)}, "listening");
-    QVERIFY(helper);
-    FileMappingChannelPosix sender;
-    QCOMPARE(sender.open(Role::Sender, killedAddress), std::string());
-    killHard(*helper);
-    clock.restart();
-    e = pollUntil(sender, Event::Kind::PeerGone, nullptr);
-    QCOMPARE(e.kind, Event::Kind::PeerGone);
-    QVERIFY(clock.elapsed() < 3000);
-    QVERIFY2(e.text.find("has gone away") != std::string::npos, e.text.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestFileMapping)
