@@ -2,6 +2,8 @@
 // The other process of tst_filemapping, in plain C++ on the POSIX backend:
 //   send ADDRESS COUNT LARGEST TAG  sends COUNT test frames, then checks that COUNT replies came
 //                                   back and all carry TAG (replies are routed to their sender)
+//   pingpong ADDRESS COUNT LARGEST TAG  the same in lock step: each frame only once the reply
+//                                   to the one before came back
 //   flood ADDRESS LARGEST TAG       sends test frames until killed
 //   hang ADDRESS                    sends 3 frames, then reserves a record, half fills it and
 //                                   sleeps: a sender killed mid-write
@@ -74,6 +76,26 @@ int send(const std::string &address, std::uint32_t count, std::size_t largest, s
     return 0;
 }
 
+int pingPong(const std::string &address, std::uint32_t count, std::size_t largest, std::uint32_t tag)
+{
+    FileMappingChannelPosix channel;
+    if (std::string error = channel.open(Role::Sender, address); !error.empty())
+        return fail(error);
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const std::vector<std::uint8_t> frame = TestFrames::make(tag, i, TestFrames::sizeFor(i, largest));
+        if (std::string error = channel.send(frame.data(), frame.size(), 0); !error.empty())
+            return fail(error);
+        const Event e = channel.receive(5000);
+        std::uint32_t replyTag = 0, index = 0;
+        if (e.kind != Event::Kind::Frame)
+            return fail("no reply to frame " + std::to_string(i) + " within 5 s. " + e.text);
+        if (!TestFrames::check(e.frame.data(), e.frame.size(), &replyTag, &index) || replyTag != tag || index != i)
+            return fail("the reply to frame " + std::to_string(i) + " is not its own");
+    }
+    channel.close();
+    return 0;
+}
+
 int flood(const std::string &address, std::size_t largest, std::uint32_t tag)
 {
     FileMappingChannelPosix channel;
@@ -134,11 +156,13 @@ int main(int argc, char **argv)
     const std::string mode = argc > 2 ? argv[1] : "";
     if (mode == "send" && argc == 6)
         return send(argv[2], std::uint32_t(std::atoi(argv[3])), std::size_t(std::atol(argv[4])), std::uint32_t(std::atoi(argv[5])));
+    if (mode == "pingpong" && argc == 6)
+        return pingPong(argv[2], std::uint32_t(std::atoi(argv[3])), std::size_t(std::atol(argv[4])), std::uint32_t(std::atoi(argv[5])));
     if (mode == "flood" && argc == 5)
         return flood(argv[2], std::size_t(std::atol(argv[3])), std::uint32_t(std::atoi(argv[4])));
     if (mode == "hang" && argc == 3)
         return hang(argv[2]);
     if (mode == "receive" && argc == 3)
         return receive(argv[2]);
-    return fail("usage: ipcw_filemapping_helper send|flood|hang|receive ADDRESS ...");
+    return fail("usage: ipcw_filemapping_helper send|pingpong|flood|hang|receive ADDRESS ...");
 }
