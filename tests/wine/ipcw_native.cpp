@@ -545,6 +545,7 @@ struct FloodThread
     HWND receiver = nullptr;
     long accepted = 0;
     long refused = 0;
+    long failed = 0; // SendMessageTimeout gave up (Wine judged the slow receiver hung): maybe never handled
 };
 
 DWORD WINAPI floodThread(void *argument)
@@ -555,7 +556,7 @@ DWORD WINAPI floodThread(void *argument)
     sendCopyData(state->receiver, window, CdHello, nullptr, 0);
     for (int i = 0; i < 8; ++i) {
         const std::string verdict = sendCopyData(state->receiver, window, CdWhole, zeros.data(), zeros.size());
-        ++(verdict == "accepted" ? state->accepted : state->refused);
+        ++(verdict == "accepted" ? state->accepted : verdict == "failed" ? state->failed : state->refused);
     }
     sendCopyData(state->receiver, window, CdBye, nullptr, 0);
     DestroyWindow(window);
@@ -608,11 +609,13 @@ int hostileCopyData(const Options &options, const std::string &attack)
         }
         long accepted = 0;
         long refused = 0;
+        long failed = 0;
         for (const FloodThread &state : states) {
             accepted += state.accepted;
             refused += state.refused;
+            failed += state.failed;
         }
-        std::printf("whole accepted: %ld\nwhole refused: %ld\n", accepted, refused);
+        std::printf("whole accepted: %ld\nwhole refused: %ld\nwhole failed: %ld\n", accepted, refused, failed);
     }
     std::fflush(stdout);
     Sleep(DWORD(options.holdMs));

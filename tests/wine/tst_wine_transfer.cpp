@@ -673,12 +673,19 @@ void WineTransferTest::copyDataHostile()
         QVERIFY2(why.isEmpty(), qPrintable(why));
         const int accepted = fact(flood, QStringLiteral("whole accepted")).toInt();
         const int refused = fact(flood, QStringLiteral("whole refused")).toInt();
-        QCOMPARE(accepted + refused, 6 * 8);
+        // A send that Wine gave up on (it judged the slow receiver hung, on a loaded machine)
+        // may or may not have been handled after all: each such frame counts on either side.
+        const int failed = fact(flood, QStringLiteral("whole failed")).toInt();
+        QCOMPARE(accepted + refused + failed, 6 * 8);
         QVERIFY2(refused > 0, "No whole frame of the flood was refused.");
-        QCOMPARE(fact(output, QStringLiteral("foreign frames")), QString::number(accepted));
-        QCOMPARE(fact(output, QStringLiteral("refusals")), QString::number(refused));
+        const int taken = fact(output, QStringLiteral("foreign frames")).toInt();
+        const int counted = fact(output, QStringLiteral("refusals")).toInt();
+        QVERIFY2(taken >= accepted && counted >= refused && taken + counted <= accepted + refused + failed,
+                 qPrintable(QStringLiteral("The flood saw %1 frames taken, %2 refused and %3 failed; the receiver took %4 "
+                                           "and counted %5 refusals.")
+                                .arg(accepted).arg(refused).arg(failed).arg(taken).arg(counted)));
         const QStringList refusals = linesStarting(output, QStringLiteral("refused: The copydata sender with window "));
-        QCOMPARE(refusals.size(), refused);
+        QCOMPARE(refusals.size(), counted);
         QVERIFY2(refusals[0].contains(QLatin1String("sent a frame of 524288 bytes when unfinished frames held"))
                      && refusals[0].contains(QLatin1String("(--max-pending-mib), frames not yet taken included: it was "
                                                            "dropped, the sender stays.")),
