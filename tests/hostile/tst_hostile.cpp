@@ -559,7 +559,10 @@ void TestHostile::largestLegalFrameHoldsUpNoOtherPeer()
     qInfo("%s: the big frame was acknowledged %lld ms after it was sent; another peer's pings were answered %lld times "
           "meanwhile, %lld of them in the second half",
           qPrintable(transport), ackedAtMs, qint64(pongsAtMs.size()), qint64(secondHalf));
-    QVERIFY2(secondHalf >= 1, "no ping was answered while the big frame was being checked");
+    // A frame acknowledged this quickly held nobody up for longer than that, and its check is
+    // too short to be sure a ping lands inside it (seen: 50 ms, one pong, in the first half).
+    constexpr qint64 TooQuickToProbeMs = 250;
+    QVERIFY2(secondHalf >= 1 || ackedAtMs < TooQuickToProbeMs, "no ping was answered while the big frame was being checked");
 
     const AppProcess::Result r = finishReceiver(*receiver, records, 0);
     if (QTest::currentTestFailed())
