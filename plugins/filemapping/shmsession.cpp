@@ -741,9 +741,8 @@ Event ShmSession::receive(int timeoutMs)
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
             if (left <= 0) {
                 // A caller that polls never waits, so it makes here the checks a wait that timed
-                // out would make, as often as such a wait would time out.
-                // A receiver that closed says so in the header (and rings): no need to wait
-                // for the next check.
+                // out would make, as often as such a wait would time out; and at once when the
+                // receiver has closed (it says so in the header, and rings).
                 const bool receiverClosed = m_role == Role::Sender && !m_reportedGone && m_header->closed.load();
                 if (timeoutMs == 0 && (receiverClosed || pollCheckDue(status))) {
                     if (checkQuietRing(ring, status, meta, &event))
