@@ -118,6 +118,10 @@ IPCW_WIDE_TARGET inline __m512i foldWide(__m512i x, __m512i k, __m512i next)
     return _mm512_ternarylogic_epi32(_mm512_clmulepi64_epi128(x, k, 0x11), _mm512_clmulepi64_epi128(x, k, 0x00), next, 0x96);
 }
 
+// GCC 12's own _mm512_broadcast_i32x4 and _mm512_extracti32x4_epi32 start from a register
+// left undefined on purpose, and warn about it where they are inlined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
 // Folds `size` bytes (a multiple of 16, at least 256) into the CRC (inverted form, as above).
 IPCW_WIDE_TARGET quint32 crc32FoldWide(const unsigned char *buf, size_t size, quint32 crc)
 {
@@ -140,6 +144,7 @@ IPCW_WIDE_TARGET quint32 crc32FoldWide(const unsigned char *buf, size_t size, qu
     return crc32FoldRest(_mm512_extracti32x4_epi32(x1, 0), _mm512_extracti32x4_epi32(x1, 1),
                          _mm512_extracti32x4_epi32(x1, 2), _mm512_extracti32x4_epi32(x1, 3), buf, size);
 }
+#pragma GCC diagnostic pop
 
 bool cpuCanFoldWide()
 {
