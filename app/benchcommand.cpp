@@ -83,6 +83,9 @@ int run(int argc, char **argv)
         {QStringLiteral("out"), QStringLiteral("Folder for bench.csv, bench.json and the charts. Default: bench-results."), QStringLiteral("DIR")},
         {QStringLiteral("shm-wait"), QStringLiteral("Shared-memory floor wait strategies to compare: block, spinblock, spin or all (default), comma-separated."),
          QStringLiteral("W")},
+        {QStringLiteral("cpus"), QStringLiteral("Where the processes run: apart (this one on one CPU, its peers on another; default), "
+                                                "together (all on one CPU: the software's own cost) or any (the scheduler chooses)."),
+         QStringLiteral("P")},
         {QStringLiteral("plugin"), QStringLiteral("Also load this plugin file (may be repeated)."), QStringLiteral("file")},
     });
     parser.process(app);
@@ -118,6 +121,11 @@ int run(int argc, char **argv)
                 }
             config.shmWaits = waits;
         }
+    }
+    config.placement = BenchPlacement::Mode::Apart;
+    if (parser.isSet(QStringLiteral("cpus")) && !BenchPlacement::parse(parser.value(QStringLiteral("cpus")), &config.placement)) {
+        QTextStream(stderr) << QStringLiteral("--cpus takes apart, together or any, not \"%1\".").arg(parser.value(QStringLiteral("cpus"))) << Qt::endl;
+        return Headless::Usage;
     }
     const QString outDir = parser.isSet(QStringLiteral("out")) ? parser.value(QStringLiteral("out")) : QStringLiteral("bench-results");
 

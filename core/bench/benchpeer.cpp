@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "benchpeer.h"
 
+#include "benchplacement.h"
 #include "benchstats.h"
 
 #include <QElapsedTimer>
@@ -55,6 +56,9 @@ BenchPeer::~BenchPeer()
 
 bool BenchPeer::start(const QString &program, const QStringList &arguments, const QByteArray &marker, QString *error)
 {
+#if defined(Q_OS_UNIX)
+    m_process.setChildProcessModifier(BenchPlacement::pinPeer);
+#endif
     m_process.start(program, arguments);
     if (!m_process.waitForStarted(10000)) {
         *error = QStringLiteral("Cannot start %1: %2").arg(program, m_process.errorString());

@@ -176,6 +176,7 @@ QJsonObject BenchReport::toJson() const
         {QStringLiteral("date"), machine.date},
         {QStringLiteral("profile"), machine.profile},
         {QStringLiteral("runs"), machine.runs},
+        {QStringLiteral("placement"), machine.placement},
     };
     QJsonArray rowsJson;
     for (const BenchRow &row : rows) {
@@ -263,6 +264,8 @@ QString BenchReport::toTable() const
                .arg(machine.cpuModel).arg(machine.cores).arg(machine.kernel, machine.qtVersion, machine.buildType,
                                                                    machine.date, machine.profile)
                .arg(machine.runs > 1 ? QStringLiteral(", %1 runs interleaved: median (min\u2013max)").arg(machine.runs) : QString());
+    if (!machine.placement.isEmpty())
+        out << QStringLiteral("CPUs: %1\n").arg(machine.placement);
     // Figure, value and floor columns as wide as their widest cell: a spread takes more than a
     // number, and the fan-out rows' figures ("rec/s median rec/s") more than "p50 us".
     int figureWidth = 12, valueWidth = 12, floorWidth = 12;

@@ -89,6 +89,7 @@ struct IPCWCORE_EXPORT BenchMachine
     QString date; // ISO 8601, UTC
     QString profile; // "quick" or "full"
     int runs = 1;    // how many times every row was measured (bench --repeat)
+    QString placement; // which CPUs the processes ran on (BenchPlacement::Scope::description)
 
     static BenchMachine current(const QString &profile);
 };

@@ -329,7 +329,9 @@ QString BenchRunner::addressFor(const QString &transportId)
 
 BenchReport BenchRunner::run()
 {
-    const BenchMachine machine = BenchMachine::current(m_config.quick ? QStringLiteral("quick") : QStringLiteral("full"));
+    const BenchPlacement::Scope placement(m_config.placement);
+    BenchMachine machine = BenchMachine::current(m_config.quick ? QStringLiteral("quick") : QStringLiteral("full"));
+    machine.placement = placement.description();
     m_done = 0;
     m_run = -1; // not yet in a run: the steps before the first are shared by all
 

@@ -6,6 +6,7 @@
 // benchreport turn samples into the table, CSV, JSON and charts; MechanismAdvisor ranks the
 // mechanisms for what the user needs from the measured numbers.
 
+#include "benchplacement.h"
 #include "benchreport.h"
 #include "benchstats.h"
 #include "employee.h"
@@ -35,6 +36,9 @@ struct IPCWCORE_EXPORT BenchConfig
     // Every measurement this many times, interleaved (run 1 of every row, then run 2, ...);
     // the report gives each figure's median and its min-max spread.
     int repeat = 1;
+    // Where this process and its peers run (benchplacement.h). The command line asks for apart;
+    // a GUI leaves its own threads alone.
+    BenchPlacement::Mode placement = BenchPlacement::Mode::Any;
     // A measurement the engine cannot make itself because it needs widgets, which live in app/.
     // Called once per run after the engine's own rows, on the thread that runs the benchmark;
     // returns its row, skipped with the reason where it cannot measure.

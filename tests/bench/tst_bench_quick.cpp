@@ -229,6 +229,11 @@ private slots:
             QVERIFY2(!machine.value(QLatin1String(key)).toString().isEmpty(), key);
         QVERIFY(machine.value(QStringLiteral("cores")).toInt() > 0);
         QCOMPARE(machine.value(QStringLiteral("profile")).toString(), QStringLiteral("quick"));
+        // The command line's default: peers on a CPU of their own, where the machine has two.
+        const QString placement = machine.value(QStringLiteral("placement")).toString();
+        QVERIFY2(placement.startsWith(QLatin1String("apart: ")) || placement.contains(QLatin1String("one CPU only")),
+                 qPrintable(placement));
+        QVERIFY(table.contains("CPUs: " + placement.toUtf8()));
 
         QHash<QString, QHash<QString, QJsonObject>> rows; // mechanism -> test -> row
         for (const QJsonValue &v : json.value(QStringLiteral("rows")).toArray()) {
