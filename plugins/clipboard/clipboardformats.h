@@ -13,6 +13,13 @@ inline QString frameMime() { return QStringLiteral("application/x-ipcworkshop-fr
 // selection so that replies and frames never replace each other; where there is no such
 // selection it shares the clipboard, told apart by this type.
 inline QString replyMime() { return QStringLiteral("application/x-ipcworkshop-reply"); }
+// A Records frame is also offered as text, for a spreadsheet's paste and for the receiver's
+// reading of employee CSV copied by another program.
+inline QString csvMime() { return QStringLiteral("text/csv"); }
+inline QString textMime() { return QStringLiteral("text/plain"); }
+// Copied text larger than this is refused with a sentence rather than parsed (and the xcb
+// backend reads no more than one byte beyond it).
+constexpr qsizetype MaxTextBytes = 64 * 1024 * 1024;
 
 inline QClipboard::Mode replyMode(const QClipboard *clipboard)
 {

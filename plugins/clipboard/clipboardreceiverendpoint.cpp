@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "clipboardreceiverendpoint.h"
 
+#include "clipboardchannel.h"
 #include "clipboardformats.h"
 #include "recordtext.h"
 
-#include <QGuiApplication>
-#include <QMimeData>
 #include <QTimer>
 
 namespace {
@@ -17,9 +16,6 @@ constexpr quint32 PasteSenderBase = 0xC11B0000;
 ClipboardReceiverEndpoint::ClipboardReceiverEndpoint(const QString &address)
     : TransportEndpoint(EndpointRole::Receiver, address)
 {
-    m_readSoon.setSingleShot(true);
-    m_readSoon.setInterval(0);
-    connect(&m_readSoon, &QTimer::timeout, this, &ClipboardReceiverEndpoint::readClipboard);
 }
 
 void ClipboardReceiverEndpoint::open()
@@ -33,21 +29,26 @@ void ClipboardReceiverEndpoint::open()
             fail(ClipboardFormats::badAddressSentence(address()));
             return;
         }
-        m_clipboard = QGuiApplication::clipboard();
-        // Only the value on the clipboard now matters, so a burst of notifications (a sender
-        // replacing frames faster than they are read) becomes one read on the next pass of the
-        // event loop, never a read nested in our own setMimeData(). What is on the clipboard
-        // before we listen is old: only changes count.
-        connect(m_clipboard, &QClipboard::dataChanged, &m_readSoon, qOverload<>(&QTimer::start));
+        // What is on the clipboard before we listen is old: only changes count.
+        m_channel = ClipboardChannel::create(ClipboardChannel::Watch::Frames, this);
+        connect(m_channel, &ClipboardChannel::frameArrived, this, &ClipboardReceiverEndpoint::takeFrame);
+        connect(m_channel, &ClipboardChannel::textArrived, this, &ClipboardReceiverEndpoint::takePaste);
+        connect(m_channel, &ClipboardChannel::failed, this, [this](const QString &sentence) {
+            close();
+            fail(sentence);
+        });
         setState(State::Listening);
     });
 }
 
 void ClipboardReceiverEndpoint::close()
 {
-    if (m_clipboard)
-        m_clipboard->disconnect(&m_readSoon);
-    m_readSoon.stop();
+    if (m_channel) {
+        // Later: close() may be called from one of its signals.
+        m_channel->disconnect(this);
+        m_channel->deleteLater();
+        m_channel = nullptr;
+    }
     setState(State::Closed);
 }
 
@@ -55,43 +56,27 @@ void ClipboardReceiverEndpoint::sendFrame(const QByteArray &frame, PeerId)
 {
     if (state() != State::Listening)
         return;
-    auto *data = new QMimeData;
-    data->setData(ClipboardFormats::replyMime(), frame);
-    m_clipboard->setMimeData(data, ClipboardFormats::replyMode(m_clipboard));
+    m_channel->offerReply(frame);
 }
 
-void ClipboardReceiverEndpoint::readClipboard()
+void ClipboardReceiverEndpoint::takeFrame(const QByteArray &frame)
 {
-    if (state() != State::Listening)
+    // A notification can come for a value already read: it was sent once.
+    if (state() != State::Listening || frame.isEmpty() || frame == m_lastFrame)
         return;
-    const QMimeData *data = m_clipboard->mimeData(QClipboard::Clipboard);
-    if (!data)
-        return;
-    if (data->hasFormat(ClipboardFormats::frameMime())) {
-        const QByteArray frame = data->data(ClipboardFormats::frameMime());
-        // A notification can come for a value already read: it was sent once.
-        if (frame.isEmpty() || frame == m_lastFrame)
-            return;
-        m_lastFrame = frame;
-        emit frameReceived(frame, 0);
-        return;
-    }
-    if (data->hasFormat(ClipboardFormats::replyMime()))
-        return; // our own reply, where it shares the clipboard
-    takePaste(data);
+    m_lastFrame = frame;
+    emit frameReceived(frame, 0);
 }
 
-void ClipboardReceiverEndpoint::takePaste(const QMimeData *data)
+void ClipboardReceiverEndpoint::takePaste(const QByteArray &text)
 {
-    const QByteArray text = data->hasFormat(QStringLiteral("text/csv")) ? data->data(QStringLiteral("text/csv"))
-                                                                        : data->text().toUtf8();
-    if (!RecordText::looksLikeEmployeeCsv(text) || text == m_lastPaste)
+    if (state() != State::Listening || !RecordText::looksLikeEmployeeCsv(text) || text == m_lastPaste)
         return; // ordinary copying and pasting is none of our business
     m_lastPaste = text;
-    if (text.size() > MaxPasteBytes) {
-        emit errorOccurred(QStringLiteral("Employee CSV of %1 MiB was copied to the clipboard and not taken: "
-                                          "pastes over %2 MiB are refused. Import it as a file instead.")
-                               .arg(text.size() / (1024 * 1024)).arg(MaxPasteBytes / (1024 * 1024)));
+    if (text.size() > ClipboardFormats::MaxTextBytes) {
+        emit errorOccurred(QStringLiteral("Employee CSV of more than %1 MiB was copied to the clipboard and not taken: "
+                                          "pastes over %1 MiB are refused. Import it as a file instead.")
+                               .arg(ClipboardFormats::MaxTextBytes / (1024 * 1024)));
         return;
     }
     const quint32 senderId = PasteSenderBase | (++m_pastes & 0xFFFF);

@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "clipboardsenderendpoint.h"
 
+#include "clipboardchannel.h"
 #include "clipboardformats.h"
-#include "framemimedata.h"
-
-#include <QGuiApplication>
-#include <QMimeData>
 
 ClipboardSenderEndpoint::ClipboardSenderEndpoint(const QString &address)
     : TransportEndpoint(EndpointRole::Sender, address)
@@ -16,9 +13,6 @@ ClipboardSenderEndpoint::ClipboardSenderEndpoint(const QString &address)
     m_firstReply.setSingleShot(true);
     m_firstReply.setInterval(FirstReplyMs);
     connect(&m_firstReply, &QTimer::timeout, this, &ClipboardSenderEndpoint::nobodyReplied);
-    m_readSoon.setSingleShot(true);
-    m_readSoon.setInterval(0);
-    connect(&m_readSoon, &QTimer::timeout, this, &ClipboardSenderEndpoint::readReply);
 }
 
 void ClipboardSenderEndpoint::open()
@@ -32,12 +26,12 @@ void ClipboardSenderEndpoint::open()
             fail(ClipboardFormats::badAddressSentence(address()));
             return;
         }
-        m_clipboard = QGuiApplication::clipboard();
-        // Only the latest reply matters (acks are cumulative): a burst of notifications becomes
-        // one read on the next pass of the event loop, never nested in our own setMimeData().
-        connect(m_clipboard, ClipboardFormats::replyMode(m_clipboard) == QClipboard::Selection
-                    ? &QClipboard::selectionChanged : &QClipboard::dataChanged,
-                &m_readSoon, qOverload<>(&QTimer::start));
+        m_channel = ClipboardChannel::create(ClipboardChannel::Watch::Replies, this);
+        connect(m_channel, &ClipboardChannel::replyArrived, this, &ClipboardSenderEndpoint::readReply);
+        connect(m_channel, &ClipboardChannel::failed, this, [this](const QString &sentence) {
+            close();
+            fail(sentence);
+        });
         // The clipboard cannot tell whether anyone is listening: acks will.
         setState(State::Connected);
     });
@@ -45,9 +39,12 @@ void ClipboardSenderEndpoint::open()
 
 void ClipboardSenderEndpoint::close()
 {
-    if (m_clipboard)
-        m_clipboard->disconnect(&m_readSoon);
-    m_readSoon.stop();
+    if (m_channel) {
+        // Later: close() may be called from one of its signals.
+        m_channel->disconnect(this);
+        m_channel->deleteLater();
+        m_channel = nullptr;
+    }
     m_settle.stop();
     m_firstReply.stop();
     m_queue.clear();
@@ -77,7 +74,7 @@ void ClipboardSenderEndpoint::publishQueued()
         m_queueBytes -= frame.size();
         if (FrameCodec::peekHeader(frame.constData(), frame.size(), &m_shown) != DecodeError::None)
             m_shown = FrameHeader{Wire::FrameType::Hello};
-        m_clipboard->setMimeData(new FrameMimeData(frame), QClipboard::Clipboard);
+        m_channel->offerFrame(frame);
         // Hello is only a courtesy: the first Records frame may replace it without waiting.
         if (m_shown.type == Wire::FrameType::Hello) {
             m_shownBytes = 0;
@@ -109,14 +106,10 @@ bool ClipboardSenderEndpoint::answers(const FrameHeader &reply) const
     return false;
 }
 
-void ClipboardSenderEndpoint::readReply()
+void ClipboardSenderEndpoint::readReply(const QByteArray &reply)
 {
     if (state() != State::Connected)
         return;
-    const QMimeData *data = m_clipboard->mimeData(ClipboardFormats::replyMode(m_clipboard));
-    if (!data || !data->hasFormat(ClipboardFormats::replyMime()))
-        return;
-    const QByteArray reply = data->data(ClipboardFormats::replyMime());
     // A notification can come for a reply already read: it arrived once.
     if (reply.isEmpty() || reply == m_lastReply)
         return;

@@ -4,7 +4,6 @@
 #include "frameheader.h"
 #include "transportendpoint.h"
 
-#include <QClipboard>
 #include <QQueue>
 #include <QTimer>
 
@@ -13,6 +12,8 @@
 // SettleMs passed, and counts the held frames in queuedBytes(), so the session's own
 // backpressure keeps memory bounded. Unpaced, every frame goes up at once. Either way the last
 // frame stays counted for SettleMs so the caller does not quit before anyone could read it.
+class ClipboardChannel;
+
 class ClipboardSenderEndpoint : public TransportEndpoint
 {
     Q_OBJECT
@@ -20,7 +21,8 @@ public:
     static constexpr int SettleMs = 200;
     // No reply at all this long after the first records went up: nobody is receiving. Longer
     // than the 5 s a receiver under X11 can be deaf after the previous sender died while handing
-    // it a frame (Qt waits that long for the vanished owner), so a restarted sender gets through.
+    // it a frame (the Qt backend waits that long for the vanished owner), so a restarted sender
+    // gets through.
     static constexpr int FirstReplyMs = 8000;
 
     explicit ClipboardSenderEndpoint(const QString &address);
@@ -32,11 +34,11 @@ public:
 private:
     void publishQueued();
     void release();
-    void readReply();
+    void readReply(const QByteArray &reply);
     void nobodyReplied();
     bool answers(const FrameHeader &reply) const;
 
-    QClipboard *m_clipboard = nullptr;
+    ClipboardChannel *m_channel = nullptr;
     bool m_paced = true;
     QQueue<QByteArray> m_queue;
     qint64 m_queueBytes = 0;
@@ -45,6 +47,5 @@ private:
     QByteArray m_lastReply;
     bool m_replied = false;
     QTimer m_settle;
-    QTimer m_readSoon; // folds a burst of change notifications into one read
     QTimer m_firstReply;
 };

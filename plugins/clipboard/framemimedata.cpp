@@ -5,12 +5,8 @@
 #include "frameheader.h"
 #include "recordtext.h"
 
-namespace {
-
-QString csvMime() { return QStringLiteral("text/csv"); }
-QString textMime() { return QStringLiteral("text/plain"); }
-
-} // namespace
+using ClipboardFormats::csvMime;
+using ClipboardFormats::textMime;
 
 FrameMimeData::FrameMimeData(const QByteArray &frame) : m_frame(frame)
 {

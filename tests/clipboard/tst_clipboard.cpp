@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The clipboard plugin under a real X server (run by xvfb-run): records moved between two app
 // processes, paced and unpaced, with the sender's unacknowledged frames equal to the frames
-// the receiver counts as lost; the text/csv and text/plain flavours as another program (xclip)
-// reads them; employee CSV copied by another program arriving as records; the sentence given
-// when there is no display.
+// the receiver counts as lost, over either backend at either end (its own xcb, Qt's
+// QClipboard); the text/csv and text/plain flavours as another program (xclip) reads them;
+// employee CSV copied by another program arriving as records; values larger than one X
+// request going incrementally (INCR) both ways; the sentence given when there is no display.
 
 #include "appprocess.h"
 #include "csv.h"
@@ -20,6 +21,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
 
 namespace {
@@ -38,18 +40,31 @@ struct Transfer
     qint64 received = -1, framesReceived = -1, lost = -1, duplicates = -1, csvRows = -1;
 };
 
+// The backend a process started now uses: "xcb" (the default on X11) or "qt".
+void useBackend(const QByteArray &backend)
+{
+    if (backend == "qt")
+        qputenv("IPCW_CLIPBOARD_BACKEND", "qt");
+    else
+        qunsetenv("IPCW_CLIPBOARD_BACKEND");
+}
+
 // Runs a headless receiver and sender over the clipboard and reads both summaries.
-Transfer transfer(const QString &address, int records, int batch, const QString &csvPath)
+Transfer transfer(const QString &address, int records, int batch, const QString &csvPath,
+                  const QByteArray &receiverBackend = "xcb", const QByteArray &senderBackend = "xcb")
 {
     Transfer t;
+    useBackend(receiverBackend);
     std::unique_ptr<QProcess> receiver = AppProcess::startReceiver(
         {QStringLiteral("--transport"), QStringLiteral("clipboard"), QStringLiteral("--senders"), QStringLiteral("1"),
          QStringLiteral("--timeout"), QStringLiteral("90"), QStringLiteral("--export"), csvPath});
+    useBackend(senderBackend);
     if (!receiver)
         return t;
     const AppProcess::Result s = AppProcess::runSender(
         {QStringLiteral("--transport"), QStringLiteral("clipboard"), QStringLiteral("--address"), address,
          QStringLiteral("--generate"), QString::number(records), QStringLiteral("--batch"), QString::number(batch)});
+    useBackend("xcb");
     const AppProcess::Result r = AppProcess::finish(*receiver, 60000);
     qInfo().noquote() << s.out.trimmed() << "\n" << r.out.trimmed();
     if (!s.err.trimmed().isEmpty() || s.exitCode != 0)
@@ -82,6 +97,25 @@ std::unique_ptr<QProcess> xclip(const QStringList &arguments)
     return process;
 }
 
+// Another program owning the CLIPBOARD selection with `file`'s bytes as `target`, until killed.
+std::unique_ptr<QProcess> copyWithXclip(const QString &target, const QString &file)
+{
+    return xclip({QStringLiteral("-quiet"), QStringLiteral("-selection"), QStringLiteral("clipboard"), QStringLiteral("-t"),
+                  target, QStringLiteral("-i"), file});
+}
+
+// What another program reads from the CLIPBOARD selection as `target`. xclip asks this process
+// for the data, so the event loop runs while it reads.
+QByteArray readWithXclip(const QString &target)
+{
+    std::unique_ptr<QProcess> p = xclip({QStringLiteral("-o"), QStringLiteral("-selection"), QStringLiteral("clipboard"),
+                                         QStringLiteral("-t"), target});
+    QSignalSpy done(p.get(), &QProcess::finished);
+    if (!done.wait(30000) && p->state() != QProcess::NotRunning)
+        return QByteArray("xclip did not finish");
+    return p->readAllStandardOutput();
+}
+
 } // namespace
 
 class TestClipboard final : public QObject
@@ -92,6 +126,7 @@ private slots:
     void availableOnARealDisplay();
     void unavailableWithoutDisplay();
     void unavailableOnTheOffscreenPlatform();
+    void pacedTransferCountsAlike_data();
     void pacedTransferCountsAlike();
     void unpacedTransferCountsOverwrites();
     void recordsReadableAsText();
@@ -99,6 +134,10 @@ private slots:
     void copiedCsvArrivesAsRecords();
     void badCopiedCsvIsASentence();
     void ordinaryTextIsIgnored();
+    void eachBackendOffersItsTargets_data();
+    void eachBackendOffersItsTargets();
+    void largeValuesGoIncrementally();
+    void init() { useBackend("xcb"); }
 
 private:
     QTemporaryDir m_dir;
@@ -150,10 +189,22 @@ void TestClipboard::unavailableOnTheOffscreenPlatform()
     QVERIFY2(err.contains(QStringLiteral("\"offscreen\" platform")), qPrintable(err));
 }
 
+void TestClipboard::pacedTransferCountsAlike_data()
+{
+    QTest::addColumn<QByteArray>("receiverBackend");
+    QTest::addColumn<QByteArray>("senderBackend");
+    QTest::newRow("xcb to xcb") << QByteArray("xcb") << QByteArray("xcb");
+    QTest::newRow("Qt sender to xcb receiver") << QByteArray("xcb") << QByteArray("qt");
+    QTest::newRow("xcb sender to Qt receiver") << QByteArray("qt") << QByteArray("xcb");
+    QTest::newRow("Qt to Qt") << QByteArray("qt") << QByteArray("qt");
+}
+
 void TestClipboard::pacedTransferCountsAlike()
 {
+    QFETCH(QByteArray, receiverBackend);
+    QFETCH(QByteArray, senderBackend);
     const QString csv = m_dir.filePath(QStringLiteral("paced.csv"));
-    const Transfer t = transfer(QStringLiteral("paced"), 5000, 100, csv);
+    const Transfer t = transfer(QStringLiteral("paced"), 5000, 100, csv, receiverBackend, senderBackend);
     QCOMPARE(t.sent, 5000);
     QCOMPARE(t.framesSent, 50);
     QVERIFY(t.lost >= 0);
@@ -190,15 +241,7 @@ void TestClipboard::recordsReadableAsText()
     const EmployeeList records = EmployeeGenerator(42).take(25);
     sender->sendFrame(FrameCodec::encodeRecords(records, 1, 0x5EED));
 
-    // xclip asks this process for the data, so the event loop must run while it reads.
-    auto read = [](const QString &target) {
-        std::unique_ptr<QProcess> p = xclip({QStringLiteral("-o"), QStringLiteral("-selection"), QStringLiteral("clipboard"),
-                                             QStringLiteral("-t"), target});
-        QSignalSpy done(p.get(), &QProcess::finished);
-        if (!done.wait(10000) && p->state() != QProcess::NotRunning)
-            return QByteArray("xclip did not finish");
-        return p->readAllStandardOutput();
-    };
+    const auto read = readWithXclip;
     const QByteArray targets = read(QStringLiteral("TARGETS"));
     QVERIFY2(targets.contains("application/x-ipcworkshop-frame") && targets.contains("text/csv"), targets.constData());
     QCOMPARE(read(QStringLiteral("text/csv")), Csv::encode(records));
@@ -245,8 +288,7 @@ void TestClipboard::copiedCsvArrivesAsRecords()
     const EmployeeList first = EmployeeGenerator(7).take(2500);
     const QString plainFile = m_dir.filePath(QStringLiteral("copied.csv"));
     QVERIFY(Csv::exportEmployees(plainFile, first).ok);
-    std::unique_ptr<QProcess> owner = xclip({QStringLiteral("-quiet"), QStringLiteral("-selection"), QStringLiteral("clipboard"),
-                                             QStringLiteral("-t"), QStringLiteral("text/plain"), QStringLiteral("-i"), plainFile});
+    std::unique_ptr<QProcess> owner = copyWithXclip(QStringLiteral("text/plain"), plainFile);
     QTRY_COMPARE_WITH_TIMEOUT(frames.size(), 3, 15000);
     EmployeeList got;
     for (int i = 0; i < frames.size(); ++i) {
@@ -263,8 +305,7 @@ void TestClipboard::copiedCsvArrivesAsRecords()
     const EmployeeList second = EmployeeGenerator(8).take(3);
     const QString csvFile = m_dir.filePath(QStringLiteral("copied2.csv"));
     QVERIFY(Csv::exportEmployees(csvFile, second).ok);
-    owner = xclip({QStringLiteral("-quiet"), QStringLiteral("-selection"), QStringLiteral("clipboard"),
-                   QStringLiteral("-t"), QStringLiteral("text/csv"), QStringLiteral("-i"), csvFile});
+    owner = copyWithXclip(QStringLiteral("text/csv"), csvFile);
     QTRY_COMPARE_WITH_TIMEOUT(frames.size(), 4, 15000);
     QCOMPARE(frames.last().records, second);
     QVERIFY(frames.last().header.senderId != frames.first().header.senderId);
@@ -307,6 +348,81 @@ void TestClipboard::ordinaryTextIsIgnored()
     QTest::qWait(200); // the receiver reads changes from the event loop
     QCOMPARE(frames.size(), 0);
     QCOMPARE(errors.size(), 0);
+}
+
+void TestClipboard::eachBackendOffersItsTargets_data()
+{
+    QTest::addColumn<QByteArray>("backend");
+    QTest::newRow("xcb") << QByteArray("xcb");
+    QTest::newRow("qt") << QByteArray("qt");
+}
+
+// Which backend an endpoint chose shows in what it offers: ours has exactly these targets,
+// Qt's adds its own (TIMESTAMP, MULTIPLE, ...). So IPCW_CLIPBOARD_BACKEND really switches.
+void TestClipboard::eachBackendOffersItsTargets()
+{
+    QFETCH(QByteArray, backend);
+    useBackend(backend);
+    Endpoint sender(transport()->createEndpoint(EndpointRole::Sender, QStringLiteral("paced")));
+    sender->open();
+    QTRY_COMPARE(sender->state(), TransportEndpoint::State::Connected);
+    sender->sendFrame(FrameCodec::encodeRecords(EmployeeGenerator(5).take(3), 1, 0x7A6));
+    QByteArrayList targets = readWithXclip(QStringLiteral("TARGETS")).split('\n');
+    targets.removeAll(QByteArray());
+    std::sort(targets.begin(), targets.end());
+    const QByteArrayList ours{"TARGETS", "UTF8_STRING", "application/x-ipcworkshop-frame", "text/csv", "text/plain",
+                              "text/plain;charset=utf-8"};
+    if (backend == "xcb")
+        QCOMPARE(targets, ours);
+    else
+        QVERIFY2(targets.contains("TIMESTAMP") && targets.contains("application/x-ipcworkshop-frame"), targets.join(' ').constData());
+    sender->close();
+}
+
+// Xvfb takes at most 16 MiB in one request: a 300,000-record frame (about 25 MiB) and its text
+// go piece by piece, from our owner to our reader, to xclip, and from xclip to our reader.
+void TestClipboard::largeValuesGoIncrementally()
+{
+    const EmployeeList records = EmployeeGenerator(11).take(300000);
+    const QByteArray frame = FrameCodec::encodeRecords(records, 1, 0xB16);
+    QVERIFY2(frame.size() > 16 * 1024 * 1024, "the frame must not fit one X request");
+
+    Endpoint receiver(transport()->createEndpoint(EndpointRole::Receiver, QStringLiteral("paced")));
+    QByteArrayList received;
+    connect(receiver.get(), &TransportEndpoint::frameReceived, this, [&](const QByteArray &f) { received << f; });
+    receiver->open();
+    QTRY_COMPARE(receiver->state(), TransportEndpoint::State::Listening);
+    Endpoint sender(transport()->createEndpoint(EndpointRole::Sender, QStringLiteral("paced")));
+    sender->open();
+    QTRY_COMPARE(sender->state(), TransportEndpoint::State::Connected);
+
+    // Our owner to our reader.
+    sender->sendFrame(frame);
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, 30000);
+    QVERIFY(received.first() == frame);
+
+    // Our owner to xclip, as CSV (larger still).
+    const QByteArray csv = readWithXclip(QStringLiteral("text/csv"));
+    QCOMPARE(csv.size(), Csv::encode(records).size());
+    QVERIFY(csv == Csv::encode(records));
+    sender->close();
+
+    // xclip's owner to our reader: the CSV copied as text arrives as 300 frames of records.
+    received.clear();
+    const QString file = m_dir.filePath(QStringLiteral("large.csv"));
+    QVERIFY(Csv::exportEmployees(file, records).ok);
+    std::unique_ptr<QProcess> owner = copyWithXclip(QStringLiteral("text/csv"), file);
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 300, 60000);
+    EmployeeList got;
+    for (const QByteArray &f : received) {
+        DecodedFrame decoded;
+        QCOMPARE(FrameCodec::decode(f, &decoded), DecodeError::None);
+        got += decoded.records;
+    }
+    QVERIFY(got == records);
+    owner->kill();
+    owner->waitForFinished();
+    receiver->close();
 }
 
 QTEST_MAIN(TestClipboard)
