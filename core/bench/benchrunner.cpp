@@ -329,8 +329,9 @@ QString BenchRunner::addressFor(const QString &transportId)
 
 BenchReport BenchRunner::run()
 {
-    const BenchPlacement::Scope placement(m_config.placement);
+    // The machine first: once pinned, this process sees one CPU (QThread::idealThreadCount).
     BenchMachine machine = BenchMachine::current(m_config.quick ? QStringLiteral("quick") : QStringLiteral("full"));
+    const BenchPlacement::Scope placement(m_config.placement);
     machine.placement = placement.description();
     m_done = 0;
     m_run = -1; // not yet in a run: the steps before the first are shared by all
