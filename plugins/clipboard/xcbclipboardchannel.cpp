@@ -29,6 +29,9 @@ constexpr int ConversionTimeoutMs = 5000;
 // An incremental (INCR) transfer we serve that made no progress for this long is dropped: the
 // requestor went away or stopped reading.
 constexpr int IncrStallMs = 5000;
+// Incremental transfers served at once; a requestor asking for more is refused, so requests
+// cannot pile up state (each is small, but they last until IncrStallMs).
+constexpr std::size_t MaxIncrTransfers = 16;
 // What one INCR step hands over.
 constexpr qsizetype IncrChunkBytes = 1 << 20;
 // What one ChangeProperty request holds besides its value.
@@ -96,7 +99,7 @@ private:
     // Owner side.
     void answer(const xcb_selection_request_event_t &request);
     bool give(Offer &offer, xcb_window_t requestor, xcb_atom_t property, xcb_atom_t target);
-    void put(xcb_window_t requestor, xcb_atom_t property, xcb_atom_t type, const QByteArray &data);
+    bool put(xcb_window_t requestor, xcb_atom_t property, xcb_atom_t type, const QByteArray &data);
     void requestorDeleted(const xcb_property_notify_event_t &notify);
     void dropStalledTransfers();
 
@@ -338,27 +341,27 @@ bool XcbClipboardChannel::give(Offer &offer, xcb_window_t requestor, xcb_atom_t 
                             std::uint32_t(targets.size()), targets.data());
         return true;
     }
-    if (target == offer.target) {
-        put(requestor, property, target, offer.payload);
-        return true;
-    }
+    if (target == offer.target)
+        return put(requestor, property, target, offer.payload);
     if (!text || !offer.records)
         return false;
     if (!offer.rendered) {
         offer.rendered = true;
         RecordText::renderFrame(offer.payload, &offer.csv, &offer.tabSeparated);
     }
-    put(requestor, property, target, target == m_atoms.csv ? offer.csv : offer.tabSeparated);
-    return true;
+    return put(requestor, property, target, target == m_atoms.csv ? offer.csv : offer.tabSeparated);
 }
 
-void XcbClipboardChannel::put(xcb_window_t requestor, xcb_atom_t property, xcb_atom_t type, const QByteArray &data)
+// False when the value cannot be handed over now.
+bool XcbClipboardChannel::put(xcb_window_t requestor, xcb_atom_t property, xcb_atom_t type, const QByteArray &data)
 {
     if (data.size() <= m_maxPropertyBytes) {
         xcb_change_property(m_connection, XCB_PROP_MODE_REPLACE, requestor, property, type, 8, std::uint32_t(data.size()),
                             data.constData());
-        return;
+        return true;
     }
+    if (m_incrTransfers.size() >= MaxIncrTransfers)
+        return false;
     // Too large for one request: announce the size under INCR; each time the requestor deletes
     // the property, the next piece goes in, and an empty one ends it.
     const std::uint32_t propertyChanges = XCB_EVENT_MASK_PROPERTY_CHANGE;
@@ -372,7 +375,9 @@ void XcbClipboardChannel::put(xcb_window_t requestor, xcb_atom_t property, xcb_a
     transfer.data = data; // shared, not copied
     transfer.idle.start();
     m_incrTransfers.push_back(std::move(transfer));
-    m_incrCheck.start();
+    if (!m_incrCheck.isActive())
+        m_incrCheck.start();
+    return true;
 }
 
 void XcbClipboardChannel::requestorDeleted(const xcb_property_notify_event_t &notify)

@@ -21,7 +21,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <xcb/xcb.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 namespace {
@@ -137,6 +140,7 @@ private slots:
     void eachBackendOffersItsTargets_data();
     void eachBackendOffersItsTargets();
     void largeValuesGoIncrementally();
+    void incrementalTransfersAreBounded();
     void init() { useBackend("xcb"); }
 
 private:
@@ -423,6 +427,60 @@ void TestClipboard::largeValuesGoIncrementally()
     owner->kill();
     owner->waitForFinished();
     receiver->close();
+}
+
+// A requestor that asks for a large frame again and again and never reads: the owner serves
+// 16 incremental transfers at once and refuses the rest, rather than keeping state for each.
+void TestClipboard::incrementalTransfersAreBounded()
+{
+    Endpoint sender(transport()->createEndpoint(EndpointRole::Sender, QStringLiteral("paced")));
+    sender->open();
+    QTRY_COMPARE(sender->state(), TransportEndpoint::State::Connected);
+    sender->sendFrame(FrameCodec::encodeRecords(EmployeeGenerator(12).take(300000), 1, 0xB17));
+
+    xcb_connection_t *x = xcb_connect(nullptr, nullptr);
+    QVERIFY(!xcb_connection_has_error(x));
+    const auto atom = [x](const QByteArray &name) {
+        xcb_intern_atom_reply_t *reply = xcb_intern_atom_reply(x, xcb_intern_atom(x, 0, quint16(name.size()), name.constData()), nullptr);
+        const xcb_atom_t a = reply ? reply->atom : xcb_atom_t(XCB_NONE);
+        std::free(reply);
+        return a;
+    };
+    const xcb_screen_t *screen = xcb_setup_roots_iterator(xcb_get_setup(x)).data;
+    const xcb_window_t window = xcb_generate_id(x);
+    xcb_create_window(x, XCB_COPY_FROM_PARENT, window, screen->root, 0, 0, 1, 1, 0, XCB_WINDOW_CLASS_INPUT_ONLY,
+                      screen->root_visual, 0, nullptr);
+    const xcb_atom_t clipboard = atom("CLIPBOARD"), frameTarget = atom("application/x-ipcworkshop-frame"),
+                     incr = atom("INCR");
+    constexpr int Asks = 20;
+    for (int i = 0; i < Asks; ++i)
+        xcb_convert_selection(x, window, clipboard, frameTarget, atom("_GREEDY_" + QByteArray::number(i)), XCB_CURRENT_TIME);
+    xcb_flush(x);
+
+    int served = 0, refused = 0, announcedIncr = 0;
+    QVERIFY(AppProcess::spinUntil([&] {
+        while (xcb_generic_event_t *event = xcb_poll_for_event(x)) {
+            if ((event->response_type & 0x7f) == XCB_SELECTION_NOTIFY) {
+                const auto *notify = reinterpret_cast<const xcb_selection_notify_event_t *>(event);
+                if (notify->property == XCB_NONE) {
+                    ++refused;
+                } else {
+                    ++served;
+                    xcb_get_property_reply_t *reply =
+                        xcb_get_property_reply(x, xcb_get_property(x, 0, window, notify->property, XCB_GET_PROPERTY_TYPE_ANY, 0, 1), nullptr);
+                    announcedIncr += reply && reply->type == incr; // announced, never read: it stays
+                    std::free(reply);
+                }
+            }
+            std::free(event);
+        }
+        return served + refused == Asks;
+    }, 20000));
+    QCOMPARE(served, 16);
+    QCOMPARE(announcedIncr, served);
+    QCOMPARE(refused, Asks - 16);
+    xcb_disconnect(x);
+    sender->close();
 }
 
 QTEST_MAIN(TestClipboard)
