@@ -25,8 +25,6 @@ public:
     // tab-separated text, rendered only when someone asks, so a spreadsheet can paste it.
     virtual void offerFrame(const QByteArray &frame) = 0;
     virtual void offerReply(const QByteArray &reply) = 0;
-    // Which backend, for a tooltip or a log: "xcb" or "qt".
-    virtual QString backendName() const = 0;
 
 signals:
     // The selection this end watches changed hands and now holds a frame (Watch::Frames) or a

@@ -21,11 +21,6 @@ QtClipboardChannel::QtClipboardChannel(Watch watch, QObject *parent)
             &m_readSoon, qOverload<>(&QTimer::start));
 }
 
-QtClipboardChannel::~QtClipboardChannel()
-{
-    m_clipboard->disconnect(&m_readSoon);
-}
-
 void QtClipboardChannel::offerFrame(const QByteArray &frame)
 {
     m_clipboard->setMimeData(new FrameMimeData(frame), QClipboard::Clipboard);

@@ -13,11 +13,9 @@ class QtClipboardChannel final : public ClipboardChannel
     Q_OBJECT
 public:
     QtClipboardChannel(Watch watch, QObject *parent);
-    ~QtClipboardChannel() override;
 
     void offerFrame(const QByteArray &frame) override;
     void offerReply(const QByteArray &reply) override;
-    QString backendName() const override { return QStringLiteral("qt"); }
 
 private:
     void read();

@@ -64,7 +64,6 @@ public:
     QString connectToDisplay();
     void offerFrame(const QByteArray &frame) override;
     void offerReply(const QByteArray &reply) override;
-    QString backendName() const override { return QStringLiteral("xcb"); }
 
 private:
     // What this end owns on a selection: the payload under its target, and for a Records frame
@@ -106,6 +105,8 @@ private:
     // Requestor side.
     void ownerChanged(const xcb_xfixes_selection_notify_event_t &notify);
     void ask(Asking what, xcb_atom_t target);
+    // The frame on CLIPBOARD, or the reply on PRIMARY: what the other end offers us.
+    void askForPayload() { ask(Asking::Payload, m_watch == Watch::Frames ? m_atoms.frame : m_atoms.reply); }
     void converted(const xcb_selection_notify_event_t &notify);
     void readIncrChunk();
     bool appendProperty(bool *empty);
@@ -432,7 +433,7 @@ void XcbClipboardChannel::ownerChanged(const xcb_xfixes_selection_notify_event_t
         m_askAgain = true; // only the latest value matters: ask once the current answer is in
         return;
     }
-    ask(Asking::Payload, m_watch == Watch::Frames ? m_atoms.frame : m_atoms.reply);
+    askForPayload();
 }
 
 void XcbClipboardChannel::ask(Asking what, xcb_atom_t target)
@@ -584,7 +585,7 @@ void XcbClipboardChannel::done()
     m_conversionTimeout.stop();
     if (m_askAgain) {
         m_askAgain = false;
-        ask(Asking::Payload, m_watch == Watch::Frames ? m_atoms.frame : m_atoms.reply);
+        askForPayload();
     }
 }
 
