@@ -26,12 +26,13 @@ using ipcw::native::Role;
 namespace {
 
 constexpr mqd_t NoQueue = mqd_t(-1);
-// The receiver's queue asks for up to this much, the reply queues (mostly acks) for less, so
-// that a user's RLIMIT_MSGQUEUE (800 KiB by default) fits a receiver and several senders.
-constexpr long ReceiverMaxMessages = 64;
-constexpr long ReceiverMaxMessageBytes = 1024 * 1024;
-constexpr long ReplyMaxMessages = 8;
-constexpr long ReplyMaxMessageBytes = 2048;
+// Every queue, the receiver's and the senders' reply queues alike, asks for this much and gets
+// what /proc/sys/fs/mqueue allows (10 messages of 8 KiB by default). Reply queues once asked for
+// 2 KiB messages, but a Pong is as large as its Ping and a 64 KiB one then took four times the
+// wake-ups. At 80 KiB a queue, a user's RLIMIT_MSGQUEUE (800 KiB by default) holds a receiver
+// and nine senders at full size; createQueue() makes later ones smaller.
+constexpr long QueueMaxMessages = 64;
+constexpr long QueueMaxMessageBytes = 1024 * 1024;
 // Only when pidfd_open() is missing (kernels before 5.3) is a peer's liveness polled, this often.
 constexpr int LivenessCheckMs = 1000;
 
@@ -98,10 +99,10 @@ std::string queueOpenError(const std::string &queue, int error)
 
 // Creates a queue readable by us alone, with the largest attributes the OS limits allow, and
 // smaller ones when the user's queue memory does not stretch that far.
-mqd_t createQueue(const std::string &name, long wantMessages, long wantBytes, std::string *error)
+mqd_t createQueue(const std::string &name, std::string *error)
 {
-    long messages = std::min(wantMessages, readProcLimit("/proc/sys/fs/mqueue/msg_max", 10));
-    long bytes = std::min(wantBytes, readProcLimit("/proc/sys/fs/mqueue/msgsize_max", 8192));
+    long messages = std::min(QueueMaxMessages, readProcLimit("/proc/sys/fs/mqueue/msg_max", 10));
+    long bytes = std::min(QueueMaxMessageBytes, readProcLimit("/proc/sys/fs/mqueue/msgsize_max", 8192));
     for (;;) {
         mq_attr attr {};
         attr.mq_maxmsg = messages;
@@ -262,7 +263,7 @@ std::string MailslotChannelPosix::openReceiver()
         return error;
     // Nobody else holds the lock, so a queue with our name is a crashed receiver's: replace it.
     mq_unlink(m_queueName.c_str());
-    m_queue = createQueue(m_queueName, ReceiverMaxMessages, ReceiverMaxMessageBytes, &error);
+    m_queue = createQueue(m_queueName, &error);
     if (m_queue == NoQueue)
         return error;
     m_receiveBuffer.assign(messageBytes(m_queue), 0);
@@ -314,7 +315,7 @@ std::string MailslotChannelPosix::openSender()
     if (m_replyLockFd < 0)
         return error;
     mq_unlink(m_replyQueueName.c_str());
-    m_replyQueue = createQueue(m_replyQueueName, ReplyMaxMessages, ReplyMaxMessageBytes, &error);
+    m_replyQueue = createQueue(m_replyQueueName, &error);
     if (m_replyQueue == NoQueue)
         return error;
     m_receiveBuffer.assign(messageBytes(m_replyQueue), 0);
