@@ -4,6 +4,7 @@
 #include "connectionsecurity.h"
 #include "deviceframer.h"
 #include "handshake.h"
+#include "socketwrite.h"
 
 #include <QAbstractSocket>
 #include <QElapsedTimer>
@@ -401,7 +402,7 @@ void StreamPeers::send(const QByteArray &frame, PeerId peer)
     const auto it = m_peers.find(peer);
     if (it == m_peers.end())
         return;
-    it->socket->write(frame);
+    writeFrameToSocket(it->socket, frame);
     // Past the cap the peer is not read (readPeer) until its answers drain (onBytesWritten):
     // a sender that never reads is then held back by the kernel's buffers, not by our memory.
     if (it->socket->bytesToWrite() > m_state->limits.maxUnsentBytes)

@@ -2,6 +2,7 @@
 #include "localsocketendpoints.h"
 
 #include "deviceframer.h"
+#include "socketwrite.h"
 #include "streamhandshake.h"
 #include "streampeers.h"
 
@@ -223,7 +224,7 @@ void LocalSocketSenderEndpoint::close()
 void LocalSocketSenderEndpoint::sendFrame(const QByteArray &frame, PeerId)
 {
     if (state() == State::Connected)
-        m_socket.write(frame);
+        writeFrameToSocket(&m_socket, frame);
 }
 
 qint64 LocalSocketSenderEndpoint::queuedBytes() const

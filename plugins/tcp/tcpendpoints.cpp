@@ -2,6 +2,7 @@
 #include "tcpendpoints.h"
 
 #include "deviceframer.h"
+#include "socketwrite.h"
 #include "streamhandshake.h"
 #include "streampeers.h"
 #include "tlsidentity.h"
@@ -266,7 +267,7 @@ void TcpSenderEndpoint::close()
 void TcpSenderEndpoint::sendFrame(const QByteArray &frame, PeerId)
 {
     if (state() == State::Connected)
-        m_socket->write(frame);
+        writeFrameToSocket(m_socket, frame);
 }
 
 qint64 TcpSenderEndpoint::queuedBytes() const
