@@ -15,7 +15,6 @@
 #include <QJsonDocument>
 #include <QTextStream>
 
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -62,8 +61,6 @@ int run(int argc, char **argv)
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY")
         && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    // A floor peer that dies must show up as an error, not kill the benchmark with SIGPIPE.
-    std::signal(SIGPIPE, SIG_IGN);
     QApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("ipcworkshop"));
     QCoreApplication::setApplicationVersion(QStringLiteral(IPCW_VERSION));

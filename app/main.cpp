@@ -8,6 +8,7 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <csignal>
 #include <memory>
 #include <vector>
 
@@ -74,6 +75,16 @@ void keepFreedFrameMemory()
 #endif
 }
 
+// A write to a pipe or socket whose reader is gone must fail with EPIPE, which every
+// transport reports as a sentence (and the benchmark as a peer that died), not end the program. Qt ignores SIGPIPE too, but only once
+// it has made a socket; the named pipe then also skips blocking it around every write.
+void ignoreBrokenPipeSignal()
+{
+#ifdef SIGPIPE
+    std::signal(SIGPIPE, SIG_IGN);
+#endif
+}
+
 } // namespace
 
 int runGui(const AppOptions &options, PluginManager &plugins); // mainwindow side, app/gui
@@ -92,6 +103,7 @@ int main(int argc, char **argv)
     if (BenchCommand::isFloorPeer(argc, argv))
         return BenchCommand::runFloorPeer(argc, argv);
     keepFreedFrameMemory();
+    ignoreBrokenPipeSignal();
     if (BenchCommand::isBench(argc, argv))
         return BenchCommand::run(argc, argv);
     const bool gui = wantsGui(argc, argv);

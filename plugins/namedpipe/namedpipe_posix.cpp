@@ -45,14 +45,27 @@ void closeFd(int &fd)
     fd = -1;
 }
 
+// True when SIGPIPE is ignored process-wide (ipcworkshop ignores it from main(), and Qt does
+// once it has made a socket): a write to a FIFO whose reader is gone then fails with EPIPE
+// alone, and SigpipeBlocker's three system calls per write are not needed.
+bool sigpipeIgnored()
+{
+    struct sigaction current {};
+    return sigaction(SIGPIPE, nullptr, &current) == 0 && !(current.sa_flags & SA_SIGINFO)
+        && current.sa_handler == SIG_IGN;
+}
+
 // Writing to a FIFO whose reader is gone raises SIGPIPE, which would kill the whole program.
-// Block it in this thread for the duration of a write and swallow the one our write caused:
-// the pipe equivalent of MSG_NOSIGNAL, without changing the process's signal dispositions.
+// Unless it is ignored anyway, block it in this thread for the duration of a write and swallow
+// the one our write caused: the pipe equivalent of MSG_NOSIGNAL, without changing the
+// process's signal dispositions.
 class SigpipeBlocker
 {
 public:
-    SigpipeBlocker()
+    explicit SigpipeBlocker(bool needed) : m_needed(needed)
     {
+        if (!m_needed)
+            return;
         sigemptyset(&m_pipeOnly);
         sigaddset(&m_pipeOnly, SIGPIPE);
         pthread_sigmask(SIG_BLOCK, &m_pipeOnly, &m_old);
@@ -62,6 +75,8 @@ public:
     }
     ~SigpipeBlocker()
     {
+        if (!m_needed)
+            return;
         if (m_sawEpipe && !m_wasPending) {
             const timespec zero{0, 0};
             while (sigtimedwait(&m_pipeOnly, nullptr, &zero) == -1 && errno == EINTR) {
@@ -72,6 +87,7 @@ public:
     void sawEpipe() { m_sawEpipe = true; }
 
 private:
+    bool m_needed;
     sigset_t m_pipeOnly;
     sigset_t m_old;
     bool m_wasPending = false;
@@ -187,6 +203,7 @@ NamedPipeChannelPosix::~NamedPipeChannelPosix()
 std::string NamedPipeChannelPosix::open(Role role, const std::string &address)
 {
     m_role = role;
+    m_blockSigpipe = !sigpipeIgnored();
     if (m_interruptFd < 0)
         return "Cannot create the wake-up event for the named pipe: " + errnoText(errno) + ".";
     if (std::string error = parseAddress(address, &m_name); !error.empty())
@@ -315,7 +332,7 @@ std::string NamedPipeChannelPosix::openSender()
     std::string writeError;
     {
         // Shorter than PIPE_BUF, so the line lands in one piece even with other senders.
-        SigpipeBlocker guard;
+        SigpipeBlocker guard(m_blockSigpipe);
         for (;;) {
             const ssize_t n = ::write(connectFd, hello.data(), hello.size());
             if (n == ssize_t(hello.size()))
@@ -599,7 +616,7 @@ Event NamedPipeChannelPosix::receive(int timeoutMs)
 std::string NamedPipeChannelPosix::writeAll(int fd, const std::uint8_t *data, std::size_t size,
                                             const std::string &whoIsGone)
 {
-    SigpipeBlocker guard;
+    SigpipeBlocker guard(m_blockSigpipe);
     std::size_t done = 0;
     while (done < size) {
         const ssize_t n = ::write(fd, data + done, size - done);
@@ -680,7 +697,7 @@ bool NamedPipeChannelPosix::trySend(const std::uint8_t *data, std::size_t size, 
     std::string whoIsGone;
     if (!error->empty() || !writeTarget(peer, &fd, &whoIsGone, error))
         return true;
-    SigpipeBlocker guard;
+    SigpipeBlocker guard(m_blockSigpipe);
     for (;;) {
         if (::write(fd, data, size) == ssize_t(size))
             return true;

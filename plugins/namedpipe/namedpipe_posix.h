@@ -122,6 +122,7 @@ private:
     // Every descriptor receive() reads, in one: readable when it has work.
     ipcw::native::ReadinessSet m_ready;
     int m_handshakeTimeoutMs = 10000;
+    bool m_blockSigpipe = true; // SIGPIPE was not ignored when open() ran
 
     // Receiver
     int m_lockFd = -1;
