@@ -151,8 +151,10 @@ long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t readByt
         if (m_cutter.overBudget())
             return refuse(m_cutter.refusal());
         ssize_t n;
+        std::size_t asked = m_staging.size();
         if (room && remaining >= m_staging.size()) {
             // A large frame: read straight into it instead of copying through the staging buffer.
+            asked = remaining;
             n = ::read(fd, room, remaining);
             if (n > 0)
                 m_cutter.payloadArrived(std::size_t(n), out);
@@ -172,6 +174,10 @@ long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t readByt
             return -1;
         }
         total += std::size_t(n);
+        // A FIFO gives what it holds: a short read emptied it, and another read would only
+        // say EAGAIN (a system call per frame). What arrives later, the caller's poll sees.
+        if (std::size_t(n) < asked)
+            break;
     }
     return long(total);
 }
