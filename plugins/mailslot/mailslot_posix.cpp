@@ -397,13 +397,13 @@ std::string MailslotChannelPosix::sendFrame(mqd_t queue, std::size_t datagramByt
             }
         }
     };
-    return sendFragments(std::uint32_t(getpid()), slot, datagramBytes, data, size, put);
+    return sendFragments(m_pid, slot, datagramBytes, data, size, put);
 }
 
 bool MailslotChannelPosix::sendControl(mqd_t queue, DatagramKind kind, std::uint32_t slot, const std::string &text,
                                        const Watch &watch, int timeoutMs)
 {
-    const std::vector<std::uint8_t> datagram = controlDatagram(kind, std::uint32_t(getpid()), slot, text);
+    const std::vector<std::uint8_t> datagram = controlDatagram(kind, m_pid, slot, text);
     for (;;) {
         if (mq_send(queue, reinterpret_cast<const char *>(datagram.data()), datagram.size(), 0) == 0)
             return true;
@@ -476,7 +476,7 @@ bool MailslotChannelPosix::trySend(const std::uint8_t *data, std::size_t size, s
             return "Sending to the message queue failed: " + errnoText(errno) + ".";
         }
     };
-    return sendWhole(std::uint32_t(getpid()), slot, datagramBytes, data, size, tryPut, error);
+    return sendWhole(m_pid, slot, datagramBytes, data, size, tryPut, error);
 }
 
 Event MailslotChannelPosix::receive(int timeoutMs)
@@ -508,7 +508,10 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         // dead peer managed to send is processed before it is declared gone.
         if (!drainQueue())
             continue;
-        reapDeadPeers();
+        if (m_peerMayHaveExited) {
+            m_peerMayHaveExited = false;
+            reapDeadPeers();
+        }
         // Partial frames whose time ran out are dropped (judged after every read, so a busy
         // queue does not put it off); the wait below ends when the next one's time runs out.
         const int stallWait = m_role == Role::Receiver ? expireStalledFrames(-1) : -1;
@@ -545,8 +548,15 @@ Event MailslotChannelPosix::receive(int timeoutMs)
             m_queueError = "Waiting on the message queue failed: " + errnoText(errno) + ".";
             continue;
         }
+        // A peer is judged only when its pidfd says it exited (or, without pidfds, on every
+        // pass): asking every pidfd after every read cost a poll() per datagram.
+        m_peerMayHaveExited = checkByKill
+            || std::any_of(fds.begin() + 2, fds.end(), [](const pollfd &fd) { return fd.revents != 0; });
         if (timeoutMs >= 0 && Clock::now() >= deadline && !(fds[0].revents || fds[1].revents)) {
-            reapDeadPeers();
+            if (m_peerMayHaveExited) {
+                m_peerMayHaveExited = false;
+                reapDeadPeers();
+            }
             if (!hasEvents()) {
                 Event event;
                 event.kind = Event::Kind::Timeout;

@@ -12,6 +12,7 @@
 
 #include <mqueue.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 // The mailslot mechanism on Linux: POSIX message queues (mq_open, mode 0600, uid-scoped
 // names). The receiver owns "/ipcworkshop-<uid>-<name>" and holds an flock on
@@ -106,6 +107,11 @@ private:
     // When receive(0) must look again though nothing is ready (a stalled frame's time, a
     // process without a pidfd to check), -1: never. Set by each receive().
     int m_idleWaitMs = -1;
+    // A pidfd was readable at the last poll (or a peer cannot be watched by one): receive()
+    // looks for exited peers once the queue is drained.
+    bool m_peerMayHaveExited = true;
+    // Every datagram's header carries it; getpid() is a system call in glibc.
+    const std::uint32_t m_pid = std::uint32_t(getpid());
     std::atomic<bool> m_interrupted{false};
     std::vector<std::uint8_t> m_receiveBuffer;
     std::string m_queueError;                  // set when the queue itself failed
