@@ -92,9 +92,13 @@ bool FutexWaiter::isAlive(std::uint32_t pid)
     return !end || end[1] != ' ' || (end[2] != 'Z' && end[2] != 'X');
 }
 
+FutexWaiter::FutexWaiter() : m_selfPid(std::uint32_t(getpid()))
+{
+}
+
 std::uint32_t FutexWaiter::selfPid()
 {
-    return std::uint32_t(getpid());
+    return m_selfPid;
 }
 
 void FutexWaiter::yield()

@@ -15,6 +15,7 @@ namespace ipcw::native::shm {
 class FutexWaiter final : public ShmWaiter
 {
 public:
+    FutexWaiter();
     Wait wait(std::atomic<std::uint32_t> &word, std::uint32_t expected, int timeoutMs) override;
     void wake(std::atomic<std::uint32_t> &word) override;
     // Hands the ring to setRinger()'s function; nothing without one.
@@ -33,6 +34,8 @@ public:
 
 private:
     std::function<void(const std::atomic<std::uint32_t> &)> m_ringer;
+    // The ring asks for it on every write; getpid() is a system call in glibc.
+    const std::uint32_t m_selfPid;
     static constexpr int MaxSleepers = 8;
     std::atomic<bool> m_interrupted{false};
     std::mutex m_mutex;
