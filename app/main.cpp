@@ -75,9 +75,10 @@ void keepFreedFrameMemory()
 #endif
 }
 
-// A write to a pipe or socket whose reader is gone must fail with EPIPE, which every
-// transport reports as a sentence (and the benchmark as a peer that died), not end the program. Qt ignores SIGPIPE too, but only once
-// it has made a socket; the named pipe then also skips blocking it around every write.
+// A write to a pipe or socket whose reader is gone must fail with EPIPE, which every transport
+// reports as a sentence (and the benchmark as a peer that died), not end the program. Qt ignores
+// SIGPIPE too, but only once it has made a socket; the named pipe then also skips blocking it
+// around every write.
 void ignoreBrokenPipeSignal()
 {
 #ifdef SIGPIPE
