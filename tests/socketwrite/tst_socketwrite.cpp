@@ -63,7 +63,7 @@ SocketPair makePair(const QString &kind)
     return kind == QLatin1String("local") ? localPair() : tcpPair();
 }
 
-// Frame `n` of `size` bytes: its number, then a pattern that depends on it, so a reordered or
+// Frame `n` of `size` bytes: a byte pattern that starts where `n` says, so a reordered or
 // truncated frame shows.
 QByteArray numberedFrame(int n, int size)
 {
