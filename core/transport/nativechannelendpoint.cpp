@@ -29,7 +29,8 @@ constexpr std::chrono::microseconds PollInPlace{20};
 NativeChannelEndpoint::NativeChannelEndpoint(EndpointRole role, const QString &address,
                                              std::unique_ptr<ipcw::native::Channel> channel, QObject *parent)
     : TransportEndpoint(role, address, parent), m_channel(std::move(channel)),
-      m_watchable(dynamic_cast<ipcw::native::Watchable *>(m_channel.get()))
+      m_watchable(dynamic_cast<ipcw::native::Watchable *>(m_channel.get())),
+      m_drainable(dynamic_cast<ipcw::native::Drainable *>(m_channel.get()))
 {
 }
 
@@ -138,7 +139,7 @@ void NativeChannelEndpoint::watchReadiness()
     m_deadline = new QTimer(this);
     m_deadline->setSingleShot(true);
     connect(m_deadline, &QTimer::timeout, this, &NativeChannelEndpoint::takeReadyEvents);
-    m_deadline->start(0); // what arrived while the channel was opening may already be inside it
+    startDeadline(0); // what arrived while the channel was opening may already be inside it
 }
 
 void NativeChannelEndpoint::takeReadyEvents()
@@ -147,13 +148,9 @@ void NativeChannelEndpoint::takeReadyEvents()
     for (int taken = 0; taken < MaxEventsPerTurn;) {
         Event event = m_channel->receive(0);
         if (event.kind == Event::Kind::Timeout || event.kind == Event::Kind::Interrupted) {
-            const int wait = m_watchable->nextDeadlineMs();
-            if (wait == 0 && event.kind == Event::Kind::Timeout && std::chrono::steady_clock::now() < pollUntil)
+            if (event.kind == Event::Kind::Timeout && pollAgainInPlace(pollUntil))
                 continue;
-            if (wait >= 0)
-                m_deadline->start(wait);
-            else
-                m_deadline->stop();
+            waitForReadiness();
             return;
         }
         const bool fatal = event.kind == Event::Kind::Error;
@@ -165,9 +162,37 @@ void NativeChannelEndpoint::takeReadyEvents()
         if (!m_readiness)
             return; // the channel failed, or a slot closed this endpoint
         ++taken;
+        if (m_drainable && m_drainable->drained() && !pollAgainInPlace(pollUntil)) {
+            waitForReadiness(); // the descriptor tells when more comes: no receive(0) to hear Timeout
+            return;
+        }
     }
     // More may wait inside the channel, where the descriptor does not show it.
-    m_deadline->start(0);
+    startDeadline(0);
+}
+
+bool NativeChannelEndpoint::pollAgainInPlace(std::chrono::steady_clock::time_point until) const
+{
+    return m_watchable->nextDeadlineMs() == 0 && std::chrono::steady_clock::now() < until;
+}
+
+void NativeChannelEndpoint::waitForReadiness()
+{
+    const int wait = m_watchable->nextDeadlineMs();
+    if (wait < 0) {
+        m_deadline->stop();
+        return;
+    }
+    // A deadline already due no later is kept: restarting the timer after every event costs
+    // more than the early call it may bring, which only finds nothing and sets it again.
+    if (!m_deadline->isActive() || QDeadlineTimer(wait) < m_deadlineDue)
+        startDeadline(wait);
+}
+
+void NativeChannelEndpoint::startDeadline(int ms)
+{
+    m_deadlineDue = QDeadlineTimer(ms);
+    m_deadline->start(ms);
 }
 
 void NativeChannelEndpoint::stopWatching()

@@ -4,11 +4,13 @@
 #include "native/channel.h"
 #include "transportendpoint.h"
 
+#include <QDeadlineTimer>
 #include <QMutex>
 #include <QQueue>
 #include <QWaitCondition>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 class QSocketNotifier;
@@ -51,6 +53,11 @@ private:
     // receive(0) has, a bounded number per turn, then waits for the descriptor or a deadline.
     void watchReadiness();
     void takeReadyEvents();
+    // Whether a spinning channel (nextDeadlineMs() 0) is polled again before the loop's turn.
+    bool pollAgainInPlace(std::chrono::steady_clock::time_point until) const;
+    // Nothing more is ready: (re)arms m_deadline for the channel's next deadline.
+    void waitForReadiness();
+    void startDeadline(int ms);
     void stopWatching();
     void writeLoop();
     void onOpened(const QString &error);
@@ -64,10 +71,12 @@ private:
 
     std::unique_ptr<ipcw::native::Channel> m_channel;
     ipcw::native::Watchable *m_watchable = nullptr; // m_channel, when it can be watched
+    ipcw::native::Drainable *m_drainable = nullptr; // m_channel, when it says it holds nothing more
     QThread *m_reader = nullptr;
     QThread *m_writer = nullptr;
     QSocketNotifier *m_readiness = nullptr; // with m_deadline, replaces m_reader once open
     QTimer *m_deadline = nullptr;
+    QDeadlineTimer m_deadlineDue; // when m_deadline, if active, fires
     std::atomic<bool> m_stopping{false};
     std::atomic<qint64> m_queuedBytes{0};
     QMutex m_queueMutex;

@@ -30,8 +30,11 @@ namespace {
 // A channel whose "OS" is two queues the test fills and drains; receive() and send() block
 // like real ones, and interrupt() is sticky as the contract says. With `pollable` (set before
 // open()) it has a readiness descriptor (Watchable), as the POSIX named pipe has: a pipe that holds a byte
-// while pushed events wait, and receive(0) never blocks.
-class ScriptedChannel final : public ipcw::native::Channel, public ipcw::native::Watchable
+// while pushed events wait, and receive(0) never blocks. With `drainable` too, it says when it
+// holds nothing more (Drainable), as the POSIX named pipe does.
+class ScriptedChannel final : public ipcw::native::Channel,
+                              public ipcw::native::Watchable,
+                              public ipcw::native::Drainable
 {
 public:
     ScriptedChannel()
@@ -78,6 +81,11 @@ public:
     }
     int readinessDescriptor() const override { return pollable ? m_ready[0] : -1; }
     int nextDeadlineMs() const override { return deadlineMs; }
+    bool drained() const override
+    {
+        std::unique_lock lock(m_mutex);
+        return drainable && m_incoming.empty();
+    }
     Event receive(int timeoutMs) override
     {
         std::unique_lock lock(m_mutex);
@@ -127,6 +135,11 @@ public:
             (void)!::write(m_ready[1], "x", 1);
         m_changed.notify_all();
     }
+    size_t receiveCount()
+    {
+        std::unique_lock lock(m_mutex);
+        return receivers.size();
+    }
     std::vector<std::thread::id> receiveThreads()
     {
         std::unique_lock lock(m_mutex);
@@ -151,12 +164,13 @@ public:
     bool directSends = false;             // set before open()
     std::string directError;
     bool pollable = false;                // set before open()
+    bool drainable = false;               // set before open()
     std::atomic<int> deadlineMs{-1};
 
 private:
     std::vector<std::thread::id> receivers; // the thread of each receive(), in order
 
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<Event> m_incoming;
     bool m_interrupted = false;
@@ -316,6 +330,53 @@ private slots:
         QTRY_COMPARE(refused.count(), 2);
         channel->pushAll({e}, false);
         QTRY_COMPARE(refused.count(), 3);
+    }
+
+    // After an event, a Drainable channel that holds nothing more is not called again only to
+    // say Timeout: the loop waits for its descriptor. One that holds more is still emptied,
+    // and its deadline still calls it back.
+    void drainedChannelIsNotAskedAgain_data()
+    {
+        QTest::addColumn<bool>("drainable");
+        QTest::addColumn<int>("receivesPerFrame");
+        QTest::newRow("drainable") << true << 1;
+        QTest::newRow("not drainable") << false << 2;
+    }
+    void drainedChannelIsNotAskedAgain()
+    {
+        QFETCH(bool, drainable);
+        QFETCH(int, receivesPerFrame);
+        auto *channel = new ScriptedChannel;
+        channel->pollable = true;
+        channel->drainable = drainable;
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QByteArrayList frames;
+        connect(&endpoint, &TransportEndpoint::frameReceived, this,
+                [&](const QByteArray &frame, quint64) { frames << frame; });
+        QSignalSpy refused(&endpoint, &TransportEndpoint::messageRefused);
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+        QTRY_VERIFY(channel->receiveCount() >= 1); // the look at what came while it opened
+        QTest::qWait(50);
+
+        const size_t before = channel->receiveCount();
+        channel->push(frameEvent("one", 7));
+        QTRY_COMPARE(frames.size(), 1);
+        QTest::qWait(50);
+        QCOMPARE(channel->receiveCount(), before + size_t(receivesPerFrame));
+
+        channel->pushAll({frameEvent("two", 7), frameEvent("three", 7)});
+        QTRY_COMPARE(frames.size(), 3);
+        QCOMPARE(frames, QByteArrayList({"one", "two", "three"}));
+
+        channel->deadlineMs = 20;
+        channel->push(frameEvent("four", 7));
+        QTRY_COMPARE(frames.size(), 4);
+        Event e;
+        e.kind = Event::Kind::Refused;
+        e.text = "A partial frame ran out of time.";
+        channel->pushAll({e}, false);
+        QTRY_COMPARE(refused.count(), 1);
     }
 
     // The epoll set a Linux channel hands to the loop: readable while a member is, and a

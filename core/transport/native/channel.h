@@ -109,4 +109,20 @@ public:
     virtual int nextDeadlineMs() const = 0;
 };
 
+// A Watchable that can tell when it holds nothing more, so the event loop goes back to waiting
+// after an event instead of calling receive(0) once more only to hear Timeout (one system call
+// or two on each side of every round trip). Separate from Watchable for the same reason
+// Watchable is separate from Channel; a Watchable without it is asked with receive(0).
+class Drainable
+{
+public:
+    virtual ~Drainable() = default;
+
+    // Right after receive(0) returned an event: true when another receive(0) can have nothing
+    // until the readiness descriptor polls readable or nextDeadlineMs() runs out. No event is
+    // held inside the channel, and whatever makes the descriptor readable when more comes is
+    // in place. False is always safe.
+    virtual bool drained() const = 0;
+};
+
 } // namespace ipcw::native
