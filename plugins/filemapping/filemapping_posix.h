@@ -24,7 +24,9 @@
 // again at once while a peer may send (nextDeadlineMs() 0) and the doorbell only wakes a
 // receiver's first sender. spinblock, and an end whose doorbell name is taken, keep a reader
 // thread that sleeps on the futex (receive(-1)).
-class FileMappingChannelPosix final : public ipcw::native::Channel, public ipcw::native::Watchable
+class FileMappingChannelPosix final : public ipcw::native::Channel,
+                                      public ipcw::native::Watchable,
+                                      public ipcw::native::Drainable
 {
 public:
     ~FileMappingChannelPosix() override;
@@ -39,6 +41,7 @@ public:
     // The doorbell, or -1 (spinblock, or no doorbell): then a reader thread waits in receive().
     int readinessDescriptor() const override { return m_bellFd; }
     int nextDeadlineMs() const override { return m_session ? m_session->nextPollMs() : -1; }
+    bool drained() const override { return m_session && m_session->drained(); }
 
     // The abstract socket name ("\0" not included) of the doorbell of the data ring's reader
     // (the receiver), or of the reader of `slot`'s reply ring while it holds `generation`.

@@ -694,6 +694,7 @@ Event ShmSession::receive(int timeoutMs)
     ShmRing ring = m_role == Role::Receiver ? m_data : replyRing(std::uint32_t(m_slot));
     if (m_doorbell)
         ring.disarmDoorbell(); // while we read, writers need not ring
+    m_drained = false;
     for (;;) {
         Event event;
         int stallWaitMs = -1;
@@ -719,6 +720,8 @@ Event ShmSession::receive(int timeoutMs)
         if (!m_events.empty()) {
             event = std::move(m_events.front());
             m_events.pop_front();
+            // Armed now, the caller can wait for the doorbell without a receive(0) to arm it.
+            m_drained = timeoutMs == 0 && m_events.empty() && armIfEmpty(ring);
             return event;
         }
         RecordMeta meta;
@@ -775,6 +778,19 @@ Event ShmSession::receive(int timeoutMs)
         if (checkQuietRing(ring, status, meta, &event))
             return event;
     }
+}
+
+bool ShmSession::armIfEmpty(ShmRing &ring)
+{
+    if (!m_doorbell || (m_waitStrategy == WaitStrategy::Spin && mayBeSentTo()))
+        return false;
+    RecordMeta meta;
+    if (ring.peek(&meta) != ShmRing::Status::Empty)
+        return false;
+    if (ring.armDoorbell())
+        return true;
+    ring.disarmDoorbell(); // a record came in while we armed it
+    return false;
 }
 
 bool ShmSession::mayBeSentTo() const

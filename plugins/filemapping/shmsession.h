@@ -111,6 +111,9 @@ public:
     // quiet (a peer's liveness, a pending record, a partial frame's time limit), -1 if never.
     // With ?wait=spin, 0 while a peer may send.
     int nextPollMs() const;
+    // For that caller, right after receive(0) returned an event: true when the ring was empty and
+    // the doorbell is armed, so the next record rings it (Drainable::drained()).
+    bool drained() const { return m_drained; }
     WaitStrategy waitStrategy() const { return m_waitStrategy; }
     // The generation a sender slot holds now.
     std::uint32_t slotGeneration(std::uint32_t slot) const;
@@ -125,6 +128,10 @@ public:
     std::string receiverGone() const;
 
 private:
+    // receive(0) with nothing more to return: arms the doorbell if the ring is empty; true if it
+    // did, and it stays armed.
+    bool armIfEmpty(ShmRing &ring);
+
     struct Assembly
     {
         std::vector<std::uint8_t> bytes;
@@ -189,6 +196,7 @@ private:
     const std::string m_address;
     WaitStrategy m_waitStrategy = WaitStrategy::Block; // the address's ?wait=, for this end's reads
     bool m_doorbell = false; // setDoorbell()
+    bool m_drained = false;  // drained()
     std::chrono::steady_clock::time_point m_lastPollCheck; // receive(0)'s last checks of a quiet ring
     Role m_role = Role::Receiver;
     std::uint8_t *m_base = nullptr;

@@ -506,8 +506,10 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         }
         // Reading first and judging deaths only when the queue is empty means every datagram a
         // dead peer managed to send is processed before it is declared gone.
-        if (!drainQueue())
+        const Drain drain = drainQueue();
+        if (drain == Drain::Failed)
             continue;
+        m_queueEmptied = drain == Drain::Emptied;
         if (m_peerMayHaveExited) {
             m_peerMayHaveExited = false;
             reapDeadPeers();
@@ -515,9 +517,6 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         // Partial frames whose time ran out are dropped (judged after every read, so a busy
         // queue does not put it off); the wait below ends when the next one's time runs out.
         const int stallWait = m_role == Role::Receiver ? expireStalledFrames(-1) : -1;
-        if (hasEvents())
-            continue;
-
         std::vector<pollfd> fds{{queue, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
         bool checkByKill = false;
         if (m_role == Role::Sender) {
@@ -533,17 +532,20 @@ Event MailslotChannelPosix::receive(int timeoutMs)
                     checkByKill = true;
             });
         }
+        // Set after every read, events or not: an event loop that waits for the descriptor
+        // once it took the events (drained()) is called back by then.
+        m_idleWaitMs = checkByKill ? LivenessCheckMs : -1;
+        if (stallWait >= 0 && (m_idleWaitMs < 0 || stallWait < m_idleWaitMs))
+            m_idleWaitMs = stallWait;
+        if (hasEvents())
+            continue;
+
         int slice = -1;
         if (timeoutMs >= 0)
             slice = int(std::max<long long>(
                 0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
-        if (checkByKill && (slice < 0 || slice > LivenessCheckMs))
-            slice = LivenessCheckMs;
-        if (stallWait >= 0 && (slice < 0 || stallWait < slice))
-            slice = stallWait;
-        m_idleWaitMs = checkByKill ? LivenessCheckMs : -1;
-        if (stallWait >= 0 && (m_idleWaitMs < 0 || stallWait < m_idleWaitMs))
-            m_idleWaitMs = stallWait;
+        if (m_idleWaitMs >= 0 && (slice < 0 || m_idleWaitMs < slice))
+            slice = m_idleWaitMs;
         if (poll(fds.data(), fds.size(), slice) < 0 && errno != EINTR) {
             m_queueError = "Waiting on the message queue failed: " + errnoText(errno) + ".";
             continue;
@@ -566,12 +568,12 @@ Event MailslotChannelPosix::receive(int timeoutMs)
     }
 }
 
-bool MailslotChannelPosix::drainQueue()
+MailslotChannelPosix::Drain MailslotChannelPosix::drainQueue()
 {
     const mqd_t queue = m_role == Role::Receiver ? m_queue : m_replyQueue;
     for (int handled = 0; handled < 256; ++handled) {
         if (m_interrupted)
-            return true;
+            return Drain::Stopped;
         const ssize_t n = mq_receive(queue, reinterpret_cast<char *>(m_receiveBuffer.data()), m_receiveBuffer.size(),
                                      nullptr);
         if (n >= 0) {
@@ -581,11 +583,11 @@ bool MailslotChannelPosix::drainQueue()
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN)
-            return true;
+            return Drain::Emptied;
         m_queueError = "Reading the message queue failed: " + errnoText(errno) + ".";
-        return false;
+        return Drain::Failed;
     }
-    return true;
+    return Drain::Stopped;
 }
 
 std::shared_ptr<ipcw::mailslot::Protocol::Peer> MailslotChannelPosix::watchPeer(std::uint32_t pid)

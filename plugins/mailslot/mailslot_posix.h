@@ -31,6 +31,7 @@
 // wait in poll() for room: backpressure, never a dropped datagram.
 class MailslotChannelPosix final : public ipcw::native::Channel,
                                    public ipcw::native::Watchable,
+                                   public ipcw::native::Drainable,
                                    private ipcw::mailslot::Protocol
 {
 public:
@@ -43,6 +44,9 @@ public:
     ipcw::native::Event receive(int timeoutMs) override;
     int readinessDescriptor() const override { return m_ready.descriptor(); } // Watchable
     int nextDeadlineMs() const override { return m_ready.deadlineMs(m_idleWaitMs); }
+    // Drainable: the last read found the queue empty and its events are all taken; what comes
+    // next makes the queue's descriptor readable.
+    bool drained() const override { return m_queueEmptied && !hasEvents(); }
     void interrupt() override;
     void close() override;
 
@@ -79,8 +83,9 @@ private:
                           std::size_t size, const Watch &watch, bool *peerGone);
     bool sendControl(mqd_t queue, ipcw::mailslot::DatagramKind kind, std::uint32_t slot, const std::string &text,
                      const Watch &watch, int timeoutMs);
-    // Reads whatever is queued now without blocking; false on a fatal queue error.
-    bool drainQueue();
+    // Reads what is queued without blocking: until the queue is empty, at most 256 datagrams.
+    enum class Drain { Emptied, Stopped, Failed };
+    Drain drainQueue();
     // Finds peers whose process has ended and, once everything they sent is read, reports them.
     void reapDeadPeers();
 
@@ -110,6 +115,7 @@ private:
     // A pidfd was readable at the last poll (or a peer cannot be watched by one): receive()
     // looks for exited peers once the queue is drained.
     bool m_peerMayHaveExited = true;
+    bool m_queueEmptied = false; // the last drainQueue() in receive() read until EAGAIN
     // Every datagram's header carries it; getpid() is a system call in glibc.
     const std::uint32_t m_pid = std::uint32_t(getpid());
     std::atomic<bool> m_interrupted{false};

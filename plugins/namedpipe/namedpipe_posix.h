@@ -43,7 +43,7 @@
 
 namespace ipcw::native {
 
-class NamedPipeChannelPosix final : public Channel, public Watchable
+class NamedPipeChannelPosix final : public Channel, public Watchable, public Drainable
 {
 public:
     NamedPipeChannelPosix();
@@ -55,6 +55,8 @@ public:
     Event receive(int timeoutMs) override;
     int readinessDescriptor() const override { return m_ready.descriptor(); } // Watchable
     int nextDeadlineMs() const override;
+    // Drainable: every frame a read brought is in m_events; more keeps the descriptor readable.
+    bool drained() const override { return m_events.empty(); }
     void interrupt() override;
     void close() override;
 
