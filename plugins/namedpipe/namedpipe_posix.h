@@ -110,6 +110,14 @@ private:
     // Drops the peers stopped in the middle of a frame for longer than the time limit, and
     // notes when the others' time runs out.
     void expireStalledPeers();
+    // One read of a FIFO, its frames and news queued in m_events; false when it was empty.
+    bool readFromReceiver(); // sender: the receiver's replies
+    bool readFromPeer(const std::shared_ptr<Peer> &peer);
+    // receive(0), from an event loop that saw the descriptor readable: reads the FIFO the last
+    // frame came from before anything is polled; false when that brought nothing. A receiver
+    // does so at most ReadFirstStreak times in a row, so other peers, new connections and
+    // interrupt() are looked at too.
+    bool readLikelyFifoFirst();
     std::string writeAll(int fd, const std::uint8_t *data, std::size_t size, const std::string &whoIsGone);
     // The FIFO a frame to `peer` goes to, and the sentence for when its reader has gone; false
     // with `*error` when there is none.
@@ -121,6 +129,7 @@ private:
     std::string m_dir;
     std::string m_prefix; // m_dir + "/namedpipe-" + m_name
     int m_interruptFd = -1;
+    std::atomic<bool> m_interrupted{false}; // interrupt() ran; the eventfd says so to poll()
     // Every descriptor receive() reads, in one: readable when it has work.
     ipcw::native::ReadinessSet m_ready;
     int m_handshakeTimeoutMs = 10000;
@@ -137,6 +146,9 @@ private:
     std::mutex m_peersMutex; // guards m_peers against sends on the writer (or caller's) thread
     std::map<std::uint64_t, std::shared_ptr<Peer>> m_peers;
     std::uint64_t m_nextPeerId = 1;
+    std::uint64_t m_lastPeer = 0; // the peer the last frame came from
+    int m_readFirstStreak = 0;    // reads of m_lastPeer in a row without a poll()
+    static constexpr int ReadFirstStreak = 8;
     std::deque<Event> m_events; // produced by one poll round, handed out one per receive()
 
     // Sender

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <fcntl.h>
 #include <mutex>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -170,6 +171,7 @@ private slots:
     void interruptWakesReceiveAndSend();
     void backpressureLosesNothing();
     void trySendWritesOnlyWhatNeedsNoWaiting();
+    void floodingSenderDoesNotHideTheOthers();
     void receiverGoneIsReportedToSender();
     void hostileBytesDisconnectOnlyThatSender();
     void senderBeyondTheCapIsTurnedAway();
@@ -591,6 +593,60 @@ void TestNamedPipe::backpressureLosesNothing()
 
 // trySend(), the caller's-thread path: a frame of up to PIPE_BUF bytes goes in one write if the
 // FIFO has room; a longer one, or one facing a full FIFO, is left to send(), nothing written.
+// receive(0), called as an event loop calls it once the descriptor is readable, reads the FIFO
+// of the last frame before it polls anything. A sender that never lets its FIFO run dry must not
+// keep the others out that way: a second sender still connects and is heard while it floods.
+void TestNamedPipe::floodingSenderDoesNotHideTheOthers()
+{
+    const std::string name = uniqueName("flood");
+    NamedPipeChannelPosix receiver;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    NamedPipeChannelPosix flooder;
+    QCOMPARE(connectSender(receiver, flooder, name), std::string());
+    std::atomic<bool> stop{false};
+    std::thread flood([&] {
+        const Bytes frame = makeFrame(100, 1);
+        while (!stop)
+            flooder.send(frame.data(), frame.size(), 0);
+    });
+    const Bytes lateFrame = makeFrame(100, 2);
+    NamedPipeChannelPosix latecomer;
+    std::string lateError = "not run";
+    std::thread late([&] {
+        lateError = latecomer.open(Role::Sender, name);
+        if (lateError.empty())
+            lateError = latecomer.send(lateFrame.data(), lateFrame.size(), 0);
+    });
+
+    bool heard = false;
+    int floodFrames = 0;
+    QElapsedTimer clock;
+    clock.start();
+    while (!heard && clock.elapsed() < 20000) {
+        // The loop has other work too: meanwhile the flood fills the FIFO, so that reading it
+        // first always finds something.
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        pollfd ready{receiver.readinessDescriptor(), POLLIN, 0};
+        poll(&ready, 1, 100);
+        for (int i = 0; i < 64; ++i) {
+            const Event e = receiver.receive(0);
+            if (e.kind == Event::Kind::Timeout)
+                break;
+            if (e.kind == Event::Kind::Frame && e.frame == lateFrame)
+                heard = true;
+            else if (e.kind == Event::Kind::Frame)
+                ++floodFrames;
+        }
+    }
+    stop = true;
+    flooder.interrupt();
+    flood.join();
+    late.join();
+    QCOMPARE(lateError, std::string());
+    QVERIFY2(heard, qPrintable(QStringLiteral("the second sender was not heard in 20 s, while %1 frames of the first were").arg(floodFrames)));
+    QVERIFY(floodFrames > 0);
+}
+
 void TestNamedPipe::trySendWritesOnlyWhatNeedsNoWaiting()
 {
     const std::string name = uniqueName("try");
