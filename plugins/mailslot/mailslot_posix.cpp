@@ -463,6 +463,8 @@ bool MailslotChannelPosix::trySend(const std::uint8_t *data, std::size_t size, s
         queue = target->reply;
         datagramBytes = target->replyDatagramBytes;
         slot = 0;
+        if (size > datagramBytes - ipcw::native::DatagramHeaderBytes)
+            return tryReplyWhole(*target, data, size, error);
     }
     // The queues are non-blocking: a full one says EAGAIN, and the writer thread waits for room.
     const auto tryPut = [queue](const std::uint8_t *datagram, std::size_t bytes) -> std::optional<std::string> {
@@ -477,6 +479,36 @@ bool MailslotChannelPosix::trySend(const std::uint8_t *data, std::size_t size, s
         }
     };
     return sendWhole(m_pid, slot, datagramBytes, data, size, tryPut, error);
+}
+
+bool MailslotChannelPosix::tryReplyWhole(const QueuePeer &target, const std::uint8_t *data, std::size_t size,
+                                         std::string *error)
+{
+    // A reply queue has one writer, this receiver, and sends never overlap: room it has now for
+    // every datagram of the reply is still there while they go in. Only a process writing to
+    // another's queue outside the protocol could take it; then the reply is cut, and said so.
+    mq_attr attr{};
+    if (mq_getattr(target.reply, &attr) != 0)
+        return false;
+    const std::size_t chunk = target.replyDatagramBytes - ipcw::native::DatagramHeaderBytes;
+    const long datagrams = long((size + chunk - 1) / chunk);
+    if (attr.mq_maxmsg - attr.mq_curmsgs < datagrams)
+        return false;
+    *error = sendFragments(m_pid, 0, target.replyDatagramBytes, data, size,
+                           [&](const std::uint8_t *datagram, std::size_t bytes, std::string *why) {
+                               for (;;) {
+                                   if (mq_send(target.reply, reinterpret_cast<const char *>(datagram), bytes, 0) == 0)
+                                       return true;
+                                   if (errno == EINTR)
+                                       continue;
+                                   *why = errno == EAGAIN
+                                       ? "The reply queue " + target.replyQueue + " filled up while a reply went in, though only "
+                                             "this receiver writes to it: another process wrote to it. The reply was cut."
+                                       : "Sending to the message queue failed: " + errnoText(errno) + ".";
+                                   return false;
+                               }
+                           });
+    return true;
 }
 
 Event MailslotChannelPosix::receive(int timeoutMs)

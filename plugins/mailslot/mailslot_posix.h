@@ -79,6 +79,9 @@ private:
     Wait waitFor(int fd, short events, const Watch &watch, bool wakeable, int timeoutMs);
     std::string receiverGoneSentence() const;
     // Sends one frame as fragments; `peerGone` is set when the other end vanished meanwhile.
+    // trySend() of a receiver's reply of several datagrams: sent whole if its queue has room for
+    // all of them now, else nothing is sent (false).
+    bool tryReplyWhole(const QueuePeer &target, const std::uint8_t *data, std::size_t size, std::string *error);
     std::string sendFrame(mqd_t queue, std::size_t datagramBytes, std::uint32_t slot, const std::uint8_t *data,
                           std::size_t size, const Watch &watch, bool *peerGone);
     bool sendControl(mqd_t queue, ipcw::mailslot::DatagramKind kind, std::uint32_t slot, const std::string &text,

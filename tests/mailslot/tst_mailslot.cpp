@@ -420,8 +420,8 @@ void TestMailslot::fullQueueBlocksThenDrainsWithNothingLost()
 }
 
 // trySend(), the caller's-thread path: a frame of one datagram goes if the queue has room; a
-// frame of several, or one facing a full queue, is left to send() with nothing put and no frame
-// number used up, so the receiver sees no gap and refuses nothing.
+// sender's frame of several, or one facing a full queue, is left to send() with nothing put and
+// no frame number used up, so the receiver sees no gap and refuses nothing.
 void TestMailslot::trySendPutsOnlyWhatNeedsNoWaiting()
 {
     const std::string name = uniqueName("try").toStdString();
@@ -461,6 +461,27 @@ void TestMailslot::trySendPutsOnlyWhatNeedsNoWaiting()
     const Event reply = nextEvent(sender);
     QCOMPARE(reply.kind, Event::Kind::Frame);
     QVERIFY(reply.frame == ack);
+
+    // A reply of several datagrams goes whole when its queue, which only this receiver writes,
+    // has room for all of them; with a full one nothing of it is put, and it is left to send().
+    const Bytes largeReply = toBytes(FrameCodec::encodeControl(Wire::FrameType::Pong, 2, 5, QByteArray(20000, 'r')));
+    QVERIFY(receiver.trySend(largeReply.data(), largeReply.size(), hello.peer, &error));
+    QCOMPARE(error, std::string());
+    const Event whole = nextEvent(sender);
+    QCOMPARE(whole.kind, Event::Kind::Frame);
+    QVERIFY(whole.frame == largeReply);
+    int acks = 0;
+    while (receiver.trySend(ack.data(), ack.size(), hello.peer, &error)) {
+        QCOMPARE(error, std::string());
+        QVERIFY(++acks < 10000);
+    }
+    QVERIFY(!receiver.trySend(largeReply.data(), largeReply.size(), hello.peer, &error));
+    for (int i = 0; i < acks; ++i) {
+        const Event e = nextEvent(sender);
+        QCOMPARE(e.kind, Event::Kind::Frame);
+        QVERIFY(e.frame == ack);
+    }
+    QCOMPARE(sender.receive(100).kind, Event::Kind::Timeout); // no piece of the reply left behind
 }
 
 void TestMailslot::senderGoneBeforeItsHelloIsReadStillCounts()
