@@ -24,6 +24,8 @@ class QTimer;
 // A channel that is also a Watchable (a readiness descriptor) is not read on a thread: the event
 // loop watches the descriptor and takes what is ready with receive(0), saving two thread
 // wake-ups on every frame that arrives. The opening thread then ends once the channel is open.
+// After a lone event, a channel that says it holds nothing more (Drainable) is not asked again:
+// the loop waits for the descriptor.
 // The threads never touch this QObject directly; results come back as queued calls, so every
 // signal is emitted in the endpoint's own thread.
 class IPCWCORE_EXPORT NativeChannelEndpoint : public TransportEndpoint
