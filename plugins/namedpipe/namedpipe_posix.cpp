@@ -585,7 +585,10 @@ bool NamedPipeChannelPosix::readLikelyFifoFirst()
     if (m_readFirstStreak >= ReadFirstStreak)
         return false;
     const auto last = m_peers.find(m_lastPeer);
-    if (last == m_peers.end() || !readFromPeer(last->second))
+    if (last == m_peers.end())
+        return false;
+    const std::shared_ptr<Peer> peer = last->second; // a copy: a read that ends it erases the entry
+    if (!readFromPeer(peer))
         return false;
     ++m_readFirstStreak;
     return true;
