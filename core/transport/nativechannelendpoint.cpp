@@ -148,9 +148,10 @@ void NativeChannelEndpoint::takeReadyEvents()
     for (int taken = 0; taken < MaxEventsPerTurn;) {
         Event event = m_channel->receive(0);
         if (event.kind == Event::Kind::Timeout || event.kind == Event::Kind::Interrupted) {
-            if (event.kind == Event::Kind::Timeout && pollAgainInPlace(pollUntil))
+            const int wait = m_watchable->nextDeadlineMs();
+            if (event.kind == Event::Kind::Timeout && pollAgainInPlace(wait, pollUntil))
                 continue;
-            waitForReadiness();
+            waitForReadiness(wait);
             return;
         }
         const bool fatal = event.kind == Event::Kind::Error;
@@ -164,23 +165,25 @@ void NativeChannelEndpoint::takeReadyEvents()
         // A lone event is most often an answer in a conversation: the next comes after a reply,
         // so the channel need not be asked again only to say Timeout. After a burst, more is
         // likely already there, and asking costs less than a turn of the loop.
-        if (++taken == 1 && m_drainable && m_drainable->drained() && !pollAgainInPlace(pollUntil)) {
-            waitForReadiness(); // the descriptor tells when more comes
-            return;
+        if (++taken == 1 && m_drainable && m_drainable->drained()) {
+            const int wait = m_watchable->nextDeadlineMs();
+            if (!pollAgainInPlace(wait, pollUntil)) {
+                waitForReadiness(wait); // the descriptor tells when more comes
+                return;
+            }
         }
     }
     // More may wait inside the channel, where the descriptor does not show it.
     startDeadline(0);
 }
 
-bool NativeChannelEndpoint::pollAgainInPlace(std::chrono::steady_clock::time_point until) const
+bool NativeChannelEndpoint::pollAgainInPlace(int wait, std::chrono::steady_clock::time_point until)
 {
-    return m_watchable->nextDeadlineMs() == 0 && std::chrono::steady_clock::now() < until;
+    return wait == 0 && std::chrono::steady_clock::now() < until;
 }
 
-void NativeChannelEndpoint::waitForReadiness()
+void NativeChannelEndpoint::waitForReadiness(int wait)
 {
-    const int wait = m_watchable->nextDeadlineMs();
     if (wait < 0) {
         m_deadline->stop();
         return;

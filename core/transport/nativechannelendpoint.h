@@ -55,10 +55,12 @@ private:
     // receive(0) has, a bounded number per turn, then waits for the descriptor or a deadline.
     void watchReadiness();
     void takeReadyEvents();
-    // Whether a spinning channel (nextDeadlineMs() 0) is polled again before the loop's turn.
-    bool pollAgainInPlace(std::chrono::steady_clock::time_point until) const;
-    // Nothing more is ready: (re)arms m_deadline for the channel's next deadline.
-    void waitForReadiness();
+    // Whether a spinning channel (its nextDeadlineMs(), `wait`, is 0) is polled again before the
+    // loop's turn.
+    static bool pollAgainInPlace(int wait, std::chrono::steady_clock::time_point until);
+    // Nothing more is ready: (re)arms m_deadline for the channel's next deadline, `wait` ms
+    // (nextDeadlineMs(), asked once by the caller).
+    void waitForReadiness(int wait);
     void startDeadline(int ms);
     void stopWatching();
     void writeLoop();

@@ -549,21 +549,7 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         // Partial frames whose time ran out are dropped (judged after every read, so a busy
         // queue does not put it off); the wait below ends when the next one's time runs out.
         const int stallWait = m_role == Role::Receiver ? expireStalledFrames(-1) : -1;
-        std::vector<pollfd> fds{{queue, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
-        bool checkByKill = false;
-        if (m_role == Role::Sender) {
-            if (m_receiverPidfd >= 0 && !m_receiverGone)
-                fds.push_back({m_receiverPidfd, POLLIN, 0});
-            checkByKill = m_receiverPidfd < 0 && m_receiverPid > 0 && !m_receiverGone;
-        } else {
-            forEachPeer([&](const Peer &entry) {
-                const auto &peer = static_cast<const QueuePeer &>(entry);
-                if (peer.pidfd >= 0)
-                    fds.push_back({peer.pidfd, POLLIN, 0});
-                else if (peer.pid > 0)
-                    checkByKill = true;
-            });
-        }
+        const bool checkByKill = peerWithoutPidfd();
         // Set after every read, events or not: an event loop that waits for the descriptor
         // once it took the events (drained()) is called back by then.
         m_idleWaitMs = checkByKill ? LivenessCheckMs : -1;
@@ -572,6 +558,7 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         if (hasEvents())
             continue;
 
+        std::vector<pollfd> fds = waitSet(queue);
         int slice = -1;
         if (timeoutMs >= 0)
             slice = int(std::max<long long>(
@@ -598,6 +585,34 @@ Event MailslotChannelPosix::receive(int timeoutMs)
             }
         }
     }
+}
+
+bool MailslotChannelPosix::peerWithoutPidfd()
+{
+    if (m_role == Role::Sender)
+        return m_receiverPidfd < 0 && m_receiverPid > 0 && !m_receiverGone;
+    bool found = false;
+    forEachPeer([&](const Peer &entry) {
+        const auto &peer = static_cast<const QueuePeer &>(entry);
+        found = found || (peer.pidfd < 0 && peer.pid > 0);
+    });
+    return found;
+}
+
+std::vector<pollfd> MailslotChannelPosix::waitSet(mqd_t queue)
+{
+    std::vector<pollfd> fds{{queue, POLLIN, 0}, {m_wakeFd, POLLIN, 0}};
+    if (m_role == Role::Sender) {
+        if (m_receiverPidfd >= 0 && !m_receiverGone)
+            fds.push_back({m_receiverPidfd, POLLIN, 0});
+        return fds;
+    }
+    forEachPeer([&](const Peer &entry) {
+        const auto &peer = static_cast<const QueuePeer &>(entry);
+        if (peer.pidfd >= 0)
+            fds.push_back({peer.pidfd, POLLIN, 0});
+    });
+    return fds;
 }
 
 MailslotChannelPosix::Drain MailslotChannelPosix::drainQueue()

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <mqueue.h>
+#include <poll.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -89,6 +90,11 @@ private:
     // Reads what is queued without blocking: until the queue is empty, at most 256 datagrams.
     enum class Drain { Emptied, Stopped, Failed };
     Drain drainQueue();
+    // Whether a peer's liveness must be asked with kill() (no pidfd: kernels before 5.3).
+    bool peerWithoutPidfd();
+    // What receive() waits on when nothing is ready: the queue, interrupt(), every peer's pidfd.
+    // Built only then, not after every read.
+    std::vector<pollfd> waitSet(mqd_t queue);
     // Finds peers whose process has ended and, once everything they sent is read, reports them.
     void reapDeadPeers();
 
