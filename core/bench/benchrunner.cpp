@@ -986,7 +986,8 @@ void BenchRunner::measureScaling(const QString &id, const TransportMetadata &met
                       QStringLiteral("--timeout"), QString::number(RowTimeoutMs / 1000)});
             processes.push_back(std::move(p));
         }
-        const ReceiverSummary s = parseReceiverSummary(receiver.finish(RowTimeoutMs));
+        const QString receiverOutput = receiver.finish(RowTimeoutMs);
+        const ReceiverSummary s = parseReceiverSummary(receiverOutput);
         QString senderError;
         for (auto &p : processes) {
             if (!p->waitForFinished(10000))
@@ -998,8 +999,9 @@ void BenchRunner::measureScaling(const QString &id, const TransportMetadata &met
         addSummary(losses, s);
         const qint64 expected = m_profile.scalingRecordsPerSender * senders;
         if (!s.known || s.records < expected) {
-            row.skipped = QStringLiteral("the receiver got %1 of %2 records%3").arg(s.records).arg(expected)
-                              .arg(senderError.isEmpty() ? QString() : QStringLiteral("; a sender said: ") + senderError);
+            row.skipped = QStringLiteral("the receiver got %1 of %2 records: %3%4").arg(s.records).arg(expected)
+                              .arg(lastLine(receiverOutput),
+                                   senderError.isEmpty() ? QString() : QStringLiteral("; a sender said: ") + senderError);
             addRow(row);
             continue;
         }
