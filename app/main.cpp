@@ -86,17 +86,6 @@ void ignoreBrokenPipeSignal()
 #endif
 }
 
-// Without a window nothing here needs glib's main loop (that is for GTK dialogs and glib-based
-// desktop integration), and Qt's own dispatcher costs less per turn: in three alternating quick
-// bench runs the 1-record round trip p50 went 37.9 -> 33.2 us over localsocket and 29.7 -> 28.3
-// over namedpipe, and one-way throughput rose up to 1.9x (docs/benchmarks.md). Set for the whole
-// process, so its threads use it too; a QT_NO_GLIB the user set, even empty, is left alone.
-void useQtEventDispatcherWithoutWindow()
-{
-    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
-        qputenv("QT_NO_GLIB", "1");
-}
-
 } // namespace
 
 int runGui(const AppOptions &options, PluginManager &plugins); // mainwindow side, app/gui
@@ -116,13 +105,9 @@ int main(int argc, char **argv)
         return BenchCommand::runFloorPeer(argc, argv);
     keepFreedFrameMemory();
     ignoreBrokenPipeSignal();
-    if (BenchCommand::isBench(argc, argv)) {
-        useQtEventDispatcherWithoutWindow();
+    if (BenchCommand::isBench(argc, argv))
         return BenchCommand::run(argc, argv);
-    }
     const bool gui = wantsGui(argc, argv);
-    if (!gui)
-        useQtEventDispatcherWithoutWindow();
 #if defined(Q_OS_UNIX) && !defined(Q_OS_DARWIN)
     // Without this, Qt would abort with a message about the xcb plugin.
     if (gui && qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
