@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace {
 constexpr int RetryMs = 5;
@@ -74,6 +75,7 @@ void ZeroMqRouterReceiver::listenNow()
 void ZeroMqRouterReceiver::close()
 {
     m_retry.stop();
+    m_closedConnections.clear();
     std::vector<PeerId> ids;
     for (const Peer &p : std::as_const(m_peers))
         if (p.announced)
@@ -93,6 +95,9 @@ void ZeroMqRouterReceiver::close()
 
 void ZeroMqRouterReceiver::readMessages()
 {
+    if (m_reading)
+        return; // a slot of ours called back in: the loop below reads on anyway
+    m_reading = true;
     ZeroMqSocket::Message m;
     while (m_socket && m_socket->receive(&m)) {
         const QByteArray &routingId = m.parts.front();
@@ -122,6 +127,8 @@ void ZeroMqRouterReceiver::readMessages()
         }
         emit frameReceived(data, peer.id);
     }
+    m_reading = false;
+    forgetClosedConnections();
 }
 
 void ZeroMqRouterReceiver::admit(const QByteArray &routingId, const QByteArray &hello, int fd, const QString &peerAddress)
@@ -279,11 +286,24 @@ void ZeroMqRouterReceiver::onPeerEvent(int event, int fd)
 {
     if (event != ZMQ_EVENT_DISCONNECTED)
         return;
-    std::vector<QByteArray> gone;
+    // libzmq's I/O thread hands a sender's last messages (its Bye) to the ROUTER before it
+    // reports the close, but the report comes through the monitor, whose notifier may fire
+    // first. So the sender is marked now, by routing id (the descriptor may go to the next
+    // connection), and forgotten once the ROUTER's queue has been read.
     for (const Peer &p : std::as_const(m_peers))
         if (p.fd == fd)
-            gone.push_back(p.routingId);
-    for (const QByteArray &routingId : gone)
+            m_closedConnections.push_back(p.routingId);
+    if (m_reading || !m_socket)
+        return; // admit() took this close from inside the reading loop, which forgets it when done
+    readMessages();
+    if (m_socket) // a slot of ours may have closed this receiver
+        m_socket->pumpLater(); // reading outside pump() may have taken the edge that says answers fit again
+}
+
+void ZeroMqRouterReceiver::forgetClosedConnections()
+{
+    const std::vector<QByteArray> closed = std::exchange(m_closedConnections, {});
+    for (const QByteArray &routingId : closed)
         forget(routingId, QStringLiteral("its ZeroMQ connection closed"), false);
 }
 

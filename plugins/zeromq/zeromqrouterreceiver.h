@@ -10,6 +10,7 @@
 #include <QTimer>
 
 #include <deque>
+#include <vector>
 
 class ZeroMqSocket;
 
@@ -20,7 +21,8 @@ class ZeroMqSocket;
 // What is not a whole frame is refused with a sentence and the sender kept. Answers that
 // libzmq cannot take now (the sender's queue is at its high-water mark) wait here, up to
 // ReceiverLimits::maxUnsentBytes per sender; beyond that the sender is refused. The socket
-// monitor tells when a sender's connection closed.
+// monitor tells when a sender's connection closed; the sender is forgotten only once the
+// messages its connection left (its Bye) have been read.
 class ZeroMqRouterReceiver : public TransportEndpoint
 {
     Q_OBJECT
@@ -54,6 +56,7 @@ private:
     bool deliver(Peer &peer, const QByteArray &frame);
     void forget(const QByteArray &routingId, const QString &reason, bool refused);
     void onPeerEvent(int event, int fd);
+    void forgetClosedConnections();
 
     ZeroMqAddress m_address;
     ReceiverLimits m_limits;
@@ -63,4 +66,6 @@ private:
     PeerId m_nextPeerId = 1;
     qint64 m_frameLimit = 0;
     QTimer m_retry; // only while answers wait: libzmq's edge may not say a full queue drained
+    bool m_reading = false;
+    std::vector<QByteArray> m_closedConnections; // routing ids, forgotten when the queue is read
 };

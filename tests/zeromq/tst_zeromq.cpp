@@ -6,9 +6,12 @@
 #include "receivedcsv.h"
 #include "csv.h"
 #include "employeegenerator.h"
+#include "framecodec.h"
 #include "handshake.h"
 #include "zeromqaddress.h"
 #include "zeromqrouterreceiver.h"
+#include "zeromqsubreceiver.h"
+#include "zeromqsocket.h"
 #include "zeromqwire.h"
 
 #include <QFile>
@@ -21,6 +24,7 @@
 #include <zmq.h>
 
 #include <algorithm>
+#include <memory>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -245,6 +249,113 @@ private slots:
         QCOMPARE(connected.size(), 2);
         QCOMPARE(gone.size(), 1);
         QCOMPARE(gone.first().first(), connected.first().first());
+    }
+
+    // A closing sender's Bye reaches the ROUTER before libzmq reports the close, but the report
+    // comes through the monitor, whose notifier may fire first. The sender must still be known
+    // when its Bye is read, or a clean goodbye is counted as a crash and the Bye as a stranger's.
+    void lastMessagesAreReadBeforeACloseIsReported()
+    {
+        const QString name = uniqueName();
+        ZeroMqRouterReceiver receiver(name);
+        QStringList order;
+        connect(&receiver, &TransportEndpoint::frameReceived, this, [&] { order << QStringLiteral("frame"); });
+        connect(&receiver, &TransportEndpoint::peerDisconnected, this, [&] { order << QStringLiteral("closed"); });
+        QSignalSpy connected(&receiver, &TransportEndpoint::peerConnected);
+        QSignalSpy refused(&receiver, &TransportEndpoint::messageRefused);
+        receiver.open();
+        QTRY_COMPARE(receiver.state(), TransportEndpoint::State::Listening);
+        {
+            RawDealer leaving("ipc://" + socketPathOf(name).toLocal8Bit());
+            leaving.send(ZeroMqWire::senderHello(QStringLiteral("leaving")));
+            QTRY_COMPARE(connected.size(), 1);
+            leaving.send(FrameCodec::encodeControl(Wire::FrameType::Bye, 1, 7));
+        } // closed, the Bye sent first (linger)
+        // Busy: libzmq queues the Bye and reports the close while this thread runs none of the
+        // receiver. Then the monitor is read first, the order the race would take.
+        QThread::msleep(300);
+        auto *socket = receiver.findChild<ZeroMqSocket *>();
+        QVERIFY(socket);
+        socket->readPeerEventsNow();
+        QTRY_VERIFY(order.contains(QStringLiteral("closed")));
+        QCOMPARE(order, (QStringList{QStringLiteral("frame"), QStringLiteral("closed")}));
+        QCOMPARE(refused.size(), 0);
+    }
+
+    // The same, when the close is taken while a newer sender's hello is admitted: its hello is
+    // read before the leaving sender's Bye, and admit() reads the monitor's queued closes first.
+    void aCloseTakenDuringAHelloWaitsForTheLastMessages()
+    {
+        const QString name = uniqueName();
+        ZeroMqRouterReceiver receiver(name);
+        QStringList order;
+        connect(&receiver, &TransportEndpoint::peerConnected, this, [&](TransportEndpoint::PeerId, const QString &who) {
+            order << who;
+        });
+        connect(&receiver, &TransportEndpoint::frameReceived, this, [&] { order << QStringLiteral("Bye"); });
+        connect(&receiver, &TransportEndpoint::peerDisconnected, this, [&] { order << QStringLiteral("closed"); });
+        QSignalSpy refused(&receiver, &TransportEndpoint::messageRefused);
+        receiver.open();
+        QTRY_COMPARE(receiver.state(), TransportEndpoint::State::Listening);
+        const QByteArray endpoint = "ipc://" + socketPathOf(name).toLocal8Bit();
+        auto leaving = std::make_unique<RawDealer>(endpoint);
+        leaving->send(ZeroMqWire::senderHello(QStringLiteral("leaving")));
+        QTRY_COMPARE(order.size(), 1);
+        // Busy from here: none of the receiver runs until every message and the close wait.
+        RawDealer coming(endpoint);
+        coming.send(ZeroMqWire::senderHello(QStringLiteral("coming")));
+        QThread::msleep(200); // the newcomer's hello is queued first
+        leaving->send(FrameCodec::encodeControl(Wire::FrameType::Bye, 1, 7));
+        leaving.reset();
+        QThread::msleep(300);
+        QTRY_VERIFY(order.contains(QStringLiteral("closed")));
+        QCOMPARE(refused.size(), 0);
+        QCOMPARE(order, (QStringList{QStringLiteral("leaving"), QStringLiteral("coming"), QStringLiteral("Bye"),
+                                     QStringLiteral("closed")}));
+    }
+
+    // A subscriber has the same two notifiers: the publisher's Bye must come from the sender
+    // it knows, before that sender's close, not from a new one after it.
+    void publishersLastMessageComesBeforeItsClose()
+    {
+        const QString name = uniqueName();
+        const QString path = socketPathOf(name, QStringLiteral("zeromq-pubsub"));
+        void *context = zmq_ctx_new();
+        void *publisher = zmq_socket(context, ZMQ_PUB);
+        QVERIFY(zmq_bind(publisher, ("ipc://" + path.toLocal8Bit()).constData()) == 0);
+        QVERIFY(::chmod(QFile::encodeName(path).constData(), 0600) == 0); // what the subscriber requires
+        ZeroMqSubReceiver receiver(name);
+        QStringList order;
+        connect(&receiver, &TransportEndpoint::peerConnected, this, [&] { order << QStringLiteral("connected"); });
+        connect(&receiver, &TransportEndpoint::frameReceived, this, [&](const QByteArray &frame) {
+            FrameHeader header;
+            order << (FrameCodec::verifyFrame(frame, &header) == DecodeError::None && header.type == Wire::FrameType::Bye
+                          ? QStringLiteral("Bye") : QStringLiteral("frame"));
+        });
+        connect(&receiver, &TransportEndpoint::peerDisconnected, this, [&] { order << QStringLiteral("closed"); });
+        receiver.open();
+        QTRY_COMPARE(receiver.state(), TransportEndpoint::State::Listening);
+        const auto publish = [publisher](Wire::FrameType type) {
+            const QByteArray frame = FrameCodec::encodeControl(type, 1, 7);
+            zmq_send(publisher, frame.constData(), size_t(frame.size()), 0);
+        };
+        for (int i = 0; i < 100 && !order.contains(QStringLiteral("frame")); ++i) { // until subscribed
+            publish(Wire::FrameType::Ping);
+            QTest::qWait(20);
+        }
+        QVERIFY(order.contains(QStringLiteral("frame")));
+        publish(Wire::FrameType::Bye);
+        const int linger = 1000;
+        zmq_setsockopt(publisher, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_close(publisher);
+        zmq_ctx_term(context); // the Bye is out, the connection closed
+        QThread::msleep(300);  // both wait; the monitor is read first
+        auto *socket = receiver.findChild<ZeroMqSocket *>();
+        QVERIFY(socket);
+        socket->readPeerEventsNow();
+        QTRY_VERIFY(order.contains(QStringLiteral("closed")));
+        QCOMPARE(order.count(QStringLiteral("connected")), 1);
+        QCOMPARE(order.mid(order.size() - 2), (QStringList{QStringLiteral("Bye"), QStringLiteral("closed")}));
     }
 
     void socketFileMustBePrivate()
