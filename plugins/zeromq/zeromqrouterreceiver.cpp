@@ -295,9 +295,8 @@ void ZeroMqRouterReceiver::onPeerEvent(int event, int fd)
             m_closedConnections.push_back(p.routingId);
     if (m_reading || !m_socket)
         return; // admit() took this close from inside the reading loop, which forgets it when done
-    readMessages();
-    if (m_socket) // a slot of ours may have closed this receiver
-        m_socket->pumpLater(); // reading outside pump() may have taken the edge that says answers fit again
+    m_socket->readWaitingNow();
+    forgetClosedConnections();
 }
 
 void ZeroMqRouterReceiver::forgetClosedConnections()

@@ -37,6 +37,10 @@ public:
     // Emits peerEvent() for every monitor event already queued, now, whatever the notifiers'
     // order: a ROUTER calls it before it takes a new sender's hello (see ZeroMqRouterReceiver).
     void readPeerEventsNow() { readMonitor(); }
+    // Emits readable()/writable() now for what waits, as a notification would; nothing when
+    // called from inside one of them (that loop looks again anyway). An owner about to act on
+    // a close calls it first, so the peer's last messages (its Bye) are read before.
+    void readWaitingNow() { pump(); }
     // Binds where `address` says as `owner` ("zeromq receiver") would: an ipc socket file is
     // claimed first (a stale one replaced, a live one refused) and made 0600 after. "" or a
     // sentence; on failure the socket is closed and no file of anyone's was touched.

@@ -109,10 +109,8 @@ void ZeroMqSubReceiver::onPeerEvent(int event, int fd)
     } else if (event == ZMQ_EVENT_DISCONNECTED && fd == m_peerFd) {
         // libzmq hands the publisher's last messages (its Bye) to the socket before it reports
         // the close, but the monitor's notifier may fire first: take them from the old sender.
-        readMessages();
+        m_socket->readWaitingNow();
         senderGone(QStringLiteral("its ZeroMQ connection closed"));
-        if (m_socket)
-            m_socket->pumpLater(); // reading outside pump() may have taken the edge of what comes next
     }
 }
 
