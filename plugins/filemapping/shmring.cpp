@@ -168,11 +168,16 @@ void ShmRing::fill(const Reservation &r, std::uint32_t offset, const std::uint8_
 
 void ShmRing::commit(const Reservation &r, ShmWaiter &waiter)
 {
+    publish(r);
+    wakeReader(waiter);
+}
+
+void ShmRing::publish(const Reservation &r)
+{
     // seq_cst on both sides (here and in waitForData) so that either the reader sees the
-    // commit or we see it waiting: no lost wake-up.
+    // commit or the wakeReader() after it sees the reader waiting: no lost wake-up.
     headerAt(r.position)->state.store(Committed, std::memory_order_seq_cst);
     m_control->dataSeq.fetch_add(1, std::memory_order_seq_cst);
-    wakeReader(waiter);
 }
 
 void ShmRing::wakeReader(ShmWaiter &waiter)

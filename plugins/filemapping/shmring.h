@@ -164,6 +164,10 @@ public:
     bool tryReserveAll(const RecordMeta *metas, std::size_t count, ShmWaiter &waiter, Reservation *out);
     void fill(const Reservation &r, std::uint32_t offset, const std::uint8_t *data, std::uint32_t bytes);
     void commit(const Reservation &r, ShmWaiter &waiter);
+    // Commit without waking the reader: for the records of one frame but the last, so that a
+    // reader on the doorbell is rung once per frame (one system call, not one per record). The
+    // writer calls commit() for the last record, or wakeReader() after its last publish().
+    void publish(const Reservation &r);
     // Reserve + fill + commit, sleeping while the ring is full. `peerGone` is asked once per
     // second of waiting and returns a sentence when the reader has left. With `mayWait` false
     // a full ring returns PeerGone with an empty sentence instead of waiting.

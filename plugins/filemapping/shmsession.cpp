@@ -405,7 +405,8 @@ bool ShmSession::trySend(const std::uint8_t *data, std::size_t size, std::uint64
 
 // A reply ring has one writer, this receiver, so a frame of several records may take them all
 // at once: it goes now if every one fits now. Otherwise (or when the counters are broken, which
-// the writer thread then reports) nothing is written.
+// the writer thread then reports) nothing is written. The reader is woken once, after the last
+// record: it cannot use the frame before then, and each wake-up is a system call.
 bool ShmSession::tryWriteWhole(const SendTarget &target, const std::uint8_t *data, std::size_t size)
 {
     ShmRing ring = target.ring;
@@ -419,9 +420,10 @@ bool ShmSession::tryWriteWhole(const SendTarget &target, const std::uint8_t *dat
     std::size_t offset = 0;
     for (const ShmRing::Reservation &r : reservations) {
         ring.fill(r, 0, data + offset, r.chunkBytes);
-        ring.commit(r, m_waiter);
+        ring.publish(r);
         offset += r.chunkBytes;
     }
+    ring.wakeReader(m_waiter);
     return true;
 }
 

@@ -69,11 +69,13 @@ std::string joinSegment(ShmSession &sender, const Memory &memory)
 }
 
 // A receiver on a fresh 64 KiB segment and one sender joined to it.
-struct OneSender
+template <class ReceiverWaiter>
+struct OneSenderWith
 {
     static constexpr std::uint64_t Capacity = 64u << 10;
     Memory memory{ShmSession::segmentBytes(Capacity)};
-    TestWaiter receiverWaiter, senderWaiter;
+    ReceiverWaiter receiverWaiter;
+    TestWaiter senderWaiter;
     ShmSession receiver{receiverWaiter, "test"};
     ShmSession sender{senderWaiter, "test"};
     std::uint64_t peer = 0; // the sender, as the receiver names it
@@ -91,6 +93,7 @@ struct OneSender
         return {};
     }
 };
+using OneSender = OneSenderWith<TestWaiter>;
 
 // A ring of `capacity` bytes on the heap.
 struct TestRing
@@ -155,6 +158,7 @@ private slots:
     void spinningReaderCostsWritersNoWakeUp();
     void spinEndsOnInterruptAndOnTime();
     void trySendWritesOnlyWhatNeedsNoWaiting();
+    void replyOfSeveralRecordsRingsTheDoorbellOnce();
     void senderTurnedAwayIsToldWhy();
     void recordsNoSenderWritesAreReported();
     void announcedFrameHoldsOnlyWhatArrived();
@@ -464,6 +468,11 @@ public:
         ++wakes;
         m_inner.wake(word);
     }
+    void ring(std::atomic<std::uint32_t> &word) override
+    {
+        ++rings;
+        m_inner.ring(word);
+    }
     bool isAlive(std::uint32_t pid) override { return m_inner.isAlive(pid); }
     std::uint32_t selfPid() override { return m_inner.selfPid(); }
     void yield() override { m_inner.yield(); }
@@ -471,6 +480,7 @@ public:
     bool interrupted() const override { return m_inner.interrupted(); }
 
     std::atomic<int> wakes{0};
+    std::atomic<int> rings{0}; // doorbell rings
 
 private:
     TestWaiter m_inner;
@@ -600,6 +610,25 @@ void TestShmRing::trySendWritesOnlyWhatNeedsNoWaiting()
     QCOMPARE(sender.receive(0).kind, Event::Kind::Timeout);
     QVERIFY(receiver.trySend(pong.data(), pong.size(), peer, &error));
     QCOMPARE(sender.receive(5000).frame, pong);
+}
+
+// A sender that waits on its doorbell is rung once for a reply of several records, after the
+// last one: each ring is a system call and a wake-up, and the frame is of no use before its end.
+void TestShmRing::replyOfSeveralRecordsRingsTheDoorbellOnce()
+{
+    OneSenderWith<WakeCountingWaiter> pair;
+    QCOMPARE(pair.connect(), std::string());
+    pair.sender.setDoorbell(true);
+    QCOMPARE(pair.sender.receive(0).kind, Event::Kind::Timeout); // its reply ring is empty: the doorbell is armed
+    const std::vector<std::uint8_t> pong = TestFrames::make(3, 0, 64 * 1024); // three records of the reply ring
+    std::string error;
+    QVERIFY(pair.receiver.trySend(pong.data(), pong.size(), pair.peer, &error));
+    QCOMPARE(error, std::string());
+    QCOMPARE(pair.receiverWaiter.rings.load(), 1);
+    QCOMPARE(pair.receiverWaiter.wakes.load(), 0);
+    const Event e = pair.sender.receive(5000);
+    QCOMPARE(e.kind, Event::Kind::Frame);
+    QCOMPARE(e.frame, pong);
 }
 
 // Beyond --max-peers a sender is turned away: the receiver counts and reports it, and the
