@@ -78,12 +78,13 @@ void ShmRing::copyIn(std::uint64_t position, const std::uint8_t *src, std::size_
     std::memcpy(m_data, src + first, bytes - first);
 }
 
-void ShmRing::copyOut(std::uint64_t position, std::uint8_t *dst, std::size_t bytes) const
+void ShmRing::appendOut(std::uint64_t position, std::size_t bytes, std::vector<std::uint8_t> *out) const
 {
+    // insert(), not resize() and a copy: resize() would first zero what the copy overwrites.
     const std::size_t offset = std::size_t(position % m_capacity);
     const std::size_t first = std::min<std::size_t>(bytes, std::size_t(m_capacity) - offset);
-    std::memcpy(dst, m_data + offset, first);
-    std::memcpy(dst + first, m_data, bytes - first);
+    out->insert(out->end(), m_data + offset, m_data + offset + first);
+    out->insert(out->end(), m_data, m_data + (bytes - first));
 }
 
 bool ShmRing::lock(ShmWaiter &waiter)
@@ -281,11 +282,8 @@ void ShmRing::consume(const RecordMeta &meta, std::vector<std::uint8_t> *out, Sh
 {
     const std::uint64_t tail = m_control->tail.load(std::memory_order_relaxed);
     const std::uint32_t bytes = meta.chunkBytes;
-    if (out && bytes) {
-        const std::size_t at = out->size();
-        out->resize(at + bytes);
-        copyOut(tail + HeaderBytes, out->data() + at, bytes);
-    }
+    if (out && bytes)
+        appendOut(tail + HeaderBytes, bytes, out);
     advanceTail(tail + recordBytes(bytes), waiter);
 }
 

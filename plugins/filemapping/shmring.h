@@ -211,7 +211,8 @@ private:
     void unlock();
     void advanceTail(std::uint64_t newTail, ShmWaiter &waiter);
     void copyIn(std::uint64_t position, const std::uint8_t *src, std::size_t bytes);
-    void copyOut(std::uint64_t position, std::uint8_t *dst, std::size_t bytes) const;
+    // Appends the `bytes` at `position` (wrapping around the end) to `out`.
+    void appendOut(std::uint64_t position, std::size_t bytes, std::vector<std::uint8_t> *out) const;
 
     RingControl *m_control = nullptr;
     std::uint8_t *m_data = nullptr;
