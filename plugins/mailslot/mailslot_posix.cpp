@@ -538,10 +538,10 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         }
         // Reading first and judging deaths only when the queue is empty means every datagram a
         // dead peer managed to send is processed before it is declared gone.
-        const Drain drain = drainQueue();
+        const Drain drain = drainQueue(inConversation());
         if (drain == Drain::Failed)
             continue;
-        m_queueEmptied = drain == Drain::Emptied;
+        m_queueEmptied = drain == Drain::Emptied || drain == Drain::StoppedAtEvent;
         if (m_peerMayHaveExited) {
             m_peerMayHaveExited = false;
             reapDeadPeers();
@@ -615,25 +615,50 @@ std::vector<pollfd> MailslotChannelPosix::waitSet(mqd_t queue)
     return fds;
 }
 
-MailslotChannelPosix::Drain MailslotChannelPosix::drainQueue()
+bool MailslotChannelPosix::inConversation()
+{
+    if (m_loneReads < ConversationAfter)
+        return false;
+    if (++m_readsSinceProbe < ProbeEvery)
+        return true;
+    m_readsSinceProbe = 0;
+    return false;
+}
+
+MailslotChannelPosix::Drain MailslotChannelPosix::drainQueue(bool mayStopAtEvent)
 {
     const mqd_t queue = m_role == Role::Receiver ? m_queue : m_replyQueue;
+    const bool hadEvents = hasEvents();
+    int readAfterEvent = -1; // datagrams read after the first new event; -1: no event yet
     for (int handled = 0; handled < 256; ++handled) {
         if (m_interrupted)
             return Drain::Stopped;
         const ssize_t n = mq_receive(queue, reinterpret_cast<char *>(m_receiveBuffer.data()), m_receiveBuffer.size(),
                                      nullptr);
         if (n >= 0) {
+            if (readAfterEvent >= 0)
+                ++readAfterEvent;
             handleDatagram(m_receiveBuffer.data(), std::size_t(n));
+            if (readAfterEvent < 0 && !hadEvents && hasEvents()) {
+                if (mayStopAtEvent)
+                    return Drain::StoppedAtEvent;
+                readAfterEvent = 0;
+            }
             continue;
         }
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN)
+        if (errno == EAGAIN) {
+            if (readAfterEvent == 0)
+                m_loneReads = std::min(m_loneReads + 1, ConversationAfter);
+            else if (readAfterEvent > 0)
+                m_loneReads = 0;
             return Drain::Emptied;
+        }
         m_queueError = "Reading the message queue failed: " + errnoText(errno) + ".";
         return Drain::Failed;
     }
+    m_loneReads = 0;
     return Drain::Stopped;
 }
 

@@ -45,8 +45,9 @@ public:
     ipcw::native::Event receive(int timeoutMs) override;
     int readinessDescriptor() const override { return m_ready.descriptor(); } // Watchable
     int nextDeadlineMs() const override { return m_ready.deadlineMs(m_idleWaitMs); }
-    // Drainable: the last read found the queue empty and its events are all taken; what comes
-    // next makes the queue's descriptor readable.
+    // Drainable: its events are all taken, and the last read found the queue empty or stopped
+    // at an event in a conversation (drainQueue()); what is left or comes next keeps the
+    // queue's descriptor readable (level-triggered).
     bool drained() const override { return m_queueEmptied && !hasEvents(); }
     void interrupt() override;
     void close() override;
@@ -88,8 +89,12 @@ private:
     bool sendControl(mqd_t queue, ipcw::mailslot::DatagramKind kind, std::uint32_t slot, const std::string &text,
                      const Watch &watch, int timeoutMs);
     // Reads what is queued without blocking: until the queue is empty, at most 256 datagrams.
-    enum class Drain { Emptied, Stopped, Failed };
-    Drain drainQueue();
+    // In a conversation (m_loneReads) it stops at the first event instead: the read that would
+    // only say EAGAIN costs a system call per frame on each side of a round trip.
+    enum class Drain { Emptied, StoppedAtEvent, Stopped, Failed };
+    Drain drainQueue(bool mayStopAtEvent = false);
+    // Whether the next drainQueue() in receive() may stop at its first event.
+    bool inConversation();
     // Whether a peer's liveness must be asked with kill() (no pidfd: kernels before 5.3).
     bool peerWithoutPidfd();
     // What receive() waits on when nothing is ready: the queue, interrupt(), every peer's pidfd.
@@ -124,7 +129,14 @@ private:
     // A pidfd was readable at the last poll (or a peer cannot be watched by one): receive()
     // looks for exited peers once the queue is drained.
     bool m_peerMayHaveExited = true;
-    bool m_queueEmptied = false; // the last drainQueue() in receive() read until EAGAIN
+    bool m_queueEmptied = false; // the last drainQueue() in receive() read until EAGAIN, or stopped at an event
+    // Full reads in a row in which nothing followed the first event: the peer waits for an
+    // answer before it sends again. From ConversationAfter on, reads stop at their first event;
+    // one read in ProbeEvery still reads until EAGAIN, and a burst found there ends it.
+    static constexpr int ConversationAfter = 4;
+    static constexpr int ProbeEvery = 16;
+    int m_loneReads = 0;
+    int m_readsSinceProbe = 0;
     // Every datagram's header carries it; getpid() is a system call in glibc.
     const std::uint32_t m_pid = std::uint32_t(getpid());
     std::atomic<bool> m_interrupted{false};

@@ -127,6 +127,7 @@ private slots:
     void abandonedFrameDoesNotBlockTheNext();
     void fullQueueBlocksThenDrainsWithNothingLost();
     void trySendPutsOnlyWhatNeedsNoWaiting();
+    void conversationReadsStopAtTheFirstFrame();
     void senderGoneBeforeItsHelloIsReadStillCounts();
     void repliesReachTheRightSender();
     void senderTurnedAwayIsToldWhy();
@@ -422,6 +423,73 @@ void TestMailslot::fullQueueBlocksThenDrainsWithNothingLost()
 // trySend(), the caller's-thread path: a frame of one datagram goes if the queue has room; a
 // sender's frame of several, or one facing a full queue, is left to send() with nothing put and
 // no frame number used up, so the receiver sees no gap and refuses nothing.
+namespace {
+// Read as NativeChannelEndpoint reads a Watchable channel: wait for the readiness descriptor,
+// then take events until receive(0) has none or drained() says the descriptor tells the rest.
+// Appends the frames to `frames`; false if the descriptor stayed quiet for 5 s.
+bool readOneTurn(MailslotChannelPosix &channel, std::vector<Bytes> *frames)
+{
+    pollfd ready{channel.readinessDescriptor(), POLLIN, 0};
+    if (poll(&ready, 1, 5000) != 1)
+        return false;
+    for (;;) {
+        const Event e = channel.receive(0);
+        if (e.kind == Event::Kind::Frame)
+            frames->push_back(e.frame);
+        if (e.kind == Event::Kind::Timeout || channel.drained())
+            return true;
+    }
+}
+} // namespace
+
+// After a few lone frames (a conversation: the peer waits for each answer), a read stops at
+// its frame instead of asking the queue once more only to hear EAGAIN, and says it is drained:
+// what else waits keeps the descriptor readable. A burst that follows still arrives whole and
+// in order, and ends the conversation.
+void TestMailslot::conversationReadsStopAtTheFirstFrame()
+{
+    const std::string name = uniqueName("conversation").toStdString();
+    MailslotChannelPosix receiver, sender;
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    QCOMPARE(sender.open(Role::Sender, name), std::string());
+    QCOMPARE(nextEvent(receiver).kind, Event::Kind::PeerConnected);
+    // A fixed time stamp: the frames are compared with what arrives.
+    auto frame = [](int i) { return toBytes(FrameCodec::encodeControl(Wire::FrameType::Ping, quint64(i), 1, "ping", 1)); };
+    std::vector<Bytes> got;
+    for (int i = 0; i < 6; ++i) {
+        QCOMPARE(send(sender, frame(i)), std::string());
+        QVERIFY(readOneTurn(receiver, &got));
+    }
+    QCOMPARE(got.size(), std::size_t(6));
+
+    QCOMPARE(send(sender, frame(6)), std::string());
+    QCOMPARE(send(sender, frame(7)), std::string());
+    const Event first = receiver.receive(0);
+    QCOMPARE(first.kind, Event::Kind::Frame);
+    QVERIFY(first.frame == frame(6));
+    QVERIFY(receiver.drained()); // frame 7 is still in the queue...
+    pollfd ready{receiver.readinessDescriptor(), POLLIN, 0};
+    QCOMPARE(poll(&ready, 1, 0), 1); // ...where the descriptor shows it
+    const Event second = receiver.receive(0);
+    QCOMPARE(second.kind, Event::Kind::Frame);
+    QVERIFY(second.frame == frame(7));
+
+    constexpr int Burst = 200; // more than the queue holds: the sender waits for room
+    auto burst = std::async(std::launch::async, [&] {
+        for (int i = 0; i < Burst; ++i)
+            if (std::string error = send(sender, frame(100 + i)); !error.empty())
+                return error;
+        return std::string();
+    });
+    got.clear();
+    while (got.size() < std::size_t(Burst))
+        QVERIFY2(readOneTurn(receiver, &got), "the descriptor stayed quiet while frames were due");
+    QCOMPARE(burst.get(), std::string());
+    QCOMPARE(got.size(), std::size_t(Burst));
+    for (int i = 0; i < Burst; ++i)
+        QVERIFY2(got[std::size_t(i)] == frame(100 + i), qPrintable(QString::number(i)));
+}
+
 void TestMailslot::trySendPutsOnlyWhatNeedsNoWaiting()
 {
     const std::string name = uniqueName("try").toStdString();
