@@ -536,16 +536,14 @@ Event MailslotChannelPosix::receive(int timeoutMs)
             event.text = m_queueError;
             return event;
         }
-        // Reading first and judging deaths only when the queue is empty means every datagram a
-        // dead peer managed to send is processed before it is declared gone.
+        // Reading first, and judging deaths only once the queue is read to its end (reapDeadPeers()
+        // reads what a stop at an event left), means every datagram a dead peer managed to send
+        // is processed before it is declared gone.
         const Drain drain = drainQueue(inConversation());
         if (drain == Drain::Failed)
             continue;
         m_queueEmptied = drain == Drain::Emptied || drain == Drain::StoppedAtEvent;
-        if (m_peerMayHaveExited) {
-            m_peerMayHaveExited = false;
-            reapDeadPeers();
-        }
+        reapIfSomeoneMayHaveExited();
         // Partial frames whose time ran out are dropped (judged after every read, so a busy
         // queue does not put it off); the wait below ends when the next one's time runs out.
         const int stallWait = m_role == Role::Receiver ? expireStalledFrames(-1) : -1;
@@ -574,10 +572,7 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         m_peerMayHaveExited = checkByKill
             || std::any_of(fds.begin() + 2, fds.end(), [](const pollfd &fd) { return fd.revents != 0; });
         if (timeoutMs >= 0 && Clock::now() >= deadline && !(fds[0].revents || fds[1].revents)) {
-            if (m_peerMayHaveExited) {
-                m_peerMayHaveExited = false;
-                reapDeadPeers();
-            }
+            reapIfSomeoneMayHaveExited();
             if (!hasEvents()) {
                 Event event;
                 event.kind = Event::Kind::Timeout;
@@ -726,6 +721,14 @@ void MailslotChannelPosix::peerForgotten(Peer &entry, bool exited)
     // A dead sender cannot remove its reply queue; we know its name, so we do.
     if (exited && !peer.replyQueue.empty())
         mq_unlink(peer.replyQueue.c_str());
+}
+
+void MailslotChannelPosix::reapIfSomeoneMayHaveExited()
+{
+    if (!m_peerMayHaveExited)
+        return;
+    m_peerMayHaveExited = false;
+    reapDeadPeers();
 }
 
 void MailslotChannelPosix::reapDeadPeers()

@@ -102,6 +102,8 @@ private:
     std::vector<pollfd> waitSet(mqd_t queue);
     // Finds peers whose process has ended and, once everything they sent is read, reports them.
     void reapDeadPeers();
+    // reapDeadPeers() when a pidfd was readable at the last poll (m_peerMayHaveExited).
+    void reapIfSomeoneMayHaveExited();
 
     std::shared_ptr<Peer> watchPeer(std::uint32_t pid) override;
     std::string openReply(Peer &peer) override;
