@@ -285,9 +285,14 @@ Event FileMappingChannelPosix::receive(int timeoutMs)
         event.text = "The filemapping channel is not open.";
         return event;
     }
-    if (m_bellFd >= 0 && timeoutMs == 0) {
-        // Rings are only news that the ring changed: drop them, then read the ring itself. Up
-        // to 16 one-byte datagrams a call: one system call where a loop of recv() took two.
+    // Rings are only news that the ring changed: drop them, then read the ring itself. Only
+    // while the doorbell is armed can one have come, so a receive(0) that follows an event (or
+    // every one, spinning) makes no call; a late ring, from a writer that saw the doorbell armed
+    // as it was disarmed, is read at the next arming or within StaleRingReadEvery calls.
+    if (m_bellFd >= 0 && timeoutMs == 0
+        && (m_session->doorbellArmed() || ++m_receivesSinceRingsRead >= StaleRingReadEvery)) {
+        m_receivesSinceRingsRead = 0;
+        // Up to 16 one-byte datagrams a call: one system call where a loop of recv() took two.
         constexpr unsigned Batch = 16;
         char bells[Batch];
         iovec parts[Batch];

@@ -73,6 +73,8 @@ private:
     int m_fd = -1;
     int m_lockFd = -1;
     int m_bellFd = -1; // our doorbell: readable once a writer rang it
+    static constexpr unsigned StaleRingReadEvery = 64;
+    unsigned m_receivesSinceRingsRead = 0; // receive(0) calls that left the doorbell unread
     int m_ringFd = -1; // an unbound datagram socket that rings the peers' doorbells
     void *m_base = nullptr;
     std::size_t m_bytes = 0;

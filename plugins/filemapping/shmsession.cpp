@@ -857,6 +857,12 @@ int ShmSession::nextPollMs() const
     return ms;
 }
 
+bool ShmSession::doorbellArmed() const
+{
+    const ShmRing ring = m_role == Role::Receiver ? m_data : replyRing(std::uint32_t(m_slot));
+    return ring.control()->readerWaiting.load(std::memory_order_relaxed) == ReaderOnDoorbell;
+}
+
 std::uint32_t ShmSession::slotGeneration(std::uint32_t slot) const
 {
     return slot < MaxSenders && m_slots ? m_slots[slot].generation.load() : 0;

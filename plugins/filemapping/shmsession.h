@@ -114,6 +114,10 @@ public:
     // For that caller, right after receive(0) returned an event: true when the ring was empty and
     // the doorbell is armed, so the next record rings it (Drainable::drained()).
     bool drained() const { return m_drained; }
+    // For that caller: whether the ring this end reads has its doorbell armed now. Writers ring
+    // only then, so only then (or late, from a writer that saw it armed just before it was
+    // disarmed) can a ring be waiting in the doorbell.
+    bool doorbellArmed() const;
     WaitStrategy waitStrategy() const { return m_waitStrategy; }
     // The generation a sender slot holds now.
     std::uint32_t slotGeneration(std::uint32_t slot) const;

@@ -221,6 +221,8 @@ private slots:
     void waitingEndsWatchADoorbell_data();
     void waitingEndsWatchADoorbell();
     void takenOrLongDoorbellNamesFallBackToTheFutex();
+    void lateRingIsReadAndTheDoorbellQuiets_data();
+    void lateRingIsReadAndTheDoorbellQuiets();
     void roundTripsWithAnotherProcess_data();
     void roundTripsWithAnotherProcess();
 };
@@ -691,6 +693,62 @@ void TestFileMapping::takenOrLongDoorbellNamesFallBackToTheFutex()
     FileMappingChannelPosix longName;
     QCOMPARE(longName.open(Role::Receiver, std::string(100, 'n')), std::string());
     QCOMPARE(longName.readinessDescriptor(), -1);
+}
+
+// A ring can land after its reader disarmed the doorbell: the writer saw it armed just before.
+// The channel reads its doorbell only while it is armed (so a spinning end, or a receive(0) right
+// after an event, makes no call for it); such a late ring is read at the next arming (block), or
+// within StaleRingReadEvery polls (spin, which does not arm while a peer may send). Either way
+// the doorbell goes quiet, and so does the event loop that watches it.
+void TestFileMapping::lateRingIsReadAndTheDoorbellQuiets_data()
+{
+    QTest::addColumn<QByteArray>("options");
+    QTest::newRow("block") << QByteArray("?wait=block");
+    QTest::newRow("spin") << QByteArray("?wait=spin");
+}
+
+void TestFileMapping::lateRingIsReadAndTheDoorbellQuiets()
+{
+    QFETCH(QByteArray, options);
+    const bool spin = options.endsWith("spin");
+    const auto rings = [](const FileMappingChannelPosix &channel, int timeoutMs) {
+        pollfd bell{channel.readinessDescriptor(), POLLIN, 0};
+        return poll(&bell, 1, timeoutMs) == 1;
+    };
+    const std::string address = uniqueAddress("late", options.constData());
+    FileMappingChannelPosix receiver, sender;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    QCOMPARE(sender.open(Role::Sender, address), std::string());
+    QCOMPARE(nextEvent(receiver, true, 5000).kind, Event::Kind::PeerConnected);
+    QCOMPARE(receiver.receive(0).kind, Event::Kind::Timeout);
+    QVERIFY(!rings(receiver, 0));
+
+    receiver.session()->dataRing().disarmDoorbell(); // as while it reads
+    const std::string bellName = receiver.doorbellName();
+    const int writer = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un bell{};
+    bell.sun_family = AF_UNIX;
+    std::memcpy(bell.sun_path + 1, bellName.data(), bellName.size());
+    QCOMPARE(sendto(writer, "", 1, 0, reinterpret_cast<const sockaddr *>(&bell),
+                    socklen_t(offsetof(sockaddr_un, sun_path) + 1 + bellName.size())),
+             ssize_t(1));
+    ::close(writer);
+    QVERIFY(rings(receiver, 2000));
+
+    QCOMPARE(receiver.receive(0).kind, Event::Kind::Timeout);
+    if (spin)
+        QVERIFY(rings(receiver, 0)); // a poll while spinning did not read the doorbell
+    int polls = 1;
+    while (rings(receiver, 0)) {
+        QCOMPARE(receiver.receive(0).kind, Event::Kind::Timeout);
+        QVERIFY2(++polls <= (spin ? 64 : 2), qPrintable(QString::number(polls)));
+    }
+
+    const std::vector<std::uint8_t> frame = TestFrames::make(5, 1, 300);
+    QCOMPARE(sender.send(frame.data(), frame.size(), 0), std::string());
+    const Event e = nextEvent(receiver, true, 5000);
+    QCOMPARE(e.kind, Event::Kind::Frame);
+    QCOMPARE(e.frame, frame);
 }
 
 QTEST_GUILESS_MAIN(TestFileMapping)
