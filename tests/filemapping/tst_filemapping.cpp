@@ -135,6 +135,13 @@ Event nextEvent(FileMappingChannelPosix &channel, bool polled, int timeoutMs)
     }
 }
 
+// Whether the channel's doorbell rings (polls readable) within timeoutMs.
+bool rings(const FileMappingChannelPosix &channel, int timeoutMs)
+{
+    pollfd bell{channel.readinessDescriptor(), POLLIN, 0};
+    return poll(&bell, 1, timeoutMs) == 1;
+}
+
 // Reads frames from several senders, checks each, and answers each with a small frame
 // carrying its tag; returns false at the first torn or out-of-order frame.
 struct Collector
@@ -603,10 +610,6 @@ void TestFileMapping::waitingEndsWatchADoorbell()
 {
     QFETCH(QByteArray, options);
     const bool spin = options.endsWith("spin");
-    const auto rings = [](const FileMappingChannelPosix &channel, int timeoutMs) {
-        pollfd bell{channel.readinessDescriptor(), POLLIN, 0};
-        return poll(&bell, 1, timeoutMs) == 1;
-    };
     {
         FileMappingChannelPosix threaded;
         QCOMPARE(threaded.open(Role::Receiver, uniqueAddress("threaded", "?wait=spinblock")), std::string());
@@ -711,10 +714,6 @@ void TestFileMapping::lateRingIsReadAndTheDoorbellQuiets()
 {
     QFETCH(QByteArray, options);
     const bool spin = options.endsWith("spin");
-    const auto rings = [](const FileMappingChannelPosix &channel, int timeoutMs) {
-        pollfd bell{channel.readinessDescriptor(), POLLIN, 0};
-        return poll(&bell, 1, timeoutMs) == 1;
-    };
     const std::string address = uniqueAddress("late", options.constData());
     FileMappingChannelPosix receiver, sender;
     QCOMPARE(receiver.open(Role::Receiver, address), std::string());
