@@ -148,7 +148,8 @@ void ReceiverSession::onChecked(const CheckedFrame &checked)
     }
     case Wire::FrameType::Ping:
         m_endpoint->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Pong, h.sequence, h.senderId,
-                                                        checked.control.payload, h.timestampUs), peer);
+                                                        checked.control.payload(), h.timestampUs,
+                                                        checked.control.payloadCrc), peer);
         return;
     case Wire::FrameType::Bye: {
         // Bye carries the next unused sequence: Records frames after the last one seen never

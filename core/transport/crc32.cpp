@@ -176,4 +176,9 @@ quint32 crc32(const char *data, qsizetype size, quint32 previous)
     return crc32Zlib(data, size, previous);
 }
 
+quint32 crc32Combine(quint32 crcOfFirst, quint32 crcOfSecond, qsizetype secondSize)
+{
+    return quint32(::crc32_combine(crcOfFirst, crcOfSecond, z_off_t(secondSize))); // a payload is at most 64 MiB
+}
+
 } // namespace FrameCodec

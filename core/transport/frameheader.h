@@ -42,6 +42,9 @@ namespace FrameCodec {
 
 IPCWCORE_EXPORT quint64 nowMicroseconds();
 IPCWCORE_EXPORT quint32 crc32(const char *data, qsizetype size, quint32 previous = 0);
+// The CRC-32 of A followed by B, from crc32(A), crc32(B) and B's length (zlib's crc32_combine):
+// a frame whose payload's CRC is known is summed over its header alone.
+IPCWCORE_EXPORT quint32 crc32Combine(quint32 crcOfFirst, quint32 crcOfSecond, qsizetype secondSize);
 
 // Validates only the fixed header (magic, version, type, flags, length cap): what a stream
 // reader needs to know how many bytes to wait for before the CRC can be checked.

@@ -33,7 +33,7 @@ std::optional<QByteArray> helloPayload(const QByteArray &frame, QString *why)
             *why = QStringLiteral("its first frame was of type %1, not a Hello").arg(int(decoded.header.type));
         return std::nullopt;
     }
-    return decoded.payload;
+    return decoded.payload().toByteArray();
 }
 
 } // namespace

@@ -110,7 +110,7 @@ QByteArray FrameBuilder::seal(quint64 sequence, quint32 senderId, quint64 timest
 }
 
 void FrameBuilder::writeHeader(QByteArray &frame, FrameType type, quint64 sequence, quint32 senderId,
-                               quint64 timestampUs, quint32 recordCount)
+                               quint64 timestampUs, quint32 recordCount, std::optional<quint32> payloadCrc)
 {
     Q_ASSERT(frame.size() >= HeaderSize);
     char *h = frame.data();
@@ -123,7 +123,9 @@ void FrameBuilder::writeHeader(QByteArray &frame, FrameType type, quint64 sequen
     qToLittleEndian<quint32>(recordCount, h + Offset::RecordCount);
     qToLittleEndian<quint32>(quint32(frame.size() - HeaderSize), h + Offset::PayloadLength);
     qToLittleEndian<quint32>(senderId, h + Offset::SenderId);
-    quint32 crc = FrameCodec::crc32(h, CrcOffset);
-    crc = FrameCodec::crc32(h + HeaderSize, frame.size() - HeaderSize, crc);
+    const qsizetype payloadBytes = frame.size() - HeaderSize;
+    const quint32 headerCrc = FrameCodec::crc32(h, CrcOffset);
+    const quint32 crc = payloadCrc ? FrameCodec::crc32Combine(headerCrc, *payloadCrc, payloadBytes)
+                                   : FrameCodec::crc32(h + HeaderSize, payloadBytes, headerCrc);
     qToLittleEndian<quint32>(crc, h + Offset::Crc);
 }

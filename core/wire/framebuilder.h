@@ -7,6 +7,8 @@
 #include <QByteArray>
 #include <QStringEncoder>
 
+#include <optional>
+
 // Builds Records frames one at a time, in place: records are encoded straight into the frame's
 // buffer (no per-record allocation), and seal() writes the header and the CRC-32 once, over the
 // finished frame. The one encoder of records: FrameCodec::encodeRecords uses it too.
@@ -33,9 +35,11 @@ public:
     QByteArray seal(quint64 sequence, quint32 senderId, quint64 timestampUs = FrameCodec::nowMicroseconds());
 
     // Fills in the header of a frame whose payload already follows its first Wire::HeaderSize
-    // bytes, CRC-32 last: how every frame, of any type, is completed.
+    // bytes, CRC-32 last: how every frame, of any type, is completed. A payload whose CRC is
+    // already known (an echo of a checked frame) is not summed again.
     static void writeHeader(QByteArray &frame, Wire::FrameType type, quint64 sequence, quint32 senderId,
-                            quint64 timestampUs, quint32 recordCount);
+                            quint64 timestampUs, quint32 recordCount,
+                            std::optional<quint32> payloadCrc = std::nullopt);
 
 private:
     void startFrame(qsizetype capacityHint);

@@ -23,9 +23,10 @@ public:
         qToLittleEndian(value, m_p);
         m_p += sizeof(T);
     }
-    void putBytes(const QByteArray &bytes)
+    void putBytes(QByteArrayView bytes)
     {
-        std::memcpy(m_p, bytes.constData(), size_t(bytes.size()));
+        if (!bytes.isEmpty())
+            std::memcpy(m_p, bytes.data(), size_t(bytes.size()));
         m_p += bytes.size();
     }
 
@@ -64,18 +65,18 @@ QByteArray encodeAck(quint64 sequence, quint32 senderId, quint64 framesReceived,
     return frame;
 }
 
-QByteArray encodeControl(FrameType type, quint64 sequence, quint32 senderId, const QByteArray &payload,
-                         quint64 timestampUs)
+QByteArray encodeControl(FrameType type, quint64 sequence, quint32 senderId, QByteArrayView payload,
+                         quint64 timestampUs, std::optional<quint32> payloadCrc)
 {
     Q_ASSERT(type != FrameType::Records && type != FrameType::Ack);
     QByteArray frame(HeaderSize + payload.size(), Qt::Uninitialized);
     Writer w(frame.data() + HeaderSize);
     w.putBytes(payload);
-    FrameBuilder::writeHeader(frame, type, sequence, senderId, timestampUs, 0);
+    FrameBuilder::writeHeader(frame, type, sequence, senderId, timestampUs, 0, payloadCrc);
     return frame;
 }
 
-DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header)
+DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header, quint32 *payloadCrc)
 {
     if (const DecodeError error = peekHeader(frame.constData(), frame.size(), header); error != DecodeError::None)
         return error;
@@ -84,10 +85,13 @@ DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header)
         return DecodeError::Truncated;
     if (frame.size() > expected)
         return DecodeError::TrailingBytes;
-    quint32 crc = crc32(frame.constData(), CrcOffset);
-    crc = crc32(frame.constData() + HeaderSize, header->payloadLength, crc);
+    // Header and payload are summed apart, so the payload's own CRC can be handed on.
+    const quint32 payloadSum = crc32(frame.constData() + HeaderSize, header->payloadLength);
+    const quint32 crc = crc32Combine(crc32(frame.constData(), CrcOffset), payloadSum, header->payloadLength);
     if (crc != qFromLittleEndian<quint32>(frame.constData() + CrcOffset))
         return DecodeError::ChecksumMismatch;
+    if (payloadCrc)
+        *payloadCrc = payloadSum;
     return DecodeError::None;
 }
 
@@ -107,7 +111,7 @@ DecodeError decode(const QByteArray &frame, DecodedFrame *out)
         *out = std::move(result);
         return DecodeError::None;
     }
-    if (const DecodeError error = verifyFrame(frame, &header); error != DecodeError::None)
+    if (const DecodeError error = verifyFrame(frame, &header, &result.payloadCrc); error != DecodeError::None)
         return error;
     const char *payload = frame.constData() + HeaderSize;
     switch (header.type) {
@@ -125,7 +129,7 @@ DecodeError decode(const QByteArray &frame, DecodedFrame *out)
     case FrameType::Bye:
         if (header.recordCount != 0)
             return DecodeError::CountMismatch;
-        result.payload = frame.mid(HeaderSize);
+        result.frame = frame; // shared, not copied
         break;
     }
     *out = std::move(result);

@@ -10,15 +10,28 @@
 #include "frameheader.h"
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QString>
+
+#include <optional>
 
 struct DecodedFrame
 {
     FrameHeader header;
     EmployeeList records;  // Records frames only
-    QByteArray payload;    // Ping/Pong/Hello payload as sent (empty for Records)
     quint64 ackFrames = 0; // Ack frames only
     quint64 ackRecords = 0;
+
+    // Ping, Pong, Hello and Bye: the frame itself, shared with the caller's rather than copied,
+    // so a 64 KiB Ping is not copied again to be read or echoed; empty for the other types.
+    QByteArray frame;
+    quint32 payloadCrc = 0; // the CRC-32 of the payload alone, which an echo reuses
+
+    // The payload as sent (empty for Records and Ack), valid while `frame` is.
+    QByteArrayView payload() const
+    {
+        return frame.isEmpty() ? QByteArrayView() : QByteArrayView(frame).sliced(Wire::HeaderSize);
+    }
 };
 
 namespace FrameCodec {
@@ -31,13 +44,16 @@ inline QByteArray encodeRecords(const EmployeeList &records, quint64 sequence, q
 }
 IPCWCORE_EXPORT QByteArray encodeAck(quint64 sequence, quint32 senderId, quint64 framesReceived,
                                      quint64 recordsReceived);
-// Ping, Pong, Hello and Bye: a header and an opaque payload.
+// Ping, Pong, Hello and Bye: a header and an opaque payload. `payloadCrc`, when the payload's
+// CRC-32 is known (DecodedFrame::payloadCrc of the frame echoed), spares summing it again.
 IPCWCORE_EXPORT QByteArray encodeControl(Wire::FrameType type, quint64 sequence, quint32 senderId,
-                                         const QByteArray &payload = {},
-                                         quint64 timestampUs = nowMicroseconds());
+                                         QByteArrayView payload = {},
+                                         quint64 timestampUs = nowMicroseconds(),
+                                         std::optional<quint32> payloadCrc = std::nullopt);
 
 // The frame's header, its exact length and its CRC: everything but the payload's contents.
-IPCWCORE_EXPORT DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header);
+// `payloadCrc`, if given, receives the CRC-32 of the payload alone.
+IPCWCORE_EXPORT DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header, quint32 *payloadCrc = nullptr);
 
 // Full validation: header, exact length, CRC, then every record field. On failure `out` is
 // left untouched: a bad frame is never half-applied.

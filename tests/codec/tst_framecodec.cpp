@@ -126,7 +126,8 @@ DecodedFrame sentinelFrame()
     f.header.payloadLength = 9;
     f.header.senderId = 99;
     f.records = {employeeNamed(QStringLiteral("sentinel"))};
-    f.payload = "sentinel";
+    f.frame = "sentinel";
+    f.payloadCrc = 13;
     f.ackFrames = 11;
     f.ackRecords = 12;
     return f;
@@ -137,7 +138,8 @@ bool sameFrame(const DecodedFrame &a, const DecodedFrame &b)
     return a.header.type == b.header.type && a.header.sequence == b.header.sequence
         && a.header.timestampUs == b.header.timestampUs && a.header.recordCount == b.header.recordCount
         && a.header.payloadLength == b.header.payloadLength && a.header.senderId == b.header.senderId
-        && a.records == b.records && a.payload == b.payload && a.ackFrames == b.ackFrames
+        && a.records == b.records && a.frame == b.frame && a.payloadCrc == b.payloadCrc
+        && a.ackFrames == b.ackFrames
         && a.ackRecords == b.ackRecords;
 }
 
@@ -320,7 +322,7 @@ void TestFrameCodec::roundTripGeneratedRecords()
     QCOMPARE(out.records.size(), records.size());
     for (qsizetype i = 0; i < records.size(); ++i)
         QVERIFY2(out.records.at(i) == records.at(i), qPrintable(QString::number(i)));
-    QVERIFY(out.payload.isEmpty());
+    QVERIFY(out.frame.isEmpty());
 }
 
 void TestFrameCodec::roundTripEmptyBatch()
@@ -446,7 +448,10 @@ void TestFrameCodec::controlRoundTrip()
     QCOMPARE(out.header.sequence, quint64(99));
     QCOMPARE(out.header.senderId, quint32(3));
     QCOMPARE(out.header.timestampUs, FixedTimestampUs);
-    QCOMPARE(out.payload, payload);
+    QCOMPARE(out.payload().toByteArray(), payload);
+    QCOMPARE(out.payloadCrc, FrameCodec::crc32(payload.constData(), payload.size()));
+    // An echo that reuses the payload's CRC seals the same bytes as one that sums it.
+    QCOMPARE(FrameCodec::encodeControl(type, 99, 3, out.payload(), FixedTimestampUs, out.payloadCrc), frame);
     QVERIFY(out.records.isEmpty());
 }
 
@@ -457,7 +462,8 @@ void TestFrameCodec::successReplacesWholeOutput()
     QCOMPARE(FrameCodec::decode(encode({employeeNamed(QStringLiteral("A"))}), &out), DecodeError::None);
     QCOMPARE(out.ackFrames, quint64(0));
     QCOMPARE(out.ackRecords, quint64(0));
-    QVERIFY(out.payload.isEmpty());
+    QVERIFY(out.frame.isEmpty());
+    QVERIFY(out.payload().isEmpty());
     QCOMPARE(out.records.size(), 1);
 }
 
@@ -1157,6 +1163,12 @@ void TestFrameCodec::crc32AgreesWithZlib()
     // As the codec uses it: the header's first 36 bytes, then the payload.
     const quint32 chained = FrameCodec::crc32(bytes.constData() + 36, 5000, FrameCodec::crc32(bytes.constData(), 36));
     QCOMPARE(chained, zlib(bytes.constData() + 36, 5000, zlib(bytes.constData(), 36, 0)));
+    // And as an echo uses it: the header's CRC combined with the payload's own.
+    for (qsizetype size : {0, 1, 63, 4096, 65536}) {
+        const quint32 payloadCrc = FrameCodec::crc32(bytes.constData() + 36, size);
+        QCOMPARE(FrameCodec::crc32Combine(FrameCodec::crc32(bytes.constData(), 36), payloadCrc, size),
+                 zlib(bytes.constData() + 36, size, zlib(bytes.constData(), 36, 0)));
+    }
 }
 
 // FrameCodec::isValidUtf8 replaces a QStringDecoder per field on the hot path: it must give the

@@ -204,7 +204,7 @@ private slots:
         DecodedFrame hello;
         QCOMPARE(FrameCodec::decode(FrameCodec::encodeControl(Wire::FrameType::Hello, 0, 6, "hi", Timestamp), &hello),
                  DecodeError::None);
-        QCOMPARE(hello.payload, QByteArray("hi"));
+        QCOMPARE(hello.payload().toByteArray(), QByteArray("hi"));
         QCOMPARE(hello.header.timestampUs, Timestamp);
     }
 };

@@ -39,8 +39,11 @@ void checkAccepted(const QByteArray &bytes, const DecodedFrame &frame)
     case Wire::FrameType::Pong:
     case Wire::FrameType::Hello:
     case Wire::FrameType::Bye:
-        require(FrameCodec::encodeControl(h.type, h.sequence, h.senderId, frame.payload, h.timestampUs) == bytes,
+        require(FrameCodec::encodeControl(h.type, h.sequence, h.senderId, frame.payload(), h.timestampUs) == bytes,
                 "accepted control frame re-encodes to the same bytes");
+        require(FrameCodec::encodeControl(h.type, h.sequence, h.senderId, frame.payload(), h.timestampUs,
+                                          frame.payloadCrc) == bytes,
+                "accepted control frame re-encodes to the same bytes with its payload's CRC reused");
         break;
     }
 }
@@ -49,7 +52,7 @@ void checkDecode(const QByteArray &bytes)
 {
     DecodedFrame out;
     out.header.sequence = 0x5E471E1;
-    out.payload = "sentinel";
+    out.frame = "sentinel";
     out.ackFrames = 77;
     const DecodeError error = FrameCodec::decode(bytes, &out);
     if (error == DecodeError::None) {
@@ -57,7 +60,7 @@ void checkDecode(const QByteArray &bytes)
         return;
     }
     require(!decodeErrorSentence(error).isEmpty(), "every error has a sentence");
-    require(out.header.sequence == 0x5E471E1 && out.payload == "sentinel" && out.ackFrames == 77
+    require(out.header.sequence == 0x5E471E1 && out.frame == "sentinel" && out.ackFrames == 77
                 && out.records.isEmpty(),
             "a refused frame leaves the output untouched");
 }

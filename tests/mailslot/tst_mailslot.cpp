@@ -229,7 +229,7 @@ void TestMailslot::framesOfEverySizeArriveWhole()
             DecodedFrame decoded;
             const QByteArray bytes(reinterpret_cast<const char *>(e.frame.data()), qsizetype(e.frame.size()));
             QCOMPARE(FrameCodec::decode(bytes, &decoded), DecodeError::None);
-            QCOMPARE(decoded.payload.size(), payloadBytes);
+            QCOMPARE(decoded.payload().size(), payloadBytes);
         }
     }
     QCOMPARE(sent.get(), std::string());

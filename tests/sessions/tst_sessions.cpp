@@ -426,7 +426,7 @@ private slots:
         QCOMPARE(pong.header.type, Wire::FrameType::Pong);
         QCOMPARE(pong.header.sequence, 77u);
         QCOMPARE(pong.header.timestampUs, 1234u);
-        QCOMPARE(pong.payload, QByteArray("payload"));
+        QCOMPARE(pong.payload().toByteArray(), QByteArray("payload"));
         QCOMPARE(endpoint.sentTo.at(0), 3u);
     }
 
