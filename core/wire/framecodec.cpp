@@ -76,7 +76,7 @@ QByteArray encodeControl(FrameType type, quint64 sequence, quint32 senderId, QBy
     return frame;
 }
 
-DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header, quint32 *payloadCrc)
+DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header, std::optional<quint32> *payloadCrc)
 {
     if (const DecodeError error = peekHeader(frame.constData(), frame.size(), header); error != DecodeError::None)
         return error;
@@ -85,12 +85,16 @@ DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header, quint32 *p
         return DecodeError::Truncated;
     if (frame.size() > expected)
         return DecodeError::TrailingBytes;
-    // Header and payload are summed apart, so the payload's own CRC can be handed on.
-    const quint32 payloadSum = crc32(frame.constData() + HeaderSize, header->payloadLength);
-    const quint32 crc = crc32Combine(crc32(frame.constData(), CrcOffset), payloadSum, header->payloadLength);
+    const char *payload = frame.constData() + HeaderSize;
+    const quint32 headerSum = crc32(frame.constData(), CrcOffset);
+    // A large payload is summed apart from the header, so its own CRC can be handed on.
+    const bool keepPayloadSum = payloadCrc && header->payloadLength >= PayloadCrcKeptFromBytes;
+    const quint32 payloadSum = keepPayloadSum ? crc32(payload, header->payloadLength) : 0;
+    const quint32 crc = keepPayloadSum ? crc32Combine(headerSum, payloadSum, header->payloadLength)
+                                       : crc32(payload, header->payloadLength, headerSum);
     if (crc != qFromLittleEndian<quint32>(frame.constData() + CrcOffset))
         return DecodeError::ChecksumMismatch;
-    if (payloadCrc)
+    if (keepPayloadSum)
         *payloadCrc = payloadSum;
     return DecodeError::None;
 }

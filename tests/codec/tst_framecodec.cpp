@@ -432,6 +432,9 @@ void TestFrameCodec::controlRoundTrip_data()
     QTest::newRow("ping binary") << FrameType::Ping << binary;
     QTest::newRow("ping 1 MiB") << FrameType::Ping << QByteArray(1 << 20, 'p');
     QTest::newRow("pong binary") << FrameType::Pong << binary;
+    const qsizetype kept = FrameCodec::PayloadCrcKeptFromBytes;
+    QTest::newRow("pong, CRC kept") << FrameType::Pong << binary.repeated(int(kept / binary.size()));
+    QTest::newRow("pong, a byte too small to keep its CRC") << FrameType::Pong << QByteArray(kept - 1, 'q');
     QTest::newRow("hello") << FrameType::Hello << QString::fromUtf8("ipcworkshop sender 42 on hôst").toUtf8();
     QTest::newRow("bye") << FrameType::Bye << QByteArray();
 }
@@ -449,8 +452,10 @@ void TestFrameCodec::controlRoundTrip()
     QCOMPARE(out.header.senderId, quint32(3));
     QCOMPARE(out.header.timestampUs, FixedTimestampUs);
     QCOMPARE(out.payload().toByteArray(), payload);
-    QCOMPARE(out.payloadCrc, FrameCodec::crc32(payload.constData(), payload.size()));
-    // An echo that reuses the payload's CRC seals the same bytes as one that sums it.
+    // A large payload's own CRC is kept, and an echo that reuses it seals the same bytes.
+    QCOMPARE(out.payloadCrc.has_value(), payload.size() >= FrameCodec::PayloadCrcKeptFromBytes);
+    if (out.payloadCrc)
+        QCOMPARE(*out.payloadCrc, FrameCodec::crc32(payload.constData(), payload.size()));
     QCOMPARE(FrameCodec::encodeControl(type, 99, 3, out.payload(), FixedTimestampUs, out.payloadCrc), frame);
     QVERIFY(out.records.isEmpty());
 }
