@@ -542,7 +542,7 @@ Event MailslotChannelPosix::receive(int timeoutMs)
         const Drain drain = drainQueue(inConversation());
         if (drain == Drain::Failed)
             continue;
-        m_queueEmptied = drain == Drain::Emptied || drain == Drain::StoppedAtEvent;
+        m_lastReadDrained = drain == Drain::Emptied || drain == Drain::StoppedAtEvent;
         reapIfSomeoneMayHaveExited();
         // Partial frames whose time ran out are dropped (judged after every read, so a busy
         // queue does not put it off); the wait below ends when the next one's time runs out.

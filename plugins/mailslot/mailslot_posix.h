@@ -48,7 +48,7 @@ public:
     // Drainable: its events are all taken, and the last read found the queue empty or stopped
     // at an event in a conversation (drainQueue()); what is left or comes next keeps the
     // queue's descriptor readable (level-triggered).
-    bool drained() const override { return m_queueEmptied && !hasEvents(); }
+    bool drained() const override { return m_lastReadDrained && !hasEvents(); }
     void interrupt() override;
     void close() override;
 
@@ -131,7 +131,9 @@ private:
     // A pidfd was readable at the last poll (or a peer cannot be watched by one): receive()
     // looks for exited peers once the queue is drained.
     bool m_peerMayHaveExited = true;
-    bool m_queueEmptied = false; // the last drainQueue() in receive() read until EAGAIN, or stopped at an event
+    // The last drainQueue() in receive() left nothing unseen: it read until EAGAIN, or stopped at
+    // an event in a conversation, where whatever is left keeps the descriptor readable.
+    bool m_lastReadDrained = false;
     // Full reads in a row in which nothing followed the first event: the peer waits for an
     // answer before it sends again. From ConversationAfter on, reads stop at their first event;
     // one read in ProbeEvery still reads until EAGAIN, and a burst found there ends it.
