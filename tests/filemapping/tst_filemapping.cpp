@@ -142,6 +142,21 @@ bool rings(const FileMappingChannelPosix &channel, int timeoutMs)
     return poll(&bell, 1, timeoutMs) == 1;
 }
 
+// A socket address in Linux's abstract namespace (sun_path begins with '\\0'), as the doorbells'.
+struct AbstractAddress
+{
+    explicit AbstractAddress(const std::string &name)
+    {
+        Q_ASSERT(name.size() < sizeof address.sun_path);
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path + 1, name.data(), name.size());
+        length = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+    }
+    const sockaddr *get() const { return reinterpret_cast<const sockaddr *>(&address); }
+    sockaddr_un address{};
+    socklen_t length = 0;
+};
+
 // Reads frames from several senders, checks each, and answers each with a small frame
 // carrying its tag; returns false at the first torn or out-of-order frame.
 struct Collector
@@ -681,12 +696,8 @@ void TestFileMapping::takenOrLongDoorbellNamesFallBackToTheFutex()
     const std::string address = uniqueAddress("taken");
     const std::string bellName = ipcw::native::userScopedObjectName(address).substr(1) + "-bell";
     const int squatter = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un taken{};
-    taken.sun_family = AF_UNIX;
-    std::memcpy(taken.sun_path + 1, bellName.data(), bellName.size());
-    QCOMPARE(bind(squatter, reinterpret_cast<const sockaddr *>(&taken),
-                  socklen_t(offsetof(sockaddr_un, sun_path) + 1 + bellName.size())),
-             0);
+    const AbstractAddress taken(bellName);
+    QCOMPARE(bind(squatter, taken.get(), taken.length), 0);
     FileMappingChannelPosix receiver;
     QCOMPARE(receiver.open(Role::Receiver, address), std::string());
     QCOMPARE(receiver.readinessDescriptor(), -1);
@@ -725,12 +736,8 @@ void TestFileMapping::lateRingIsReadAndTheDoorbellQuiets()
     receiver.session()->dataRing().disarmDoorbell(); // as while it reads
     const std::string bellName = receiver.doorbellName();
     const int writer = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un bell{};
-    bell.sun_family = AF_UNIX;
-    std::memcpy(bell.sun_path + 1, bellName.data(), bellName.size());
-    QCOMPARE(sendto(writer, "", 1, 0, reinterpret_cast<const sockaddr *>(&bell),
-                    socklen_t(offsetof(sockaddr_un, sun_path) + 1 + bellName.size())),
-             ssize_t(1));
+    const AbstractAddress bell(bellName);
+    QCOMPARE(sendto(writer, "", 1, 0, bell.get(), bell.length), ssize_t(1));
     ::close(writer);
     QVERIFY(rings(receiver, 2000));
 
