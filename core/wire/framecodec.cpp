@@ -94,8 +94,8 @@ DecodeError verifyFrame(const QByteArray &frame, FrameHeader *header, std::optio
                                        : crc32(payload, header->payloadLength, headerSum);
     if (crc != qFromLittleEndian<quint32>(frame.constData() + CrcOffset))
         return DecodeError::ChecksumMismatch;
-    if (keepPayloadSum)
-        *payloadCrc = payloadSum;
+    if (payloadCrc)
+        *payloadCrc = keepPayloadSum ? std::optional<quint32>(payloadSum) : std::nullopt;
     return DecodeError::None;
 }
 
