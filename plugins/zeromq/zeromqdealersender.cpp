@@ -121,8 +121,13 @@ void ZeroMqDealerSender::onPeerEvent(int event, int)
         m_reached = true;
         return;
     }
-    if (event != ZMQ_EVENT_DISCONNECTED)
+    if (event != ZMQ_EVENT_DISCONNECTED || !m_socket)
         return;
+    // libzmq hands the receiver's last messages (its last Acks) to the socket before it reports
+    // the close, but the monitor's notifier may fire first: take them before giving up.
+    m_socket->readWaitingNow();
+    if (!m_socket)
+        return; // a slot of ours closed this sender, or a message made it give up
     if (state() == State::Connected)
         abandon(QStringLiteral("The receiver at the zeromq address %1 went away (its connection closed).").arg(address()));
     else if (state() == State::Opening)

@@ -9,6 +9,7 @@
 #include "framecodec.h"
 #include "handshake.h"
 #include "zeromqaddress.h"
+#include "zeromqdealersender.h"
 #include "zeromqrouterreceiver.h"
 #include "zeromqsubreceiver.h"
 #include "zeromqsocket.h"
@@ -280,6 +281,39 @@ private slots:
         QTRY_VERIFY(order.contains(QStringLiteral("closed")));
         QCOMPARE(order, (QStringList{QStringLiteral("frame"), QStringLiteral("closed")}));
         QCOMPARE(refused.size(), 0);
+    }
+
+    // The same on the sender's side: the receiver's last Ack reaches the DEALER before libzmq
+    // reports the close, and must be read before the sender gives the connection up, or the
+    // sender counts as unacknowledged what the receiver had.
+    void senderReadsTheLastAckBeforeGivingUp()
+    {
+        const QString name = uniqueName();
+        ZeroMqRouterReceiver receiver(name);
+        QList<quint64> peers;
+        connect(&receiver, &TransportEndpoint::peerConnected, this, [&](quint64 peer) { peers << peer; });
+        receiver.open();
+        QTRY_COMPARE(receiver.state(), TransportEndpoint::State::Listening);
+        ZeroMqDealerSender sender(name);
+        QStringList order;
+        connect(&sender, &TransportEndpoint::frameReceived, this, [&] { order << QStringLiteral("Ack"); });
+        connect(&sender, &TransportEndpoint::errorOccurred, this, [&] { order << QStringLiteral("gave up"); });
+        sender.open();
+        QTRY_COMPARE(sender.state(), TransportEndpoint::State::Connected);
+        QTRY_COMPARE(peers.size(), 1);
+        receiver.sendFrame(FrameCodec::encodeAck(1, 7, 1, 1), peers.first());
+        // Busy: libzmq carries the Ack into the sender's socket, then the close, while this
+        // thread runs none of the sender. Then its monitor is read first, the order the race
+        // would take.
+        QThread::msleep(300);
+        receiver.close();
+        QThread::msleep(300);
+        auto *socket = sender.findChild<ZeroMqSocket *>();
+        QVERIFY(socket);
+        socket->readPeerEventsNow();
+        QTRY_VERIFY(order.contains(QStringLiteral("gave up")));
+        QCOMPARE(order, (QStringList{QStringLiteral("Ack"), QStringLiteral("gave up")}));
+        QCOMPARE(sender.state(), TransportEndpoint::State::Failed);
     }
 
     // The same, when the close is taken while a newer sender's hello is admitted: its hello is
