@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "nativechannelendpoint.h"
 
+#include "bytearrayframestore.h"
 #include "receiverlimits.h"
 
 #include <QDeadlineTimer>
@@ -32,6 +33,10 @@ NativeChannelEndpoint::NativeChannelEndpoint(EndpointRole role, const QString &a
       m_watchable(dynamic_cast<ipcw::native::Watchable *>(m_channel.get())),
       m_drainable(dynamic_cast<ipcw::native::Drainable *>(m_channel.get()))
 {
+    if (auto *user = dynamic_cast<ipcw::native::FrameStoreUser *>(m_channel.get())) {
+        m_frameStore = std::make_unique<ByteArrayFrameStore>();
+        user->setFrameStore(m_frameStore.get());
+    }
 }
 
 NativeChannelEndpoint::~NativeChannelEndpoint()
@@ -70,8 +75,7 @@ void NativeChannelEndpoint::readLoop()
         Event event = m_channel->receive(-1);
         if (event.kind == Event::Kind::Interrupted || event.kind == Event::Kind::Timeout)
             continue;
-        // One copy out of the channel's buffer into an implicitly shared QByteArray.
-        QByteArray frame(reinterpret_cast<const char *>(event.frame.data()), qsizetype(event.frame.size()));
+        const QByteArray frame = frameOf(event);
         QMetaObject::invokeMethod(
             this,
             [this, kind = int(event.kind), frame, peer = event.peer, text = QString::fromStdString(event.text)] {
@@ -127,6 +131,14 @@ void NativeChannelEndpoint::onOpened(const QString &error)
     setState(role() == EndpointRole::Receiver ? State::Listening : State::Connected);
 }
 
+QByteArray NativeChannelEndpoint::frameOf(const Event &event)
+{
+    // The frame the channel put in the store as it arrived, or one copy out of its own buffer.
+    if (m_frameStore)
+        return m_frameStore->takeFrame(event.frame);
+    return QByteArray(reinterpret_cast<const char *>(event.frame.data()), qsizetype(event.frame.size()));
+}
+
 bool NativeChannelEndpoint::readByEventLoop() const
 {
     return m_watchable && m_watchable->readinessDescriptor() >= 0;
@@ -157,9 +169,7 @@ void NativeChannelEndpoint::takeReadyEvents()
         const bool fatal = event.kind == Event::Kind::Error;
         if (fatal)
             stopWatching();
-        onEvent(int(event.kind),
-                QByteArray(reinterpret_cast<const char *>(event.frame.data()), qsizetype(event.frame.size())),
-                event.peer, QString::fromStdString(event.text));
+        onEvent(int(event.kind), frameOf(event), event.peer, QString::fromStdString(event.text));
         if (!m_readiness)
             return; // the channel failed, or a slot closed this endpoint
         // A lone event is most often an answer in a conversation: the next comes after a reply,

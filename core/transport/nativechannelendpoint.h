@@ -13,6 +13,7 @@
 #include <chrono>
 #include <memory>
 
+class ByteArrayFrameStore;
 class QSocketNotifier;
 class QThread;
 class QTimer;
@@ -25,7 +26,8 @@ class QTimer;
 // loop watches the descriptor and takes what is ready with receive(0), saving two thread
 // wake-ups on every frame that arrives. The opening thread then ends once the channel is open.
 // After a lone event, a channel that says it holds nothing more (Drainable) is not asked again:
-// the loop waits for the descriptor.
+// the loop waits for the descriptor. A channel that can (FrameStoreUser) puts received frames
+// straight into QByteArrays, which reach the session with no copy.
 // The threads never touch this QObject directly; results come back as queued calls, so every
 // signal is emitted in the endpoint's own thread.
 class IPCWCORE_EXPORT NativeChannelEndpoint : public TransportEndpoint
@@ -49,6 +51,8 @@ private:
     };
 
     void readLoop();
+    // The bytes of the event receive() just returned, on the thread that called it.
+    QByteArray frameOf(const ipcw::native::Event &event);
     // Whether the opened channel is read by the event loop (m_watchable with a descriptor).
     bool readByEventLoop() const;
     // The event loop's reader, for a channel with a readiness descriptor: takes the events
@@ -73,6 +77,8 @@ private:
     void drainQueue(int ms);
     void stopThreads();
 
+    // Declared before m_channel, which keeps a pointer to it until it is destroyed.
+    std::unique_ptr<ByteArrayFrameStore> m_frameStore; // lent to m_channel, when it can use one
     std::unique_ptr<ipcw::native::Channel> m_channel;
     ipcw::native::Watchable *m_watchable = nullptr; // m_channel, when it can be watched
     ipcw::native::Drainable *m_drainable = nullptr; // m_channel, when it says it holds nothing more

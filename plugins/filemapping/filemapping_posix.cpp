@@ -52,6 +52,7 @@ std::string FileMappingChannelPosix::open(Role role, const std::string &address)
     m_address = address;
     m_objectName = ipcw::native::userScopedObjectName(name);
     m_session = std::make_unique<ShmSession>(m_waiter, address, receiveLimits());
+    m_session->setFrameStore(m_frameStore);
     // Every end rings its peers' doorbells, whichever way it waits itself: from its very first
     // record on (a sender's Connect wakes a receiver that sleeps until rung).
     m_ringFd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -106,6 +107,13 @@ void FileMappingChannelPosix::bindDoorbell(Role role)
         m_bellFd = -1;
     }
     m_session->setDoorbell(m_bellFd >= 0);
+}
+
+void FileMappingChannelPosix::setFrameStore(ipcw::native::FrameStore *store)
+{
+    m_frameStore = store;
+    if (m_session)
+        m_session->setFrameStore(store);
 }
 
 void FileMappingChannelPosix::ringDoorbell(const std::atomic<std::uint32_t> &word)

@@ -26,7 +26,8 @@
 // thread that sleeps on the futex (receive(-1)).
 class FileMappingChannelPosix final : public ipcw::native::Channel,
                                       public ipcw::native::Watchable,
-                                      public ipcw::native::Drainable
+                                      public ipcw::native::Drainable,
+                                      public ipcw::native::FrameStoreUser
 {
 public:
     ~FileMappingChannelPosix() override;
@@ -42,6 +43,8 @@ public:
     int readinessDescriptor() const override { return m_bellFd; }
     int nextDeadlineMs() const override { return m_session ? m_session->nextPollMs() : -1; }
     bool drained() const override { return m_session && m_session->drained(); }
+    // Received frames are copied out of the ring once, into the store's buffer.
+    void setFrameStore(ipcw::native::FrameStore *store) override;
 
     // The abstract socket name ("\0" not included) of the doorbell of the data ring's reader
     // (the receiver), or of the reader of `slot`'s reply ring while it holds `generation`.
@@ -65,6 +68,7 @@ private:
     void ringDoorbell(const std::atomic<std::uint32_t> &word);
 
     ipcw::native::shm::FutexWaiter m_waiter;
+    ipcw::native::FrameStore *m_frameStore = nullptr;
     std::unique_ptr<ipcw::native::shm::ShmSession> m_session;
     std::string m_address;
     std::string m_objectName;

@@ -87,6 +87,14 @@ void ShmRing::appendOut(std::uint64_t position, std::size_t bytes, std::vector<s
     out->insert(out->end(), m_data, m_data + (bytes - first));
 }
 
+void ShmRing::copyOut(std::uint64_t position, std::size_t bytes, std::uint8_t *out) const
+{
+    const std::size_t offset = std::size_t(position % m_capacity);
+    const std::size_t first = std::min<std::size_t>(bytes, std::size_t(m_capacity) - offset);
+    std::memcpy(out, m_data + offset, first);
+    std::memcpy(out + first, m_data, bytes - first);
+}
+
 bool ShmRing::lock(ShmWaiter &waiter)
 {
     const std::uint32_t self = waiter.selfPid();
@@ -285,6 +293,13 @@ void ShmRing::consume(const RecordMeta &meta, std::vector<std::uint8_t> *out, Sh
     if (out && bytes)
         appendOut(tail + HeaderBytes, bytes, out);
     advanceTail(tail + recordBytes(bytes), waiter);
+}
+
+void ShmRing::consumeInto(const RecordMeta &meta, std::uint8_t *out, ShmWaiter &waiter)
+{
+    const std::uint64_t tail = m_control->tail.load(std::memory_order_relaxed);
+    copyOut(tail + HeaderBytes, meta.chunkBytes, out);
+    advanceTail(tail + recordBytes(meta.chunkBytes), waiter);
 }
 
 ShmRing::Status ShmRing::skipIfAbandoned(RecordMeta *meta, ShmWaiter &waiter)

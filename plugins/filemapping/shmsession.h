@@ -34,6 +34,7 @@
 #include <array>
 #include <chrono>
 #include <deque>
+#include <memory>
 
 namespace ipcw::native::shm {
 
@@ -103,6 +104,9 @@ public:
     // timeoutMs 0 polls: never waits, and makes the checks on peers a wait would make when it
     // timed out (a dead peer, a record its writer abandoned) as often as such a wait times out.
     Event receive(int timeoutMs);
+    // Frames are put together in `store`'s buffers from the next frame on (FrameStoreUser), and
+    // returned through it; nullptr: in Event::frame.
+    void setFrameStore(FrameStore *store) { m_frameStore = store; }
     // A caller that polls receive(0) from an event loop, watching a doorbell that writers ring
     // (ShmWaiter::ring) while receive(0) has nothing: receive(0) arms it before it says Timeout.
     // With ?wait=spin it is armed only while no peer may send (there is nothing to spin for).
@@ -138,10 +142,19 @@ private:
 
     struct Assembly
     {
-        std::vector<std::uint8_t> bytes;
+        std::vector<std::uint8_t> bytes; // the frame so far, without a frame store
+        std::unique_ptr<FrameBuffer> stored; // with one
         std::uint32_t frameBytes = 0;
         bool active = false;
         PendingBudget::Share share; // the receiver's: what this frame holds of its budget
+
+        std::size_t size() const { return stored ? stored->size() : bytes.size(); }
+    };
+    // An event receive() will return, with the frame store's buffer of a Frame event.
+    struct Queued
+    {
+        Event event;
+        std::unique_ptr<FrameBuffer> stored;
     };
     struct Peer
     {
@@ -183,6 +196,9 @@ private:
     // `waitMs` shortened to when the next one's time runs out.
     int expireStalledFrames(int waitMs);
     void pushEvent(Event::Kind kind, std::uint64_t peer, std::string text);
+    void queue(Event event);
+    // The frame `a` has completed, from `peer`; `a` is empty again.
+    void queueFrame(std::uint64_t peer, Assembly &a);
     void takeRecord(const RecordMeta &meta);
     void takeReply(ShmRing &ring, const RecordMeta &meta);
     void scanSenders(bool force);
@@ -208,7 +224,8 @@ private:
     SenderSlot *m_slots = nullptr;
     ShmRing m_data;
     std::uint8_t *m_replyData = nullptr;
-    std::deque<Event> m_events;
+    std::deque<Queued> m_events;
+    FrameStore *m_frameStore = nullptr; // setFrameStore()
 
     // receiver
     ReceiveLimits m_limits;

@@ -15,6 +15,7 @@
 #include <QThread>
 
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -27,14 +28,26 @@ using ipcw::native::Event;
 
 namespace {
 
+Event frameEvent(const QByteArray &bytes, std::uint64_t peer)
+{
+    Event e;
+    e.kind = Event::Kind::Frame;
+    e.frame.assign(bytes.begin(), bytes.end());
+    e.peer = peer;
+    return e;
+}
+
 // A channel whose "OS" is two queues the test fills and drains; receive() and send() block
 // like real ones, and interrupt() is sticky as the contract says. With `pollable` (set before
 // open()) it has a readiness descriptor (Watchable), as the POSIX named pipe has: a pipe that holds a byte
 // while pushed events wait, and receive(0) never blocks. With `drainable` too, it says when it
-// holds nothing more (Drainable), as the POSIX named pipe does.
+// holds nothing more (Drainable), as the POSIX named pipe does. Frames pushed with pushStored()
+// are written into the store the endpoint lends (FrameStoreUser) as receive() returns them, as
+// the filemapping channel does.
 class ScriptedChannel final : public ipcw::native::Channel,
                               public ipcw::native::Watchable,
-                              public ipcw::native::Drainable
+                              public ipcw::native::Drainable,
+                              public ipcw::native::FrameStoreUser
 {
 public:
     ScriptedChannel()
@@ -107,10 +120,13 @@ public:
             e.kind = Event::Kind::Interrupted;
             return e;
         }
-        Event e = std::move(m_incoming.front());
+        Incoming next = std::move(m_incoming.front());
         m_incoming.pop_front();
-        return e;
+        if (next.viaStore)
+            putInStore(next.event);
+        return next.event;
     }
+    void setFrameStore(ipcw::native::FrameStore *lent) override { store = lent; }
     void interrupt() override
     {
         std::unique_lock lock(m_mutex);
@@ -130,8 +146,16 @@ public:
     {
         std::unique_lock lock(m_mutex);
         for (Event &e : events)
-            m_incoming.push_back(std::move(e));
+            m_incoming.push_back({std::move(e), false});
         if (signalReadiness && pollable)
+            (void)!::write(m_ready[1], "x", 1);
+        m_changed.notify_all();
+    }
+    void pushStored(const QByteArray &frame, std::uint64_t peer)
+    {
+        std::unique_lock lock(m_mutex);
+        m_incoming.push_back({frameEvent(frame, peer), true});
+        if (pollable)
             (void)!::write(m_ready[1], "x", 1);
         m_changed.notify_all();
     }
@@ -166,26 +190,35 @@ public:
     bool pollable = false;                // set before open()
     bool drainable = false;               // set before open()
     std::atomic<int> deadlineMs{-1};
+    ipcw::native::FrameStore *store = nullptr;
+    std::vector<const void *> storedAt; // where each frame pushStored() was written
 
 private:
+    struct Incoming
+    {
+        Event event;
+        bool viaStore = false;
+    };
+    // The frame of `e` into a buffer of the lent store, delivered; `e` keeps an empty frame.
+    void putInStore(Event &e)
+    {
+        std::unique_ptr<ipcw::native::FrameBuffer> buffer = store->create(e.frame.size());
+        std::uint8_t *at = buffer->extend(e.frame.size());
+        std::memcpy(at, e.frame.data(), e.frame.size());
+        storedAt.push_back(at);
+        store->deliver(std::move(buffer));
+        e.frame.clear();
+    }
+
     std::vector<std::thread::id> receivers; // the thread of each receive(), in order
 
     mutable std::mutex m_mutex;
     std::condition_variable m_changed;
-    std::deque<Event> m_incoming;
+    std::deque<Incoming> m_incoming;
     bool m_interrupted = false;
     bool m_sendBlocked = false;
     int m_ready[2] = {-1, -1};
 };
-
-Event frameEvent(const QByteArray &bytes, std::uint64_t peer)
-{
-    Event e;
-    e.kind = Event::Kind::Frame;
-    e.frame.assign(bytes.begin(), bytes.end());
-    e.peer = peer;
-    return e;
-}
 
 // The two ways an endpoint reads a channel: a thread blocked in receive(), or its own event
 // loop watching the channel's readiness descriptor.
@@ -279,6 +312,34 @@ private slots:
         QCOMPARE(endpoint.state(), TransportEndpoint::State::Listening); // a receiver outlives its peers
         for (const std::thread::id &id : channel->receiveThreads())
             QCOMPARE(id == std::this_thread::get_id(), channel->pollable);
+    }
+
+    // A frame the channel writes into the lent store reaches the session in that very buffer
+    // (no copy), on either read path; a frame in Event::frame between two of them is copied as
+    // before and not mistaken for one of theirs.
+    void storedFramesReachTheSessionUncopied_data() { addReadModes(); }
+    void storedFramesReachTheSessionUncopied()
+    {
+        auto *channel = channelForThisRow();
+        NativeChannelEndpoint endpoint(EndpointRole::Receiver, QStringLiteral("a"), std::unique_ptr<ScriptedChannel>(channel));
+        QVERIFY(channel->store); // lent before open()
+        QByteArrayList frames;
+        connect(&endpoint, &TransportEndpoint::frameReceived, this,
+                [&](const QByteArray &frame, quint64) { frames << frame; });
+        endpoint.open();
+        QTRY_COMPARE(endpoint.state(), TransportEndpoint::State::Listening);
+
+        const QByteArray large(64 * 1024 + 40, 'L');
+        channel->pushStored(large, 1);
+        channel->push(frameEvent("plain", 1));
+        channel->pushStored("small", 1);
+        QTRY_COMPARE(frames.size(), 3);
+        QCOMPARE(frames.at(0), large);
+        QCOMPARE(frames.at(1), QByteArray("plain"));
+        QCOMPARE(frames.at(2), QByteArray("small"));
+        QCOMPARE(channel->storedAt.size(), std::size_t(2));
+        QCOMPARE(static_cast<const void *>(frames.at(0).constData()), channel->storedAt.at(0));
+        QCOMPARE(static_cast<const void *>(frames.at(2).constData()), channel->storedAt.at(1));
     }
 
     // Read by the event loop, every receive() runs on the owner's thread, and a batch larger

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,45 @@ public:
     // held inside the channel, and whatever makes the descriptor readable when more comes is
     // in place. False is always safe.
     virtual bool drained() const = 0;
+};
+
+// One received frame being put together in memory lent by the channel's reader (FrameStore).
+class FrameBuffer
+{
+public:
+    virtual ~FrameBuffer() = default;
+    // Grows the frame by `bytes` and returns where they go: valid until the next extend(). The
+    // new bytes are not initialised; the caller writes every one of them.
+    virtual std::uint8_t *extend(std::size_t bytes) = 0;
+    virtual const std::uint8_t *data() const = 0;
+    virtual std::size_t size() const = 0;
+};
+
+// Memory for received frames, lent by whoever reads a channel, so that a large frame is written
+// once, where the session will read it, instead of into Event::frame and copied from there
+// (NativeChannelEndpoint lends QByteArray storage). Used only inside receive(), on the thread
+// that calls it.
+class FrameStore
+{
+public:
+    virtual ~FrameStore() = default;
+    // An empty frame with room for `reserve` bytes. Reserve what has arrived or is certain to,
+    // not what a peer announces: memory follows the bytes that came.
+    virtual std::unique_ptr<FrameBuffer> create(std::size_t reserve) = 0;
+    // `frame` is whole: receive() returns it now, as a Frame event whose `frame` is empty.
+    // Called at most once per receive(), just before it returns that event.
+    virtual void deliver(std::unique_ptr<FrameBuffer> frame) = 0;
+};
+
+// A Channel that can put its received frames in a FrameStore. NativeChannelEndpoint gives one
+// before open(); a channel may still return any frame in Event::frame instead. Separate from
+// Channel for the reason Watchable is.
+class FrameStoreUser
+{
+public:
+    virtual ~FrameStoreUser() = default;
+    // `store` outlives the channel's use of it; nullptr takes it back.
+    virtual void setFrameStore(FrameStore *store) = 0;
 };
 
 } // namespace ipcw::native
