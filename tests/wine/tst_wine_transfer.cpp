@@ -450,7 +450,8 @@ public:
                                                              + arguments));
         attacker.waitForFinished(WineTimeoutSeconds * 1000);
         const QString output = cleaned(attacker.readAllStandardOutput()) + cleaned(attacker.readAllStandardError());
-        qInfo("hostile %s:\n%s", qPrintable(arguments.join(QLatin1Char(' '))), qPrintable(output.trimmed()));
+        qInfo("hostile %s (exit status %d, code %d, error %d):\n%s", qPrintable(arguments.join(QLatin1Char(' '))),
+              int(attacker.exitStatus()), attacker.exitCode(), int(attacker.error()), qPrintable(output.trimmed()));
         return output;
     }
 
