@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "shmring.h"
 
+#include "native/receivedframes.h"
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -85,14 +87,6 @@ void ShmRing::appendOut(std::uint64_t position, std::size_t bytes, std::vector<s
     const std::size_t first = std::min<std::size_t>(bytes, std::size_t(m_capacity) - offset);
     out->insert(out->end(), m_data + offset, m_data + offset + first);
     out->insert(out->end(), m_data, m_data + (bytes - first));
-}
-
-void ShmRing::copyOut(std::uint64_t position, std::size_t bytes, std::uint8_t *out) const
-{
-    const std::size_t offset = std::size_t(position % m_capacity);
-    const std::size_t first = std::min<std::size_t>(bytes, std::size_t(m_capacity) - offset);
-    std::memcpy(out, m_data + offset, first);
-    std::memcpy(out + first, m_data, bytes - first);
 }
 
 bool ShmRing::lock(ShmWaiter &waiter)
@@ -295,10 +289,13 @@ void ShmRing::consume(const RecordMeta &meta, std::vector<std::uint8_t> *out, Sh
     advanceTail(tail + recordBytes(bytes), waiter);
 }
 
-void ShmRing::consumeInto(const RecordMeta &meta, std::uint8_t *out, ShmWaiter &waiter)
+void ShmRing::consumeInto(const RecordMeta &meta, ipcw::native::FrameBytes &out, ShmWaiter &waiter)
 {
     const std::uint64_t tail = m_control->tail.load(std::memory_order_relaxed);
-    copyOut(tail + HeaderBytes, meta.chunkBytes, out);
+    const std::size_t offset = std::size_t((tail + HeaderBytes) % m_capacity);
+    const std::size_t first = std::min<std::size_t>(meta.chunkBytes, std::size_t(m_capacity) - offset);
+    out.append(m_data + offset, first); // a payload may wrap around the ring's end
+    out.append(m_data, meta.chunkBytes - first);
     advanceTail(tail + recordBytes(meta.chunkBytes), waiter);
 }
 

@@ -29,6 +29,10 @@
 #include <string>
 #include <vector>
 
+namespace ipcw::native {
+class FrameBytes;
+}
+
 namespace ipcw::native::shm {
 
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free && std::atomic<std::uint64_t>::is_always_lock_free,
@@ -181,8 +185,8 @@ public:
     // (or dropping it when `out` is null). `meta` is what peek() returned: its checked size is
     // used, never the header again, which another process may have rewritten since.
     void consume(const RecordMeta &meta, std::vector<std::uint8_t> *out, ShmWaiter &waiter);
-    // The same, copying the payload to `out`, which has room for meta.chunkBytes.
-    void consumeInto(const RecordMeta &meta, std::uint8_t *out, ShmWaiter &waiter);
+    // The same, appending the payload to `out` (in a frame store's buffer, when it has one).
+    void consumeInto(const RecordMeta &meta, ipcw::native::FrameBytes &out, ShmWaiter &waiter);
     // After peek() said Pending for a while: skips the front record if its writer is dead.
     Status skipIfAbandoned(RecordMeta *meta, ShmWaiter &waiter);
     // Waits until a commit may have happened (or timeout/interrupt), as `strategy` says.
@@ -215,7 +219,6 @@ private:
     void copyIn(std::uint64_t position, const std::uint8_t *src, std::size_t bytes);
     // Appends the `bytes` at `position` (wrapping around the end) to `out`.
     void appendOut(std::uint64_t position, std::size_t bytes, std::vector<std::uint8_t> *out) const;
-    void copyOut(std::uint64_t position, std::size_t bytes, std::uint8_t *out) const;
 
     RingControl *m_control = nullptr;
     std::uint8_t *m_data = nullptr;

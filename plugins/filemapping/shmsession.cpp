@@ -459,23 +459,16 @@ bool ShmSession::assemble(ShmRing &ring, const RecordMeta &meta, Assembly &a, Pe
         a.active = true;
         // Memory follows the bytes that arrived, not the header's word, as on every mechanism:
         // a hostile writer announcing 64 MiB frames and writing one chunk each holds little.
-        const std::size_t reserve = std::min<std::size_t>(meta.frameBytes, ipcw::native::InitialFrameBytes);
-        if (m_frameStore)
-            a.stored = m_frameStore->create(reserve);
-        else
-            a.bytes.reserve(reserve);
-    } else if (!a.active || meta.frameBytes != a.frameBytes || a.size() + meta.chunkBytes > a.frameBytes) {
+        a.bytes.start(m_frameStore, meta.frameBytes);
+    } else if (!a.active || meta.frameBytes != a.frameBytes || a.bytes.size() + meta.chunkBytes > a.frameBytes) {
         a = Assembly();
         ring.consume(meta, nullptr, m_waiter);
         return false;
     }
-    if (a.stored)
-        ring.consumeInto(meta, a.stored->extend(meta.chunkBytes), m_waiter); // straight into the session's frame
-    else
-        ring.consume(meta, &a.bytes, m_waiter);
+    ring.consumeInto(meta, a.bytes, m_waiter); // with a store, straight into the session's frame
     if (!(meta.flags & LastChunk))
         return false;
-    const bool whole = a.size() == a.frameBytes;
+    const bool whole = a.bytes.size() == a.frameBytes;
     a.active = false;
     if (!whole)
         a = Assembly();
@@ -593,7 +586,7 @@ int ShmSession::expireStalledFrames(int waitMs)
         const long long idleMs = std::chrono::duration_cast<std::chrono::milliseconds>(now - p.lastProgress).count();
         pushEvent(Event::Kind::Refused, peerId(i, p.generation),
                   "Sender " + pidText(p.pid) + " stopped in the middle of a frame: "
-                      + std::to_string(p.assembly.size()) + " of its " + std::to_string(p.assembly.frameBytes)
+                      + std::to_string(p.assembly.bytes.size()) + " of its " + std::to_string(p.assembly.frameBytes)
                       + " bytes had arrived, then nothing came for " + secondsText(idleMs) + " s (the limit is "
                       + secondsText(timeoutMs) + " s, --peer-timeout): the partial frame was dropped, the sender stays.");
         p.assembly = Assembly(); // the rest of that frame is dropped quietly as it comes
@@ -607,23 +600,13 @@ void ShmSession::pushEvent(Event::Kind kind, std::uint64_t peer, std::string tex
     e.kind = kind;
     e.peer = peer;
     e.text = std::move(text);
-    queue(std::move(e));
-}
-
-void ShmSession::queue(Event event)
-{
-    m_events.push_back(Queued{std::move(event), nullptr});
+    m_events.push(std::move(e));
 }
 
 void ShmSession::queueFrame(std::uint64_t peer, Assembly &a)
 {
-    Queued q;
-    q.event.kind = Event::Kind::Frame;
-    q.event.peer = peer;
-    q.event.frame = std::move(a.bytes);
-    q.stored = std::move(a.stored);
+    m_events.pushFrame(peer, a.bytes);
     a = Assembly();
-    m_events.push_back(std::move(q));
 }
 
 void ShmSession::forgetPeer(std::uint32_t slot, const std::string &how)
@@ -638,7 +621,7 @@ void ShmSession::forgetPeer(std::uint32_t slot, const std::string &how)
     e.peer = peerId(slot, p.generation);
     e.text = "Sender " + pidText(p.pid) + " " + how + "."
              + (p.assembly.active || p.droppedUnfinished ? " Its unfinished frame was dropped." : "");
-    queue(std::move(e));
+    m_events.push(std::move(e));
     p = Peer();
 }
 
@@ -690,7 +673,7 @@ void ShmSession::takeReply(ShmRing &ring, const RecordMeta &meta)
         e.kind = Event::Kind::PeerGone;
         e.text = "The receiver on filemapping address " + m_address + " turned this sender away"
                  + (why.empty() ? std::string(".") : ": " + why);
-        queue(std::move(e));
+        m_events.push(std::move(e));
         return;
     }
     if (meta.kind != RecordKind::Chunk || meta.generation != m_generation) {
@@ -731,14 +714,7 @@ Event ShmSession::receive(int timeoutMs)
                 stallWaitMs = int(std::max<long long>(
                     1, std::chrono::duration_cast<std::chrono::milliseconds>(m_stallCheckAt - now).count()));
         }
-        if (!m_events.empty()) {
-            Queued next = std::move(m_events.front());
-            m_events.pop_front();
-            event = std::move(next.event);
-            if (next.stored && m_frameStore)
-                m_frameStore->deliver(std::move(next.stored));
-            else if (next.stored) // the store was taken back after this frame was put in it
-                event.frame.assign(next.stored->data(), next.stored->data() + next.stored->size());
+        if (m_events.take(&event, m_frameStore)) {
             // Armed now, the caller can wait for the doorbell without a receive(0) to arm it.
             m_drained = timeoutMs == 0 && m_events.empty() && armIfEmpty(ring);
             return event;

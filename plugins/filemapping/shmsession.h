@@ -29,6 +29,7 @@
 #include "shmring.h"
 
 #include "native/channel.h"
+#include "native/receivedframes.h"
 #include "native/receivelimits.h"
 
 #include <array>
@@ -142,19 +143,10 @@ private:
 
     struct Assembly
     {
-        std::vector<std::uint8_t> bytes; // the frame so far, without a frame store
-        std::unique_ptr<FrameBuffer> stored; // with one
+        FrameBytes bytes; // the frame so far
         std::uint32_t frameBytes = 0;
         bool active = false;
         PendingBudget::Share share; // the receiver's: what this frame holds of its budget
-
-        std::size_t size() const { return stored ? stored->size() : bytes.size(); }
-    };
-    // An event receive() will return, with the frame store's buffer of a Frame event.
-    struct Queued
-    {
-        Event event;
-        std::unique_ptr<FrameBuffer> stored;
     };
     struct Peer
     {
@@ -196,7 +188,6 @@ private:
     // `waitMs` shortened to when the next one's time runs out.
     int expireStalledFrames(int waitMs);
     void pushEvent(Event::Kind kind, std::uint64_t peer, std::string text);
-    void queue(Event event);
     // The frame `a` has completed, from `peer`; `a` is empty again.
     void queueFrame(std::uint64_t peer, Assembly &a);
     void takeRecord(const RecordMeta &meta);
@@ -224,7 +215,7 @@ private:
     SenderSlot *m_slots = nullptr;
     ShmRing m_data;
     std::uint8_t *m_replyData = nullptr;
-    std::deque<Queued> m_events;
+    EventQueue m_events;
     FrameStore *m_frameStore = nullptr; // setFrameStore()
 
     // receiver

@@ -33,6 +33,7 @@
 class MailslotChannelPosix final : public ipcw::native::Channel,
                                    public ipcw::native::Watchable,
                                    public ipcw::native::Drainable,
+                                   public ipcw::native::FrameStoreUser,
                                    private ipcw::mailslot::Protocol
 {
 public:
@@ -49,6 +50,8 @@ public:
     // at an event in a conversation (drainQueue()); what is left or comes next keeps the
     // queue's descriptor readable (level-triggered).
     bool drained() const override { return m_lastReadDrained && !hasEvents(); }
+    // A frame's fragments are copied out of the messages once, into the store's buffer.
+    void setFrameStore(ipcw::native::FrameStore *store) override { Protocol::setFrameStore(store); }
     void interrupt() override;
     void close() override;
 

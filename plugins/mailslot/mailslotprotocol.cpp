@@ -44,11 +44,16 @@ void Protocol::handleDatagram(const std::uint8_t *data, std::size_t size)
 
 bool Protocol::takeEvent(Event *event)
 {
-    if (m_pending.empty())
-        return false;
-    *event = std::move(m_pending.front());
-    m_pending.pop_front();
-    return true;
+    return m_pending.take(event, m_frameStore);
+}
+
+void Protocol::setFrameStore(ipcw::native::FrameStore *store)
+{
+    m_frameStore = store;
+    m_fromReceiver.setFrameStore(store);
+    PeersLock lock(this);
+    for (auto &[id, peer] : m_peers)
+        peer->reassembly.setFrameStore(store);
 }
 
 void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_t *payload, std::size_t size)
@@ -74,6 +79,7 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
         std::shared_ptr<Peer> fresh = watchPeer(h.pid);
         fresh->pid = h.pid;
         fresh->slot = h.slot;
+        fresh->reassembly.setFrameStore(m_frameStore);
         // A quick sender may be done and gone before its Hello is read: its frames still count,
         // even when its reply path cannot be opened any more.
         const std::string replyNote = openReply(*fresh);
@@ -121,7 +127,7 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
         if (!error.empty())
             pushEvent(Event::Kind::Refused, id, who + " " + error);
         if (result == Reassembly::Result::Complete)
-            pushEvent(Event::Kind::Frame, id, {}, peer->reassembly.takeFrame());
+            peer->reassembly.takeFrame(m_pending, id);
         if (!peer->reassembly.partial())
             peer->pending.release(); // delivered or dropped: its room is free again
         else if (result == Reassembly::Result::Incomplete)
@@ -152,7 +158,7 @@ void Protocol::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t 
         case Reassembly::Result::Skipped:
             return;
         case Reassembly::Result::Complete:
-            pushEvent(Event::Kind::Frame, 0, {}, m_fromReceiver.takeFrame());
+            m_fromReceiver.takeFrame(m_pending, 0);
             return;
         case Reassembly::Result::Refused:
             m_receiverGone = true;
@@ -301,7 +307,7 @@ void Protocol::resetProtocol()
 {
     m_receiverGone = false;
     m_fromReceiver.reset();
-    m_pending.clear();
+    m_pending = ipcw::native::EventQueue();
     m_sendBuffer.clear();
 }
 
@@ -357,14 +363,13 @@ void Protocol::forgetLeavingPeer(std::uint64_t id, const Peer &peer, const std::
                exited);
 }
 
-void Protocol::pushEvent(Event::Kind kind, std::uint64_t peer, std::string text, std::vector<std::uint8_t> frame)
+void Protocol::pushEvent(Event::Kind kind, std::uint64_t peer, std::string text)
 {
     Event event;
     event.kind = kind;
     event.peer = peer;
     event.text = std::move(text);
-    event.frame = std::move(frame);
-    m_pending.push_back(std::move(event));
+    m_pending.push(std::move(event));
 }
 
 } // namespace ipcw::mailslot

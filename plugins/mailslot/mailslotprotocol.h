@@ -12,6 +12,7 @@
 
 #include "mailslotreassembly.h"
 #include "native/channel.h"
+#include "native/receivedframes.h"
 #include "native/receivelimits.h"
 
 #include <algorithm>
@@ -53,6 +54,8 @@ protected:
     // Receive thread: the oldest event the datagrams produced, if any.
     bool takeEvent(ipcw::native::Event *event);
     bool hasEvents() const { return !m_pending.empty(); }
+    // Frames are put together in `store`'s buffers and returned through it (FrameStoreUser).
+    void setFrameStore(ipcw::native::FrameStore *store);
 
     // Receiver, before open(): the budget, time limit and number of senders to enforce.
     void applyLimits(const ipcw::native::ReceiveLimits &limits);
@@ -185,15 +188,15 @@ private:
     // Forgets a sender that closed (Leave) or whose process ended, saying whether it left a frame
     // half-sent.
     void forgetLeavingPeer(std::uint64_t id, const Peer &peer, const std::string &who, bool exited);
-    void pushEvent(ipcw::native::Event::Kind kind, std::uint64_t peer, std::string text,
-                   std::vector<std::uint8_t> frame = {});
+    void pushEvent(ipcw::native::Event::Kind kind, std::uint64_t peer, std::string text);
 
     // Refuses a frame that begins when the budget has no room for it; false if it was refused.
     bool reserveFrame(std::uint64_t id, Peer &peer, const DatagramHeader &h, const std::string &who);
 
     ipcw::native::ReceiveLimits m_limits;
     ipcw::native::PendingBudget m_budget; // before m_peers: their frames give their share back to it
-    std::deque<ipcw::native::Event> m_pending; // receive thread
+    ipcw::native::EventQueue m_pending;        // receive thread
+    ipcw::native::FrameStore *m_frameStore = nullptr; // setFrameStore()
     Reassembly m_fromReceiver;                 // sender
     std::vector<std::uint8_t> m_sendBuffer;    // the sending thread (and open/close)
     std::uint32_t m_sendFrameNumber = 0;

@@ -4,6 +4,7 @@
 // sleeps, several sender processes at once, and senders killed with SIGKILL mid-write.
 // The other processes are ipcw_filemapping_helper (see filemappinghelper.cpp).
 
+#include "countingframestore.h"
 #include "filemapping_posix.h"
 #include "native/posixpaths.h"
 #include "testframes.h"
@@ -155,38 +156,6 @@ struct AbstractAddress
     const sockaddr *get() const { return reinterpret_cast<const sockaddr *>(&address); }
     sockaddr_un address{};
     socklen_t length = 0;
-};
-
-// The FrameStore the endpoint lends, in the test's terms: frames are kept as delivered, and
-// `live` counts the buffers not yet destroyed (none may leak with a frame that was dropped).
-struct CountingStore final : ipcw::native::FrameStore
-{
-    struct Buffer final : ipcw::native::FrameBuffer
-    {
-        explicit Buffer(int &liveCount) : live(liveCount) { ++live; }
-        ~Buffer() override { --live; }
-        std::uint8_t *extend(std::size_t size) override
-        {
-            bytes.resize(bytes.size() + size);
-            return bytes.data() + bytes.size() - size;
-        }
-        const std::uint8_t *data() const override { return bytes.data(); }
-        std::size_t size() const override { return bytes.size(); }
-        int &live;
-        std::vector<std::uint8_t> bytes;
-    };
-    std::unique_ptr<ipcw::native::FrameBuffer> create(std::size_t reserve) override
-    {
-        auto buffer = std::make_unique<Buffer>(live);
-        buffer->bytes.reserve(reserve);
-        return buffer;
-    }
-    void deliver(std::unique_ptr<ipcw::native::FrameBuffer> frame) override
-    {
-        delivered.push_back(static_cast<Buffer &>(*frame).bytes);
-    }
-    int live = 0;
-    std::vector<std::vector<std::uint8_t>> delivered;
 };
 
 // Reads frames from several senders, checks each, and answers each with a small frame
@@ -790,16 +759,16 @@ void TestFileMapping::lateRingIsReadAndTheDoorbellQuiets()
     QCOMPARE(e.frame, frame);
 }
 
-// With a FrameStore lent (as NativeChannelEndpoint lends one), each frame is copied out of the
-// ring once, into the store's buffer, and returned through deliver() with an empty
-// Event::frame: frames of one record and of several, both ways. Taken back, frames come in
-// Event::frame again.
+// With a FrameStore lent (as NativeChannelEndpoint lends one), each frame from
+// FrameBytes::StoredFromBytes on is copied out of the ring once, into the store's buffer, and
+// returned through deliver() with an empty Event::frame: frames of one record and of several,
+// both ways. Smaller frames, and every frame once the store is taken back, come in Event::frame.
 void TestFileMapping::framesGoStraightIntoALentStore()
 {
     // A 1 MiB data ring takes records of at most 256 KiB, so a 600,000-byte frame comes in three;
     // the 128 KiB reply ring takes 32 KiB, so a 64 KiB reply comes in three too.
     const std::string address = uniqueAddress("store", "?size=1M");
-    CountingStore receiverStore, senderStore;
+    CountingFrameStore receiverStore, senderStore;
     FileMappingChannelPosix receiver, sender;
     receiver.setFrameStore(&receiverStore);
     sender.setFrameStore(&senderStore);
@@ -807,24 +776,26 @@ void TestFileMapping::framesGoStraightIntoALentStore()
     QCOMPARE(sender.open(Role::Sender, address), std::string());
     QCOMPARE(receiver.receive(2000).kind, Event::Kind::PeerConnected);
 
-    const std::size_t sizes[] = {1, 127, 65536 + 40, 600000};
+    constexpr std::size_t Threshold = ipcw::native::FrameBytes::StoredFromBytes;
+    const std::size_t sizes[] = {1, 127, Threshold - 1, Threshold, 65536 + 40, 600000};
     std::uint32_t index = 0;
+    bool stored = false;
     for (const std::size_t size : sizes) {
         const std::vector<std::uint8_t> frame = TestFrames::make(3, index++, size);
         QCOMPARE(sender.send(frame.data(), frame.size(), 0), std::string());
         Event e = receiver.receive(2000);
         QCOMPARE(e.kind, Event::Kind::Frame);
-        QVERIFY(e.frame.empty());
-        QCOMPARE(receiverStore.delivered.size(), std::size_t(index));
-        QVERIFY(receiverStore.delivered.back() == frame);
+        QVERIFY(receiverStore.frameOf(e, &stored) == frame);
+        QCOMPARE(stored, size >= Threshold);
 
         const std::vector<std::uint8_t> reply = TestFrames::make(4, index, std::min<std::size_t>(size, 65536 + 40));
         QCOMPARE(receiver.send(reply.data(), reply.size(), e.peer), std::string());
         e = sender.receive(2000);
         QCOMPARE(e.kind, Event::Kind::Frame);
-        QVERIFY(e.frame.empty());
-        QVERIFY(senderStore.delivered.back() == reply);
+        QVERIFY(senderStore.frameOf(e, &stored) == reply);
+        QCOMPARE(stored, reply.size() >= Threshold);
     }
+    QCOMPARE(receiverStore.delivered.size(), std::size_t(3));
     QCOMPARE(receiverStore.live, 0);
     QCOMPARE(senderStore.live, 0);
 
@@ -833,8 +804,8 @@ void TestFileMapping::framesGoStraightIntoALentStore()
     QCOMPARE(sender.send(frame.data(), frame.size(), 0), std::string());
     const Event e = receiver.receive(2000);
     QCOMPARE(e.kind, Event::Kind::Frame);
-    QVERIFY(e.frame == frame);
-    QCOMPARE(receiverStore.delivered.size(), std::size(sizes));
+    QVERIFY(receiverStore.frameOf(e, &stored) == frame);
+    QVERIFY(!stored);
 }
 
 QTEST_GUILESS_MAIN(TestFileMapping)

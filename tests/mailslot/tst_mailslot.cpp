@@ -3,6 +3,7 @@
 // backpressure, reply routing, stale and live queues, mode bits, interrupt, and a sender
 // killed mid-frame. Child processes are this binary run with --child.
 
+#include "countingframestore.h"
 #include "framecodec.h"
 #include "mailslot_posix.h"
 #include "mailslotdatagram.h"
@@ -128,6 +129,7 @@ private slots:
     void fullQueueBlocksThenDrainsWithNothingLost();
     void trySendPutsOnlyWhatNeedsNoWaiting();
     void conversationReadsStopAtTheFirstFrame();
+    void framesGoStraightIntoALentStore();
     void senderGoneBeforeItsHelloIsReadStillCounts();
     void repliesReachTheRightSender();
     void senderTurnedAwayIsToldWhy();
@@ -446,6 +448,61 @@ bool readOneTurn(MailslotChannelPosix &channel, std::vector<Bytes> *frames)
 // its frame instead of asking the queue once more only to hear EAGAIN, and says it is drained:
 // what else waits keeps the descriptor readable. A burst that follows still arrives whole and
 // in order, and ends the conversation.
+// With a FrameStore lent (as NativeChannelEndpoint lends one), the fragments of a frame from
+// FrameBytes::StoredFromBytes on are copied out of the messages once, into the store's buffer,
+// and the frame returned through deliver() with an empty Event::frame: frames of one fragment
+// and of many, both ways. Smaller frames, and every frame once the store is taken back, come in
+// Event::frame.
+void TestMailslot::framesGoStraightIntoALentStore()
+{
+    const std::string name = uniqueName("store").toStdString();
+    CountingFrameStore receiverStore, senderStore;
+    MailslotChannelPosix receiver, sender;
+    receiver.setFrameStore(&receiverStore);
+    sender.setFrameStore(&senderStore);
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    QCOMPARE(sender.open(Role::Sender, name), std::string());
+    QCOMPARE(nextEvent(receiver).kind, Event::Kind::PeerConnected);
+    auto frame = [](int seq, int payloadBytes) {
+        return toBytes(FrameCodec::encodeControl(Wire::FrameType::Ping, quint64(seq), 1, QByteArray(payloadBytes, 'p'), 1));
+    };
+
+    constexpr std::size_t Threshold = ipcw::native::FrameBytes::StoredFromBytes;
+    const int payloads[] = {0, 87, 64 * 1024, 300000};
+    int seq = 0;
+    bool stored = false;
+    for (const int payloadBytes : payloads) {
+        // Sent from another thread: a frame of many fragments fills the queue while it is read.
+        const Bytes ping = frame(seq++, payloadBytes);
+        auto sent = std::async(std::launch::async, [&] { return send(sender, ping); });
+        Event e = nextEvent(receiver);
+        QCOMPARE(sent.get(), std::string());
+        QCOMPARE(e.kind, Event::Kind::Frame);
+        QVERIFY(receiverStore.frameOf(e, &stored) == ping);
+        QCOMPARE(stored, ping.size() >= Threshold);
+
+        const Bytes pong = frame(seq, payloadBytes);
+        auto replied = std::async(std::launch::async, [&, peer = e.peer] { return send(receiver, pong, peer); });
+        e = nextEvent(sender);
+        QCOMPARE(replied.get(), std::string());
+        QCOMPARE(e.kind, Event::Kind::Frame);
+        QVERIFY(senderStore.frameOf(e, &stored) == pong);
+        QCOMPARE(stored, pong.size() >= Threshold);
+    }
+    QCOMPARE(receiverStore.delivered.size(), std::size_t(2));
+    QCOMPARE(receiverStore.live, 0);
+    QCOMPARE(senderStore.live, 0);
+
+    receiver.setFrameStore(nullptr);
+    const Bytes ping = frame(seq, 300000);
+    auto sent = std::async(std::launch::async, [&] { return send(sender, ping); });
+    const Event e = nextEvent(receiver);
+    QCOMPARE(sent.get(), std::string());
+    QCOMPARE(e.kind, Event::Kind::Frame);
+    QVERIFY(receiverStore.frameOf(e, &stored) == ping);
+    QVERIFY(!stored);
+}
+
 void TestMailslot::conversationReadsStopAtTheFirstFrame()
 {
     const std::string name = uniqueName("conversation").toStdString();

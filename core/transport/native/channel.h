@@ -154,9 +154,9 @@ public:
     virtual void deliver(std::unique_ptr<FrameBuffer> frame) = 0;
 };
 
-// A Channel that can put its received frames in a FrameStore. NativeChannelEndpoint gives one
-// before open(); a channel may still return any frame in Event::frame instead. Separate from
-// Channel for the reason Watchable is.
+// A Channel that can put its received frames in a FrameStore (receivedframes.h has the parts).
+// NativeChannelEndpoint gives one before open(); a channel may still return any frame in
+// Event::frame instead. Separate from Channel for the reason Watchable is.
 class FrameStoreUser
 {
 public:

@@ -7,9 +7,11 @@
 // interleave: the receiver keeps one FragmentReassembly per sender. Everything in a fragment
 // header is checked before it is believed: the announced total is capped before any
 // allocation, offsets must follow on exactly. What is refused costs that frame only: the
-// sender's next frame goes through. Header-only and Qt-free, like the envelope.
+// sender's next frame goes through. With a FrameStore (channel.h), frames are put together in
+// its buffers. Header-only and Qt-free, like the envelope.
 
 #include "datagramenvelope.h"
+#include "receivedframes.h"
 #include "receivelimits.h"
 
 #include <algorithm>
@@ -50,16 +52,15 @@ public:
             return refuse(h, "sent an empty fragment, which the protocol never produces; it was dropped.", error);
         if (h.offset == 0) {
             if (partial())
-                *error = "left frame " + std::to_string(m_frameNumber) + " unfinished (" + std::to_string(m_buffer.size())
+                *error = "left frame " + std::to_string(m_frameNumber) + " unfinished (" + std::to_string(m_frame.size())
                     + " of " + std::to_string(m_total) + " bytes) and began frame " + std::to_string(h.frameNumber)
                     + "; the unfinished frame was dropped.";
             m_frameNumber = h.frameNumber;
             m_total = h.total;
-            m_buffer.clear();
             // Memory follows the bytes that arrived, not the header's word: a sender that
             // announces megabytes and sends one fragment holds what it sent.
-            m_buffer.reserve(std::min<std::size_t>(h.total, InitialFrameBytes));
-        } else if (!partial() || h.frameNumber != m_frameNumber || h.total != m_total || h.offset != m_buffer.size()) {
+            m_frame.start(m_store, h.total);
+        } else if (!partial() || h.frameNumber != m_frameNumber || h.total != m_total || h.offset != m_frame.size()) {
             return refuse(h, "sent a fragment of frame " + std::to_string(h.frameNumber) + " at offset " + std::to_string(h.offset)
                                  + " that does not follow on from what arrived before; the frame was dropped.",
                           error);
@@ -68,28 +69,35 @@ public:
             return refuse(h, "sent a fragment that runs past the end of its " + std::to_string(h.total)
                                  + "-byte frame; the frame was dropped.",
                           error);
-        m_buffer.insert(m_buffer.end(), chunk, chunk + size);
-        return m_buffer.size() == m_total ? Result::Complete : Result::Incomplete;
+        m_frame.append(chunk, size);
+        return m_frame.size() == m_total ? Result::Complete : Result::Incomplete;
     }
 
-    // The completed frame; the reassembly is empty again afterwards.
+    // Frames are put together in `store`'s buffers from the next one on; null: in vectors.
+    void setFrameStore(FrameStore *store) { m_store = store; }
+
+    // The completed frame, without a frame store; the reassembly is empty again afterwards.
     std::vector<std::uint8_t> takeFrame()
     {
-        std::vector<std::uint8_t> frame;
-        frame.swap(m_buffer);
         m_total = 0;
-        return frame;
+        return m_frame.takeVector();
+    }
+    // The completed frame, with or without one, as a Frame event from `peer` in `events`.
+    void takeFrame(EventQueue &events, std::uint64_t peer)
+    {
+        m_total = 0;
+        events.pushFrame(peer, m_frame);
     }
 
     bool partial() const { return m_total != 0; }
-    std::size_t receivedBytes() const { return m_buffer.size(); }
+    std::size_t receivedBytes() const { return m_frame.size(); }
     std::uint32_t expectedBytes() const { return m_total; }
     std::uint32_t frameNumber() const { return m_frameNumber; }
     std::uint32_t maxFrameBytes() const { return m_maxFrameBytes; }
 
     void reset()
     {
-        std::vector<std::uint8_t>().swap(m_buffer);
+        m_frame.reset();
         m_total = 0;
     }
 
@@ -113,7 +121,8 @@ private:
 
     std::uint32_t m_maxFrameBytes;
     std::string m_frameNoun;
-    std::vector<std::uint8_t> m_buffer;
+    FrameStore *m_store = nullptr;
+    FrameBytes m_frame;
     std::uint32_t m_total = 0;
     std::uint32_t m_frameNumber = 0;
     bool m_skipping = false;
