@@ -34,8 +34,6 @@
 
 #include <array>
 #include <chrono>
-#include <deque>
-#include <memory>
 
 namespace ipcw::native::shm {
 

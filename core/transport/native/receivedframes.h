@@ -38,14 +38,6 @@ public:
             m_bytes.reserve(reserve);
     }
 
-    // Room for `size` more bytes at the end, which the caller fills: valid until the next call.
-    std::uint8_t *extend(std::size_t size)
-    {
-        if (m_stored)
-            return m_stored->extend(size);
-        m_bytes.resize(m_bytes.size() + size);
-        return m_bytes.data() + m_bytes.size() - size;
-    }
     void append(const std::uint8_t *data, std::size_t size)
     {
         if (m_stored)
