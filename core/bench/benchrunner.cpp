@@ -9,6 +9,7 @@
 #include "benchstats.h"
 #include "employeegenerator.h"
 #include "employeetablemodel.h"
+#include "framebuilder.h"
 #include "framecodec.h"
 #include "generatorsource.h"
 #include "itransport.h"
@@ -810,9 +811,20 @@ BenchRunner::RoundTrips BenchRunner::measureRoundTrips(TransportEndpoint *pinger
     qint64 sentAtNs = 0;
     QString pingError;
     QEventLoop loop;
+    // The Ping is built once and each round trip rewrites only its header, as the floor's pinger
+    // sends one buffer again: the measuring side does not copy and sum 64 KiB a round trip that
+    // the floor's does not. A large payload's CRC is summed once here and combined with each
+    // header's (FrameBuilder::writeHeader); the receiver and the pinger check every frame whole.
+    QByteArray ping = FrameCodec::encodeControl(Wire::FrameType::Ping, 0, PingerId, payload);
+    const std::optional<quint32> payloadCrc = payload.size() >= FrameCodec::PayloadCrcKeptFromBytes
+        ? std::optional<quint32>(FrameCodec::crc32(payload.constData(), payload.size()))
+        : std::nullopt;
     auto sendPing = [&] {
         sentAtNs = clock.nsecsElapsed();
-        pinger->sendFrame(FrameCodec::encodeControl(Wire::FrameType::Ping, ++sequence, PingerId, payload));
+        // Detaches, so copies, only while the endpoint still holds the last Ping.
+        FrameBuilder::writeHeader(ping, Wire::FrameType::Ping, ++sequence, PingerId, FrameCodec::nowMicroseconds(), 0,
+                                  payloadCrc);
+        pinger->sendFrame(ping);
     };
     auto snapshot = [&] {
         self0 = BenchStats::selfCpuSeconds();
