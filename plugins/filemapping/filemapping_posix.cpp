@@ -4,15 +4,12 @@
 #include "native/posixpaths.h"
 
 #include <cerrno>
-#include <cstddef>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 using ipcw::native::Event;
@@ -21,10 +18,22 @@ using ipcw::native::shm::ShmSession;
 
 namespace {
 constexpr int SizeWaitMs = 1000;
+// Where glibc's shm_open() keeps segments. The doorbells lie beside theirs, so whoever can open
+// a segment finds them, whatever its XDG_RUNTIME_DIR says.
+const std::string ShmDirectory = "/dev/shm";
+// '@' cannot appear in a filemapping name, so no doorbell is ever another address's segment.
+const std::string BellSuffix = "@bell";
 
 std::string errnoText()
 {
     return std::strerror(errno);
+}
+
+void closeDescriptor(int *fd)
+{
+    if (*fd >= 0)
+        ::close(*fd);
+    *fd = -1;
 }
 } // namespace
 
@@ -55,58 +64,85 @@ std::string FileMappingChannelPosix::open(Role role, const std::string &address)
     m_session->setFrameStore(m_frameStore);
     // Every end rings its peers' doorbells, whichever way it waits itself: from its very first
     // record on (a sender's Connect wakes a receiver that sleeps until rung).
-    m_ringFd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (m_ringFd < 0)
-        return failOpen("Cannot create a socket for the filemapping channel's wake-ups: " + errnoText() + ".");
     m_waiter.setRinger([this](const std::atomic<std::uint32_t> &word) { ringDoorbell(word); });
     if (std::string error = role == Role::Receiver ? openReceiver(name, capacity) : openSender(); !error.empty())
         return error;
-    bindDoorbell(role);
+    makeDoorbell(role);
     return {};
 }
 
-std::string FileMappingChannelPosix::doorbellName() const
+std::string FileMappingChannelPosix::doorbellPath() const
 {
-    return m_objectName.substr(1) + "-bell";
+    return ShmDirectory + m_objectName + BellSuffix;
 }
 
-std::string FileMappingChannelPosix::doorbellName(std::uint32_t slot, std::uint32_t generation) const
+std::string FileMappingChannelPosix::doorbellPath(std::uint32_t slot, std::uint32_t generation) const
 {
-    return doorbellName() + "-" + std::to_string(slot) + "-" + std::to_string(generation);
+    return doorbellPath() + "-" + std::to_string(slot) + "-" + std::to_string(generation);
 }
 
 namespace {
-// An abstract-namespace address: no file to leave behind, gone with its process. 0 when the
-// name does not fit (a long NAME): that reader has no doorbell and nobody rings one.
-socklen_t abstractAddress(const std::string &name, sockaddr_un *address)
+// Opens a doorbell for reading and writing, as its reader and its writers alike: a writer that
+// also reads keeps the FIFO from ever having no reader, so a ring after its reader left fills
+// the pipe and then fails with EAGAIN instead of raising SIGPIPE in the host program. Only a
+// FIFO of ours is used; -1 otherwise.
+int openDoorbell(const std::string &path)
 {
-    *address = sockaddr_un{};
-    address->sun_family = AF_UNIX;
-    if (name.size() > sizeof address->sun_path - 1)
-        return 0;
-    std::memcpy(address->sun_path + 1, name.data(), name.size());
-    return socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+    const int fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st {};
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_uid != getuid())) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
 }
 } // namespace
 
-void FileMappingChannelPosix::bindDoorbell(Role role)
+void FileMappingChannelPosix::makeDoorbell(Role role)
 {
     if (m_session->waitStrategy() == ipcw::native::shm::WaitStrategy::SpinThenBlock)
         return;
-    const std::string name = role == Role::Receiver
-                                 ? doorbellName()
-                                 : doorbellName(std::uint32_t(m_session->slot()), m_session->generation());
-    sockaddr_un address;
-    const socklen_t length = abstractAddress(name, &address);
-    if (length == 0)
+    const std::string path = role == Role::Receiver
+                                 ? doorbellPath()
+                                 : doorbellPath(std::uint32_t(m_session->slot()), m_session->generation());
+    // The path is this end's alone (the receiver holds the address's lock, a sender its slot in
+    // this generation), so a FIFO there is one a crashed reader left. Another user's file stays
+    // (/dev/shm is sticky): then this end sleeps on the futex instead.
+    ::unlink(path.c_str());
+    if (mkfifo(path.c_str(), 0600) != 0)
         return;
-    m_bellFd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (m_bellFd >= 0 && bind(m_bellFd, reinterpret_cast<const sockaddr *>(&address), length) != 0) {
-        // Taken (by another user: abstract names have no owner): wait on the futex instead.
-        ::close(m_bellFd);
-        m_bellFd = -1;
-    }
+    struct stat st {};
+    m_bellPath = path;
+    m_bellInode = lstat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+    m_bellFd = openDoorbell(path);
     m_session->setDoorbell(m_bellFd >= 0);
+}
+
+void FileMappingChannelPosix::removeOwnDoorbell()
+{
+    // Only while it is still ours: a sender that outlived its receiver may find its path taken
+    // by a sender of the next receiver, which removed every doorbell of the address.
+    struct stat st {};
+    if (!m_bellPath.empty() && lstat(m_bellPath.c_str(), &st) == 0 && st.st_ino == m_bellInode)
+        ::unlink(m_bellPath.c_str());
+    m_bellPath.clear();
+    m_bellInode = 0;
+}
+
+void FileMappingChannelPosix::removeStaleDoorbells(const std::string &objectName, int slot, std::uint32_t generation)
+{
+    DIR *folder = opendir(ShmDirectory.c_str());
+    if (!folder)
+        return;
+    const std::string receivers = objectName.substr(1) + BellSuffix;
+    const std::string senders = receivers + "-" + (slot >= 0 ? std::to_string(slot) + "-" : std::string());
+    const std::string own = slot >= 0 ? senders + std::to_string(generation) : std::string();
+    while (const dirent *entry = readdir(folder)) {
+        const std::string file = entry->d_name;
+        if ((slot < 0 && file == receivers) || (file.compare(0, senders.size(), senders) == 0 && file != own))
+            ::unlink((ShmDirectory + "/" + file).c_str()); // fails for another user's, which stay
+    }
+    closedir(folder);
 }
 
 void FileMappingChannelPosix::setFrameStore(ipcw::native::FrameStore *store)
@@ -119,24 +155,35 @@ void FileMappingChannelPosix::setFrameStore(ipcw::native::FrameStore *store)
 void FileMappingChannelPosix::ringDoorbell(const std::atomic<std::uint32_t> &word)
 {
     std::uint32_t slot = 0;
-    std::string name;
     switch (m_session->classify(&word, &slot)) {
     case ShmSession::Word::DataReady:
-        name = doorbellName();
+        ring(m_dataRinger, -1, 0);
         break;
-    case ShmSession::Word::ReplyReady:
-        name = doorbellName(slot, m_session->slotGeneration(slot));
+    case ShmSession::Word::ReplyReady: {
+        ring(m_replyRingers[slot], int(slot), m_session->slotGeneration(slot));
         break;
-    default:
-        return;
     }
-    sockaddr_un address;
-    const socklen_t length = abstractAddress(name, &address);
-    if (length == 0)
-        return;
+    default:
+        break;
+    }
+}
+
+void FileMappingChannelPosix::ring(Ringer &ringer, int slot, std::uint32_t generation)
+{
+    // A sending thread and the reading one (a refusal into a reply ring) may ring at once.
+    std::lock_guard<std::mutex> lock(m_ringersMutex);
+    if (ringer.fd >= 0 && ringer.generation != generation) {
+        ::close(ringer.fd); // the slot has a new sender, with a doorbell of its own
+        ringer.fd = -1;
+    }
+    if (ringer.fd < 0) {
+        ringer.fd = openDoorbell(slot < 0 ? doorbellPath() : doorbellPath(std::uint32_t(slot), generation));
+        ringer.generation = generation;
+    }
     const char bell = 1;
-    // A full doorbell is one that rang already; a missing one belongs to a reader that left.
-    sendto(m_ringFd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<const sockaddr *>(&address), length);
+    // A full doorbell has rung already; a missing one belongs to a reader that left.
+    if (ringer.fd >= 0 && write(ringer.fd, &bell, 1) < 0) {
+    }
 }
 
 std::string FileMappingChannelPosix::failOpen(const std::string &sentence)
@@ -161,6 +208,7 @@ std::string FileMappingChannelPosix::openReceiver(const std::string &name, std::
     if (m_lockFd < 0)
         return failOpen(error);
     removeStaleSegments(dir, name);
+    removeStaleDoorbells(m_objectName);
     // We hold the lock, so no receiver is alive: a segment still under this name is one a
     // crashed receiver left behind. Replace it (its senders notice their receiver is gone).
     if (shm_unlink(m_objectName.c_str()) != 0 && errno != ENOENT)
@@ -234,6 +282,7 @@ void FileMappingChannelPosix::removeStaleSegments(const std::string &dir, const 
         if (fd < 0)
             continue;
         shm_unlink(ipcw::native::userScopedObjectName(name).c_str());
+        removeStaleDoorbells(ipcw::native::userScopedObjectName(name));
         ::unlink(path.c_str());
         ::close(fd);
     }
@@ -268,6 +317,8 @@ std::string FileMappingChannelPosix::openSender()
         return failOpen(error);
     if (std::string error = m_session->claimSlot(); !error.empty())
         return failOpen(error);
+    // The slot's earlier holders are gone: so are their doorbells, if they crashed.
+    removeStaleDoorbells(m_objectName, m_session->slot(), m_session->generation());
     if (std::string error = m_session->announce(); !error.empty())
         return failOpen(error);
     return {};
@@ -300,17 +351,9 @@ Event FileMappingChannelPosix::receive(int timeoutMs)
     if (m_bellFd >= 0 && timeoutMs == 0
         && (m_session->doorbellArmed() || ++m_receivesSinceRingsRead >= StaleRingReadEvery)) {
         m_receivesSinceRingsRead = 0;
-        // Up to 16 one-byte datagrams a call: one system call where a loop of recv() took two.
-        constexpr unsigned Batch = 16;
-        char bells[Batch];
-        iovec parts[Batch];
-        mmsghdr messages[Batch] = {};
-        for (unsigned i = 0; i < Batch; ++i) {
-            parts[i] = {&bells[i], 1};
-            messages[i].msg_hdr.msg_iov = &parts[i];
-            messages[i].msg_hdr.msg_iovlen = 1;
-        }
-        while (recvmmsg(m_bellFd, messages, Batch, MSG_DONTWAIT, nullptr) == int(Batch)) {
+        // Every byte in one call, unless it rang more than 64 times.
+        char bells[64];
+        while (read(m_bellFd, bells, sizeof bells) == ssize_t(sizeof bells)) {
         }
     }
     return m_session->receive(timeoutMs);
@@ -327,26 +370,20 @@ void FileMappingChannelPosix::close()
         m_session->leave();
     m_waiter.setRinger(nullptr);
     m_session.reset();
-    // Unlink before letting go of the lock, so we never remove a successor's segment or file.
+    // Unlink before letting go of the lock, so we never remove a successor's segment or files.
     if (m_owner)
         shm_unlink(m_objectName.c_str());
     m_owner = false;
+    removeOwnDoorbell();
     if (m_base)
         munmap(m_base, m_bytes);
     m_base = nullptr;
     m_bytes = 0;
-    if (m_fd >= 0)
-        ::close(m_fd);
-    m_fd = -1;
-    if (m_lockFd >= 0) {
+    if (m_lockFd >= 0)
         ::unlink(m_lockPath.c_str());
-        ::close(m_lockFd);
-    }
-    m_lockFd = -1;
-    for (int *fd : {&m_bellFd, &m_ringFd}) {
-        if (*fd >= 0)
-            ::close(*fd);
-        *fd = -1;
-    }
+    for (Ringer &ringer : m_replyRingers)
+        closeDescriptor(&ringer.fd);
+    for (int *fd : {&m_fd, &m_lockFd, &m_bellFd, &m_dataRinger.fd})
+        closeDescriptor(fd);
     m_waiter.reset();
 }

@@ -6,7 +6,10 @@
 
 #include "native/channel.h"
 
+#include <array>
+#include <sys/types.h>
 #include <memory>
+#include <mutex>
 
 // The filemapping Channel on POSIX: a shm_open segment (mode 0600, named with the user's uid)
 // mapped by the receiver and its senders, futex wake-ups, and an flock'ed lock file in the
@@ -17,13 +20,14 @@
 // that crashed receivers left under other names, and removes its own lock file when it closes.
 //
 // Doorbells: a futex cannot be watched by an event loop, so each end that waits with block or
-// spin binds a datagram socket in the abstract namespace (its doorbell) and is Watchable: the
-// owner's event loop watches the doorbell, and writers ring it (one byte) after a commit while
-// the ring says the reader watches it (ReaderOnDoorbell). A record is then taken on the thread
-// that handles it, with no reader thread to hand it over. With spin, the event loop polls
-// again at once while a peer may send (nextDeadlineMs() 0) and the doorbell only wakes a
-// receiver's first sender. spinblock, and an end whose doorbell name is taken, keep a reader
-// thread that sleeps on the futex (receive(-1)).
+// spin makes a FIFO beside the segment in /dev/shm (its doorbell) and is Watchable: the owner's
+// event loop watches the doorbell, and writers write it one byte after a commit while the ring
+// says the reader watches it (ReaderOnDoorbell). A record is then taken on the thread that
+// handles it, with no reader thread to hand it over. With spin, the event loop polls again at
+// once while a peer may send (nextDeadlineMs() 0) and the doorbell only wakes a receiver's first
+// sender. spinblock, and an end whose doorbell cannot be made, keep a reader thread that sleeps
+// on the futex (receive(-1)). A FIFO, not a socket: a pipe's write and read cost less than half
+// a datagram's sendto and recvmmsg, and ringing and emptying a doorbell is on every round trip.
 class FileMappingChannelPosix final : public ipcw::native::Channel,
                                       public ipcw::native::Watchable,
                                       public ipcw::native::Drainable,
@@ -46,10 +50,10 @@ public:
     // Received frames are copied out of the ring once, into the store's buffer.
     void setFrameStore(ipcw::native::FrameStore *store) override;
 
-    // The abstract socket name ("\0" not included) of the doorbell of the data ring's reader
-    // (the receiver), or of the reader of `slot`'s reply ring while it holds `generation`.
-    std::string doorbellName() const;
-    std::string doorbellName(std::uint32_t slot, std::uint32_t generation) const;
+    // The path of the doorbell of the data ring's reader (the receiver), or of the reader of
+    // `slot`'s reply ring while it holds `generation`.
+    std::string doorbellPath() const;
+    std::string doorbellPath(std::uint32_t slot, std::uint32_t generation) const;
 
     // The shm_open name for an address ("" when the address is not valid).
     static std::string objectName(const std::string &address);
@@ -63,9 +67,23 @@ private:
     std::string failOpen(const std::string &sentence);
     static int lockName(const std::string &path, bool *busy, std::string *error);
     static void removeStaleSegments(const std::string &dir, const std::string &ownName);
-    // This end's doorbell, where it waits with block or spin and the name fits and is free.
-    void bindDoorbell(ipcw::native::Role role);
+    // This end's doorbell, where it waits with block or spin and the FIFO can be made.
+    void makeDoorbell(ipcw::native::Role role);
+    // Removes the doorbells that readers of this address which are gone left behind: every one
+    // of the address (a receiver, holding its lock), or those of other generations of `slot`
+    // (a sender that has just claimed it).
+    void removeOwnDoorbell();
+    static void removeStaleDoorbells(const std::string &objectName, int slot = -1, std::uint32_t generation = 0);
     void ringDoorbell(const std::atomic<std::uint32_t> &word);
+
+    // A doorbell this end rings, opened on its first ring and kept.
+    struct Ringer
+    {
+        std::uint32_t generation = 0; // of the reply ring's slot, for the receiver's ringers
+        int fd = -1;
+    };
+    // Rings the receiver's doorbell (`slot` -1) or that of the sender holding `slot` in `generation`.
+    void ring(Ringer &ringer, int slot, std::uint32_t generation);
 
     ipcw::native::shm::FutexWaiter m_waiter;
     ipcw::native::FrameStore *m_frameStore = nullptr;
@@ -77,9 +95,13 @@ private:
     int m_fd = -1;
     int m_lockFd = -1;
     int m_bellFd = -1; // our doorbell: readable once a writer rang it
+    std::string m_bellPath; // the FIFO behind m_bellFd, removed on close
+    ino_t m_bellInode = 0;
     static constexpr unsigned StaleRingReadEvery = 64;
     unsigned m_receivesSinceRingsRead = 0; // receive(0) calls that left the doorbell unread
-    int m_ringFd = -1; // an unbound datagram socket that rings the peers' doorbells
+    std::mutex m_ringersMutex; // guards the Ringers
+    Ringer m_dataRinger; // a sender's: the receiver's doorbell
+    std::array<Ringer, ipcw::native::shm::ShmSession::MaxSenders> m_replyRingers; // a receiver's: its senders'
     void *m_base = nullptr;
     std::size_t m_bytes = 0;
 };

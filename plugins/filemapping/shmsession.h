@@ -61,7 +61,8 @@ class ShmSession
 {
 public:
     static constexpr std::uint32_t Magic = 0x46435049; // "IPCF"
-    static constexpr std::uint32_t LayoutVersion = 2; // 2: readers may wait on a doorbell (ReaderOnDoorbell)
+    // 2: readers may wait on a doorbell (ReaderOnDoorbell); 3: doorbells are FIFOs, not sockets.
+    static constexpr std::uint32_t LayoutVersion = 3;
     static constexpr std::uint32_t MaxSenders = 32;
     static constexpr std::uint64_t DefaultDataCapacity = 8u << 20;
     static constexpr std::uint64_t MinDataCapacity = 64u << 10;

@@ -19,11 +19,10 @@
 #include <memory>
 #include <cstddef>
 #include <cstring>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <thread>
 #include <unistd.h>
 
@@ -143,20 +142,17 @@ bool rings(const FileMappingChannelPosix &channel, int timeoutMs)
     return poll(&bell, 1, timeoutMs) == 1;
 }
 
-// A socket address in Linux's abstract namespace (sun_path begins with '\\0'), as the doorbells'.
-struct AbstractAddress
+bool isFifo(const std::string &path)
 {
-    explicit AbstractAddress(const std::string &name)
-    {
-        Q_ASSERT(name.size() < sizeof address.sun_path);
-        address.sun_family = AF_UNIX;
-        std::memcpy(address.sun_path + 1, name.data(), name.size());
-        length = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-    }
-    const sockaddr *get() const { return reinterpret_cast<const sockaddr *>(&address); }
-    sockaddr_un address{};
-    socklen_t length = 0;
-};
+    struct stat st {};
+    return lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+// "/dev/shm/ipcworkshop-<uid>-<address>@bell": where the receiver of `address` keeps its doorbell.
+std::string receiverDoorbell(const std::string &address)
+{
+    return "/dev/shm" + ipcw::native::userScopedObjectName(address) + "@bell";
+}
 
 // Reads frames from several senders, checks each, and answers each with a small frame
 // carrying its tag; returns false at the first torn or out-of-order frame.
@@ -243,7 +239,8 @@ private slots:
     void senderLearnsTheReceiverLeft();
     void waitingEndsWatchADoorbell_data();
     void waitingEndsWatchADoorbell();
-    void takenOrLongDoorbellNamesFallBackToTheFutex();
+    void aDoorbellThatCannotBeMadeFallsBackToTheFutex();
+    void doorbellsLeaveNoFilesBehind();
     void lateRingIsReadAndTheDoorbellQuiets_data();
     void lateRingIsReadAndTheDoorbellQuiets();
     void roundTripsWithAnotherProcess_data();
@@ -691,24 +688,60 @@ void TestFileMapping::roundTripsWithAnotherProcess()
     expectFramesFromHelper(receiver, address, 200, 70000, 9, polled, "pingpong");
 }
 
-// Abstract socket names have no owner: a doorbell name another process holds, or one too long
-// for sun_path, leaves that end on a reader thread and the futex, and frames still flow.
-void TestFileMapping::takenOrLongDoorbellNamesFallBackToTheFutex()
+// A doorbell path held by something this end cannot replace (another user's file, in the sticky
+// /dev/shm; here a folder, which unlink() leaves too) leaves that end on a reader thread and the
+// futex, and frames still flow. The longest name still gets a doorbell.
+void TestFileMapping::aDoorbellThatCannotBeMadeFallsBackToTheFutex()
 {
     const std::string address = uniqueAddress("taken");
-    const std::string bellName = ipcw::native::userScopedObjectName(address).substr(1) + "-bell";
-    const int squatter = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    const AbstractAddress taken(bellName);
-    QCOMPARE(bind(squatter, taken.get(), taken.length), 0);
-    FileMappingChannelPosix receiver;
-    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
-    QCOMPARE(receiver.readinessDescriptor(), -1);
-    expectFramesFromHelper(receiver, address, 20, 5000, 4);
-    ::close(squatter);
+    const std::string bell = receiverDoorbell(address);
+    QCOMPARE(mkdir(bell.c_str(), 0700), 0);
+    {
+        FileMappingChannelPosix receiver;
+        QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+        QCOMPARE(receiver.readinessDescriptor(), -1);
+        expectFramesFromHelper(receiver, address, 20, 5000, 4);
+    }
+    QVERIFY(isFifo(bell) == false && exists(bell)); // not ours to remove: left as it was
+    QCOMPARE(rmdir(bell.c_str()), 0);
 
     FileMappingChannelPosix longName;
     QCOMPARE(longName.open(Role::Receiver, std::string(100, 'n')), std::string());
-    QCOMPARE(longName.readinessDescriptor(), -1);
+    QVERIFY(longName.readinessDescriptor() >= 0);
+}
+
+// Doorbells are files: each end removes its own when it closes, a receiver those its address's
+// crashed readers left when it opens, and a sender those of its slot's earlier generations.
+void TestFileMapping::doorbellsLeaveNoFilesBehind()
+{
+    const std::string address = uniqueAddress("bellfiles");
+    const std::string bell = receiverDoorbell(address);
+    const std::string crashedSender = bell + "-0-4000000000";
+    QCOMPARE(mkfifo(bell.c_str(), 0600), 0); // a crashed receiver's
+    QCOMPARE(mkfifo(crashedSender.c_str(), 0600), 0);
+    FileMappingChannelPosix receiver, sender;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    QCOMPARE(receiver.doorbellPath(), bell);
+    QVERIFY(isFifo(bell));
+    QVERIFY(!exists(crashedSender));
+
+    QCOMPARE(sender.open(Role::Sender, address), std::string());
+    const int slot = sender.session()->slot();
+    const std::uint32_t generation = sender.session()->generation();
+    const std::string senderBell = sender.doorbellPath(std::uint32_t(slot), generation);
+    QVERIFY(isFifo(senderBell));
+    sender.close();
+    QVERIFY(!exists(senderBell));
+
+    const std::string crashedInSlot = bell + "-" + std::to_string(slot) + "-" + std::to_string(generation + 7);
+    QCOMPARE(mkfifo(crashedInSlot.c_str(), 0600), 0);
+    QCOMPARE(sender.open(Role::Sender, address), std::string());
+    QCOMPARE(sender.session()->slot(), slot); // the slot it left, in a new generation
+    QVERIFY(!exists(crashedInSlot));
+    QVERIFY(isFifo(sender.doorbellPath(std::uint32_t(slot), sender.session()->generation())));
+    sender.close();
+    receiver.close();
+    QVERIFY(!exists(bell));
 }
 
 // A ring can land after its reader disarmed the doorbell: the writer saw it armed just before.
@@ -736,10 +769,9 @@ void TestFileMapping::lateRingIsReadAndTheDoorbellQuiets()
     QVERIFY(!rings(receiver, 0));
 
     receiver.session()->dataRing().disarmDoorbell(); // as while it reads
-    const std::string bellName = receiver.doorbellName();
-    const int writer = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    const AbstractAddress bell(bellName);
-    QCOMPARE(sendto(writer, "", 1, 0, bell.get(), bell.length), ssize_t(1));
+    const int writer = ::open(receiver.doorbellPath().c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    QVERIFY(writer >= 0);
+    QCOMPARE(write(writer, "", 1), ssize_t(1));
     ::close(writer);
     QVERIFY(rings(receiver, 2000));
 
