@@ -21,7 +21,7 @@ WaitStrategyRow::WaitStrategyRow(QLineEdit *address, QWidget *parent)
     m_wait->addItem(tr("Spin 50 µs, then block"), QStringLiteral("spinblock"));
     m_wait->addItem(tr("Spin: lowest latency, a busy core on each side while connected"), QStringLiteral("spin"));
     m_wait->setItemData(0, tr("The default. A record wakes the reader through the kernel (on Linux a doorbell "
-                              "socket its event loop watches, on Windows an event): a few microseconds per "
+                              "FIFO its event loop watches, on Windows an event): a few microseconds per "
                               "record, nothing while idle."),
                         Qt::ToolTipRole);
     m_wait->setItemData(1, tr("Polls the ring for 50 µs before sleeping: records that follow each other closely "
