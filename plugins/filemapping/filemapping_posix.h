@@ -7,9 +7,9 @@
 #include "native/channel.h"
 
 #include <array>
-#include <sys/types.h>
 #include <memory>
 #include <mutex>
+#include <sys/types.h>
 
 // The filemapping Channel on POSIX: a shm_open segment (mode 0600, named with the user's uid)
 // mapped by the receiver and its senders, futex wake-ups, and an flock'ed lock file in the
@@ -69,10 +69,11 @@ private:
     static void removeStaleSegments(const std::string &dir, const std::string &ownName);
     // This end's doorbell, where it waits with block or spin and the FIFO can be made.
     void makeDoorbell(ipcw::native::Role role);
+    // Removes this end's doorbell, if the path still holds the FIFO it made.
+    void removeOwnDoorbell();
     // Removes the doorbells that readers of this address which are gone left behind: every one
     // of the address (a receiver, holding its lock), or those of other generations of `slot`
     // (a sender that has just claimed it).
-    void removeOwnDoorbell();
     static void removeStaleDoorbells(const std::string &objectName, int slot = -1, std::uint32_t generation = 0);
     void ringDoorbell(const std::atomic<std::uint32_t> &word);
 
