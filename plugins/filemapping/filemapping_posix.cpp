@@ -129,17 +129,16 @@ void FileMappingChannelPosix::removeOwnDoorbell()
     m_bellInode = 0;
 }
 
-void FileMappingChannelPosix::removeStaleDoorbells(const std::string &objectName, int slot, std::uint32_t generation)
+void FileMappingChannelPosix::removeStaleDoorbells(const std::string &objectName, int slot)
 {
     DIR *folder = opendir(ShmDirectory.c_str());
     if (!folder)
         return;
     const std::string receivers = objectName.substr(1) + BellSuffix;
     const std::string senders = receivers + "-" + (slot >= 0 ? std::to_string(slot) + "-" : std::string());
-    const std::string own = slot >= 0 ? senders + std::to_string(generation) : std::string();
     while (const dirent *entry = readdir(folder)) {
         const std::string file = entry->d_name;
-        if ((slot < 0 && file == receivers) || (file.compare(0, senders.size(), senders) == 0 && file != own))
+        if ((slot < 0 && file == receivers) || file.compare(0, senders.size(), senders) == 0)
             ::unlink((ShmDirectory + "/" + file).c_str()); // fails for another user's, which stay
     }
     closedir(folder);
@@ -318,7 +317,7 @@ std::string FileMappingChannelPosix::openSender()
     if (std::string error = m_session->claimSlot(); !error.empty())
         return failOpen(error);
     // The slot's earlier holders are gone: so are their doorbells, if they crashed.
-    removeStaleDoorbells(m_objectName, m_session->slot(), m_session->generation());
+    removeStaleDoorbells(m_objectName, m_session->slot());
     if (std::string error = m_session->announce(); !error.empty())
         return failOpen(error);
     return {};

@@ -72,9 +72,9 @@ private:
     // Removes this end's doorbell, if the path still holds the FIFO it made.
     void removeOwnDoorbell();
     // Removes the doorbells that readers of this address which are gone left behind: every one
-    // of the address (a receiver, holding its lock), or those of other generations of `slot`
-    // (a sender that has just claimed it).
-    static void removeStaleDoorbells(const std::string &objectName, int slot = -1, std::uint32_t generation = 0);
+    // of the address (a receiver, holding its lock), or every one of `slot` (a sender that has
+    // just claimed it, before it makes its own).
+    static void removeStaleDoorbells(const std::string &objectName, int slot = -1);
     void ringDoorbell(const std::atomic<std::uint32_t> &word);
 
     // A doorbell this end rings, opened on its first ring and kept.
