@@ -346,9 +346,13 @@ Event FileMappingChannelPosix::receive(int timeoutMs)
     // Rings are only news that the ring changed: drop them, then read the ring itself. Only
     // while the doorbell is armed can one have come, so a receive(0) that follows an event (or
     // every one, spinning) makes no call; a late ring, from a writer that saw the doorbell armed
-    // as it was disarmed, is read at the next arming or within StaleRingReadEvery calls.
+    // as it was disarmed, is read at the next arming or within StaleRingReadEvery calls
+    // (StaleRingReadEverySpinning while spinning: a system call every 64 polls took a spinning
+    // end's time, and a stale ring only brings its event loop back to a poll it makes anyway).
     if (m_bellFd >= 0 && timeoutMs == 0
-        && (m_session->doorbellArmed() || ++m_receivesSinceRingsRead >= StaleRingReadEvery)) {
+        && (m_session->doorbellArmed()
+            || (++m_receivesSinceRingsRead >= StaleRingReadEvery
+                && (m_receivesSinceRingsRead >= StaleRingReadEverySpinning || !m_session->spinning())))) {
         m_receivesSinceRingsRead = 0;
         // Every byte in one call, unless it rang more than 64 times.
         char bells[64];

@@ -55,6 +55,11 @@ public:
     std::string doorbellPath() const;
     std::string doorbellPath(std::uint32_t slot, std::uint32_t generation) const;
 
+    // How many receive(0) calls may leave a late ring (see receive()) in the doorbell, and how
+    // many while spinning, which polls far more often.
+    static constexpr unsigned StaleRingReadEvery = 64;
+    static constexpr unsigned StaleRingReadEverySpinning = 4096;
+
     // The shm_open name for an address ("" when the address is not valid).
     static std::string objectName(const std::string &address);
     // The open session (tests reach into the ring through it).
@@ -98,7 +103,6 @@ private:
     int m_bellFd = -1; // our doorbell: readable once a writer rang it
     std::string m_bellPath; // the FIFO behind m_bellFd, removed on close
     ino_t m_bellInode = 0;
-    static constexpr unsigned StaleRingReadEvery = 64;
     unsigned m_receivesSinceRingsRead = 0; // receive(0) calls that left the doorbell unread
     std::mutex m_ringersMutex; // guards the Ringers
     Ringer m_dataRinger; // a sender's: the receiver's doorbell

@@ -204,7 +204,10 @@ bool ShmRing::armDoorbell()
 
 void ShmRing::disarmDoorbell()
 {
-    m_control->readerWaiting.store(ReaderBusy, std::memory_order_relaxed);
+    // Read first: a store, even of the value already there, takes the cache line from the
+    // writers, and a spinning reader disarms on every poll.
+    if (m_control->readerWaiting.load(std::memory_order_relaxed) != ReaderBusy)
+        m_control->readerWaiting.store(ReaderBusy, std::memory_order_relaxed);
 }
 
 ShmRing::Status ShmRing::write(const RecordMeta &meta, const std::uint8_t *data, ShmWaiter &waiter,

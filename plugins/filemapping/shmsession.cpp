@@ -625,9 +625,8 @@ void ShmSession::forgetPeer(std::uint32_t slot, const std::string &how)
     p = Peer();
 }
 
-void ShmSession::scanSenders(bool force)
+void ShmSession::scanSenders(bool force, std::chrono::steady_clock::time_point now)
 {
-    const auto now = std::chrono::steady_clock::now();
     if (!force && now - m_lastScan < std::chrono::milliseconds(LivenessCheckMs))
         return;
     m_lastScan = now;
@@ -687,7 +686,9 @@ void ShmSession::takeReply(ShmRing &ring, const RecordMeta &meta)
 Event ShmSession::receive(int timeoutMs)
 {
     using Clock = std::chrono::steady_clock;
-    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(std::max(0, timeoutMs));
+    // A poll (timeoutMs 0) has no deadline to compute, and each turn of the loop reads the clock
+    // once: a spinning end polls millions of times a second, and the clock was most of its time.
+    const Clock::time_point deadline = timeoutMs > 0 ? Clock::now() + std::chrono::milliseconds(timeoutMs) : Clock::time_point();
     ShmRing ring = m_role == Role::Receiver ? m_data : replyRing(std::uint32_t(m_slot));
     if (m_doorbell)
         ring.disarmDoorbell(); // while we read, writers need not ring
@@ -699,13 +700,13 @@ Event ShmSession::receive(int timeoutMs)
             event.kind = Event::Kind::Interrupted;
             return event;
         }
+        const Clock::time_point now = Clock::now();
         if (m_role == Role::Receiver) {
-            scanSenders(false);
+            scanSenders(false, now);
             releaseDepartedSenders();
         }
         if (m_role == Role::Receiver && m_events.empty()) {
             // Judged when a partial frame's time may have run out, not for every record.
-            const auto now = std::chrono::steady_clock::now();
             if (now >= m_stallCheckAt) {
                 const int next = expireStalledFrames(-1);
                 m_stallCheckAt = next < 0 ? Clock::time_point::max() : now + std::chrono::milliseconds(next);
@@ -736,18 +737,18 @@ Event ShmSession::receive(int timeoutMs)
         }
         int waitMs = -1;
         if (timeoutMs >= 0) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            const auto left = timeoutMs == 0 ? 0 : std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
             if (left <= 0) {
                 // A caller that polls never waits, so it makes here the checks a wait that timed
                 // out would make, as often as such a wait would time out; and at once when the
                 // receiver has closed (it says so in the header, and rings).
                 const bool receiverClosed = m_role == Role::Sender && !m_reportedGone && m_header->closed.load();
-                if (timeoutMs == 0 && (receiverClosed || pollCheckDue(status))) {
+                if (timeoutMs == 0 && (receiverClosed || pollCheckDue(status, now))) {
                     if (checkQuietRing(ring, status, meta, &event))
                         return event;
                     continue;
                 }
-                if (timeoutMs == 0 && m_doorbell && (m_waitStrategy != WaitStrategy::Spin || !mayBeSentTo())
+                if (timeoutMs == 0 && m_doorbell && !spinning()
                     && !ring.armDoorbell()) {
                     ring.disarmDoorbell();
                     continue; // a record came in while we armed it
@@ -777,7 +778,7 @@ Event ShmSession::receive(int timeoutMs)
 
 bool ShmSession::armIfEmpty(ShmRing &ring)
 {
-    if (!m_doorbell || (m_waitStrategy == WaitStrategy::Spin && mayBeSentTo()))
+    if (!m_doorbell || spinning())
         return false;
     RecordMeta meta;
     if (ring.peek(&meta) != ShmRing::Status::Empty)
@@ -788,6 +789,11 @@ bool ShmSession::armIfEmpty(ShmRing &ring)
     return false;
 }
 
+bool ShmSession::spinning() const
+{
+    return m_waitStrategy == WaitStrategy::Spin && mayBeSentTo();
+}
+
 bool ShmSession::mayBeSentTo() const
 {
     if (m_role == Role::Receiver)
@@ -795,9 +801,8 @@ bool ShmSession::mayBeSentTo() const
     return !m_reportedGone;
 }
 
-bool ShmSession::pollCheckDue(ShmRing::Status status)
+bool ShmSession::pollCheckDue(ShmRing::Status status, std::chrono::steady_clock::time_point now)
 {
-    const auto now = std::chrono::steady_clock::now();
     const auto every = std::chrono::milliseconds(status == ShmRing::Status::Pending ? PendingCheckMs : LivenessCheckMs);
     if (now < m_lastPollCheck + every)
         return false;
@@ -816,7 +821,7 @@ bool ShmSession::checkQuietRing(ShmRing &ring, ShmRing::Status status, RecordMet
         return false;
     }
     if (m_role == Role::Receiver) {
-        scanSenders(true);
+        scanSenders(true, std::chrono::steady_clock::now());
         return false;
     }
     if (m_reportedGone)
@@ -834,9 +839,9 @@ int ShmSession::nextPollMs() const
 {
     if (m_role == Role::Sender && m_reportedGone)
         return -1; // nothing more can come
-    const bool peer = mayBeSentTo();
-    if (m_waitStrategy == WaitStrategy::Spin && peer)
+    if (spinning())
         return 0;
+    const bool peer = mayBeSentTo();
     const auto earlier = [](int a, int b) { return a < 0 ? b : b < 0 ? a : std::min(a, b); };
     int ms = peer ? LivenessCheckMs : -1;
     RecordMeta meta;

@@ -115,6 +115,9 @@ public:
     // quiet (a peer's liveness, a pending record, a partial frame's time limit), -1 if never.
     // With ?wait=spin, 0 while a peer may send.
     int nextPollMs() const;
+    // With ?wait=spin while a peer may send: the caller polls receive(0) without pause and the
+    // doorbell stays unarmed.
+    bool spinning() const;
     // For that caller, right after receive(0) returned an event: true when the ring was empty and
     // the doorbell is armed, so the next record rings it (Drainable::drained()).
     bool drained() const { return m_drained; }
@@ -191,11 +194,11 @@ private:
     void queueFrame(std::uint64_t peer, Assembly &a);
     void takeRecord(const RecordMeta &meta);
     void takeReply(ShmRing &ring, const RecordMeta &meta);
-    void scanSenders(bool force);
+    void scanSenders(bool force, std::chrono::steady_clock::time_point now);
     // Receiver: some sender is connected. Sender: the receiver has not gone.
     bool mayBeSentTo() const;
     // receive(0): whether the checks of a quiet ring are due again.
-    bool pollCheckDue(ShmRing::Status status);
+    bool pollCheckDue(ShmRing::Status status, std::chrono::steady_clock::time_point now);
     // After a wait that timed out: skips a record its writer abandoned, looks for dead senders
     // (receiver) or a receiver that has gone (sender, then true with `event` to return).
     bool checkQuietRing(ShmRing &ring, ShmRing::Status status, RecordMeta &meta, Event *event);

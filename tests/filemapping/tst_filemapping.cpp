@@ -747,8 +747,8 @@ void TestFileMapping::doorbellsLeaveNoFilesBehind()
 // A ring can land after its reader disarmed the doorbell: the writer saw it armed just before.
 // The channel reads its doorbell only while it is armed (so a spinning end, or a receive(0) right
 // after an event, makes no call for it); such a late ring is read at the next arming (block), or
-// within StaleRingReadEvery polls (spin, which does not arm while a peer may send). Either way
-// the doorbell goes quiet, and so does the event loop that watches it.
+// within StaleRingReadEverySpinning polls (spin, which does not arm while a peer may send).
+// Either way the doorbell goes quiet, and so does the event loop that watches it.
 void TestFileMapping::lateRingIsReadAndTheDoorbellQuiets_data()
 {
     QTest::addColumn<QByteArray>("options");
@@ -781,7 +781,7 @@ void TestFileMapping::lateRingIsReadAndTheDoorbellQuiets()
     int polls = 1;
     while (rings(receiver, 0)) {
         QCOMPARE(receiver.receive(0).kind, Event::Kind::Timeout);
-        QVERIFY2(++polls <= (spin ? 64 : 2), qPrintable(QString::number(polls)));
+        QVERIFY2(++polls <= int(spin ? FileMappingChannelPosix::StaleRingReadEverySpinning : 2), qPrintable(QString::number(polls)));
     }
 
     const std::vector<std::uint8_t> frame = TestFrames::make(5, 1, 300);
