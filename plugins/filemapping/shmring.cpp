@@ -180,16 +180,19 @@ void ShmRing::publish(const Reservation &r)
     // seq_cst on both sides (here and in waitForData) so that either the reader sees the
     // commit or the wakeReader() after it sees the reader waiting: no lost wake-up.
     headerAt(r.position)->state.store(Committed, std::memory_order_seq_cst);
-    m_control->dataSeq.fetch_add(1, std::memory_order_seq_cst);
 }
 
 void ShmRing::wakeReader(ShmWaiter &waiter)
 {
     const std::uint32_t waiting = m_control->readerWaiting.load(std::memory_order_seq_cst);
-    if (waiting == ReaderOnDoorbell)
+    if (waiting == ReaderOnDoorbell) {
         waiter.ring(m_control->dataSeq);
-    else if (waiting != ReaderBusy)
+    } else if (waiting != ReaderBusy) {
+        // Bumped only for a reader asleep on it: an add on the line a busy reader polls cost
+        // every commit one more cache-line transfer, and a doorbell's reader never sleeps on it.
+        m_control->dataSeq.fetch_add(1, std::memory_order_seq_cst);
         waiter.wake(m_control->dataSeq);
+    }
 }
 
 bool ShmRing::armDoorbell()

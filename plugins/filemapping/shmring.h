@@ -77,7 +77,7 @@ struct alignas(64) RingControl
 {
     std::atomic<std::uint64_t> head;            // bytes reserved since creation
     std::atomic<std::uint32_t> lock;            // pid of the writer reserving right now, 0 free
-    std::atomic<std::uint32_t> dataSeq;         // bumped on every commit; the reader sleeps on it
+    std::atomic<std::uint32_t> dataSeq;         // the reader sleeps on it; bumped by a commit that wakes it
     std::atomic<std::uint32_t> readerWaiting;   // how the reader waits for a commit: ReaderWaiting
     alignas(64) std::atomic<std::uint64_t> tail; // bytes consumed since creation
     std::atomic<std::uint32_t> spaceSeq;        // bumped when bytes are freed while writers wait
