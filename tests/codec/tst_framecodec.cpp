@@ -1172,11 +1172,14 @@ void TestFrameCodec::crc32AgreesWithZlib()
     // As the codec uses it: the header's first 36 bytes, then the payload.
     const quint32 chained = FrameCodec::crc32(bytes.constData() + 36, 5000, FrameCodec::crc32(bytes.constData(), 36));
     QCOMPARE(chained, zlib(bytes.constData() + 36, 5000, zlib(bytes.constData(), 36, 0)));
-    // And as an echo uses it: the header's CRC combined with the payload's own.
+    // And as an echo uses it: the header's CRC combined with the payload's own, each size twice
+    // in a row with other bytes (the operator for the last size is kept).
     for (qsizetype size : {0, 1, 63, 4096, 65536}) {
-        const quint32 payloadCrc = FrameCodec::crc32(bytes.constData() + 36, size);
-        QCOMPARE(FrameCodec::crc32Combine(FrameCodec::crc32(bytes.constData(), 36), payloadCrc, size),
-                 zlib(bytes.constData() + 36, size, zlib(bytes.constData(), 36, 0)));
+        for (qsizetype at : {36, 1000}) {
+            const quint32 payloadCrc = FrameCodec::crc32(bytes.constData() + at, size);
+            QCOMPARE(FrameCodec::crc32Combine(FrameCodec::crc32(bytes.constData(), 36), payloadCrc, size),
+                     zlib(bytes.constData() + at, size, zlib(bytes.constData(), 36, 0)));
+        }
     }
 }
 
