@@ -15,6 +15,8 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <cstdio>
+
 namespace {
 
 using Fuzz::require;
@@ -48,14 +50,20 @@ Import readAll(CsvReader &reader)
 
 // A file of this process's own, rewritten for each input: creating one per input costs more
 // than the parsing under test. In memory (/dev/shm) where there is one: truncating a file on a
-// disk waits for the disk, and took most of each run.
+// disk waits for the disk, and took most of each run. Removed when the process exits normally
+// (every run left one behind before).
 QString scratchFile()
 {
-    static const QString path = QDir(QFileInfo(QStringLiteral("/dev/shm")).isWritable() ? QStringLiteral("/dev/shm")
-                                                                                       : QDir::tempPath())
-                                    .filePath(QStringLiteral("ipcw-fuzz-csvreader-%1.csv")
-                                                  .arg(QCoreApplication::applicationPid()));
-    return path;
+    struct Scratch
+    {
+        QString path;
+        ~Scratch() { std::remove(QFile::encodeName(path).constData()); }
+    };
+    static const Scratch scratch {QDir(QFileInfo(QStringLiteral("/dev/shm")).isWritable() ? QStringLiteral("/dev/shm")
+                                                                                         : QDir::tempPath())
+                                      .filePath(QStringLiteral("ipcw-fuzz-csvreader-%1.csv")
+                                                    .arg(QCoreApplication::applicationPid()))};
+    return scratch.path;
 }
 
 } // namespace
