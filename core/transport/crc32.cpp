@@ -26,8 +26,8 @@
 
 namespace {
 
-// Table k gives the CRC of byte i followed by k zero bytes (zlib's "braid" tables in the
-// bit-reflected form), so eight bytes are looked up independently and combined.
+// Table k gives the CRC (bit-reflected, no inversion) of byte i followed by k zero bytes, so
+// eight bytes are looked up independently and combined.
 using SliceTables = std::array<std::array<quint32, 256>, 8>;
 
 constexpr SliceTables makeSliceTables()
