@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The POSIX mailslot backend with real message queues: fragmentation, lying fragment headers,
-// backpressure, reply routing, stale and live queues, mode bits, interrupt, and a sender
-// killed mid-frame. Child processes are this binary run with --child.
+// backpressure, reply routing, stale and live queues, mode bits, used-up queue memory,
+// interrupt, and a sender killed mid-frame. Child processes are this binary run with --child.
 
 #include "countingframestore.h"
 #include "framecodec.h"
@@ -26,6 +26,7 @@
 #include <mqueue.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +122,7 @@ class TestMailslot final : public QObject
 private slots:
     void senderWithoutReceiverIsToldToStartOne();
     void modeBitsAre0600();
+    void usedUpQueueMemoryIsASentence();
     void framesOfEverySizeArriveWhole_data();
     void framesOfEverySizeArriveWhole();
     void lyingTotalIsRefusedBeforeAllocating();
@@ -151,6 +153,43 @@ void TestMailslot::senderWithoutReceiverIsToldToStartOne()
     QVERIFY2(bad.find("may contain only") != std::string::npos, bad.c_str());
     const std::string option = sender.open(Role::Sender, "x?colour=blue");
     QVERIFY2(option.find("fragment=") != std::string::npos, option.c_str());
+}
+
+// The user's message-queue memory (RLIMIT_MSGQUEUE, 800 KiB by default) used up by other
+// programs: a receiver cannot create its queue, nor a sender its reply queue, even at the
+// smallest size createQueue() falls back to. Each says which limit and what to do, the
+// receiver already listening sees no half-connected sender, and once there is memory again the
+// same names work: the refusals left nothing behind.
+void TestMailslot::usedUpQueueMemoryIsASentence()
+{
+    const std::string name = uniqueName("rlimit").toStdString();
+    MailslotChannelPosix listening;
+    QCOMPARE(listening.open(Role::Receiver, name), std::string());
+
+    rlimit saved {};
+    QCOMPARE(getrlimit(RLIMIT_MSGQUEUE, &saved), 0);
+    std::string receiverError, senderError;
+    {
+        rlimit none = saved;
+        none.rlim_cur = 0; // lowering the soft limit, and raising it back, needs no privilege
+        QCOMPARE(setrlimit(RLIMIT_MSGQUEUE, &none), 0);
+        MailslotChannelPosix receiver, sender;
+        receiverError = receiver.open(Role::Receiver, name + "-second");
+        senderError = sender.open(Role::Sender, name);
+        QCOMPARE(setrlimit(RLIMIT_MSGQUEUE, &saved), 0);
+    }
+    for (const std::string &error : {receiverError, senderError})
+        QVERIFY2(error.find("Cannot create the message queue") != std::string::npos
+                     && error.find("RLIMIT_MSGQUEUE, see ulimit -q") != std::string::npos
+                     && error.find("raise the limit") != std::string::npos,
+                 error.c_str());
+    QVERIFY2(senderError.find(name + "-reply-" + std::to_string(getpid())) != std::string::npos, senderError.c_str());
+    QCOMPARE(listening.receive(100).kind, Event::Kind::Timeout);
+
+    MailslotChannelPosix receiver, sender;
+    QCOMPARE(receiver.open(Role::Receiver, name + "-second"), std::string());
+    QCOMPARE(sender.open(Role::Sender, name), std::string());
+    QCOMPARE(nextEvent(listening).kind, Event::Kind::PeerConnected);
 }
 
 void TestMailslot::modeBitsAre0600()
