@@ -171,9 +171,8 @@ void BenchmarkTab::refreshTransports()
         mechanisms.append(m);
         QString tip = QStringLiteral("%1: %2\n%3").arg(m.name, m.description, m.capabilities.summary());
         if (m.id == ClipboardId)
-            tip += tr("\nSkipped here: its endpoint must live on the GUI thread, and the benchmark runs on a worker thread "
-                      "so the window keeps answering. ipcworkshop bench measures it.");
-        // The clipboard starts unticked: this tab cannot measure it.
+            tip += tr("\nMeasured on your desktop's clipboard: whatever you copied is replaced while it runs.");
+        // The clipboard starts unticked: measuring it takes the user's clipboard.
         choices.append({m.id, tip, m.id != ClipboardId});
     }
     m_transports->setChoices(choices);

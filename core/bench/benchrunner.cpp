@@ -27,7 +27,6 @@
 #include <QRegularExpression>
 #include <QTcpServer>
 #include <QUdpSocket>
-#include <QThread>
 #include <QTimer>
 
 #include <cmath>
@@ -367,8 +366,6 @@ BenchReport BenchRunner::run()
             t.skipped = QStringLiteral("the plugin does not support this platform");
         } else if (const QString reason = t.plugin->transport->unavailableReason(); !reason.isEmpty()) {
             t.skipped = reason;
-        } else if (id == QLatin1String("clipboard") && QThread::currentThread() != qApp->thread()) {
-            t.skipped = QStringLiteral("the clipboard can only be used from the GUI thread; run the benchmark there to include it");
         }
         targets.append(t);
     }

@@ -6,15 +6,23 @@
 
 #include <QDebug>
 #include <QGuiApplication>
+#include <QThread>
 
-ClipboardChannel *ClipboardChannel::create(Watch watch, QObject *parent)
+ClipboardChannel *ClipboardChannel::create(Watch watch, QObject *parent, QString *error)
 {
+    QString xcbError;
     if (QGuiApplication::platformName() == QLatin1String("xcb")
         && qEnvironmentVariable("IPCW_CLIPBOARD_BACKEND") != QLatin1String("qt")) {
-        QString error;
-        if (ClipboardChannel *channel = createXcbClipboardChannel(watch, parent, &error))
+        if (ClipboardChannel *channel = createXcbClipboardChannel(watch, parent, &xcbError))
             return channel;
-        qWarning().noquote() << QStringLiteral("The clipboard goes through Qt's clipboard (slower): %1").arg(error);
     }
+    if (QThread::currentThread() != QCoreApplication::instance()->thread()) {
+        *error = QStringLiteral("The clipboard goes through Qt's clipboard here (platform %1%2), which only the "
+                                "GUI thread may use, and this endpoint was opened on another thread.")
+                     .arg(QGuiApplication::platformName(), xcbError.isEmpty() ? QString() : QStringLiteral(": ") + xcbError);
+        return nullptr;
+    }
+    if (!xcbError.isEmpty())
+        qWarning().noquote() << QStringLiteral("The clipboard goes through Qt's clipboard (slower): %1").arg(xcbError);
     return new QtClipboardChannel(watch, parent);
 }

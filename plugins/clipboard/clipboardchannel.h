@@ -18,8 +18,10 @@ public:
     enum class Watch { Frames, Replies };
 
     // The xcb backend when Qt runs on xcb and this build has it (unless the environment sets
-    // IPCW_CLIPBOARD_BACKEND=qt), else QClipboard. Never fails: the Qt backend always opens.
-    static ClipboardChannel *create(Watch watch, QObject *parent);
+    // IPCW_CLIPBOARD_BACKEND=qt), else QClipboard. The xcb backend works from any thread with an
+    // event loop (its connection is its own); QClipboard only from the GUI thread, so off it
+    // there is no channel but a sentence in `error`.
+    static ClipboardChannel *create(Watch watch, QObject *parent, QString *error);
 
     // Replaces whatever the selection held. A Records frame is also offered as text/csv and as
     // tab-separated text, rendered only when someone asks, so a spreadsheet can paste it.

@@ -30,7 +30,12 @@ void ClipboardReceiverEndpoint::open()
             return;
         }
         // What is on the clipboard before we listen is old: only changes count.
-        m_channel = ClipboardChannel::create(ClipboardChannel::Watch::Frames, this);
+        QString error;
+        m_channel = ClipboardChannel::create(ClipboardChannel::Watch::Frames, this, &error);
+        if (!m_channel) {
+            fail(error);
+            return;
+        }
         connect(m_channel, &ClipboardChannel::frameArrived, this, &ClipboardReceiverEndpoint::takeFrame);
         connect(m_channel, &ClipboardChannel::textArrived, this, &ClipboardReceiverEndpoint::takePaste);
         connect(m_channel, &ClipboardChannel::failed, this, [this](const QString &sentence) {

@@ -26,7 +26,12 @@ void ClipboardSenderEndpoint::open()
             fail(ClipboardFormats::badAddressSentence(address()));
             return;
         }
-        m_channel = ClipboardChannel::create(ClipboardChannel::Watch::Replies, this);
+        QString error;
+        m_channel = ClipboardChannel::create(ClipboardChannel::Watch::Replies, this, &error);
+        if (!m_channel) {
+            fail(error);
+            return;
+        }
         connect(m_channel, &ClipboardChannel::replyArrived, this, &ClipboardSenderEndpoint::readReply);
         connect(m_channel, &ClipboardChannel::failed, this, [this](const QString &sentence) {
             close();
