@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +30,9 @@ using namespace namedpipe;
 constexpr char WelcomeByte = 'W';
 constexpr char FullByte = 'F'; // instead of the welcome: the receiver serves --max-peers senders already
 constexpr int PipeBytes = 1 << 20;          // F_SETPIPE_SZ wish; the default 64 KiB costs throughput
+// The same wish for a reply FIFO: room for an echo of a 64 KiB frame in one write, while a
+// receiver of many senders charges the user's pipe pages (pipe-user-pages-soft) little.
+constexpr int ReplyPipeBytes = 256 << 10;
 constexpr std::size_t ReadBudget = 1 << 20; // per peer per poll round, so one busy sender cannot starve others
 
 std::atomic<unsigned> senderCounter{0};
@@ -36,6 +40,17 @@ std::atomic<unsigned> senderCounter{0};
 std::string errnoText(int error)
 {
     return std::strerror(error);
+}
+
+// Whether a frame longer than PIPE_BUF can go into the FIFO behind `fd` in one non-blocking
+// write. Only an empty FIFO promises it: then every one of its pages is free, and only this
+// process writes to it, so the room can only grow before the write. (A FIFO holding bytes may
+// hold them in part-filled pages, which its byte count does not tell.)
+bool emptyWithRoomFor(int fd, std::size_t size)
+{
+    int queued = 0;
+    const int capacity = fcntl(fd, F_GETPIPE_SZ);
+    return ioctl(fd, FIONREAD, &queued) == 0 && queued == 0 && capacity > 0 && size <= std::size_t(capacity);
 }
 
 void closeFd(int &fd)
@@ -440,6 +455,7 @@ void NamedPipeChannelPosix::acceptHello(const namedpipe::HelloLine &hello)
         return;
     }
     fcntl(peer->upFd, F_SETPIPE_SZ, PipeBytes);
+    fcntl(peer->downFd, F_SETPIPE_SZ, ReplyPipeBytes);
     const std::uint8_t welcome = WelcomeByte;
     if (!writeAll(peer->downFd, &welcome, 1, "gone").empty())
         return;
@@ -728,19 +744,28 @@ std::string NamedPipeChannelPosix::send(const std::uint8_t *data, std::size_t si
 
 bool NamedPipeChannelPosix::trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error)
 {
-    // Up to PIPE_BUF bytes a non-blocking write is all or nothing; a longer one may be cut
-    // short, and only send() may wait to finish it.
-    if (size > PIPE_BUF)
-        return false;
     *error = namedpipe::checkOutgoingFrame(data, size);
     int fd = -1;
     std::string whoIsGone;
     if (!error->empty() || !writeTarget(peer, &fd, &whoIsGone, error))
         return true;
+    // Up to PIPE_BUF bytes a non-blocking write is all or nothing. A longer one may be cut
+    // short where the FIFO has too little room, and only send() may wait to finish it: it goes
+    // here only into an empty FIFO that holds it whole (the usual case in a conversation, whose
+    // reader has taken the last frame before the next is written).
+    if (size > PIPE_BUF && !emptyWithRoomFor(fd, size))
+        return false;
     SigpipeBlocker guard(m_blockSigpipe);
     for (;;) {
-        if (::write(fd, data, size) == ssize_t(size))
+        const ssize_t n = ::write(fd, data, size);
+        if (n == ssize_t(size))
             return true;
+        if (n > 0) {
+            // Not expected of an empty FIFO with room (a page the kernel could not allocate):
+            // the frame is begun, so it is finished here, or the stream would be out of step.
+            *error = writeAll(fd, data + n, size - std::size_t(n), whoIsGone);
+            return true;
+        }
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN)

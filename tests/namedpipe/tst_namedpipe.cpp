@@ -592,7 +592,8 @@ void TestNamedPipe::backpressureLosesNothing()
 }
 
 // trySend(), the caller's-thread path: a frame of up to PIPE_BUF bytes goes in one write if the
-// FIFO has room; a longer one, or one facing a full FIFO, is left to send(), nothing written.
+// FIFO has room; a longer one only into an empty FIFO that holds it whole; any other is left to
+// send(), nothing written.
 // receive(0), called as an event loop calls it once the descriptor is readable, reads the FIFO
 // of the last frame before it polls anything. A sender that never lets its FIFO run dry must not
 // keep the others out that way: a second sender still connects and is heard while it floods.
@@ -662,11 +663,22 @@ void TestNamedPipe::trySendWritesOnlyWhatNeedsNoWaiting()
     QVERIFY(sender.trySend(small.data(), small.size(), 0, &error));
     QCOMPARE(error, std::string());
     const Bytes large = makeFrame(PIPE_BUF, 2); // with its header, over PIPE_BUF
-    QVERIFY(!sender.trySend(large.data(), large.size(), 0, &error));
+    QVERIFY(!sender.trySend(large.data(), large.size(), 0, &error)); // the small one is still in the FIFO
     Event e = nextEvent(receiver);
     QCOMPARE(int(e.kind), int(Event::Kind::Frame));
     QVERIFY(e.frame == small);
     QCOMPARE(int(receiver.receive(100).kind), int(Event::Kind::Timeout)); // the large one was not written
+
+    // Into the empty FIFO a 64 KiB frame goes at once, whole; one larger than the FIFO never does.
+    const Bytes echoSized = makeFrame(64 * 1024, 4);
+    QVERIFY(sender.trySend(echoSized.data(), echoSized.size(), 0, &error));
+    QCOMPARE(error, std::string());
+    e = nextEvent(receiver);
+    QCOMPARE(int(e.kind), int(Event::Kind::Frame));
+    QVERIFY(e.frame == echoSized);
+    const Bytes overFull = makeFrame(1 << 20, 5); // the FIFO asks for 1 MiB at most
+    QVERIFY(!sender.trySend(overFull.data(), overFull.size(), 0, &error));
+    QCOMPARE(int(receiver.receive(100).kind), int(Event::Kind::Timeout));
 
     // A full FIFO takes nothing more, and what was taken arrives whole and in order.
     int sent = 0;
@@ -681,13 +693,19 @@ void TestNamedPipe::trySendWritesOnlyWhatNeedsNoWaiting()
         QVERIFY(e.frame == small);
     }
 
-    // The receiver answers the same way, and a reply to nobody is a sentence.
+    // The receiver answers the same way, an echo of 64 KiB included, and a reply to nobody is a
+    // sentence.
     const Bytes reply = makeFrame(16, 3);
     QVERIFY(receiver.trySend(reply.data(), reply.size(), hello.peer, &error));
     QCOMPARE(error, std::string());
     e = nextEvent(sender);
     QCOMPARE(int(e.kind), int(Event::Kind::Frame));
     QVERIFY(e.frame == reply);
+    QVERIFY(receiver.trySend(echoSized.data(), echoSized.size(), hello.peer, &error));
+    QCOMPARE(error, std::string());
+    e = nextEvent(sender);
+    QCOMPARE(int(e.kind), int(Event::Kind::Frame));
+    QVERIFY(e.frame == echoSized);
     QVERIFY(receiver.trySend(reply.data(), reply.size(), hello.peer + 1000, &error));
     QVERIFY2(error.find("no longer connected") != std::string::npos, error.c_str());
 }
