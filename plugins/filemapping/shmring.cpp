@@ -18,6 +18,8 @@ constexpr int LockYieldsBeforeLivenessCheck = 1024;
 // How often a spinning reader reads the clock (and, spinning for good, yields): rarely enough
 // that polling stays cheap, often enough to keep SpinBeforeBlock to a few microseconds.
 constexpr std::uint32_t SpinRoundsPerClockRead = 16;
+// Room a reservation leaves free: the header slot past it, which takes a non-seal.
+constexpr std::uint64_t NextSlotBytes = ShmRing::HeaderBytes;
 
 // Tells the core this is a polling loop: it saves power and lets a sibling hyperthread run.
 void cpuRelax()
@@ -35,16 +37,27 @@ ShmRing::ShmRing(RingControl *control, std::uint8_t *data, std::uint64_t capacit
 {
 }
 
-void ShmRing::initialize(RingControl *control)
+void ShmRing::initialize()
 {
-    new (control) RingControl();
+    RingControl *control = new (m_control) RingControl();
     control->head.store(0);
     control->lock.store(0);
     control->dataSeq.store(0);
     control->readerWaiting.store(0);
+    control->zero = 0;
+    control->tailSeen.store(0);
     control->tail.store(0);
     control->spaceSeq.store(0);
     control->spaceWaiters.store(0);
+    // The ring's bytes may be a former ring's (a stale segment reused in place): the first
+    // record's slot must not show a seal.
+    headerAt(0)->seal.store(~sealAt(0), std::memory_order_relaxed);
+}
+
+std::uint32_t ShmRing::sealAt(std::uint64_t position)
+{
+    // Never 0 at position 0, so even fresh zeroed memory shows no seal there.
+    return std::uint32_t(position / HeaderBytes + 1);
 }
 
 std::uint32_t ShmRing::maxChunkBytes() const
@@ -131,10 +144,17 @@ bool ShmRing::reserve(const RecordMeta *metas, std::size_t count, ShmWaiter &wai
     std::uint64_t need = 0;
     for (std::size_t i = 0; i < count; ++i)
         need += recordBytes(metas[i].chunkBytes);
+    need += NextSlotBytes;
     if (!lock(waiter))
         return false;
     const std::uint64_t head = m_control->head.load(std::memory_order_relaxed);
-    const std::uint64_t tail = m_control->tail.load(std::memory_order_seq_cst);
+    // Tail as last seen is a lower bound (tail only grows): enough to know there is room, and
+    // it spares the reader's cache line. Only when it says no room is tail itself read.
+    std::uint64_t tail = m_control->tailSeen.load(std::memory_order_relaxed);
+    if (head - tail > m_capacity || m_capacity - (head - tail) < need) {
+        tail = m_control->tail.load(std::memory_order_seq_cst);
+        m_control->tailSeen.store(tail, std::memory_order_relaxed);
+    }
     // Counters another process broke would put the header across the ring's end. Checked under
     // the lock, where head cannot move and tail never passes it, so an honest ring never fails.
     *broken = head % 32 != 0 || head - tail > m_capacity;
@@ -154,12 +174,15 @@ bool ShmRing::reserve(const RecordMeta *metas, std::size_t count, ShmWaiter &wai
         h->flags = meta.flags;
         h->chunkBytes = meta.chunkBytes;
         h->frameBytes = meta.frameBytes;
-        h->unused = 0;
+        h->seal.store(~sealAt(position), std::memory_order_relaxed);
         out[i].position = position;
         out[i].chunkBytes = meta.chunkBytes;
         position += recordBytes(meta.chunkBytes);
     }
-    m_control->head.store(head + need, std::memory_order_release);
+    // Whatever the next slot held (a payload's bytes, last time round), a reader that gets
+    // there finds no seal until a writer puts one.
+    headerAt(position)->seal.store(~sealAt(position), std::memory_order_relaxed);
+    m_control->head.store(position, std::memory_order_release);
     unlock();
     return true;
 }
@@ -177,9 +200,12 @@ void ShmRing::commit(const Reservation &r, ShmWaiter &waiter)
 
 void ShmRing::publish(const Reservation &r)
 {
-    // seq_cst on both sides (here and in waitForData) so that either the reader sees the
-    // commit or the wakeReader() after it sees the reader waiting: no lost wake-up.
-    headerAt(r.position)->state.store(Committed, std::memory_order_seq_cst);
+    RecordHeader *h = headerAt(r.position);
+    h->state.store(Committed, std::memory_order_relaxed);
+    // The seal last, releasing the payload and the state with it. seq_cst on both sides (here
+    // and in waitForData) so that either the reader sees the commit or the wakeReader() after
+    // it sees the reader waiting: no lost wake-up.
+    h->seal.store(sealAt(r.position), std::memory_order_seq_cst);
 }
 
 void ShmRing::wakeReader(ShmWaiter &waiter)
@@ -237,7 +263,7 @@ ShmRing::Status ShmRing::write(const RecordMeta &meta, const std::uint8_t *data,
         const std::uint64_t used = m_control->head.load(std::memory_order_seq_cst)
                                    - m_control->tail.load(std::memory_order_seq_cst);
         ShmWaiter::Wait result = ShmWaiter::Wait::Changed;
-        if (m_capacity - used < recordBytes(meta.chunkBytes))
+        if (m_capacity - used < recordBytes(meta.chunkBytes) + NextSlotBytes)
             result = waiter.wait(m_control->spaceSeq, seen, PeerCheckMs);
         m_control->spaceWaiters.fetch_sub(1, std::memory_order_seq_cst);
         if (result == ShmWaiter::Wait::Interrupted)
@@ -256,15 +282,28 @@ ShmRing::Status ShmRing::write(const RecordMeta &meta, const std::uint8_t *data,
     return Status::Ok;
 }
 
-ShmRing::Status ShmRing::peek(RecordMeta *meta) const
+ShmRing::Status ShmRing::peek(RecordMeta *meta, bool lookAtHead) const
 {
     const std::uint64_t tail = m_control->tail.load(std::memory_order_relaxed);
-    const std::uint64_t head = m_control->head.load(std::memory_order_acquire);
-    if (tail == head)
-        return Status::Empty;
-    if (head - tail > m_capacity || tail % 32 != 0)
+    if (tail % 32 != 0)
         return Status::Corrupt;
     const RecordHeader *h = headerAt(tail);
+    // A seal is put after head moved past the record (release), so a sealed record needs no
+    // look at head: its size is checked against the ring instead. A writer lying in a sealed
+    // header can only make the reader read ring bytes and pass head, which the next look at
+    // the counters reports as corrupt.
+    const bool sealed = h->seal.load(std::memory_order_acquire) == sealAt(tail);
+    std::uint64_t inUse = m_capacity;
+    if (!sealed) {
+        if (!lookAtHead)
+            return Status::Empty;
+        const std::uint64_t head = m_control->head.load(std::memory_order_acquire);
+        if (tail == head)
+            return Status::Empty;
+        if (head - tail > m_capacity)
+            return Status::Corrupt;
+        inUse = head - tail;
+    }
     const std::uint32_t state = h->state.load(std::memory_order_acquire);
     // Each field is read once: a hostile process may rewrite the header while we look, and a
     // size checked here must be the size used.
@@ -276,11 +315,11 @@ ShmRing::Status ShmRing::peek(RecordMeta *meta) const
     seen.frameBytes = h->frameBytes;
     seen.chunkBytes = *static_cast<const volatile std::uint32_t *>(&h->chunkBytes);
     seen.writerPid = h->writerPid;
-    if (seen.chunkBytes > maxChunkBytes() || recordBytes(seen.chunkBytes) > head - tail)
+    if (seen.chunkBytes > maxChunkBytes() || recordBytes(seen.chunkBytes) > inUse)
         return Status::Corrupt;
     *meta = seen;
-    if (state == Reserved)
-        return Status::Pending;
+    if (!sealed && (state == Reserved || state == Committed))
+        return Status::Pending; // Committed but not yet sealed: the seal is the next store
     if (state != Committed)
         return Status::Corrupt;
     return Status::Ok;
@@ -355,7 +394,9 @@ ShmWaiter::Wait ShmRing::spinForData(ShmWaiter &waiter, int timeoutMs, WaitStrat
         limit = std::min<Clock::duration>(limit, std::chrono::milliseconds(timeoutMs));
     for (std::uint32_t round = 1;; ++round) {
         RecordMeta meta;
-        const Status status = peek(&meta);
+        // head's line only now and then (it tells a corrupt ring from an empty one): each read
+        // of it takes it from a writer that may be reserving.
+        const Status status = peek(&meta, round % SpinRoundsPerClockRead == 0);
         // A record still being written (Pending) is worth polling for; anything else is news.
         if (status != Status::Empty && status != Status::Pending)
             return ShmWaiter::Wait::Changed;
@@ -375,6 +416,7 @@ ShmWaiter::Wait ShmRing::spinForData(ShmWaiter &waiter, int timeoutMs, WaitStrat
 
 void ShmRing::discardAll()
 {
+    // The slot at head holds a non-seal: the last reservation (or initialize()) put it there.
     m_control->tail.store(m_control->head.load(std::memory_order_acquire), std::memory_order_seq_cst);
 }
 

@@ -16,10 +16,19 @@
 // new head. So every record below head has a readable header (its length and its writer's
 // pid), and a writer that dies inside the lock leaves nothing visible; the next writer sees a
 // dead holder and takes the lock over. The payload is copied outside the lock and the state
-// flipped to Committed last (release): the reader never sees a torn or half-written record.
-// A writer killed between reserve and commit leaves a Reserved record whose pid is dead; the
-// reader notices when it has waited on that record, skips it and reclaims its bytes.
-// A full ring makes writers sleep on spaceSeq (backpressure), never overwrite.
+// flipped to Committed, then the header sealed last (release): the reader never sees a torn or
+// half-written record. A writer killed between reserve and commit leaves a Reserved record
+// whose pid is dead; the reader notices when it has waited on that record, skips it and
+// reclaims its bytes. A full ring makes writers sleep on spaceSeq (backpressure), never
+// overwrite.
+//
+// The seal lets a reader find the next record without looking at head, whose cache line the
+// writers own: a header at position p is complete when its seal word holds p / 32 + 1. A
+// reserving writer puts a non-seal into the header slot just past its records, so the slot a
+// reader looks at next never shows an old seal (a payload's bytes, last time round); and
+// writers keep their last look at tail beside head, reading the reader's line only when that
+// look says the ring is full. So while records flow, each side's own words stay in its own
+// cache and only the records' lines travel between processors.
 
 #include <atomic>
 #include <chrono>
@@ -79,6 +88,8 @@ struct alignas(64) RingControl
     std::atomic<std::uint32_t> lock;            // pid of the writer reserving right now, 0 free
     std::atomic<std::uint32_t> dataSeq;         // the reader sleeps on it; bumped by a commit that wakes it
     std::atomic<std::uint32_t> readerWaiting;   // how the reader waits for a commit: ReaderWaiting
+    std::uint32_t zero;                         // padding, 0
+    std::atomic<std::uint64_t> tailSeen;        // tail as a writer last read it (under the lock); never above tail
     alignas(64) std::atomic<std::uint64_t> tail; // bytes consumed since creation
     std::atomic<std::uint32_t> spaceSeq;        // bumped when bytes are freed while writers wait
     std::atomic<std::uint32_t> spaceWaiters;    // writers (about to be) asleep on spaceSeq
@@ -121,7 +132,7 @@ struct RecordHeader
     std::uint16_t flags;
     std::uint32_t chunkBytes;
     std::uint32_t frameBytes;
-    std::uint32_t unused;
+    std::atomic<std::uint32_t> seal; // ShmRing::sealAt(position) once committed; written last
 };
 static_assert(sizeof(RecordHeader) == 32, "RecordHeader is part of the shared layout");
 
@@ -146,7 +157,11 @@ public:
     // `capacity` must be a multiple of 32; `data` and `control` live in the mapping.
     ShmRing(RingControl *control, std::uint8_t *data, std::uint64_t capacity);
 
-    static void initialize(RingControl *control);
+    // Lays out an empty ring: counters zero, and no seal where the first record goes.
+    void initialize();
+    // The seal of a committed record at `position`; the header slot past a reservation holds
+    // its complement until a record is written there.
+    static std::uint32_t sealAt(std::uint64_t position);
     std::uint64_t capacity() const { return m_capacity; }
     // The largest payload of one record: a quarter of the ring, so writers of big frames
     // interleave and a chunk always fits once the reader catches up.
@@ -179,8 +194,11 @@ public:
                  const std::function<std::string()> &peerGone, std::string *why, bool mayWait = true);
 
     // --- reader side (one thread) ---
-    // Looks at the front record without consuming it.
-    Status peek(RecordMeta *meta) const;
+    // Looks at the front record without consuming it. A sealed record is Ok without a look at
+    // head; otherwise head tells Empty from Pending (and from Corrupt). With `lookAtHead`
+    // false, a front record that is not sealed is Empty without that look: for a spinning
+    // reader, whose every read of head's line would take it from a writer in mid-record.
+    Status peek(RecordMeta *meta, bool lookAtHead = true) const;
     // Consumes the front record peek() just returned Ok for, appending its payload to `out`
     // (or dropping it when `out` is null). `meta` is what peek() returned: its checked size is
     // used, never the header again, which another process may have rewritten since.

@@ -179,12 +179,12 @@ void ShmSession::create(void *base, std::uint64_t dataCapacity)
     header->epoch.store(previousEpoch + 1);
     header->ownerPid.store(m_waiter.selfPid());
     bind(base);
-    ShmRing::initialize(m_data.control());
+    m_data.initialize();
     for (std::uint32_t i = 0; i < MaxSenders; ++i) {
         new (&m_slots[i]) SenderSlot();
         m_slots[i].pid.store(0);
         m_slots[i].generation.store(0);
-        ShmRing::initialize(&m_slots[i].reply);
+        replyRing(i).initialize();
     }
     m_peers = {};
     m_stallCheckAt = std::chrono::steady_clock::time_point::max();
@@ -690,9 +690,11 @@ Event ShmSession::receive(int timeoutMs)
     // once: a spinning end polls millions of times a second, and the clock was most of its time.
     const Clock::time_point deadline = timeoutMs > 0 ? Clock::now() + std::chrono::milliseconds(timeoutMs) : Clock::time_point();
     ShmRing ring = m_role == Role::Receiver ? m_data : replyRing(std::uint32_t(m_slot));
-    if (m_doorbell)
-        ring.disarmDoorbell(); // while we read, writers need not ring
+    disarmDoorbell(ring); // while we read, writers need not ring
     m_drained = false;
+    // A spinning poll reads only the ring's records: head's line is the writers', and taking it
+    // from one in mid-record makes both wait. The checks below look at it now and then.
+    const bool spinningPoll = timeoutMs == 0 && spinning();
     for (;;) {
         Event event;
         int stallWaitMs = -1;
@@ -721,7 +723,7 @@ Event ShmSession::receive(int timeoutMs)
             return event;
         }
         RecordMeta meta;
-        const ShmRing::Status status = ring.peek(&meta);
+        ShmRing::Status status = ring.peek(&meta, !spinningPoll);
         if (status == ShmRing::Status::Ok) {
             if (m_role == Role::Receiver)
                 takeRecord(meta);
@@ -743,14 +745,18 @@ Event ShmSession::receive(int timeoutMs)
                 // out would make, as often as such a wait would time out; and at once when the
                 // receiver has closed (it says so in the header, and rings).
                 const bool receiverClosed = m_role == Role::Sender && !m_reportedGone && m_header->closed.load();
-                if (timeoutMs == 0 && (receiverClosed || pollCheckDue(status, now))) {
+                // Not having looked at head, a spinning poll cannot tell a pending record from
+                // none: it checks as often as for a pending one.
+                const ShmRing::Status seen = spinningPoll ? ShmRing::Status::Pending : status;
+                if (timeoutMs == 0 && (receiverClosed || pollCheckDue(seen, now))) {
+                    if (spinningPoll)
+                        status = ring.peek(&meta);
                     if (checkQuietRing(ring, status, meta, &event))
                         return event;
                     continue;
                 }
-                if (timeoutMs == 0 && m_doorbell && !spinning()
-                    && !ring.armDoorbell()) {
-                    ring.disarmDoorbell();
+                if (timeoutMs == 0 && m_doorbell && !spinning() && !armDoorbell(ring)) {
+                    disarmDoorbell(ring);
                     continue; // a record came in while we armed it
                 }
                 event.kind = Event::Kind::Timeout;
@@ -766,6 +772,7 @@ Event ShmSession::receive(int timeoutMs)
             waitMs = stallWaitMs; // a partial frame's time runs out then
         // Spinning only while someone may send: a receiver without senders sleeps whatever the
         // address asks, and its first sender's Connect wakes it.
+        m_doorbellArmed = false; // waitForData() leaves readerWaiting at ReaderBusy
         const ShmWaiter::Wait result = ring.waitForData(m_waiter, waitMs, watching ? m_waitStrategy : WaitStrategy::Block);
         if (result == ShmWaiter::Wait::Interrupted)
             continue;
@@ -783,10 +790,26 @@ bool ShmSession::armIfEmpty(ShmRing &ring)
     RecordMeta meta;
     if (ring.peek(&meta) != ShmRing::Status::Empty)
         return false;
-    if (ring.armDoorbell())
+    if (armDoorbell(ring))
         return true;
-    ring.disarmDoorbell(); // a record came in while we armed it
+    disarmDoorbell(ring); // a record came in while we armed it
     return false;
+}
+
+bool ShmSession::armDoorbell(ShmRing &ring)
+{
+    m_doorbellArmed = true;
+    return ring.armDoorbell();
+}
+
+void ShmSession::disarmDoorbell(ShmRing &ring)
+{
+    // Only this end arms its ring's doorbell, so it knows without reading the shared word, which
+    // lies on the writers' cache line: a spinning end disarms on every poll.
+    if (!m_doorbellArmed)
+        return;
+    ring.disarmDoorbell();
+    m_doorbellArmed = false;
 }
 
 bool ShmSession::spinning() const
@@ -857,8 +880,7 @@ int ShmSession::nextPollMs() const
 
 bool ShmSession::doorbellArmed() const
 {
-    const ShmRing ring = m_role == Role::Receiver ? m_data : replyRing(std::uint32_t(m_slot));
-    return ring.control()->readerWaiting.load(std::memory_order_relaxed) == ReaderOnDoorbell;
+    return m_doorbellArmed;
 }
 
 std::uint32_t ShmSession::slotGeneration(std::uint32_t slot) const

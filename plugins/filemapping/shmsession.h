@@ -61,8 +61,10 @@ class ShmSession
 {
 public:
     static constexpr std::uint32_t Magic = 0x46435049; // "IPCF"
-    // 2: readers may wait on a doorbell (ReaderOnDoorbell); 3: doorbells are FIFOs, not sockets.
-    static constexpr std::uint32_t LayoutVersion = 3;
+    // 2: readers may wait on a doorbell (ReaderOnDoorbell); 3: doorbells are FIFOs, not sockets;
+    // 4: records are sealed and writers keep tailSeen (a reader of 3 would wait for the seal's
+    // slot to read 0, and a writer of 3 never seals).
+    static constexpr std::uint32_t LayoutVersion = 4;
     static constexpr std::uint32_t MaxSenders = 32;
     static constexpr std::uint64_t DefaultDataCapacity = 8u << 20;
     static constexpr std::uint64_t MinDataCapacity = 64u << 10;
@@ -197,6 +199,9 @@ private:
     void scanSenders(bool force, std::chrono::steady_clock::time_point now);
     // Receiver: some sender is connected. Sender: the receiver has not gone.
     bool mayBeSentTo() const;
+    // Arming and disarming this end's doorbell, keeping m_doorbellArmed.
+    bool armDoorbell(ShmRing &ring);
+    void disarmDoorbell(ShmRing &ring);
     // receive(0): whether the checks of a quiet ring are due again.
     bool pollCheckDue(ShmRing::Status status, std::chrono::steady_clock::time_point now);
     // After a wait that timed out: skips a record its writer abandoned, looks for dead senders
@@ -209,6 +214,7 @@ private:
     const std::string m_address;
     WaitStrategy m_waitStrategy = WaitStrategy::Block; // the address's ?wait=, for this end's reads
     bool m_doorbell = false; // setDoorbell()
+    bool m_doorbellArmed = false; // this end asked writers to ring (readerWaiting, which only it sets)
     bool m_drained = false;  // drained()
     std::chrono::steady_clock::time_point m_lastPollCheck; // receive(0)'s last checks of a quiet ring
     Role m_role = Role::Receiver;

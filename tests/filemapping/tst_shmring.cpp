@@ -101,12 +101,27 @@ struct TestRing
     explicit TestRing(std::uint64_t capacity) : memory(4096 + capacity)
     {
         auto *control = reinterpret_cast<RingControl *>(memory.data.get());
-        ShmRing::initialize(control);
         ring = ShmRing(control, memory.data.get() + 4096, capacity);
+        ring.initialize();
     }
     Memory memory;
     ShmRing ring;
 };
+
+// Writes what a committed record's header at `position` looks like: old bytes a reader must not
+// take for one.
+void plantSealedHeader(TestRing &t, std::uint64_t position)
+{
+    auto *h = reinterpret_cast<RecordHeader *>(t.memory.data.get() + 4096 + position % t.ring.capacity());
+    h->state.store(ShmRing::Committed);
+    h->writerPid = 1;
+    h->slot = 0;
+    h->generation = 0;
+    h->kind = std::uint16_t(RecordKind::Chunk);
+    h->flags = FirstChunk | LastChunk;
+    h->chunkBytes = h->frameBytes = 8;
+    h->seal.store(ShmRing::sealAt(position));
+}
 
 RecordMeta chunk(std::uint32_t bytes, std::uint32_t slot = 0)
 {
@@ -162,6 +177,9 @@ private slots:
     void senderTurnedAwayIsToldWhy();
     void recordsNoSenderWritesAreReported();
     void announcedFrameHoldsOnlyWhatArrived();
+    void oldBytesWhereTheNextRecordGoesAreNoRecord();
+    void writersReadTailOnlyWhenTheirLastLookSaysFull();
+    void receiverTakingOverASegmentReadsNoneOfItsRecords();
 };
 
 void TestShmRing::recordsWrapAroundTheEnd()
@@ -221,13 +239,18 @@ void TestShmRing::uncommittedRecordIsNeverRead()
     t.ring.fill(r, 0, frame.data(), 150);
     RecordMeta meta;
     QCOMPARE(t.ring.peek(&meta), ShmRing::Status::Pending);
+    // A spinning reader's look, at the record alone: not sealed, nothing to take yet. Only head,
+    // on the writers' cache line, tells that one is on its way.
+    QCOMPARE(t.ring.peek(&meta, false), ShmRing::Status::Empty);
     QCOMPARE(t.ring.waitForData(waiter, 50), ShmWaiter::Wait::TimedOut);
     QCOMPARE(t.ring.skipIfAbandoned(&meta, waiter), ShmRing::Status::Pending); // its writer (we) is alive
     t.ring.fill(r, 150, frame.data() + 150, 150);
     t.ring.commit(r, waiter);
+    QCOMPARE(t.ring.peek(&meta, false), ShmRing::Status::Ok); // sealed: found without head
     std::vector<std::uint8_t> got;
     QVERIFY(readOne(t.ring, waiter, &got, &meta));
     QCOMPARE(got, frame);
+    QCOMPARE(t.ring.peek(&meta, false), ShmRing::Status::Empty);
 }
 
 // Another process can rewrite a record header between the reader's look and its take (found
@@ -733,6 +756,74 @@ void TestShmRing::announcedFrameHoldsOnlyWhatArrived()
         const qint64 grown = virtualKiB() - before;
         QVERIFY2(grown < 16 * 1024, qPrintable(QStringLiteral("address space grew by %1 KiB").arg(grown)));
     }
+}
+
+// A record's slot held something else last time round the ring, possibly bytes that look like a
+// sealed header. The writer before it, or initialize() at position 0, marks the slot unsealed.
+void TestShmRing::oldBytesWhereTheNextRecordGoesAreNoRecord()
+{
+    TestRing t(1024);
+    TestWaiter waiter;
+    RecordMeta meta;
+    plantSealedHeader(t, 0);
+    t.ring.initialize(); // a ring laid out again over its old bytes
+    QCOMPARE(t.ring.peek(&meta, false), ShmRing::Status::Empty);
+    QCOMPARE(t.ring.peek(&meta), ShmRing::Status::Empty);
+
+    const std::uint64_t next = ShmRing::recordBytes(100);
+    plantSealedHeader(t, next);
+    const std::vector<std::uint8_t> frame = TestFrames::make(3, 3, 100);
+    QCOMPARE(t.ring.write(chunk(100), frame.data(), waiter, {}, nullptr), ShmRing::Status::Ok);
+    std::vector<std::uint8_t> got;
+    QVERIFY(readOne(t.ring, waiter, &got, &meta));
+    QCOMPARE(got, frame);
+    QCOMPARE(t.ring.tail(), next);
+    QCOMPARE(t.ring.peek(&meta, false), ShmRing::Status::Empty);
+    QCOMPARE(t.ring.peek(&meta), ShmRing::Status::Empty);
+}
+
+// Writers keep their last look at tail (tailSeen, on their own cache line) and read tail, on the
+// reader's, only when that look leaves too little room; the ring never overwrites either way.
+void TestShmRing::writersReadTailOnlyWhenTheirLastLookSaysFull()
+{
+    TestRing t(4096);
+    TestWaiter waiter;
+    const RingControl *control = t.ring.control();
+    int tailReads = 0;
+    std::vector<std::uint8_t> got;
+    RecordMeta meta;
+    for (std::uint32_t i = 0; i < 200; ++i) {
+        const std::uint64_t seen = control->tailSeen.load();
+        const std::uint64_t roomByLastLook = t.ring.capacity() - (t.ring.head() - seen);
+        const bool mustLook = roomByLastLook < ShmRing::recordBytes(100) + ShmRing::HeaderBytes;
+        const std::uint64_t tail = t.ring.tail();
+        const std::vector<std::uint8_t> frame = TestFrames::make(3, i, 100);
+        QCOMPARE(t.ring.write(chunk(100), frame.data(), waiter, {}, nullptr), ShmRing::Status::Ok);
+        QCOMPARE(control->tailSeen.load(), mustLook ? tail : seen);
+        tailReads += mustLook;
+        QVERIFY(readOne(t.ring, waiter, &got, &meta));
+        QCOMPARE(got, frame);
+    }
+    // 200 records of 160 bytes go round a 4 KiB ring about eight times: one look at tail a lap.
+    QVERIFY2(tailReads >= 7 && tailReads <= 9, qPrintable(QString::number(tailReads)));
+}
+
+// A receiver that lays out a segment again over a former one (Windows reuses a stale section in
+// place, ring bytes and all) starts its rings at position 0 again: none of the old records,
+// sealed for the very same positions, may come through.
+void TestShmRing::receiverTakingOverASegmentReadsNoneOfItsRecords()
+{
+    OneSender pair;
+    QCOMPARE(pair.connect(), std::string());
+    for (std::uint32_t i = 0; i < 3; ++i) {
+        const std::vector<std::uint8_t> frame = TestFrames::make(4, i, 300);
+        QCOMPARE(pair.sender.send(frame.data(), frame.size(), 0), std::string());
+    }
+    TestWaiter successorWaiter;
+    ShmSession successor(successorWaiter, "test");
+    successor.create(pair.memory.data.get(), OneSender::Capacity);
+    const Event e = successor.receive(100);
+    QVERIFY2(e.kind == Event::Kind::Timeout, e.text.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestShmRing)

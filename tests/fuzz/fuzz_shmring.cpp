@@ -72,7 +72,7 @@ struct RingUnderAttack
     explicit RingUnderAttack(std::uint64_t capacity)
         : control(std::make_unique<RingControl>()), data(capacity), ring(control.get(), data.data(), capacity)
     {
-        ShmRing::initialize(control.get());
+        ring.initialize();
     }
     std::unique_ptr<RingControl> control;
     std::vector<std::uint8_t> data; // exactly the ring: a byte outside it is a heap overflow
