@@ -115,7 +115,8 @@ void FileMappingChannelPosix::makeDoorbell(Role role)
     m_bellPath = path;
     m_bellInode = lstat(path.c_str(), &st) == 0 ? st.st_ino : 0;
     m_bellFd = openDoorbell(path);
-    m_session->setDoorbell(m_bellFd >= 0);
+    if (m_bellFd >= 0)
+        m_session->setDoorbell(true, [this] { emptyDoorbell(); });
 }
 
 void FileMappingChannelPosix::removeOwnDoorbell()
@@ -343,23 +344,25 @@ Event FileMappingChannelPosix::receive(int timeoutMs)
         event.text = "The filemapping channel is not open.";
         return event;
     }
-    // Rings are only news that the ring changed: drop them, then read the ring itself. Only
-    // while the doorbell is armed can one have come, so a receive(0) that follows an event (or
-    // every one, spinning) makes no call; a late ring, from a writer that saw the doorbell armed
-    // as it was disarmed, is read at the next arming or within StaleRingReadEvery calls
-    // (StaleRingReadEverySpinning while spinning: a system call every 64 polls took a spinning
-    // end's time, and a stale ring only brings its event loop back to a poll it makes anyway).
-    if (m_bellFd >= 0 && timeoutMs == 0
-        && (m_session->doorbellArmed()
-            || (++m_receivesSinceRingsRead >= StaleRingReadEvery
-                && (m_receivesSinceRingsRead >= StaleRingReadEverySpinning || !m_session->spinning())))) {
+    // Rings are only news that the ring changed, read from the ring itself. The session empties
+    // the doorbell just before it arms it again (emptyDoorbell()), once this end has answered
+    // what woke it. A spinning end never arms it: a late ring, from a writer that saw it armed
+    // as it was disarmed, goes within StaleRingReadEverySpinning calls (it only brings the event
+    // loop back to a poll it makes anyway).
+    if (m_bellFd >= 0 && timeoutMs == 0 && m_session->spinning()
+        && ++m_receivesSinceRingsRead >= StaleRingReadEverySpinning) {
         m_receivesSinceRingsRead = 0;
-        // Every byte in one call, unless it rang more than 64 times.
-        char bells[64];
-        while (read(m_bellFd, bells, sizeof bells) == ssize_t(sizeof bells)) {
-        }
+        emptyDoorbell();
     }
     return m_session->receive(timeoutMs);
+}
+
+void FileMappingChannelPosix::emptyDoorbell()
+{
+    // Every byte in one call, unless it rang more than 64 times.
+    char bells[64];
+    while (read(m_bellFd, bells, sizeof bells) == ssize_t(sizeof bells)) {
+    }
 }
 
 void FileMappingChannelPosix::interrupt()

@@ -30,7 +30,6 @@
 // a datagram's sendto and recvmmsg, and ringing and emptying a doorbell is on every round trip.
 class FileMappingChannelPosix final : public ipcw::native::Channel,
                                       public ipcw::native::Watchable,
-                                      public ipcw::native::Drainable,
                                       public ipcw::native::FrameStoreUser
 {
 public:
@@ -46,7 +45,6 @@ public:
     // The doorbell, or -1 (spinblock, or no doorbell): then a reader thread waits in receive().
     int readinessDescriptor() const override { return m_bellFd; }
     int nextDeadlineMs() const override { return m_session ? m_session->nextPollMs() : -1; }
-    bool drained() const override { return m_session && m_session->drained(); }
     // Received frames are copied out of the ring once, into the store's buffer.
     void setFrameStore(ipcw::native::FrameStore *store) override;
 
@@ -55,9 +53,8 @@ public:
     std::string doorbellPath() const;
     std::string doorbellPath(std::uint32_t slot, std::uint32_t generation) const;
 
-    // How many receive(0) calls may leave a late ring (see receive()) in the doorbell, and how
-    // many while spinning, which polls far more often.
-    static constexpr unsigned StaleRingReadEvery = 64;
+    // How many receive(0) calls of a spinning end, which never arms its doorbell, may leave a
+    // late ring (see receive()) in it.
     static constexpr unsigned StaleRingReadEverySpinning = 4096;
 
     // The shm_open name for an address ("" when the address is not valid).
@@ -76,6 +73,8 @@ private:
     void makeDoorbell(ipcw::native::Role role);
     // Removes this end's doorbell, if the path still holds the FIFO it made.
     void removeOwnDoorbell();
+    // Reads every ring out of this end's doorbell.
+    void emptyDoorbell();
     // Removes the doorbells that readers of this address which are gone left behind: every one
     // of the address (a receiver, holding its lock), or every one of `slot` (a sender that has
     // just claimed it, before it makes its own).

@@ -691,7 +691,6 @@ Event ShmSession::receive(int timeoutMs)
     const Clock::time_point deadline = timeoutMs > 0 ? Clock::now() + std::chrono::milliseconds(timeoutMs) : Clock::time_point();
     ShmRing ring = m_role == Role::Receiver ? m_data : replyRing(std::uint32_t(m_slot));
     disarmDoorbell(ring); // while we read, writers need not ring
-    m_drained = false;
     // A spinning poll reads only the ring's records: head's line is the writers', and taking it
     // from one in mid-record makes both wait. The checks below look at it now and then.
     const bool spinningPoll = timeoutMs == 0 && spinning();
@@ -717,11 +716,8 @@ Event ShmSession::receive(int timeoutMs)
                 stallWaitMs = int(std::max<long long>(
                     1, std::chrono::duration_cast<std::chrono::milliseconds>(m_stallCheckAt - now).count()));
         }
-        if (m_events.take(&event, m_frameStore)) {
-            // Armed now, the caller can wait for the doorbell without a receive(0) to arm it.
-            m_drained = timeoutMs == 0 && m_events.empty() && armIfEmpty(ring);
+        if (m_events.take(&event, m_frameStore))
             return event;
-        }
         RecordMeta meta;
         ShmRing::Status status = ring.peek(&meta, !spinningPoll);
         if (status == ShmRing::Status::Ok) {
@@ -783,21 +779,12 @@ Event ShmSession::receive(int timeoutMs)
     }
 }
 
-bool ShmSession::armIfEmpty(ShmRing &ring)
-{
-    if (!m_doorbell || spinning())
-        return false;
-    RecordMeta meta;
-    if (ring.peek(&meta) != ShmRing::Status::Empty)
-        return false;
-    if (armDoorbell(ring))
-        return true;
-    disarmDoorbell(ring); // a record came in while we armed it
-    return false;
-}
-
 bool ShmSession::armDoorbell(ShmRing &ring)
 {
+    // Rings that came while it was armed (or late, from a writer that saw it armed just before
+    // it was disarmed) go now; one that comes after the arming stays and wakes the caller.
+    if (m_emptyDoorbell)
+        m_emptyDoorbell();
     m_doorbellArmed = true;
     return ring.armDoorbell();
 }
@@ -876,11 +863,6 @@ int ShmSession::nextPollMs() const
         ms = earlier(ms, int(std::max<long long>(1, left.count()))); // a partial frame's time runs out
     }
     return ms;
-}
-
-bool ShmSession::doorbellArmed() const
-{
-    return m_doorbellArmed;
 }
 
 std::uint32_t ShmSession::slotGeneration(std::uint32_t slot) const

@@ -112,7 +112,15 @@ public:
     // A caller that polls receive(0) from an event loop, watching a doorbell that writers ring
     // (ShmWaiter::ring) while receive(0) has nothing: receive(0) arms it before it says Timeout.
     // With ?wait=spin it is armed only while no peer may send (there is nothing to spin for).
-    void setDoorbell(bool watched) { m_doorbell = watched; }
+    // `empty`, if given, empties the doorbell: receive(0) calls it just before it arms the
+    // doorbell, when it has nothing more to return. So the system call comes after this end has
+    // answered what woke it, not between the ring and the answer, and a ring that comes after
+    // the arming is never emptied unseen.
+    void setDoorbell(bool watched, std::function<void()> empty = {})
+    {
+        m_doorbell = watched;
+        m_emptyDoorbell = std::move(empty);
+    }
     // For that caller: in how many milliseconds receive(0) must run even if the doorbell stays
     // quiet (a peer's liveness, a pending record, a partial frame's time limit), -1 if never.
     // With ?wait=spin, 0 while a peer may send.
@@ -120,13 +128,6 @@ public:
     // With ?wait=spin while a peer may send: the caller polls receive(0) without pause and the
     // doorbell stays unarmed.
     bool spinning() const;
-    // For that caller, right after receive(0) returned an event: true when the ring was empty and
-    // the doorbell is armed, so the next record rings it (Drainable::drained()).
-    bool drained() const { return m_drained; }
-    // For that caller: whether the ring this end reads has its doorbell armed now. Writers ring
-    // only then, so only then (or late, from a writer that saw it armed just before it was
-    // disarmed) can a ring be waiting in the doorbell.
-    bool doorbellArmed() const;
     WaitStrategy waitStrategy() const { return m_waitStrategy; }
     // The generation a sender slot holds now.
     std::uint32_t slotGeneration(std::uint32_t slot) const;
@@ -141,10 +142,6 @@ public:
     std::string receiverGone() const;
 
 private:
-    // receive(0) with nothing more to return: arms the doorbell if the ring is empty; true if it
-    // did, and it stays armed.
-    bool armIfEmpty(ShmRing &ring);
-
     struct Assembly
     {
         FrameBytes bytes; // the frame so far
@@ -215,7 +212,7 @@ private:
     WaitStrategy m_waitStrategy = WaitStrategy::Block; // the address's ?wait=, for this end's reads
     bool m_doorbell = false; // setDoorbell()
     bool m_doorbellArmed = false; // this end asked writers to ring (readerWaiting, which only it sets)
-    bool m_drained = false;  // drained()
+    std::function<void()> m_emptyDoorbell; // setDoorbell()
     std::chrono::steady_clock::time_point m_lastPollCheck; // receive(0)'s last checks of a quiet ring
     Role m_role = Role::Receiver;
     std::uint8_t *m_base = nullptr;
