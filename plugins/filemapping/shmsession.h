@@ -62,8 +62,8 @@ class ShmSession
 public:
     static constexpr std::uint32_t Magic = 0x46435049; // "IPCF"
     // 2: readers may wait on a doorbell (ReaderOnDoorbell); 3: doorbells are FIFOs, not sockets;
-    // 4: records are sealed and writers keep tailSeen (a reader of 3 would wait for the seal's
-    // slot to read 0, and a writer of 3 never seals).
+    // 4: records are sealed and writers keep tailSeen (a reader of 4 would never take a record
+    // of a writer of 3, which does not seal).
     static constexpr std::uint32_t LayoutVersion = 4;
     static constexpr std::uint32_t MaxSenders = 32;
     static constexpr std::uint64_t DefaultDataCapacity = 8u << 20;
