@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "deviceframer.h"
 
-#include <QIODevice>
+#include <QAbstractSocket>
 
 DeviceFramer::DeviceFramer(QIODevice *device, QObject *parent) : QObject(parent), m_device(device)
 {
@@ -31,7 +31,17 @@ void DeviceFramer::readAvailable()
     const QByteArrayList frames = m_reader.readFrom(m_device);
     for (const QByteArray &frame : frames)
         emit frameReady(frame);
-    if (m_reader.failed()) {
+    if (m_reader.failed())
         emit streamCorrupt(outOfStepSentence(m_reader.error()));
-    }
+    else if (endedSilently())
+        emit streamEnded();
+}
+
+bool DeviceFramer::endedSilently() const
+{
+    // Qt's unbuffered socket, when a read finds the stream's end, only records the error and
+    // becomes Unconnected (QAbstractSocket::readData); it emits nothing.
+    const auto *socket = qobject_cast<const QAbstractSocket *>(m_device);
+    return socket && socket->openMode().testFlag(QIODevice::Unbuffered)
+        && socket->state() == QAbstractSocket::UnconnectedState;
 }

@@ -8,8 +8,9 @@
 class QIODevice;
 
 // Reads whole frames from a connected stream device (QTcpSocket, QLocalSocket, a FIFO) and
-// writes frames to it. Shared by every stream-oriented plugin so each only deals with
-// connecting and listening.
+// writes frames to it; a socket connected QIODevice::Unbuffered is read straight from the
+// kernel (FrameStreamReader::readFrom). Shared by every stream-oriented plugin so each only
+// deals with connecting and listening.
 class IPCWCORE_EXPORT DeviceFramer : public QObject
 {
     Q_OBJECT
@@ -27,9 +28,13 @@ signals:
     void frameReady(const QByteArray &frame);
     // The stream carried something that is not a frame: it is out of step and must be closed.
     void streamCorrupt(const QString &sentence);
+    // An unbuffered socket's peer closed the stream (or it failed): Qt emits nothing then; the
+    // socket's error() says which.
+    void streamEnded();
 
 private:
     void readAvailable();
+    bool endedSilently() const;
 
     QIODevice *m_device;
     FrameStreamReader m_reader;

@@ -83,7 +83,33 @@ QByteArrayList FrameStreamReader::feed(const char *data, qsizetype size)
 
 QByteArrayList FrameStreamReader::readFrom(QIODevice *device)
 {
+    if (device->openMode().testFlag(QIODevice::Unbuffered))
+        return readUnbuffered(device);
     return readFrom(device, std::numeric_limits<qsizetype>::max());
+}
+
+QByteArrayList FrameStreamReader::readUnbuffered(QIODevice *device)
+{
+    // A frame with room left is read into directly. Anything else goes through a small staging
+    // buffer and feed(), so that memory is still committed only once bytes have arrived.
+    QByteArrayList frames;
+    while (!failed()) {
+        char staging[StagingBytes];
+        const bool direct = m_frameBytes > 0 && !m_frame.isEmpty() && nextCommitBytes() == 0;
+        qsizetype want = StagingBytes;
+        char *to = direct ? room(m_frameBytes, &want) : staging;
+        const qsizetype n = qsizetype(qMax<qint64>(device->read(to, want), 0)); // -1: it ended
+        if (direct) {
+            m_frame.resize(m_frame.size() - (want - n)); // room() sized it for `want`
+            if (n > 0)
+                commit(n, &frames);
+        } else {
+            frames += feed(staging, n);
+        }
+        if (n < want)
+            break; // the kernel had no more
+    }
+    return frames;
 }
 
 QByteArrayList FrameStreamReader::readFrom(QIODevice *device, qsizetype commitLimit)

@@ -27,7 +27,10 @@ public:
     // Appends bytes; returns the frames completed by them (possibly none).
     QByteArrayList feed(const char *data, qsizetype size);
     QByteArrayList feed(const QByteArray &bytes) { return feed(bytes.constData(), bytes.size()); }
-    // Reads everything the device has buffered, straight into frames.
+    // Reads everything the device has buffered, straight into frames. A device opened
+    // QIODevice::Unbuffered (a QTcpSocket connected so reads the kernel itself) is read
+    // without asking bytesAvailable() first, which costs a system call of its own there: each
+    // read asks for all the room there is and a short one ends the turn.
     QByteArrayList readFrom(QIODevice *device);
     // The same, but stops before committedBytes() would exceed `commitLimit`: what did not fit
     // stays in the device, and nextCommitBytes() says how much more the next byte needs.
@@ -46,6 +49,11 @@ public:
     void reset();
 
 private:
+    // Up to this much is read at once where there is no room in a frame yet (between frames,
+    // or before a frame grows): enough for many small frames in one read.
+    static constexpr qsizetype StagingBytes = 4096;
+
+    QByteArrayList readUnbuffered(QIODevice *device);
     // Where up to `available` next bytes of the stream go (the header, then the frame), and
     // how many fit there.
     char *room(qsizetype available, qsizetype *fits);

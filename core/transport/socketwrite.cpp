@@ -49,12 +49,13 @@ qint64 sendNow(qintptr descriptor, const QByteArray &frame)
 
 } // namespace
 
-void writeFrameToSocket(QIODevice *socket, const QByteArray &frame)
+bool writeFrameToSocket(QIODevice *socket, const QByteArray &frame)
 {
     const qintptr descriptor = directSendDescriptor(socket);
     const qint64 sent = descriptor >= 0 ? sendNow(descriptor, frame) : 0;
     if (sent == 0)
-        socket->write(frame);
-    else if (sent < frame.size())
-        socket->write(frame.constData() + sent, frame.size() - sent);
+        return socket->write(frame) >= 0;
+    if (sent < frame.size())
+        return socket->write(frame.constData() + sent, frame.size() - sent) >= 0;
+    return true;
 }

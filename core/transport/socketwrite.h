@@ -17,4 +17,8 @@ class QIODevice;
 // inside the caller's stack (flush() would emit errorOccurred() and disconnected() there, and a
 // handler could delete what the caller is still using). Bytes sent directly are not announced
 // by bytesWritten(), which only reports Qt's queue draining.
-IPCWCORE_EXPORT void writeFrameToSocket(QIODevice *socket, const QByteArray &frame);
+//
+// Returns false when the socket refused the bytes because it has failed. A buffered socket
+// reports that itself, from the event loop; a QTcpSocket connected QIODevice::Unbuffered only
+// records it (error()), and its owner must report it.
+IPCWCORE_EXPORT bool writeFrameToSocket(QIODevice *socket, const QByteArray &frame);

@@ -169,6 +169,8 @@ TcpSenderEndpoint::TcpSenderEndpoint(const QString &address)
         abandon(m_handshake->finished() ? sentence
                                         : m_handshake->interruptedSentence(QStringLiteral("it sent bytes that are not IPC Workshop frames")));
     });
+    // Qt's unbuffered socket only records its end: the framer saw a read fail.
+    connect(m_framer, &DeviceFramer::streamEnded, this, [this] { onSocketError(m_socket->error()); });
     connect(m_handshake, &StreamHandshake::succeeded, this, [this] { setState(State::Connected); });
     connect(m_handshake, &StreamHandshake::failed, this, &TcpSenderEndpoint::abandon);
     connect(m_socket, &QTcpSocket::connected, this, [this] {
@@ -206,7 +208,10 @@ void TcpSenderEndpoint::open()
         }
         tls->connectToHostEncrypted(host.toString(), port);
     } else {
-        m_socket->connectToHost(host, port);
+        // Unbuffered: Qt then reads the kernel only when asked, straight into the frame
+        // (FrameStreamReader), instead of asking how much there is (ioctl FIONREAD) and copying
+        // it through its own buffer on every wake-up. TLS must decrypt first, so stays buffered.
+        m_socket->connectToHost(host, port, QIODevice::ReadWrite | QIODevice::Unbuffered);
     }
 }
 
@@ -266,8 +271,8 @@ void TcpSenderEndpoint::close()
 
 void TcpSenderEndpoint::sendFrame(const QByteArray &frame, PeerId)
 {
-    if (state() == State::Connected)
-        writeFrameToSocket(m_socket, frame);
+    if (state() == State::Connected && !writeFrameToSocket(m_socket, frame)) // unbuffered: only recorded
+        QMetaObject::invokeMethod(this, [this] { onSocketError(m_socket->error()); }, Qt::QueuedConnection);
 }
 
 qint64 TcpSenderEndpoint::queuedBytes() const

@@ -919,6 +919,15 @@ void TestFrameCodec::streamFromDeviceAndLargeFrames()
     QCOMPARE(whole.readFrom(&device), frames);
     QCOMPARE(whole.pendingBytes(), 0);
 
+    // Unbuffered (as the TCP sender's socket is): read in as much as fits, never asking
+    // bytesAvailable(); small frames through the staging buffer, the large ones into themselves.
+    QBuffer unbuffered;
+    unbuffered.setData(stream);
+    QVERIFY(unbuffered.open(QIODevice::ReadOnly | QIODevice::Unbuffered));
+    FrameStreamReader direct;
+    QCOMPARE(direct.readFrom(&unbuffered), frames);
+    QCOMPARE(direct.pendingBytes(), 0);
+
     QRandomGenerator rng(77);
     FrameStreamReader chunked;
     QByteArrayList got;
@@ -945,6 +954,19 @@ void TestFrameCodec::streamCommitsMemoryAsBytesArrive()
     QVERIFY(reader.committedBytes() <= FrameStreamReader::InitialFrameBytes + 64);
     QVERIFY(reader.feed(QByteArray(3 * 1024 * 1024, 'y')).isEmpty());
     QVERIFY(reader.committedBytes() <= 8 * 1024 * 1024); // doubling what arrived, never 60 MiB
+
+    // The same from an unbuffered device, which is read before anyone knows what it holds.
+    QBuffer device;
+    device.setData(frame);
+    QVERIFY(device.open(QIODevice::ReadOnly | QIODevice::Unbuffered));
+    FrameStreamReader unbuffered;
+    QVERIFY(unbuffered.readFrom(&device).isEmpty());
+    QCOMPARE(unbuffered.pendingBytes(), Wire::HeaderSize + 100);
+    QVERIFY(unbuffered.committedBytes() <= FrameStreamReader::InitialFrameBytes + 64);
+    device.buffer().append(3 * 1024 * 1024, 'y');
+    QVERIFY(unbuffered.readFrom(&device).isEmpty());
+    QCOMPARE(unbuffered.pendingBytes(), Wire::HeaderSize + 100 + 3 * 1024 * 1024);
+    QVERIFY(unbuffered.committedBytes() <= 8 * 1024 * 1024);
 }
 
 void TestFrameCodec::streamStopsAtCommitLimit()

@@ -116,6 +116,54 @@ private:
     QByteArray m_captured;
 };
 
+// A listener of this process for a sender of `transport` (tcp, localsocket) to reach: each
+// accepted connection goes to `accepted`, and is kept open until the listener goes.
+class TestListener
+{
+public:
+    bool listen(const QString &transport, std::function<void(QIODevice *)> accepted)
+    {
+        const auto keep = [this, accepted](QIODevice *socket) {
+            m_held.emplace_back(socket);
+            accepted(socket);
+        };
+        if (transport == QLatin1String("tcp")) {
+            if (!m_tcp.listen(QHostAddress::LocalHost, 0))
+                return false;
+            QObject::connect(&m_tcp, &QTcpServer::newConnection, &m_tcp, [this, keep] {
+                while (QTcpSocket *s = m_tcp.nextPendingConnection())
+                    keep(s);
+            });
+            address = QStringLiteral("127.0.0.1:%1").arg(m_tcp.serverPort());
+            where = QStringLiteral("at ") + address;
+            return true;
+        }
+        address = QStringLiteral("test-%1-%2").arg(QCoreApplication::applicationPid()).arg(++s_count);
+        std::string why;
+        const QString path = QString::fromStdString(ipcw::native::userRuntimeDir(&why)) + QStringLiteral("/localsocket-")
+                             + address + QStringLiteral(".sock");
+        QLocalServer::removeServer(path);
+        if (!m_local.listen(path))
+            return false;
+        QObject::connect(&m_local, &QLocalServer::newConnection, &m_local, [this, keep] {
+            while (QLocalSocket *s = m_local.nextPendingConnection())
+                keep(s);
+        });
+        where = QStringLiteral("on the local socket \"%1\"").arg(address);
+        return true;
+    }
+    bool accepted() const { return !m_held.empty(); }
+
+    QString address; // what the sender is given
+    QString where;   // how the sender names it: "at 127.0.0.1:5", "on the local socket \"x\""
+
+private:
+    static inline int s_count = 0;
+    QTcpServer m_tcp;
+    QLocalServer m_local;
+    std::vector<std::unique_ptr<QIODevice>> m_held; // goes first: the servers own them too
+};
+
 } // namespace
 
 class TestHandshake final : public QObject
@@ -127,6 +175,8 @@ private slots:
     void bytesAreTheDocumentedOnes();
     void silentListenerIsNamedWithinSeconds_data();
     void silentListenerIsNamedWithinSeconds();
+    void receiverClosingIsReported_data();
+    void receiverClosingIsReported();
     void receiverBeyondLoopbackNeedsAToken();
     void tokenIsProvedNeverSent();
     void tlsCarriesRecordsToAPinnedCertificateOnly();
@@ -200,42 +250,46 @@ void TestHandshake::silentListenerIsNamedWithinSeconds_data()
 void TestHandshake::silentListenerIsNamedWithinSeconds()
 {
     QFETCH(QString, transport);
-    QTcpServer tcp;
-    QLocalServer local;
-    std::vector<std::unique_ptr<QObject>> held; // accepted and never answered
-    QString address;
-    QString where;
-    if (transport == QLatin1String("tcp")) {
-        QVERIFY(tcp.listen(QHostAddress::LocalHost, 0));
-        connect(&tcp, &QTcpServer::newConnection, this, [&] {
-            while (QTcpSocket *s = tcp.nextPendingConnection())
-                held.emplace_back(s);
-        });
-        address = QStringLiteral("127.0.0.1:%1").arg(tcp.serverPort());
-        where = QStringLiteral("at ") + address;
-    } else {
-        address = QStringLiteral("silent-%1").arg(QCoreApplication::applicationPid());
-        std::string why;
-        const QString path = QString::fromStdString(ipcw::native::userRuntimeDir(&why)) + QStringLiteral("/localsocket-")
-                             + address + QStringLiteral(".sock");
-        QLocalServer::removeServer(path);
-        QVERIFY(local.listen(path));
-        connect(&local, &QLocalServer::newConnection, this, [&] {
-            while (QLocalSocket *s = local.nextPendingConnection())
-                held.emplace_back(s);
-        });
-        where = QStringLiteral("on the local socket \"%1\"").arg(address);
-    }
-
-    const SenderRun run = runSender({QStringLiteral("--transport"), transport, QStringLiteral("--address"), address,
-                                     QStringLiteral("--generate"), QStringLiteral("10")});
+    TestListener listener; // accepts, and never answers
+    QVERIFY(listener.listen(transport, [](QIODevice *) {}));
+    const SenderRun run = runSender({QStringLiteral("--transport"), transport, QStringLiteral("--address"),
+                                     listener.address, QStringLiteral("--generate"), QStringLiteral("10")});
     const QString expected = QStringLiteral("The program %1 accepted the connection but did not answer as an IPC Workshop "
-                                            "receiver within 3 s.").arg(where);
-    QVERIFY2(!held.empty(), "the sender never connected to the silent listener");
+                                            "receiver within 3 s.").arg(listener.where);
+    QVERIFY2(listener.accepted(), "the sender never connected to the silent listener");
     QVERIFY2(run.result.err.contains(expected), qPrintable(run.result.err));
     QCOMPARE(run.result.exitCode, 1);
     QVERIFY2(run.elapsedMs < 6000, qPrintable(QStringLiteral("%1 ms").arg(run.elapsedMs)));
     QVERIFY2(!run.result.out.contains(QLatin1String("connected"), Qt::CaseInsensitive), qPrintable(run.result.out));
+}
+
+void TestHandshake::receiverClosingIsReported_data()
+{
+    silentListenerIsNamedWithinSeconds_data();
+}
+
+// A receiver that greets, reads the first frame and closes: the sender says so at once, not
+// after its timeout. (A TCP sender reads its socket unbuffered, and Qt's unbuffered socket
+// reports the end to no one: the sender must notice it itself.)
+void TestHandshake::receiverClosingIsReported()
+{
+    QFETCH(QString, transport);
+    TestListener listener;
+    QVERIFY(listener.listen(transport, [](QIODevice *socket) {
+        Handshake::ReceiverHello greeting;
+        greeting.description = QStringLiteral("a receiver that closes after the first frame");
+        socket->write(Handshake::encodeReceiverHello(greeting));
+        QObject::connect(socket, &QIODevice::readyRead, socket, [socket] {
+            socket->readAll();
+            socket->close();
+        });
+    }));
+    const SenderRun run = runSender({QStringLiteral("--transport"), transport, QStringLiteral("--address"),
+                                     listener.address, QStringLiteral("--generate"), QStringLiteral("10")});
+    const QString expected = QStringLiteral("The receiver %1 closed the connection.").arg(listener.where);
+    QVERIFY2(run.result.err.contains(expected), qPrintable(run.result.err));
+    QCOMPARE(run.result.exitCode, 1);
+    QVERIFY2(run.elapsedMs < 20000, qPrintable(QStringLiteral("%1 ms").arg(run.elapsedMs)));
 }
 
 // Issue 11, item 8: 0.0.0.0 listens on every interface, this machine's network addresses

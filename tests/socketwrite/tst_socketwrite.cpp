@@ -2,7 +2,7 @@
 // writeFrameToSocket() on real connected sockets, local and TCP: a frame reaches the peer
 // without the writer's event loop running; a peer that does not read makes the rest queue in
 // Qt, in order, and nothing is lost; a send to a closed peer raises no error inside the call,
-// and the error still arrives from the event loop.
+// and the error still arrives from the event loop. The TCP sender's unbuffered socket too.
 
 #include "socketwrite.h"
 
@@ -43,7 +43,8 @@ SocketPair localPair()
     return pair;
 }
 
-SocketPair tcpPair()
+// `mode` ReadWrite | Unbuffered: the TCP sender's socket, which Qt reads only when asked.
+SocketPair tcpPair(QIODevice::OpenMode mode)
 {
     SocketPair pair;
     auto *server = new QTcpServer;
@@ -52,7 +53,7 @@ SocketPair tcpPair()
         return pair;
     auto *writer = new QTcpSocket;
     pair.writer.reset(writer);
-    writer->connectToHost(QHostAddress::LocalHost, server->serverPort());
+    writer->connectToHost(QHostAddress::LocalHost, server->serverPort(), mode);
     if (writer->waitForConnected(5000) && server->waitForNewConnection(5000))
         pair.peer = server->nextPendingConnection();
     return pair;
@@ -60,7 +61,10 @@ SocketPair tcpPair()
 
 SocketPair makePair(const QString &kind)
 {
-    return kind == QLatin1String("local") ? localPair() : tcpPair();
+    if (kind == QLatin1String("local"))
+        return localPair();
+    return tcpPair(kind == QLatin1String("tcp unbuffered") ? QIODevice::ReadWrite | QIODevice::Unbuffered
+                                                           : QIODevice::ReadWrite);
 }
 
 // Frame `n` of `size` bytes: a byte pattern that starts where `n` says, so a reordered or
@@ -101,6 +105,7 @@ void TestSocketWrite::kinds_data()
     QTest::addColumn<QString>("kind");
     QTest::newRow("local socket") << QStringLiteral("local");
     QTest::newRow("tcp") << QStringLiteral("tcp");
+    QTest::newRow("tcp unbuffered") << QStringLiteral("tcp unbuffered");
 }
 
 // QIODevice::write() alone would leave the bytes in Qt's buffer until the writer's event loop
@@ -149,7 +154,8 @@ void TestSocketWrite::queuesWhatTheKernelDoesNotTakeInOrder()
 }
 
 // flush() would emit errorOccurred() inside the call when the send fails; the caller's stack
-// must not see that. The failure is still reported, from the event loop.
+// must not see that. The failure is still reported, from the event loop; an unbuffered TCP
+// socket only records it, and says so to the caller by refusing the bytes.
 void TestSocketWrite::closedPeerFailsLaterNotInsideTheCall()
 {
     QFETCH(QString, kind);
@@ -158,11 +164,18 @@ void TestSocketWrite::closedPeerFailsLaterNotInsideTheCall()
     QSignalSpy disconnected(pair.writer.get(), SIGNAL(disconnected()));
     abortSocket(pair.peer);
     QThread::msleep(50); // the close reaches our end in the kernel; our event loop does not run
+    bool refused = false;
     for (int n = 0; n < 4; ++n) {
-        writeFrameToSocket(pair.writer.get(), numberedFrame(n, 4096));
+        refused = !writeFrameToSocket(pair.writer.get(), numberedFrame(n, 4096)) || refused;
         QCOMPARE(disconnected.count(), 0);
     }
-    QVERIFY(disconnected.wait(5000));
+    if (kind == QLatin1String("tcp unbuffered")) {
+        QVERIFY(refused);
+        QCOMPARE(qobject_cast<QAbstractSocket *>(pair.writer.get())->error(), QAbstractSocket::RemoteHostClosedError);
+    } else {
+        QVERIFY(!refused);
+        QVERIFY(disconnected.wait(5000));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSocketWrite)
