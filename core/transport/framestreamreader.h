@@ -30,7 +30,8 @@ public:
     // Reads everything the device has buffered, straight into frames. A device opened
     // QIODevice::Unbuffered (a QTcpSocket connected so reads the kernel itself) is read
     // without asking bytesAvailable() first, which costs a system call of its own there: each
-    // read asks for all the room there is and a short one ends the turn.
+    // read asks for all the room there is and a short one ends the turn. Such a device must
+    // not block: a read that finds nothing must return 0, as a socket's does.
     QByteArrayList readFrom(QIODevice *device);
     // The same, but stops before committedBytes() would exceed `commitLimit`: what did not fit
     // stays in the device, and nextCommitBytes() says how much more the next byte needs.
