@@ -94,19 +94,16 @@ QByteArrayList FrameStreamReader::readUnbuffered(QIODevice *device)
     // buffer and feed(), so that memory is still committed only once bytes have arrived.
     QByteArrayList frames;
     while (!failed()) {
-        char staging[StagingBytes];
-        const bool direct = m_frameBytes > 0 && !m_frame.isEmpty() && nextCommitBytes() == 0;
-        qsizetype want = StagingBytes;
-        char *to = direct ? room(m_frameBytes, &want) : staging;
-        const qsizetype n = qsizetype(qMax<qint64>(device->read(to, want), 0)); // -1: it ended
-        if (direct) {
-            m_frame.resize(m_frame.size() - (want - n)); // room() sized it for `want`
-            if (n > 0)
-                commit(n, &frames);
+        qsizetype asked = StagingBytes;
+        qsizetype got = 0;
+        if (m_frameBytes > 0 && !m_frame.isEmpty() && nextCommitBytes() == 0) {
+            got = readInPlace(device, m_frameBytes, &asked, &frames);
         } else {
-            frames += feed(staging, n);
+            char staging[StagingBytes];
+            got = qsizetype(qMax<qint64>(device->read(staging, asked), 0)); // -1: it ended
+            frames += feed(staging, got);
         }
-        if (n < want)
+        if (got < asked)
             break; // the kernel had no more
     }
     return frames;
@@ -121,16 +118,23 @@ QByteArrayList FrameStreamReader::readFrom(QIODevice *device, qsizetype commitLi
             break;
         if (const qsizetype grow = nextCommitBytes(); grow > 0 && committedBytes() + grow > commitLimit)
             break;
-        qsizetype fits = 0;
-        char *to = room(qsizetype(available), &fits);
-        const qint64 got = qMax<qint64>(device->read(to, fits), 0);
-        if (got < fits && m_frameBytes > 0) // room() sized the frame for `fits`; keep what came
-            m_frame.resize(m_frame.size() - (fits - qsizetype(got)));
-        if (got == 0)
+        qsizetype asked = 0;
+        if (readInPlace(device, qsizetype(available), &asked, &frames) == 0)
             break;
-        commit(qsizetype(got), &frames);
     }
     return frames;
+}
+
+qsizetype FrameStreamReader::readInPlace(QIODevice *device, qsizetype available, qsizetype *asked,
+                                         QByteArrayList *frames)
+{
+    char *to = room(available, asked);
+    const qsizetype got = qsizetype(qMax<qint64>(device->read(to, *asked), 0)); // -1: it ended
+    if (got < *asked && m_frameBytes > 0) // room() sized the frame for `asked`; keep what came
+        m_frame.resize(m_frame.size() - (*asked - got));
+    if (got > 0)
+        commit(got, frames);
+    return got;
 }
 
 void FrameStreamReader::reset()

@@ -55,6 +55,9 @@ private:
     static constexpr qsizetype StagingBytes = 4096;
 
     QByteArrayList readUnbuffered(QIODevice *device);
+    // Reads up to `available` bytes from `device` where room() says (`asked`: how many that
+    // was), keeps what came and moves finished frames out; returns how many bytes came.
+    qsizetype readInPlace(QIODevice *device, qsizetype available, qsizetype *asked, QByteArrayList *frames);
     // Where up to `available` next bytes of the stream go (the header, then the frame), and
     // how many fit there.
     char *room(qsizetype available, qsizetype *fits);
