@@ -2,6 +2,7 @@
 #include "streampeers.h"
 
 #include "connectionsecurity.h"
+#include "descriptorsocket.h"
 #include "deviceframer.h"
 #include "handshake.h"
 #include "socketwrite.h"
@@ -29,7 +30,7 @@ void abortSocket(QIODevice *socket)
     else if (auto *local = qobject_cast<QLocalSocket *>(socket))
         local->abort();
     else
-        socket->close();
+        socket->close(); // a DescriptorSocket's close() is its abort()
 }
 
 // Hands what is queued (the last acknowledgements, typically) to the kernel without waiting.
@@ -39,6 +40,10 @@ void flushSocket(QIODevice *socket)
         tcp->flush();
     else if (auto *local = qobject_cast<QLocalSocket *>(socket))
         local->flush();
+#ifdef Q_OS_UNIX
+    else if (auto *descriptor = qobject_cast<DescriptorSocket *>(socket))
+        descriptor->flush();
+#endif
 }
 
 // Qt's supported way to stop reading a socket: once its read buffer holds this much, Qt
@@ -49,6 +54,10 @@ void setReadBufferSize(QIODevice *socket, qint64 bytes)
         tcp->setReadBufferSize(bytes);
     else if (auto *local = qobject_cast<QLocalSocket *>(socket))
         local->setReadBufferSize(bytes);
+#ifdef Q_OS_UNIX
+    else if (auto *descriptor = qobject_cast<DescriptorSocket *>(socket))
+        descriptor->setReadBufferSize(bytes);
+#endif
 }
 
 QString mebibytes(qint64 bytes)
@@ -156,6 +165,13 @@ StreamPeers::PeerId StreamPeers::add(QIODevice *socket, const QString &descripti
     connect(socket, &QIODevice::readyRead, this, [this, peer] { readPeer(peer); });
     connect(socket, &QIODevice::bytesWritten, m_endpoint, &TransportEndpoint::bytesWritten);
     connect(socket, &QIODevice::bytesWritten, this, [this, peer] { onBytesWritten(peer); });
+#ifdef Q_OS_UNIX
+    if (auto *descriptor = qobject_cast<DescriptorSocket *>(socket))
+        connect(descriptor, &DescriptorSocket::disconnected, this, [this, peer, descriptor] {
+            closed(peer, descriptor->endReason().isEmpty() ? QStringLiteral("the connection was closed")
+                                                           : descriptor->endReason());
+        });
+#endif
     // Spoken first, so that a sender can tell a receiver from any program that accepts connections.
     socket->write(Handshake::encodeReceiverHello(greeting));
     if (p.announced)

@@ -28,8 +28,9 @@ class QIODevice;
 // so a sender knows it reached a receiver. When an access token is required (one was set in
 // ConnectionSecurity when it was created), a peer is announced
 // (peerConnected) and its frames passed on only once it proved it knows the token; a peer
-// that proves nothing, a wrong proof or none within the peer timeout, is refused. Sockets must be QAbstractSocket or QLocalSocket: their
-// read buffer is limited so that a peer that is not read cannot grow it.
+// that proves nothing, a wrong proof or none within the peer timeout, is refused. Sockets must be
+// QAbstractSocket, QLocalSocket or DescriptorSocket: their read buffer is limited so that a peer
+// that is not read cannot grow it.
 class IPCWCORE_EXPORT StreamPeers : public QObject
 {
     Q_OBJECT
@@ -40,9 +41,10 @@ public:
     explicit StreamPeers(TransportEndpoint *endpoint);
     ~StreamPeers() override;
 
-    // Takes ownership of a connected socket (QTcpSocket, QLocalSocket); emits peerConnected.
-    // Over ReceiverLimits::maxPeers the socket is closed at once and only streamRefused is
-    // emitted for its id.
+    // Takes ownership of a connected socket (QTcpSocket, QLocalSocket, DescriptorSocket); emits
+    // peerConnected. Over ReceiverLimits::maxPeers the socket is closed at once and only
+    // streamRefused is emitted for its id. A DescriptorSocket's end is noticed here; for Qt's
+    // sockets the plugin calls closed().
     PeerId add(QIODevice *socket, const QString &description);
     // The connection ended: emits peerDisconnected with `reason` plus a note on any unfinished
     // frame, and releases the socket.

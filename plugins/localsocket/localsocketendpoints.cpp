@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "localsocketendpoints.h"
 
+#include "descriptorsocket.h"
 #include "deviceframer.h"
 #include "socketwrite.h"
 #include "streamhandshake.h"
@@ -8,6 +9,9 @@
 
 #include <QRegularExpression>
 #include <QTimer>
+
+#include <cerrno>
+#include <cstring>
 
 #if !defined(Q_OS_WIN)
 #include "native/posixpaths.h"
@@ -45,23 +49,34 @@ bool serverNameFor(const QString &address, QString *serverName, QString *error)
     return true;
 }
 
-QString describePeer(const QLocalSocket *socket)
+QString describePeer(qintptr descriptor)
 {
 #if defined(Q_OS_LINUX)
     ucred cred {};
     socklen_t size = sizeof cred;
-    if (getsockopt(int(socket->socketDescriptor()), SOL_SOCKET, SO_PEERCRED, &cred, &size) == 0)
+    if (getsockopt(int(descriptor), SOL_SOCKET, SO_PEERCRED, &cred, &size) == 0)
         return QStringLiteral("local process %1").arg(cred.pid);
 #else
-    Q_UNUSED(socket);
+    Q_UNUSED(descriptor);
 #endif
     return QStringLiteral("local process");
 }
 
 } // namespace
 
+void DescriptorLocalServer::incomingConnection(quintptr descriptor)
+{
+#ifdef Q_OS_UNIX
+    m_accepted(descriptor);
+#else
+    QLocalServer::incomingConnection(descriptor);
+#endif
+}
+
 LocalSocketReceiverEndpoint::LocalSocketReceiverEndpoint(const QString &address)
-    : TransportEndpoint(EndpointRole::Receiver, address), m_peers(new StreamPeers(this))
+    : TransportEndpoint(EndpointRole::Receiver, address),
+      m_server([this](quintptr descriptor) { acceptDescriptor(descriptor); }),
+      m_peers(new StreamPeers(this))
 {
     // Owner-only: on POSIX Qt binds in a private temporary folder, chmods the socket to 0700
     // and renames it into place; on Windows the pipe's DACL grants only the current user.
@@ -124,7 +139,7 @@ void LocalSocketReceiverEndpoint::close()
 void LocalSocketReceiverEndpoint::acceptConnections()
 {
     while (QLocalSocket *socket = m_server.nextPendingConnection()) {
-        const PeerId peer = m_peers->add(socket, describePeer(socket));
+        const PeerId peer = m_peers->add(socket, describePeer(socket->socketDescriptor()));
         connect(socket, &QLocalSocket::disconnected, this, [this, peer, socket] {
             const QLocalSocket::LocalSocketError e = socket->error();
             m_peers->closed(peer, e == QLocalSocket::PeerClosedError || e == QLocalSocket::UnknownSocketError
@@ -132,6 +147,16 @@ void LocalSocketReceiverEndpoint::acceptConnections()
                                       : socket->errorString());
         });
     }
+}
+
+void LocalSocketReceiverEndpoint::acceptDescriptor(quintptr descriptor)
+{
+#ifdef Q_OS_UNIX
+    const QString description = describePeer(qintptr(descriptor));
+    m_peers->add(new DescriptorSocket(int(descriptor)), description); // StreamPeers notices its end
+#else
+    Q_UNUSED(descriptor);
+#endif
 }
 
 void LocalSocketReceiverEndpoint::sendFrame(const QByteArray &frame, PeerId peer)
@@ -161,9 +186,13 @@ LocalSocketSenderEndpoint::LocalSocketSenderEndpoint(const QString &address)
     });
     connect(m_handshake, &StreamHandshake::succeeded, this, [this] { setState(State::Connected); });
     connect(m_handshake, &StreamHandshake::failed, this, &LocalSocketSenderEndpoint::abandon);
+    connect(&m_socket, &QIODevice::bytesWritten, this, &TransportEndpoint::bytesWritten);
+#ifdef Q_OS_UNIX
+    connect(&m_socket, &DescriptorSocket::disconnected, this, &LocalSocketSenderEndpoint::onEnded);
+#else
     connect(&m_socket, &QLocalSocket::connected, m_handshake, &StreamHandshake::start);
-    connect(&m_socket, &QLocalSocket::bytesWritten, this, &TransportEndpoint::bytesWritten);
     connect(&m_socket, &QLocalSocket::errorOccurred, this, &LocalSocketSenderEndpoint::onSocketError);
+#endif
 }
 
 void LocalSocketSenderEndpoint::abandon(const QString &sentence)
@@ -179,8 +208,8 @@ void LocalSocketSenderEndpoint::open()
 {
     m_closing = false;
     setState(State::Opening);
-    // QLocalSocket reports "no such server" from inside connectToServer(); the caller expects
-    // every result from the event loop.
+    // A local connection is made (or refused) at once; the caller expects every result from
+    // the event loop.
     QTimer::singleShot(0, this, [this] {
         if (state() != State::Opening)
             return;
@@ -189,8 +218,42 @@ void LocalSocketSenderEndpoint::open()
             fail(error);
             return;
         }
-        m_socket.connectToServer(m_serverName);
+        connectNow();
     });
+}
+
+#ifdef Q_OS_UNIX
+void LocalSocketSenderEndpoint::connectNow()
+{
+    const int error = m_socket.connectToUnixSocket(m_serverName);
+    if (error == ENOENT || error == ECONNREFUSED)
+        abandon(QStringLiteral("Nobody is receiving on the local socket \"%1\" (%2): start a receiver first.")
+                    .arg(address(), m_serverName));
+    else if (error == EAGAIN)
+        abandon(QStringLiteral("The receiver on the local socket \"%1\" (%2) takes no more connections now: its "
+                               "queue of connections waiting to be accepted is full. Try again.").arg(address(), m_serverName));
+    else if (error != 0)
+        abandon(QStringLiteral("Cannot connect to the local socket \"%1\" (%2): %3.")
+                    .arg(address(), m_serverName, QString::fromLocal8Bit(std::strerror(error))));
+    else
+        m_handshake->start();
+}
+
+void LocalSocketSenderEndpoint::onEnded()
+{
+    if (m_closing)
+        return;
+    if (!m_socket.endReason().isEmpty())
+        abandon(QStringLiteral("The local socket \"%1\" failed: %2.").arg(address(), m_socket.endReason()));
+    else if (state() == State::Opening)
+        abandon(m_handshake->interruptedSentence(QStringLiteral("it closed the connection")));
+    else
+        abandon(QStringLiteral("The receiver on the local socket \"%1\" closed the connection.").arg(address()));
+}
+#else
+void LocalSocketSenderEndpoint::connectNow()
+{
+    m_socket.connectToServer(m_serverName);
 }
 
 void LocalSocketSenderEndpoint::onSocketError(QLocalSocket::LocalSocketError error)
@@ -208,16 +271,21 @@ void LocalSocketSenderEndpoint::onSocketError(QLocalSocket::LocalSocketError err
     else
         abandon(QStringLiteral("The local socket \"%1\" failed: %2.").arg(address(), m_socket.errorString()));
 }
+#endif
 
 void LocalSocketSenderEndpoint::close()
 {
     m_closing = true;
+#ifdef Q_OS_UNIX
+    m_socket.disconnectWhenSent(); // lets queued bytes go out first
+#else
     if (m_socket.state() == QLocalSocket::ConnectedState) {
         m_socket.flush();
         m_socket.disconnectFromServer(); // lets queued bytes go out first
     } else {
         m_socket.abort();
     }
+#endif
     setState(State::Closed);
 }
 

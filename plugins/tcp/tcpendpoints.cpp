@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tcpendpoints.h"
 
+#include "descriptorsocket.h"
 #include "deviceframer.h"
 #include "socketwrite.h"
 #include "streamhandshake.h"
@@ -9,6 +10,12 @@
 
 #include <QSslServer>
 #include <QSslSocket>
+
+#ifdef Q_OS_UNIX
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#endif
 
 namespace {
 
@@ -43,12 +50,46 @@ void tuneSocket(QTcpSocket *socket)
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
 }
 
+QString describePeer(const QTcpSocket *socket)
+{
+    return QStringLiteral("%1:%2").arg(socket->peerAddress().toString()).arg(socket->peerPort());
+}
+
+#ifdef Q_OS_UNIX
+// "address:port" of an accepted descriptor's peer, as describePeer() gives a QTcpSocket's.
+QString describePeer(qintptr descriptor)
+{
+    sockaddr_storage address {};
+    socklen_t size = sizeof address;
+    if (::getpeername(int(descriptor), reinterpret_cast<sockaddr *>(&address), &size) != 0)
+        return QStringLiteral("an unknown address");
+    QHostAddress host(reinterpret_cast<const sockaddr *>(&address));
+    bool mappedIpv4 = false; // a dual-stack server sees IPv4 peers as ::ffff:a.b.c.d
+    if (const quint32 ipv4 = host.toIPv4Address(&mappedIpv4); mappedIpv4)
+        host.setAddress(ipv4);
+    const quint16 port = address.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6 *>(&address)->sin6_port)
+                                                       : ntohs(reinterpret_cast<const sockaddr_in *>(&address)->sin_port);
+    return QStringLiteral("%1:%2").arg(host.toString()).arg(port);
+}
+#endif
+
+QTcpServer *plainServer(TcpReceiverEndpoint *endpoint, std::function<void(qintptr)> accepted)
+{
+#ifdef Q_OS_UNIX
+    return new DescriptorTcpServer(std::move(accepted), endpoint);
+#else
+    Q_UNUSED(accepted);
+    return new QTcpServer(endpoint);
+#endif
+}
+
 } // namespace
 
 TcpReceiverEndpoint::TcpReceiverEndpoint(const QString &address)
     : TransportEndpoint(EndpointRole::Receiver, address),
       m_security(ConnectionSecurity::current()),
-      m_server(m_security.tls ? new QSslServer(this) : new QTcpServer(this)),
+      m_server(m_security.tls ? new QSslServer(this)
+                              : plainServer(this, [this](qintptr descriptor) { acceptDescriptor(descriptor); })),
       m_peers(new StreamPeers(this))
 {
     // A QSslServer makes a connection pending only once its TLS handshake succeeded.
@@ -131,8 +172,7 @@ void TcpReceiverEndpoint::acceptConnections()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
         tuneSocket(socket);
-        const QString description = QStringLiteral("%1:%2").arg(socket->peerAddress().toString()).arg(socket->peerPort());
-        const PeerId peer = m_peers->add(socket, description);
+        const PeerId peer = m_peers->add(socket, describePeer(socket));
         connect(socket, &QTcpSocket::disconnected, this, [this, peer, socket] {
             const QAbstractSocket::SocketError e = socket->error();
             m_peers->closed(peer, e == QAbstractSocket::RemoteHostClosedError || e == QAbstractSocket::UnknownSocketError
@@ -140,6 +180,18 @@ void TcpReceiverEndpoint::acceptConnections()
                                       : socket->errorString());
         });
     }
+}
+
+void TcpReceiverEndpoint::acceptDescriptor(qintptr descriptor)
+{
+#ifdef Q_OS_UNIX
+    const int on = 1; // as tuneSocket() does for a QTcpSocket
+    ::setsockopt(int(descriptor), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    const QString description = describePeer(descriptor);
+    m_peers->add(new DescriptorSocket(int(descriptor)), description); // StreamPeers notices its end
+#else
+    Q_UNUSED(descriptor);
+#endif
 }
 
 void TcpReceiverEndpoint::sendFrame(const QByteArray &frame, PeerId peer)

@@ -8,14 +8,31 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 
+#include <functional>
+
 class DeviceFramer;
 class StreamHandshake;
 class StreamPeers;
 
-// Both ends use Qt's asynchronous sockets in the endpoint's thread: no worker thread needed,
-// nothing blocks. Each reads ConnectionSecurity::current() when created: a receiver beyond
+// Both ends use asynchronous sockets in the endpoint's thread: no worker thread needed, nothing
+// blocks. The receiver reads plain TCP connections as DescriptorSockets on POSIX. Each reads ConnectionSecurity::current() when created: a receiver beyond
 // loopback requires an access token, and TLS (QSslServer, QSslSocket) is used only when asked,
 // so plain TCP keeps Qt's unbuffered socket.
+
+// Plain TCP's server: on POSIX each accepted connection's descriptor goes to `accepted`, which
+// makes a DescriptorSocket of it (no QTcpSocket, and so no ioctl before each read).
+class DescriptorTcpServer : public QTcpServer
+{
+public:
+    DescriptorTcpServer(std::function<void(qintptr)> accepted, QObject *parent)
+        : QTcpServer(parent), m_accepted(std::move(accepted)) {}
+
+protected:
+    void incomingConnection(qintptr descriptor) override { m_accepted(descriptor); }
+
+private:
+    std::function<void(qintptr)> m_accepted;
+};
 
 class TcpReceiverEndpoint : public TransportEndpoint
 {
@@ -29,6 +46,8 @@ public:
 
 private:
     void acceptConnections();
+    // A plain TCP connection, as its descriptor (POSIX).
+    void acceptDescriptor(qintptr descriptor);
     // The TLS server's certificate and key; false after fail() when they cannot be had.
     bool prepareTls();
 

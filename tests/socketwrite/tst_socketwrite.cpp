@@ -2,9 +2,12 @@
 // writeFrameToSocket() on real connected sockets, local and TCP: a frame reaches the peer
 // without the writer's event loop running; a peer that does not read makes the rest queue in
 // Qt, in order, and nothing is lost; a send to a closed peer raises no error inside the call,
-// and the error still arrives from the event loop. The TCP sender's unbuffered socket too.
+// and the error still arrives from the event loop. The TCP sender's unbuffered socket too, and
+// the receivers' DescriptorSocket over an accepted TCP connection.
 
 #include "socketwrite.h"
+
+#include "descriptorsocket.h"
 
 #include <QLocalServer>
 #include <QLocalSocket>
@@ -59,10 +62,43 @@ SocketPair tcpPair(QIODevice::OpenMode mode)
     return pair;
 }
 
+#ifdef Q_OS_UNIX
+// Hands over each accepted descriptor, as the TCP receiver's server does.
+class DescriptorServer : public QTcpServer
+{
+public:
+    qintptr accepted = -1;
+
+protected:
+    void incomingConnection(qintptr descriptor) override { accepted = descriptor; }
+};
+
+// The receivers' socket on POSIX: a DescriptorSocket over the accepted end writes to the client.
+SocketPair descriptorPair()
+{
+    SocketPair pair;
+    auto *server = new DescriptorServer;
+    pair.server.reset(server);
+    if (!server->listen(QHostAddress::LocalHost))
+        return pair;
+    auto *client = new QTcpSocket(server);
+    client->connectToHost(QHostAddress::LocalHost, server->serverPort());
+    if (client->waitForConnected(5000) && server->waitForNewConnection(5000) && server->accepted >= 0) {
+        pair.writer = std::make_unique<DescriptorSocket>(int(server->accepted));
+        pair.peer = client;
+    }
+    return pair;
+}
+#endif
+
 SocketPair makePair(const QString &kind)
 {
     if (kind == QLatin1String("local"))
         return localPair();
+#ifdef Q_OS_UNIX
+    if (kind == QLatin1String("descriptor"))
+        return descriptorPair();
+#endif
     return tcpPair(kind == QLatin1String("tcp unbuffered") ? QIODevice::ReadWrite | QIODevice::Unbuffered
                                                            : QIODevice::ReadWrite);
 }
@@ -106,6 +142,9 @@ void TestSocketWrite::kinds_data()
     QTest::newRow("local socket") << QStringLiteral("local");
     QTest::newRow("tcp") << QStringLiteral("tcp");
     QTest::newRow("tcp unbuffered") << QStringLiteral("tcp unbuffered");
+#ifdef Q_OS_UNIX
+    QTest::newRow("descriptor") << QStringLiteral("descriptor");
+#endif
 }
 
 // QIODevice::write() alone would leave the bytes in Qt's buffer until the writer's event loop
@@ -172,6 +211,11 @@ void TestSocketWrite::closedPeerFailsLaterNotInsideTheCall()
     if (kind == QLatin1String("tcp unbuffered")) {
         QVERIFY(refused);
         QCOMPARE(qobject_cast<QAbstractSocket *>(pair.writer.get())->error(), QAbstractSocket::RemoteHostClosedError);
+    } else if (kind == QLatin1String("descriptor")) {
+        // Whether a send is refused depends on when the peer's reset came back; the end is
+        // reported from the event loop either way.
+        QVERIFY(disconnected.wait(5000));
+        QCOMPARE(disconnected.count(), 1);
     } else {
         QVERIFY(!refused);
         QVERIFY(disconnected.wait(5000));

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// DescriptorSocket, the receivers' socket on POSIX, on real connected sockets: what arrives is
+// read in order and the end reported after it, once; a reset says why; the read buffer limit
+// holds the peer back in the kernel and reading on lets it go on; abort() reports nothing; a
+// Unix socket is connected to, or the failure says why, and the device can connect again;
+// disconnectWhenSent() sends every queued byte before it closes.
+
+#include "descriptorsocket.h"
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <memory>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+namespace {
+
+// A Unix stream socket pair: ours as a DescriptorSocket, the other end a plain descriptor.
+struct UnixPair
+{
+    std::unique_ptr<DescriptorSocket> ours;
+    int peer = -1;
+    UnixPair() = default;
+    UnixPair(UnixPair &&other) noexcept : ours(std::move(other.ours)), peer(std::exchange(other.peer, -1)) {}
+    ~UnixPair()
+    {
+        if (peer >= 0)
+            ::close(peer);
+    }
+};
+
+UnixPair unixPair()
+{
+    UnixPair pair;
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) != 0)
+        return pair;
+    pair.ours = std::make_unique<DescriptorSocket>(fds[0]);
+    pair.peer = fds[1];
+    return pair;
+}
+
+QByteArray pattern(int size, int seed)
+{
+    QByteArray bytes(size, '\0');
+    for (int i = 0; i < size; ++i)
+        bytes[i] = char((seed * 131 + i) & 0xff);
+    return bytes;
+}
+
+// Writes as much of `bytes` as the kernel takes now; returns how much.
+qsizetype writeSome(int descriptor, const QByteArray &bytes, qsizetype from)
+{
+    const ssize_t n = ::send(descriptor, bytes.constData() + from, size_t(bytes.size() - from), MSG_DONTWAIT | MSG_NOSIGNAL);
+    return n > 0 ? qsizetype(n) : 0;
+}
+
+qint64 threadCpuMs()
+{
+    timespec now {};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return qint64(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
+}
+
+// Accepts one loopback connection and hands over its descriptor, as the TCP receiver's server.
+class DescriptorServer : public QTcpServer
+{
+public:
+    qintptr accepted = -1;
+
+protected:
+    void incomingConnection(qintptr descriptor) override { accepted = descriptor; }
+};
+
+} // namespace
+
+class TestDescriptorSocket : public QObject
+{
+    Q_OBJECT
+private slots:
+    void readsWhatArrivesThenTheEndOnce();
+    void resetIsReportedWithItsReason();
+    void readBufferLimitHoldsThePeerBack();
+    void abortReportsNothing();
+    void connectsToAUnixSocketOrSaysWhyNot();
+    void disconnectWhenSentSendsTheQueueFirst();
+};
+
+void TestDescriptorSocket::readsWhatArrivesThenTheEndOnce()
+{
+    UnixPair pair = unixPair();
+    QVERIFY(pair.ours);
+    QSignalSpy disconnected(pair.ours.get(), &DescriptorSocket::disconnected);
+    const QByteArray sent = pattern(200 * 1024, 1); // more than one read takes
+    qsizetype written = 0;
+    QByteArray received;
+    connect(pair.ours.get(), &QIODevice::readyRead, this, [&] {
+        QCOMPARE(disconnected.count(), 0); // the end comes after every byte
+        received += pair.ours->readAll();
+    });
+    QElapsedTimer timer;
+    timer.start();
+    while (written < sent.size() && timer.elapsed() < 10000) {
+        written += writeSome(pair.peer, sent, written);
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    }
+    ::close(pair.peer);
+    pair.peer = -1;
+    QVERIFY(disconnected.wait(5000));
+    QCOMPARE(received.size(), sent.size());
+    QVERIFY(received == sent);
+    QVERIFY2(pair.ours->endReason().isEmpty(), qPrintable(pair.ours->endReason()));
+    QCOMPARE(pair.ours->read(1), QByteArray()); // nothing more, ever
+    QTest::qWait(50);
+    QCOMPARE(disconnected.count(), 1);
+}
+
+// A TCP peer that resets the connection (SO_LINGER 0): the end says why.
+void TestDescriptorSocket::resetIsReportedWithItsReason()
+{
+    DescriptorServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    QTcpSocket peer;
+    peer.connectToHost(QHostAddress::LocalHost, server.serverPort());
+    QVERIFY(peer.waitForConnected(5000));
+    QTRY_VERIFY(server.accepted >= 0);
+    DescriptorSocket ours(int(server.accepted));
+    QSignalSpy disconnected(&ours, &DescriptorSocket::disconnected);
+    const linger reset {1, 0};
+    QCOMPARE(::setsockopt(int(peer.socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset, sizeof reset), 0);
+    peer.abort();
+    QVERIFY(disconnected.wait(5000));
+    QCOMPARE(disconnected.count(), 1);
+    QVERIFY2(!ours.endReason().isEmpty(), "a reset connection ended without a reason");
+    qInfo("the reset's reason: %s", qPrintable(ours.endReason()));
+}
+
+// Qt's sockets stop reading the kernel once their read buffer is full; StreamPeers relies on
+// it to hold back a peer it does not read. Reading on must let the peer go on, losing nothing.
+void TestDescriptorSocket::readBufferLimitHoldsThePeerBack()
+{
+    UnixPair pair = unixPair();
+    QVERIFY(pair.ours);
+    constexpr qint64 Limit = 64 * 1024;
+    pair.ours->setReadBufferSize(Limit);
+    const QByteArray sent = pattern(8 * 1024 * 1024, 4); // far more than the kernel buffers
+    qsizetype written = 0;
+    QElapsedTimer timer;
+    timer.start();
+    for (qsizetype before = -1; written != before && timer.elapsed() < 10000;) { // until the peer is stuck
+        before = written;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        written += writeSome(pair.peer, sent, written);
+    }
+    QVERIFY2(written < sent.size(), "the kernel took 8 MiB: the peer was not held back");
+    QCOMPARE(pair.ours->bytesAvailable(), Limit);
+    // Held back, it waits without spinning: a readable descriptor it may not read is not watched.
+    const qint64 cpuBefore = threadCpuMs();
+    QTest::qWait(300);
+    const qint64 spentMs = threadCpuMs() - cpuBefore;
+    QVERIFY2(spentMs < 150, qPrintable(QStringLiteral("%1 ms of CPU in 300 ms of waiting").arg(spentMs)));
+    QByteArray received = pair.ours->readAll();
+    timer.restart();
+    while (received.size() < sent.size() && timer.elapsed() < 20000) {
+        written += writeSome(pair.peer, sent, written);
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        QVERIFY(pair.ours->bytesAvailable() <= Limit);
+        received += pair.ours->readAll();
+    }
+    QCOMPARE(received.size(), sent.size());
+    QVERIFY(received == sent);
+}
+
+void TestDescriptorSocket::abortReportsNothing()
+{
+    UnixPair pair = unixPair();
+    QVERIFY(pair.ours);
+    QSignalSpy disconnected(pair.ours.get(), &DescriptorSocket::disconnected);
+    QSignalSpy readyRead(pair.ours.get(), &QIODevice::readyRead);
+    const int descriptor = pair.ours->descriptor();
+    pair.ours->abort();
+    QCOMPARE(pair.ours->descriptor(), -1);
+    QCOMPARE(::fcntl(descriptor, F_GETFD), -1); // the descriptor is closed
+    ::close(pair.peer);
+    pair.peer = -1;
+    QTest::qWait(100);
+    QCOMPARE(disconnected.count(), 0);
+    QCOMPARE(readyRead.count(), 0);
+    QCOMPARE(pair.ours->write("x", 1), qint64(-1));
+}
+
+namespace {
+
+// A Unix stream socket bound at `path`, listening when `listen`; -1 when that failed.
+int boundSocket(const QString &path, bool listen)
+{
+    sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    const QByteArray name = QFile::encodeName(path);
+    std::memcpy(address.sun_path, name.constData(), size_t(name.size()));
+    const int descriptor = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (::bind(descriptor, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0
+        || (listen && ::listen(descriptor, 4) != 0)) {
+        ::close(descriptor);
+        return -1;
+    }
+    return descriptor;
+}
+
+} // namespace
+
+void TestDescriptorSocket::connectsToAUnixSocketOrSaysWhyNot()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    DescriptorSocket ours;
+    QVERIFY(!ours.isConnected());
+    QCOMPARE(ours.connectToUnixSocket(dir.filePath(QStringLiteral("nobody"))), ENOENT);
+    const QString deaf = dir.filePath(QStringLiteral("deaf"));
+    const int deafSocket = boundSocket(deaf, false); // a file left by a receiver that is gone
+    QVERIFY(deafSocket >= 0);
+    QCOMPARE(ours.connectToUnixSocket(deaf), ECONNREFUSED);
+    ::close(deafSocket);
+    QCOMPARE(ours.connectToUnixSocket(dir.filePath(QString(200, QLatin1Char('x')))), ENAMETOOLONG);
+    QVERIFY(!ours.isConnected());
+
+    const QString path = dir.filePath(QStringLiteral("listening"));
+    const int listener = boundSocket(path, true);
+    QVERIFY(listener >= 0);
+    for (int round = 1; round <= 2; ++round) { // the same device connects again after abort()
+        QCOMPARE(ours.connectToUnixSocket(path), 0);
+        QVERIFY(ours.isConnected());
+        const int accepted = ::accept(listener, nullptr, nullptr);
+        QVERIFY(accepted >= 0);
+        const QByteArray hello = pattern(100, round);
+        QCOMPARE(ours.write(hello), qint64(hello.size()));
+        QByteArray got(hello.size(), '\0');
+        QCOMPARE(::recv(accepted, got.data(), size_t(got.size()), MSG_WAITALL), ssize_t(hello.size()));
+        QCOMPARE(got, hello);
+        QCOMPARE(::send(accepted, "ok", 2, 0), ssize_t(2));
+        QTRY_COMPARE(ours.bytesAvailable(), qint64(2));
+        QCOMPARE(ours.readAll(), QByteArray("ok"));
+        ours.abort();
+        ::close(accepted);
+    }
+    ::close(listener);
+
+    // A receiver that accepts nothing: once its backlog is full, a connection is refused at once.
+    const QString full = dir.filePath(QStringLiteral("full"));
+    const int busy = boundSocket(full, true);
+    QVERIFY(busy >= 0);
+    std::vector<std::unique_ptr<DescriptorSocket>> waiting;
+    int error = 0;
+    while (error == 0 && waiting.size() < 64) {
+        waiting.push_back(std::make_unique<DescriptorSocket>());
+        error = waiting.back()->connectToUnixSocket(full);
+    }
+    QCOMPARE(error, EAGAIN);
+    ::close(busy);
+}
+
+// What the kernel did not take yet still goes out, all of it, before the descriptor closes.
+void TestDescriptorSocket::disconnectWhenSentSendsTheQueueFirst()
+{
+    UnixPair pair = unixPair();
+    QVERIFY(pair.ours);
+    QSignalSpy disconnected(pair.ours.get(), &DescriptorSocket::disconnected);
+    const QByteArray sent = pattern(4 * 1024 * 1024, 5); // more than the kernel buffers
+    QCOMPARE(pair.ours->write(sent), qint64(sent.size()));
+    QVERIFY2(pair.ours->bytesToWrite() > 0, "the kernel took 4 MiB unread: nothing was queued");
+    pair.ours->disconnectWhenSent();
+    QVERIFY(pair.ours->descriptor() >= 0); // still sending
+    QByteArray received;
+    QElapsedTimer timer;
+    timer.start();
+    for (bool open = true; open && timer.elapsed() < 20000;) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        char chunk[65536];
+        ssize_t n;
+        while ((n = ::recv(pair.peer, chunk, sizeof chunk, MSG_DONTWAIT)) > 0)
+            received.append(chunk, qsizetype(n));
+        open = n != 0; // 0: the end of the stream
+    }
+    QCOMPARE(received.size(), sent.size());
+    QVERIFY(received == sent);
+    QCOMPARE(pair.ours->descriptor(), -1);
+    QCOMPARE(disconnected.count(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestDescriptorSocket)
+#include "tst_descriptorsocket.moc"
