@@ -100,8 +100,6 @@ int openDoorbell(const std::string &path)
 
 void FileMappingChannelPosix::makeDoorbell(Role role)
 {
-    if (m_session->waitStrategy() == ipcw::native::shm::WaitStrategy::SpinThenBlock)
-        return;
     const std::string path = role == Role::Receiver
                                  ? doorbellPath()
                                  : doorbellPath(std::uint32_t(m_session->slot()), m_session->generation());

@@ -19,15 +19,16 @@
 // means a live receiver, whose segment is never touched. A receiver also sweeps away segments
 // that crashed receivers left under other names, and removes its own lock file when it closes.
 //
-// Doorbells: a futex cannot be watched by an event loop, so each end that waits with block or
-// spin makes a FIFO beside the segment in /dev/shm (its doorbell) and is Watchable: the owner's
-// event loop watches the doorbell, and writers write it one byte after a commit while the ring
-// says the reader watches it (ReaderOnDoorbell). A record is then taken on the thread that
-// handles it, with no reader thread to hand it over. With spin, the event loop polls again at
-// once while a peer may send (nextDeadlineMs() 0) and the doorbell only wakes a receiver's first
-// sender. spinblock, and an end whose doorbell cannot be made, keep a reader thread that sleeps
-// on the futex (receive(-1)). A FIFO, not a socket: a pipe's write and read cost less than half
-// a datagram's sendto and recvmmsg, and ringing and emptying a doorbell is on every round trip.
+// Doorbells: a futex cannot be watched by an event loop, so each end makes a FIFO beside the
+// segment in /dev/shm (its doorbell) and is Watchable: the owner's event loop watches the
+// doorbell, and writers write it one byte after a commit while the ring says the reader watches
+// it (ReaderOnDoorbell). A record is then taken on the thread that handles it, with no reader
+// thread to hand it over. With spin, the event loop polls again at once while a peer may send
+// (nextDeadlineMs() 0) and the doorbell only wakes a receiver's first sender; with spinblock it
+// does so for 50 µs after each record taken or frame sent, then sleeps on the doorbell as block
+// does. An end whose doorbell cannot be made keeps a reader thread that sleeps on the futex
+// (receive(-1)). A FIFO, not a socket: a pipe's write and read cost less than half a datagram's
+// sendto and recvmmsg, and ringing and emptying a doorbell is on every round trip.
 class FileMappingChannelPosix final : public ipcw::native::Channel,
                                       public ipcw::native::Watchable,
                                       public ipcw::native::FrameStoreUser
@@ -42,7 +43,7 @@ public:
     void interrupt() override;
     void close() override;
 
-    // The doorbell, or -1 (spinblock, or no doorbell): then a reader thread waits in receive().
+    // The doorbell, or -1 (none could be made): then a reader thread waits in receive().
     int readinessDescriptor() const override { return m_bellFd; }
     int nextDeadlineMs() const override { return m_session ? m_session->nextPollMs() : -1; }
     // Received frames are copied out of the ring once, into the store's buffer.

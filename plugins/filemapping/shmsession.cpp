@@ -337,6 +337,7 @@ std::string ShmSession::sendChunks(ShmRing &ring, std::uint32_t slot, std::uint3
 // receiver. False with `*error` set, or with "" when the peer left and the frame has nobody to go to.
 bool ShmSession::sendTarget(std::size_t size, std::uint64_t peer, SendTarget *target, std::string *error)
 {
+    spinAfterActivity(); // its answer may come within the spin
     if (size > MaxFrameBytes) {
         *error = "A frame of " + std::to_string(size) + " bytes is larger than the " + std::to_string(MaxFrameBytes)
                  + " bytes the filemapping transport carries: send smaller batches.";
@@ -725,6 +726,7 @@ Event ShmSession::receive(int timeoutMs)
                 takeRecord(meta);
             else
                 takeReply(ring, meta);
+            spinAfterActivity();
             continue;
         }
         if (status == ShmRing::Status::Corrupt) {
@@ -801,7 +803,15 @@ void ShmSession::disarmDoorbell(ShmRing &ring)
 
 bool ShmSession::spinning() const
 {
+    if (m_waitStrategy == WaitStrategy::SpinThenBlock)
+        return m_doorbell && std::chrono::steady_clock::now() < m_spinUntil && mayBeSentTo();
     return m_waitStrategy == WaitStrategy::Spin && mayBeSentTo();
+}
+
+void ShmSession::spinAfterActivity()
+{
+    if (m_waitStrategy == WaitStrategy::SpinThenBlock && m_doorbell)
+        m_spinUntil = std::chrono::steady_clock::now() + SpinBeforeBlock;
 }
 
 bool ShmSession::mayBeSentTo() const

@@ -123,10 +123,12 @@ public:
     }
     // For that caller: in how many milliseconds receive(0) must run even if the doorbell stays
     // quiet (a peer's liveness, a pending record, a partial frame's time limit), -1 if never.
-    // With ?wait=spin, 0 while a peer may send.
+    // 0 while spinning().
     int nextPollMs() const;
-    // With ?wait=spin while a peer may send: the caller polls receive(0) without pause and the
-    // doorbell stays unarmed.
+    // While a peer may send, with ?wait=spin always, with ?wait=spinblock for SpinBeforeBlock
+    // after this end last took a record or sent a frame (the answer to it comes soon, or the
+    // talk has paused): the caller polls receive(0) without pause and the doorbell stays
+    // unarmed. A spinblock end without a doorbell spins in waitForData() instead.
     bool spinning() const;
     WaitStrategy waitStrategy() const { return m_waitStrategy; }
     // The generation a sender slot holds now.
@@ -196,6 +198,8 @@ private:
     void scanSenders(bool force, std::chrono::steady_clock::time_point now);
     // Receiver: some sender is connected. Sender: the receiver has not gone.
     bool mayBeSentTo() const;
+    // A record was taken or a frame sent: a spinblock end polled from an event loop spins again.
+    void spinAfterActivity();
     // Arming and disarming this end's doorbell, keeping m_doorbellArmed.
     bool armDoorbell(ShmRing &ring);
     void disarmDoorbell(ShmRing &ring);
@@ -214,6 +218,7 @@ private:
     bool m_doorbellArmed = false; // this end asked writers to ring (readerWaiting, which only it sets)
     std::function<void()> m_emptyDoorbell; // setDoorbell()
     std::chrono::steady_clock::time_point m_lastPollCheck; // receive(0)'s last checks of a quiet ring
+    std::chrono::steady_clock::time_point m_spinUntil; // spinblock with a doorbell: spinning() until then
     Role m_role = Role::Receiver;
     std::uint8_t *m_base = nullptr;
     SegmentHeader *m_header = nullptr;

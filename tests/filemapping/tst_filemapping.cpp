@@ -13,6 +13,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QTest>
+#include <QThread>
 
 #include <csignal>
 #include <map>
@@ -239,6 +240,7 @@ private slots:
     void senderLearnsTheReceiverLeft();
     void waitingEndsWatchADoorbell_data();
     void waitingEndsWatchADoorbell();
+    void spinblockSpinsAfterEachFrameThenSleeps();
     void aDoorbellThatCannotBeMadeFallsBackToTheFutex();
     void doorbellsLeaveNoFilesBehind();
     void lateRingIsReadAndTheDoorbellQuiets_data();
@@ -434,6 +436,7 @@ void TestFileMapping::everyWaitCarriesFramesBothWays_data()
     QTest::newRow("block") << QByteArray("?wait=block") << false;
     QTest::newRow("block, polled") << QByteArray("?wait=block") << true;
     QTest::newRow("spinblock") << QByteArray("?wait=spinblock") << false;
+    QTest::newRow("spinblock, polled") << QByteArray("?wait=spinblock") << true;
     QTest::newRow("spin") << QByteArray("?size=1M&wait=spin") << false;
     QTest::newRow("spin, polled") << QByteArray("?size=1M&wait=spin") << true;
 }
@@ -610,25 +613,22 @@ void TestFileMapping::senderLearnsTheReceiverLeft()
     QCOMPARE(FileMappingChannelPosix().open(Role::Receiver, killedAddress), std::string()); // and it is replaced
 }
 
-// block and spin ends are watched by their owner's event loop through a doorbell that writers
-// ring while the end has nothing to read (spin: only while no peer may send, else it is polled
-// at once again); spinblock keeps a reader thread that sleeps on the futex.
+// Every end is watched by its owner's event loop through a doorbell that writers ring while the
+// end has nothing to read (spin: only while no peer may send, else it is polled at once again;
+// spinblock: once 50 µs passed since its last record or frame, so the test lets them pass).
 void TestFileMapping::waitingEndsWatchADoorbell_data()
 {
     QTest::addColumn<QByteArray>("options");
     QTest::newRow("block") << QByteArray("?wait=block");
+    QTest::newRow("spinblock") << QByteArray("?wait=spinblock");
     QTest::newRow("spin") << QByteArray("?wait=spin");
 }
 
 void TestFileMapping::waitingEndsWatchADoorbell()
 {
     QFETCH(QByteArray, options);
-    const bool spin = options.endsWith("spin");
-    {
-        FileMappingChannelPosix threaded;
-        QCOMPARE(threaded.open(Role::Receiver, uniqueAddress("threaded", "?wait=spinblock")), std::string());
-        QCOMPARE(threaded.readinessDescriptor(), -1);
-    }
+    const bool spin = options.endsWith("=spin");
+    const auto letSpinPass = [] { QThread::msleep(1); }; // spinblock's 50 µs after activity
     const std::string address = uniqueAddress("bell", options.constData());
     FileMappingChannelPosix receiver, sender;
     QCOMPARE(receiver.open(Role::Receiver, address), std::string());
@@ -640,6 +640,7 @@ void TestFileMapping::waitingEndsWatchADoorbell()
     QCOMPARE(sender.open(Role::Sender, address), std::string());
     QVERIFY(rings(receiver, 2000)); // the sender's Connect rang
     QCOMPARE(receiver.receive(0).kind, Event::Kind::PeerConnected);
+    letSpinPass();
     QCOMPARE(receiver.receive(0).kind, Event::Kind::Timeout);
     QCOMPARE(receiver.nextDeadlineMs(), spin ? 0 : ipcw::native::shm::ShmSession::LivenessCheckMs);
 
@@ -652,6 +653,7 @@ void TestFileMapping::waitingEndsWatchADoorbell()
     QCOMPARE(e.frame, frame);
 
     // Replies ring the sender's own doorbell.
+    letSpinPass();
     QCOMPARE(sender.receive(0).kind, Event::Kind::Timeout);
     QVERIFY(!rings(sender, 0));
     QCOMPARE(receiver.send(frame.data(), 40, e.peer), std::string());
@@ -667,6 +669,38 @@ void TestFileMapping::waitingEndsWatchADoorbell()
     QCOMPARE(sender.nextDeadlineMs(), -1); // nothing more can come
 }
 
+// spinblock polled from an event loop: right after a frame it asks to be polled again at once
+// (nextDeadlineMs() 0, its doorbell unarmed), and once SpinBeforeBlock passed it arms the
+// doorbell and sleeps as block does; with no sender left it sleeps at once.
+void TestFileMapping::spinblockSpinsAfterEachFrameThenSleeps()
+{
+    const std::string address = uniqueAddress("spinblock", "?wait=spinblock");
+    FileMappingChannelPosix receiver, sender;
+    QCOMPARE(receiver.open(Role::Receiver, address), std::string());
+    QVERIFY(receiver.readinessDescriptor() >= 0);
+    QCOMPARE(sender.open(Role::Sender, address), std::string());
+    QCOMPARE(nextEvent(receiver, true, 2000).kind, Event::Kind::PeerConnected);
+    const std::vector<std::uint8_t> frame = TestFrames::make(6, 0, 200);
+    int spunAtOnce = 0; // the 50 µs can pass before the question is asked on a busy machine
+    for (int round = 0; round < 100; ++round) {
+        QThread::msleep(1);
+        QCOMPARE(receiver.receive(0).kind, Event::Kind::Timeout); // the spin is over: it arms
+        QCOMPARE(receiver.nextDeadlineMs(), ipcw::native::shm::ShmSession::LivenessCheckMs);
+        QVERIFY(!rings(receiver, 0));
+        QCOMPARE(sender.send(frame.data(), frame.size(), 0), std::string());
+        QVERIFY(rings(receiver, 2000));
+        QCOMPARE(receiver.receive(0).kind, Event::Kind::Frame);
+        spunAtOnce += receiver.nextDeadlineMs() == 0 ? 1 : 0;
+    }
+    QVERIFY2(spunAtOnce > 0, "never asked to be polled at once after a frame: it does not spin");
+    qInfo("polled at once right after %d of 100 frames", spunAtOnce);
+    sender.close();
+    Event e = nextEvent(receiver, true, 2000);
+    QCOMPARE(e.kind, Event::Kind::PeerGone);
+    QCOMPARE(receiver.receive(0).kind, Event::Kind::Timeout);
+    QCOMPARE(receiver.nextDeadlineMs(), -1); // nobody may send: it sleeps however recently it spun
+}
+
 // Lock-step round trips with another process: every frame finds the receiver waiting and every
 // reply the sender. A polled receiver that nobody rang would wait a second for each.
 void TestFileMapping::roundTripsWithAnotherProcess_data()
@@ -675,6 +709,7 @@ void TestFileMapping::roundTripsWithAnotherProcess_data()
     QTest::addColumn<bool>("polled");
     QTest::newRow("block") << QByteArray("?wait=block") << false;
     QTest::newRow("block, polled") << QByteArray("?wait=block") << true;
+    QTest::newRow("spinblock, polled") << QByteArray("?wait=spinblock") << true;
     QTest::newRow("spin, polled") << QByteArray("?wait=spin") << true;
 }
 
