@@ -17,6 +17,8 @@ namespace {
 
 // At most this much is read at once: many small frames, or one 64 KiB frame with its header.
 constexpr qsizetype ReadChunkBytes = 64 * 1024 + 64;
+// And this much in one turn of the event loop, as more chunks when one was not enough.
+constexpr qsizetype ReadBytesPerTurn = 1024 * 1024;
 
 bool wouldBlock(int error)
 {
@@ -54,6 +56,7 @@ void DescriptorSocket::adopt(int descriptor)
     m_readBuffer.clear();
     m_readFrom = 0;
     m_endReason.clear();
+    m_deferredError = 0;
     m_ended = m_endReported = m_closeWhenSent = false;
     m_readNotifier->setSocket(descriptor);
     m_writeNotifier->setSocket(descriptor); // setSocket() leaves a notifier disabled
@@ -117,25 +120,45 @@ void DescriptorSocket::readKernel()
         m_readBuffer.remove(0, m_readFrom);
         m_readFrom = 0;
     }
-    qsizetype chunk = ReadChunkBytes;
-    if (m_readBufferLimit > 0)
-        chunk = qMin(chunk, qsizetype(m_readBufferLimit - bytesAvailable()));
-    if (chunk <= 0)
-        return updateReadNotifier();
-    const qsizetype had = m_readBuffer.size();
-    m_readBuffer.resize(had + chunk);
-    ssize_t got;
-    do
-        got = ::read(m_descriptor, m_readBuffer.data() + had, size_t(chunk));
-    while (got < 0 && errno == EINTR);
-    const int error = got < 0 ? errno : 0;
-    m_readBuffer.resize(had + qMax<qsizetype>(got, 0));
-    if (got > 0) {
-        updateReadNotifier();
-        emit readyRead();
-    } else if (got == 0 || !wouldBlock(error)) {
-        ended(error, true);
+    // A burst (a large frame, many small ones) is read in one turn of the event loop, a chunk
+    // at a time, until the kernel has no more, the read buffer is full, or ReadBytesPerTurn.
+    qsizetype readNow = 0;
+    int error = 0;
+    bool atEnd = false;
+    for (;;) {
+        qsizetype chunk = qMin(ReadChunkBytes, ReadBytesPerTurn - readNow);
+        if (m_readBufferLimit > 0)
+            chunk = qMin(chunk, qsizetype(m_readBufferLimit - bytesAvailable()));
+        if (chunk <= 0)
+            break;
+        const qsizetype had = m_readBuffer.size();
+        m_readBuffer.resize(had + chunk);
+        ssize_t got;
+        do
+            got = ::read(m_descriptor, m_readBuffer.data() + had, size_t(chunk));
+        while (got < 0 && errno == EINTR);
+        if (got < 0 && !wouldBlock(errno))
+            error = errno;
+        atEnd = got == 0;
+        m_readBuffer.resize(had + qMax<qsizetype>(got, 0));
+        if (got > 0)
+            readNow += got;
+        if (got < chunk)
+            break; // the kernel had no more (or the stream ended, or failed)
     }
+    if (readNow == 0) {
+        if (atEnd || error != 0 || m_deferredError != 0)
+            ended(error != 0 ? error : m_deferredError, true);
+        else
+            updateReadNotifier(); // a full buffer: not watched until some is read
+        return;
+    }
+    // The end, found after bytes, is reported on the next turn: the descriptor stays readable
+    // (at its end) and whoever reads the bytes may close this device meanwhile. An error is
+    // kept for then, as the kernel reports it once.
+    m_deferredError = error;
+    updateReadNotifier();
+    emit readyRead();
 }
 
 qint64 DescriptorSocket::readData(char *data, qint64 maxSize)

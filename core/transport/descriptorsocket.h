@@ -13,7 +13,7 @@ class QSocketNotifier;
 // A connected stream socket's descriptor (TCP or Unix domain, POSIX) as a QIODevice that reads
 // the kernel the way a bare read() does. QTcpSocket and QLocalSocket ask how many bytes wait
 // (ioctl FIONREAD) before every read, a system call of its own for each message; this device,
-// woken by the event loop, reads what is there in one call into its buffer.
+// woken by the event loop, reads what is there into its buffer, in one call for a message.
 //
 // It behaves like Qt's sockets where StreamPeers and DeviceFramer rely on them:
 // bytesAvailable() is what the buffer holds (no system call), setReadBufferSize() stops reading
@@ -86,6 +86,7 @@ private:
     QByteArray m_writeQueue; // bytes the kernel did not take yet, from m_writeFrom on
     qsizetype m_writeFrom = 0;
     QString m_endReason;
+    int m_deferredError = 0; // a read failed after bytes came in the same turn: reported next turn
     bool m_ended = false;
     bool m_endReported = false;
     bool m_closeWhenSent = false;
