@@ -803,15 +803,18 @@ void ShmSession::disarmDoorbell(ShmRing &ring)
 
 bool ShmSession::spinning() const
 {
-    if (m_waitStrategy == WaitStrategy::SpinThenBlock)
-        return m_doorbell && std::chrono::steady_clock::now() < m_spinUntil && mayBeSentTo();
+    if (m_waitStrategy == WaitStrategy::SpinThenBlock) {
+        const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+        return m_doorbell && now < m_spinUntil.load(std::memory_order_relaxed) && mayBeSentTo();
+    }
     return m_waitStrategy == WaitStrategy::Spin && mayBeSentTo();
 }
 
 void ShmSession::spinAfterActivity()
 {
     if (m_waitStrategy == WaitStrategy::SpinThenBlock && m_doorbell)
-        m_spinUntil = std::chrono::steady_clock::now() + SpinBeforeBlock;
+        m_spinUntil.store((std::chrono::steady_clock::now() + SpinBeforeBlock).time_since_epoch().count(),
+                          std::memory_order_relaxed);
 }
 
 bool ShmSession::mayBeSentTo() const

@@ -33,6 +33,7 @@
 #include "native/receivelimits.h"
 
 #include <array>
+#include <atomic>
 #include <chrono>
 
 namespace ipcw::native::shm {
@@ -218,7 +219,9 @@ private:
     bool m_doorbellArmed = false; // this end asked writers to ring (readerWaiting, which only it sets)
     std::function<void()> m_emptyDoorbell; // setDoorbell()
     std::chrono::steady_clock::time_point m_lastPollCheck; // receive(0)'s last checks of a quiet ring
-    std::chrono::steady_clock::time_point m_spinUntil; // spinblock with a doorbell: spinning() until then
+    // spinblock with a doorbell: spinning() until then (steady_clock's count). Atomic: a blocked
+    // send() runs on NativeChannelEndpoint's writer thread while the owner polls receive(0).
+    std::atomic<std::chrono::steady_clock::rep> m_spinUntil {0};
     Role m_role = Role::Receiver;
     std::uint8_t *m_base = nullptr;
     SegmentHeader *m_header = nullptr;
