@@ -246,7 +246,9 @@ void DescriptorSocket::ended(int error, bool reportNow)
     if (m_ended)
         return;
     m_ended = true;
-    if (error != 0)
+    // A send after the peer closed (EPIPE), or the peer closing with our bytes unread
+    // (ECONNRESET), is the peer closing the connection, as Qt's sockets report it too.
+    if (error != 0 && error != EPIPE && error != ECONNRESET)
         m_endReason = QString::fromLocal8Bit(std::strerror(error));
     m_readNotifier->setEnabled(false);
     m_writeNotifier->setEnabled(false);

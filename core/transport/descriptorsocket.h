@@ -57,7 +57,8 @@ public:
     void close() override;
     // Stops reading and closes once what is queued has gone (QLocalSocket::disconnectFromServer).
     void disconnectWhenSent();
-    // Why the connection ended: the system's sentence for the error, empty when the peer closed it.
+    // Why the connection ended: the system's sentence for the error, empty when the peer closed
+    // it (a reset, or a send after its close, included: EPIPE, ECONNRESET).
     QString endReason() const { return m_endReason; }
 
 signals:
