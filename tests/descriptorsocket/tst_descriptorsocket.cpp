@@ -5,11 +5,11 @@
 // nothing; a Unix socket is connected to, or the failure says why, and the device can connect
 // again; disconnectWhenSent() sends every queued byte before it closes.
 
+#include "descriptorserver.h"
 #include "descriptorsocket.h"
 
 #include <QSignalSpy>
 #include <QTemporaryDir>
-#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -72,16 +72,6 @@ qint64 threadCpuMs()
     ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
     return qint64(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
 }
-
-// Accepts one loopback connection and hands over its descriptor, as the TCP receiver's server.
-class DescriptorServer : public QTcpServer
-{
-public:
-    qintptr accepted = -1;
-
-protected:
-    void incomingConnection(qintptr descriptor) override { accepted = descriptor; }
-};
 
 } // namespace
 

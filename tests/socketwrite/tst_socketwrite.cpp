@@ -7,6 +7,7 @@
 
 #include "socketwrite.h"
 
+#include "descriptorserver.h"
 #include "descriptorsocket.h"
 
 #include <QLocalServer>
@@ -63,16 +64,6 @@ SocketPair tcpPair(QIODevice::OpenMode mode)
 }
 
 #ifdef Q_OS_UNIX
-// Hands over each accepted descriptor, as the TCP receiver's server does.
-class DescriptorServer : public QTcpServer
-{
-public:
-    qintptr accepted = -1;
-
-protected:
-    void incomingConnection(qintptr descriptor) override { accepted = descriptor; }
-};
-
 // The receivers' socket on POSIX: a DescriptorSocket over the accepted end writes to the client.
 SocketPair descriptorPair()
 {
