@@ -10,15 +10,22 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 namespace {
 
-// At most this much is read at once: many small frames, or one 64 KiB frame with its header.
-constexpr qsizetype ReadChunkBytes = 64 * 1024 + 64;
-// And this much in one turn of the event loop, as more chunks when one was not enough.
+// The first read of a turn asks for this much: many small frames, or one 64 KiB frame with its
+// header. A read that fills it asks for twice as much next (a burst takes few calls)...
+constexpr qsizetype FirstReadBytes = 64 * 1024 + 64;
+// ...up to this much in one turn of the event loop.
 constexpr qsizetype ReadBytesPerTurn = 1024 * 1024;
+// A write smaller than this joins the queue's last piece when that is as small: many small
+// frames queued are one piece, sent in one call; a large frame stays a piece of its own.
+constexpr qsizetype JoinWritesBelowBytes = 64 * 1024;
+// The most pieces handed to the kernel in one sendmsg().
+constexpr int PiecesPerSend = 64;
 
 bool wouldBlock(int error)
 {
@@ -96,7 +103,7 @@ qint64 DescriptorSocket::bytesAvailable() const
 
 qint64 DescriptorSocket::bytesToWrite() const
 {
-    return qint64(m_writeQueue.size() - m_writeFrom);
+    return m_bytesToWrite;
 }
 
 void DescriptorSocket::setReadBufferSize(qint64 bytes)
@@ -123,10 +130,11 @@ void DescriptorSocket::readKernel()
     // A burst (a large frame, many small ones) is read in one turn of the event loop, a chunk
     // at a time, until the kernel has no more, the read buffer is full, or ReadBytesPerTurn.
     qsizetype readNow = 0;
+    qsizetype ask = FirstReadBytes;
     int error = 0;
     bool atEnd = false;
-    for (;;) {
-        qsizetype chunk = qMin(ReadChunkBytes, ReadBytesPerTurn - readNow);
+    for (;; ask *= 2) {
+        qsizetype chunk = qMin(ask, ReadBytesPerTurn - readNow);
         if (m_readBufferLimit > 0)
             chunk = qMin(chunk, qsizetype(m_readBufferLimit - bytesAvailable()));
         if (chunk <= 0)
@@ -192,24 +200,38 @@ qint64 DescriptorSocket::writeData(const char *data, qint64 size)
         sent = qMax<qint64>(n, 0);
     }
     if (sent < size) {
-        // What was sent from the front goes before the queue grows: a queue that never drains
-        // completely (a writer that keeps it topped up) must not keep every byte it ever sent.
-        if (m_writeFrom > 0 && m_writeFrom >= bytesToWrite()) {
-            m_writeQueue.remove(0, m_writeFrom);
-            m_writeFrom = 0;
-        }
-        m_writeQueue.append(data + sent, qsizetype(size - sent));
+        enqueue(data + sent, qsizetype(size - sent));
         m_writeNotifier->setEnabled(true);
     }
     return size;
+}
+
+void DescriptorSocket::enqueue(const char *data, qsizetype size)
+{
+    if (size < JoinWritesBelowBytes && !m_writeQueue.empty() && m_writeQueue.back().size() < JoinWritesBelowBytes)
+        m_writeQueue.back().append(data, size);
+    else
+        m_writeQueue.emplace_back(data, size);
+    m_bytesToWrite += size;
 }
 
 qint64 DescriptorSocket::sendQueued()
 {
     qint64 sent = 0;
     while (m_descriptor >= 0 && !m_ended && bytesToWrite() > 0) {
-        const ssize_t n = ::send(m_descriptor, m_writeQueue.constData() + m_writeFrom, size_t(bytesToWrite()),
-                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+        iovec pieces[PiecesPerSend];
+        msghdr message {};
+        message.msg_iov = pieces;
+        size_t offered = 0;
+        for (const QByteArray &piece : m_writeQueue) {
+            const qsizetype from = message.msg_iovlen == 0 ? m_writeFrom : 0;
+            pieces[message.msg_iovlen].iov_base = const_cast<char *>(piece.constData() + from);
+            pieces[message.msg_iovlen].iov_len = size_t(piece.size() - from);
+            offered += pieces[message.msg_iovlen].iov_len;
+            if (++message.msg_iovlen == PiecesPerSend)
+                break;
+        }
+        const ssize_t n = ::sendmsg(m_descriptor, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -217,11 +239,23 @@ qint64 DescriptorSocket::sendQueued()
                 ended(errno, false);
             break;
         }
-        m_writeFrom += qsizetype(n);
         sent += n;
+        m_bytesToWrite -= n;
+        for (qsizetype left = n; left > 0;) { // drop what went, piece by piece
+            const qsizetype inFront = m_writeQueue.front().size() - m_writeFrom;
+            if (left < inFront) {
+                m_writeFrom += left;
+                break;
+            }
+            left -= inFront;
+            m_writeQueue.pop_front();
+            m_writeFrom = 0;
+        }
+        if (size_t(n) < offered)
+            break; // the kernel's buffer is full: asking again would only hear EAGAIN
     }
     if (bytesToWrite() == 0) {
-        m_writeQueue.resize(0);
+        m_writeQueue.clear();
         m_writeFrom = 0;
         m_writeNotifier->setEnabled(false);
         if (m_closeWhenSent)
@@ -281,6 +315,7 @@ void DescriptorSocket::abort()
     m_closeWhenSent = false;
     m_writeQueue.clear();
     m_writeFrom = 0;
+    m_bytesToWrite = 0;
     QIODevice::close();
 }
 

@@ -6,6 +6,8 @@
 #include <QByteArray>
 #include <QIODevice>
 
+#include <deque>
+
 #ifdef Q_OS_UNIX
 
 class QSocketNotifier;
@@ -70,8 +72,9 @@ protected:
 
 private:
     void readKernel();
-    // Sends from the queue; returns how many bytes went.
+    // Sends from the queue, as much as the kernel takes; returns how many bytes went.
     qint64 sendQueued();
+    void enqueue(const char *data, qsizetype size);
     void onWritable();
     // The connection ended (`error` 0: the peer closed it); reported now or from the event loop.
     void ended(int error, bool reportNow);
@@ -84,8 +87,11 @@ private:
     QByteArray m_readBuffer; // bytes read from the kernel, from m_readFrom on
     qsizetype m_readFrom = 0;
     qint64 m_readBufferLimit = 0;
-    QByteArray m_writeQueue; // bytes the kernel did not take yet, from m_writeFrom on
+    // Bytes the kernel did not take yet, in pieces as written (small writes joined), the front
+    // one from m_writeFrom on: nothing queued is moved or copied again as the queue drains.
+    std::deque<QByteArray> m_writeQueue;
     qsizetype m_writeFrom = 0;
+    qint64 m_bytesToWrite = 0;
     QString m_endReason;
     int m_deferredError = 0; // a read failed after bytes came in the same turn: reported next turn
     bool m_ended = false;

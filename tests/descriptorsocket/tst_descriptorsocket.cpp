@@ -3,7 +3,8 @@
 // read in order and the end reported after it, once; a reset is the peer closing; the read
 // buffer limit holds the peer back in the kernel and reading on lets it go on; abort() reports
 // nothing; a Unix socket is connected to, or the failure says why, and the device can connect
-// again; disconnectWhenSent() sends every queued byte before it closes.
+// again; disconnectWhenSent() sends every queued byte before it closes; writes queued behind a
+// slow reader go out whole and in order.
 
 #include "descriptorserver.h"
 #include "descriptorsocket.h"
@@ -85,6 +86,7 @@ private slots:
     void abortReportsNothing();
     void connectsToAUnixSocketOrSaysWhyNot();
     void disconnectWhenSentSendsTheQueueFirst();
+    void queuedWritesGoOutWholeAndInOrder();
 };
 
 void TestDescriptorSocket::readsWhatArrivesThenTheEndOnce()
@@ -297,6 +299,40 @@ void TestDescriptorSocket::disconnectWhenSentSendsTheQueueFirst()
     QVERIFY(received == sent);
     QCOMPARE(pair.ours->descriptor(), -1);
     QCOMPARE(disconnected.count(), 0);
+}
+
+// Writes of every size queued behind a peer that does not read (small ones joined, large ones
+// pieces of their own, more pieces than one send hands over), then read a little at a time so
+// the kernel takes pieces in parts: every byte arrives once, in order, and bytesWritten() counts
+// exactly what was queued.
+void TestDescriptorSocket::queuedWritesGoOutWholeAndInOrder()
+{
+    UnixPair pair = unixPair();
+    QVERIFY(pair.ours);
+    qint64 reportedWritten = 0;
+    connect(pair.ours.get(), &QIODevice::bytesWritten, this, [&](qint64 n) { reportedWritten += n; });
+    QByteArray sent;
+    for (int i = 0; i < 200; ++i) { // about 100 pieces, a quarter of them 256 KiB
+        const QByteArray write = pattern(i % 4 == 0 ? 256 * 1024 + i : 1 + (i * 37) % 900, i);
+        QCOMPARE(pair.ours->write(write), qint64(write.size()));
+        sent += write;
+    }
+    const qint64 queued = pair.ours->bytesToWrite();
+    QVERIFY2(queued > sent.size() / 2, "the kernel took most of 13 MiB unread: too little was queued");
+    QByteArray received;
+    QElapsedTimer timer;
+    timer.start();
+    while (received.size() < sent.size() && timer.elapsed() < 20000) {
+        char chunk[7000]; // the kernel's room opens a little at a time: a large piece takes sends
+        const ssize_t n = ::recv(pair.peer, chunk, sizeof chunk, MSG_DONTWAIT);
+        if (n > 0)
+            received.append(chunk, qsizetype(n));
+        QCoreApplication::processEvents(QEventLoop::AllEvents, n > 0 ? 0 : 10);
+    }
+    QCOMPARE(received.size(), sent.size());
+    QVERIFY(received == sent);
+    QCOMPARE(pair.ours->bytesToWrite(), qint64(0));
+    QCOMPARE(reportedWritten, queued);
 }
 
 QTEST_GUILESS_MAIN(TestDescriptorSocket)
