@@ -13,10 +13,14 @@
 #include <QtPlugin>
 
 // The interface every transport plugin implements. Bump the suffix of the IID and
-// IpcwTransportApiVersion together whenever this class or TransportEndpoint's virtual table
-// changes: the plugin manager refuses plugins built against another version before loading them.
-#define IPCW_TRANSPORT_IID "org.ipcworkshop.ITransport/1"
-constexpr int IpcwTransportApiVersion = 1;
+// IpcwTransportApiVersion together whenever a plugin built before would no longer fit this
+// program: this class or TransportEndpoint's virtual table changes, or the members, size or
+// inline code of a class in these headers that a plugin builds on (NativeChannelEndpoint,
+// DescriptorSocket, StreamPeers, DeviceFramer, ...). The plugin manager refuses plugins built
+// against another version before loading them, with a sentence, instead of running them on a
+// layout they do not know. History: docs/plugin-sdk.md, "The API version".
+#define IPCW_TRANSPORT_IID "org.ipcworkshop.ITransport/2"
+constexpr int IpcwTransportApiVersion = 2;
 
 class ITransport
 {

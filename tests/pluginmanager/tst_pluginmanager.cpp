@@ -72,7 +72,7 @@ private slots:
         const PluginManager::Plugin &p = manager.loadFile(fixture("libipcw_fixture_wrongapi.so"));
         QCOMPARE(p.stage, PluginManager::Stage::MetadataRead);
         QCOMPARE(p.error, QStringLiteral("Built for another version: the transport \"fixture-old\" uses interface "
-                                         "org.ipcworkshop.ITransport/0 (API 0), this program needs %1 (API %2). "
+                                         "org.ipcworkshop.ITransport/1 (API 1), this program needs %1 (API %2). "
                                          "Rebuild the plugin against this version.")
                               .arg(QLatin1String(IPCW_TRANSPORT_IID)).arg(IpcwTransportApiVersion));
         QVERIFY(!p.transport);

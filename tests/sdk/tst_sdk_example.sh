@@ -32,6 +32,23 @@ plugin=$(find "$work/example" -name '*.so' -type f | head -n 1)
 [ -n "$plugin" ] || die "the example's build made no plugin file"
 echo "plugin: $plugin"
 
+step "a plugin whose JSON declares the API before this one is stopped when it is configured"
+api=$(sed -n 's/^constexpr int IpcwTransportApiVersion = \([0-9]*\);/\1/p' "$IPCW_SOURCE_DIR/core/transport/itransport.h")
+[ -n "$api" ] || die "cannot read IpcwTransportApiVersion from core/transport/itransport.h"
+cp -r "$IPCW_SOURCE_DIR/examples/seqpacket" "$work/stale-source"
+sed -i "s/\"apiVersion\": $api,/\"apiVersion\": $((api - 1)),/" "$work/stale-source/seqpacket.json"
+grep -q "\"apiVersion\": $((api - 1))," "$work/stale-source/seqpacket.json" || die "could not make the stale copy of seqpacket.json"
+if "$CMAKE_COMMAND" -S "$work/stale-source" -B "$work/stale" -G Ninja \
+    -DCMAKE_MAKE_PROGRAM="$CMAKE_MAKE_PROGRAM" -DCMAKE_CXX_COMPILER="$CXX" \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
+    -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF >"$work/stale.log" 2>&1; then
+    die "a plugin declaring API $((api - 1)) was configured against an SDK for API $api"
+fi
+# CMake wraps and indents the message: compare it with its white space folded.
+folded=$(tr -s ' \n' '  ' <"$work/stale.log")
+grep -q "\"apiVersion\": $((api - 1)), but this SDK builds plugins for transport API $api\. Port the plugin" <<<"$folded" \
+    || { cat "$work/stale.log"; die "configuring the stale plugin failed without saying which API it needs"; }
+
 # An empty home, no display: what the program finds is the installed plugins and what we give it.
 export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share" XDG_RUNTIME_DIR="$work/run"
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
