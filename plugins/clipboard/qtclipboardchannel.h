@@ -6,6 +6,10 @@
 #include <QClipboard>
 #include <QTimer>
 
+#include <functional>
+
+class QMimeData;
+
 // ClipboardChannel over QClipboard: every platform Qt supports (Wayland, Windows, X11 when the
 // xcb backend is not built). Lives on the GUI thread, as QClipboard does.
 class QtClipboardChannel final : public ClipboardChannel
@@ -18,9 +22,19 @@ public:
     void offerReply(const QByteArray &reply) override;
 
 private:
+    using MakeData = std::function<QMimeData *()>;
+    // Puts make()'s data on `mode`; on X11, offers it again until the server took it.
+    void offer(QClipboard::Mode mode, MakeData make);
+    bool tryOffer();
     void read();
 
     Watch m_watch;
     QClipboard *m_clipboard;
     QTimer m_readSoon; // folds a burst of change notifications into one read
+    // X11 only: QClipboard::ownsClipboard() does not say whether the server took an offer.
+    const bool m_checksOffers;
+    QTimer m_offerAgain;
+    QClipboard::Mode m_offerMode = QClipboard::Clipboard;
+    MakeData m_makeOffer; // the offer not taken yet, if any
+    int m_offerAttempts = 0;
 };
