@@ -60,16 +60,18 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
 {
     const std::uint64_t id = peerIdFor(h.pid, h.slot);
     const std::shared_ptr<Peer> peer = findPeer(id);
-    const std::string who = senderName(h.pid, h.slot);
+    // Named only for a sentence: building the name for every datagram cost more than the rest
+    // of a small frame's reassembly.
+    const auto who = [&h] { return senderName(h.pid, h.slot); };
 
     switch (h.kind) {
     case DatagramKind::Hello: {
         if (peer)
-            forgetPeer(id, who + " said hello again; its earlier connection is closed.", false);
+            forgetPeer(id, who() + " said hello again; its earlier connection is closed.", false);
         if (std::size_t served = peerCount(); served >= std::size_t(std::max(m_limits.maxPeers, 0))) {
             const std::string limit = ipcw::native::sendersText(served) + ", its limit (--max-peers)";
             pushEvent(Event::Kind::Refused, id,
-                      who + " said hello, but this receiver already serves " + limit
+                      who() + " said hello, but this receiver already serves " + limit
                           + ": it was turned away, and what it sends is dropped "
                             "until it says hello again when a place is free.");
             turnAway(h.pid, h.slot,
@@ -101,7 +103,7 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
             if (peerCount() >= std::size_t(std::max(m_limits.maxPeers, 0))) {
                 if (h.offset == 0)
                     pushEvent(Event::Kind::Refused, id,
-                              who + " sent fragments without saying hello first; they were dropped.");
+                              who() + " sent fragments without saying hello first; they were dropped.");
                 return;
             }
             // Remember it as banned so that the rest of its datagrams are dropped quietly.
@@ -114,18 +116,18 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
                 m_peers[id] = stranger;
             }
             pushEvent(Event::Kind::Refused, id,
-                      who + " sent fragments without saying hello first; they are dropped until it does.");
+                      who() + " sent fragments without saying hello first; they are dropped until it does.");
             return;
         }
         if (peer->banned)
             return;
-        if (!reserveFrame(id, *peer, h, who))
+        if (!reserveFrame(id, *peer, h))
             return;
         std::string error;
         const Reassembly::Result result = peer->reassembly.add(h, payload, size, &error);
         // Refused, or an earlier frame abandoned: that frame is lost, the sender stays.
         if (!error.empty())
-            pushEvent(Event::Kind::Refused, id, who + " " + error);
+            pushEvent(Event::Kind::Refused, id, who() + " " + error);
         if (result == Reassembly::Result::Complete)
             peer->reassembly.takeFrame(m_pending, id);
         if (!peer->reassembly.partial())
@@ -138,7 +140,7 @@ void Protocol::handleReceiverDatagram(const DatagramHeader &h, const std::uint8_
         return;
     case DatagramKind::Leave:
         if (peer)
-            forgetLeavingPeer(id, *peer, who, false);
+            forgetLeavingPeer(id, *peer, who(), false);
         return;
     }
 }
@@ -187,7 +189,7 @@ void Protocol::handleSenderDatagram(const DatagramHeader &h, const std::uint8_t 
 // is allocated, and a frame taken in is never cut short half way for want of room. What a
 // sender can hold without sending the bytes is bounded by the time limit and the number of
 // senders.
-bool Protocol::reserveFrame(std::uint64_t id, Peer &peer, const DatagramHeader &h, const std::string &who)
+bool Protocol::reserveFrame(std::uint64_t id, Peer &peer, const DatagramHeader &h)
 {
     const bool begins = h.offset == 0 && h.total > 0 && h.total <= MaxFrameBytes;
     if (!begins)
@@ -204,7 +206,7 @@ bool Protocol::reserveFrame(std::uint64_t id, Peer &peer, const DatagramHeader &
               + " MiB, --max-pending-mib)"
         : m_budget.describe();
     pushEvent(Event::Kind::Refused, id,
-              who + " began frame " + std::to_string(h.frameNumber) + " of " + std::to_string(h.total) + " bytes, but "
+              senderName(h.pid, h.slot) + " began frame " + std::to_string(h.frameNumber) + " of " + std::to_string(h.total) + " bytes, but "
                   + room + ": the frame was refused, the sender stays." + abandoned);
     return false;
 }

@@ -191,7 +191,7 @@ private:
     void pushEvent(ipcw::native::Event::Kind kind, std::uint64_t peer, std::string text);
 
     // Refuses a frame that begins when the budget has no room for it; false if it was refused.
-    bool reserveFrame(std::uint64_t id, Peer &peer, const DatagramHeader &h, const std::string &who);
+    bool reserveFrame(std::uint64_t id, Peer &peer, const DatagramHeader &h);
 
     ipcw::native::ReceiveLimits m_limits;
     ipcw::native::PendingBudget m_budget; // before m_peers: their frames give their share back to it
