@@ -445,6 +445,11 @@ public:
     {
         QProcess attacker;
         ProcessReaper reaper{attacker};
+        // With Wine's own errors: an attacker once ended with exit code 1 and nothing printed,
+        // 0.2 s in, so before the driver's first line, and only Wine could have said why.
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("WINEDEBUG"), QStringLiteral("err+all"));
+        attacker.setProcessEnvironment(environment);
         attacker.start(m_test.m_wine, m_test.driverArguments(QStringList{QStringLiteral("hostile"), m_test.m_mechanism,
                                                                          address()}
                                                              + arguments));
