@@ -37,6 +37,10 @@ signals:
     // where offered, else plain text as UTF-8; the xcb backend reads at most
     // ClipboardFormats::MaxTextBytes + 1 bytes of it).
     void textArrived(const QByteArray &text);
+    // What another program was handing over was given up half way (the xcb backend: an
+    // incremental transfer that stalled, or that a newer value waited on for longer than
+    // ReceiverLimits::peerTimeoutMs); the sentence says what and why.
+    void inputDropped(const QString &sentence);
     // The connection to the display broke: nothing more will arrive.
     void failed(const QString &sentence);
 

@@ -38,6 +38,9 @@ void ClipboardReceiverEndpoint::open()
         }
         connect(m_channel, &ClipboardChannel::frameArrived, this, &ClipboardReceiverEndpoint::takeFrame);
         connect(m_channel, &ClipboardChannel::textArrived, this, &ClipboardReceiverEndpoint::takePaste);
+        // Counted and told like any input a receiver drops (the clipboard has one peer, 0).
+        connect(m_channel, &ClipboardChannel::inputDropped, this,
+                [this](const QString &sentence) { emit messageRefused(0, sentence); });
         connect(m_channel, &ClipboardChannel::failed, this, [this](const QString &sentence) {
             close();
             fail(sentence);

@@ -5,6 +5,7 @@
 
 #include "clipboardformats.h"
 #include "frameheader.h"
+#include "receiverlimits.h"
 #include "recordtext.h"
 #include "wireformat.h"
 
@@ -113,13 +114,19 @@ private:
     void refused();
     void finish();
     void done();
+    // Gives up an incremental transfer to us (if one is under way, with a sentence saying `why`),
+    // then whatever was asked.
+    void giveUp(const QString &why);
     qsizetype limit() const;
 
     void flush();
+    xcb_window_t createWindow(std::uint32_t eventMask);
 
     const Watch m_watch;
     xcb_connection_t *m_connection = nullptr;
-    xcb_window_t m_window = XCB_NONE;
+    const xcb_screen_t *m_screen = nullptr;
+    xcb_window_t m_window = XCB_NONE; // owns what we offer
+    xcb_window_t m_reader = XCB_NONE; // where owners put what we ask for
     xcb_atom_t m_watched = XCB_NONE; // CLIPBOARD for frames, PRIMARY for replies
     Atoms m_atoms;
     int m_xfixesFirstEvent = 0;
@@ -139,14 +146,18 @@ private:
     QByteArray m_notAFrame;  // what an owner gave for the frame target, until TARGETS says what it has
     QByteArray m_received;
     QTimer m_conversionTimeout;
+    // Runs while an incremental transfer to us goes on and a newer value waits: an owner that
+    // drips its value must not keep every later one out (ReceiverLimits::peerTimeoutMs).
+    QTimer m_supersededTimeout;
 };
 
 XcbClipboardChannel::~XcbClipboardChannel()
 {
     if (!m_connection)
         return;
-    if (m_window != XCB_NONE)
-        xcb_destroy_window(m_connection, m_window);
+    for (const xcb_window_t window : {m_window, m_reader})
+        if (window != XCB_NONE)
+            xcb_destroy_window(m_connection, window);
     xcb_disconnect(m_connection);
 }
 
@@ -195,12 +206,11 @@ QString XcbClipboardChannel::connectToDisplay()
     }
     m_watched = m_watch == Watch::Frames ? m_atoms.clipboard : xcb_atom_t(XCB_ATOM_PRIMARY);
 
-    // An input-only window: it owns what we offer, receives what we ask for, and tells us when
-    // an incremental transfer's next piece arrived on it.
-    m_window = xcb_generate_id(m_connection);
-    const std::uint32_t eventMask = XCB_EVENT_MASK_PROPERTY_CHANGE;
-    xcb_create_window(m_connection, XCB_COPY_FROM_PARENT, m_window, screens.data->root, 0, 0, 1, 1, 0,
-                      XCB_WINDOW_CLASS_INPUT_ONLY, screens.data->root_visual, XCB_CW_EVENT_MASK, &eventMask);
+    // Two input-only windows: one owns what we offer, the other receives what we ask for and
+    // tells us when an incremental transfer's next piece arrived on it.
+    m_screen = screens.data;
+    m_window = createWindow(0);
+    m_reader = createWindow(XCB_EVENT_MASK_PROPERTY_CHANGE);
     // Also told when the owner's window or client goes: a conversion it will never answer is
     // given up on at once rather than after ConversionTimeoutMs.
     xcb_xfixes_select_selection_input(m_connection, m_window, m_watched,
@@ -217,13 +227,29 @@ QString XcbClipboardChannel::connectToDisplay()
     connect(m_notifier, &QSocketNotifier::activated, this, &XcbClipboardChannel::drain);
     m_conversionTimeout.setSingleShot(true);
     m_conversionTimeout.setInterval(ConversionTimeoutMs);
-    connect(&m_conversionTimeout, &QTimer::timeout, this, &XcbClipboardChannel::done);
+    connect(&m_conversionTimeout, &QTimer::timeout, this, [this] {
+        giveUp(QStringLiteral("nothing more came for %1 s").arg(ConversionTimeoutMs / 1000));
+    });
+    m_supersededTimeout.setSingleShot(true);
+    m_supersededTimeout.setInterval(ReceiverLimits::current().peerTimeoutMs);
+    connect(&m_supersededTimeout, &QTimer::timeout, this, [this] {
+        giveUp(QStringLiteral("a newer value was waiting, and %1 s later it had not finished (--peer-timeout)")
+                   .arg(double(m_supersededTimeout.interval()) / 1000.0));
+    });
     m_incrCheck.setInterval(1000);
     connect(&m_incrCheck, &QTimer::timeout, this, &XcbClipboardChannel::dropStalledTransfers);
     // Replies read while setting up may have brought events with them, which the socket will
     // not announce again.
     QTimer::singleShot(0, this, &XcbClipboardChannel::drain);
     return {};
+}
+
+xcb_window_t XcbClipboardChannel::createWindow(std::uint32_t eventMask)
+{
+    const xcb_window_t window = xcb_generate_id(m_connection);
+    xcb_create_window(m_connection, XCB_COPY_FROM_PARENT, window, m_screen->root, 0, 0, 1, 1, 0, XCB_WINDOW_CLASS_INPUT_ONLY,
+                      m_screen->root_visual, XCB_CW_EVENT_MASK, &eventMask);
+    return window;
 }
 
 void XcbClipboardChannel::flush()
@@ -270,6 +296,7 @@ void XcbClipboardChannel::drain()
         m_broken = true;
         m_notifier->setEnabled(false);
         m_conversionTimeout.stop();
+        m_supersededTimeout.stop();
         m_incrCheck.stop();
         emit failed(QStringLiteral("The connection to the X display broke (the X server ended?): the clipboard can no "
                                    "longer be used by this program."));
@@ -295,7 +322,7 @@ void XcbClipboardChannel::handle(const xcb_generic_event_t *event)
         return;
     case XCB_PROPERTY_NOTIFY: {
         const auto &notify = *reinterpret_cast<const xcb_property_notify_event_t *>(event);
-        if (notify.window == m_window) {
+        if (notify.window == m_reader) {
             if (m_incoming && notify.atom == m_atoms.property && notify.state == XCB_PROPERTY_NEW_VALUE)
                 readIncrChunk();
         } else if (notify.state == XCB_PROPERTY_DELETE) {
@@ -425,12 +452,14 @@ void XcbClipboardChannel::ownerChanged(const xcb_xfixes_selection_notify_event_t
     if (notify.subtype != XCB_XFIXES_SELECTION_EVENT_SET_SELECTION_OWNER || notify.owner == XCB_NONE) {
         // The owner went (or gave the selection up): whatever we were asking it will not come.
         if (m_asking != Asking::Nothing)
-            done();
+            giveUp(QStringLiteral("its owner let go of the clipboard or ended"));
         return;
     }
     m_ownerTime = notify.selection_timestamp;
     if (m_asking != Asking::Nothing) {
         m_askAgain = true; // only the latest value matters: ask once the current answer is in
+        if (m_incoming && !m_supersededTimeout.isActive())
+            m_supersededTimeout.start();
         return;
     }
     askForPayload();
@@ -442,7 +471,7 @@ void XcbClipboardChannel::ask(Asking what, xcb_atom_t target)
     m_askingTarget = target;
     m_incoming = false;
     m_received.clear();
-    xcb_convert_selection(m_connection, m_window, m_watched, target, m_atoms.property, m_ownerTime);
+    xcb_convert_selection(m_connection, m_reader, m_watched, target, m_atoms.property, m_ownerTime);
     flush();
     m_conversionTimeout.start();
 }
@@ -462,7 +491,7 @@ qsizetype XcbClipboardChannel::limit() const
 void XcbClipboardChannel::converted(const xcb_selection_notify_event_t &notify)
 {
     // An answer to a conversion given up on, or to someone else's, is not ours to read.
-    if (m_asking == Asking::Nothing || notify.requestor != m_window || notify.selection != m_watched
+    if (m_asking == Asking::Nothing || notify.requestor != m_reader || notify.selection != m_watched
         || notify.target != m_askingTarget)
         return;
     if (notify.property == XCB_NONE) {
@@ -485,7 +514,7 @@ bool XcbClipboardChannel::appendProperty(bool *empty)
     const qsizetype room = std::max<qsizetype>(0, limit() - m_received.size());
     xcb_get_property_reply_t *reply = xcb_get_property_reply(
         m_connection,
-        xcb_get_property(m_connection, 1, m_window, m_atoms.property, XCB_GET_PROPERTY_TYPE_ANY, 0,
+        xcb_get_property(m_connection, 1, m_reader, m_atoms.property, XCB_GET_PROPERTY_TYPE_ANY, 0,
                          std::uint32_t((room + 3) / 4)),
         nullptr);
     if (!reply)
@@ -495,6 +524,8 @@ bool XcbClipboardChannel::appendProperty(bool *empty)
         m_incoming = true;
         std::free(reply);
         m_conversionTimeout.start();
+        if (m_askAgain)
+            m_supersededTimeout.start();
         return true;
     }
     const int length = xcb_get_property_value_length(reply);
@@ -503,7 +534,7 @@ bool XcbClipboardChannel::appendProperty(bool *empty)
     m_received.append(value, std::min<qsizetype>(length, room));
     // More than we take: the server deletes only what was read to the end, so delete the rest.
     if (reply->bytes_after > 0)
-        xcb_delete_property(m_connection, m_window, m_atoms.property);
+        xcb_delete_property(m_connection, m_reader, m_atoms.property);
     std::free(reply);
     return true;
 }
@@ -576,6 +607,26 @@ void XcbClipboardChannel::finish()
         emit replyArrived(value);
 }
 
+void XcbClipboardChannel::giveUp(const QString &why)
+{
+    if (m_incoming) {
+        const QString what = m_asking == Asking::Payload
+            ? (m_watch == Watch::Frames ? QStringLiteral("a frame") : QStringLiteral("a reply"))
+            : m_asking == Asking::Text ? QStringLiteral("copied text") : QStringLiteral("its list of formats");
+        const QString sentence = QStringLiteral("The clipboard's owner was handing over %1 piece by piece (INCR); it was "
+                                                "given up after %2 bytes had arrived: %3.")
+                                     .arg(what).arg(m_received.size()).arg(why);
+        // The owner may still write its next piece: into a window that is gone, not into
+        // the answer to what we ask next.
+        xcb_destroy_window(m_connection, m_reader);
+        m_reader = createWindow(XCB_EVENT_MASK_PROPERTY_CHANGE);
+        done(); // before emitting: a slot may ask us to go
+        emit inputDropped(sentence);
+        return;
+    }
+    done();
+}
+
 void XcbClipboardChannel::done()
 {
     m_notAFrame.clear();
@@ -583,6 +634,7 @@ void XcbClipboardChannel::done()
     m_incoming = false;
     m_received.clear();
     m_conversionTimeout.stop();
+    m_supersededTimeout.stop();
     if (m_askAgain) {
         m_askAgain = false;
         askForPayload();

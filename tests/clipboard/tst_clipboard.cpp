@@ -4,13 +4,15 @@
 // the receiver counts as lost, over either backend at either end (its own xcb, Qt's
 // QClipboard); the text/csv and text/plain flavours as another program (xclip) reads them;
 // employee CSV copied by another program arriving as records; values larger than one X
-// request going incrementally (INCR) both ways; the sentence given when there is no display.
+// request going incrementally (INCR) both ways, and an owner that drips one giving way to a newer
+// frame; the sentence given when there is no display.
 
 #include "appprocess.h"
 #include "csv.h"
 #include "employeegenerator.h"
 #include "framecodec.h"
 #include "itransport.h"
+#include "receiverlimits.h"
 
 #include <QClipboard>
 #include <QGuiApplication>
@@ -120,6 +122,41 @@ QByteArray readWithXclip(const QString &target)
     return p->readAllStandardOutput();
 }
 
+// Another X client, on a connection of its own, with an input-only window: a requestor or an
+// owner played by hand.
+struct OtherXClient
+{
+    xcb_connection_t *connection = xcb_connect(nullptr, nullptr);
+    xcb_window_t window = XCB_NONE;
+    xcb_atom_t clipboard = XCB_NONE, frameTarget = XCB_NONE, incr = XCB_NONE;
+
+    OtherXClient()
+    {
+        if (!ok())
+            return;
+        const xcb_screen_t *screen = xcb_setup_roots_iterator(xcb_get_setup(connection)).data;
+        window = xcb_generate_id(connection);
+        xcb_create_window(connection, XCB_COPY_FROM_PARENT, window, screen->root, 0, 0, 1, 1, 0,
+                          XCB_WINDOW_CLASS_INPUT_ONLY, screen->root_visual, 0, nullptr);
+        clipboard = atom("CLIPBOARD");
+        frameTarget = atom("application/x-ipcworkshop-frame");
+        incr = atom("INCR");
+    }
+    ~OtherXClient() { xcb_disconnect(connection); }
+    OtherXClient(const OtherXClient &) = delete;
+    OtherXClient &operator=(const OtherXClient &) = delete;
+
+    bool ok() const { return !xcb_connection_has_error(connection); }
+    xcb_atom_t atom(const QByteArray &name) const
+    {
+        xcb_intern_atom_reply_t *reply = xcb_intern_atom_reply(
+            connection, xcb_intern_atom(connection, 0, quint16(name.size()), name.constData()), nullptr);
+        const xcb_atom_t a = reply ? reply->atom : xcb_atom_t(XCB_NONE);
+        std::free(reply);
+        return a;
+    }
+};
+
 } // namespace
 
 class TestClipboard final : public QObject
@@ -143,6 +180,7 @@ private slots:
     void qtBackendOffersAgainAfterALaterClaim();
     void largeValuesGoIncrementally();
     void incrementalTransfersAreBounded();
+    void aDrippingOwnerGivesWayToANewerFrame();
     void init() { useBackend("xcb"); }
 
 private:
@@ -478,23 +516,13 @@ void TestClipboard::incrementalTransfersAreBounded()
     QTRY_COMPARE(sender->state(), TransportEndpoint::State::Connected);
     sender->sendFrame(FrameCodec::encodeRecords(EmployeeGenerator(12).take(300000), 1, 0xB17));
 
-    xcb_connection_t *x = xcb_connect(nullptr, nullptr);
-    QVERIFY(!xcb_connection_has_error(x));
-    const auto atom = [x](const QByteArray &name) {
-        xcb_intern_atom_reply_t *reply = xcb_intern_atom_reply(x, xcb_intern_atom(x, 0, quint16(name.size()), name.constData()), nullptr);
-        const xcb_atom_t a = reply ? reply->atom : xcb_atom_t(XCB_NONE);
-        std::free(reply);
-        return a;
-    };
-    const xcb_screen_t *screen = xcb_setup_roots_iterator(xcb_get_setup(x)).data;
-    const xcb_window_t window = xcb_generate_id(x);
-    xcb_create_window(x, XCB_COPY_FROM_PARENT, window, screen->root, 0, 0, 1, 1, 0, XCB_WINDOW_CLASS_INPUT_ONLY,
-                      screen->root_visual, 0, nullptr);
-    const xcb_atom_t clipboard = atom("CLIPBOARD"), frameTarget = atom("application/x-ipcworkshop-frame"),
-                     incr = atom("INCR");
+    OtherXClient other;
+    QVERIFY(other.ok());
+    xcb_connection_t *x = other.connection;
     constexpr int Asks = 20;
     for (int i = 0; i < Asks; ++i)
-        xcb_convert_selection(x, window, clipboard, frameTarget, atom("_GREEDY_" + QByteArray::number(i)), XCB_CURRENT_TIME);
+        xcb_convert_selection(x, other.window, other.clipboard, other.frameTarget, other.atom("_GREEDY_" + QByteArray::number(i)),
+                              XCB_CURRENT_TIME);
     xcb_flush(x);
 
     int served = 0, refused = 0, announcedIncr = 0;
@@ -507,8 +535,8 @@ void TestClipboard::incrementalTransfersAreBounded()
                 } else {
                     ++served;
                     xcb_get_property_reply_t *reply =
-                        xcb_get_property_reply(x, xcb_get_property(x, 0, window, notify->property, XCB_GET_PROPERTY_TYPE_ANY, 0, 1), nullptr);
-                    announcedIncr += reply && reply->type == incr; // announced, never read: it stays
+                        xcb_get_property_reply(x, xcb_get_property(x, 0, other.window, notify->property, XCB_GET_PROPERTY_TYPE_ANY, 0, 1), nullptr);
+                    announcedIncr += reply && reply->type == other.incr; // announced, never read: it stays
                     std::free(reply);
                 }
             }
@@ -519,8 +547,106 @@ void TestClipboard::incrementalTransfersAreBounded()
     QCOMPARE(served, 16);
     QCOMPARE(announcedIncr, served);
     QCOMPARE(refused, Asks - 16);
-    xcb_disconnect(x);
     sender->close();
+}
+
+// Another program owns the clipboard and hands its frame over piece by piece (INCR), one byte
+// every 300 ms and never the end. Once a real sender offers a newer frame, the receiver keeps
+// at the drip for --peer-timeout (1.5 s here) more, then gives it up with a sentence, counted
+// as a refusal, and takes the newer frame. Before, the drip held the receiver for good.
+void TestClipboard::aDrippingOwnerGivesWayToANewerFrame()
+{
+    const ReceiverLimits defaults = ReceiverLimits::current();
+    ReceiverLimits limits = defaults;
+    limits.peerTimeoutMs = 1500;
+    ReceiverLimits::setCurrent(limits);
+    Endpoint receiver(transport()->createEndpoint(EndpointRole::Receiver, QStringLiteral("paced")));
+    QByteArrayList received;
+    QStringList refusals;
+    connect(receiver.get(), &TransportEndpoint::frameReceived, this, [&](const QByteArray &f) { received << f; });
+    connect(receiver.get(), &TransportEndpoint::messageRefused, this,
+            [&](quint64, const QString &reason) { refusals << reason; });
+    receiver->open();
+    QTRY_COMPARE(receiver->state(), TransportEndpoint::State::Listening);
+    ReceiverLimits::setCurrent(defaults); // the channel read them as it was made
+
+    OtherXClient other;
+    QVERIFY(other.ok());
+    xcb_connection_t *x = other.connection;
+    xcb_set_selection_owner(x, other.window, other.clipboard, XCB_CURRENT_TIME);
+    xcb_flush(x);
+
+    // The owner's side of ICCCM's INCR: announce 1 MiB, then a chunk after each delete.
+    xcb_window_t requestor = XCB_NONE;
+    xcb_atom_t property = XCB_NONE;
+    bool chunkWanted = false;
+    int chunks = 0;
+    QElapsedTimer sinceDelete;
+    const auto drip = [&] {
+        while (xcb_generic_event_t *event = xcb_poll_for_event(x)) {
+            const int type = event->response_type & 0x7f;
+            if (type == XCB_SELECTION_REQUEST && requestor == XCB_NONE) {
+                const auto *request = reinterpret_cast<const xcb_selection_request_event_t *>(event);
+                requestor = request->requestor;
+                property = request->property;
+                const std::uint32_t mask = XCB_EVENT_MASK_PROPERTY_CHANGE;
+                xcb_change_window_attributes(x, requestor, XCB_CW_EVENT_MASK, &mask);
+                const std::uint32_t size = 1 << 20;
+                xcb_change_property(x, XCB_PROP_MODE_REPLACE, requestor, property, other.incr, 32, 1, &size);
+                xcb_selection_notify_event_t notify = {};
+                notify.response_type = XCB_SELECTION_NOTIFY;
+                notify.time = request->time;
+                notify.requestor = requestor;
+                notify.selection = request->selection;
+                notify.target = request->target;
+                notify.property = property;
+                xcb_send_event(x, 0, requestor, XCB_EVENT_MASK_NO_EVENT, reinterpret_cast<const char *>(&notify));
+            } else if (type == XCB_PROPERTY_NOTIFY) {
+                const auto *notify = reinterpret_cast<const xcb_property_notify_event_t *>(event);
+                if (notify->window == requestor && notify->atom == property && notify->state == XCB_PROPERTY_DELETE) {
+                    chunkWanted = true;
+                    sinceDelete.start();
+                }
+            }
+            std::free(event);
+        }
+        if (chunkWanted && sinceDelete.hasExpired(300)) {
+            const char byte = 'I'; // never empty: an empty chunk would end the transfer
+            xcb_change_property(x, XCB_PROP_MODE_REPLACE, requestor, property, other.frameTarget, 8, 1, &byte);
+            chunkWanted = false;
+            ++chunks;
+        }
+        xcb_flush(x);
+    };
+    QVERIFY2(AppProcess::spinUntil([&] { return chunks >= 3; }, 10000, drip), "the receiver did not read the drip");
+
+    Endpoint sender(transport()->createEndpoint(EndpointRole::Sender, QStringLiteral("paced")));
+    sender->open();
+    QVERIFY(AppProcess::spinUntil([&] { return sender->state() == TransportEndpoint::State::Connected; }, 10000, drip));
+    const QByteArray newer = FrameCodec::encodeRecords(EmployeeGenerator(13).take(10), 1, 0xD21);
+    QElapsedTimer sinceOffer;
+    sinceOffer.start();
+    sender->sendFrame(newer);
+    const int chunksAtOffer = chunks;
+    QVERIFY2(AppProcess::spinUntil([&] { return !received.isEmpty(); }, 15000, drip),
+             qPrintable(QStringLiteral("the newer frame never arrived; %1 chunks of the drip were read").arg(chunks)));
+    QVERIFY2(sinceOffer.elapsed() >= 1400, "the drip was given up before --peer-timeout");
+    QVERIFY2(chunks > chunksAtOffer, "the receiver stopped reading the drip before --peer-timeout");
+    qInfo("%d chunks read, %d of them after the newer offer; given up after %lld ms: %s", chunks, chunks - chunksAtOffer,
+          sinceOffer.elapsed(), qPrintable(refusals.value(0)));
+    QStringList got;
+    for (const QByteArray &f : received)
+        got << QStringLiteral("%1 bytes: %2").arg(f.size()).arg(QString::fromLatin1(f.left(48).toHex()));
+    QVERIFY2(received == QByteArrayList{newer}, qPrintable(got.join(QStringLiteral("; "))));
+    QCOMPARE(refusals.size(), 1);
+    QVERIFY2(refusals.first().startsWith(QStringLiteral("The clipboard's owner was handing over a frame piece by piece (INCR); "
+                                                        "it was given up after ")),
+             qPrintable(refusals.first()));
+    QVERIFY2(refusals.first().endsWith(QStringLiteral("a newer value was waiting, and 1.5 s later it had not finished "
+                                                      "(--peer-timeout).")),
+             qPrintable(refusals.first()));
+    sender->close();
+    receiver->close();
 }
 
 QTEST_MAIN(TestClipboard)
