@@ -446,7 +446,7 @@ void NamedPipeChannelPosix::acceptHello(const namedpipe::HelloLine &hello)
         return;
     if (m_peers.size() >= std::size_t(std::max(receiveLimits().maxPeers, 0))) {
         const std::uint8_t full = FullByte;
-        writeAll(peer->downFd, &full, 1, "gone");
+        writeAll({peer->downFd, 0, peer->pid}, &full, 1);
         Event event;
         event.kind = Event::Kind::Refused;
         event.text = "Sender process " + pidText + " was turned away at its hello: this receiver already serves "
@@ -457,7 +457,7 @@ void NamedPipeChannelPosix::acceptHello(const namedpipe::HelloLine &hello)
     fcntl(peer->upFd, F_SETPIPE_SZ, PipeBytes);
     fcntl(peer->downFd, F_SETPIPE_SZ, ReplyPipeBytes);
     const std::uint8_t welcome = WelcomeByte;
-    if (!writeAll(peer->downFd, &welcome, 1, "gone").empty())
+    if (!writeAll({peer->downFd, 0, peer->pid}, &welcome, 1).empty())
         return;
     peer->id = m_nextPeerId++;
     peer->lastProgress = std::chrono::steady_clock::now();
@@ -610,18 +610,24 @@ bool NamedPipeChannelPosix::readLikelyFifoFirst()
     return true;
 }
 
-bool NamedPipeChannelPosix::readFromReceiver()
+void NamedPipeChannelPosix::queueReadFrames(std::uint64_t peer)
 {
-    std::deque<std::vector<std::uint8_t>> frames;
-    std::string why;
-    const long n = m_downAssembler.readFrom(m_downFd, ReadBudget, frames, &why);
-    const int readErrno = errno;
-    for (auto &frame : frames) {
+    for (auto &frame : m_readFrames) {
         Event event;
         event.kind = Event::Kind::Frame;
+        event.peer = peer;
         event.frame = std::move(frame);
         m_events.push_back(std::move(event));
     }
+    m_readFrames.clear();
+}
+
+bool NamedPipeChannelPosix::readFromReceiver()
+{
+    std::string why;
+    const long n = m_downAssembler.readFrom(m_downFd, ReadBudget, m_readFrames, &why);
+    const int readErrno = errno;
+    queueReadFrames(0);
     if (n == 0 || (n < 0 && readErrno != EAGAIN)) {
         Event event;
         event.kind = Event::Kind::PeerGone;
@@ -638,21 +644,14 @@ bool NamedPipeChannelPosix::readFromReceiver()
 
 bool NamedPipeChannelPosix::readFromPeer(const std::shared_ptr<Peer> &peer)
 {
-    std::deque<std::vector<std::uint8_t>> frames;
     std::string why;
-    const long n = peer->assembler.readFrom(peer->upFd, ReadBudget, frames, &why, &m_budget);
+    const long n = peer->assembler.readFrom(peer->upFd, ReadBudget, m_readFrames, &why, &m_budget);
     const int readErrno = errno;
-    if (n > 0 || !frames.empty())
+    if (n > 0 || !m_readFrames.empty())
         peer->lastProgress = std::chrono::steady_clock::now();
-    if (!frames.empty())
+    if (!m_readFrames.empty())
         m_lastPeer = peer->id;
-    for (auto &frame : frames) {
-        Event event;
-        event.kind = Event::Kind::Frame;
-        event.peer = peer->id;
-        event.frame = std::move(frame);
-        m_events.push_back(std::move(event));
-    }
+    queueReadFrames(peer->id);
     if (n == 0)
         m_events.push_back(dropPeer(peer, Event::Kind::PeerGone,
                                     "closed its end of the pipe: it finished, stopped or was killed."));
@@ -669,9 +668,9 @@ bool NamedPipeChannelPosix::readFromPeer(const std::shared_ptr<Peer> &peer)
     return n >= 0 || readErrno != EAGAIN;
 }
 
-std::string NamedPipeChannelPosix::writeAll(int fd, const std::uint8_t *data, std::size_t size,
-                                            const std::string &whoIsGone)
+std::string NamedPipeChannelPosix::writeAll(const WriteTarget &target, const std::uint8_t *data, std::size_t size)
 {
+    const int fd = target.fd;
     SigpipeBlocker guard(m_blockSigpipe);
     std::size_t done = 0;
     while (done < size) {
@@ -694,61 +693,68 @@ std::string NamedPipeChannelPosix::writeAll(int fd, const std::uint8_t *data, st
         }
         if (errno == EPIPE) {
             guard.sawEpipe();
-            return whoIsGone;
+            return readerGoneSentence(target);
         }
         return "Writing to the named pipe '" + m_name + "' failed: " + errnoText(errno) + ".";
     }
     return {};
 }
 
-bool NamedPipeChannelPosix::writeTarget(std::uint64_t peer, int *fd, std::string *whoIsGone, std::string *error)
+bool NamedPipeChannelPosix::writeTarget(std::uint64_t peer, WriteTarget *target, std::string *error)
 {
+    target->peer = peer;
     if (m_role == Role::Sender) {
         if (m_upFd < 0) {
             *error = "The named pipe '" + m_name + "' is not connected: the receiver has gone. Reconnect.";
             return false;
         }
-        *fd = m_upFd;
-        *whoIsGone = "The receiver on the named pipe '" + m_name
-                     + "' has gone (it stopped or crashed): the frame was not delivered. Start a receiver and send again.";
+        target->fd = m_upFd;
         return true;
     }
-    std::shared_ptr<Peer> target;
+    std::shared_ptr<Peer> reader;
     {
         std::lock_guard<std::mutex> lock(m_peersMutex);
         const auto it = m_peers.find(peer);
         if (it != m_peers.end())
-            target = it->second;
+            reader = it->second;
     }
-    if (!target) {
+    if (!reader) {
         *error = "Sender " + std::to_string(peer) + " is no longer connected to the named pipe '" + m_name
                  + "'; the reply to it was dropped.";
         return false;
     }
-    *fd = target->downFd;
-    *whoIsGone = "Sender " + std::to_string(peer) + " (process " + std::to_string(target->pid)
-                 + ") has gone; the reply to it was dropped.";
+    target->fd = reader->downFd;
+    target->pid = reader->pid;
     return true;
+}
+
+std::string NamedPipeChannelPosix::readerGoneSentence(const WriteTarget &target) const
+{
+    if (m_role == Role::Sender)
+        return "The receiver on the named pipe '" + m_name
+               + "' has gone (it stopped or crashed): the frame was not delivered. Start a receiver and send again.";
+    return "Sender " + std::to_string(target.peer) + " (process " + std::to_string(target.pid)
+           + ") has gone; the reply to it was dropped.";
 }
 
 std::string NamedPipeChannelPosix::send(const std::uint8_t *data, std::size_t size, std::uint64_t peer)
 {
     if (std::string error = namedpipe::checkOutgoingFrame(data, size); !error.empty())
         return error;
-    int fd = -1;
-    std::string whoIsGone, error;
-    if (!writeTarget(peer, &fd, &whoIsGone, &error))
+    WriteTarget target;
+    std::string error;
+    if (!writeTarget(peer, &target, &error))
         return error;
-    return writeAll(fd, data, size, whoIsGone);
+    return writeAll(target, data, size);
 }
 
 bool NamedPipeChannelPosix::trySend(const std::uint8_t *data, std::size_t size, std::uint64_t peer, std::string *error)
 {
     *error = namedpipe::checkOutgoingFrame(data, size);
-    int fd = -1;
-    std::string whoIsGone;
-    if (!error->empty() || !writeTarget(peer, &fd, &whoIsGone, error))
+    WriteTarget target;
+    if (!error->empty() || !writeTarget(peer, &target, error))
         return true;
+    const int fd = target.fd;
     // Up to PIPE_BUF bytes a non-blocking write is all or nothing. A longer one may be cut
     // short where the FIFO has too little room, and only send() may wait to finish it: it goes
     // here only into an empty FIFO that holds it whole (the usual case in a conversation, whose
@@ -763,7 +769,7 @@ bool NamedPipeChannelPosix::trySend(const std::uint8_t *data, std::size_t size, 
         if (n > 0) {
             // Not expected of an empty FIFO with room (a page the kernel could not allocate):
             // the frame is begun, so it is finished here, or the stream would be out of step.
-            *error = writeAll(fd, data + n, size - std::size_t(n), whoIsGone);
+            *error = writeAll(target, data + n, size - std::size_t(n));
             return true;
         }
         if (errno == EINTR)
@@ -772,7 +778,7 @@ bool NamedPipeChannelPosix::trySend(const std::uint8_t *data, std::size_t size, 
             return false; // the FIFO is full: the writer thread waits for room
         if (errno == EPIPE) {
             guard.sawEpipe();
-            *error = whoIsGone;
+            *error = readerGoneSentence(target);
         } else {
             *error = "Writing to the named pipe '" + m_name + "' failed: " + errnoText(errno) + ".";
         }

@@ -118,10 +118,20 @@ private:
     // does so at most ReadFirstStreak times in a row, so other peers, new connections and
     // interrupt() are looked at too.
     bool readLikelyFifoFirst();
-    std::string writeAll(int fd, const std::uint8_t *data, std::size_t size, const std::string &whoIsGone);
-    // The FIFO a frame to `peer` goes to, and the sentence for when its reader has gone; false
-    // with `*error` when there is none.
-    bool writeTarget(std::uint64_t peer, int *fd, std::string *whoIsGone, std::string *error);
+    // Moves m_readFrames, from `peer` (0: the receiver), into m_events.
+    void queueReadFrames(std::uint64_t peer);
+    // Where a frame goes: the FIFO, and who reads it (for the sentence when they have gone).
+    struct WriteTarget
+    {
+        int fd = -1;
+        std::uint64_t peer = 0;
+        long pid = 0; // a receiver's peer
+    };
+    std::string writeAll(const WriteTarget &target, const std::uint8_t *data, std::size_t size);
+    // The FIFO a frame to `peer` goes to; false with `*error` when there is none.
+    bool writeTarget(std::uint64_t peer, WriteTarget *target, std::string *error);
+    // Made only when a write finds the reader gone: every frame would otherwise pay for it.
+    std::string readerGoneSentence(const WriteTarget &target) const;
     void cleanStaleSenderPairs();
 
     Role m_role = Role::Receiver;
@@ -150,6 +160,9 @@ private:
     int m_readFirstStreak = 0;    // reads of m_lastPeer in a row without a poll()
     static constexpr int ReadFirstStreak = 8;
     std::deque<Event> m_events; // produced by one poll round, handed out one per receive()
+    // The frames one read cut, kept between reads so that its map and first block are not
+    // allocated and freed for every frame (only receive() reads).
+    std::deque<std::vector<std::uint8_t>> m_readFrames;
 
     // Sender
     int m_upFd = -1;

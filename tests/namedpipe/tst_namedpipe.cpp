@@ -708,6 +708,15 @@ void TestNamedPipe::trySendWritesOnlyWhatNeedsNoWaiting()
     QVERIFY(e.frame == echoSized);
     QVERIFY(receiver.trySend(reply.data(), reply.size(), hello.peer + 1000, &error));
     QVERIFY2(error.find("no longer connected") != std::string::npos, error.c_str());
+
+    // A reply written after the sender closed its end, before the receiver heard of it, names
+    // the sender and its process (the sentence is made only then).
+    sender.close();
+    const std::string gone = "Sender " + std::to_string(hello.peer) + " (process " + std::to_string(getpid())
+        + ") has gone; the reply to it was dropped.";
+    QVERIFY(receiver.trySend(reply.data(), reply.size(), hello.peer, &error));
+    QCOMPARE(error, gone);
+    QCOMPARE(receiver.send(reply.data(), reply.size(), hello.peer), gone);
 }
 
 void TestNamedPipe::receiverGoneIsReportedToSender()
