@@ -641,6 +641,7 @@ void ShmSession::scanSenders(bool force, std::chrono::steady_clock::time_point n
             // Whatever it wrote lies below the head we see now; report it once that is read.
             p.leaving = true;
             p.goneAt = m_data.head();
+            m_someoneLeaving = true;
         }
         if (slotDead)
             s.pid.compare_exchange_strong(pid, 0);
@@ -649,12 +650,19 @@ void ShmSession::scanSenders(bool force, std::chrono::steady_clock::time_point n
 
 void ShmSession::releaseDepartedSenders()
 {
+    if (!m_someoneLeaving)
+        return;
+    m_someoneLeaving = false;
     const std::uint64_t tail = m_data.tail();
     for (std::uint32_t i = 0; i < MaxSenders; ++i) {
         Peer &p = m_peers[i];
-        if (p.known && p.leaving && tail >= p.goneAt)
+        if (!p.known || !p.leaving)
+            continue;
+        if (tail >= p.goneAt)
             forgetPeer(i, m_waiter.isAlive(p.pid) ? "closed the connection"
                                                   : "ended without closing the connection, so it was probably killed");
+        else
+            m_someoneLeaving = true; // its last records are still to be read
     }
 }
 

@@ -235,6 +235,9 @@ private:
     ReceiveLimits m_limits;
     PendingBudget m_budget; // before m_peers: their frames give their share back to it
     std::array<Peer, MaxSenders> m_peers;
+    // Whether a peer may be marked leaving: releaseDepartedSenders() runs for every record read
+    // and need not look at all MaxSenders peers when none is.
+    bool m_someoneLeaving = false;
     std::chrono::steady_clock::time_point m_lastScan;
     // When the earliest partial frame's time may run out (max: no frame is partial).
     std::chrono::steady_clock::time_point m_stallCheckAt = std::chrono::steady_clock::time_point::max();
