@@ -7,14 +7,13 @@
 #include "employeetablemodel.h"
 #include "framecodec.h"
 #include "receiversession.h"
-#include "recordtable.h"
+#include "recordtableview.h"
 #include "recordviewmodel.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QHeaderView>
-#include <QTableView>
 #include <QThread>
 #include <QTimer>
 
@@ -132,8 +131,7 @@ BenchRow measure(bool sorted, bool quick, Frames &frames)
     viewModel.setSourceModel(&model);
     ReceiverSession session(&endpoint, QStringLiteral("bench"));
     QObject::connect(&session, &ReceiverSession::batchesReceived, &model, &EmployeeTableModel::appendBatches);
-    QTableView table;
-    configureRecordTable(&table); // as the receiver window's
+    RecordTableView table; // the receiver window's
     table.setModel(&viewModel);
     if (sorted) {
         table.horizontalHeader()->setSortIndicator(EmployeeTableModel::Salary, Qt::AscendingOrder);
@@ -204,8 +202,7 @@ BenchRow measureSortAndFilter(bool quick, Frames &frames)
     model.appendBatches(batches);
     RecordViewModel viewModel;
     viewModel.setSourceModel(&model);
-    QTableView table;
-    configureRecordTable(&table);
+    RecordTableView table;
     table.setModel(&viewModel);
     table.resize(1000, 600);
     table.show();

@@ -4,7 +4,7 @@
 #include "csv.h"
 #include "employeetablemodel.h"
 #include "livetransferchart.h"
-#include "recordtable.h"
+#include "recordtableview.h"
 #include "recordviewmodel.h"
 #include "sentences.h"
 
@@ -26,7 +26,6 @@
 #include <QThread>
 #include <QPushButton>
 #include <QTabWidget>
-#include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -92,7 +91,7 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
       m_exportButton(new QToolButton(this)),
       m_clearButton(new QPushButton(tr("Clea&r"), this)),
       m_exportAction(new QAction(tr("&Export CSV…"), this)),
-      m_table(new QTableView(this)),
+      m_table(new RecordTableView(this)),
       m_liveChart(new LiveTransferChart(LiveTransferChart::Role::Receiver, this))
 {
     setObjectName(QStringLiteral("receiverPanel"));
@@ -155,13 +154,12 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
 
     m_table->setObjectName(QStringLiteral("receivedTable"));
     m_table->setModel(m_proxy);
-    configureRecordTable(m_table);
     QHeaderView *header = m_table->horizontalHeader();
     header->setSortIndicatorClearable(true);
     header->setSortIndicator(-1, Qt::AscendingOrder); // arrival order until the user sorts
     m_table->setSortingEnabled(true);
     header->setStretchLastSection(true);
-    sizeRecordColumns(m_table);
+    m_table->sizeColumnsForRecords();
 
     auto *tools = new QHBoxLayout;
     tools->addWidget(filterLabel);

@@ -19,9 +19,9 @@ class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
-class QTableView;
 class QThread;
 class QToolButton;
+class RecordTableView;
 class RecordViewModel;
 
 // The receiver's side of the Transfer tab: the counters (received, lost, duplicates,
@@ -38,7 +38,7 @@ public:
     void detach() override;
 
     EmployeeTableModel *model() const { return m_model; }
-    QTableView *table() const { return m_table; }
+    RecordTableView *table() const { return m_table; }
     RecordViewModel *view() const { return m_proxy; }
     // Totals over every connection since the last Clear.
     ReceiverSession::Counters counters() const;
@@ -101,6 +101,6 @@ private:
     QToolButton *m_exportButton;
     QPushButton *m_clearButton;
     QAction *m_exportAction;
-    QTableView *m_table;
+    RecordTableView *m_table;
     LiveTransferChart *m_liveChart;
 };

@@ -8,7 +8,7 @@
 #include "livetransferchart.h"
 #include "listsource.h"
 #include "receivertally.h"
-#include "recordtable.h"
+#include "recordtableview.h"
 #include "recordtail.h"
 
 #include <QAction>
@@ -25,7 +25,6 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTabWidget>
-#include <QTableView>
 #include <QThread>
 #include <QVBoxLayout>
 
@@ -80,7 +79,7 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
       m_status(new QLabel(tr("Nothing sent yet."), this)),
       m_receivers(new QLabel(this)),
       m_sentModel(new EmployeeTableModel(this)),
-      m_sentTable(new QTableView(this)),
+      m_sentTable(new RecordTableView(this)),
       m_sentViews(new QTabWidget(this)),
       m_liveChart(new LiveTransferChart(LiveTransferChart::Role::Sender, this))
 {
@@ -134,10 +133,9 @@ SenderPanel::SenderPanel(quint64 seed, quint32 firstId, int batchSize, QWidget *
 
     m_sentTable->setObjectName(QStringLiteral("sentTable"));
     m_sentTable->setModel(m_sentModel);
-    configureRecordTable(m_sentTable);
-    m_sentTable->setMinimumHeight(m_sentTable->verticalHeader()->defaultSectionSize() * 3);
+    m_sentTable->setMinimumHeight(m_sentTable->rowHeight() * 3);
     m_sentTable->horizontalHeader()->setStretchLastSection(true);
-    sizeRecordColumns(m_sentTable);
+    m_sentTable->sizeColumnsForRecords();
     // Known only on the receiving side.
     for (int column : {EmployeeTableModel::Sequence, EmployeeTableModel::ReceivedAt, EmployeeTableModel::LatencyUs})
         m_sentTable->setColumnHidden(column, true);

@@ -20,7 +20,7 @@ class QPushButton;
 class QSpinBox;
 class QTabWidget;
 class ReceiverTally;
-class QTableView;
+class RecordTableView;
 class QThread;
 
 // The sender's side of the Transfer tab: one employee typed in a form, N generated ones, or a
@@ -96,7 +96,7 @@ private:
     QLabel *m_receivers;
     QPointer<ReceiverTally> m_tally;
     EmployeeTableModel *m_sentModel;
-    QTableView *m_sentTable;
+    RecordTableView *m_sentTable;
     QTabWidget *m_sentViews;
     LiveTransferChart *m_liveChart;
 };

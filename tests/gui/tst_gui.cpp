@@ -23,7 +23,7 @@
 #include <QSignalSpy>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QTableView>
+#include "recordtableview.h"
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -160,7 +160,7 @@ void TestGui::generatedEmployeesArrive()
 
 void TestGui::tableSortsAndFilters()
 {
-    QTableView *table = m_receiver->receiverPanel()->table();
+    RecordTableView *table = m_receiver->receiverPanel()->table();
     QAbstractItemModel *view = table->model();
     RecordViewModel *records = m_receiver->receiverPanel()->view();
     table->sortByColumn(EmployeeTableModel::Salary, Qt::DescendingOrder);
@@ -325,7 +325,7 @@ void TestGui::csvFileIsCheckedWholeThenSent()
     QCOMPARE(model->store().record(before).toEmployee(), employees.first());
     QCOMPARE(model->store().record(before + 299).toEmployee(), employees.last());
     // The sender's preview ends with the file's last record.
-    QAbstractItemModel *sent = child<QTableView>(m_sender.get(), "sentTable")->model();
+    QAbstractItemModel *sent = child<RecordTableView>(m_sender.get(), "sentTable")->model();
     QCOMPARE(sent->index(sent->rowCount() - 1, EmployeeTableModel::Id).data().toUInt(), employees.last().id);
 }
 

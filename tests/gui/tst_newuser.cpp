@@ -32,7 +32,7 @@
 #include <QSignalSpy>
 #include <QSslCertificate>
 #include <QSpinBox>
-#include <QTableView>
+#include "recordtableview.h"
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTcpServer>
@@ -393,7 +393,7 @@ void TestNewUser::exportShortcutWorksFromTheFilterField()
 
 void TestNewUser::sentTableShowsWholeIds()
 {
-    auto *table = child<QTableView>(m_sender.get(), "sentTable");
+    auto *table = child<RecordTableView>(m_sender.get(), "sentTable");
     const int width = table->horizontalHeader()->sectionSize(EmployeeTableModel::Id);
     QVERIFY2(width >= table->fontMetrics().horizontalAdvance(QStringLiteral("4294967295")), qPrintable(QString::number(width)));
 }
@@ -412,8 +412,8 @@ void TestNewUser::connectedWindowsGiveTheirTablesTheRoom()
         auto *info = child<QLabel>(window, "transportInfo");
         QVERIFY(!info->text().contains(description.toHtmlEscaped()));
         QCOMPARE(info->toolTip(), description);
-        auto *table = child<QTableView>(window, window == m_sender.get() ? "sentTable" : "receivedTable");
-        const int rows = table->viewport()->height() / table->verticalHeader()->defaultSectionSize();
+        auto *table = child<RecordTableView>(window, window == m_sender.get() ? "sentTable" : "receivedTable");
+        const int rows = table->viewport()->height() / table->rowHeight();
         qInfo("%s: %d rows of the table in view", qPrintable(window->objectName()), rows);
         QVERIFY2(rows >= 3, qPrintable(QString::number(rows)));
     }
