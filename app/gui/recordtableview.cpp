@@ -2,7 +2,9 @@
 #include "recordtableview.h"
 
 #include "employeetablemodel.h"
+#include "recordtableaccessible.h"
 
+#include <QAccessible>
 #include <QHeaderView>
 #include <QPaintEvent>
 #include <QPainter>
@@ -27,6 +29,7 @@ int clampedY(qint64 y)
 RecordTableView::RecordTableView(QWidget *parent)
     : QAbstractItemView(parent), m_header(new QHeaderView(Qt::Horizontal, this)), m_rowHeight(fontMetrics().height() + 6)
 {
+    RecordTableAccessible::installFactory();
     setSelectionBehavior(SelectRows);
     setSelectionMode(ExtendedSelection);
     setAlternatingRowColors(true);
@@ -44,6 +47,13 @@ RecordTableView::RecordTableView(QWidget *parent)
         if (m_sortingEnabled && model())
             model()->sort(column, order);
     });
+}
+
+RecordTableView::~RecordTableView()
+{
+    // QWidget's destructor hides the header, which reports new geometries: by then this is no
+    // longer a RecordTableView to lay out.
+    m_header->disconnect(this);
 }
 
 void RecordTableView::setModel(QAbstractItemModel *model)
@@ -102,6 +112,11 @@ void RecordTableView::sizeColumnsForRecords()
     }
 }
 
+void RecordTableView::keyboardSearch(const QString &search)
+{
+    emit typedText(search);
+}
+
 int RecordTableView::rowCount() const
 {
     return model() ? model()->rowCount(rootIndex()) : 0;
@@ -157,6 +172,17 @@ void RecordTableView::dataChanged(const QModelIndex &topLeft, const QModelIndex 
     // merge that is every cell of ten million rows (4 s here). The rows on screen are enough.
     if (topLeft.row() <= firstShownRow() + rowsInPage() && bottomRight.row() >= firstShownRow())
         viewport()->update();
+}
+
+void RecordTableView::currentChanged(const QModelIndex &current, const QModelIndex &previous)
+{
+    QAbstractItemView::currentChanged(current, previous);
+    // QTableView tells a screen reader where the keyboard went; QAbstractItemView does not.
+    if (QAccessible::isActive() && current.isValid() && hasFocus()) {
+        QAccessibleEvent moved(this, QAccessible::Focus);
+        moved.setChild(RecordTableAccessible::childIndex(current));
+        QAccessible::updateAccessibility(&moved);
+    }
 }
 
 QRect RecordTableView::visualRect(const QModelIndex &index) const
