@@ -186,9 +186,11 @@ ReceiverPanel::ReceiverPanel(QWidget *parent)
     m_filterDelay.setInterval(250);
     connect(m_filter, &QLineEdit::textChanged, &m_filterDelay, qOverload<>(&QTimer::start));
     connect(&m_filterDelay, &QTimer::timeout, this, [this] { m_proxy->setFilter(m_filter->text()); });
-    // Typing in the table filters it: the text goes to the filter, and so do the next keys.
+    // Typing in the table filters it: the text goes to the end of the filter, and so do the next
+    // keys. (A focus reason that keeps the filter's text unselected: the next key adds to it.)
     connect(m_table, &RecordTableView::typedText, this, [this](const QString &text) {
-        m_filter->setFocus(Qt::ShortcutFocusReason);
+        m_filter->setFocus(Qt::OtherFocusReason);
+        m_filter->end(false);
         m_filter->insert(text);
     });
     connect(m_proxy, &RecordViewModel::busyChanged, this, [this](bool busy, const QString &what) {
