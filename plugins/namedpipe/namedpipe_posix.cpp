@@ -148,11 +148,11 @@ std::string makeFifo(const std::string &path)
 
 // ---------------------------------------------------------------------------------------------
 
-long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t readBytes,
-                                                     std::deque<std::vector<std::uint8_t>> &out, std::string *error,
-                                                     PendingBudget *budget)
+long NamedPipeChannelPosix::FrameAssembler::readFrom(int fd, std::size_t readBytes, namedpipe::FrameCutter::Frames &out,
+                                                     std::string *error, PendingBudget *budget, FrameStore *store)
 {
     m_cutter.setBudget(budget);
+    m_cutter.setFrameStore(store);
     // Out of step (EPROTO) or over the budget (ENOBUFS): the caller says which in its sentence.
     const auto refuse = [&](std::string why) {
         *error = std::move(why);
@@ -451,7 +451,7 @@ void NamedPipeChannelPosix::acceptHello(const namedpipe::HelloLine &hello)
         event.kind = Event::Kind::Refused;
         event.text = "Sender process " + pidText + " was turned away at its hello: this receiver already serves "
                      + ipcw::native::sendersText(m_peers.size()) + ", its limit (--max-peers).";
-        m_events.push_back(std::move(event));
+        m_events.push(std::move(event));
         return;
     }
     fcntl(peer->upFd, F_SETPIPE_SZ, PipeBytes);
@@ -470,7 +470,7 @@ void NamedPipeChannelPosix::acceptHello(const namedpipe::HelloLine &hello)
     event.kind = Event::Kind::PeerConnected;
     event.peer = peer->id;
     event.text = "process " + pidText; // its name; the session says "connected"
-    m_events.push_back(std::move(event));
+    m_events.push(std::move(event));
 }
 
 Event NamedPipeChannelPosix::dropPeer(const std::shared_ptr<Peer> &peer, Event::Kind kind, const std::string &why)
@@ -511,7 +511,7 @@ void NamedPipeChannelPosix::expireStalledPeers()
                   + " bytes of its frame had arrived"
             : std::to_string(peer->assembler.pendingBytes()) + " of the " + std::to_string(HeaderBytes)
                   + " bytes of a frame header had arrived";
-        m_events.push_back(dropPeer(peer, Event::Kind::PeerRefused,
+        m_events.push(dropPeer(peer, Event::Kind::PeerRefused,
                                     "stopped in the middle of a frame: " + progress + ", then nothing came for "
                                         + secondsText(idleMs) + " s (the limit is " + secondsText(timeoutMs)
                                         + " s, --peer-timeout); it was disconnected."));
@@ -522,11 +522,8 @@ Event NamedPipeChannelPosix::receive(int timeoutMs)
 {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     for (;;) {
-        if (!m_events.empty()) {
-            Event event = std::move(m_events.front());
-            m_events.pop_front();
+        if (Event event; m_events.take(&event, m_frameStore))
             return event;
-        }
         if (m_role == Role::Receiver) {
             expireStalledPeers();
             if (!m_events.empty())
@@ -612,20 +609,15 @@ bool NamedPipeChannelPosix::readLikelyFifoFirst()
 
 void NamedPipeChannelPosix::queueReadFrames(std::uint64_t peer)
 {
-    for (auto &frame : m_readFrames) {
-        Event event;
-        event.kind = Event::Kind::Frame;
-        event.peer = peer;
-        event.frame = std::move(frame);
-        m_events.push_back(std::move(event));
-    }
+    for (auto &frame : m_readFrames)
+        m_events.pushFrame(peer, frame);
     m_readFrames.clear();
 }
 
 bool NamedPipeChannelPosix::readFromReceiver()
 {
     std::string why;
-    const long n = m_downAssembler.readFrom(m_downFd, ReadBudget, m_readFrames, &why);
+    const long n = m_downAssembler.readFrom(m_downFd, ReadBudget, m_readFrames, &why, nullptr, m_frameStore);
     const int readErrno = errno;
     queueReadFrames(0);
     if (n == 0 || (n < 0 && readErrno != EAGAIN)) {
@@ -637,7 +629,7 @@ bool NamedPipeChannelPosix::readFromReceiver()
                                   + (why.empty() ? errnoText(readErrno) : why) + "); the connection was dropped.";
         m_ready.remove(m_downFd);
         closeFd(m_downFd);
-        m_events.push_back(std::move(event));
+        m_events.push(std::move(event));
     }
     return n >= 0 || readErrno != EAGAIN;
 }
@@ -645,7 +637,7 @@ bool NamedPipeChannelPosix::readFromReceiver()
 bool NamedPipeChannelPosix::readFromPeer(const std::shared_ptr<Peer> &peer)
 {
     std::string why;
-    const long n = peer->assembler.readFrom(peer->upFd, ReadBudget, m_readFrames, &why, &m_budget);
+    const long n = peer->assembler.readFrom(peer->upFd, ReadBudget, m_readFrames, &why, &m_budget, m_frameStore);
     const int readErrno = errno;
     if (n > 0 || !m_readFrames.empty())
         peer->lastProgress = std::chrono::steady_clock::now();
@@ -653,17 +645,17 @@ bool NamedPipeChannelPosix::readFromPeer(const std::shared_ptr<Peer> &peer)
         m_lastPeer = peer->id;
     queueReadFrames(peer->id);
     if (n == 0)
-        m_events.push_back(dropPeer(peer, Event::Kind::PeerGone,
+        m_events.push(dropPeer(peer, Event::Kind::PeerGone,
                                     "closed its end of the pipe: it finished, stopped or was killed."));
     else if (n < 0 && readErrno == EPROTO)
-        m_events.push_back(dropPeer(peer, Event::Kind::PeerRefused,
+        m_events.push(dropPeer(peer, Event::Kind::PeerRefused,
                                     "sent bytes that are not a frame (" + why
                                         + "); it was disconnected. Frames before it were kept."));
     else if (n < 0 && readErrno == ENOBUFS)
-        m_events.push_back(dropPeer(peer, Event::Kind::PeerRefused,
+        m_events.push(dropPeer(peer, Event::Kind::PeerRefused,
                                     why + "; it was disconnected. Frames before it were kept."));
     else if (n < 0 && readErrno != EAGAIN)
-        m_events.push_back(dropPeer(peer, Event::Kind::PeerGone,
+        m_events.push(dropPeer(peer, Event::Kind::PeerGone,
                                     "could not be read (" + errnoText(readErrno) + "); it was disconnected."));
     return n >= 0 || readErrno != EAGAIN;
 }

@@ -30,6 +30,7 @@
 #include "namedpipewire.h"
 #include "native/channel.h"
 #include "native/readinessset.h"
+#include "native/receivedframes.h"
 
 #include <atomic>
 #include <chrono>
@@ -43,7 +44,7 @@
 
 namespace ipcw::native {
 
-class NamedPipeChannelPosix final : public Channel, public Watchable, public Drainable
+class NamedPipeChannelPosix final : public Channel, public Watchable, public Drainable, public FrameStoreUser
 {
 public:
     NamedPipeChannelPosix();
@@ -57,6 +58,8 @@ public:
     int nextDeadlineMs() const override;
     // Drainable: every frame a read brought is in m_events; more keeps the descriptor readable.
     bool drained() const override { return m_events.empty(); }
+    // FrameStoreUser: frames from FrameBytes::StoredFromBytes on are read into its buffers.
+    void setFrameStore(FrameStore *store) override { m_frameStore = store; }
     void interrupt() override;
     void close() override;
 
@@ -72,12 +75,13 @@ public:
     {
     public:
         // Reads what `fd` has (at most `readBytes` bytes) and appends completed frames to `out`,
-        // drawing the memory of unfinished frames from `budget` when one is given. Returns the
-        // number of bytes read, 0 on end-of-file, -1 with errno (EAGAIN: empty). A header that
-        // is not a frame sets `error` and errno = EPROTO; a frame the budget cannot hold sets
-        // `error` (how it ends a sentence) and errno = ENOBUFS.
-        long readFrom(int fd, std::size_t readBytes, std::deque<std::vector<std::uint8_t>> &out, std::string *error,
-                      PendingBudget *budget = nullptr);
+        // drawing the memory of unfinished frames from `budget` and putting large frames together
+        // in buffers of `store`, each when given. Returns the number of bytes read, 0 on
+        // end-of-file, -1 with errno (EAGAIN: empty). A header that is not a frame sets `error`
+        // and errno = EPROTO; a frame the budget cannot hold sets `error` (how it ends a
+        // sentence) and errno = ENOBUFS.
+        long readFrom(int fd, std::size_t readBytes, namedpipe::FrameCutter::Frames &out, std::string *error,
+                      PendingBudget *budget, FrameStore *store);
         // Bytes of the current frame received so far, header included (0 between frames).
         std::size_t pendingBytes() const { return m_cutter.pendingBytes(); }
         // The current frame's whole length, once its header arrived (0 before).
@@ -159,10 +163,11 @@ private:
     std::uint64_t m_lastPeer = 0; // the peer the last frame came from
     int m_readFirstStreak = 0;    // reads of m_lastPeer in a row without a poll()
     static constexpr int ReadFirstStreak = 8;
-    std::deque<Event> m_events; // produced by one poll round, handed out one per receive()
+    EventQueue m_events; // produced by one poll round, handed out one per receive()
     // The frames one read cut, kept between reads so that its map and first block are not
     // allocated and freed for every frame (only receive() reads).
-    std::deque<std::vector<std::uint8_t>> m_readFrames;
+    namedpipe::FrameCutter::Frames m_readFrames;
+    FrameStore *m_frameStore = nullptr; // setFrameStore()
 
     // Sender
     int m_upFd = -1;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "native/receivedframes.h"
 #include "native/receivelimits.h"
 
 namespace ipcw::native::namedpipe {
@@ -80,15 +81,19 @@ inline std::string checkOutgoingFrame(const std::uint8_t *data, std::size_t size
 // A frame's memory is committed as its bytes arrive, never on its header's word alone: up to
 // InitialFrameBytes once the header is accepted, then twice what arrived. Otherwise 40 bytes
 // announcing 64 MiB would cost 64 MiB of zeroed memory at once, per sender.
+//
+// A frame of FrameBytes::StoredFromBytes or more is put together in a buffer of the FrameStore
+// it is lent (setFrameStore()), where the session will read it, so it is not copied again.
 class FrameCutter
 {
 public:
     static constexpr std::size_t InitialFrameBytes = ipcw::native::InitialFrameBytes;
+    using Frames = std::deque<ipcw::native::FrameBytes>;
 
     // Takes `size` bytes of the stream and appends the frames they complete to `out`. Returns
     // "" or, for a header that is not a frame, why not (the end of a sentence): the stream is
     // then out of step and must not be read further.
-    std::string cut(const std::uint8_t *data, std::size_t size, std::deque<std::vector<std::uint8_t>> &out)
+    std::string cut(const std::uint8_t *data, std::size_t size, Frames &out)
     {
         while (size > 0) {
             std::size_t take = 0;
@@ -103,7 +108,9 @@ public:
                         return refuse("announced a frame of " + std::to_string(m_frameBytes)
                                       + " bytes, more than this receiver's whole budget for unfinished frames ("
                                       + ipcw::native::mebibytesText(m_budget->limit()) + " MiB, --max-pending-mib)");
-                    m_frame.assign(m_header, m_header + HeaderBytes);
+                    m_frame.begin(m_store, m_frameBytes);
+                    m_frameStart = m_frame.grow(HeaderBytes);
+                    std::memcpy(m_frameStart, m_header, HeaderBytes);
                     if (m_budget && !m_share.resize(*m_budget, HeaderBytes))
                         return refuse("sent a frame header when " + m_budget->describe());
                 }
@@ -132,6 +139,7 @@ public:
             *size = 0;
             return nullptr;
         }
+        std::uint8_t *frame = m_frameStart;
         if (m_have == m_frame.size()) {
             const std::size_t target = std::min(m_frameBytes, std::max(InitialFrameBytes, 2 * m_have));
             if (m_budget && !m_share.resize(*m_budget, target)) {
@@ -141,14 +149,13 @@ public:
                 *size = 0;
                 return nullptr;
             }
-            m_frame.reserve(target); // exactly: resize() alone may take twice as much
-            m_frame.resize(target);
+            frame = m_frameStart = m_frame.grow(target - m_frame.size());
         }
         *size = m_frame.size() - m_have;
-        return m_frame.data() + m_have;
+        return frame + m_have;
     }
     // `n` bytes (at most what payloadRoom() offered) were written there.
-    void payloadArrived(std::size_t n, std::deque<std::vector<std::uint8_t>> &out)
+    void payloadArrived(std::size_t n, Frames &out)
     {
         m_have += n;
         finishFrame(out);
@@ -157,6 +164,8 @@ public:
     // Unfinished frames draw their memory from `budget` (none: unbounded but for the frame
     // limit); a frame that does not fit is refused, and the stream must not be read further.
     void setBudget(ipcw::native::PendingBudget *budget) { m_budget = budget; }
+    // Large frames go in buffers of `store` (none: in vectors), from the next frame on.
+    void setFrameStore(ipcw::native::FrameStore *store) { m_store = store; }
     // Whether the last refusal was the budget's (not a broken stream), and its sentence's end.
     bool overBudget() const { return !m_refusal.empty(); }
     const std::string &refusal() const { return m_refusal; }
@@ -166,15 +175,16 @@ public:
     // The frame's whole length once its header was accepted (0 before).
     std::size_t frameBytes() const { return m_frameBytes; }
     // Memory held for the frame under way.
-    std::size_t committedBytes() const { return m_frame.capacity(); }
+    std::size_t committedBytes() const { return m_frame.committed(); }
 
 private:
-    void finishFrame(std::deque<std::vector<std::uint8_t>> &out)
+    void finishFrame(Frames &out)
     {
         if (m_frameBytes == 0 || m_have != m_frameBytes)
             return;
         out.push_back(std::move(m_frame));
         m_frame = {};
+        m_frameStart = nullptr;
         m_frameBytes = 0;
         m_have = 0;
         m_share.release();
@@ -186,10 +196,12 @@ private:
     }
 
     std::uint8_t m_header[HeaderBytes] = {};
-    std::vector<std::uint8_t> m_frame; // header and payload so far; its size is what is committed
+    ipcw::native::FrameBytes m_frame;   // header and payload so far; its size is what is committed
+    std::uint8_t *m_frameStart = nullptr; // m_frame's first byte, as its last grow() gave it
     std::size_t m_frameBytes = 0;      // the whole frame's length, once its header was accepted
     std::size_t m_have = 0;            // bytes of the current frame received so far
     ipcw::native::PendingBudget *m_budget = nullptr;
+    ipcw::native::FrameStore *m_store = nullptr;
     ipcw::native::PendingBudget::Share m_share; // what m_frame holds of the budget
     std::string m_refusal;                     // set once the budget refused a frame
 };

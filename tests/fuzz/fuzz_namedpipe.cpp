@@ -6,6 +6,7 @@
 // (1..256 each, used in turn), then the .up stream.
 #include "fuzzharness.h"
 
+#include "../common/countingframestore.h"
 #include "namedpipehello.h"
 #include "namedpipewire.h"
 
@@ -49,11 +50,15 @@ struct Cut
     std::size_t pending = 0;
 };
 
-// As the backend reads: into a staging buffer, or straight into a frame when `direct` says so.
-Cut cutStream(const std::uint8_t *data, std::size_t size, const std::vector<std::size_t> &reads, bool direct)
+// As the backend reads: into a staging buffer, or straight into a frame when `direct` says so,
+// large frames in buffers of `store` when one is given.
+Cut cutStream(const std::uint8_t *data, std::size_t size, const std::vector<std::size_t> &reads, bool direct,
+              CountingFrameStore *store = nullptr)
 {
     Cut cut;
     np::FrameCutter cutter;
+    cutter.setFrameStore(store);
+    np::FrameCutter::Frames frames;
     std::size_t at = 0;
     for (std::size_t step = 0; at < size && cut.error.empty(); ++step) {
         std::size_t n = std::min(reads.empty() ? size : reads[step % reads.size()], size - at);
@@ -62,15 +67,20 @@ Cut cutStream(const std::uint8_t *data, std::size_t size, const std::vector<std:
         if (direct && into) {
             n = std::min(n, room);
             std::memcpy(into, data + at, n);
-            cutter.payloadArrived(n, cut.frames);
+            cutter.payloadArrived(n, frames);
         } else {
-            cut.error = cutter.cut(data + at, n, cut.frames);
+            cut.error = cutter.cut(data + at, n, frames);
         }
         at += n;
         require(cutter.committedBytes() <= std::max(np::FrameCutter::InitialFrameBytes, 2 * cutter.pendingBytes()),
                 "memory grows with what arrived, not with what the header claims");
     }
     cut.pending = cutter.pendingBytes();
+    for (ipcw::native::FrameBytes &frame : frames) {
+        require(frame.stored() == (store && frame.size() >= ipcw::native::FrameBytes::StoredFromBytes),
+                "a frame is in the store's buffer exactly when one is lent and the frame is large");
+        cut.frames.emplace_back(frame.data(), frame.data() + frame.size());
+    }
     return cut;
 }
 
@@ -106,7 +116,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     checkFrames(stream, streamBytes, whole);
     const Cut staged = cutStream(stream, streamBytes, reads, false);
     const Cut direct = cutStream(stream, streamBytes, reads, true);
-    for (const Cut *other : {&staged, &direct})
+    CountingFrameStore store;
+    const Cut stored = cutStream(stream, streamBytes, reads, true, &store);
+    require(store.live == 0, "no buffer of the store outlives its frame");
+    for (const Cut *other : {&staged, &direct, &stored})
         require(other->frames == whole.frames && other->error == whole.error && other->pending == whole.pending,
                 "read sizes and direct reads do not change the frames");
     return 0;

@@ -4,6 +4,7 @@
 // interrupt, backpressure and hostile bytes. The same executable doubles as the child process
 // (--child-...), so the test needs nothing but itself.
 
+#include "countingframestore.h"
 #include "namedpipe_posix.h"
 #include "namedpipewire.h"
 #include "native/posixpaths.h"
@@ -177,6 +178,7 @@ private slots:
     void senderBeyondTheCapIsTurnedAway();
     void badAddressesAreRefused();
     void frameMemoryFollowsArrivedBytes();
+    void framesGoStraightIntoALentStore();
 };
 
 void TestNamedPipe::roundTrip_data()
@@ -847,7 +849,7 @@ void TestNamedPipe::frameMemoryFollowsArrivedBytes()
     const std::uint32_t payload = std::uint32_t(frame.size() - np::HeaderBytes);
     std::memcpy(frame.data() + np::PayloadLengthOffset, &payload, 4);
 
-    std::deque<Bytes> out;
+    FrameCutter::Frames out;
     FrameCutter claimsTheMost;
     Bytes header(frame.begin(), frame.begin() + np::HeaderBytes);
     const std::uint32_t largest = np::MaxPayloadBytes;
@@ -874,8 +876,58 @@ void TestNamedPipe::frameMemoryFollowsArrivedBytes()
             QVERIFY(cutter.committedBytes() <= std::max(FrameCutter::InitialFrameBytes, 2 * cutter.pendingBytes()));
     }
     QCOMPARE(out.size(), std::size_t(1));
-    QVERIFY(out.front() == frame);
+    QVERIFY(out.front().takeVector() == frame);
     QCOMPARE(cutter.pendingBytes(), std::size_t(0));
+}
+
+// With a FrameStore lent (as NativeChannelEndpoint lends one), each frame from
+// FrameBytes::StoredFromBytes on is read into the store's buffer, straight from the FIFO once its
+// header is in, and returned through deliver() with an empty Event::frame: both ways, frames
+// below and above the first commitment of memory (InitialFrameBytes), which then grow. Smaller
+// frames, and every frame once the store is taken back, come in Event::frame.
+void TestNamedPipe::framesGoStraightIntoALentStore()
+{
+    const std::string name = uniqueName("store");
+    CountingFrameStore receiverStore, senderStore;
+    NamedPipeChannelPosix receiver, sender;
+    receiver.setFrameStore(&receiverStore);
+    sender.setFrameStore(&senderStore);
+    QCOMPARE(receiver.open(Role::Receiver, name), std::string());
+    const std::string connectError = connectSender(receiver, sender, name);
+    QVERIFY2(connectError.empty(), connectError.c_str());
+
+    constexpr std::size_t Threshold = ipcw::native::FrameBytes::StoredFromBytes;
+    const std::size_t payloads[] = {0, 87, Threshold - 41, Threshold - 40, 65536,
+                                    3 * ipcw::native::InitialFrameBytes + 17};
+    std::uint32_t seed = 0;
+    bool stored = false;
+    std::string sendError;
+    for (const std::size_t payload : payloads) {
+        const Bytes frame = makeFrame(payload, ++seed);
+        Event e = transfer(sender, 0, frame, receiver, &sendError);
+        QCOMPARE(sendError, std::string());
+        QCOMPARE(int(e.kind), int(Event::Kind::Frame));
+        QVERIFY(receiverStore.frameOf(e, &stored) == frame);
+        QCOMPARE(stored, frame.size() >= Threshold);
+
+        const Bytes reply = makeFrame(payload, ++seed);
+        e = transfer(receiver, e.peer, reply, sender, &sendError);
+        QCOMPARE(sendError, std::string());
+        QCOMPARE(int(e.kind), int(Event::Kind::Frame));
+        QVERIFY(senderStore.frameOf(e, &stored) == reply);
+        QCOMPARE(stored, reply.size() >= Threshold);
+    }
+    QCOMPARE(receiverStore.delivered.size(), std::size_t(3));
+    QCOMPARE(receiverStore.live, 0);
+    QCOMPARE(senderStore.live, 0);
+
+    receiver.setFrameStore(nullptr);
+    const Bytes frame = makeFrame(65536, ++seed);
+    const Event e = transfer(sender, 0, frame, receiver, &sendError);
+    QCOMPARE(sendError, std::string());
+    QCOMPARE(int(e.kind), int(Event::Kind::Frame));
+    QVERIFY(receiverStore.frameOf(e, &stored) == frame);
+    QVERIFY(!stored);
 }
 
 #include "tst_namedpipe.moc"

@@ -46,7 +46,32 @@ public:
             m_bytes.insert(m_bytes.end(), data, data + size); // no zeroing first, unlike resize()
     }
 
+    // For a frame read straight into its memory, grown ahead of the bytes: empties it for a new
+    // frame of `frameBytes` (in a buffer of `store` as start() decides) and reserves nothing.
+    void begin(FrameStore *store, std::size_t frameBytes)
+    {
+        reset();
+        if (store && frameBytes >= StoredFromBytes)
+            m_stored = store->create(0);
+    }
+    // Adds `bytes` to the frame's length, exactly (no vector slack), and returns the frame's
+    // first byte: the caller writes the new bytes, every one, before the frame is taken. The
+    // pointer is valid until the next grow().
+    std::uint8_t *grow(std::size_t bytes)
+    {
+        const std::size_t old = size();
+        if (m_stored)
+            return m_stored->extend(bytes) - old;
+        m_bytes.reserve(old + bytes);
+        m_bytes.resize(old + bytes);
+        return m_bytes.data();
+    }
+    // Memory it holds for the frame (a vector's capacity counts).
+    std::size_t committed() const { return m_stored ? m_stored->size() : m_bytes.capacity(); }
+
     std::size_t size() const { return m_stored ? m_stored->size() : m_bytes.size(); }
+    const std::uint8_t *data() const { return m_stored ? m_stored->data() : m_bytes.data(); }
+    bool stored() const { return m_stored != nullptr; }
     // Frees what it holds.
     void reset()
     {
@@ -79,6 +104,7 @@ public:
     }
 
     bool empty() const { return m_events.empty(); }
+    void clear() { m_events.clear(); }
     // The oldest event into `event`; a frame put together in a store's buffer is delivered to
     // `store` (or copied into event->frame, should the store have been taken back since).
     bool take(Event *event, FrameStore *store)
