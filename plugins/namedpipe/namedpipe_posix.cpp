@@ -512,9 +512,9 @@ void NamedPipeChannelPosix::expireStalledPeers()
             : std::to_string(peer->assembler.pendingBytes()) + " of the " + std::to_string(HeaderBytes)
                   + " bytes of a frame header had arrived";
         m_events.push(dropPeer(peer, Event::Kind::PeerRefused,
-                                    "stopped in the middle of a frame: " + progress + ", then nothing came for "
-                                        + secondsText(idleMs) + " s (the limit is " + secondsText(timeoutMs)
-                                        + " s, --peer-timeout); it was disconnected."));
+                               "stopped in the middle of a frame: " + progress + ", then nothing came for "
+                                   + secondsText(idleMs) + " s (the limit is " + secondsText(timeoutMs)
+                                   + " s, --peer-timeout); it was disconnected."));
     }
 }
 
@@ -646,17 +646,17 @@ bool NamedPipeChannelPosix::readFromPeer(const std::shared_ptr<Peer> &peer)
     queueReadFrames(peer->id);
     if (n == 0)
         m_events.push(dropPeer(peer, Event::Kind::PeerGone,
-                                    "closed its end of the pipe: it finished, stopped or was killed."));
+                               "closed its end of the pipe: it finished, stopped or was killed."));
     else if (n < 0 && readErrno == EPROTO)
         m_events.push(dropPeer(peer, Event::Kind::PeerRefused,
-                                    "sent bytes that are not a frame (" + why
-                                        + "); it was disconnected. Frames before it were kept."));
+                               "sent bytes that are not a frame (" + why
+                                   + "); it was disconnected. Frames before it were kept."));
     else if (n < 0 && readErrno == ENOBUFS)
         m_events.push(dropPeer(peer, Event::Kind::PeerRefused,
-                                    why + "; it was disconnected. Frames before it were kept."));
+                               why + "; it was disconnected. Frames before it were kept."));
     else if (n < 0 && readErrno != EAGAIN)
         m_events.push(dropPeer(peer, Event::Kind::PeerGone,
-                                    "could not be read (" + errnoText(readErrno) + "); it was disconnected."));
+                               "could not be read (" + errnoText(readErrno) + "); it was disconnected."));
     return n >= 0 || readErrno != EAGAIN;
 }
 

@@ -196,10 +196,10 @@ private:
     }
 
     std::uint8_t m_header[HeaderBytes] = {};
-    ipcw::native::FrameBytes m_frame;   // header and payload so far; its size is what is committed
+    ipcw::native::FrameBytes m_frame;     // header and payload so far; its size is what is committed
     std::uint8_t *m_frameStart = nullptr; // m_frame's first byte, as its last grow() gave it
-    std::size_t m_frameBytes = 0;      // the whole frame's length, once its header was accepted
-    std::size_t m_have = 0;            // bytes of the current frame received so far
+    std::size_t m_frameBytes = 0;         // the whole frame's length, once its header was accepted
+    std::size_t m_have = 0;               // bytes of the current frame received so far
     ipcw::native::PendingBudget *m_budget = nullptr;
     ipcw::native::FrameStore *m_store = nullptr;
     ipcw::native::PendingBudget::Share m_share; // what m_frame holds of the budget
