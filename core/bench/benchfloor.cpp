@@ -25,6 +25,7 @@
 #include <mqueue.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -66,12 +67,37 @@ std::string runtimePath(const std::string &address, const std::string &suffix, s
     return dir.empty() ? std::string() : dir + "/" + address + suffix;
 }
 
+// How a floor's reader waits. InCall: in the blocking read itself, the bare floor. InPoll: in
+// poll() on a non-blocking descriptor, then the read, as a program's event loop waits (the
+// "-poll" floors): the difference is what any event-loop program pays over the bare floor,
+// before its own work.
+enum class Wait { InCall, InPoll };
+
+// Waits until `fd` polls for `events`; "" or a sentence.
+std::string pollFor(int fd, short events, int timeoutMs = -1)
+{
+    pollfd p {fd, events, 0};
+    for (;;) {
+        const int n = ::poll(&p, 1, timeoutMs);
+        if (n > 0)
+            return {};
+        if (n == 0)
+            return "The floor peer sent nothing within " + std::to_string(timeoutMs / 1000) + " s.";
+        if (errno != EINTR)
+            return sysError("poll() failed");
+    }
+}
+
 // ---- file-descriptor streams: FIFO pair, Unix socket, TCP ------------------------------------
 
 class FdLink final : public FloorLink
 {
 public:
-    FdLink(int readFd, int writeFd) : m_read(readFd), m_write(writeFd) {}
+    FdLink(int readFd, int writeFd, Wait wait) : m_read(readFd), m_write(writeFd), m_wait(wait)
+    {
+        if (wait == Wait::InPoll)
+            ::fcntl(m_read, F_SETFL, ::fcntl(m_read, F_GETFL) | O_NONBLOCK);
+    }
     ~FdLink() override
     {
         ::close(m_read);
@@ -85,6 +111,12 @@ public:
             if (n < 0) {
                 if (errno == EINTR)
                     continue;
+                // A socket's one descriptor is non-blocking for its reads' sake.
+                if (errno == EAGAIN) {
+                    if (std::string error = pollFor(m_write, POLLOUT); !error.empty())
+                        return error;
+                    continue;
+                }
                 return sysError("The floor peer stopped reading");
             }
             data += n;
@@ -95,28 +127,63 @@ public:
     std::string readExact(std::uint8_t *data, std::size_t size) override
     {
         while (size > 0) {
-            const ssize_t n = ::read(m_read, data, size);
+            if (m_offset < m_filled) {
+                const std::size_t n = std::min(size, m_filled - m_offset);
+                std::memcpy(data, m_buffer.data() + m_offset, n);
+                m_offset += n;
+                data += n;
+                size -= n;
+                continue;
+            }
+            // Small reads go through a buffer, so that a small message's header and body cost one
+            // read(); large ones go straight to the caller, as a program reads a large frame
+            // straight into its buffer. Polled, poll() comes only when the last read said the
+            // descriptor was empty.
+            const bool buffered = size < SmallReadBytes;
+            if (m_wait == Wait::InPoll && !m_maybeMore)
+                if (std::string error = pollFor(m_read, POLLIN); !error.empty())
+                    return error;
+            std::uint8_t *into = buffered ? m_buffer.data() : data;
+            const std::size_t capacity = buffered ? m_buffer.size() : size;
+            const ssize_t n = ::read(m_read, into, capacity);
             if (n == 0)
                 return "The floor peer closed the stream.";
             if (n < 0) {
                 if (errno == EINTR)
                     continue;
+                if (errno == EAGAIN) {
+                    m_maybeMore = false;
+                    continue;
+                }
                 return sysError("Reading from the floor peer failed");
             }
-            data += n;
-            size -= std::size_t(n);
+            m_maybeMore = std::size_t(n) == capacity;
+            if (buffered) {
+                m_offset = 0;
+                m_filled = std::size_t(n);
+            } else {
+                data += n;
+                size -= std::size_t(n);
+            }
         }
         return {};
     }
 
 private:
+    static constexpr std::size_t SmallReadBytes = 4096;
     int m_read;
     int m_write;
+    Wait m_wait;
+    std::vector<std::uint8_t> m_buffer = std::vector<std::uint8_t>(SmallReadBytes);
+    std::size_t m_offset = 0;
+    std::size_t m_filled = 0;
+    bool m_maybeMore = false; // polled: the last read filled what it asked for, so read before polling
 };
 
 class PipeServer final : public FloorServer
 {
 public:
+    explicit PipeServer(Wait wait) : m_wait(wait) {}
     ~PipeServer() override
     {
         if (!m_prefix.empty()) {
@@ -145,14 +212,15 @@ public:
             *error = sysError("Cannot open the floor FIFOs");
             return nullptr;
         }
-        return std::make_unique<FdLink>(in, out);
+        return std::make_unique<FdLink>(in, out, m_wait);
     }
 
 private:
+    Wait m_wait;
     std::string m_prefix;
 };
 
-std::unique_ptr<FloorLink> connectPipe(const std::string &prefix, std::string *error)
+std::unique_ptr<FloorLink> connectPipe(const std::string &prefix, Wait wait, std::string *error)
 {
     const int out = ::open((prefix + ".c2s").c_str(), O_WRONLY | O_CLOEXEC);
     const int in = out < 0 ? -1 : ::open((prefix + ".s2c").c_str(), O_RDONLY | O_CLOEXEC);
@@ -160,7 +228,7 @@ std::unique_ptr<FloorLink> connectPipe(const std::string &prefix, std::string *e
         *error = sysError("Cannot open the floor FIFOs " + prefix);
         return nullptr;
     }
-    return std::make_unique<FdLink>(in, out);
+    return std::make_unique<FdLink>(in, out, wait);
 }
 
 // Binds `fd` (a TCP or UDP socket) to a free loopback port and says "127.0.0.1:<port>".
@@ -180,7 +248,7 @@ bool bindLoopback(int fd, std::string *announce)
 class SocketServer final : public FloorServer
 {
 public:
-    explicit SocketServer(bool tcp) : m_tcp(tcp) {}
+    SocketServer(bool tcp, Wait wait) : m_tcp(tcp), m_wait(wait) {}
     ~SocketServer() override
     {
         if (m_fd >= 0)
@@ -224,16 +292,17 @@ public:
             const int one = 1;
             ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         }
-        return std::make_unique<FdLink>(fd, fd);
+        return std::make_unique<FdLink>(fd, fd, m_wait);
     }
 
 private:
     bool m_tcp;
+    Wait m_wait;
     int m_fd = -1;
     std::string m_path;
 };
 
-std::unique_ptr<FloorLink> connectSocket(bool tcp, const std::string &announced, std::string *error)
+std::unique_ptr<FloorLink> connectSocket(bool tcp, const std::string &announced, Wait wait, std::string *error)
 {
     int fd = -1;
     if (tcp) {
@@ -263,7 +332,7 @@ std::unique_ptr<FloorLink> connectSocket(bool tcp, const std::string &announced,
             return nullptr;
         }
     }
-    return std::make_unique<FdLink>(fd, fd);
+    return std::make_unique<FdLink>(fd, fd, wait);
 }
 
 // ---- POSIX message queues: one queue per direction, frames cut to the queue's message size ---
@@ -328,9 +397,14 @@ private:
 class MqLink final : public DatagramLink
 {
 public:
-    MqLink(mqd_t in, mqd_t out, long messageBytes, long depth)
-        : DatagramLink(std::size_t(messageBytes), int(depth)), m_in(in), m_out(out)
+    MqLink(mqd_t in, mqd_t out, long messageBytes, long depth, Wait wait)
+        : DatagramLink(std::size_t(messageBytes), int(depth)), m_in(in), m_out(out), m_wait(wait)
     {
+        if (wait == Wait::InPoll) {
+            mq_attr nonBlocking {};
+            nonBlocking.mq_flags = O_NONBLOCK;
+            ::mq_setattr(m_in, &nonBlocking, nullptr);
+        }
     }
     ~MqLink() override
     {
@@ -349,15 +423,27 @@ protected:
     std::string receiveOne(std::uint8_t *data, std::size_t capacity, std::size_t *received) override
     {
         for (;;) {
-            timespec deadline {};
-            ::clock_gettime(CLOCK_REALTIME, &deadline);
-            deadline.tv_sec += 30;
-            const ssize_t n = ::mq_timedreceive(m_in, reinterpret_cast<char *>(data), capacity, nullptr, &deadline);
+            ssize_t n = -1;
+            if (m_wait == Wait::InPoll) {
+                // On Linux a queue's descriptor polls like a file's. A whole message of the
+                // largest size is likely one of several a writer cut a frame into: the next is
+                // asked for before polling, as an event loop drains a burst.
+                if (!m_maybeMore)
+                    if (std::string error = pollFor(m_in, POLLIN, 30000); !error.empty())
+                        return error;
+                n = ::mq_receive(m_in, reinterpret_cast<char *>(data), capacity, nullptr);
+                m_maybeMore = n > 0 && std::size_t(n) == capacity;
+            } else {
+                timespec deadline {};
+                ::clock_gettime(CLOCK_REALTIME, &deadline);
+                deadline.tv_sec += 30;
+                n = ::mq_timedreceive(m_in, reinterpret_cast<char *>(data), capacity, nullptr, &deadline);
+            }
             if (n >= 0) {
                 *received = std::size_t(n);
                 return {};
             }
-            if (errno != EINTR)
+            if (errno != EINTR && errno != EAGAIN)
                 return sysError("mq_receive() failed");
         }
     }
@@ -365,11 +451,14 @@ protected:
 private:
     mqd_t m_in;
     mqd_t m_out;
+    Wait m_wait;
+    bool m_maybeMore = false;
 };
 
 class MqServer final : public FloorServer
 {
 public:
+    explicit MqServer(Wait wait) : m_wait(wait) {}
     ~MqServer() override
     {
         if (!m_name.empty()) {
@@ -406,17 +495,18 @@ public:
     }
     std::unique_ptr<FloorLink> acceptClient(std::string *) override
     {
-        return std::make_unique<MqLink>(m_in, m_out, m_attr.mq_msgsize, m_attr.mq_maxmsg);
+        return std::make_unique<MqLink>(m_in, m_out, m_attr.mq_msgsize, m_attr.mq_maxmsg, m_wait);
     }
 
 private:
+    Wait m_wait;
     std::string m_name;
     mqd_t m_in = mqd_t(-1);
     mqd_t m_out = mqd_t(-1);
     mq_attr m_attr {};
 };
 
-std::unique_ptr<FloorLink> connectMq(const std::string &address, std::string *error)
+std::unique_ptr<FloorLink> connectMq(const std::string &address, Wait wait, std::string *error)
 {
     const std::string name = ipcw::native::userScopedObjectName(address);
     const mqd_t out = ::mq_open((name + "-c2s").c_str(), O_WRONLY);
@@ -428,7 +518,7 @@ std::unique_ptr<FloorLink> connectMq(const std::string &address, std::string *er
     }
     ::mq_unlink((name + "-c2s").c_str());
     ::mq_unlink((name + "-s2c").c_str());
-    return std::make_unique<MqLink>(in, out, attr.mq_msgsize, attr.mq_maxmsg);
+    return std::make_unique<MqLink>(in, out, attr.mq_msgsize, attr.mq_maxmsg, wait);
 }
 
 // ---- shared memory: two single-producer byte rings with futex wake-ups ---------------------
@@ -666,6 +756,18 @@ std::unique_ptr<FloorLink> connectShm(const std::string &address, WaitStrategy s
     return std::make_unique<ShmLink>(segment, false, strategy);
 }
 
+// The floors measured both ways: "pipe", "unix", "tcp" and "mq" wait in their blocking call,
+// "pipe-poll", "unix-poll", "tcp-poll" and "mq-poll" in poll() first. Sets the mechanism's id
+// and how its reader waits.
+bool parseWaited(const std::string &id, std::string *mechanism, Wait *wait)
+{
+    static const std::string Polled = "-poll";
+    const bool polled = id.size() > Polled.size() && id.compare(id.size() - Polled.size(), Polled.size(), Polled) == 0;
+    *mechanism = polled ? id.substr(0, id.size() - Polled.size()) : id;
+    *wait = polled ? Wait::InPoll : Wait::InCall;
+    return *mechanism == "pipe" || *mechanism == "unix" || *mechanism == "tcp" || *mechanism == "mq";
+}
+
 bool parseShm(const std::string &id, WaitStrategy *strategy)
 {
     if (id == "shm-block")
@@ -787,13 +889,18 @@ std::unique_ptr<FloorLink> connectUdp(const std::string &announced, std::string 
 
 std::vector<std::string> floorIds()
 {
-    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus", "xcb", "zeromq"};
+    return {"pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus", "xcb", "zeromq",
+            "pipe-poll", "unix-poll", "tcp-poll", "mq-poll"};
 }
 
 std::string floorDescription(const std::string &id)
 {
     if (id == "zeromq")
         return "libzmq DEALER/ROUTER over ipc://";
+    std::string mechanism;
+    Wait wait {};
+    if (parseWaited(id, &mechanism, &wait) && wait == Wait::InPoll)
+        return floorDescription(mechanism) + ", each read after poll()";
     if (id == "pipe")
         return "FIFO pair, read/write";
     if (id == "unix")
@@ -825,15 +932,18 @@ std::unique_ptr<FloorServer> createFloorServer(const std::string &id, std::strin
         *error = "The zeromq floor is built on Linux with libzmq only.";
         return nullptr;
     }
+    std::string mechanism;
+    Wait wait {};
+    if (parseWaited(id, &mechanism, &wait)) {
+        if (mechanism == "pipe")
+            return std::make_unique<PipeServer>(wait);
+        if (mechanism == "mq")
+            return std::make_unique<MqServer>(wait);
+        return std::make_unique<SocketServer>(mechanism == "tcp", wait);
+    }
     WaitStrategy strategy {};
-    if (id == "pipe")
-        return std::make_unique<PipeServer>();
-    if (id == "unix" || id == "tcp")
-        return std::make_unique<SocketServer>(id == "tcp");
     if (id == "udp")
         return std::make_unique<UdpServer>();
-    if (id == "mq")
-        return std::make_unique<MqServer>();
     if (parseShm(id, &strategy))
         return std::make_unique<ShmServer>(strategy);
     if (id == "dbus") {
@@ -856,15 +966,18 @@ std::unique_ptr<FloorLink> connectFloor(const std::string &id, const std::string
 {
     if (id == "zeromq")
         return connectZeroMqFloor(announced, error);
+    std::string mechanism;
+    Wait wait {};
+    if (parseWaited(id, &mechanism, &wait)) {
+        if (mechanism == "pipe")
+            return connectPipe(announced, wait, error);
+        if (mechanism == "mq")
+            return connectMq(announced, wait, error);
+        return connectSocket(mechanism == "tcp", announced, wait, error);
+    }
     WaitStrategy strategy {};
-    if (id == "pipe")
-        return connectPipe(announced, error);
-    if (id == "unix" || id == "tcp")
-        return connectSocket(id == "tcp", announced, error);
     if (id == "udp")
         return connectUdp(announced, error);
-    if (id == "mq")
-        return connectMq(announced, error);
     if (parseShm(id, &strategy))
         return connectShm(announced, strategy, peerPid, error);
     if (id == "dbus")

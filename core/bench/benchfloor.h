@@ -9,7 +9,9 @@
 // as `ipcworkshop bench-floor-peer <floor> <address>` (handled in main() before any Qt object
 // exists). Messages are an 8-byte header (u32 body length, u32 kind) and a body; the peer echoes
 // every Ping whole and answers every Data message with a 16-byte Ack, like ReceiverSession does
-// for frames.
+// for frames. A stream floor reads a message under 4 KiB through a buffer, header and body in
+// one read() as a program would (until 2026-12-07 it made two), and a larger one straight into
+// place.
 
 #include "ipcwcore_export.h"
 
@@ -26,7 +28,9 @@ namespace ipcw::bench {
 enum class WaitStrategy { Block, SpinThenBlock, Spin };
 
 // "pipe", "unix", "tcp", "udp", "mq", "shm-block", "shm-spinblock", "shm-spin", "dbus", "xcb",
-// and "zeromq" (libzmq's own loop, benchfloorzeromq.h).
+// "zeromq" (libzmq's own loop, benchfloorzeromq.h), and "pipe-poll", "unix-poll", "tcp-poll",
+// "mq-poll": the same as "pipe" ... "mq" with every read waiting in poll() first, as in an event
+// loop, so what waiting in a loop costs shows apart from what a program does in it.
 IPCWCORE_EXPORT std::vector<std::string> floorIds();
 IPCWCORE_EXPORT std::string floorDescription(const std::string &id);
 

@@ -271,11 +271,21 @@ QString BenchRunner::floorFor(const QString &transportId, QString *whyNone)
     return floor;
 }
 
-// Mechanisms built on a library measured twice: against the bare OS floor of floorFor(), and
-// against the library's own bare loop, so the library's cost and the plugin's show apart.
-static QString libraryFloorFor(const QString &transportId)
+// A second floor measured beside the bare one of floorFor(), so a part of the mechanism's cost
+// shows apart: for a mechanism built on a library, the library's own loop; for one a program
+// waits on in its event loop, the bare calls with every read waiting in poll() first, which is
+// what any event-loop program pays before doing anything (filemapping's doorbell has no bare
+// counterpart: its floor wakes with futexes).
+static QString secondFloorFor(const QString &transportId)
 {
-    return transportId == QLatin1String("zeromq") ? QStringLiteral("zeromq") : QString();
+    static const QHash<QString, QString> floors{
+        {QStringLiteral("zeromq"), QStringLiteral("zeromq")},
+        {QStringLiteral("tcp"), QStringLiteral("tcp-poll")},
+        {QStringLiteral("localsocket"), QStringLiteral("unix-poll")},
+        {QStringLiteral("namedpipe"), QStringLiteral("pipe-poll")},
+        {QStringLiteral("mailslot"), QStringLiteral("mq-poll")},
+    };
+    return floors.value(transportId);
 }
 
 BenchRunner::BenchRunner(const PluginManager &plugins, const BenchConfig &config, QObject *parent)
@@ -432,7 +442,7 @@ BenchReport BenchRunner::run()
     const bool fileMappingWaits = measuredFileMapping(targets) != nullptr;
     const int stepsPerRun = int(targets.size()) * 11 + fanOutSteps + int(extraWaits.size()) * (fileMappingWaits ? 4 : 1) + 4
         + int(m_config.extras.size())
-        + int(std::count_if(targets.cbegin(), targets.cend(), [](const Target &t) { return !libraryFloorFor(t.id).isEmpty(); }));
+        + int(std::count_if(targets.cbegin(), targets.cend(), [](const Target &t) { return !secondFloorFor(t.id).isEmpty(); }));
     m_total = m_done + stepsPerRun * m_config.repeat;
 
     // Run after run of every row: drift of a shared machine then hits every row and its floor alike.
@@ -504,8 +514,8 @@ void BenchRunner::measureRun(const QVector<Target> &targets, const Plan &plan, c
         measureTransport(t.id, t.plugin->transport, t.plugin->metadata, plan,
                          floorId.isEmpty() || !floor.error.isEmpty() ? nullptr : &floor);
         idleTransports << t.id;
-        if (const QString library = libraryFloorFor(t.id); !library.isEmpty() && !m_stop)
-            measureLibraryFloor(library, floorId, plan, floorId.isEmpty() || !floor.error.isEmpty() ? nullptr : &floor);
+        if (const QString second = secondFloorFor(t.id); !second.isEmpty() && !m_stop)
+            measureSecondFloor(second, floorId, plan, floorId.isEmpty() || !floor.error.isEmpty() ? nullptr : &floor);
         if (BenchFanout::applies(t.plugin->metadata))
             for (int receivers : BenchFanout::receiverCounts()) {
                 if (m_stop)
@@ -1327,20 +1337,20 @@ void BenchRunner::measureSenderMemory()
     addRow(row);
 }
 
-void BenchRunner::measureLibraryFloor(const QString &libraryFloorId, const QString &bareFloorId, const Plan &plan,
+void BenchRunner::measureSecondFloor(const QString &secondFloorId, const QString &bareFloorId, const Plan &plan,
                                       const FloorResults *bare)
 {
-    step(QStringLiteral("floor %1").arg(libraryFloorId));
-    const FloorResults r = measureFloor(libraryFloorId, plan, false); // round trips only: its rows have no others
+    step(QStringLiteral("floor %1").arg(secondFloorId));
+    const FloorResults r = measureFloor(secondFloorId, plan, false); // round trips only: its rows have no others
     const QString tests[2] = {QStringLiteral("latency-1"), QStringLiteral("latency-64k")};
     const qint64 sizes[2] = {plan.oneRecordFrameBytes, LargePingBytes};
     for (int i = 0; i < 2; ++i) {
         BenchRow row;
-        row.mechanism = QStringLiteral("floor:") + libraryFloorId;
+        row.mechanism = QStringLiteral("floor:") + secondFloorId;
         row.test = tests[i];
         row.label = QStringLiteral("round trip, %1 B").arg(sizes[i]);
         row.floorId = bare ? bareFloorId : QString();
-        row.floorNote = QString::fromStdString(ipcw::bench::floorDescription(libraryFloorId.toStdString()));
+        row.floorNote = QString::fromStdString(ipcw::bench::floorDescription(secondFloorId.toStdString()));
         row.frameBytes = double(sizes[i]);
         if (!r.error.isEmpty()) {
             row.skipped = r.error;
@@ -1355,29 +1365,36 @@ void BenchRunner::measureLibraryFloor(const QString &libraryFloorId, const QStri
     }
 }
 
-void BenchRunner::addLibraryFloorNotes()
+void BenchRunner::addSecondFloorNotes()
 {
     for (const BenchRow &row : std::as_const(m_report.rows)) {
-        const QString library = libraryFloorFor(row.mechanism);
-        if (library.isEmpty() || !row.test.startsWith(QLatin1String("latency-")) || !row.skipped.isEmpty())
+        const QString second = secondFloorFor(row.mechanism);
+        if (second.isEmpty() || !row.test.startsWith(QLatin1String("latency-")) || !row.skipped.isEmpty())
             continue;
-        const BenchFigure *plugin = row.figure(QStringLiteral("p50"));
         for (const BenchRow &floorRow : std::as_const(m_report.rows)) {
-            const BenchFigure *loop = floorRow.figure(QStringLiteral("p50"));
-            if (floorRow.mechanism != QLatin1String("floor:") + library || floorRow.test != row.test || !plugin || !loop
-                || loop->value <= 0)
+            if (floorRow.mechanism != QLatin1String("floor:") + second || floorRow.test != row.test)
                 continue;
-            m_report.notes << QStringLiteral("%1: p50 round trip (%2) is %3x %4's own loop (floor:%4)%5")
-                                  .arg(row.mechanism, row.label).arg(plugin->value / loop->value, 0, 'f', 2).arg(library)
-                                  .arg(loop->hasFloor() ? QStringLiteral(", which is %1x the bare %2 floor").arg(loop->ratio(), 0, 'f', 2).arg(floorRow.floorId)
-                                                        : QString());
+            // "p50 1.15x floor:mq-poll (which is 1.22x the bare mq floor)", and the same for CPU.
+            QStringList parts;
+            for (const QString &name : {QStringLiteral("p50"), QStringLiteral("cpu/rt")}) {
+                const BenchFigure *ours = row.figure(name);
+                const BenchFigure *beside = floorRow.figure(name);
+                if (!ours || !beside || beside->value <= 0)
+                    continue;
+                parts << QStringLiteral("%1 %2x").arg(name).arg(ours->value / beside->value, 0, 'f', 2)
+                             + (beside->hasFloor() ? QStringLiteral(" (which is %1x the bare %2 floor)").arg(beside->ratio(), 0, 'f', 2).arg(floorRow.floorId)
+                                                   : QString());
+            }
+            if (!parts.isEmpty())
+                m_report.notes << QStringLiteral("%1, %2: %3 against floor:%4, %5")
+                                      .arg(row.mechanism, row.label, parts.join(QStringLiteral(", ")), second, floorRow.floorNote);
         }
     }
 }
 
 void BenchRunner::addTargetNotes()
 {
-    addLibraryFloorNotes();
+    addSecondFloorNotes();
     const BenchRow *fastest = nullptr;
     for (const BenchRow &row : std::as_const(m_report.rows)) {
         if (row.mechanism.startsWith(QLatin1String("floor:")) || !row.skipped.isEmpty())

@@ -128,10 +128,11 @@ private:
     void addLatencyFigures(BenchRow *row, const RoundTrips &trips, const FloorResults *floor, int size);
     void measureScaling(const QString &id, const TransportMetadata &meta, const FloorResults *floor, BenchLosses *losses);
     void measureIdle(const QStringList &transportIds, const QStringList &floorIds);
-    // A library's own loop (ZeroMQ's) beside the bare floor under it: rows "floor:<library>".
-    void measureLibraryFloor(const QString &libraryFloorId, const QString &bareFloorId, const Plan &plan,
-                             const FloorResults *bare);
-    void addLibraryFloorNotes();
+    // A second floor beside the bare one under a mechanism (a library's own loop, or the bare
+    // calls waited on with poll()): rows "floor:<id>", and notes comparing the mechanism to it.
+    void measureSecondFloor(const QString &secondFloorId, const QString &bareFloorId, const Plan &plan,
+                            const FloorResults *bare);
+    void addSecondFloorNotes();
     void measureIngest();
     MemoryTransfer transferWatchingMemory(const QStringList &receiverOptions, qint64 records, qint64 senderCapKiB);
     void measureReceiverMemory();
