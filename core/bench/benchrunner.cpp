@@ -1338,7 +1338,7 @@ void BenchRunner::measureSenderMemory()
 }
 
 void BenchRunner::measureSecondFloor(const QString &secondFloorId, const QString &bareFloorId, const Plan &plan,
-                                      const FloorResults *bare)
+                                     const FloorResults *bare)
 {
     step(QStringLiteral("floor %1").arg(secondFloorId));
     const FloorResults r = measureFloor(secondFloorId, plan, false); // round trips only: its rows have no others
