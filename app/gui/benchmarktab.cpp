@@ -203,6 +203,11 @@ void BenchmarkTab::start()
     config.program = m_peerProgram;
     config.transports = checkedTransports();
     config.quick = m_profile->currentData().toBool();
+    // Left to the scheduler, the pinger and a peer sometimes share a CPU for a whole row; a
+    // spin-then-block wait there spins out its window before the other can answer (round trips
+    // 10 to 100 times slower). Pinned as on the command line, the window's rows mean the same.
+    config.placement = BenchPlacement::Mode::Apart;
+    config.placementReach = BenchPlacement::Reach::ThisThread;
     // The shared-memory wait strategies are the floor of filemapping only.
     if (!config.transports.contains(QLatin1String("filemapping")))
         config.shmWaits = {QStringLiteral("block")};

@@ -64,9 +64,23 @@ QString pinEveryThread(const cpu_set_t &set)
     return {};
 }
 
+// The calling thread only; the threads it starts afterwards inherit its CPUs.
+QString pinThisThread(const cpu_set_t &set)
+{
+    if (::sched_setaffinity(0, sizeof set, &set) != 0)
+        return QString::fromLocal8Bit(std::strerror(errno));
+    return {};
+}
+
+QString pin(Reach reach, const cpu_set_t &set)
+{
+    return reach == Reach::WholeProcess ? pinEveryThread(set) : pinThisThread(set);
+}
+
 } // namespace
 
-Scope::Scope(Mode mode)
+Scope::Scope(Mode mode, Reach reach)
+    : m_reach(reach)
 {
     if (mode == Mode::Any) {
         m_description = QStringLiteral("any: the scheduler chose the CPUs");
@@ -87,17 +101,18 @@ Scope::Scope(Mode mode)
     }
     const int benchCpu = cpus[0];
     const int peerCpu = mode == Mode::Apart ? cpus[1] : cpus[0];
-    if (const QString error = pinEveryThread(oneCpu(benchCpu)); !error.isEmpty()) {
-        pinEveryThread(s_original);
-        m_description = QStringLiteral("any: this process could not be pinned to CPU %1 (%2)").arg(benchCpu).arg(error);
+    const QString pinned = reach == Reach::WholeProcess ? QStringLiteral("this process") : QStringLiteral("the benchmark's thread");
+    if (const QString error = pin(reach, oneCpu(benchCpu)); !error.isEmpty()) {
+        pin(reach, s_original);
+        m_description = QStringLiteral("any: %1 could not be pinned to CPU %2 (%3)").arg(pinned).arg(benchCpu).arg(error);
         return;
     }
     s_peerCpus = oneCpu(peerCpu);
     s_pinPeers = true;
     m_pinned = true;
     m_description = mode == Mode::Apart
-        ? QStringLiteral("apart: this process on CPU %1, its peer processes on CPU %2").arg(benchCpu).arg(peerCpu)
-        : QStringLiteral("together: this process and its peer processes on CPU %1%2").arg(benchCpu).arg(note);
+        ? QStringLiteral("apart: %1 on CPU %2, its peer processes on CPU %3").arg(pinned).arg(benchCpu).arg(peerCpu)
+        : QStringLiteral("together: %1 and its peer processes on CPU %2%3").arg(pinned).arg(benchCpu).arg(note);
 }
 
 Scope::~Scope()
@@ -105,7 +120,7 @@ Scope::~Scope()
     if (!m_pinned)
         return;
     s_pinPeers = false;
-    pinEveryThread(s_original);
+    pin(m_reach, s_original);
 }
 
 void pinPeer()
@@ -116,7 +131,7 @@ void pinPeer()
 
 #else // !Q_OS_LINUX
 
-Scope::Scope(Mode mode)
+Scope::Scope(Mode mode, Reach)
     : m_description(mode == Mode::Any ? QStringLiteral("any: the scheduler chose the CPUs")
                                       : QStringLiteral("any: CPUs are chosen on Linux only"))
 {

@@ -22,17 +22,24 @@ namespace BenchPlacement {
 
 enum class Mode { Any, Apart, Together };
 
+// Which of this process's threads a Scope pins to the bench's CPU.
+//   WholeProcess  every thread, and every thread started while the Scope lives: the command
+//                 line, where the benchmark is all the process does
+//   ThisThread    the thread that creates the Scope and the threads it starts meanwhile: a
+//                 window, whose GUI thread must stay free to move where the scheduler likes
+enum class Reach { WholeProcess, ThisThread };
+
 // "any", "apart", "together"; false for anything else.
 IPCWCORE_EXPORT bool parse(const QString &text, Mode *mode);
 IPCWCORE_EXPORT QString name(Mode mode);
 
-// While alive, every thread of this process (and every thread it starts later) runs on the
-// bench's CPU, and peers started with pinPeer() on theirs; afterwards the threads get back the
-// CPUs they had. With fewer than two usable CPUs, apart becomes together and says so.
+// While alive, the threads `reach` names run on the bench's CPU, and peers started with
+// pinPeer() on theirs; afterwards those threads get back the CPUs they had. With fewer than two
+// usable CPUs, apart becomes together and says so.
 class IPCWCORE_EXPORT Scope
 {
 public:
-    explicit Scope(Mode mode);
+    explicit Scope(Mode mode, Reach reach = Reach::WholeProcess);
     ~Scope();
     Scope(const Scope &) = delete;
     Scope &operator=(const Scope &) = delete;
@@ -42,6 +49,7 @@ public:
 
 private:
     bool m_pinned = false;
+    Reach m_reach = Reach::WholeProcess;
     QString m_description;
 };
 

@@ -341,7 +341,7 @@ BenchReport BenchRunner::run()
 {
     // The machine first: once pinned, this process sees one CPU (QThread::idealThreadCount).
     BenchMachine machine = BenchMachine::current(m_config.quick ? QStringLiteral("quick") : QStringLiteral("full"));
-    const BenchPlacement::Scope placement(m_config.placement);
+    const BenchPlacement::Scope placement(m_config.placement, m_config.placementReach);
     machine.placement = placement.description();
     m_done = 0;
     m_run = -1; // not yet in a run: the steps before the first are shared by all

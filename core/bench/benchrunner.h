@@ -36,9 +36,11 @@ struct IPCWCORE_EXPORT BenchConfig
     // Every measurement this many times, interleaved (run 1 of every row, then run 2, ...);
     // the report gives each figure's median and its min-max spread.
     int repeat = 1;
-    // Where this process and its peers run (benchplacement.h). The command line asks for apart;
-    // a GUI leaves its own threads alone.
+    // Where this process and its peers run (benchplacement.h), and which of its threads are
+    // pinned: the command line pins the whole process apart; a window pins the benchmark's
+    // thread only and leaves its GUI thread alone.
     BenchPlacement::Mode placement = BenchPlacement::Mode::Any;
+    BenchPlacement::Reach placementReach = BenchPlacement::Reach::WholeProcess;
     // A measurement the engine cannot make itself because it needs widgets, which live in app/.
     // Called once per run after the engine's own rows, on the thread that runs the benchmark;
     // returns its row, skipped with the reason where it cannot measure.

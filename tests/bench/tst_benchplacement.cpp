@@ -5,23 +5,32 @@
 #include <QtTest>
 
 #include <sched.h>
+#include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace {
 
-// The CPUs the kernel lets the calling thread run on.
-QList<int> threadCpus()
+// The CPUs thread `tid` of this process may run on.
+QList<int> cpusOf(pid_t tid)
 {
     cpu_set_t set;
     CPU_ZERO(&set);
-    if (::sched_getaffinity(0, sizeof set, &set) != 0)
+    if (::sched_getaffinity(tid, sizeof set, &set) != 0)
         return {};
     QList<int> cpus;
     for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
         if (CPU_ISSET(cpu, &set))
             cpus << cpu;
     return cpus;
+}
+
+// The CPUs the kernel lets the calling thread run on.
+QList<int> threadCpus()
+{
+    return cpusOf(0);
 }
 
 // "0-1,3" -> {0, 1, 3}
@@ -111,6 +120,49 @@ private slots:
             QVERIFY(scope.description().startsWith(QLatin1String("together: ")));
         }
         QCOMPARE(threadCpus(), before);
+    }
+
+    // The window's way: the benchmark's thread and what it starts are pinned, a thread that was
+    // already running (the GUI thread) is not.
+    void thisThreadLeavesTheOtherThreadsAlone()
+    {
+        const QList<int> before = threadCpus();
+        std::mutex mutex;
+        std::condition_variable changed;
+        pid_t otherTid = 0;
+        bool done = false;
+        std::thread other([&] {
+            std::unique_lock<std::mutex> lock(mutex);
+            otherTid = ::gettid();
+            changed.notify_all();
+            changed.wait(lock, [&] { return done; });
+        });
+        {
+            std::unique_lock<std::mutex> lock(mutex);
+            changed.wait(lock, [&] { return otherTid != 0; });
+        }
+        {
+            const BenchPlacement::Scope scope(BenchPlacement::Mode::Apart, BenchPlacement::Reach::ThisThread);
+            const QList<int> mine = threadCpus();
+            QCOMPARE(mine.size(), 1);
+            QCOMPARE(cpusOfANewThread(), mine);
+            QCOMPARE(cpusOf(otherTid), before);
+            const QList<int> peer = peerCpus();
+            QCOMPARE(peer.size(), 1);
+            if (before.size() >= 2) {
+                QVERIFY2(peer != mine, qPrintable(scope.description()));
+                QCOMPARE(scope.description(), QStringLiteral("apart: the benchmark's thread on CPU %1, its peer processes on CPU %2")
+                                                  .arg(mine.first()).arg(peer.first()));
+            }
+        }
+        QCOMPARE(threadCpus(), before);
+        QCOMPARE(peerCpus(), before);
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            done = true;
+        }
+        changed.notify_all();
+        other.join();
     }
 
     void anyLeavesEveryoneWhereTheyAre()

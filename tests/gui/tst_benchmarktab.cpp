@@ -31,9 +31,23 @@
 #include <QTimer>
 #include <QToolButton>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <functional>
 #include <memory>
+
+namespace {
+
+// How many CPUs the calling thread may run on.
+int cpusOfThisThread()
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    return ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : -1;
+}
+
+} // namespace
 
 // The Benchmark tab driven as a user would: tick tcp, press Start, watch rows, charts and the
 // advice arrive while the window keeps answering; Stop; a mechanism that cannot be measured here;
@@ -126,9 +140,13 @@ void TestBenchmarkTab::quickTcpRunKeepsTheWindowAnswering()
     QElapsedTimer sinceTick;
     qint64 longestGapMs = 0;
     int ticks = 0;
+    // The run pins its own thread, never this one: the fewest CPUs this thread was allowed.
+    const int guiCpusBefore = cpusOfThisThread();
+    int fewestGuiCpus = guiCpusBefore;
     connect(&ticker, &QTimer::timeout, this, [&] {
         longestGapMs = qMax(longestGapMs, sinceTick.restart());
         ++ticks;
+        fewestGuiCpus = qMin(fewestGuiCpus, cpusOfThisThread());
     });
     QElapsedTimer runTime;
     runTime.start();
@@ -191,6 +209,13 @@ void TestBenchmarkTab::quickTcpRunKeepsTheWindowAnswering()
     auto *progress = tab->findChild<QProgressBar *>(QStringLiteral("benchProgress"));
     QCOMPARE(progress->value(), progress->maximum());
     QVERIFY(tab->findChild<QLabel *>(QStringLiteral("benchStep"))->text().startsWith(QLatin1String("Done")));
+
+    // Placed as the command line places it, but only the benchmark's thread is pinned: the GUI
+    // thread kept every CPU it had throughout.
+    const QString placement = tab->report().machine.placement;
+    QVERIFY2(placement.startsWith(QLatin1String("apart: the benchmark's thread on CPU ")) || placement.contains(QLatin1String("one CPU only")),
+             qPrintable(placement));
+    QCOMPARE(fewestGuiCpus, guiCpusBefore);
 
     // Save report: the command line's files.
     QTemporaryDir out;
