@@ -217,6 +217,7 @@ std::string FileMappingChannelWin32::open(Role role, const std::string &address)
     m_address = address;
     const std::wstring objectName = L"Local\\ipcworkshop-" + widen(name);
     m_session = std::make_unique<ShmSession>(m_waiter, address, receiveLimits());
+    m_session->setFrameStore(m_frameStore);
     m_waiter.bind(objectName, m_session.get());
 
     if (role == Role::Sender) {
@@ -320,6 +321,13 @@ void FileMappingChannelWin32::close()
         CloseHandle(m_mapping);
     m_mapping = nullptr;
     m_waiter.reset();
+}
+
+void FileMappingChannelWin32::setFrameStore(ipcw::native::FrameStore *store)
+{
+    m_frameStore = store;
+    if (m_session)
+        m_session->setFrameStore(store);
 }
 
 IPCW_REGISTER_NATIVE_CHANNEL("filemapping", FileMappingChannelWin32)

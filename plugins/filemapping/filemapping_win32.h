@@ -12,8 +12,9 @@
 // The filemapping Channel on Windows: a pagefile-backed section ("Local\ipcworkshop-<name>",
 // CreateFileMappingW + MapViewOfFile) holding the same ring as on POSIX, with named auto-reset
 // events for the wake-ups (one per kind of wait, so every event has a single sleeper) and
-// OpenProcess + WaitForSingleObject for liveness. Plain C++17 and Win32, no Qt.
-class FileMappingChannelWin32 final : public ipcw::native::Channel
+// OpenProcess + WaitForSingleObject for liveness. Frames of FrameBytes::StoredFromBytes or more
+// are put together in a lent FrameStore, as on POSIX. Plain C++17 and Win32, no Qt.
+class FileMappingChannelWin32 final : public ipcw::native::Channel, public ipcw::native::FrameStoreUser
 {
 public:
     FileMappingChannelWin32();
@@ -25,6 +26,7 @@ public:
     ipcw::native::Event receive(int timeoutMs) override;
     void interrupt() override;
     void close() override;
+    void setFrameStore(ipcw::native::FrameStore *store) override;
 
 private:
     // Sleeps on named events: a word in the section stands for one event (see eventFor()).
@@ -65,6 +67,7 @@ private:
 
     Waiter m_waiter;
     std::unique_ptr<ipcw::native::shm::ShmSession> m_session;
+    ipcw::native::FrameStore *m_frameStore = nullptr; // setFrameStore(), handed to each session
     std::string m_address;
     void *m_mapping = nullptr;
     void *m_view = nullptr;

@@ -27,9 +27,12 @@
 // a frame it left half-sent is dropped with a sentence. Mailslot writes never block: the OS
 // queues them, so there is no backpressure here beyond the sender session's window of
 // unacknowledged frames. What the datagrams mean is shared with the POSIX backend
-// (mailslotprotocol.h); this file does the mailslots, the process watches and the waiting.
+// (mailslotprotocol.h), and so is putting frames of FrameBytes::StoredFromBytes or more together
+// in a lent FrameStore; this file does the mailslots, the process watches and the waiting.
 // Plain C++17 and Win32: also compiled by mingw-w64 for the Wine test driver.
-class MailslotChannelWin32 final : public ipcw::native::Channel, private ipcw::mailslot::Protocol
+class MailslotChannelWin32 final : public ipcw::native::Channel,
+                                   public ipcw::native::FrameStoreUser,
+                                   private ipcw::mailslot::Protocol
 {
 public:
     MailslotChannelWin32();
@@ -40,6 +43,7 @@ public:
     ipcw::native::Event receive(int timeoutMs) override;
     void interrupt() override;
     void close() override;
+    void setFrameStore(ipcw::native::FrameStore *store) override { Protocol::setFrameStore(store); }
 
 private:
     struct SlotPeer final : Peer

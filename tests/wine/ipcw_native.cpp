@@ -53,7 +53,9 @@ const char Usage[] =
     "      \"refused: <sentence>\" (the peer stays) or \"peer refused: <sentence>\" (it was dropped);\n"
     "      with --refusals it exits only once K were seen too. Frames that do not start with the\n"
     "      frame magic are counted (\"foreign frames: N\" at the end), not written or counted in N.\n"
-    "      At the end it prints \"peak-growth: B\", how much its peak working set grew after \"ready\".\n"
+    "      At the end it prints \"peak-growth: B\", how much its peak working set grew after \"ready\",\n"
+    "      and \"frames through the store: N\": a backend that can put frames in memory the caller lends\n"
+    "      (FrameStoreUser, as the Qt endpoint lends it) is lent some, and N frames came that way.\n"
     "      --slow-ms sleeps that long after each frame, as a busy receiver would.\n"
     "  ipcw-native.exe send <mechanism> <address> <in.bin> [--wait-ack] [--timeout S] [--delay-ms D]\n"
     "      Opens a sender, prints \"connected\" and sends the frames stored back to back in in.bin\n"
@@ -194,6 +196,52 @@ Options parse(int argc, wchar_t **argv)
     return options;
 }
 
+// Memory for received frames, lent as NativeChannelEndpoint lends its QByteArray store: a
+// backend that can (FrameStoreUser) puts every frame of FrameBytes::StoredFromBytes or more
+// here as it arrives, and its Frame event comes with Event::frame empty.
+class VectorFrameStore final : public ipcw::native::FrameStore
+{
+public:
+    std::unique_ptr<ipcw::native::FrameBuffer> create(std::size_t reserve) override
+    {
+        auto buffer = std::make_unique<Buffer>();
+        buffer->bytes.reserve(reserve);
+        return buffer;
+    }
+    void deliver(std::unique_ptr<ipcw::native::FrameBuffer> frame) override
+    {
+        m_delivered = std::move(static_cast<Buffer &>(*frame).bytes);
+        m_hasDelivered = true;
+        ++m_deliveries;
+    }
+    // The frame of the Frame event receive() just returned, if it came through here.
+    bool take(std::vector<std::uint8_t> *frame)
+    {
+        if (!m_hasDelivered)
+            return false;
+        *frame = std::move(m_delivered);
+        m_hasDelivered = false;
+        return true;
+    }
+    long deliveries() const { return m_deliveries; }
+
+private:
+    struct Buffer final : ipcw::native::FrameBuffer
+    {
+        std::uint8_t *extend(std::size_t more) override
+        {
+            bytes.resize(bytes.size() + more);
+            return bytes.data() + bytes.size() - more;
+        }
+        const std::uint8_t *data() const override { return bytes.data(); }
+        std::size_t size() const override { return bytes.size(); }
+        std::vector<std::uint8_t> bytes;
+    };
+    std::vector<std::uint8_t> m_delivered;
+    bool m_hasDelivered = false;
+    long m_deliveries = 0;
+};
+
 std::unique_ptr<Channel> channelFor(const std::string &mechanism, std::string *error)
 {
     std::unique_ptr<Channel> channel = ipcw::native::makeChannel(mechanism);
@@ -251,6 +299,10 @@ int receiveFrames(const Options &options)
     if (options.maxPeers >= 0)
         limits.maxPeers = int(options.maxPeers);
     channel->setReceiveLimits(limits);
+    VectorFrameStore store;
+    auto *storeUser = dynamic_cast<ipcw::native::FrameStoreUser *>(channel.get());
+    if (storeUser)
+        storeUser->setFrameStore(&store);
     // open() and receive() stay on this thread: backends that own a window only see its
     // messages on the thread that created it.
     error = channel->open(Role::Receiver, options.positional[1]);
@@ -271,6 +323,8 @@ int receiveFrames(const Options &options)
     while (received < options.frames || refusals < options.refusals) {
         const int wait = remainingMs(deadline);
         Event event = wait > 0 ? channel->receive(wait) : Event{};
+        if (event.kind == Event::Kind::Frame)
+            store.take(&event.frame);
         if (event.kind == Event::Kind::Frame && !startsWithFrameMagic(event.frame)) {
             ++foreign;
             if (options.slowMs > 0)
@@ -320,6 +374,10 @@ int receiveFrames(const Options &options)
     if (code == ExitOk)
         std::printf("received %ld frames, %llu bytes\n", received, bytes);
     std::printf("refusals: %ld\nforeign frames: %ld\n", refusals, foreign);
+    if (storeUser)
+        std::printf("frames through the store: %ld\n", store.deliveries());
+    else
+        std::printf("frames through the store: none lent (the backend returns every frame in Event::frame)\n");
     const std::size_t peak = peakWorkingSet();
     std::printf("peak-growth: %zu\n", peak > peakAtReady ? peak - peakAtReady : std::size_t(0));
     return code;
