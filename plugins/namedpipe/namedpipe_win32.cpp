@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 namespace ipcw::native {
@@ -157,7 +158,14 @@ struct NamedPipeChannelWin32::Connection
     OVERLAPPED readOverlapped{};
     OVERLAPPED writeOverlapped{}; // used by send() only, on the writer thread
     bool readPending = false;
-    std::vector<std::uint8_t> message; // the frame being read; its size is what is committed
+    // The frame being read, or (once `frame` holds it) its first read; the size of whichever holds
+    // it is what is committed.
+    std::vector<std::uint8_t> message;
+    // With a FrameStore lent, a frame of FrameBytes::StoredFromBytes or more is put together in
+    // the store's buffer, which reaches the session with no copy; `frameBase` is its first byte
+    // after its last grow().
+    FrameBytes frame;
+    std::uint8_t *frameBase = nullptr;
     std::size_t have = 0;
     std::size_t expected = 0; // whole frame size once the header is in, else 0
     bool skipping = false;    // reading the rest of a refused message into the first 64 KiB, to drop it
@@ -167,6 +175,18 @@ struct NamedPipeChannelWin32::Connection
 
     // In the middle of a message: only then does the time limit apply.
     bool midMessage() const { return have > 0 || skipping; }
+    std::size_t committed() const { return frame.stored() ? frame.size() : message.size(); }
+    // Where byte `offset` of the message goes.
+    std::uint8_t *at(std::size_t offset) { return (frame.stored() ? frameBase : message.data()) + offset; }
+    // Empties it for the next message; `message` keeps its memory for the next first read.
+    void endMessage()
+    {
+        frame.reset();
+        frameBase = nullptr;
+        share.release();
+        have = 0;
+        expected = 0;
+    }
 };
 
 NamedPipeChannelWin32::NamedPipeChannelWin32()
@@ -289,7 +309,7 @@ void NamedPipeChannelWin32::acceptListening()
             Event failure;
             failure.kind = Event::Kind::Error;
             failure.text = error;
-            m_events.push_back(std::move(failure));
+            m_events.push(std::move(failure));
         }
         return;
     }
@@ -301,14 +321,14 @@ void NamedPipeChannelWin32::acceptListening()
     event.kind = Event::Kind::PeerConnected;
     event.peer = connection->id;
     event.text = "process " + std::to_string(connection->pid); // its name; the session says "connected"
-    m_events.push_back(std::move(event));
+    m_events.push(std::move(event));
     readFrom(connection, false);
     if (m_connections.size() < MaxSenders) {
         if (std::string error = createListeningInstance(false); !error.empty()) {
             Event failure;
             failure.kind = Event::Kind::Error;
             failure.text = error;
-            m_events.push_back(std::move(failure));
+            m_events.push(std::move(failure));
         }
     }
 }
@@ -324,12 +344,12 @@ void NamedPipeChannelWin32::refuseListening(unsigned long pid)
     event.kind = Event::Kind::Refused;
     event.text = "Sender process " + std::to_string(pid) + " was turned away as it connected: this receiver already "
                  "serves " + ipcw::native::sendersText(m_connections.size()) + ", its limit (--max-peers).";
-    m_events.push_back(std::move(event));
+    m_events.push(std::move(event));
     if (std::string error = createListeningInstance(false); !error.empty()) {
         Event failure;
         failure.kind = Event::Kind::Error;
         failure.text = error;
-        m_events.push_back(std::move(failure));
+        m_events.push(std::move(failure));
     }
 }
 
@@ -428,7 +448,7 @@ void NamedPipeChannelWin32::dropConnection(const std::shared_ptr<Connection> &co
     if (connection->have > 0)
         event.text += " The " + std::to_string(connection->have)
                       + " bytes of the frame it was in the middle of sending were discarded.";
-    m_events.push_back(std::move(event));
+    m_events.push(std::move(event));
     {
         SharedLock lock(m_lock);
         m_connections.erase(connection->id);
@@ -439,7 +459,7 @@ void NamedPipeChannelWin32::dropConnection(const std::shared_ptr<Connection> &co
             Event failure;
             failure.kind = Event::Kind::Error;
             failure.text = error;
-            m_events.push_back(std::move(failure));
+            m_events.push(std::move(failure));
         }
     }
 }
@@ -468,16 +488,60 @@ std::string NamedPipeChannelWin32::judgeMessage(Connection &c, bool moreData)
         return "announced a frame of " + std::to_string(c.expected)
                + " bytes, more than this receiver's whole budget for unfinished frames ("
                + mebibytesText(m_budget.limit()) + " MiB, --max-pending-mib)";
-    if (c.have == c.message.size()) {
+    if (c.have == c.committed()) {
         const std::size_t target = std::min(c.expected, std::max(InitialFrameBytes, 2 * c.have));
         if (budgeted && !c.share.resize(m_budget, target))
             return "needed " + mebibytesText(target - c.share.bytes()) + " MiB more for its frame of "
                    + std::to_string(c.expected) + " bytes (" + std::to_string(c.have) + " had arrived) when "
                    + m_budget.describe();
-        c.message.reserve(target); // exactly: resize() alone may take twice as much
-        c.message.resize(target);
+        growMessage(c, target);
     }
     return {};
+}
+
+void NamedPipeChannelWin32::growMessage(Connection &c, std::size_t target)
+{
+    if (!c.frame.stored() && m_frameStore && c.expected >= FrameBytes::StoredFromBytes) {
+        // Into the store's buffer from here on: the first read is copied over once.
+        c.frame.begin(m_frameStore, c.expected);
+        c.frameBase = c.frame.grow(c.have);
+        std::memcpy(c.frameBase, c.message.data(), c.have);
+    }
+    if (c.frame.stored()) {
+        c.frameBase = c.frame.grow(target - c.frame.size());
+        return;
+    }
+    c.message.reserve(target); // exactly: resize() alone may take twice as much
+    c.message.resize(target);
+}
+
+void NamedPipeChannelWin32::finishMessage(Connection &c)
+{
+    if (!c.frame.stored() && m_frameStore && c.have >= FrameBytes::StoredFromBytes) {
+        // Whole in its first read: copied once, into the buffer the session reads, and
+        // `message` stays for the next first read.
+        c.frame.begin(m_frameStore, c.have);
+        std::memcpy(c.frame.grow(c.have), c.message.data(), c.have);
+    }
+    if (c.frame.stored()) {
+        m_events.pushFrame(c.id, c.frame);
+    } else {
+        Event event;
+        event.kind = Event::Kind::Frame;
+        event.peer = c.id;
+        if (c.message.size() > FirstReadBytes) {
+            // Grown for a large frame (no store lent): handed over whole, not kept.
+            c.message.resize(c.have);
+            event.frame = std::move(c.message);
+            c.message = {};
+        } else {
+            // A small frame is copied out, and the first-read buffer stays: cheaper than
+            // allocating and zeroing 64 KiB again for the next message.
+            event.frame.assign(c.message.begin(), c.message.begin() + std::ptrdiff_t(c.have));
+        }
+        m_events.push(std::move(event));
+    }
+    c.endMessage();
 }
 
 void NamedPipeChannelWin32::refuseMessage(Connection &c, bool moreData, const std::string &why)
@@ -488,11 +552,9 @@ void NamedPipeChannelWin32::refuseMessage(Connection &c, bool moreData, const st
     event.text = m_role == Role::Sender
                      ? "The receiver on the named pipe '" + m_name + "' " + why + ": the message was dropped."
                      : senderName(c) + " " + why + ": the message was dropped, the sender stays.";
-    m_events.push_back(std::move(event));
+    m_events.push(std::move(event));
     c.message = {};
-    c.share.release();
-    c.have = 0;
-    c.expected = 0;
+    c.endMessage();
     c.skipping = moreData;
     c.skipped = 0;
 }
@@ -519,8 +581,8 @@ void NamedPipeChannelWin32::readFrom(const std::shared_ptr<Connection> &connecti
             const std::size_t at = c.skipping ? 0 : c.have;
             if (at == 0 && c.message.size() < FirstReadBytes)
                 c.message.resize(FirstReadBytes);
-            const std::size_t want = at == 0 ? FirstReadBytes : c.message.size() - at;
-            if (!ReadFile(c.pipe, c.message.data() + at, DWORD(want), nullptr, &c.readOverlapped)) {
+            const std::size_t want = at == 0 ? FirstReadBytes : c.committed() - at;
+            if (!ReadFile(c.pipe, at == 0 ? c.message.data() : c.at(at), DWORD(want), nullptr, &c.readOverlapped)) {
                 error = GetLastError();
                 if (error == ERROR_IO_PENDING) {
                     c.readPending = true;
@@ -558,16 +620,7 @@ void NamedPipeChannelWin32::readFrom(const std::shared_ptr<Connection> &connecti
         }
         if (moreData)
             continue;
-        c.message.resize(c.have);
-        Event event;
-        event.kind = Event::Kind::Frame;
-        event.peer = c.id;
-        event.frame = std::move(c.message);
-        m_events.push_back(std::move(event));
-        c.message = {};
-        c.share.release();
-        c.have = 0;
-        c.expected = 0;
+        finishMessage(c);
         ++frames;
     }
 }
@@ -608,11 +661,8 @@ Event NamedPipeChannelWin32::receive(int timeoutMs)
 {
     const ULONGLONG deadline = GetTickCount64() + ULONGLONG(timeoutMs < 0 ? 0 : timeoutMs);
     for (;;) {
-        if (!m_events.empty()) {
-            Event event = std::move(m_events.front());
-            m_events.pop_front();
+        if (Event event; m_events.take(&event, m_frameStore))
             return event;
-        }
         // Connections whose last round ended on their frame quota read on before anyone waits.
         std::vector<std::shared_ptr<Connection>> idle;
         for (const auto &entry : m_connections)

@@ -29,6 +29,10 @@
 //   bad frame) and the rest of it is read into a small buffer and dropped: message boundaries
 //   keep the pipe in step, so the sender stays. Not counted: each connection's 64 KiB buffer
 //   for its next read, and frames already whole, waiting for receive() (at most one round).
+// - A caller that lends a FrameStore (FrameStoreUser; NativeChannelEndpoint lends QByteArrays)
+//   gets every frame of FrameBytes::StoredFromBytes or more in one of its buffers: a message
+//   longer than the first read is read straight into it from its second piece on (the first
+//   piece copied over once), a shorter one copied into it once it is whole.
 // - Time in the middle of a message (--peer-timeout): a sender whose message stops arriving
 //   part way for that long is dropped (Event::Kind::PeerRefused). On a local pipe Windows holds
 //   a message's bytes as soon as it is written, so this guards the remote pipes (?remote=1),
@@ -41,17 +45,17 @@
 // Plain C++17 and Win32, no Qt, no std::thread/std::mutex (builds with either mingw thread model).
 
 #include "native/channel.h"
+#include "native/receivedframes.h"
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
 
 namespace ipcw::native {
 
-class NamedPipeChannelWin32 final : public Channel
+class NamedPipeChannelWin32 final : public Channel, public FrameStoreUser
 {
 public:
     NamedPipeChannelWin32();
@@ -62,6 +66,8 @@ public:
     Event receive(int timeoutMs) override;
     void interrupt() override;
     void close() override;
+    // FrameStoreUser: frames of FrameBytes::StoredFromBytes or more are put together in its buffers.
+    void setFrameStore(FrameStore *store) override { m_frameStore = store; }
 
     // The HANDLE of the instance waiting for the next sender (receiver only; null otherwise).
     // Only while no receive() runs: the reader thread replaces it as senders connect.
@@ -83,6 +89,11 @@ private:
     // that begins with the sender's name. Grows its buffer as its bytes arrive.
     std::string judgeMessage(Connection &c, bool moreData);
     void refuseMessage(Connection &c, bool moreData, const std::string &why);
+    // Gives the message `c` is reading room for `target` bytes: in the lent store's buffer for a
+    // frame that goes there (judged by its header), else in its vector.
+    void growMessage(Connection &c, std::size_t target);
+    // The message `c` read is a whole frame: queued as a Frame event, `c` ready for the next.
+    void finishMessage(Connection &c);
     // Turns away a sender that connected when --max-peers are served already.
     void refuseListening(unsigned long pid);
     // Drops the senders stopped in the middle of a message for longer than the time limit, and
@@ -107,7 +118,8 @@ private:
     void *m_lock = nullptr; // SRWLOCK guarding m_connections against send() on the writer thread
     std::map<std::uint64_t, std::shared_ptr<Connection>> m_connections;
     std::uint64_t m_nextPeerId = 1;
-    std::deque<Event> m_events;
+    EventQueue m_events;
+    FrameStore *m_frameStore = nullptr; // setFrameStore()
 };
 
 // The DACL of a pipe handle read back with GetSecurityInfo(SE_KERNEL_OBJECT,

@@ -499,6 +499,7 @@ int hostilePeers(const Options &options)
     return ExitOk;
 }
 
+#ifdef IPCW_NATIVE_NAMEDPIPE
 // Raw bytes of a frame header: the magic and a payload length, the rest zero.
 std::vector<std::uint8_t> claimingMessage(std::size_t bytes, std::uint32_t payload)
 {
@@ -509,7 +510,6 @@ std::vector<std::uint8_t> claimingMessage(std::size_t bytes, std::uint32_t paylo
     return message;
 }
 
-#ifdef IPCW_NATIVE_NAMEDPIPE
 // A client of the receiver's pipe that speaks no protocol: it writes raw messages.
 HANDLE openRawPipe(const std::string &address)
 {
