@@ -2,6 +2,7 @@
 #include "benchplacement.h"
 
 #include <QProcess>
+#include <QScopeGuard>
 #include <QtTest>
 
 #include <sched.h>
@@ -137,6 +138,15 @@ private slots:
             changed.notify_all();
             changed.wait(lock, [&] { return done; });
         });
+        // Ended and joined however the test leaves, a failed comparison included.
+        const auto endOther = qScopeGuard([&] {
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                done = true;
+            }
+            changed.notify_all();
+            other.join();
+        });
         {
             std::unique_lock<std::mutex> lock(mutex);
             changed.wait(lock, [&] { return otherTid != 0; });
@@ -157,12 +167,6 @@ private slots:
         }
         QCOMPARE(threadCpus(), before);
         QCOMPARE(peerCpus(), before);
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            done = true;
-        }
-        changed.notify_all();
-        other.join();
     }
 
     void anyLeavesEveryoneWhereTheyAre()
