@@ -287,7 +287,10 @@ void BenchmarkTab::onFinished(const BenchReport &report)
     if (!m_stopping)
         text += skipped > 0 ? tr(", %1 not measured (the table says why).").arg(skipped) : tr(".");
     m_step->setText(text);
-    m_step->setToolTip(report.notes.join(QLatin1Char('\n')));
+    QStringList tip = report.notes;
+    if (!report.machine.placement.isEmpty())
+        tip.prepend(tr("CPUs: %1").arg(report.machine.placement)); // as the saved report's machine lines say
+    m_step->setToolTip(tip.join(QLatin1Char('\n')));
 }
 
 void BenchmarkTab::onThreadFinished()

@@ -502,8 +502,9 @@ std::string NamedPipeChannelWin32::judgeMessage(Connection &c, bool moreData)
 void NamedPipeChannelWin32::growMessage(Connection &c, std::size_t target)
 {
     if (!c.frame.stored() && m_frameStore && c.expected >= FrameBytes::StoredFromBytes) {
-        // Into the store's buffer from here on: the first read is copied over once.
-        c.frame.begin(m_frameStore, c.expected);
+        // Into the store's buffer from here on: the first read is copied over once. start()
+        // reserves what this first growth gives it, so that copy is not moved again at once.
+        c.frame.start(m_frameStore, c.expected);
         c.frameBase = c.frame.grow(c.have);
         std::memcpy(c.frameBase, c.message.data(), c.have);
     }

@@ -216,6 +216,8 @@ void TestBenchmarkTab::quickTcpRunKeepsTheWindowAnswering()
     QVERIFY2(placement.startsWith(QLatin1String("apart: the benchmark's thread on CPU ")) || placement.contains(QLatin1String("one CPU only")),
              qPrintable(placement));
     QCOMPARE(fewestGuiCpus, guiCpusBefore);
+    QVERIFY2(tab->findChild<QLabel *>(QStringLiteral("benchStep"))->toolTip().startsWith(QLatin1String("CPUs: ") + placement),
+             qPrintable(tab->findChild<QLabel *>(QStringLiteral("benchStep"))->toolTip()));
 
     // Save report: the command line's files.
     QTemporaryDir out;
