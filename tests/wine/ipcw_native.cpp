@@ -4,6 +4,7 @@
 // decodes them with the real codec, so a transfer checks the backend and nothing else.
 // Usage is printed by `ipcw-native.exe help` and documented in docs/windows.md.
 
+#include "countingframestore.h"
 #include "native/registry.h"
 
 #include <windows.h>
@@ -196,52 +197,6 @@ Options parse(int argc, wchar_t **argv)
     return options;
 }
 
-// Memory for received frames, lent as NativeChannelEndpoint lends its QByteArray store: a
-// backend that can (FrameStoreUser) puts every frame of FrameBytes::StoredFromBytes or more
-// here as it arrives, and its Frame event comes with Event::frame empty.
-class VectorFrameStore final : public ipcw::native::FrameStore
-{
-public:
-    std::unique_ptr<ipcw::native::FrameBuffer> create(std::size_t reserve) override
-    {
-        auto buffer = std::make_unique<Buffer>();
-        buffer->bytes.reserve(reserve);
-        return buffer;
-    }
-    void deliver(std::unique_ptr<ipcw::native::FrameBuffer> frame) override
-    {
-        m_delivered = std::move(static_cast<Buffer &>(*frame).bytes);
-        m_hasDelivered = true;
-        ++m_deliveries;
-    }
-    // The frame of the Frame event receive() just returned, if it came through here.
-    bool take(std::vector<std::uint8_t> *frame)
-    {
-        if (!m_hasDelivered)
-            return false;
-        *frame = std::move(m_delivered);
-        m_hasDelivered = false;
-        return true;
-    }
-    long deliveries() const { return m_deliveries; }
-
-private:
-    struct Buffer final : ipcw::native::FrameBuffer
-    {
-        std::uint8_t *extend(std::size_t more) override
-        {
-            bytes.resize(bytes.size() + more);
-            return bytes.data() + bytes.size() - more;
-        }
-        const std::uint8_t *data() const override { return bytes.data(); }
-        std::size_t size() const override { return bytes.size(); }
-        std::vector<std::uint8_t> bytes;
-    };
-    std::vector<std::uint8_t> m_delivered;
-    bool m_hasDelivered = false;
-    long m_deliveries = 0;
-};
-
 std::unique_ptr<Channel> channelFor(const std::string &mechanism, std::string *error)
 {
     std::unique_ptr<Channel> channel = ipcw::native::makeChannel(mechanism);
@@ -299,7 +254,10 @@ int receiveFrames(const Options &options)
     if (options.maxPeers >= 0)
         limits.maxPeers = int(options.maxPeers);
     channel->setReceiveLimits(limits);
-    VectorFrameStore store;
+    // Lent as NativeChannelEndpoint lends its QByteArray store: a backend that can (FrameStoreUser)
+    // puts every frame of FrameBytes::StoredFromBytes or more there, with Event::frame empty.
+    CountingFrameStore store;
+    long storedFrames = 0;
     auto *storeUser = dynamic_cast<ipcw::native::FrameStoreUser *>(channel.get());
     if (storeUser)
         storeUser->setFrameStore(&store);
@@ -323,8 +281,13 @@ int receiveFrames(const Options &options)
     while (received < options.frames || refusals < options.refusals) {
         const int wait = remainingMs(deadline);
         Event event = wait > 0 ? channel->receive(wait) : Event{};
-        if (event.kind == Event::Kind::Frame)
-            store.take(&event.frame);
+        if (event.kind == Event::Kind::Frame) {
+            bool stored = false;
+            event.frame = store.frameOf(event, &stored);
+            storedFrames += stored ? 1 : 0;
+            store.delivered.clear(); // kept no longer than the event: peak-growth counts memory
+            store.taken = 0;
+        }
         if (event.kind == Event::Kind::Frame && !startsWithFrameMagic(event.frame)) {
             ++foreign;
             if (options.slowMs > 0)
@@ -375,7 +338,7 @@ int receiveFrames(const Options &options)
         std::printf("received %ld frames, %llu bytes\n", received, bytes);
     std::printf("refusals: %ld\nforeign frames: %ld\n", refusals, foreign);
     if (storeUser)
-        std::printf("frames through the store: %ld\n", store.deliveries());
+        std::printf("frames through the store: %ld\n", storedFrames);
     else
         std::printf("frames through the store: none lent (the backend returns every frame in Event::frame)\n");
     const std::size_t peak = peakWorkingSet();
